@@ -1,0 +1,793 @@
+"""Tensor, graph Node, op application and the autograd engine: the per-op hot path.
+
+This file is plain Python. When Cython is available the build compiles it, with the C types
+declared in ``_core.pxd`` beside it; otherwise it is imported as it is (the pure-Python build).
+Both builds run the same lines, so they give identical results.
+"""
+
+import threading
+
+import numpy as np
+
+from mytorch import _dtype as D
+
+ndarray = np.ndarray
+_np_generic = np.generic
+_FROM_NP = D.FROM_NP
+_PY_SCALARS = (float, int, bool)
+
+# Which inputs and outputs a Node keeps for its VJP.
+SAVE_NONE = 0
+SAVE_X = 1
+SAVE_Y = 2
+SAVE_XY = 3
+SAVE_OUT = 4
+
+# How an op picks its result dtype from its inputs' (PyTorch's rules, see _dtype.result_type).
+KIND_SAME = 0  # dtype of the first input (neg, reshape, sum_to, ...)
+KIND_BINARY = 1  # promoted dtype of both inputs (add, mul, ...)
+KIND_FLOAT = 2  # like SAME, but integers and bool compute in the default float dtype (exp, sin, ...)
+KIND_DIV = 3  # like BINARY, then integers and bool go to the default float dtype
+KIND_COMPARE = 4  # promoted like BINARY to compute, result is bool, never differentiable
+KIND_MATMUL = 5  # both inputs must share one dtype (PyTorch does not promote in matmul)
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled():
+    """Matches torch.is_grad_enabled (thread-local)."""
+    return _grad_mode.enabled
+
+
+def _set_grad_enabled(mode):
+    """Set grad mode for this thread and return the previous mode."""
+    prev = _grad_mode.enabled
+    _grad_mode.enabled = bool(mode)
+    return prev
+
+
+class Size(tuple):
+    """A tensor shape. Matches torch.Size (a tuple subclass printed as ``torch.Size([2, 3])``)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "torch.Size([" + ", ".join(str(s) for s in self) + "])"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, key):
+        r = tuple.__getitem__(self, key)
+        return Size(r) if isinstance(key, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+
+class Op:
+    """A differentiable primitive: its kernel, what its Node saves, and its VJP.
+
+    ``vjp(node, grad)`` returns one gradient per input (a Tensor or None) and is written with
+    mytorch ops only, so the backward pass can itself be differentiated.
+    """
+
+    __slots__ = ("name", "kernel", "vjp", "save", "kind", "node_name")
+
+    def __init__(self, name, kernel, vjp, save, kind, node_name):
+        self.name = name
+        self.kernel = kernel
+        self.vjp = vjp
+        self.save = save
+        self.kind = kind
+        self.node_name = node_name
+
+    def __repr__(self):
+        return f"<mytorch op {self.name}>"
+
+
+class Node:
+    """One recorded op application (a grad_fn): edges to its inputs' nodes and what its VJP needs."""
+
+    __slots__ = (
+        "op",
+        "next",
+        "saved",
+        "out_data",
+        "params",
+        "shapes",
+        "dtypes",
+        "retained",
+        "variable",
+        "hooks",
+        "freed",
+        "__weakref__",
+    )
+
+    def __init__(self):
+        self.op = None
+        self.next = ()
+        self.saved = None
+        self.out_data = None
+        self.params = ()
+        self.shapes = ()
+        self.dtypes = ()
+        self.retained = None
+        self.variable = None
+        self.hooks = None
+        self.freed = False
+
+    # --- what a VJP reads -------------------------------------------------------------
+    @property
+    def x(self):
+        """The first saved input."""
+        if self.freed:
+            _raise_freed()
+        return self.saved[0]
+
+    @property
+    def y(self):
+        """The second saved input."""
+        if self.freed:
+            _raise_freed()
+        return self.saved[1]
+
+    @property
+    def inputs(self):
+        """All saved inputs."""
+        if self.freed:
+            _raise_freed()
+        return self.saved
+
+    @property
+    def out(self):
+        """The op's result, as a Tensor whose grad_fn is this node (so it differentiates again)."""
+        if self.freed:
+            _raise_freed()
+        t = _wrap(self.out_data)
+        t._grad_fn = self
+        t._requires_grad = True
+        return t
+
+    # --- PyTorch's grad_fn interface --------------------------------------------------
+    def name(self):
+        if self.variable is not None:
+            return "AccumulateGrad"
+        return self.op.node_name
+
+    @property
+    def next_functions(self):
+        return tuple((n, 0) for n in self.next)
+
+    @property
+    def metadata(self):
+        return {}
+
+    def register_hook(self, fn):
+        if self.hooks is None:
+            self.hooks = []
+        self.hooks.append(fn)
+
+    def __call__(self, *grads):
+        return self.op.vjp(self, *grads)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def _raise_freed():
+    raise RuntimeError(
+        "Trying to backward through the graph a second time (or directly access saved tensors "
+        "after they have already been freed). Saved intermediate values of the graph are freed "
+        "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+        "backward through the graph a second time or if you need to access saved tensors after "
+        "calling backward."
+    )
+
+
+class TensorBase:
+    """The fields and core properties of a Tensor; the public class (``_tensor.Tensor``) adds ops."""
+
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_acc", "_retains_grad", "__weakref__")
+
+    def __init__(self, *args, **kwargs):
+        # torch.Tensor(data) or torch.Tensor(*sizes): legacy constructor, default float dtype.
+        self._requires_grad = False
+        self._grad = None
+        self._grad_fn = None
+        self._acc = None
+        self._retains_grad = False
+        npdt = D.get_default_dtype().np
+        if len(args) == 1 and not isinstance(args[0], int):
+            a = args[0]
+            self._data = np.array(a._data if isinstance(a, TensorBase) else a, dtype=npdt)
+        else:
+            shape = tuple(args[0]) if len(args) == 1 and not isinstance(args[0], int) else args
+            self._data = np.zeros(shape, dtype=npdt)
+
+    # --- metadata ---------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """Matches torch.Tensor.size."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self):
+        return self._data.ndim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def ndimension(self):
+        return self._data.ndim
+
+    def numel(self):
+        return int(self._data.size)
+
+    def nelement(self):
+        return int(self._data.size)
+
+    @property
+    def dtype(self):
+        return _FROM_NP[self._data.dtype]
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self._set_requires_grad(value, "only Tensors of floating point dtype can require gradients")
+
+    def _set_requires_grad(self, value, message):
+        value = bool(value)
+        if self._grad_fn is not None:
+            if value:
+                return
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and _FROM_NP[self._data.dtype].category < D.FLOAT:
+            raise RuntimeError(message)
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad=True):
+        """Matches torch.Tensor.requires_grad_."""
+        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
+        return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, TensorBase):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: {list(value._data.shape)} "
+                    f"vs {list(self._data.shape)}"
+                )
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"assigned grad has data of a different type: {value.dtype} vs {self.dtype}"
+                )
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def data(self):
+        return _wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, TensorBase):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def retain_grad(self):
+        """Matches torch.Tensor.retain_grad: a non-leaf keeps its .grad after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None:
+            return
+        self._retains_grad = True
+        self._grad_fn.retained = self
+
+    def detach(self):
+        """Matches torch.Tensor.detach: shares data, not the graph."""
+        return _wrap(self._data)
+
+    def detach_(self):
+        if self._grad_fn is not None and self._grad_fn.retained is self:
+            self._grad_fn.retained = None
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def _accumulate_node(self):
+        """The AccumulateGrad node of a leaf that requires grad, made once."""
+        acc = self._acc
+        if acc is None:
+            acc = Node()
+            acc.variable = self
+            acc.shapes = (self._data.shape,)
+            acc.dtypes = (self._data.dtype,)
+            self._acc = acc
+        return acc
+
+    def __hash__(self):
+        return id(self)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        from mytorch._ops import getitem
+
+        return (getitem(self, i) for i in range(self._data.shape[0]))
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(self._data)
+        return a if dtype is None else a.astype(dtype)
+
+    # Python's number protocol on one-element tensors.
+    def item(self):
+        """Matches torch.Tensor.item."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if _FROM_NP[self._data.dtype].category > D.INT:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+            )
+        return bool(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+
+_tensor_cls = TensorBase
+
+
+def _set_tensor_class(cls):
+    """Called once by mytorch._tensor: the class that every result is made of."""
+    global _tensor_cls
+    _tensor_cls = cls
+
+
+def _wrap(data, requires_grad=False):
+    """A new Tensor around an array (or NumPy scalar) with no history."""
+    cls = _tensor_cls
+    t = cls.__new__(cls)
+    t._data = data
+    t._requires_grad = requires_grad
+    t._grad = None
+    t._grad_fn = None
+    t._acc = None
+    t._retains_grad = False
+    return t
+
+
+def _wrap_dim(dim, ndim):
+    """A dim in [-ndim, ndim) as a non-negative index; IndexError otherwise (PyTorch's message)."""
+    n = ndim if ndim > 0 else 1
+    if dim < -n or dim >= n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim + ndim if dim < 0 else dim
+
+
+def _edge(t):
+    """The node a gradient for tensor ``t`` flows into."""
+    fn = t._grad_fn
+    if fn is not None:
+        return fn
+    return t._accumulate_node()
+
+
+def _record(op, out_data, inputs, params):
+    """Wrap a result and, as grad mode asks, record the Node that produced it."""
+    out = _wrap(out_data)
+    node = Node()
+    node.op = op
+    nxt = []
+    shapes = []
+    dtypes = []
+    for t in inputs:
+        if isinstance(t, TensorBase):
+            tt = t
+            nxt.append(_edge(tt) if tt._requires_grad else None)
+            shapes.append(tt._data.shape)
+            dtypes.append(tt._data.dtype)
+        else:
+            nxt.append(None)
+            shapes.append(None)
+            dtypes.append(None)
+    node.next = tuple(nxt)
+    node.shapes = tuple(shapes)
+    node.dtypes = tuple(dtypes)
+    node.params = params
+    save = op.save
+    if save & SAVE_XY:
+        node.saved = inputs
+    if save & SAVE_OUT:
+        node.out_data = out_data
+    out._grad_fn = node
+    out._requires_grad = True
+    return out
+
+
+def _cast(x, npdt):
+    """Convert an operand (array, NumPy scalar or Python scalar) to a NumPy dtype."""
+    if isinstance(x, _PY_SCALARS):
+        return x
+    if x.dtype is npdt:
+        return x
+    return x.astype(npdt)
+
+
+def _broadcast_error(op, x, y):
+    sx = list(np.shape(x))
+    sy = list(np.shape(y))
+    n = max(len(sx), len(sy))
+    px = [1] * (n - len(sx)) + sx
+    py = [1] * (n - len(sy)) + sy
+    for i in range(n - 1, -1, -1):
+        if px[i] != py[i] and px[i] != 1 and py[i] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({px[i]}) must match the size of tensor b ({py[i]}) at "
+                f"non-singleton dimension {i}"
+            )
+    return RuntimeError(f"{op.name}: shapes {sx} and {sy} cannot be broadcast together")
+
+
+def _operand(v):
+    """A Tensor or Python scalar operand, converting NumPy values and sequences to tensors."""
+    if isinstance(v, TensorBase) or type(v) in _PY_SCALARS:
+        return v
+    if isinstance(v, _np_generic):
+        return v.item() if v.ndim == 0 and v.dtype.kind in "biuf" else _wrap(np.asarray(v))
+    if isinstance(v, (float, int, bool)):
+        return v
+    if isinstance(v, complex):
+        return v
+    if isinstance(v, ndarray):
+        D.from_numpy_dtype(v.dtype)
+        return _wrap(v)
+    raise TypeError(f"unsupported operand type: expected Tensor or number, got {type(v).__name__}")
+
+
+def _binary_dtype(a, b):
+    """PyTorch's result dtype for two operands (Tensor or Python scalar), as a mytorch dtype."""
+    dims = []
+    zeros = []
+    scalars = []
+    for v in (a, b):
+        if isinstance(v, TensorBase):
+            d = _FROM_NP[v._data.dtype]
+            if v._data.ndim:
+                dims.append(d)
+            else:
+                zeros.append(d)
+        else:
+            scalars.append(v)
+    return D.result_type(dims, zeros, scalars)
+
+
+def apply2(op, a, b, params=()):
+    """Run a two-input op: promote dtypes, call its kernel, record a Node if grad mode asks."""
+    if not isinstance(a, TensorBase) or not isinstance(b, TensorBase):
+        a = _operand(a)
+        b = _operand(b)
+    ta = isinstance(a, TensorBase)
+    tb = isinstance(b, TensorBase)
+    x = a._data if ta else a
+    y = b._data if tb else b
+    kind = op.kind
+    # Fast path: two tensors of one dtype, or a float tensor and a Python float/int.
+    if ta and tb and x.dtype is y.dtype:
+        npdt = x.dtype
+        dt = _FROM_NP[npdt]
+    elif ta and not tb and type(y) in (float, int) and x.dtype.kind == "f":
+        npdt = x.dtype
+        dt = _FROM_NP[npdt]
+    elif tb and not ta and type(x) in (float, int) and y.dtype.kind == "f":
+        npdt = y.dtype
+        dt = _FROM_NP[npdt]
+    else:
+        dt = _binary_dtype(a, b)
+        npdt = dt.np
+        if kind == KIND_MATMUL and ta and tb:
+            raise RuntimeError(
+                f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}"
+            )
+    if kind == KIND_DIV and dt.category < D.FLOAT:
+        dt = D.get_default_dtype()
+        npdt = dt.np
+    x = _cast(x, npdt)
+    y = _cast(y, npdt)
+    try:
+        out = op.kernel(x, y, *params)
+    except ValueError:
+        raise _broadcast_error(op, x, y) from None
+    if kind == KIND_COMPARE:
+        return _wrap(out)
+    if dt.category >= D.FLOAT and _grad_mode.enabled and (
+        (ta and a._requires_grad) or (tb and b._requires_grad)
+    ):
+        return _record(op, out, (a, b), params)
+    return _wrap(out)
+
+
+def apply1(op, a, params=()):
+    """Run a one-input op: call its kernel, record a Node if grad mode asks."""
+    x = a._data
+    kind = op.kind
+    if kind == KIND_FLOAT and x.dtype.kind in "biu":
+        x = x.astype(D.get_default_dtype().np)
+    out = op.kernel(x, *params)
+    if a._requires_grad and _grad_mode.enabled and out.dtype.kind in "fc":
+        return _record(op, out, (a,), params)
+    return _wrap(out)
+
+
+def applyn(op, inputs, params=()):
+    """Run an op over a tuple of tensors (cat, stack, where, ...)."""
+    arrays = [t._data if isinstance(t, TensorBase) else t for t in inputs]
+    out = op.kernel(*arrays, *params)
+    if _grad_mode.enabled and out.dtype.kind in "fc":
+        for t in inputs:
+            if isinstance(t, TensorBase) and t._requires_grad:
+                return _record(op, out, tuple(inputs), params)
+    return _wrap(out)
+
+
+# ----------------------------------------------------------------------------------------
+# The engine
+# ----------------------------------------------------------------------------------------
+
+
+def _accumulate(grads, node, g):
+    """Sum gradient ``g`` into ``grads[node]`` (differentiably when grad mode is on)."""
+    prev = grads.get(node)
+    if prev is None:
+        grads[node] = g
+    else:
+        from mytorch._ops import add
+
+        grads[node] = add(prev, g)
+
+
+def _fit(g, shape, npdt):
+    """Reduce a VJP's gradient to its input's shape (the one unbroadcast) and dtype."""
+    gd = g._data
+    if gd.shape != shape:
+        from mytorch._ops import sum_to
+
+        g = sum_to(g, shape)
+        gd = g._data
+    if gd.dtype is not npdt and gd.dtype != npdt:
+        from mytorch._ops import to_dtype
+
+        g = to_dtype(g, npdt)
+    return g
+
+
+def _graph_order(roots):
+    """Nodes reachable from ``roots`` with their dependency counts (iterative, any depth)."""
+    deps = {}
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for nxt in node.next:
+            if nxt is not None:
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    return deps
+
+
+def _needed(roots, deps, targets):
+    """The nodes on some path from a root to one of ``targets`` (so their VJPs must run)."""
+    # Reverse topological order by Kahn's algorithm over a copy of the dependency counts.
+    remaining = dict(deps)
+    order = []
+    ready = [r for r in roots if r not in remaining]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for nxt in node.next:
+            if nxt is not None:
+                remaining[nxt] -= 1
+                if remaining[nxt] == 0:
+                    ready.append(nxt)
+    needed = set()
+    for node in reversed(order):
+        if node in targets:
+            needed.add(node)
+            continue
+        for nxt in node.next:
+            if nxt is not None and nxt in needed:
+                needed.add(node)
+                break
+    return needed
+
+
+def _feeds(node, needed):
+    for nxt in node.next:
+        if nxt is not None and nxt in needed:
+            return True
+    return False
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate):
+    """Backpropagate from ``outputs`` seeded with ``grad_outputs``.
+
+    With ``accumulate`` the leaves (all of them, or just ``inputs``) add into ``.grad``;
+    without it the gradients of ``inputs`` are returned in order (None where unreached).
+    """
+    grads = {}
+    roots = []
+    for i in range(len(outputs)):
+        t = outputs[i]
+        if not t._requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        node = _edge(t)
+        g = grad_outputs[i]
+        if g is not None:
+            prev = _set_grad_enabled(create_graph)
+            try:
+                _accumulate(grads, node, g)
+            finally:
+                _set_grad_enabled(prev)
+        if node not in roots:
+            roots.append(node)
+
+    deps = _graph_order(roots)
+    targets = None
+    if inputs is not None:
+        targets = {}
+        for t in inputs:
+            node = _edge(t) if t._requires_grad else None
+            if node is not None and node not in targets:
+                targets[node] = None
+    needed = None if targets is None else _needed(roots, deps, targets)
+
+    ready = [r for r in roots if r not in deps]
+    prev_mode = _set_grad_enabled(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            g = grads.pop(node, None)
+            if g is not None and node.hooks is not None:
+                for hook in node.hooks:
+                    r = hook(g)
+                    if r is not None:
+                        g = r
+            if targets is not None and node in targets:
+                targets[node] = g
+                if not accumulate and node.variable is not None:
+                    continue
+            var = node.variable
+            if var is not None:
+                if accumulate and g is not None and (targets is None or node in targets):
+                    _accumulate_leaf(var, g, create_graph)
+                continue
+            if node.retained is not None and g is not None:
+                _accumulate_leaf(node.retained, g, create_graph)
+            run_vjp = g is not None and (needed is None or _feeds(node, needed))
+            if run_vjp:
+                if node.freed:
+                    _raise_freed()
+                in_grads = node.op.vjp(node, g)
+                if not isinstance(in_grads, tuple):
+                    in_grads = (in_grads,)
+            nxt_nodes = node.next
+            for i in range(len(nxt_nodes)):
+                nxt = nxt_nodes[i]
+                if nxt is None:
+                    continue
+                if run_vjp and (needed is None or nxt in needed):
+                    gi = in_grads[i]
+                    if gi is not None:
+                        _accumulate(grads, nxt, _fit(gi, node.shapes[i], node.dtypes[i]))
+                deps[nxt] -= 1
+                if deps[nxt] == 0:
+                    ready.append(nxt)
+            if not retain_graph and run_vjp:
+                node.saved = None
+                node.out_data = None
+                node.freed = True
+    finally:
+        _set_grad_enabled(prev_mode)
+    if targets is None:
+        return None
+    return [targets.get(_edge(t)) if t._requires_grad else None for t in inputs]
+
+
+def _accumulate_leaf(var, g, create_graph):
+    """Add ``g`` into ``var.grad``: in place when possible, with a graph when create_graph."""
+    old = var._grad
+    if old is None:
+        if create_graph and g._requires_grad:
+            var._grad = g
+        else:
+            gd = g._data
+            if isinstance(gd, ndarray):
+                gd = gd.copy()  # NOTE: a VJP may return a view shared with other gradients
+            var._grad = _wrap(gd)
+    elif create_graph or old._requires_grad or g._requires_grad:
+        from mytorch._ops import add
+
+        prev = _set_grad_enabled(create_graph)
+        try:
+            var._grad = add(old, g)
+        finally:
+            _set_grad_enabled(prev)
+    else:
+        od = old._data
+        if isinstance(od, ndarray) and od.flags.writeable and od.shape == g._data.shape:
+            np.add(od, g._data, out=od)
+        else:
+            old._data = np.asarray(od + g._data, dtype=od.dtype)
+

@@ -1,0 +1,147 @@
+"""dtype objects, the default dtype, and PyTorch's type-promotion rules."""
+
+import numpy as np
+
+# NOTE: categories order the promotion lattice: a higher category always wins over a lower one,
+# whatever the item sizes (an int64 tensor plus a float16 tensor gives float16, as in PyTorch).
+BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
+
+
+class dtype:
+    """A tensor element type. Matches torch.dtype (printed as ``torch.float32``)."""
+
+    __slots__ = ("name", "np", "category", "itemsize", "is_floating_point", "is_complex", "is_signed")
+
+    def __init__(self, name, np_dtype, category):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.category = category
+        self.itemsize = self.np.itemsize
+        self.is_floating_point = category == FLOAT
+        self.is_complex = category == COMPLEX
+        self.is_signed = self.np.kind in "fic"
+
+    def __repr__(self):
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+    def to_real(self):
+        return self
+
+    def to_complex(self):
+        return complex64 if self is float32 else complex128
+
+
+float16 = dtype("float16", np.float16, FLOAT)
+float32 = dtype("float32", np.float32, FLOAT)
+float64 = dtype("float64", np.float64, FLOAT)
+complex64 = dtype("complex64", np.complex64, COMPLEX)
+complex128 = dtype("complex128", np.complex128, COMPLEX)
+int8 = dtype("int8", np.int8, INT)
+int16 = dtype("int16", np.int16, INT)
+int32 = dtype("int32", np.int32, INT)
+int64 = dtype("int64", np.int64, INT)
+uint8 = dtype("uint8", np.uint8, INT)
+bool_ = dtype("bool", np.bool_, BOOL)
+
+ALL = (float16, float32, float64, complex64, complex128, int8, int16, int32, int64, uint8, bool_)
+ALIASES = {
+    "half": float16,
+    "float": float32,
+    "double": float64,
+    "cfloat": complex64,
+    "cdouble": complex128,
+    "short": int16,
+    "int": int32,
+    "long": int64,
+    "bool": bool_,
+}
+
+# NumPy dtype -> mytorch dtype. Keys are np.dtype instances, which hash like their type.
+FROM_NP = {d.np: d for d in ALL}
+
+
+def _by_name(name):
+    return {d.name: d for d in ALL}[name]
+
+
+def from_numpy_dtype(np_dtype):
+    """The mytorch dtype for a NumPy dtype; TypeError for dtypes PyTorch does not have."""
+    try:
+        return FROM_NP[np.dtype(np_dtype)]
+    except (KeyError, TypeError):
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+_default = [float32]
+
+
+def get_default_dtype():
+    """Matches torch.get_default_dtype."""
+    return _default[0]
+
+
+def set_default_dtype(d):
+    """Matches torch.set_default_dtype (float32 or float64)."""
+    if d not in (float32, float64, float16):
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default[0] = d
+
+
+def promote_types(a, b):
+    """Matches torch.promote_types: the category decides first, NumPy's lattice within one."""
+    if a is b:
+        return a
+    if a.category != b.category:
+        hi, lo = (a, b) if a.category > b.category else (b, a)
+        if hi.category == COMPLEX and lo is float64:
+            return complex128
+        return hi
+    return FROM_NP[np.promote_types(a.np, b.np)]
+
+
+def scalar_dtype(value):
+    """The dtype a Python scalar would take alone (PyTorch's wrapped-number rule)."""
+    if isinstance(value, bool):
+        return bool_
+    if isinstance(value, int):
+        return int64
+    if isinstance(value, complex):
+        return complex64 if _default[0] is float32 else complex128
+    return _default[0]
+
+
+def result_type(dims, zero_dims, scalars):
+    """PyTorch's result_type from the dtypes of dimensioned tensors, 0-d tensors and Python scalars.
+
+    NOTE: priority goes dimensioned > 0-d > scalar; a lower-priority operand only matters when its
+    category is higher, and then it is promoted within its own class (scalars to the default dtype).
+    """
+    res = None
+    for d in dims:
+        res = d if res is None else promote_types(res, d)
+    zres = None
+    for d in zero_dims:
+        zres = d if zres is None else promote_types(zres, d)
+    if zres is not None and (res is None or zres.category > res.category):
+        res = zres
+    sres = None
+    for s in scalars:
+        d = scalar_dtype(s)
+        sres = d if sres is None else promote_types(sres, d)
+    if sres is not None:
+        if res is None:
+            res = sres
+        elif sres.category > res.category:
+            if sres.category == FLOAT:
+                res = _default[0]
+            elif sres.category == COMPLEX:
+                res = complex128 if res is float64 else sres
+            else:
+                res = sres
+    return res

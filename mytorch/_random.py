@@ -1,0 +1,45 @@
+"""The global random generator behind rand, randn, randint and manual_seed.
+
+NOTE: mytorch draws from NumPy's PCG64, so a seed gives reproducible numbers, but not the
+same numbers as PyTorch's Mersenne Twister for that seed.
+"""
+
+import numpy as np
+
+_state = {"gen": np.random.default_rng(), "seed": None}
+
+
+def _generator():
+    return _state["gen"]
+
+
+class Generator:
+    """The object manual_seed returns (matches torch.Generator's seed queries)."""
+
+    def __init__(self, seed=None):
+        self._seed = seed
+
+    def initial_seed(self):
+        return self._seed
+
+    def manual_seed(self, seed):
+        manual_seed(seed)
+        return self
+
+
+def manual_seed(seed):
+    """Matches torch.manual_seed (reproducible, but not PyTorch's stream of numbers)."""
+    seed = int(seed)
+    _state["gen"] = np.random.default_rng(seed & 0xFFFFFFFFFFFFFFFF)
+    _state["seed"] = seed
+    return Generator(seed)
+
+
+def seed():
+    s = int(np.random.SeedSequence().entropy) & 0xFFFFFFFFFFFFFFFF
+    manual_seed(s)
+    return s
+
+
+def initial_seed():
+    return _state["seed"]

@@ -1,0 +1,131 @@
+"""Tensor printing in PyTorch's format: ``tensor([1., 2.], requires_grad=True)``."""
+
+import math
+
+import numpy as np
+
+from mytorch import _dtype as D
+
+# PyTorch's default print options.
+PRECISION = 4
+THRESHOLD = 1000
+EDGEITEMS = 3
+LINEWIDTH = 80
+
+
+class _Format:
+    """Chooses integer, fixed or scientific notation and one width for all shown values."""
+
+    def __init__(self, values, floating):
+        self.floating = floating
+        self.int_mode = True
+        self.sci = False
+        self.width = 1
+        if not floating:
+            for v in values:
+                self.width = max(self.width, len(str(v)))
+            return
+        vals = [v for v in values if math.isfinite(v) and v != 0]
+        if not vals:
+            return
+        mags = [abs(v) for v in vals]
+        lo, hi = min(mags), max(mags)
+        self.int_mode = all(v == math.ceil(v) for v in vals)
+        # NOTE: PyTorch's thresholds: ratio over 1000, max over 1e8, or (fractions only) min under 1e-4.
+        self.sci = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+        for v in vals:
+            if self.sci:
+                n = len(f"{v:.{PRECISION}e}")
+            elif self.int_mode:
+                n = len(f"{v:.0f}") + 1
+            else:
+                n = len(f"{v:.{PRECISION}f}")
+            self.width = max(self.width, n)
+
+    def __call__(self, v):
+        if not self.floating:
+            s = str(v)
+        elif self.sci:
+            s = f"{v:{self.width}.{PRECISION}e}"
+        elif self.int_mode:
+            s = f"{v:.0f}"
+            if math.isfinite(v):
+                s += "."
+        else:
+            s = f"{v:.{PRECISION}f}"
+        return " " * (self.width - len(s)) + s
+
+
+def _summarized(a):
+    """The values PyTorch shows of a large array: the edge items along every dim."""
+    if a.ndim == 0:
+        return a.reshape(1)
+    if a.shape[0] > 2 * EDGEITEMS:
+        a = np.concatenate([a[:EDGEITEMS], a[-EDGEITEMS:]])
+    if a.ndim == 1:
+        return a
+    return np.stack([_summarized(r) for r in a]).reshape(-1)
+
+
+def _py(v):
+    return bool(v) if isinstance(v, np.bool_) else v.item()
+
+
+def _body(a, fmt, indent, summarize):
+    if a.ndim == 0:
+        return fmt(_py(a))
+    n = a.shape[0]
+    if a.ndim == 1:
+        if summarize and n > 2 * EDGEITEMS:
+            items = [fmt(_py(v)) for v in a[:EDGEITEMS]] + ["..."] + [fmt(_py(v)) for v in a[-EDGEITEMS:]]
+        else:
+            items = [fmt(_py(v)) for v in a]
+        per_line = max(1, (LINEWIDTH - indent) // (fmt.width + 2))
+        lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    if summarize and n > 2 * EDGEITEMS:
+        rows = [_body(a[i], fmt, indent + 1, summarize) for i in range(EDGEITEMS)]
+        rows += ["..."]
+        rows += [_body(a[i], fmt, indent + 1, summarize) for i in range(n - EDGEITEMS, n)]
+    else:
+        rows = [_body(a[i], fmt, indent + 1, summarize) for i in range(n)]
+    sep = "," + "\n" * (a.ndim - 1) + " " * (indent + 1)
+    return "[" + sep.join(rows) + "]"
+
+
+def array_str(a, indent):
+    """The bracketed values of an array, laid out as PyTorch lays them out."""
+    dt = D.from_numpy_dtype(a.dtype)
+    summarize = a.size > THRESHOLD
+    shown = _summarized(a) if summarize else a.reshape(-1)
+    fmt = _Format([_py(v) for v in shown], dt.category >= D.FLOAT)
+    return _body(a, fmt, indent, summarize)
+
+
+def tensor_repr(t):
+    """repr(tensor) as PyTorch prints it, dtype, grad_fn and requires_grad suffixes included."""
+    a = np.asarray(t._data)
+    prefix = "tensor("
+    indent = len(prefix)
+    dt = D.from_numpy_dtype(a.dtype)
+    suffixes = []
+    if a.size == 0:
+        body = "[]"
+        if a.shape != (0,):
+            suffixes.append("size=(" + ", ".join(str(s) for s in a.shape) + ("," if a.ndim == 1 else "") + ")")
+    else:
+        body = array_str(a, indent)
+    if dt not in (D.get_default_dtype(), D.int64, D.bool_):
+        suffixes.append(f"dtype={dt!r}")
+    if t._grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
+    elif t._requires_grad:
+        suffixes.append("requires_grad=True")
+    text = prefix + body
+    for s in suffixes:
+        last = text.rsplit("\n", 1)[-1]
+        if len(last) + len(s) + 2 > LINEWIDTH:
+            text += ",\n" + " " * indent + s
+        else:
+            text += ", " + s
+    return text + ")"
