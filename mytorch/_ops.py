@@ -11,7 +11,7 @@ import builtins
 import numpy as np
 
 from mytorch import _dtype as D
-from mytorch._backends import numpy_ref as K
+from mytorch._backends import kernels as K
 from mytorch._core import (
     KIND_BINARY,
     KIND_COMPARE,

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install mytorch with its test dependencies into .venv and run the whole suite twice:
+# against the compiled build, then against the pure-Python build (same source, not compiled).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+VPY=.venv/bin/python
+"$VPY" -m pip install -q --upgrade pip
+
+run_suite() {  # $1: compiled | pure
+  # NOTE: a stale build/ would leak compiled modules into the pure wheel.
+  rm -rf build mytorch/*.so mytorch/_ext/*.so
+  if [ "$1" = compiled ]; then
+    MYTORCH_REQUIRE_COMPILE=1 "$VPY" -m pip install -q ".[test]"
+  else
+    MYTORCH_PURE_BUILD=1 "$VPY" -m pip install -q --no-deps --force-reinstall .
+  fi
+  rm -rf build
+  echo "== mytorch test suite: $1 build =="
+  # Run from tests/ so the installed package is imported, not the source tree.
+  (cd tests && MYTORCH_EXPECT_BUILD=$1 ../.venv/bin/python -m pytest -q -p no:cacheprovider "${@:2}")
+}
+
+run_suite compiled "$@"
+run_suite pure "$@"
