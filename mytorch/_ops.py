@@ -10,6 +10,7 @@ import builtins
 
 import numpy as np
 
+from mytorch import _core
 from mytorch import _dtype as D
 from mytorch._backends import kernels as K
 from mytorch._core import (
@@ -64,15 +65,17 @@ def _reduced_back(g, shape, dim, keepdim):
 def _pow_vjp(n, g):
     x, y = n.inputs
     if isinstance(y, TensorBase):
-        gx = g * y * x ** (y - 1) if x.requires_grad else None
+        gx = g * y * x ** (y - 1) if n.needs_x else None
         gy = None
-        if y.requires_grad:
+        if n.needs_y:
             # NOTE: d(x**y)/dy = x**y * log(x), taken as 0 where x == 0 and y >= 0 (PyTorch's mask).
             gy = where((x == 0) & (y >= 0), 0.0, g * n.out * log(x))
         return gx, gy
     if y == 0:
         return g * 0.0, None
-    return g * y * x ** (y - 1), None
+    if y == 2:
+        return g * (2 * x), None
+    return g * (y * x ** (y - 1)), None
 
 
 def _matmul_vjp(n, g):
@@ -84,11 +87,11 @@ def _matmul_vjp(n, g):
     x1 = unsqueeze(x, 0) if xd == 1 else x
     y1 = unsqueeze(y, -1) if yd == 1 else y
     gx = gy = None
-    if x.requires_grad:
+    if n.needs_x:
         gx = matmul(g1, transpose(y1, -1, -2))
         if xd == 1:
             gx = squeeze(gx, -2)
-    if y.requires_grad:
+    if n.needs_y:
         gy = matmul(transpose(x1, -1, -2), g1)
         if yd == 1:
             gy = squeeze(gy, -1)
@@ -99,15 +102,23 @@ def _sign_of(t):
     return t.sign()
 
 
+def _getitem_kernel(x, index, basic):
+    # NOTE: the Node keeps ``basic`` for the VJP's scatter; the kernel itself only needs the index.
+    return K.getitem(x, index)
+
+
 # fmt: off
 # name             VJP: (node n, output gradient g) -> gradient per input
 ADD       = defop("add",       lambda n, g: (g, g),                               kind=KIND_BINARY)
-SUB       = defop("sub",       lambda n, g: (g, -g),                              kind=KIND_BINARY)
+SUB       = defop("sub",       lambda n, g: (g, -g if n.needs_y else None),       kind=KIND_BINARY)
 RSUB      = variant(SUB, "RsubBackward1")
-MUL       = defop("mul",       lambda n, g: (g * n.y, g * n.x),                   SAVE_XY, KIND_BINARY)
-DIV       = defop("div",       lambda n, g: (g / n.y, -g * n.out / n.y),          SAVE_XY | SAVE_OUT, KIND_DIV)
+MUL       = defop("mul",       lambda n, g: (g * n.y if n.needs_x else None, g * n.x if n.needs_y else None),
+                  SAVE_XY, KIND_BINARY)
+DIV       = defop("div",       lambda n, g: (g / n.y if n.needs_x else None, -g * n.out / n.y if n.needs_y else None),
+                  SAVE_XY | SAVE_OUT, KIND_DIV)
 POW       = defop("pow",       _pow_vjp,                                          SAVE_XY | SAVE_OUT, KIND_BINARY)
 POW_T     = variant(POW, "PowBackward1")
+POW_S     = variant(POW, "PowBackward2")
 NEG       = defop("neg",       lambda n, g: -g)
 EXP       = defop("exp",       lambda n, g: g * n.out,                            SAVE_OUT, KIND_FLOAT)
 LOG       = defop("log",       lambda n, g: g / n.x,                              SAVE_X, KIND_FLOAT)
@@ -135,7 +146,8 @@ SQUEEZE   = variant(RESHAPE, "SqueezeBackward1")
 TRANSPOSE = defop("transpose", lambda n, g: transpose(g, *n.params))
 PERMUTE   = defop("permute",   lambda n, g: permute(g, tuple(np.argsort(n.params[0]).tolist())))
 MATMUL    = defop("matmul",    _matmul_vjp,                                       SAVE_XY, KIND_MATMUL, "MmBackward0")
-GETITEM   = defop("getitem",   lambda n, g: index_backward(g, n.shapes[0], *n.params), node_name="IndexBackward0")
+GETITEM   = defop("getitem",   lambda n, g: index_backward(g, n.shapes[0], *n.params), node_name="IndexBackward0",
+                  kernel=_getitem_kernel)
 INDEX_BWD = defop("index_backward", lambda n, g: getitem(g, n.params[1]),         node_name="IndexBackwardBackward0")
 TO_DTYPE  = defop("to_dtype",  lambda n, g: to_dtype(g, n.dtypes[0]),             node_name="ToCopyBackward0")
 CLONE     = defop("clone",     lambda n, g: g)
@@ -252,6 +264,7 @@ def pow(input, exponent):
     if isinstance(exponent, TensorBase):
         if not isinstance(input, TensorBase):
             input = _wrap(np.asarray(input, dtype=exponent._data.dtype if exponent._data.dtype.kind == "f" else None))
+            return apply2(POW_S, input, exponent)
         return apply2(POW_T, input, exponent)
     return apply2(POW, input, exponent)
 
@@ -774,3 +787,6 @@ def eq(input, other):
 
 def ne(input, other):
     return apply2(NE, input, other)
+
+
+_core._bind_engine_ops(add, sum_to, to_dtype)
