@@ -1,5 +1,6 @@
 """Functions composed from primitives (no VJPs of their own): softmax, var, max/min, ..."""
 
+import builtins
 from collections import namedtuple
 
 import numpy as np
@@ -41,7 +42,7 @@ def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
     mu = F.mean(input, dim, keepdim=True)
     d = input - mu
     n = input.numel() if dim is None else int(np.prod([input.shape[x] for x in F._dims(dim, input.ndim)]))
-    return F.sum(d * d, dim, keepdim) / max(n - correction, 0)
+    return F.sum(d * d, dim, keepdim) / builtins.max(n - correction, 0)  # NOTE: this module shadows max
 
 
 def std(input, dim=None, unbiased=True, keepdim=False, correction=None):
