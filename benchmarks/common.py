@@ -1,0 +1,316 @@
+"""Shared benchmark harness: both mytorch builds and torch in one process, median timing, the machine line.
+
+The compiled build is the installed package (``python -m pip install .``); the pure-Python build is this repository's
+source tree, which holds no compiled modules. Both are imported into the same process: first the installed one, then,
+with every ``mytorch*`` entry removed from ``sys.modules`` and the source tree first on ``sys.path``, the source tree.
+
+NOTE: mytorch imports some of its own modules lazily, inside functions (``Tensor.backward`` runs
+``from mytorch.autograd import backward``, the engine imports ``add``/``sum_to`` from ``mytorch._ops``). Those imports
+read ``sys.modules``, so a build only runs as itself while its own modules are the ones registered there.
+``Library.active()`` swaps them in for the duration of a measurement; never time a build outside it.
+"""
+
+import argparse
+import contextlib
+import datetime
+import gc
+import importlib
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+# The repository root, found from this file so the scripts run from any working directory.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUILDS = ("compiled", "pure", "torch")
+
+
+class Library:
+    """One contender: a module used as ``torch`` by the workloads, plus the ``sys.modules`` entries it runs with."""
+
+    def __init__(self, name, module, modules=None, info=""):
+        self.name = name
+        self.module = module
+        self._modules = modules or {}  # {"mytorch._ops": module, ...}; empty for torch
+        self.info = info
+
+    @contextlib.contextmanager
+    def active(self):
+        """Register this build's mytorch modules in sys.modules while the block runs (see module NOTE)."""
+        if not self._modules:
+            yield self.module
+            return
+        saved = _pop_mytorch_modules()
+        sys.modules.update(self._modules)
+        try:
+            yield self.module
+        finally:
+            _pop_mytorch_modules()
+            sys.modules.update(saved)
+
+
+def _pop_mytorch_modules():
+    names = [n for n in sys.modules if n == "mytorch" or n.startswith("mytorch.")]
+    return {n: sys.modules.pop(n) for n in names}
+
+
+def _is_repo_path(entry):
+    try:
+        return Path(entry or os.getcwd()).resolve() == REPO_ROOT
+    except OSError:
+        return False
+
+
+def _describe(mod):
+    info = mod.build_info()
+    parts = ", ".join(f"{name.rsplit('.', 1)[-1]}={'C' if ok else 'py'}" for name, ok in info.items())
+    return f"mytorch {getattr(mod, '__version__', '?')} from {_short_path(mod.__file__)} [{parts}]"
+
+
+def _short_path(path):
+    p = Path(path).resolve().parent
+    try:
+        return "<repo>/" + str(p.relative_to(REPO_ROOT))
+    except ValueError:
+        return "<site-packages>/" + p.name if "site-packages" in p.parts else str(p.name)
+
+
+def _load_compiled():
+    # Hide the source tree (also '' or '.' when run from the repo root) so the installed package is found.
+    saved_path = list(sys.path)
+    sys.path[:] = [e for e in sys.path if not _is_repo_path(e)]
+    try:
+        _pop_mytorch_modules()
+        try:
+            mod = importlib.import_module("mytorch")
+        except ImportError as exc:
+            raise SystemExit(
+                "benchmarks: no installed mytorch found for the compiled build; "
+                "run `python -m pip install .` from the repository root first"
+            ) from exc
+        if not mod.compiled():
+            raise SystemExit(
+                f"benchmarks: the installed mytorch is not compiled ({mod.build_info()} at {mod.__file__}); "
+                "reinstall with `MYTORCH_REQUIRE_COMPILE=1 python -m pip install .`"
+            )
+        # NOTE: build_info() imports by name, so it must be read now, while these modules are registered.
+        return Library("compiled", mod, _pop_mytorch_modules(), _describe(mod))
+    finally:
+        sys.path[:] = saved_path
+
+
+def _load_pure():
+    so_files = [p for p in (REPO_ROOT / "mytorch").rglob("*") if p.suffix in (".so", ".pyd")]
+    if so_files:
+        raise SystemExit(
+            f"benchmarks: the source tree holds compiled modules ({so_files[0].name}, ...), so it is not the "
+            "pure-Python build; remove them (never build in place in the repository)"
+        )
+    saved_path = list(sys.path)
+    sys.path.insert(0, str(REPO_ROOT))
+    try:
+        _pop_mytorch_modules()
+        mod = importlib.import_module("mytorch")
+        if Path(mod.__file__).resolve().parent != REPO_ROOT / "mytorch":
+            raise SystemExit(f"benchmarks: pure build imported from {mod.__file__}, not from the source tree")
+        if any(mod.build_info().values()):
+            raise SystemExit(f"benchmarks: the source-tree mytorch reports compiled modules: {mod.build_info()}")
+        return Library("pure", mod, _pop_mytorch_modules(), _describe(mod))
+    finally:
+        sys.path[:] = saved_path
+
+
+def _load_torch():
+    import torch
+
+    return Library("torch", torch, None, f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
+
+
+def load_libraries(builds):
+    """{name: Library} for the requested builds, each checked to be what its name says."""
+    loaders = {"compiled": _load_compiled, "pure": _load_pure, "torch": _load_torch}
+    libs = {}
+    # The compiled build must be imported first: the pure one needs the source tree on sys.path.
+    for name in BUILDS:
+        if name in builds:
+            libs[name] = loaders[name]()
+    for name in ("compiled", "pure"):
+        if name in libs:
+            with libs[name].active() as mt:
+                expected = name == "compiled"
+                # Checked again with the build's own modules registered, as every measurement runs.
+                if mt.compiled() != expected or type(mt.ones(1)) is not mt.Tensor:
+                    raise SystemExit(f"benchmarks: the {name} build does not check out: {mt.build_info()}")
+    if "compiled" in libs and "pure" in libs:
+        if libs["compiled"].module.Tensor is libs["pure"].module.Tensor:
+            raise SystemExit("benchmarks: the compiled and pure builds are the same module")
+    return libs
+
+
+def parse_args(description, argv=None):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--builds",
+        default=",".join(BUILDS),
+        help="comma-separated subset of compiled,pure,torch (default: all three)",
+    )
+    parser.add_argument("--repeat", type=int, default=None, help="timed repeats per workload (median reported)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and shorter runs, for a smoke test")
+    args = parser.parse_args(argv)
+    builds = [b.strip() for b in args.builds.split(",") if b.strip()]
+    unknown = sorted(set(builds) - set(BUILDS))
+    if unknown:
+        parser.error(f"unknown builds {unknown}; choose from {','.join(BUILDS)}")
+    args.builds = [b for b in BUILDS if b in builds]
+    return args
+
+
+# --------------------------------------------------------------------------------------------- machine
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _usable_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count()
+
+
+def _numpy_blas():
+    import numpy as np
+
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except Exception:
+        return "?"
+
+
+def machine_line():
+    """One line naming the machine and software versions, for the results table."""
+    import numpy as np
+    import scipy
+
+    parts = [
+        f"{cpu_model()}, {_usable_cores()} cores",
+        f"Python {platform.python_version()}",
+        f"numpy {np.__version__} ({_numpy_blas()})",
+        f"scipy {scipy.__version__}",
+    ]
+    try:
+        import torch
+
+        parts.append(f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
+    except ImportError:
+        parts.append("torch not installed")
+    return ", ".join(parts)
+
+
+def print_header(title, libs):
+    print(f"# {title}")
+    print()
+    print(f"- date: {datetime.date.today().isoformat()}")
+    print(f"- machine: {machine_line()}")
+    for lib in libs.values():
+        print(f"- {lib.name}: {lib.info}")
+    print()
+    sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------------------------- timing
+
+
+def measure(fn, *, repeat=7, warmup=1, min_time=0.02):
+    """Median seconds per call of fn().
+
+    After `warmup` untimed calls, the number of calls per timed repeat is raised until one repeat lasts at least
+    `min_time` seconds (so tiny workloads are not swamped by timer resolution); the median over `repeat` repeats is
+    returned. The garbage collector stays on (users pay for it too) but is run before each repeat.
+    """
+    for _ in range(warmup):
+        fn()
+    number = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        elapsed = time.perf_counter() - t0
+        if elapsed >= min_time or number >= 1 << 20:
+            break
+        number *= 2 if elapsed <= 0 else max(2, min(10, int(1.5 * min_time / elapsed) + 1))
+    samples = [elapsed / number]
+    for _ in range(repeat - 1):
+        gc.collect()
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - t0) / number)
+    return statistics.median(samples)
+
+
+# --------------------------------------------------------------------------------------------- tables
+
+
+def fmt_time(seconds):
+    """Seconds in the unit that reads best: ns, µs, ms or s."""
+    if seconds is None:
+        return "—"
+    for scale, unit in ((1e-6, "ns"), (1e-3, "µs"), (1.0, "ms")):
+        if seconds < scale:
+            value = seconds / scale * 1e3
+            return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def fmt_ratio(num, den):
+    if num is None or den is None or den == 0:
+        return "—"
+    return f"{num / den:.2f}×"
+
+
+def markdown_table(header, rows):
+    """A markdown table as a string; rows are lists of already formatted cells."""
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), sep] + [line(r) for r in rows])
+
+
+def results_table(results, libs, *, value_fmt=fmt_time, extra=None, note_col="notes"):
+    """Rows = workloads, columns = each build, then torch/compiled and pure/compiled ratios of the times.
+
+    `results` maps workload -> {build or "numpy": seconds or None}; `extra` maps workload -> a note string.
+    """
+    names = list(libs)
+    has_numpy = any("numpy" in r for r in results.values())
+    header = ["workload"] + names + (["numpy (ref)"] if has_numpy else [])
+    ratio_cols = []
+    if "compiled" in names and "torch" in names:
+        ratio_cols.append(("torch", "torch/compiled"))
+    if "compiled" in names and "pure" in names:
+        ratio_cols.append(("pure", "pure/compiled"))
+    header += [title for _, title in ratio_cols]
+    if extra:
+        header.append(note_col)
+    rows = []
+    for workload, res in results.items():
+        row = [workload] + [value_fmt(res.get(n)) for n in names]
+        if has_numpy:
+            row.append(value_fmt(res.get("numpy")))
+        row += [fmt_ratio(res.get(num), res.get("compiled")) for num, _ in ratio_cols]
+        if extra:
+            row.append(extra.get(workload, ""))
+        rows.append(row)
+    return markdown_table(header, rows)
