@@ -258,7 +258,8 @@ def pow(input, exponent):
     """Matches torch.pow."""
     if isinstance(exponent, TensorBase):
         if not isinstance(input, TensorBase):
-            input = _wrap(np.asarray(input, dtype=exponent._data.dtype if exponent._data.dtype.kind == "f" else None))
+            # NOTE: the scalar base promotes like a Python scalar (2.0 ** int tensor is float32).
+            input = _wrap(np.asarray(input, dtype=_binary_result_dtype(input, exponent).np))
             return apply2(POW_S, input, exponent)
         return apply2(POW_T, input, exponent)
     return apply2(POW, input, exponent)
