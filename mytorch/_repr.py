@@ -77,7 +77,8 @@ def _body(a, fmt, indent, summarize):
     n = a.shape[0]
     if a.ndim == 1:
         if summarize and n > 2 * EDGEITEMS:
-            items = [fmt(_py(v)) for v in a[:EDGEITEMS]] + ["..."] + [fmt(_py(v)) for v in a[-EDGEITEMS:]]
+            # NOTE: PyTorch pads the ellipsis of a row with one space: "2.,  ..., 7.".
+            items = [fmt(_py(v)) for v in a[:EDGEITEMS]] + [" ..."] + [fmt(_py(v)) for v in a[-EDGEITEMS:]]
         else:
             items = [fmt(_py(v)) for v in a]
         per_line = max(1, (LINEWIDTH - indent) // (fmt.width + 2))
@@ -115,7 +116,9 @@ def tensor_repr(t):
             suffixes.append("size=(" + ", ".join(str(s) for s in a.shape) + ("," if a.ndim == 1 else "") + ")")
     else:
         body = array_str(a, indent)
-    if dt not in (D.get_default_dtype(), D.int64, D.bool_):
+    # An empty tensor has no values to tell int64 or bool apart, so only the default dtype goes unsaid.
+    implied = (D.get_default_dtype(),) if a.size == 0 else (D.get_default_dtype(), D.int64, D.bool_)
+    if dt not in implied:
         suffixes.append(f"dtype={dt!r}")
     if t._grad_fn is not None:
         suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
