@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import fmt_time, load_libraries, measure, parse_args, print_header, results_table  # noqa: E402
+from common import fmt_time, load_libraries, load_line, measure, parse_args, print_header, results_table
 
 CHAIN_OPS = 100  # ops per chain; a multiple of the 4-op cycle below
 
@@ -143,7 +143,9 @@ def check_chain(torch, shape, who):
     if not np.allclose(got, (float(gx.sum()), float(gw.sum())), rtol=1e-4):
         raise SystemExit(f"bench_small_graphs: {who} chain gradients {got} differ from NumPy's")
     if tuple(y.shape) != shape:
-        raise SystemExit(f"bench_small_graphs: {who} chain output has shape {tuple(y.shape)}, expected {shape}")
+        raise SystemExit(
+            f"bench_small_graphs: {who} chain output has shape {tuple(y.shape)}, expected {shape}"
+        )
 
 
 # --------------------------------------------------------------------------------------------- main
@@ -155,7 +157,7 @@ def main(argv=None):
     print_header("bench_small_graphs: per-op overhead on tiny tensors", libs)
     repeat = args.repeat or (3 if args.quick else 9)
     min_time = 0.01 if args.quick else 0.05
-    timing = dict(repeat=repeat, warmup=3, min_time=min_time)
+    timing = {"repeat": repeat, "warmup": 3, "min_time": min_time, "stat": args.stat}
 
     program = {}  # (a): seconds per full program
     per_op = {}  # (b): seconds per op
@@ -196,7 +198,7 @@ def main(argv=None):
     }
     for label, _, _ in chains:
         notes[f"(b) {label}"] = f"per op, chain of {CHAIN_OPS} ops"
-    print("## Results (median)")
+    print(f"## Results ({args.stat})")
     print()
     print(results_table({**program, **per_op}, libs, extra=notes))
     print()
@@ -204,8 +206,8 @@ def main(argv=None):
         "Ratios above 1× mean the compiled build is faster. (b) cycles through `x * 0.5`, `x + w`, `sin(x)`, "
         "`x * w` on float32 tensors; `numpy (ref)` is a hand-written forward and reverse pass."
     )
+    print()
     if "compiled" in libs and "torch" in libs:
-        print()
         for workload, target in ((a_name, 3.0), ("(b) chain 0-d, fwd+bwd", 3.0)):
             res = {**program, **per_op}[workload]
             ratio = res["torch"] / res["compiled"]
@@ -217,6 +219,7 @@ def main(argv=None):
             f"- pure build vs the original project (≤ 33 µs per op, ≤ 710 µs for (a)): "
             f"{fmt_time(per_op['(b) chain 0-d, fwd+bwd']['pure'])} per op, {fmt_time(program[a_name]['pure'])} for (a)"
         )
+    print(f"- {load_line()} at end")
 
 
 if __name__ == "__main__":

@@ -116,7 +116,9 @@ def _load_pure():
         if Path(mod.__file__).resolve().parent != REPO_ROOT / "mytorch":
             raise SystemExit(f"benchmarks: pure build imported from {mod.__file__}, not from the source tree")
         if any(mod.build_info().values()):
-            raise SystemExit(f"benchmarks: the source-tree mytorch reports compiled modules: {mod.build_info()}")
+            raise SystemExit(
+                f"benchmarks: the source-tree mytorch reports compiled modules: {mod.build_info()}"
+            )
         return Library("pure", mod, _pop_mytorch_modules(), _describe(mod))
     finally:
         sys.path[:] = saved_path
@@ -143,9 +145,8 @@ def load_libraries(builds):
                 # Checked again with the build's own modules registered, as every measurement runs.
                 if mt.compiled() != expected or type(mt.ones(1)) is not mt.Tensor:
                     raise SystemExit(f"benchmarks: the {name} build does not check out: {mt.build_info()}")
-    if "compiled" in libs and "pure" in libs:
-        if libs["compiled"].module.Tensor is libs["pure"].module.Tensor:
-            raise SystemExit("benchmarks: the compiled and pure builds are the same module")
+    if "compiled" in libs and "pure" in libs and libs["compiled"].module.Tensor is libs["pure"].module.Tensor:
+        raise SystemExit("benchmarks: the compiled and pure builds are the same module")
     return libs
 
 
@@ -156,8 +157,18 @@ def parse_args(description, argv=None):
         default=",".join(BUILDS),
         help="comma-separated subset of compiled,pure,torch (default: all three)",
     )
-    parser.add_argument("--repeat", type=int, default=None, help="timed repeats per workload (median reported)")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and shorter runs, for a smoke test")
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="timed repeats per workload (median reported)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repeats and shorter runs, for a smoke test"
+    )
+    parser.add_argument(
+        "--stat",
+        choices=("median", "min"),
+        default="median",
+        help="statistic over the repeats (default median; min is steadier on a loaded machine)",
+    )
     args = parser.parse_args(argv)
     builds = [b.strip() for b in args.builds.split(",") if b.strip()]
     unknown = sorted(set(builds) - set(BUILDS))
@@ -194,7 +205,7 @@ def _numpy_blas():
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
-    except Exception:
+    except (KeyError, TypeError, ValueError):  # show_config's layout differs across NumPy versions
         return "?"
 
 
@@ -225,15 +236,24 @@ def print_header(title, libs):
     print(f"- machine: {machine_line()}")
     for lib in libs.values():
         print(f"- {lib.name}: {lib.info}")
+    print(f"- {load_line()} at start")
     print()
     sys.stdout.flush()
+
+
+def load_line():
+    """The 1-minute load average against the core count: other work on the machine skews every figure."""
+    try:
+        return f"load average {os.getloadavg()[0]:.2f} on {_usable_cores()} cores"
+    except OSError:
+        return "load average unknown"
 
 
 # --------------------------------------------------------------------------------------------- timing
 
 
-def measure(fn, *, repeat=7, warmup=1, min_time=0.02):
-    """Median seconds per call of fn().
+def measure(fn, *, repeat=7, warmup=1, min_time=0.02, stat="median"):
+    """Median (or, with stat="min", fastest) seconds per call of fn().
 
     After `warmup` untimed calls, the number of calls per timed repeat is raised until one repeat lasts at least
     `min_time` seconds (so tiny workloads are not swamped by timer resolution); the median over `repeat` repeats is
@@ -257,7 +277,7 @@ def measure(fn, *, repeat=7, warmup=1, min_time=0.02):
         for _ in range(number):
             fn()
         samples.append((time.perf_counter() - t0) / number)
-    return statistics.median(samples)
+    return min(samples) if stat == "min" else statistics.median(samples)
 
 
 # --------------------------------------------------------------------------------------------- tables
@@ -283,7 +303,7 @@ def fmt_ratio(num, den):
 def markdown_table(header, rows):
     """A markdown table as a string; rows are lists of already formatted cells."""
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(header), sep] + [line(r) for r in rows])
 
