@@ -30,8 +30,8 @@ def _make(array, requires_grad, message):
 _FACTORY_MSG = "Only Tensors of floating point and complex dtype can require gradients"
 
 
-def _infer(data):
-    """NumPy array from Python data with PyTorch's dtype inference."""
+def _infer(data, npdt=None):
+    """NumPy array from Python data with PyTorch's dtype inference, or of NumPy dtype ``npdt``."""
     if isinstance(data, TensorBase):
         return np.array(data._data)
     if isinstance(data, np.ndarray):
@@ -42,6 +42,9 @@ def _infer(data):
     if isinstance(data, (list, tuple)):
         data = _unwrap_nested(data)
     arr = np.array(data)
+    if npdt is not None and arr.dtype.kind in "biufc":
+        # NOTE: straight from the Python values, not via float32: tensor(0.7, dtype=float64) is exact.
+        return arr.astype(npdt)
     if arr.dtype == np.float64:
         arr = arr.astype(D.get_default_dtype().np)
     elif arr.dtype.kind == "c":
@@ -70,7 +73,7 @@ def _unwrap_nested(data):
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Matches torch.tensor: copies ``data``; Python floats default to float32, ints to int64."""
     _device.check(device)
-    arr = _infer(data)
+    arr = _infer(data, _np_dtype(dtype))
     if dtype is not None:
         arr = arr.astype(_np_dtype(dtype))
     return _make(arr, requires_grad, _FACTORY_MSG)
