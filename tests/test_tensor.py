@@ -66,6 +66,15 @@ def test_dtype_aliases_match_torch():
         assert m.itemsize == t.itemsize, name
 
 
+@pytest.mark.torch
+def test_tensor_with_float64_dtype_keeps_python_precision():
+    # Regression: the values once went through the default float32 before the requested dtype.
+    m = mytorch.tensor([0.7, 1 / 3], dtype=mytorch.float64)
+    t = torch.tensor([0.7, 1 / 3], dtype=torch.float64)
+    assert m.tolist() == t.tolist() == [0.7, 1 / 3]
+    assert mytorch.tensor(0.1, dtype=mytorch.float64).item() == 0.1
+
+
 def test_tensor_copies_its_data():
     a = np.array([1.0, 2.0])
     m = mytorch.tensor(a)
