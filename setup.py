@@ -17,9 +17,37 @@ if PURE and REQUIRE:
     sys.exit("MYTORCH_PURE_BUILD and MYTORCH_REQUIRE_COMPILE contradict each other")
 
 # Hot-path modules compiled from their plain-Python source (augmented by a .pxd where present).
-CORE = ["mytorch._core", "mytorch._ops", "mytorch._tensor"]
+CORE = ["mytorch._core", "mytorch._ops", "mytorch._tensor", "mytorch._autograd"]
 # Hand-written kernels in csrc/, built under explicit package names.
-KERNELS = {}
+KERNELS = {
+    "mytorch._ext._elementwise": "csrc/_elementwise.pyx",
+}
+
+
+def kernel_flags():
+    """Compile and link flags for the csrc/ kernels: -O3, and OpenMP where the compiler has it."""
+    import tempfile
+
+    from setuptools._distutils.ccompiler import new_compiler
+    from setuptools._distutils.sysconfig import customize_compiler
+
+    cc = new_compiler()
+    customize_compiler(cc)
+    omp = ["/openmp"] if cc.compiler_type == "msvc" else ["-fopenmp"]
+    opt = ["/O2"] if cc.compiler_type == "msvc" else ["-O3"]
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "omp.c")
+        with open(src, "w") as f:
+            f.write("#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n")
+        try:
+            objs = cc.compile([src], output_dir=tmp, extra_postargs=omp)
+            cc.link_executable(objs, os.path.join(tmp, "omp"), extra_postargs=omp)
+        except Exception:
+            # NOTE: without OpenMP, Cython's prange compiles to a plain loop: one thread.
+            print("mytorch: no OpenMP, csrc kernels run on one thread", file=sys.stderr)
+            omp = []
+    link = [] if cc.compiler_type == "msvc" else omp
+    return opt + omp, link
 
 
 def extensions():
@@ -33,8 +61,21 @@ def extensions():
         print("mytorch: Cython not found, building the pure-Python package", file=sys.stderr)
         return []
     exts = [Extension(name, [name.replace(".", "/") + ".py"]) for name in CORE]
+    if KERNELS:
+        import numpy
+
+        cflags, lflags = kernel_flags()
     for name, source in KERNELS.items():
-        exts.append(Extension(name, [source]))
+        exts.append(
+            Extension(
+                name,
+                [source],
+                include_dirs=[numpy.get_include()],
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                extra_compile_args=cflags,
+                extra_link_args=lflags,
+            )
+        )
     return cythonize(
         exts,
         compiler_directives={"language_level": 3, "embedsignature": True},

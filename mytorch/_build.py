@@ -3,7 +3,7 @@
 import importlib
 
 # The modules the build compiles with Cython (pure-Python mode: the same .py source).
-CORE_MODULES = ("mytorch._core", "mytorch._ops", "mytorch._tensor")
+CORE_MODULES = ("mytorch._core", "mytorch._ops", "mytorch._tensor", "mytorch._autograd")
 
 
 def _is_compiled(name):

@@ -9,6 +9,13 @@ import threading
 
 import numpy as np
 
+try:
+    import cython
+
+    _COMPILED = cython.compiled
+except ImportError:  # the pure build runs without Cython installed
+    _COMPILED = False
+
 from mytorch import _dtype as D
 
 ndarray = np.ndarray
@@ -109,6 +116,7 @@ class Node:
         "variable",
         "hooks",
         "freed",
+        "wanted",
         "__weakref__",
     )
 
@@ -124,6 +132,7 @@ class Node:
         self.variable = None
         self.hooks = None
         self.freed = False
+        self.wanted = None
 
     # --- what a VJP reads -------------------------------------------------------------
     @property
@@ -139,6 +148,20 @@ class Node:
         if self.freed:
             _raise_freed()
         return self.saved[1]
+
+    @property
+    def needs_x(self):
+        """Whether the engine wants the gradient of the first input (skip it otherwise)."""
+        return self._wants(0)
+
+    @property
+    def needs_y(self):
+        """Whether the engine wants the gradient of the second input."""
+        return self._wants(1)
+
+    def _wants(self, i):
+        nxt = self.next[i]
+        return nxt is not None and (self.wanted is None or nxt in self.wanted)
 
     @property
     def inputs(self):
@@ -409,14 +432,14 @@ def _set_tensor_class(cls):
 
 def _wrap(data, requires_grad=False):
     """A new Tensor around an array (or NumPy scalar) with no history."""
-    cls = _tensor_cls
-    t = cls.__new__(cls)
+    t = _tensor_cls.__new__(_tensor_cls)
     t._data = data
     t._requires_grad = requires_grad
-    t._grad = None
-    t._grad_fn = None
-    t._acc = None
-    t._retains_grad = False
+    if not _COMPILED:  # a cdef class starts with these fields at None/False already
+        t._grad = None
+        t._grad_fn = None
+        t._acc = None
+        t._retains_grad = False
     return t
 
 
@@ -527,61 +550,115 @@ def _binary_dtype(a, b):
     return D.result_type(dims, zeros, scalars)
 
 
-def apply2(op, a, b, params=()):
-    """Run a two-input op: promote dtypes, call its kernel, record a Node if grad mode asks."""
-    if not isinstance(a, TensorBase) or not isinstance(b, TensorBase):
-        a = _operand(a)
-        b = _operand(b)
+def _promote2(op, a, b):
+    """The slow path of apply2: PyTorch's promotion for any mix of tensors and scalars.
+
+    Returns the two operands' values cast to the compute dtype.
+    """
+    a = _operand(a)
+    b = _operand(b)
     ta = isinstance(a, TensorBase)
     tb = isinstance(b, TensorBase)
-    x = a._data if ta else a
-    y = b._data if tb else b
-    kind = op.kind
-    # Fast path: two tensors of one dtype, or a float tensor and a Python float/int.
-    if ta and tb and x.dtype is y.dtype:
-        npdt = x.dtype
-        dt = _FROM_NP[npdt]
-    elif ta and not tb and type(y) in (float, int) and x.dtype.kind == "f":
-        npdt = x.dtype
-        dt = _FROM_NP[npdt]
-    elif tb and not ta and type(x) in (float, int) and y.dtype.kind == "f":
-        npdt = y.dtype
-        dt = _FROM_NP[npdt]
-    else:
-        dt = _binary_dtype(a, b)
-        npdt = dt.np
-        if kind == KIND_MATMUL and ta and tb:
-            raise RuntimeError(
-                f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}"
-            )
-    if kind == KIND_DIV and dt.category < D.FLOAT:
+    dt = _binary_dtype(a, b)
+    if op.kind == KIND_MATMUL and ta and tb and a._data.dtype != b._data.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}"
+        )
+    if op.kind == KIND_DIV and dt.category < D.FLOAT:
         dt = D.get_default_dtype()
-        npdt = dt.np
-    x = _cast(x, npdt)
-    y = _cast(y, npdt)
+    npdt = dt.np
+    return a, b, _cast(a._data if ta else a, npdt), _cast(b._data if tb else b, npdt)
+
+
+def apply2(op, a, b, params=()):
+    """Run a two-input op: promote dtypes, call its kernel, record a Node if grad mode asks."""
+    x = None
+    y = None
+    # Fast paths: two tensors of one float dtype, or a float tensor and a Python float/int.
+    if isinstance(a, TensorBase):
+        x = a._data
+        if isinstance(b, TensorBase):
+            y = b._data
+            if x.dtype is not y.dtype or x.dtype.kind != "f":
+                x = None
+        elif (type(b) is float or type(b) is int) and x.dtype.kind == "f":
+            y = b
+        else:
+            x = None
+    elif isinstance(b, TensorBase) and (type(a) is float or type(a) is int):
+        y = b._data
+        if y.dtype.kind == "f":
+            x = a
+        else:
+            y = None
+    if x is None or y is None:
+        a, b, x, y = _promote2(op, a, b)
     try:
-        out = op.kernel(x, y, *params)
+        if params:
+            out = op.kernel(x, y, *params)
+        else:
+            out = op.kernel(x, y)
     except ValueError:
         raise _broadcast_error(op, x, y) from None
-    if kind == KIND_COMPARE:
+    if op.kind == KIND_COMPARE or not _grad_mode.enabled:
         return _wrap(out)
-    if dt.category >= D.FLOAT and _grad_mode.enabled and (
-        (ta and a._requires_grad) or (tb and b._requires_grad)
-    ):
-        return _record(op, out, (a, b), params)
+    ra = isinstance(a, TensorBase) and a._requires_grad
+    rb = isinstance(b, TensorBase) and b._requires_grad
+    if (ra or rb) and out.dtype.kind in "fc":
+        return _record2(op, out, a, b, ra, rb, params)
     return _wrap(out)
 
 
 def apply1(op, a, params=()):
     """Run a one-input op: call its kernel, record a Node if grad mode asks."""
     x = a._data
-    kind = op.kind
-    if kind == KIND_FLOAT and x.dtype.kind in "biu":
+    if op.kind == KIND_FLOAT and x.dtype.kind in "biu":
         x = x.astype(D.get_default_dtype().np)
-    out = op.kernel(x, *params)
+    if params:
+        out = op.kernel(x, *params)
+    else:
+        out = op.kernel(x)
     if a._requires_grad and _grad_mode.enabled and out.dtype.kind in "fc":
-        return _record(op, out, (a,), params)
+        node = _new_node(op, params)
+        node.next = (_edge(a),)
+        node.shapes = (a._data.shape,)
+        node.dtypes = (a._data.dtype,)
+        if op.save & SAVE_XY:
+            node.saved = (a,)
+        if op.save & SAVE_OUT:
+            node.out_data = out
+        return _wrap_result(out, node)
     return _wrap(out)
+
+
+def _new_node(op, params):
+    # A cdef class starts with every field None/False, so the compiled build skips __init__.
+    node = Node.__new__(Node) if _COMPILED else Node()
+    node.op = op
+    node.params = params
+    return node
+
+
+def _wrap_result(out_data, node):
+    out = _wrap(out_data)
+    out._grad_fn = node
+    out._requires_grad = True
+    return out
+
+
+def _record2(op, out_data, a, b, ra, rb, params):
+    """Record the Node of a two-input op (one or both operands may be Python scalars)."""
+    node = _new_node(op, params)
+    ta = isinstance(a, TensorBase)
+    tb = isinstance(b, TensorBase)
+    node.next = (_edge(a) if ra else None, _edge(b) if rb else None)
+    node.shapes = (a._data.shape if ta else None, b._data.shape if tb else None)
+    node.dtypes = (a._data.dtype if ta else None, b._data.dtype if tb else None)
+    if op.save & SAVE_XY:
+        node.saved = (a, b)
+    if op.save & SAVE_OUT:
+        node.out_data = out_data
+    return _wrap_result(out_data, node)
 
 
 def applyn(op, inputs, params=()):
@@ -600,75 +677,80 @@ def applyn(op, inputs, params=()):
 # ----------------------------------------------------------------------------------------
 
 
+# The three ops the engine itself applies; bound by mytorch._ops once it has defined them.
+_op_add = None
+_op_sum_to = None
+_op_to_dtype = None
+
+
+def _bind_engine_ops(add, sum_to, to_dtype):
+    global _op_add, _op_sum_to, _op_to_dtype
+    _op_add = add
+    _op_sum_to = sum_to
+    _op_to_dtype = to_dtype
+
+
 def _accumulate(grads, node, g):
     """Sum gradient ``g`` into ``grads[node]`` (differentiably when grad mode is on)."""
     prev = grads.get(node)
     if prev is None:
         grads[node] = g
     else:
-        from mytorch._ops import add
-
-        grads[node] = add(prev, g)
+        grads[node] = _op_add(prev, g)
 
 
 def _fit(g, shape, npdt):
     """Reduce a VJP's gradient to its input's shape (the one unbroadcast) and dtype."""
     gd = g._data
     if gd.shape != shape:
-        from mytorch._ops import sum_to
-
-        g = sum_to(g, shape)
+        g = _op_sum_to(g, shape)
         gd = g._data
     if gd.dtype is not npdt and gd.dtype != npdt:
-        from mytorch._ops import to_dtype
-
-        g = to_dtype(g, npdt)
+        g = _op_to_dtype(g, npdt)
     return g
 
 
-def _graph_order(roots):
-    """Nodes reachable from ``roots`` with their dependency counts (iterative, any depth)."""
+def _graph_order(roots, targets):
+    """Dependency counts of the nodes reachable from ``roots`` and, when ``targets`` is given,
+    the set of nodes on some path to a target (whose VJPs must run).
+
+    One iterative post-order DFS (any depth): on a DAG every child of a node is finished before
+    the node itself, so "reaches a target" is known for all children when a node is popped.
+    """
     deps = {}
-    stack = list(roots)
-    seen = set(stack)
-    while stack:
-        node = stack.pop()
-        for nxt in node.next:
-            if nxt is not None:
+    needed = None if targets is None else set()
+    visited = set()
+    stack = []
+    positions = []
+    for root in roots:
+        if root in visited:
+            continue
+        visited.add(root)
+        stack.append(root)
+        positions.append(0)
+        while stack:
+            node = stack[-1]
+            i = positions[-1]
+            nexts = node.next
+            if i < len(nexts):
+                positions[-1] = i + 1
+                nxt = nexts[i]
+                if nxt is None:
+                    continue
                 if nxt in deps:
                     deps[nxt] += 1
                 else:
                     deps[nxt] = 1
-                if nxt not in seen:
-                    seen.add(nxt)
+                if nxt not in visited:
+                    visited.add(nxt)
                     stack.append(nxt)
-    return deps
-
-
-def _needed(roots, deps, targets):
-    """The nodes on some path from a root to one of ``targets`` (so their VJPs must run)."""
-    # Reverse topological order by Kahn's algorithm over a copy of the dependency counts.
-    remaining = dict(deps)
-    order = []
-    ready = [r for r in roots if r not in remaining]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for nxt in node.next:
-            if nxt is not None:
-                remaining[nxt] -= 1
-                if remaining[nxt] == 0:
-                    ready.append(nxt)
-    needed = set()
-    for node in reversed(order):
-        if node in targets:
-            needed.add(node)
-            continue
-        for nxt in node.next:
-            if nxt is not None and nxt in needed:
+                    positions.append(0)
+                continue
+            stack.pop()
+            positions.pop()
+            if needed is not None and (node in targets or _feeds(node, needed)):
                 needed.add(node)
-                break
-    return needed
+    return deps, needed
 
 
 def _feeds(node, needed):
@@ -695,15 +777,17 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
         node = _edge(t)
         g = grad_outputs[i]
         if g is not None:
-            prev = _set_grad_enabled(create_graph)
-            try:
-                _accumulate(grads, node, g)
-            finally:
-                _set_grad_enabled(prev)
+            if node in grads:
+                prev = _set_grad_enabled(create_graph)
+                try:
+                    _accumulate(grads, node, g)
+                finally:
+                    _set_grad_enabled(prev)
+            else:
+                grads[node] = g
         if node not in roots:
             roots.append(node)
 
-    deps = _graph_order(roots)
     targets = None
     if inputs is not None:
         targets = {}
@@ -711,7 +795,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
             node = _edge(t) if t._requires_grad else None
             if node is not None and node not in targets:
                 targets[node] = None
-    needed = None if targets is None else _needed(roots, deps, targets)
+    deps, needed = _graph_order(roots, targets)
 
     ready = [r for r in roots if r not in deps]
     prev_mode = _set_grad_enabled(create_graph)
@@ -739,7 +823,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
             if run_vjp:
                 if node.freed:
                     _raise_freed()
-                in_grads = node.op.vjp(node, g)
+                node.wanted = needed
+                try:
+                    in_grads = node.op.vjp(node, g)
+                finally:
+                    node.wanted = None
                 if not isinstance(in_grads, tuple):
                     in_grads = (in_grads,)
             nxt_nodes = node.next
@@ -777,11 +865,9 @@ def _accumulate_leaf(var, g, create_graph):
                 gd = gd.copy()  # NOTE: a VJP may return a view shared with other gradients
             var._grad = _wrap(gd)
     elif create_graph or old._requires_grad or g._requires_grad:
-        from mytorch._ops import add
-
         prev = _set_grad_enabled(create_graph)
         try:
-            var._grad = add(old, g)
+            var._grad = _op_add(old, g)
         finally:
             _set_grad_enabled(prev)
     else:

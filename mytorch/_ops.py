@@ -10,6 +10,7 @@ import builtins
 
 import numpy as np
 
+from mytorch import _core
 from mytorch import _dtype as D
 from mytorch._backends import kernels as K
 from mytorch._core import (
@@ -64,15 +65,17 @@ def _reduced_back(g, shape, dim, keepdim):
 def _pow_vjp(n, g):
     x, y = n.inputs
     if isinstance(y, TensorBase):
-        gx = g * y * x ** (y - 1) if x.requires_grad else None
+        gx = g * y * x ** (y - 1) if n.needs_x else None
         gy = None
-        if y.requires_grad:
+        if n.needs_y:
             # NOTE: d(x**y)/dy = x**y * log(x), taken as 0 where x == 0 and y >= 0 (PyTorch's mask).
             gy = where((x == 0) & (y >= 0), 0.0, g * n.out * log(x))
         return gx, gy
     if y == 0:
         return g * 0.0, None
-    return g * y * x ** (y - 1), None
+    if y == 2:
+        return g * (2 * x), None
+    return g * (y * x ** (y - 1)), None
 
 
 def _matmul_vjp(n, g):
@@ -84,11 +87,11 @@ def _matmul_vjp(n, g):
     x1 = unsqueeze(x, 0) if xd == 1 else x
     y1 = unsqueeze(y, -1) if yd == 1 else y
     gx = gy = None
-    if x.requires_grad:
+    if n.needs_x:
         gx = matmul(g1, transpose(y1, -1, -2))
         if xd == 1:
             gx = squeeze(gx, -2)
-    if y.requires_grad:
+    if n.needs_y:
         gy = matmul(transpose(x1, -1, -2), g1)
         if yd == 1:
             gy = squeeze(gy, -1)
@@ -107,10 +110,12 @@ def _getitem_kernel(x, index, basic):
 # fmt: off
 # name             VJP: (node n, output gradient g) -> gradient per input
 ADD       = defop("add",       lambda n, g: (g, g),                               kind=KIND_BINARY)
-SUB       = defop("sub",       lambda n, g: (g, -g),                              kind=KIND_BINARY)
+SUB       = defop("sub",       lambda n, g: (g, -g if n.needs_y else None),       kind=KIND_BINARY)
 RSUB      = variant(SUB, "RsubBackward1")
-MUL       = defop("mul",       lambda n, g: (g * n.y, g * n.x),                   SAVE_XY, KIND_BINARY)
-DIV       = defop("div",       lambda n, g: (g / n.y, -g * n.out / n.y),          SAVE_XY | SAVE_OUT, KIND_DIV)
+MUL       = defop("mul",       lambda n, g: (g * n.y if n.needs_x else None, g * n.x if n.needs_y else None),
+                  SAVE_XY, KIND_BINARY)
+DIV       = defop("div",       lambda n, g: (g / n.y if n.needs_x else None, -g * n.out / n.y if n.needs_y else None),
+                  SAVE_XY | SAVE_OUT, KIND_DIV)
 POW       = defop("pow",       _pow_vjp,                                          SAVE_XY | SAVE_OUT, KIND_BINARY)
 POW_T     = variant(POW, "PowBackward1")
 POW_S     = variant(POW, "PowBackward2")
@@ -783,3 +788,6 @@ def eq(input, other):
 
 def ne(input, other):
     return apply2(NE, input, other)
+
+
+_core._bind_engine_ops(add, sum_to, to_dtype)

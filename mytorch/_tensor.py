@@ -5,7 +5,7 @@ import numpy as np
 from mytorch import _core
 from mytorch import _dtype as D
 from mytorch import _ops as F
-from mytorch._core import TensorBase, _wrap, is_grad_enabled
+from mytorch._core import TensorBase, _wrap, apply1, apply2, is_grad_enabled
 
 
 class Tensor(TensorBase):
@@ -15,28 +15,28 @@ class Tensor(TensorBase):
 
     # --- arithmetic ------------------------------------------------------------------
     def __add__(self, other):
-        return _core.apply2(F.ADD, self, other)
+        return apply2(F.ADD, self, other)
 
     def __radd__(self, other):
-        return _core.apply2(F.ADD, other, self)
+        return apply2(F.ADD, other, self)
 
     def __sub__(self, other):
-        return _core.apply2(F.SUB, self, other)
+        return apply2(F.SUB, self, other)
 
     def __rsub__(self, other):
-        return _core.apply2(F.RSUB, other, self)
+        return apply2(F.RSUB, other, self)
 
     def __mul__(self, other):
-        return _core.apply2(F.MUL, self, other)
+        return apply2(F.MUL, self, other)
 
     def __rmul__(self, other):
-        return _core.apply2(F.MUL, other, self)
+        return apply2(F.MUL, other, self)
 
     def __truediv__(self, other):
-        return _core.apply2(F.DIV, self, other)
+        return apply2(F.DIV, self, other)
 
     def __rtruediv__(self, other):
-        return _core.apply2(F.DIV, other, self)
+        return apply2(F.DIV, other, self)
 
     def __pow__(self, other):
         return F.pow(self, other)
@@ -51,7 +51,7 @@ class Tensor(TensorBase):
         return F.matmul(other, self)
 
     def __neg__(self):
-        return _core.apply1(F.NEG, self)
+        return apply1(F.NEG, self)
 
     def __pos__(self):
         return self
@@ -70,26 +70,26 @@ class Tensor(TensorBase):
 
     # --- comparisons (no gradient) ----------------------------------------------------
     def __lt__(self, other):
-        return _core.apply2(F.LT, self, other)
+        return apply2(F.LT, self, other)
 
     def __le__(self, other):
-        return _core.apply2(F.LE, self, other)
+        return apply2(F.LE, self, other)
 
     def __gt__(self, other):
-        return _core.apply2(F.GT, self, other)
+        return apply2(F.GT, self, other)
 
     def __ge__(self, other):
-        return _core.apply2(F.GE, self, other)
+        return apply2(F.GE, self, other)
 
     def __eq__(self, other):
         if other is None:
             return False
-        return _core.apply2(F.EQ, self, other)
+        return apply2(F.EQ, self, other)
 
     def __ne__(self, other):
         if other is None:
             return True
-        return _core.apply2(F.NE, self, other)
+        return apply2(F.NE, self, other)
 
     __hash__ = TensorBase.__hash__
 

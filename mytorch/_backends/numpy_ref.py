@@ -4,14 +4,18 @@ Every kernel takes and returns NumPy arrays (or NumPy scalars for 0-d results) o
 was given; dtype promotion has already been done by the caller (mytorch._core.apply*).
 """
 
+import operator
+
 import numpy as np
 from scipy.special import expit as _expit
 
-add = np.add
-sub = np.subtract
-mul = np.multiply
-div = np.true_divide
-neg = np.negative
+# NOTE: operators, not ufuncs: on NumPy scalars (0-d tensors) `x * y` takes ~40 ns while
+# np.multiply(x, y) takes ~450 ns; on arrays both run the same ufunc loop.
+add = operator.add
+sub = operator.sub
+mul = operator.mul
+div = operator.truediv
+neg = operator.neg
 exp = np.exp
 log = np.log
 sin = np.sin
@@ -22,12 +26,12 @@ sqrt = np.sqrt
 abs = np.absolute
 sign = np.sign
 sigmoid = _expit  # NOTE: 1 / (1 + exp(-x)) without overflow warnings for large |x|
-lt = np.less
-le = np.less_equal
-gt = np.greater
-ge = np.greater_equal
-eq = np.equal
-ne = np.not_equal
+lt = operator.lt
+le = operator.le
+gt = operator.gt
+ge = operator.ge
+eq = operator.eq
+ne = operator.ne
 maximum = np.maximum
 minimum = np.minimum
 matmul = np.matmul
@@ -36,7 +40,7 @@ matmul = np.matmul
 def pow(x, y):
     """out = x ** y; integer tensors to negative integer powers raise, as in PyTorch."""
     try:
-        return np.power(x, y)
+        return x**y
     except ValueError as e:
         raise RuntimeError(str(e)) from None
 
@@ -126,3 +130,19 @@ def cat(*arrays_and_dim):
 def stack(*arrays_and_dim):
     *arrays, dim = arrays_and_dim
     return np.stack(arrays, axis=dim)
+
+
+# Fused backward kernels (their primitives are declared in mytorch._fused).
+def sigmoid_backward(grad, y):
+    """out = grad * y * (1 - y): sigmoid's VJP from its result."""
+    return grad * y * (1 - y)
+
+
+def tanh_backward(grad, y):
+    """out = grad * (1 - y * y): tanh's VJP from its result."""
+    return grad * (1 - y * y)
+
+
+def relu_backward(grad, y):
+    """out = grad * (y > 0): relu's VJP from its result."""
+    return grad * (y > 0)

@@ -1,107 +1,10 @@
 """mytorch.autograd: backward, grad, Function, grad-mode switches and numerical gradient checks."""
 
-import numpy as np
-
-from mytorch import _core
-from mytorch._core import TensorBase, is_grad_enabled, run_backward
+from mytorch._autograd import backward, grad
+from mytorch._core import is_grad_enabled
 from mytorch._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from mytorch.autograd.function import Function, FunctionCtx
 from mytorch.autograd.gradcheck import gradcheck, gradgradcheck
-
-
-def _as_tuple(x):
-    if isinstance(x, TensorBase):
-        return (x,)
-    return tuple(x)
-
-
-def _make_grads(outputs, grads):
-    """The seed gradient of each output: given, or ones for a scalar that requires grad."""
-    if grads is None:
-        grads = (None,) * len(outputs)
-    else:
-        grads = _as_tuple(grads) if not isinstance(grads, (int, float)) else (grads,)
-    if len(grads) != len(outputs):
-        raise RuntimeError(
-            f"grad requires one gradient per output: got {len(grads)} gradients for {len(outputs)} outputs"
-        )
-    out = []
-    for i, (t, g) in enumerate(zip(outputs, grads)):
-        if g is None:
-            if t.requires_grad and t._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = _core._wrap(np.ones(t._data.shape, dtype=t._data.dtype)[()])
-        elif not isinstance(g, TensorBase):
-            g = _core._wrap(np.asarray(g, dtype=t._data.dtype)[()])
-        elif g._data.shape != t._data.shape:
-            raise RuntimeError(
-                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
-                f"shape of {t.shape}."
-            )
-        out.append(g)
-    return out
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
-    """Matches torch.autograd.backward: leaves accumulate gradients into ``.grad``."""
-    if grad_variables is not None:
-        grad_tensors = grad_variables
-    outputs = _as_tuple(tensors)
-    if retain_graph is None:
-        retain_graph = create_graph
-    grads = _make_grads(outputs, grad_tensors)
-    if inputs is not None:
-        inputs = _as_tuple(inputs)
-        if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    run_backward(outputs, grads, retain_graph, create_graph, inputs, True)
-
-
-def grad(
-    outputs,
-    inputs,
-    grad_outputs=None,
-    retain_graph=None,
-    create_graph=None,
-    only_inputs=True,
-    allow_unused=None,
-    is_grads_batched=False,
-    materialize_grads=False,
-):
-    """Matches torch.autograd.grad, with one deliberate default.
-
-    NOTE: ``create_graph=None`` (the default) means "build the backward graph when grad mode is
-    on", so the returned gradients can be differentiated again without asking. Pass
-    ``create_graph=False`` for PyTorch's detached result. ``retain_graph`` defaults to the
-    resolved ``create_graph``, as in PyTorch.
-    """
-    if is_grads_batched:
-        raise NotImplementedError("mytorch: is_grads_batched is not supported")
-    if create_graph is None:
-        create_graph = is_grad_enabled()
-    if retain_graph is None:
-        retain_graph = create_graph
-    if allow_unused is None:
-        allow_unused = materialize_grads
-    outputs = _as_tuple(outputs)
-    inputs = _as_tuple(inputs)
-    for t in inputs:
-        if not isinstance(t, TensorBase):
-            raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
-        if not t.requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-    grads = _make_grads(outputs, grad_outputs)
-    result = run_backward(outputs, grads, retain_graph, create_graph, inputs, False)
-    for i, g in enumerate(result):
-        if g is None:
-            if materialize_grads:
-                result[i] = _core._wrap(np.zeros_like(np.asarray(inputs[i]._data))[()])
-            elif not allow_unused:
-                raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
-                    "Set allow_unused=True if this is the desired behavior."
-                )
-    return tuple(result)
 
 
 __all__ = [
