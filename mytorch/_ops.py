@@ -706,14 +706,14 @@ def cat(tensors, dim=0):
     """Matches torch.cat."""
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")  # ValueError, as torch
     nd = tensors[0].ndim
     d = _wrap_dim(dim, nd)
     dt = tensors[0].dtype
     for t in tensors[1:]:
         dt = D.promote_types(dt, t.dtype)
     tensors = [to_dtype(t, dt) for t in tensors]
-    for t in tensors[1:]:
+    for k, t in enumerate(tensors[1:], 1):
         if t.ndim != nd:
             raise RuntimeError(
                 f"Tensors must have same number of dimensions: got {nd} and {t.ndim}"
@@ -723,7 +723,7 @@ def cat(tensors, dim=0):
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{tensors[0].shape[i]} but got size {t.shape[i]} for tensor number "
-                    f"{tensors.index(t)} in the list."
+                    f"{k} in the list."  # NOTE: not tensors.index(t), whose == is elementwise
                 )
     return applyn(CAT, tuple(tensors), (d,))
 
