@@ -170,7 +170,9 @@ def test_lesson(name):
 
 def test_integer_tensor_requiring_grad_is_refused():
     for lib in (mytorch, torch):
-        with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype can require gradients"):
+        with pytest.raises(
+            RuntimeError, match="Only Tensors of floating point and complex dtype can require gradients"
+        ):
             run_program("torch.tensor(3, requires_grad=True)", lib)
 
 

@@ -46,7 +46,9 @@ def test_tensor_infers_dtype_like_torch(data):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int8", "int32", "int64", "uint8", "bool"])
+@pytest.mark.parametrize(
+    "dtype", ["float16", "float32", "float64", "int8", "int32", "int64", "uint8", "bool"]
+)
 def test_tensor_with_explicit_dtype(dtype):
     m = mytorch.tensor([0, 1, 2], dtype=getattr(mytorch, dtype))
     t = torch.tensor([0, 1, 2], dtype=getattr(torch, dtype))
@@ -97,9 +99,13 @@ def test_tensor_of_tensors_in_a_list():
 
 @pytest.mark.torch
 def test_integer_tensor_cannot_require_grad():
-    with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype can require gradients"):
+    with pytest.raises(
+        RuntimeError, match="Only Tensors of floating point and complex dtype can require gradients"
+    ):
         mytorch.tensor(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype can require gradients"):
+    with pytest.raises(
+        RuntimeError, match="Only Tensors of floating point and complex dtype can require gradients"
+    ):
         torch.tensor(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="floating point"):
         mytorch.tensor([1, 2]).requires_grad_()

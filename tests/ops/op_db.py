@@ -6,8 +6,6 @@ Each row's ``fn(T, *inputs)`` is written once against the torch API and run twic
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 # Input domains. Each keeps the op away from kinks, poles and ties, where derivatives are
 # undefined or central differences straddle a jump.
 ANY = "any"  # uniform in [-1.5, 1.5]
@@ -33,7 +31,10 @@ class OpInfo:
     domains: list = field(default_factory=list)  # per-input override of ``domain``
 
     def ids(self):
-        return [self.name + "-" + "_".join("x".join(map(str, s)) or "0d" for s in shapes) for shapes in self.shapes]
+        return [
+            self.name + "-" + "_".join("x".join(map(str, s)) or "0d" for s in shapes)
+            for shapes in self.shapes
+        ]
 
 
 def sample(rng, shape, domain):

@@ -17,18 +17,35 @@ def _x(T):
 
 # (id, fn(T), exception class, fragment both messages contain or None)
 CASES = [
-    ("add_shapes", lambda T: T.ones(2, 3) + T.ones(4), RuntimeError,
-     "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1"),
+    (
+        "add_shapes",
+        lambda T: T.ones(2, 3) + T.ones(4),
+        RuntimeError,
+        "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1",
+    ),
     ("mul_shapes_grad", lambda T: _x(T) * T.ones(3, 3), RuntimeError, "must match the size of tensor b (3)"),
     ("sub_scalar_side", lambda T: T.ones(2) - T.ones(3), RuntimeError, "The size of tensor a (2)"),
-    ("mm_shapes", lambda T: T.ones(2, 3) @ T.ones(4, 5), RuntimeError,
-     "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"),
+    (
+        "mm_shapes",
+        lambda T: T.ones(2, 3) @ T.ones(4, 5),
+        RuntimeError,
+        "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)",
+    ),
     ("mv_shapes", lambda T: T.ones(2, 3) @ T.ones(4), RuntimeError, None),
     ("dot_shapes", lambda T: T.ones(3) @ T.ones(4), RuntimeError, "inconsistent tensor size"),
     ("bmm_shapes", lambda T: T.ones(2, 2, 3) @ T.ones(2, 4, 2), RuntimeError, None),
-    ("matmul_0d", lambda T: T.matmul(T.tensor(1.0), T.ones(2)), RuntimeError,
-     "both arguments to matmul need to be at least 1D"),
-    ("reshape_size", lambda T: T.ones(2, 3).reshape(4, 2), RuntimeError, "shape '[4, 2]' is invalid for input of size 6"),
+    (
+        "matmul_0d",
+        lambda T: T.matmul(T.tensor(1.0), T.ones(2)),
+        RuntimeError,
+        "both arguments to matmul need to be at least 1D",
+    ),
+    (
+        "reshape_size",
+        lambda T: T.ones(2, 3).reshape(4, 2),
+        RuntimeError,
+        "shape '[4, 2]' is invalid for input of size 6",
+    ),
     ("view_two_infer", lambda T: T.ones(6).view(-1, -1), RuntimeError, "only one dimension can be inferred"),
     ("expand_size", lambda T: T.ones(2, 3).expand(2, 4), RuntimeError, "The expanded size of the tensor (4)"),
     ("permute_len", lambda T: T.ones(2, 3).permute(0), RuntimeError, "number of dimensions"),
@@ -38,40 +55,95 @@ CASES = [
     ("softmax_dim", lambda T: T.softmax(T.ones(2), 1), IndexError, "Dimension out of range"),
     ("unsqueeze_dim", lambda T: T.ones(2).unsqueeze(3), IndexError, "Dimension out of range"),
     ("mean_int", lambda T: T.tensor([1, 2]).mean(), RuntimeError, "mean(): could not infer output dtype"),
-    ("cat_sizes", lambda T: T.cat([T.ones(2, 3), T.ones(2, 2)]), RuntimeError,
-     "Sizes of tensors must match except in dimension 0"),
-    ("cat_ndim", lambda T: T.cat([T.ones(2, 3), T.ones(3)]), RuntimeError, "Tensors must have same number of dimensions"),
+    (
+        "cat_sizes",
+        lambda T: T.cat([T.ones(2, 3), T.ones(2, 2)]),
+        RuntimeError,
+        "Sizes of tensors must match except in dimension 0",
+    ),
+    (
+        "cat_ndim",
+        lambda T: T.cat([T.ones(2, 3), T.ones(3)]),
+        RuntimeError,
+        "Tensors must have same number of dimensions",
+    ),
     ("cat_empty", lambda T: T.cat([]), ValueError, "expected a non-empty list of Tensors"),
-    ("cat_sizes_third", lambda T: T.cat([T.ones(2, 3), T.ones(2, 3), T.ones(1, 2)]), RuntimeError, "tensor number 2"),
+    (
+        "cat_sizes_third",
+        lambda T: T.cat([T.ones(2, 3), T.ones(2, 3), T.ones(1, 2)]),
+        RuntimeError,
+        "tensor number 2",
+    ),
     ("stack_empty", lambda T: T.stack([]), RuntimeError, "stack expects a non-empty TensorList"),
-    ("stack_sizes", lambda T: T.stack([T.ones(2), T.ones(3)]), RuntimeError, "stack expects each tensor to be equal size"),
+    (
+        "stack_sizes",
+        lambda T: T.stack([T.ones(2), T.ones(3)]),
+        RuntimeError,
+        "stack expects each tensor to be equal size",
+    ),
     ("where_cond_dtype", lambda T: T.where(T.ones(2), T.ones(2), T.zeros(2)), RuntimeError, "boolean"),
-    ("index_out_of_range", lambda T: T.ones(3)[5], IndexError, "index 5 is out of bounds for dimension 0 with size 3"),
-    ("index_neg_out_of_range", lambda T: T.ones(2, 3)[:, -4], IndexError, "out of bounds for dimension 1 with size 3"),
-    ("too_many_indices", lambda T: T.ones(2, 3)[0, 0, 0], IndexError, "too many indices for tensor of dimension 2"),
+    (
+        "index_out_of_range",
+        lambda T: T.ones(3)[5],
+        IndexError,
+        "index 5 is out of bounds for dimension 0 with size 3",
+    ),
+    (
+        "index_neg_out_of_range",
+        lambda T: T.ones(2, 3)[:, -4],
+        IndexError,
+        "out of bounds for dimension 1 with size 3",
+    ),
+    (
+        "too_many_indices",
+        lambda T: T.ones(2, 3)[0, 0, 0],
+        IndexError,
+        "too many indices for tensor of dimension 2",
+    ),
     ("index_0d", lambda T: T.tensor(1.0)[0], IndexError, None),
     ("float_index", lambda T: T.ones(3)[1.5], IndexError, None),
-    ("float_tensor_index", lambda T: T.ones(3)[T.tensor([0.0, 1.0])], IndexError,
-     "tensors used as indices must be long, int, byte or bool tensors"),
+    (
+        "float_tensor_index",
+        lambda T: T.ones(3)[T.tensor([0.0, 1.0])],
+        IndexError,
+        "tensors used as indices must be long, int, byte or bool tensors",
+    ),
     ("int_tensor_index_range", lambda T: T.ones(3)[T.tensor([0, 5])], IndexError, None),
     ("bool_mask_shape", lambda T: T.ones(3)[T.tensor([True, False])], IndexError, None),
     ("sum_of_list", lambda T: T.sum([1.0, 2.0]), TypeError, None),
     ("add_str", lambda T: T.ones(2) + "a", TypeError, None),
     ("matmul_scalar", lambda T: T.matmul(T.ones(2), 2), TypeError, None),
-    ("int_pow_negative", lambda T: T.tensor([2, 3]) ** -1, RuntimeError, "Integers to negative integer powers"),
+    (
+        "int_pow_negative",
+        lambda T: T.tensor([2, 3]) ** -1,
+        RuntimeError,
+        "Integers to negative integer powers",
+    ),
 ]
 
 # Known discrepancies in files this suite's authors could not change (TensorBase, apply1, Tensor).
 XFAIL_CASES = [
-    ("exp_of_list", lambda T: T.exp([1.0, 2.0]), TypeError,
-     "apply1 reads input._data without a type check, so a list gives AttributeError; torch: TypeError"),
-    ("float_of_many", lambda T: float(T.ones(2)), ValueError,
-     "TensorBase.__float__ goes through item() and raises RuntimeError; torch raises ValueError "
-     "'only one element tensors can be converted to Python scalars'"),
+    (
+        "exp_of_list",
+        lambda T: T.exp([1.0, 2.0]),
+        TypeError,
+        "apply1 reads input._data without a type check, so a list gives AttributeError; torch: TypeError",
+    ),
+    (
+        "float_of_many",
+        lambda T: float(T.ones(2)),
+        ValueError,
+        "TensorBase.__float__ goes through item() and raises RuntimeError; torch raises ValueError "
+        "'only one element tensors can be converted to Python scalars'",
+    ),
     ("int_of_many", lambda T: int(T.ones(2)), ValueError, "as float_of_many, for TensorBase.__int__"),
-    ("bitwise_float", lambda T: T.ones(2) & T.ones(2), NotImplementedError,
-     "Tensor's bitwise operators raise TypeError on float tensors; torch raises NotImplementedError "
-     "'\"bitwise_and_cpu\" not implemented for 'Float''"),
+    (
+        "bitwise_float",
+        lambda T: T.ones(2) & T.ones(2),
+        NotImplementedError,
+        "Tensor's bitwise operators raise TypeError on float tensors; torch raises NotImplementedError "
+        "'\"bitwise_and_cpu\" not implemented for 'Float''",
+    ),
 ]
 
 

@@ -20,7 +20,15 @@ DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float3
 SCALARS = [True, 2, 2.5]
 
 # An operand is a dimensioned tensor ("dim"), a 0-d tensor ("0d") or a Python scalar ("py").
-KIND_PAIRS = [("dim", "dim"), ("dim", "0d"), ("0d", "dim"), ("0d", "0d"), ("dim", "py"), ("py", "dim"), ("0d", "py")]
+KIND_PAIRS = [
+    ("dim", "dim"),
+    ("dim", "0d"),
+    ("0d", "dim"),
+    ("0d", "0d"),
+    ("dim", "py"),
+    ("py", "dim"),
+    ("0d", "py"),
+]
 
 BINARY = {
     "add": lambda a, b: a + b,
@@ -65,15 +73,21 @@ def _torch_ok(fn, a, b):
 def test_binary_result_dtype_matches_torch(op, kinds):
     fn = BINARY[op]
     mismatches = []
-    for (am, at, la), (bm, bt, lb) in itertools.product(_operands(kinds[0], DTYPES), _operands(kinds[1], DTYPES)):
+    for (am, at, la), (bm, bt, lb) in itertools.product(
+        _operands(kinds[0], DTYPES), _operands(kinds[1], DTYPES)
+    ):
         rt = _torch_ok(fn, at, bt)
         if rt is None or (la, lb) in _CAST_BUG or (lb, la) in _CAST_BUG:
             continue
         if op in ("add", "mul", "sub"):
             assert rt.dtype == torch.result_type(at, bt)  # the oracle agrees with itself
         rm = fn(am, bm)
-        if dtype_str(rm) != dtype_str(rt) or not np.allclose(rm.numpy().astype(float), rt.numpy().astype(float)):
-            mismatches.append(f"{la} {op} {lb}: mytorch {dtype_str(rm)} {rm.tolist()}, torch {rt.dtype} {rt.tolist()}")
+        if dtype_str(rm) != dtype_str(rt) or not np.allclose(
+            rm.numpy().astype(float), rt.numpy().astype(float)
+        ):
+            mismatches.append(
+                f"{la} {op} {lb}: mytorch {dtype_str(rm)} {rm.tolist()}, torch {rt.dtype} {rt.tolist()}"
+            )
     assert not mismatches, "\n".join(mismatches)
 
 
@@ -111,8 +125,14 @@ def test_promote_types_matches_torch():
         ("sum of bool -> int64", lambda T: T.tensor([True, True, False]).sum()),
         ("mean of float16", lambda T: T.tensor([1.0, 2.0], dtype=T.float16).mean()),
         ("where int/float scalar", lambda T: T.where(T.tensor([True, False]), T.tensor([1, 2]), 0.5)),
-        ("where float32/float64", lambda T: T.where(T.tensor([True, False]), T.ones(2), T.zeros(2, dtype=T.float64))),
-        ("cat int32 + float16", lambda T: T.cat([T.tensor([1], dtype=T.int32), T.tensor([2.0], dtype=T.float16)])),
+        (
+            "where float32/float64",
+            lambda T: T.where(T.tensor([True, False]), T.ones(2), T.zeros(2, dtype=T.float64)),
+        ),
+        (
+            "cat int32 + float16",
+            lambda T: T.cat([T.tensor([1], dtype=T.int32), T.tensor([2.0], dtype=T.float16)]),
+        ),
         ("stack int64 + float32", lambda T: T.stack([T.tensor([1, 2]), T.tensor([0.5, 1.5])])),
         ("maximum int + float", lambda T: T.maximum(T.tensor([1, 5]), T.tensor([2.5, 0.5]))),
         ("compare int with float scalar", lambda T: T.tensor([1, 2]) > 1.5),
