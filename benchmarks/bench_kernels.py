@@ -14,6 +14,7 @@ import scipy.linalg.blas
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (
+    compare,
     fmt_ratio,
     load_libraries,
     load_line,
@@ -273,17 +274,19 @@ def main(argv=None):
         workloads.append((f"matmul {n}", make_matmul(n), lambda n=n: numpy_matmul(n), "float32, fwd + bwd"))
     workloads.append(("mlp_step", make_mlp, numpy_mlp, "784-256-10, batch 128, fwd + bwd + SGD"))
 
-    results = {name: {} for name, *_ in workloads}
     notes = {name: note for name, _, _, note in workloads}
-    for name, _, make_numpy, _ in workloads:
-        results[name]["numpy"] = measure(make_numpy(), **(big_timing if name == "matmul 2048" else timing))
     for lib_name, lib in libs.items():
         with lib.active() as torch:
             check_mlp(torch, lib_name)
-            for name, make, _, _ in workloads:
-                results[name][lib_name] = measure(
-                    make(torch), **(big_timing if name == "matmul 2048" else timing)
-                )
+    results = {}
+    for name, make, make_numpy, _ in workloads:
+        # The contenders' step functions, each built with its build's modules active; dropped after timing.
+        fns = {"numpy": make_numpy()}
+        for lib_name, lib in libs.items():
+            with lib.active() as torch:
+                fns[lib_name] = make(torch)
+        results[name] = compare(fns, libs, **(big_timing if name == "matmul 2048" else timing))
+        del fns
     ceiling = ceilings({**timing, "repeat": max(3, repeat - 2)})
 
     print(f"## Results ({args.stat} time per step)")

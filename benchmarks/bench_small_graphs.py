@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import fmt_time, load_libraries, load_line, measure, parse_args, print_header, results_table
+from common import compare, fmt_time, load_libraries, load_line, parse_args, print_header, results_table
 
 CHAIN_OPS = 100  # ops per chain; a multiple of the 4-op cycle below
 
@@ -159,8 +159,6 @@ def main(argv=None):
     min_time = 0.01 if args.quick else 0.05
     timing = {"repeat": repeat, "warmup": 3, "min_time": min_time, "stat": args.stat}
 
-    program = {}  # (a): seconds per full program
-    per_op = {}  # (b): seconds per op
     chains = [
         ("chain 0-d, fwd+bwd", (), True),
         ("chain 0-d, fwd only", (), False),
@@ -168,29 +166,31 @@ def main(argv=None):
         ("chain (1,), fwd only", (1,), False),
     ]
     a_name, a_written = "(a) seed program, 2nd derivatives", "(a') seed as written (mytorch default)"
-    program[a_name] = {}
-    program[a_written] = {}
-    for label, _, _ in chains:
-        per_op[f"(b) {label}"] = {}
 
+    # Each workload's contenders: {name: step function}, built (and checked) with the build's modules active.
     check_seed(seed_numpy(), "NumPy")
-    program[a_name]["numpy"] = measure(seed_numpy, **timing)
-    for shape in ((), (1,)):
-        for backward in (True, False):
-            label = next(lbl for lbl, s, bw in chains if s == shape and bw == backward)
-            per_op[f"(b) {label}"]["numpy"] = measure(chain_numpy(shape, backward), **timing) / CHAIN_OPS
-
+    workloads = {a_name: {"numpy": seed_numpy}, a_written: {}}
+    for label, shape, backward in chains:
+        workloads[f"(b) {label}"] = {"numpy": chain_numpy(shape, backward)}
     for name, lib in libs.items():
         with lib.active() as torch:
             check_seed(seed_program(torch), name)
-            program[a_name][name] = measure(lambda: seed_program(torch), **timing)
+            workloads[a_name][name] = lambda torch=torch: seed_program(torch)
             if name != "torch":
                 check_seed(seed_program_as_written(torch), name)
-                program[a_written][name] = measure(lambda: seed_program_as_written(torch), **timing)
+                workloads[a_written][name] = lambda torch=torch: seed_program_as_written(torch)
             for label, shape, backward in chains:
                 check_chain(torch, shape, name)
-                run, _, _ = make_chain(torch, shape, backward)
-                per_op[f"(b) {label}"][name] = measure(run, **timing) / CHAIN_OPS
+                workloads[f"(b) {label}"][name] = make_chain(torch, shape, backward)[0]
+
+    program = {}  # (a): seconds per full program
+    per_op = {}  # (b): seconds per op
+    for workload, fns in workloads.items():
+        times = compare(fns, libs, **timing)
+        if workload.startswith("(b)"):
+            per_op[workload] = {name: t / CHAIN_OPS for name, t in times.items()}
+        else:
+            program[workload] = times
 
     notes = {
         a_name: "time per program: forward, 2 first and 2 second derivatives",

@@ -252,6 +252,29 @@ def load_line():
 # --------------------------------------------------------------------------------------------- timing
 
 
+def _run(fn, number):
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return time.perf_counter() - t0
+
+
+def _calibrate(fn, warmup, min_time):
+    """(calls per repeat, seconds per call of the calibrating run): enough calls to last `min_time`."""
+    for _ in range(warmup):
+        fn()
+    number = 1
+    while True:
+        elapsed = _run(fn, number)
+        if elapsed >= min_time or number >= 1 << 20:
+            return number, elapsed / number
+        number *= 2 if elapsed <= 0 else max(2, min(10, int(1.5 * min_time / elapsed) + 1))
+
+
+def _summary(samples, stat):
+    return min(samples) if stat == "min" else statistics.median(samples)
+
+
 def measure(fn, *, repeat=7, warmup=1, min_time=0.02, stat="median"):
     """Median (or, with stat="min", fastest) seconds per call of fn().
 
@@ -259,25 +282,38 @@ def measure(fn, *, repeat=7, warmup=1, min_time=0.02, stat="median"):
     `min_time` seconds (so tiny workloads are not swamped by timer resolution); the median over `repeat` repeats is
     returned. The garbage collector stays on (users pay for it too) but is run before each repeat.
     """
-    for _ in range(warmup):
-        fn()
-    number = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        elapsed = time.perf_counter() - t0
-        if elapsed >= min_time or number >= 1 << 20:
-            break
-        number *= 2 if elapsed <= 0 else max(2, min(10, int(1.5 * min_time / elapsed) + 1))
-    samples = [elapsed / number]
+    number, first = _calibrate(fn, warmup, min_time)
+    samples = [first]
     for _ in range(repeat - 1):
         gc.collect()
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return min(samples) if stat == "min" else statistics.median(samples)
+        samples.append(_run(fn, number) / number)
+    return _summary(samples, stat)
+
+
+def compare(fns, libs, *, repeat=7, warmup=1, min_time=0.02, stat="median"):
+    """{name: seconds per call} for the contenders of one workload, timed as `measure` does but interleaved.
+
+    `fns` maps a contender's name to its zero-argument function; a name found in `libs` runs with that build's
+    modules active. Each round times one repeat of every contender, in an order rotated from round to round, so a
+    change in the machine's load during the run hits all contenders alike and the ratios stay fair.
+    """
+    names = list(fns)
+
+    def context(name):
+        return libs[name].active() if name in libs else contextlib.nullcontext()
+
+    numbers, samples = {}, {}
+    for name in names:
+        with context(name):
+            numbers[name], first = _calibrate(fns[name], warmup, min_time)
+        samples[name] = [first]
+    for r in range(repeat - 1):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            gc.collect()
+            with context(name):
+                samples[name].append(_run(fns[name], numbers[name]) / numbers[name])
+    return {name: _summary(samples[name], stat) for name in names}
 
 
 # --------------------------------------------------------------------------------------------- tables
