@@ -13,6 +13,7 @@ cdef class Node:
     cdef public bint freed
     cdef public object wanted
     cdef object __weakref__
+    cpdef bint _wants(self, Py_ssize_t i)
 
 cdef class TensorBase:
     cdef public object _data
@@ -24,10 +25,10 @@ cdef class TensorBase:
     cdef object __weakref__
 
 
-@cython.locals(node=Node, nxt=Node, i=Py_ssize_t, run_vjp=bint)
+@cython.locals(node=Node, nxt=Node, i=Py_ssize_t, c=Py_ssize_t, run_vjp=bint)
 cpdef run_backward(outputs, grad_outputs, bint retain_graph, bint create_graph, inputs, bint accumulate)
 
-@cython.locals(node=Node, nxt=Node, i=Py_ssize_t)
+@cython.locals(node=Node, nxt=Node, i=Py_ssize_t, c=object)
 cpdef tuple _graph_order(list roots, dict targets)
 
 cpdef object _wrap(object data, bint requires_grad=*)
@@ -39,8 +40,8 @@ cdef TensorBase _record2(Op op, object out_data, object a, object b, bint ra, bi
 @cython.locals(ra=bint, rb=bint, node=Node)
 cpdef apply2(Op op, object a, object b, tuple params=*)
 
-@cython.locals(node=Node)
-cpdef apply1(Op op, TensorBase a, tuple params=*)
+@cython.locals(node=Node, t=TensorBase)
+cpdef apply1(Op op, object a, tuple params=*)
 
 cdef _accumulate(dict grads, Node node, object g)
 cdef object _fit(TensorBase g, object shape, object npdt)

@@ -399,11 +399,16 @@ class TensorBase:
             )
         return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
 
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
 
     def __index__(self):
         if _FROM_NP[self._data.dtype].category > D.INT:
@@ -495,7 +500,8 @@ def _record(op, out_data, inputs, params):
 
 def _cast(x, npdt):
     """Convert an operand (array, NumPy scalar or Python scalar) to a NumPy dtype."""
-    if isinstance(x, _PY_SCALARS):
+    tx = type(x)
+    if tx is float or tx is int or tx is bool:
         return x
     if x.dtype is npdt:
         return x
@@ -611,20 +617,25 @@ def apply2(op, a, b, params=()):
 
 def apply1(op, a, params=()):
     """Run a one-input op: call its kernel, record a Node if grad mode asks."""
-    x = a._data
+    if not isinstance(a, TensorBase):
+        raise TypeError(
+            f"{op.name}(): argument 'input' (position 1) must be Tensor, not {type(a).__name__}"
+        )
+    t = a
+    x = t._data
     if op.kind == KIND_FLOAT and x.dtype.kind in "biu":
         x = x.astype(D.get_default_dtype().np)
     if params:
         out = op.kernel(x, *params)
     else:
         out = op.kernel(x)
-    if a._requires_grad and _grad_mode.enabled and out.dtype.kind in "fc":
+    if t._requires_grad and _grad_mode.enabled and out.dtype.kind in "fc":
         node = _new_node(op, params)
-        node.next = (_edge(a),)
-        node.shapes = (a._data.shape,)
-        node.dtypes = (a._data.dtype,)
+        node.next = (_edge(t),)
+        node.shapes = (t._data.shape,)
+        node.dtypes = (t._data.dtype,)
         if op.save & SAVE_XY:
-            node.saved = (a,)
+            node.saved = (t,)
         if op.save & SAVE_OUT:
             node.out_data = out
         return _wrap_result(out, node)
@@ -714,11 +725,29 @@ def _graph_order(roots, targets):
     """Dependency counts of the nodes reachable from ``roots`` and, when ``targets`` is given,
     the set of nodes on some path to a target (whose VJPs must run).
 
-    One iterative post-order DFS (any depth): on a DAG every child of a node is finished before
-    the node itself, so "reaches a target" is known for all children when a node is popped.
+    Iterative, so any depth works. With targets the walk is a post-order DFS: on a DAG every
+    child of a node is finished before the node itself, so "reaches a target" is known for all
+    children when a node is popped.
     """
     deps = {}
-    needed = None if targets is None else set()
+    if targets is None:
+        stack = list(roots)
+        seen = set(roots)
+        while stack:
+            node = stack.pop()
+            for nxt in node.next:
+                if nxt is None:
+                    continue
+                c = deps.get(nxt)
+                if c is None:
+                    deps[nxt] = 1
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        stack.append(nxt)
+                else:
+                    deps[nxt] = c + 1
+        return deps, None
+    needed = set()
     visited = set()
     stack = []
     positions = []
@@ -737,10 +766,8 @@ def _graph_order(roots, targets):
                 nxt = nexts[i]
                 if nxt is None:
                     continue
-                if nxt in deps:
-                    deps[nxt] += 1
-                else:
-                    deps[nxt] = 1
+                c = deps.get(nxt)
+                deps[nxt] = 1 if c is None else c + 1
                 if nxt not in visited:
                     visited.add(nxt)
                     stack.append(nxt)
@@ -748,7 +775,7 @@ def _graph_order(roots, targets):
                 continue
             stack.pop()
             positions.pop()
-            if needed is not None and (node in targets or _feeds(node, needed)):
+            if node in targets or _feeds(node, needed):
                 needed.add(node)
     return deps, needed
 
@@ -821,13 +848,14 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                 _accumulate_leaf(node.retained, g, create_graph)
             run_vjp = g is not None and (needed is None or _feeds(node, needed))
             if run_vjp:
-                if node.freed:
-                    _raise_freed()
-                node.wanted = needed
-                try:
+                if needed is None:
                     in_grads = node.op.vjp(node, g)
-                finally:
-                    node.wanted = None
+                else:
+                    node.wanted = needed
+                    try:
+                        in_grads = node.op.vjp(node, g)
+                    finally:
+                        node.wanted = None
                 if not isinstance(in_grads, tuple):
                     in_grads = (in_grads,)
             nxt_nodes = node.next
@@ -839,8 +867,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                     gi = in_grads[i]
                     if gi is not None:
                         _accumulate(grads, nxt, _fit(gi, node.shapes[i], node.dtypes[i]))
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
+                c = deps[nxt] - 1
+                deps[nxt] = c
+                if c == 0:
                     ready.append(nxt)
             if not retain_graph and run_vjp:
                 node.saved = None
@@ -849,6 +878,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
     finally:
         _set_grad_enabled(prev_mode)
     if targets is None:
+        return None
+    if accumulate:
+        # Leaves got theirs on the way; a non-leaf named in inputs gets its .grad here.
+        for t in inputs:
+            fn = t._grad_fn
+            if fn is not None and targets.get(fn) is not None and fn.retained is not t:
+                _accumulate_leaf(t, targets[fn], create_graph)
         return None
     return [targets.get(_edge(t)) if t._requires_grad else None for t in inputs]
 

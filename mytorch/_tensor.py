@@ -91,7 +91,9 @@ class Tensor(TensorBase):
             return True
         return apply2(F.NE, self, other)
 
-    __hash__ = TensorBase.__hash__
+    def __hash__(self):
+        # NOTE: defining __eq__ (elementwise) would otherwise make tensors unhashable.
+        return id(self)
 
     # --- logical (bool and integer tensors) -------------------------------------------
     def __and__(self, other):
@@ -117,14 +119,26 @@ class Tensor(TensorBase):
     # --- in place ---------------------------------------------------------------------
     def _inplace(self, result):
         """Make ``self`` hold ``result``: in its own buffer when no graph is involved."""
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                f"{list(result._data.shape)}"
+            )
         if is_grad_enabled() and (self._requires_grad or result._requires_grad):
             if self._grad_fn is None and self._requires_grad:
                 raise RuntimeError(
                     "a leaf Variable that requires grad is being used in an in-place operation."
                 )
-            # NOTE: out of place under the hood: the old value stays valid for nodes that saved it.
+            # NOTE: out of place under the hood. The op that computed ``result`` saved ``self``
+            # as it was; give that node a snapshot so rebinding ``self`` does not change it.
+            node = result._grad_fn
+            if node is not None and node.saved is not None:
+                before = _wrap(self._data)
+                before._grad_fn = self._grad_fn
+                before._requires_grad = self._requires_grad
+                node.saved = tuple(before if s is self else s for s in node.saved)
             self._data = result._data
-            self._grad_fn = result._grad_fn
+            self._grad_fn = node
             self._requires_grad = True
             return self
         rd = result._data
@@ -137,8 +151,6 @@ class Tensor(TensorBase):
             rd = rd.astype(self._data.dtype)
         d = self._data
         if isinstance(d, np.ndarray) and d.flags.writeable:
-            if rd.shape != d.shape:
-                np.broadcast_to(rd, d.shape)  # raises for a result that does not fit
             d[...] = rd
         else:
             self._data = np.array(np.broadcast_to(rd, d.shape), dtype=d.dtype)
@@ -188,7 +200,7 @@ class Tensor(TensorBase):
     def copy_(self, src):
         """Matches torch.Tensor.copy_ (no gradient through it)."""
         src = src._data if isinstance(src, TensorBase) else np.asarray(src)
-        return self._inplace(_wrap(np.asarray(src)))
+        return self._inplace(_wrap(np.broadcast_to(np.asarray(src), self._data.shape)))
 
     def clamp_(self, min=None, max=None):
         return self._inplace(self.clamp(min, max))
@@ -590,8 +602,10 @@ def _logical(fn, a, b):
     x = a._data if isinstance(a, TensorBase) else a
     y = b._data if isinstance(b, TensorBase) else b
     for v in (x, y):
-        if np.asarray(v).dtype.kind == "f":
-            raise TypeError(f"bitwise ops are only supported on integer and Boolean tensors, got {np.asarray(v).dtype}")
+        kind = np.asarray(v).dtype.kind
+        if kind in "fc":
+            name = {"f": "Float", "c": "ComplexFloat"}[kind]
+            raise NotImplementedError(f'"{fn.__name__}_cpu" not implemented for \'{name}\'')
     return _wrap(fn(x, y))
 
 

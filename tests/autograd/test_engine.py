@@ -88,11 +88,6 @@ def test_create_graph_builds_a_differentiable_grad():
     assert g.item() == 18.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run_backward marks every visited Node freed and refuses to revisit it; torch only raises "
-    "when a freed saved tensor is read, so (x + 1).sum() backpropagates twice there",
-)
 def test_ops_that_save_nothing_survive_a_second_backward():
     # add's VJP needs no saved tensor, so like torch a second backward through it works.
     x = leaf([1.0])
@@ -242,11 +237,6 @@ def test_backward_inputs_accumulates_only_those():
     assert_matches(ym, yt)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run_backward only accumulates into .grad of leaves (or retain_grad non-leaves); torch "
-    "fills h.grad for a non-leaf h passed in backward(inputs=[h])",
-)
 def test_backward_inputs_can_be_a_non_leaf():
     x = leaf([1.0, 2.0])
     h = x * 2

@@ -52,12 +52,6 @@ def _operands(kind, dtype_names):
     return out
 
 
-# Known discrepancy, tested on its own below (xfail) so the grid still guards every other pair.
-_CAST_BUG = {("dim:float16", "0d:float64"), ("dim:float32", "0d:float64")}
-CAST_BUG_REASON = (
-    "mytorch._core._cast passes np.float64 through uncast because it is a subclass of Python float, "
-    "so NumPy promotes the float32/float16 operand to float64; torch keeps the dimensioned dtype"
-)
 
 
 def _torch_ok(fn, a, b):
@@ -77,7 +71,7 @@ def test_binary_result_dtype_matches_torch(op, kinds):
         _operands(kinds[0], DTYPES), _operands(kinds[1], DTYPES)
     ):
         rt = _torch_ok(fn, at, bt)
-        if rt is None or (la, lb) in _CAST_BUG or (lb, la) in _CAST_BUG:
+        if rt is None:
             continue
         if op in ("add", "mul", "sub"):
             assert rt.dtype == torch.result_type(at, bt)  # the oracle agrees with itself
@@ -147,7 +141,6 @@ def test_promotion_case(case):
     assert_matches(fn(mytorch), fn(torch))
 
 
-@pytest.mark.xfail(strict=True, reason=CAST_BUG_REASON)
 @pytest.mark.parametrize("dtype", ["float16", "float32"])
 @pytest.mark.parametrize("op", ["add", "mul", "div", "maximum"])
 def test_zero_dim_float64_does_not_promote_lower_float(op, dtype):
