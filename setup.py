@@ -19,9 +19,7 @@ if PURE and REQUIRE:
 # Hot-path modules compiled from their plain-Python source (augmented by a .pxd where present).
 CORE = ["mytorch._core", "mytorch._ops", "mytorch._tensor", "mytorch._autograd"]
 # Hand-written kernels in csrc/, built under explicit package names.
-KERNELS = {
-    "mytorch._ext._elementwise": "csrc/_elementwise.pyx",
-}
+KERNELS = {}
 
 
 def kernel_flags():
