@@ -78,6 +78,12 @@ def _pow_vjp(n, g):
     return g * (y * x ** (y - 1)), None
 
 
+def _div_vjp(n, g):
+    # d(x/y)/dy = -out / y, so both gradients share g / y.
+    gx = g / n.y
+    return (gx if n.needs_x else None), (-(gx * n.out) if n.needs_y else None)
+
+
 def _matmul_vjp(n, g):
     x, y = n.inputs
     xd, yd = x.ndim, y.ndim
@@ -114,8 +120,7 @@ SUB       = defop("sub",       lambda n, g: (g, -g if n.needs_y else None),     
 RSUB      = variant(SUB, "RsubBackward1")
 MUL       = defop("mul",       lambda n, g: (g * n.y if n.needs_x else None, g * n.x if n.needs_y else None),
                   SAVE_XY, KIND_BINARY)
-DIV       = defop("div",       lambda n, g: (g / n.y if n.needs_x else None, -g * n.out / n.y if n.needs_y else None),
-                  SAVE_XY | SAVE_OUT, KIND_DIV)
+DIV       = defop("div",       _div_vjp,                                          SAVE_XY | SAVE_OUT, KIND_DIV)
 POW       = defop("pow",       _pow_vjp,                                          SAVE_XY | SAVE_OUT, KIND_BINARY)
 POW_T     = variant(POW, "PowBackward1")
 POW_S     = variant(POW, "PowBackward2")
