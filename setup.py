@@ -19,7 +19,11 @@ if PURE and REQUIRE:
 # Hot-path modules compiled from their plain-Python source (augmented by a .pxd where present).
 CORE = ["mytorch._core", "mytorch._ops", "mytorch._tensor", "mytorch._autograd"]
 # Hand-written kernels in csrc/, built under explicit package names.
-KERNELS = {}
+KERNELS = {
+    "mytorch._ext._alloc": "csrc/_alloc.pyx",
+    "mytorch._ext._elementwise": "csrc/_elementwise.pyx",
+    "mytorch._ext._blas": "csrc/_blas.pyx",
+}
 
 
 def kernel_flags():

@@ -2,17 +2,40 @@
 
 Each override has the reference's contract and falls back to it for inputs outside its fast
 path. Set MYTORCH_NO_EXT=1 to ignore the compiled kernels at run time.
+
+Loading the kernels also installs the caching allocator for NumPy buffers (mytorch._ext._alloc)
+unless MYTORCH_CACHING_ALLOCATOR=0; MYTORCH_ALLOC_CACHE_MB bounds what it keeps (default 1024).
 """
 
 import importlib
 import os
 
+from mytorch import _threads
 from mytorch._backends import numpy_ref
 
-# Kernel modules under mytorch._ext whose public names override numpy_ref's.
-EXT_MODULES = ()
+# Kernel modules under mytorch._ext whose OVERRIDES replace numpy_ref's kernels of that name.
+EXT_MODULES = ("_alloc", "_elementwise", "_blas")
 
 loaded = {}
+
+
+def _import_ext(mod_name):
+    """Import one kernel module, its OpenMP runtime set to put idle threads to sleep.
+
+    NOTE: libgomp reads OMP_WAIT_POLICY once, when it is loaded (by the first kernel module).
+    Its default spins idle threads for a while after each parallel loop; on a machine whose
+    cores are shared (with other processes, or BLAS threads) that spinning made the
+    elementwise_large step 5x slower than one thread. Passive waiting costs a wake-up (a few
+    microseconds) per loop, which the size thresholds absorb. The variable is set only while
+    importing, so later imports (torch's own libgomp) see the user's environment.
+    """
+    if "OMP_WAIT_POLICY" in os.environ:
+        return importlib.import_module("mytorch._ext." + mod_name)
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        return importlib.import_module("mytorch._ext." + mod_name)
+    finally:
+        del os.environ["OMP_WAIT_POLICY"]
 
 
 def _load():
@@ -21,13 +44,26 @@ def _load():
         return ns
     for mod_name in EXT_MODULES:
         try:
-            mod = importlib.import_module("mytorch._ext." + mod_name)
+            mod = _import_ext(mod_name)
         except ImportError:
             continue
         loaded[mod_name] = mod
+        if hasattr(mod, "_set_num_threads"):
+            _threads._register(mod._set_num_threads)
+        if mod_name == "_alloc":
+            _install_allocator(mod)
+        if mod_name == "_blas":
+            _threads._sync_blas()
         for name in getattr(mod, "OVERRIDES", ()):
             ns[name] = getattr(mod, name)
     return ns
+
+
+def _install_allocator(mod):
+    if os.environ.get("MYTORCH_CACHING_ALLOCATOR", "1") == "0":
+        return
+    mb = os.environ.get("MYTORCH_ALLOC_CACHE_MB", "")
+    mod.install(int(mb) << 20 if mb.isdigit() else None)
 
 
 globals().update(_load())

@@ -1,0 +1,133 @@
+"""Matmul kernel: the active dispatch (SciPy BLAS when compiled) against np.matmul."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from mytorch import _threads
+from mytorch._backends import kernels as K
+from mytorch._backends import numpy_ref as R
+
+
+def _check(a, b):
+    want = R.matmul(a, b)
+    got = K.matmul(a, b)
+    assert type(got) is type(want)
+    assert np.shape(got) == np.shape(want)
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+    k = a.shape[-1]
+    tol = 1e-5 if np.asarray(want).dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, want, rtol=tol * 10, atol=tol * max(1, k))
+
+
+def _layouts(x):
+    """The same matrix stored row-major, column-major, and with a padded leading dim."""
+    yield x
+    yield np.asfortranarray(x)
+    rows, cols = x.shape
+    padded = np.zeros((rows, cols + 3), x.dtype)
+    padded[:, :cols] = x
+    yield padded[:, :cols]
+    padded_f = np.zeros((rows + 2, cols), x.dtype, order="F")
+    padded_f[:rows] = x
+    yield padded_f[:rows]
+
+
+@pytest.mark.parametrize("m,k,n", list(itertools.product([0, 1, 3, 17], [0, 1, 5, 33], [0, 1, 4, 19])))
+def test_2d_all_layouts(m, k, n, dtype_name, rng):
+    a = rng.standard_normal((m, k)).astype(dtype_name)
+    b = rng.standard_normal((k, n)).astype(dtype_name)
+    for x in _layouts(a):
+        for y in _layouts(b):
+            _check(x, y)
+
+
+def test_strided_and_reversed(dtype_name, rng):
+    a = rng.standard_normal((20, 30)).astype(dtype_name)
+    b = rng.standard_normal((30, 12)).astype(dtype_name)
+    _check(a[:, ::2], b[::2])  # no unit stride: copied
+    _check(a[::-1], b)  # negative stride: copied
+    _check(a[::3], b[:, ::-1])
+    _check(a.T, a)  # A.T @ A shares memory
+
+
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((7,), (7,)),  # dot: a NumPy scalar
+        ((0,), (0,)),
+        ((7,), (7, 3)),
+        ((4, 7), (7,)),
+        ((2, 3, 7), (7,)),
+        ((7,), (2, 7, 3)),
+        ((2, 3, 4), (4, 5)),
+        ((3, 4), (2, 4, 5)),
+        ((2, 1, 3, 4), (5, 4, 6)),
+        ((2, 3, 4), (1, 4, 5)),
+        ((7, 1, 3, 4), (1, 6, 4, 2)),
+        ((0, 3, 4), (4, 5)),
+        ((2, 3, 0), (2, 0, 5)),
+        ((3, 1, 4), (1, 4, 1)),
+    ],
+)
+def test_1d_and_batched_broadcast(sa, sb, dtype_name, rng):
+    a = rng.standard_normal(sa).astype(dtype_name)
+    b = rng.standard_normal(sb).astype(dtype_name)
+    _check(a, b)
+    if a.ndim >= 2:
+        _check(np.swapaxes(np.swapaxes(a, -1, -2).copy(), -1, -2), b)  # transposed storage
+    if b.ndim >= 2:
+        _check(a, np.swapaxes(np.swapaxes(b, -1, -2).copy(), -1, -2))
+
+
+def test_broadcast_view_batches(dtype_name, rng):
+    a = np.broadcast_to(rng.standard_normal((3, 4)).astype(dtype_name), (5, 3, 4))
+    b = rng.standard_normal((5, 4, 2)).astype(dtype_name)
+    _check(a, b)
+    _check(b.transpose(0, 2, 1), np.broadcast_to(rng.standard_normal((4, 1)).astype(dtype_name), (5, 4, 1)))
+
+
+def test_large_matches_reference(rng):
+    a = rng.standard_normal((300, 257)).astype(np.float32)
+    b = rng.standard_normal((257, 129)).astype(np.float32)
+    _check(a, b)
+    _check(a.T.copy().T, b.T.copy().T)
+    _check(a, b[:, 0])  # matrix-vector (gemv)
+    _check(b[:, 0], rng.standard_normal((257, 300)).astype(np.float32))
+
+
+def test_other_dtypes_take_the_reference(rng):
+    a = rng.integers(-5, 5, (4, 3))
+    b = rng.integers(-5, 5, (3, 2))
+    np.testing.assert_array_equal(K.matmul(a, b), a @ b)
+    h = a.astype(np.float16)
+    np.testing.assert_array_equal(K.matmul(h, b.astype(np.float16)), h @ b.astype(np.float16))
+
+
+@pytest.mark.parametrize("sa,sb", [((3, 4), (5, 6)), ((2, 3, 4), (3, 4, 5)), ((4,), (5,))])
+def test_shape_mismatch_raises_like_numpy(sa, sb):
+    with pytest.raises(ValueError):
+        K.matmul(np.ones(sa, np.float32), np.ones(sb, np.float32))
+
+
+def test_thread_count_gives_close_results(rng):
+    a = rng.standard_normal((256, 256)).astype(np.float64)
+    before = _threads.get_num_threads()
+    try:
+        _threads.set_num_threads(1)
+        one = K.matmul(a, a)
+        _threads.set_num_threads(2)
+        two = K.matmul(a, a)
+    finally:
+        _threads.set_num_threads(before)
+    np.testing.assert_allclose(one, two, rtol=1e-12, atol=1e-12)
+
+
+def test_compiled_matmul_is_active():
+    ext = pytest.importorskip("mytorch._ext._blas")
+    import os
+
+    if os.environ.get("MYTORCH_NO_EXT") == "1":
+        pytest.skip("compiled kernels switched off")
+    assert K.matmul is ext.matmul
