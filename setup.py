@@ -23,6 +23,7 @@ KERNELS = {
     "mytorch._ext._alloc": "csrc/_alloc.pyx",
     "mytorch._ext._elementwise": "csrc/_elementwise.pyx",
     "mytorch._ext._blas": "csrc/_blas.pyx",
+    "mytorch._ext._reduce": "csrc/_reduce.pyx",
 }
 
 

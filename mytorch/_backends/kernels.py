@@ -14,7 +14,7 @@ from mytorch import _threads
 from mytorch._backends import numpy_ref
 
 # Kernel modules under mytorch._ext whose OVERRIDES replace numpy_ref's kernels of that name.
-EXT_MODULES = ("_alloc", "_elementwise", "_blas")
+EXT_MODULES = ("_alloc", "_elementwise", "_blas", "_reduce")
 
 loaded = {}
 
@@ -29,7 +29,7 @@ def _import_ext(mod_name):
     microseconds) per loop, which the size thresholds absorb. The variable is set only while
     importing, so later imports (torch's own libgomp) see the user's environment.
     """
-    if "OMP_WAIT_POLICY" in os.environ:
+    if "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ:
         return importlib.import_module("mytorch._ext." + mod_name)
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     try:
