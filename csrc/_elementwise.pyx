@@ -32,8 +32,8 @@ cdef struct Loop:
 
 # Op ids; each has a float32 and a float64 loop.
 cdef enum:
-    ADD, SUB, MUL, DIV, MAXIMUM, EXP, TANH, SIGMOID, SQRT, NEG,
-    SIGMOID_BWD, TANH_BWD, RELU_BWD, N_OPS
+    ADD, SUB, MUL, DIV, EXP, TANH, SIGMOID, SQRT, NEG,
+    SIGMOID_BWD, TANH_BWD, RELU_BWD, RELU, N_OPS
 
 cdef Loop _loops[N_OPS][2]
 # Below this many elements the reference is called: NumPy's own call is as cheap.
@@ -113,14 +113,38 @@ cdef inline void _tanh_bwd(real *g, intp gs, real *y, intp ys, real *o, intp n) 
 
 
 cdef inline void _relu_bwd(real *g, intp gs, real *y, intp ys, real *o, intp n) noexcept nogil:
-    # NOTE: g * (y > 0), so a NaN gradient stays NaN where y <= 0, as in the reference.
+    # NOTE: g * (y > 0), so a NaN or infinite gradient gives NaN where y <= 0, as in the
+    # reference. The mask is a select of constants, which the compiler vectorizes (the
+    # float conversion of a comparison compiled to a branch per element: 6x slower).
+    cdef real one = 1, zero = 0
     cdef intp i
     if gs == 1 and ys == 1:
         for i in range(n):
-            o[i] = g[i] * <real>(y[i] > 0)
+            o[i] = g[i] * (one if y[i] > 0 else zero)
     else:
         for i in range(n):
-            o[i] = g[i * gs] * <real>(y[i * ys] > 0)
+            o[i] = g[i * gs] * (one if y[i * ys] > 0 else zero)
+
+
+cdef inline void _relu(real *x, intp xs, real *o, intp n) noexcept nogil:
+    # NOTE: x where x is not below 0 (so NaN stays NaN, as np.maximum(x, 0) keeps it), else 0;
+    # a select the compiler vectorizes, 3x faster than np.maximum's loop here.
+    cdef real zero = 0
+    cdef intp i
+    if xs == 1:
+        for i in range(n):
+            o[i] = zero if x[i] < 0 else x[i]
+    else:
+        for i in range(n):
+            o[i] = zero if x[i * xs] < 0 else x[i * xs]
+
+
+cdef void _relu_f(char **a, intp *n, intp *s, void *d) noexcept nogil:
+    _relu(<float *>a[0], s[0] // 4, <float *>a[1], n[0])
+
+
+cdef void _relu_d(char **a, intp *n, intp *s, void *d) noexcept nogil:
+    _relu(<double *>a[0], s[0] // 8, <double *>a[1], n[0])
 
 
 cdef void _sigmoid_bwd_f(char **a, intp *n, intp *s, void *d) noexcept nogil:
@@ -360,12 +384,8 @@ def sigmoid(x):
 
 
 def relu(x):
-    """out = max(x, 0), NaN kept; threaded np.maximum loop for C-contiguous float32/float64."""
-    return _binary(MAXIMUM, x, 0.0, _relu_ref)
-
-
-def _relu_ref(x, zero):
-    return _ref.relu(x)
+    """out = max(x, 0), NaN kept; one vectorized pass for C-contiguous float32/float64."""
+    return _unary(RELU, x, _ref.relu)
 
 
 def sigmoid_backward(grad, y):
@@ -390,7 +410,6 @@ _find_loops(ADD, np.add)
 _find_loops(SUB, np.subtract)
 _find_loops(MUL, np.multiply)
 _find_loops(DIV, np.true_divide)
-_find_loops(MAXIMUM, np.maximum)
 _find_loops(EXP, np.exp)
 _find_loops(TANH, np.tanh)
 _find_loops(SIGMOID, _expit)
@@ -399,6 +418,7 @@ _find_loops(NEG, np.negative)
 _set_loop(SIGMOID_BWD, _sigmoid_bwd_f, _sigmoid_bwd_d)
 _set_loop(TANH_BWD, _tanh_bwd_f, _tanh_bwd_d)
 _set_loop(RELU_BWD, _relu_bwd_f, _relu_bwd_d)
+_set_loop(RELU, _relu_f, _relu_d)
 
 
 def _set_sizes(op_name, min_size, par_size):
@@ -414,7 +434,7 @@ def _sizes():
 
 
 _OP_IDS = {
-    "add": ADD, "sub": SUB, "mul": MUL, "div": DIV, "relu": MAXIMUM, "exp": EXP, "tanh": TANH,
+    "add": ADD, "sub": SUB, "mul": MUL, "div": DIV, "relu": RELU, "exp": EXP, "tanh": TANH,
     "sigmoid": SIGMOID, "sqrt": SQRT, "neg": NEG, "sigmoid_backward": SIGMOID_BWD,
     "tanh_backward": TANH_BWD, "relu_backward": RELU_BWD,
 }
