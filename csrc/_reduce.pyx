@@ -35,7 +35,7 @@ cdef enum:
 cdef Loop _loops[N_OPS][2]
 cdef int _nthreads = 1
 # At or above this many input elements the work is split across threads.
-cdef intp _par_size = 1 << 19
+cdef intp _par_size = 1 << 21  # as for the elementwise loops (see there)
 
 
 def _set_num_threads(int n):
@@ -45,9 +45,11 @@ def _set_num_threads(int n):
 
 
 def _set_par_size(intp n):
-    """Input elements from which reductions use threads."""
+    """Input elements from which reductions use threads; returns the previous setting."""
     global _par_size
+    prev = _par_size
     _par_size = n
+    return prev
 
 
 cdef void _find_loops(int op, cnp.ufunc uf):

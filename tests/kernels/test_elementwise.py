@@ -7,7 +7,7 @@ from mytorch import _threads
 from mytorch._backends import kernels as K
 from mytorch._backends import numpy_ref as R
 
-UNARY = ["neg", "exp", "tanh", "sqrt", "sigmoid", "relu"]
+UNARY = ["neg", "exp", "tanh", "sqrt", "sigmoid", "relu", "clone"]
 BINARY = ["add", "sub", "mul", "div", "sigmoid_backward", "tanh_backward", "relu_backward"]
 # Sizes around the thresholds: empty, tiny, odd, and above the threaded size (2**16).
 SIZES = [0, 1, 7, 1000, 4099, (1 << 17) + 5]
@@ -110,7 +110,39 @@ def test_special_values(dtype_name):
             np.testing.assert_array_equal(*_binary(name, x, x[::-1].copy()))
 
 
-def test_thread_count_gives_the_same_result(rng):
+@pytest.fixture
+def threads_from_any_size():
+    """Compiled kernels split every array across threads (restoring the measured thresholds)."""
+    try:
+        from mytorch._ext import _elementwise as ext
+    except ImportError:
+        yield
+        return
+    sizes = ext._sizes()
+    for name in sizes:
+        ext._set_sizes(name, 0, 1)
+    yield
+    for name, (lo, par) in sizes.items():
+        ext._set_sizes(name, lo, par)
+
+
+@pytest.mark.parametrize("name", UNARY + BINARY)
+def test_threaded_loops_match(name, threads_from_any_size, rng):
+    before = _threads.get_num_threads()
+    try:
+        _threads.set_num_threads(3)
+        for n in (1, 63, 64, 65, 1000, 70001):
+            x = _data(rng, n, np.float64)
+            if name in UNARY:
+                _same(*_unary(name, x))
+            else:
+                _same(*_binary(name, x, _data(rng, n, np.float64)))
+                _same(*_binary(name, x, 1.5))
+    finally:
+        _threads.set_num_threads(before)
+
+
+def test_thread_count_gives_the_same_result(threads_from_any_size, rng):
     x = _data(rng, (1 << 18) + 11, np.float32)
     y = _data(rng, (1 << 18) + 11, np.float32)
     before = _threads.get_num_threads()

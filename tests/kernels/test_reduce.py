@@ -95,7 +95,31 @@ def test_sum_to(src, dst, dtype_name, rng):
     _close(K.sum_to(np.broadcast_to(x, (2,) + src), dst), R.sum_to(np.broadcast_to(x, (2,) + src), dst), dtype_name)
 
 
-def test_thread_count_gives_close_results(rng):
+@pytest.fixture
+def threads_from_any_size():
+    try:
+        from mytorch._ext import _reduce as ext
+    except ImportError:
+        yield
+        return
+    prev = ext._set_par_size(1)
+    yield
+    ext._set_par_size(prev)
+
+
+@pytest.mark.parametrize("shape,dim", [((100_003,), None), ((7, 1001), (1,)), ((5, 3, 64), (1,)), ((9, 4), (0,))])
+def test_threaded_reductions_match(shape, dim, threads_from_any_size, rng):
+    x = rng.standard_normal(shape)
+    before = _threads.get_num_threads()
+    try:
+        _threads.set_num_threads(3)
+        for name in ("sum", "mean", "amax"):
+            _close(getattr(K, name)(x, dim, False), getattr(R, name)(x, dim, False), np.float64)
+    finally:
+        _threads.set_num_threads(before)
+
+
+def test_thread_count_gives_close_results(threads_from_any_size, rng):
     x = rng.standard_normal((3, 200_001)).astype(np.float32)
     before = _threads.get_num_threads()
     try:
