@@ -2,11 +2,11 @@
 """Reductions (sum, mean, amax and the engine's unbroadcast sum_to) without temporaries.
 
 Fast path: a C-contiguous float32/float64 array whose reduced dims form one block, so that it
-reads as x[O, R, I] reduced over R into out[O, I]. Rows (I == 1) are reduced with NumPy's own
-pairwise inner loop, split across threads for long rows; blocks of rows (I > 1) are summed
-row by row into the output (NumPy's order, so the same result), blocks split across threads. No intermediate arrays,
-and none of np.sum's Python-level argument handling (which costs more than the work on small
-arrays). Everything else goes to the NumPy reference.
+reads as x[outer, nred, inner] reduced over nred into out[outer, inner]. Rows (inner == 1) are
+reduced with NumPy's own pairwise inner loop, split across threads for long rows; blocks of
+rows (inner > 1) are summed row by row into the output (NumPy's order, so the same result),
+blocks split across threads. No intermediate arrays, and none of np.sum's Python-level argument
+handling (which costs more than the work on small arrays). Everything else goes to the NumPy reference.
 """
 
 cimport numpy as cnp
@@ -89,47 +89,49 @@ cdef inline void _reduce_row(Loop lp, char *x, intp n, char *out, intp isz) noex
         _call(lp, out, 0, x + isz, isz, out, 0, n - 1)
 
 
-cdef void _rows(Loop lp, char *x, intp O, intp R, char *out, intp isz, int nt) noexcept nogil:
-    """out[o] = reduce(x[o, :]) for O rows of R elements."""
+cdef void _rows(Loop lp, char *x, intp outer, intp nred, char *out, intp isz, int nt) noexcept nogil:
+    """out[o] = reduce(x[o, :]) for outer rows of nred elements."""
     cdef intp o, t, chunk
     cdef double partials[MAX_THREADS]  # room for one float32/float64 partial per thread
     cdef char *part = <char *>partials
-    if O == 1 and nt > 1:
+    if outer == 1 and nt > 1:
         # One long row: each thread reduces a chunk, then the partial results are reduced.
-        chunk = (R + nt - 1) // nt
+        chunk = (nred + nt - 1) // nt
         for t in prange(nt, num_threads=nt, schedule="static"):
-            if t * chunk < R:
-                _reduce_row(lp, x + t * chunk * isz, min(chunk, R - t * chunk), part + t * isz, isz)
-        _reduce_row(lp, part, (R + chunk - 1) // chunk, out, isz)
+            if t * chunk < nred:
+                _reduce_row(lp, x + t * chunk * isz, min(chunk, nred - t * chunk), part + t * isz, isz)
+        _reduce_row(lp, part, (nred + chunk - 1) // chunk, out, isz)
     elif nt > 1:
-        for o in prange(O, num_threads=nt, schedule="static"):
-            _reduce_row(lp, x + o * R * isz, R, out + o * isz, isz)
+        for o in prange(outer, num_threads=nt, schedule="static"):
+            _reduce_row(lp, x + o * nred * isz, nred, out + o * isz, isz)
     else:
-        for o in range(O):
-            _reduce_row(lp, x + o * R * isz, R, out + o * isz, isz)
+        for o in range(outer):
+            _reduce_row(lp, x + o * nred * isz, nred, out + o * isz, isz)
 
 
-cdef inline void _block(Loop lp, char *x, intp R, intp I, intp i0, intp n, char *out, intp isz) noexcept nogil:
-    """out[i0:i0+n] = reduce over r of x[r, i0:i0+n] (x is R x I, C-contiguous)."""
+cdef inline void _block(Loop lp, char *x, intp nred, intp inner, intp i0, intp n,
+                        char *out, intp isz) noexcept nogil:
+    """out[i0:i0+n] = reduce over r of x[r, i0:i0+n] (x is nred x inner, C-contiguous)."""
     cdef intp r
     memcpy(out + i0 * isz, x + i0 * isz, n * isz)
-    for r in range(1, R):
-        _call(lp, out + i0 * isz, isz, x + (r * I + i0) * isz, isz, out + i0 * isz, isz, n)
+    for r in range(1, nred):
+        _call(lp, out + i0 * isz, isz, x + (r * inner + i0) * isz, isz, out + i0 * isz, isz, n)
 
 
-cdef void _blocks(Loop lp, char *x, intp O, intp R, intp I, char *out, intp isz, int nt) noexcept nogil:
+cdef void _blocks(Loop lp, char *x, intp outer, intp nred, intp inner, char *out, intp isz,
+                  int nt) noexcept nogil:
     """out[o, :] = reduce over r of x[o, r, :].
 
-    NOTE: threads split the O blocks only. Splitting one block's columns across threads was
+    NOTE: threads split the outer blocks only. Splitting one block's columns across threads was
     measured 2-5x slower than one thread here (512 x 1024 and 4096 x 1024 float32).
     """
     cdef intp o
-    if nt > 1 and O >= nt:
-        for o in prange(O, num_threads=nt, schedule="static"):
-            _block(lp, x + o * R * I * isz, R, I, 0, I, out + o * I * isz, isz)
+    if nt > 1 and outer >= nt:
+        for o in prange(outer, num_threads=nt, schedule="static"):
+            _block(lp, x + o * nred * inner * isz, nred, inner, 0, inner, out + o * inner * isz, isz)
     else:
-        for o in range(O):
-            _block(lp, x + o * R * I * isz, R, I, 0, I, out + o * I * isz, isz)
+        for o in range(outer):
+            _block(lp, x + o * nred * inner * isz, nred, inner, 0, inner, out + o * inner * isz, isz)
 
 
 ctypedef fused real:
@@ -160,7 +162,7 @@ cdef object _reduce(int op, cnp.ndarray a, object reduced, object shape):
     Returns None when the reduced dims are not one block (the caller takes the reference).
     """
     cdef int nd = cnp.PyArray_NDIM(a), d, first = -1, last = -1
-    cdef intp O = 1, R = 1, I = 1, size
+    cdef intp outer = 1, nred = 1, inner = 1, size
     for d in range(nd):
         if reduced[d] and cnp.PyArray_DIM(a, d) != 1:
             if first < 0:
@@ -173,22 +175,22 @@ cdef object _reduce(int op, cnp.ndarray a, object reduced, object shape):
         if first <= d <= last and first >= 0:
             if not reduced[d]:
                 return None
-            R *= size
+            nred *= size
         elif d < first or first < 0:
-            O *= size
+            outer *= size
         else:
-            I *= size
+            inner *= size
     cdef cnp.ndarray out = np.empty(shape, dtype=a.dtype)
     cdef intp isz = cnp.PyArray_ITEMSIZE(a)
     cdef Loop lp = _loops[op][_slot(a)]
     cdef char *x = cnp.PyArray_BYTES(a)
     cdef char *o = cnp.PyArray_BYTES(out)
-    cdef int nt = _nthreads if O * R * I >= _par_size else 1
+    cdef int nt = _nthreads if outer * nred * inner >= _par_size else 1
     with nogil:
-        if I == 1:
-            _rows(lp, x, O, R, o, isz, nt)
+        if inner == 1:
+            _rows(lp, x, outer, nred, o, isz, nt)
         else:
-            _blocks(lp, x, O, R, I, o, isz, nt)
+            _blocks(lp, x, outer, nred, inner, o, isz, nt)
     return out
 
 

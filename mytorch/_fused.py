@@ -5,8 +5,8 @@ importing this module points the VJPs of sigmoid, tanh and relu at them.
 """
 
 from mytorch import _ops
-from mytorch._creation import zeros_like
 from mytorch._core import KIND_BINARY, SAVE_XY, apply2
+from mytorch._creation import zeros_like
 
 
 # sigmoid_backward(g, y) = g * y * (1 - y): d/dg = y * (1 - y), d/dy = g * (1 - 2y)

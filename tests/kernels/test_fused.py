@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from helpers import TOL, TOL2, to_numpy
 
 import mytorch
 from mytorch import _fused, _ops
 from mytorch.autograd import gradcheck, gradgradcheck
-
-from helpers import TOL, TOL2, to_numpy
 
 try:
     import torch
@@ -20,7 +19,11 @@ def test_vjps_use_the_fused_primitives(name):
     x = mytorch.tensor([0.5, -1.0, 2.0], requires_grad=True)
     y = getattr(mytorch, name)(x)
     (g,) = mytorch.autograd.grad(y.sum(), [x], create_graph=True)
-    want = {"sigmoid": "SigmoidBackwardBackward0", "tanh": "TanhBackwardBackward0", "relu": "ThresholdBackwardBackward0"}
+    want = {
+        "sigmoid": "SigmoidBackwardBackward0",
+        "tanh": "TanhBackwardBackward0",
+        "relu": "ThresholdBackwardBackward0",
+    }
     assert g.grad_fn.name() == want[name]
 
 

@@ -92,7 +92,11 @@ def test_sum_to(src, dst, dtype_name, rng):
     assert np.shape(got) == dst
     if src == dst:
         assert got is x
-    _close(K.sum_to(np.broadcast_to(x, (2,) + src), dst), R.sum_to(np.broadcast_to(x, (2,) + src), dst), dtype_name)
+    _close(
+        K.sum_to(np.broadcast_to(x, (2,) + src), dst),
+        R.sum_to(np.broadcast_to(x, (2,) + src), dst),
+        dtype_name,
+    )
 
 
 @pytest.fixture
@@ -107,7 +111,9 @@ def threads_from_any_size():
     ext._set_par_size(prev)
 
 
-@pytest.mark.parametrize("shape,dim", [((100_003,), None), ((7, 1001), (1,)), ((5, 3, 64), (1,)), ((9, 4), (0,))])
+@pytest.mark.parametrize(
+    "shape,dim", [((100_003,), None), ((7, 1001), (1,)), ((5, 3, 64), (1,)), ((9, 4), (0,))]
+)
 def test_threaded_reductions_match(shape, dim, threads_from_any_size, rng):
     x = rng.standard_normal(shape)
     before = _threads.get_num_threads()
@@ -126,7 +132,9 @@ def test_thread_count_gives_close_results(threads_from_any_size, rng):
         results = []
         for n in (1, 2, 3):
             _threads.set_num_threads(n)
-            results.append([K.sum(x, None, False), K.sum(x, (1,), False), K.sum(x, (0,), False), K.amax(x, None, False)])
+            results.append(
+                [K.sum(x, None, False), K.sum(x, (1,), False), K.sum(x, (0,), False), K.amax(x, None, False)]
+            )
     finally:
         _threads.set_num_threads(before)
     for r in results[1:]:

@@ -17,7 +17,9 @@ def test_set_and_get():
     assert _threads.get_num_threads() == before >= 1
 
 
-@pytest.mark.parametrize("bad,exc", [(0, RuntimeError), (-2, RuntimeError), (1.5, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "bad,exc", [(0, RuntimeError), (-2, RuntimeError), (1.5, TypeError), (True, TypeError)]
+)
 def test_rejects(bad, exc):
     with pytest.raises(exc):
         _threads.set_num_threads(bad)
