@@ -95,7 +95,7 @@ def _load_compiled():
                 f"benchmarks: the installed mytorch is not compiled ({mod.build_info()} at {mod.__file__}); "
                 "reinstall with `MYTORCH_REQUIRE_COMPILE=1 python -m pip install .`"
             )
-        # NOTE: build_info() imports by name, so it must be read now, while these modules are registered.
+        # Described now, while these modules are registered (the description reads the module files).
         return Library("compiled", mod, _pop_mytorch_modules(), _describe(mod))
     finally:
         sys.path[:] = saved_path
