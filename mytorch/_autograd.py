@@ -6,6 +6,9 @@ from mytorch import _core
 from mytorch._core import TensorBase, is_grad_enabled, run_backward
 
 
+_SCALAR_ONES = {np.float16: np.float16(1), np.float32: np.float32(1), np.float64: np.float64(1)}
+
+
 def _as_tuple(x):
     if isinstance(x, TensorBase):
         return (x,)
@@ -28,7 +31,10 @@ def _make_grads(outputs, grads):
             if t._requires_grad and t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             d = t._data
-            g = _core._wrap(d.dtype.type(1) if d.ndim == 0 else np.ones(d.shape, dtype=d.dtype))
+            one = _SCALAR_ONES.get(type(d))  # NOTE: NumPy scalars are immutable, so shared
+            if one is None:
+                one = d.dtype.type(1) if d.ndim == 0 else np.ones(d.shape, dtype=d.dtype)
+            g = _core._wrap(one)
         elif not isinstance(g, TensorBase):
             g = _core._wrap(np.asarray(g, dtype=t._data.dtype)[()])
         elif g._data.shape != t._data.shape:
@@ -36,6 +42,10 @@ def _make_grads(outputs, grads):
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
                 f"shape of {t.shape}."
             )
+        elif g._data.dtype != t._data.dtype:
+            # As PyTorch's engine does: the seed takes its output's dtype (the engine relies on
+            # every gradient having its tensor's dtype).
+            g = g.to(t.dtype)
         out.append(g)
     return out
 

@@ -20,6 +20,8 @@ from mytorch import _dtype as D
 
 ndarray = np.ndarray
 _np_generic = np.generic
+_f32 = np.float32
+_f64 = np.float64
 _FROM_NP = D.FROM_NP
 _PY_SCALARS = (float, int, bool)
 
@@ -87,15 +89,18 @@ class Op:
     mytorch ops only, so the backward pass can itself be differentiated.
     """
 
-    __slots__ = ("name", "kernel", "vjp", "save", "kind", "node_name")
+    __slots__ = ("name", "kernel", "vjp", "save", "kind", "node_name", "elementwise")
 
-    def __init__(self, name, kernel, vjp, save, kind, node_name):
+    def __init__(self, name, kernel, vjp, save, kind, node_name, elementwise=False):
         self.name = name
         self.kernel = kernel
         self.vjp = vjp
         self.save = save
         self.kind = kind
         self.node_name = node_name
+        # A one-input op whose result has its input's shape and, for a float input, dtype:
+        # its Node keeps no input shape and dtype (see _record2).
+        self.elementwise = elementwise
 
     def __repr__(self):
         return f"<mytorch op {self.name}>"
@@ -126,8 +131,8 @@ class Node:
         self.saved = None
         self.out_data = None
         self.params = ()
-        self.shapes = ()
-        self.dtypes = ()
+        self.shapes = None  # None: the inputs have the output's shape and dtype (see _record2)
+        self.dtypes = None
         self.retained = None
         self.variable = None
         self.hooks = None
@@ -437,7 +442,10 @@ def _set_tensor_class(cls):
 
 def _wrap(data, requires_grad=False):
     """A new Tensor around an array (or NumPy scalar) with no history."""
-    t = _tensor_cls.__new__(_tensor_cls)
+    if _COMPILED:
+        t = _mt_tp_new(_tensor_cls, ())  # noqa: F821  (declared in _core.pxd)
+    else:
+        t = _tensor_cls.__new__(_tensor_cls)
     t._data = data
     t._requires_grad = requires_grad
     if not _COMPILED:  # a cdef class starts with these fields at None/False already
@@ -580,21 +588,33 @@ def apply2(op, a, b, params=()):
     """Run a two-input op: promote dtypes, call its kernel, record a Node if grad mode asks."""
     x = None
     y = None
+    # Whether each tensor operand has the result's shape and dtype (then the Node skips the
+    # engine's unbroadcast and cast of its gradients). Known only on the fast paths below.
+    same = False
     # Fast paths: two tensors of one float dtype, or a float tensor and a Python float/int.
     if isinstance(a, TensorBase):
         x = a._data
         if isinstance(b, TensorBase):
             y = b._data
-            if x.dtype is not y.dtype or x.dtype.kind != "f":
+            tx = type(x)
+            if tx is type(y) and (tx is _f32 or tx is _f64):  # 0-d: NumPy scalars of one dtype
+                same = op.kind == KIND_BINARY or op.kind == KIND_DIV
+            elif x.dtype is not y.dtype or x.dtype.kind != "f":
                 x = None
-        elif (type(b) is float or type(b) is int) and x.dtype.kind == "f":
+            elif op.kind == KIND_BINARY or op.kind == KIND_DIV:
+                same = x.shape == y.shape
+        elif (type(b) is float or type(b) is int) and (
+            type(x) is _f32 or type(x) is _f64 or x.dtype.kind == "f"
+        ):
             y = b
+            same = op.kind == KIND_BINARY or op.kind == KIND_DIV
         else:
             x = None
     elif isinstance(b, TensorBase) and (type(a) is float or type(a) is int):
         y = b._data
-        if y.dtype.kind == "f":
+        if type(y) is _f32 or type(y) is _f64 or y.dtype.kind == "f":
             x = a
+            same = op.kind == KIND_BINARY or op.kind == KIND_DIV
         else:
             y = None
     if x is None or y is None:
@@ -610,8 +630,11 @@ def apply2(op, a, b, params=()):
         return _wrap(out)
     ra = isinstance(a, TensorBase) and a._requires_grad
     rb = isinstance(b, TensorBase) and b._requires_grad
-    if (ra or rb) and out.dtype.kind in "fc":
-        return _record2(op, out, a, b, ra, rb, params)
+    if ra or rb:
+        if same:  # a float result of the operands' shape and dtype
+            return _record2(op, out, a, b, ra, rb, params, False)
+        if out.dtype.kind in "fc":
+            return _record2(op, out, a, b, ra, rb, params, True)
     return _wrap(out)
 
 
@@ -623,17 +646,20 @@ def apply1(op, a, params=()):
         )
     t = a
     x = t._data
-    if op.kind == KIND_FLOAT and x.dtype.kind in "biu":
+    tx = type(x)
+    if op.kind == KIND_FLOAT and tx is not _f32 and tx is not _f64 and x.dtype.kind in "biu":
         x = x.astype(D.get_default_dtype().np)
     if params:
         out = op.kernel(x, *params)
     else:
         out = op.kernel(x)
-    if t._requires_grad and _grad_mode.enabled and out.dtype.kind in "fc":
+    # NOTE: a tensor that requires grad is float or complex, so an elementwise result is too.
+    if t._requires_grad and _grad_mode.enabled and (op.elementwise or out.dtype.kind in "fc"):
         node = _new_node(op, params)
         node.next = (_edge(t),)
-        node.shapes = (t._data.shape,)
-        node.dtypes = (t._data.dtype,)
+        if not op.elementwise:
+            node.shapes = (t._data.shape,)
+            node.dtypes = (t._data.dtype,)
         if op.save & SAVE_XY:
             node.saved = (t,)
         if op.save & SAVE_OUT:
@@ -657,14 +683,19 @@ def _wrap_result(out_data, node):
     return out
 
 
-def _record2(op, out_data, a, b, ra, rb, params):
-    """Record the Node of a two-input op (one or both operands may be Python scalars)."""
+def _record2(op, out_data, a, b, ra, rb, params, fit):
+    """Record the Node of a two-input op (one or both operands may be Python scalars).
+
+    Without ``fit`` (every tensor operand has the result's shape and dtype) the Node keeps no
+    input shapes and dtypes, and the engine passes its gradients on as the VJP returns them.
+    """
     node = _new_node(op, params)
-    ta = isinstance(a, TensorBase)
-    tb = isinstance(b, TensorBase)
     node.next = (_edge(a) if ra else None, _edge(b) if rb else None)
-    node.shapes = (a._data.shape if ta else None, b._data.shape if tb else None)
-    node.dtypes = (a._data.dtype if ta else None, b._data.dtype if tb else None)
+    if fit:
+        ta = isinstance(a, TensorBase)
+        tb = isinstance(b, TensorBase)
+        node.shapes = (a._data.shape if ta else None, b._data.shape if tb else None)
+        node.dtypes = (a._data.dtype if ta else None, b._data.dtype if tb else None)
     if op.save & SAVE_XY:
         node.saved = (a, b)
     if op.save & SAVE_OUT:
@@ -689,13 +720,15 @@ def applyn(op, inputs, params=()):
 
 
 # The three ops the engine itself applies; bound by mytorch._ops once it has defined them.
+_ADD = None  # the add Op: the engine sums gradients with apply2(_ADD, ...) directly
 _op_add = None
 _op_sum_to = None
 _op_to_dtype = None
 
 
-def _bind_engine_ops(add, sum_to, to_dtype):
-    global _op_add, _op_sum_to, _op_to_dtype
+def _bind_engine_ops(add_op, add, sum_to, to_dtype):
+    global _ADD, _op_add, _op_sum_to, _op_to_dtype
+    _ADD = add_op
     _op_add = add
     _op_sum_to = sum_to
     _op_to_dtype = to_dtype
@@ -707,7 +740,7 @@ def _accumulate(grads, node, g):
     if prev is None:
         grads[node] = g
     else:
-        grads[node] = _op_add(prev, g)
+        grads[node] = apply2(_ADD, prev, g)
 
 
 def _fit(g, shape, npdt):
@@ -866,7 +899,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                 if run_vjp and (needed is None or nxt in needed):
                     gi = in_grads[i]
                     if gi is not None:
-                        _accumulate(grads, nxt, _fit(gi, node.shapes[i], node.dtypes[i]))
+                        if node.shapes is not None:
+                            gi = _fit(gi, node.shapes[i], node.dtypes[i])
+                        _accumulate(grads, nxt, gi)
                 c = deps[nxt] - 1
                 deps[nxt] = c
                 if c == 0:

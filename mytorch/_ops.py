@@ -42,14 +42,20 @@ def defop(name, vjp, save=SAVE_NONE, kind=KIND_SAME, node_name=None, kernel=None
         kernel = getattr(K, name)
     if node_name is None:
         node_name = name.capitalize() + "Backward0"
-    op = Op(name, kernel, vjp, save, kind, node_name)
+    op = Op(name, kernel, vjp, save, kind, node_name, name in _ELEMENTWISE)
     _OPS[name] = op
     return op
 
 
 def variant(op, node_name):
     """The same primitive under another grad_fn name (PyTorch names overloads apart)."""
-    return Op(op.name, op.kernel, op.vjp, op.save, op.kind, node_name)
+    return Op(op.name, op.kernel, op.vjp, op.save, op.kind, node_name, op.elementwise)
+
+
+# One-input primitives whose result has the input's shape (and a float input's dtype).
+_ELEMENTWISE = frozenset(
+    ("neg", "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "sign", "clone")
+)
 
 
 def _reduced_back(g, shape, dim, keepdim):
@@ -795,4 +801,4 @@ def ne(input, other):
     return apply2(NE, input, other)
 
 
-_core._bind_engine_ops(add, sum_to, to_dtype)
+_core._bind_engine_ops(ADD, add, sum_to, to_dtype)

@@ -6,6 +6,7 @@ from mytorch import _core
 from mytorch import _dtype as D
 from mytorch import _ops as F
 from mytorch._core import TensorBase, _wrap, apply1, apply2, is_grad_enabled
+from mytorch._ops import ADD, DIV, EQ, GE, GT, LE, LT, MUL, NE, NEG, RSUB, SUB
 
 
 class Tensor(TensorBase):
@@ -15,28 +16,28 @@ class Tensor(TensorBase):
 
     # --- arithmetic ------------------------------------------------------------------
     def __add__(self, other):
-        return apply2(F.ADD, self, other)
+        return apply2(ADD, self, other)
 
     def __radd__(self, other):
-        return apply2(F.ADD, other, self)
+        return apply2(ADD, other, self)
 
     def __sub__(self, other):
-        return apply2(F.SUB, self, other)
+        return apply2(SUB, self, other)
 
     def __rsub__(self, other):
-        return apply2(F.RSUB, other, self)
+        return apply2(RSUB, other, self)
 
     def __mul__(self, other):
-        return apply2(F.MUL, self, other)
+        return apply2(MUL, self, other)
 
     def __rmul__(self, other):
-        return apply2(F.MUL, other, self)
+        return apply2(MUL, other, self)
 
     def __truediv__(self, other):
-        return apply2(F.DIV, self, other)
+        return apply2(DIV, self, other)
 
     def __rtruediv__(self, other):
-        return apply2(F.DIV, other, self)
+        return apply2(DIV, other, self)
 
     def __pow__(self, other):
         return F.pow(self, other)
@@ -51,7 +52,7 @@ class Tensor(TensorBase):
         return F.matmul(other, self)
 
     def __neg__(self):
-        return apply1(F.NEG, self)
+        return apply1(NEG, self)
 
     def __pos__(self):
         return self
@@ -70,26 +71,26 @@ class Tensor(TensorBase):
 
     # --- comparisons (no gradient) ----------------------------------------------------
     def __lt__(self, other):
-        return apply2(F.LT, self, other)
+        return apply2(LT, self, other)
 
     def __le__(self, other):
-        return apply2(F.LE, self, other)
+        return apply2(LE, self, other)
 
     def __gt__(self, other):
-        return apply2(F.GT, self, other)
+        return apply2(GT, self, other)
 
     def __ge__(self, other):
-        return apply2(F.GE, self, other)
+        return apply2(GE, self, other)
 
     def __eq__(self, other):
         if other is None:
             return False
-        return apply2(F.EQ, self, other)
+        return apply2(EQ, self, other)
 
     def __ne__(self, other):
         if other is None:
             return True
-        return apply2(F.NE, self, other)
+        return apply2(NE, self, other)
 
     def __hash__(self):
         # NOTE: defining __eq__ (elementwise) would otherwise make tensors unhashable.

@@ -223,6 +223,24 @@ def test_gradient_shape_mismatch_is_an_error():
             T.autograd.grad(x * 2, x, T.ones(2, 1))
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "out_dtype, seed_dtype", [("float32", "float64"), ("float64", "float32"), ("float32", "int64")]
+)
+def test_seed_gradient_takes_the_output_dtype(out_dtype, seed_dtype):
+    # PyTorch casts a grad_output of another dtype to its output's dtype before backpropagating.
+    def run(T):
+        x = T.tensor([1.0, 2.0], dtype=getattr(T, out_dtype), requires_grad=True)
+        y = T.tensor([3.0, 4.0], dtype=getattr(T, out_dtype), requires_grad=True)
+        seed = T.ones(2, dtype=getattr(T, seed_dtype))
+        (gx,) = T.autograd.grad(x * y + x, [x], seed, create_graph=False)
+        (x * y).backward(seed)
+        return gx, y.grad
+
+    for m, t in zip(run(mytorch), run(torch)):
+        assert_matches(m, t)
+
+
 # --- backward(inputs=...) -----------------------------------------------------------------
 @pytest.mark.torch
 def test_backward_inputs_accumulates_only_those():
