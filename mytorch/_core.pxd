@@ -30,7 +30,7 @@ cdef class TensorBase:
     cdef object __weakref__
 
 
-@cython.locals(node=Node, nxt=Node, i=Py_ssize_t, c=Py_ssize_t, run_vjp=bint)
+@cython.locals(node=Node, nxt=Node, var=TensorBase, i=Py_ssize_t, c=Py_ssize_t, run_vjp=bint)
 cpdef run_backward(outputs, grad_outputs, bint retain_graph, bint create_graph, inputs, bint accumulate)
 
 @cython.locals(node=Node, nxt=Node, i=Py_ssize_t, c=object)
@@ -65,3 +65,6 @@ cdef extern from *:
     }
     """
     object _mt_tp_new(object cls, object args)
+    Py_ssize_t _mt_refcnt "Py_REFCNT" (object o)
+
+cdef bint _sole(TensorBase g)

@@ -875,7 +875,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
             var = node.variable
             if var is not None:
                 if accumulate and g is not None and (targets is None or node in targets):
-                    _accumulate_leaf(var, g, create_graph)
+                    if _COMPILED and var._grad is None and node.hooks is None and _sole(g):
+                        var._grad = g  # nothing else holds g or its array: .grad takes it whole
+                    else:
+                        _accumulate_leaf(var, g, create_graph)
                 continue
             if node.retained is not None and g is not None:
                 _accumulate_leaf(node.retained, g, create_graph)
@@ -906,6 +909,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                 deps[nxt] = c
                 if c == 0:
                     ready.append(nxt)
+            # Hold no gradient past its node: _sole counts the references to the ones in flight.
+            in_grads = None
+            gi = None
             if not retain_graph and run_vjp:
                 node.saved = None
                 node.out_data = None
@@ -922,6 +928,20 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                 _accumulate_leaf(t, targets[fn], create_graph)
         return None
     return [targets.get(_edge(t)) if t._requires_grad else None for t in inputs]
+
+
+def _sole(g):
+    """(Compiled build only) Whether the engine's reference is the only one to gradient ``g``
+    and ``g`` the only holder of its array, so that a leaf's ``.grad`` may take ``g`` itself
+    instead of a copy (PyTorch's AccumulateGrad steals such gradients too).
+    """
+    if g._requires_grad:
+        return False
+    gd = g._data
+    if type(gd) is not ndarray or gd.base is not None or not gd.flags.writeable:
+        return False
+    # References: the caller's local and, for the array, g's field and the local gd.
+    return _mt_refcnt(g) == 1 and _mt_refcnt(gd) == 2  # noqa: F821  (declared in _core.pxd)
 
 
 def _accumulate_leaf(var, g, create_graph):

@@ -52,6 +52,41 @@ def test_grad_is_not_aliased_between_leaves():
     assert y.grad.tolist() == [1.0, 1.0]
 
 
+def test_grad_takes_no_buffer_that_is_held_elsewhere():
+    # The compiled engine hands a leaf the gradient array itself when nothing else holds it;
+    # every other holder (a seed, a hook, another leaf, a retained grad) must keep its values.
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    seed = mytorch.tensor([5.0, 6.0])
+    (a + b).backward(seed)
+    a.grad.zero_()
+    assert b.grad.tolist() == [5.0, 6.0] and seed.tolist() == [5.0, 6.0]
+
+    x = leaf([1.0, 2.0])
+    seen = []
+    x.register_hook(lambda g: seen.append(g))
+    (x * 3).sum().backward()
+    x.grad.mul_(0)
+    assert seen[0].tolist() == [3.0, 3.0]
+
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    y.retain_grad()
+    y.clone().backward(mytorch.tensor([1.0, 1.0]))
+    y.grad.add_(10)
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_grad_taken_whole_accumulates_in_place_correctly():
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    for _ in range(3):
+        (x * y + x.exp()).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 3 * (np.array([3.0, 4.0]) + np.exp([1.0, 2.0])), rtol=1e-6)
+    np.testing.assert_allclose(y.grad.numpy(), [3.0, 6.0], rtol=1e-6)
+    g = x.grad
+    (x * 2).sum().backward()
+    assert x.grad is g  # accumulated into the same tensor, as PyTorch does
+
+
 def test_leaf_grad_dtype_and_shape_follow_the_leaf(dtype_name):
     x = mytorch.ones(2, 1, dtype=getattr(mytorch, dtype_name), requires_grad=True)
     (x * mytorch.ones(3)).sum().backward()  # broadcast: the engine sums back to (2, 1)
