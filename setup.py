@@ -63,9 +63,14 @@ def extensions():
             raise
         print("mytorch: Cython not found, building the pure-Python package", file=sys.stderr)
         return []
-    exts = [Extension(name, [name.replace(".", "/") + ".py"]) for name in CORE]
+    import numpy
+
+    # NOTE: _core.pxd reads two ndarray fields through numpy/ndarraytypes.h (no C-API table).
+    exts = [
+        Extension(name, [name.replace(".", "/") + ".py"], include_dirs=[numpy.get_include()])
+        for name in CORE
+    ]
     if KERNELS:
-        import numpy
 
         cflags, lflags = kernel_flags()
     for name, source in KERNELS.items():

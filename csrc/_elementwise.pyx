@@ -44,6 +44,9 @@ cdef int _nthreads = 1
 # Thread chunks are a multiple of this many elements (whole cache lines, whole SIMD vectors).
 cdef enum:
     CHUNK_ALIGN = 64
+    # Below this many elements a loop runs holding the GIL: releasing and taking it back cost
+    # more than the loop itself.
+    NOGIL_MIN = 8192
 
 
 def _set_num_threads(int n):
@@ -247,8 +250,11 @@ cdef object _unary(int op, object x, object ref):
     base[0] = cnp.PyArray_BYTES(a)
     base[1] = cnp.PyArray_BYTES(out)
     steps[0] = steps[1] = cnp.PyArray_ITEMSIZE(a)
-    with nogil:
+    if n < NOGIL_MIN:
         _run(lp, 2, base, steps, n, _par_size[op])
+    else:
+        with nogil:
+            _run(lp, 2, base, steps, n, _par_size[op])
     return out
 
 
@@ -337,8 +343,11 @@ cdef object _binary(int op, object x, object y, object ref):
     if k >= 0:
         steps[k] = 0
     base[2] = cnp.PyArray_BYTES(out)
-    with nogil:
+    if n < NOGIL_MIN:
         _run(lp, 3, base, steps, n, _par_size[op])
+    else:
+        with nogil:
+            _run(lp, 3, base, steps, n, _par_size[op])
     return out
 
 
@@ -348,67 +357,67 @@ cdef object _binary(int op, object x, object y, object ref):
 
 def add(x, y):
     """out = x + y; threaded NumPy loop for float32/float64 C-contiguous same-shape or scalar operands."""
-    return _binary(ADD, x, y, _ref.add)
+    return _binary(ADD, x, y, _ref_add)
 
 
 def sub(x, y):
     """out = x - y; threaded NumPy loop for float32/float64 C-contiguous same-shape or scalar operands."""
-    return _binary(SUB, x, y, _ref.sub)
+    return _binary(SUB, x, y, _ref_sub)
 
 
 def mul(x, y):
     """out = x * y; threaded NumPy loop for float32/float64 C-contiguous same-shape or scalar operands."""
-    return _binary(MUL, x, y, _ref.mul)
+    return _binary(MUL, x, y, _ref_mul)
 
 
 def div(x, y):
     """out = x / y; threaded NumPy loop for float32/float64 C-contiguous same-shape or scalar operands."""
-    return _binary(DIV, x, y, _ref.div)
+    return _binary(DIV, x, y, _ref_div)
 
 
 def neg(x):
     """out = -x; threaded NumPy loop for C-contiguous float32/float64."""
-    return _unary(NEG, x, _ref.neg)
+    return _unary(NEG, x, _ref_neg)
 
 
 def exp(x):
     """out = exp(x); threaded NumPy (SIMD) loop for C-contiguous float32/float64."""
-    return _unary(EXP, x, _ref.exp)
+    return _unary(EXP, x, _ref_exp)
 
 
 def tanh(x):
     """out = tanh(x); threaded NumPy loop for C-contiguous float32/float64."""
-    return _unary(TANH, x, _ref.tanh)
+    return _unary(TANH, x, _ref_tanh)
 
 
 def sqrt(x):
     """out = sqrt(x); threaded NumPy loop for C-contiguous float32/float64."""
-    return _unary(SQRT, x, _ref.sqrt)
+    return _unary(SQRT, x, _ref_sqrt)
 
 
 def sigmoid(x):
     """out = 1 / (1 + exp(-x)); threaded scipy.special.expit loop for C-contiguous float32/float64."""
-    return _unary(SIGMOID, x, _ref.sigmoid)
+    return _unary(SIGMOID, x, _ref_sigmoid)
 
 
 def relu(x):
     """out = max(x, 0), NaN kept; one vectorized pass for C-contiguous float32/float64."""
-    return _unary(RELU, x, _ref.relu)
+    return _unary(RELU, x, _ref_relu)
 
 
 def clone(x):
     """out = a copy of x; memcpy split across threads for large C-contiguous float32/float64."""
-    return _unary(COPY, x, _ref.clone)
+    return _unary(COPY, x, _ref_clone)
 
 
 def sigmoid_backward(grad, y):
     """out = grad * y * (1 - y) in one pass; float32/float64 C-contiguous or scalar grad."""
-    return _binary(SIGMOID_BWD, grad, y, _ref.sigmoid_backward)
+    return _binary(SIGMOID_BWD, grad, y, _ref_sigmoid_backward)
 
 
 def tanh_backward(grad, y):
     """out = grad * (1 - y * y) in one pass; float32/float64 C-contiguous or scalar grad."""
-    return _binary(TANH_BWD, grad, y, _ref.tanh_backward)
+    return _binary(TANH_BWD, grad, y, _ref_tanh_backward)
 
 
 def relu_backward(grad, y):
@@ -416,7 +425,7 @@ def relu_backward(grad, y):
     if type(grad) is int or type(grad) is float:
         # NOTE: a Python number times a bool array is int64/float64 in the reference
         return _ref.relu_backward(grad, y)
-    return _binary(RELU_BWD, grad, y, _ref.relu_backward)
+    return _binary(RELU_BWD, grad, y, _ref_relu_backward)
 
 
 _find_loops(ADD, np.add)
@@ -433,6 +442,23 @@ _set_loop(TANH_BWD, _tanh_bwd_f, _tanh_bwd_d)
 _set_loop(RELU_BWD, _relu_bwd_f, _relu_bwd_d)
 _set_loop(RELU, _relu_f, _relu_d)
 _set_loop(COPY, _copy_f, _copy_d)
+
+
+# The reference kernels, bound once (a module attribute lookup per call showed in profiles).
+_ref_add = _ref.add
+_ref_clone = _ref.clone
+_ref_div = _ref.div
+_ref_exp = _ref.exp
+_ref_mul = _ref.mul
+_ref_neg = _ref.neg
+_ref_relu = _ref.relu
+_ref_relu_backward = _ref.relu_backward
+_ref_sigmoid = _ref.sigmoid
+_ref_sigmoid_backward = _ref.sigmoid_backward
+_ref_sqrt = _ref.sqrt
+_ref_sub = _ref.sub
+_ref_tanh = _ref.tanh
+_ref_tanh_backward = _ref.tanh_backward
 
 
 def _set_sizes(op_name, min_size, par_size):

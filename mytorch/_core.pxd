@@ -1,5 +1,7 @@
 cimport cython
 
+cdef bint _COMPILED
+
 cpdef bint _set_grad_enabled(object mode)
 
 # C types for mytorch/_core.py (Cython pure-Python mode): the .py stays importable as it is.
@@ -43,7 +45,7 @@ cdef Node _new_node(Op op, tuple params)
 cdef TensorBase _wrap_result(object out_data, Node node)
 cdef TensorBase _record2(Op op, object out_data, object a, object b, bint ra, bint rb, tuple params, bint fit)
 
-@cython.locals(ra=bint, rb=bint, same=bint, node=Node)
+@cython.locals(ra=bint, rb=bint, same=bint, ew=bint, k=int, node=Node)
 cpdef apply2(Op op, object a, object b, tuple params=*)
 
 @cython.locals(node=Node, t=TensorBase)
@@ -66,5 +68,32 @@ cdef extern from *:
     """
     object _mt_tp_new(object cls, object args)
     Py_ssize_t _mt_refcnt "Py_REFCNT" (object o)
+
+# Two reads of an ndarray's C fields (numpy/ndarraytypes.h: struct access only, no C-API table).
+cdef extern from *:
+    """
+    #include <numpy/ndarraytypes.h>
+    static inline int _mt_array_ftype(PyObject *o) {
+        PyArrayObject *a = (PyArrayObject *)o;
+        int t = PyArray_DESCR(a)->type_num;
+        if (!PyArray_ISNOTSWAPPED(a)) return 0;
+        return t == NPY_FLOAT ? 1 : (t == NPY_DOUBLE ? 2 : 0);
+    }
+    static inline int _mt_same_shape(PyObject *x, PyObject *y) {
+        PyArrayObject *a = (PyArrayObject *)x, *b = (PyArrayObject *)y;
+        int n = PyArray_NDIM(a);
+        if (n != PyArray_NDIM(b)) return 0;
+        npy_intp *da = PyArray_DIMS(a), *db = PyArray_DIMS(b);
+        for (int i = 0; i < n; i++) {
+            if (da[i] != db[i]) return 0;
+        }
+        return 1;
+    }
+    """
+    int _mt_array_ftype(object o)
+    bint _mt_same_shape(object x, object y)
+
+cdef int _ftype(object x)
+cdef bint _same_shape(object x, object y)
 
 cdef bint _sole(TensorBase g)

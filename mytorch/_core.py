@@ -22,6 +22,8 @@ ndarray = np.ndarray
 _np_generic = np.generic
 _f32 = np.float32
 _f64 = np.float64
+_DT32 = np.dtype(np.float32)
+_DT64 = np.dtype(np.float64)
 _FROM_NP = D.FROM_NP
 _PY_SCALARS = (float, int, bool)
 
@@ -584,6 +586,32 @@ def _promote2(op, a, b):
     return a, b, _cast(a._data if ta else a, npdt), _cast(b._data if tb else b, npdt)
 
 
+def _ftype(x):
+    """1 for float32, 2 for float64 data (a NumPy scalar or native-order array), else 0."""
+    tx = type(x)
+    if tx is _f32:
+        return 1
+    if tx is _f64:
+        return 2
+    if tx is ndarray:
+        if _COMPILED:
+            return _mt_array_ftype(x)  # noqa: F821  (declared in _core.pxd: no attribute lookups)
+        dt = x.dtype
+        return 1 if dt is _DT32 else (2 if dt is _DT64 else 0)
+    return 0
+
+
+def _same_shape(x, y):
+    """Whether two tensors' data (NumPy scalars or arrays) have one shape."""
+    tx = type(x)
+    ty = type(y)
+    if tx is not ndarray and ty is not ndarray:
+        return True  # two NumPy scalars
+    if _COMPILED and tx is ndarray and ty is ndarray:
+        return _mt_same_shape(x, y)  # noqa: F821  (declared in _core.pxd)
+    return x.shape == y.shape
+
+
 def apply2(op, a, b, params=()):
     """Run a two-input op: promote dtypes, call its kernel, record a Node if grad mode asks."""
     x = None
@@ -592,29 +620,28 @@ def apply2(op, a, b, params=()):
     # engine's unbroadcast and cast of its gradients). Known only on the fast paths below.
     same = False
     # Fast paths: two tensors of one float dtype, or a float tensor and a Python float/int.
-    if isinstance(a, TensorBase):
+    ew = op.kind == KIND_BINARY or op.kind == KIND_DIV  # elementwise: the result's shape is
+    if isinstance(a, TensorBase):  # the operands' when they share one
         x = a._data
         if isinstance(b, TensorBase):
             y = b._data
-            tx = type(x)
-            if tx is type(y) and (tx is _f32 or tx is _f64):  # 0-d: NumPy scalars of one dtype
-                same = op.kind == KIND_BINARY or op.kind == KIND_DIV
-            elif x.dtype is not y.dtype or x.dtype.kind != "f":
+            k = _ftype(x)
+            if k != 0 and k == _ftype(y):
+                same = ew and _same_shape(x, y)
+            elif x.dtype is not y.dtype or x.dtype.kind != "f":  # float16 stays fast
                 x = None
-            elif op.kind == KIND_BINARY or op.kind == KIND_DIV:
+            elif ew:
                 same = x.shape == y.shape
-        elif (type(b) is float or type(b) is int) and (
-            type(x) is _f32 or type(x) is _f64 or x.dtype.kind == "f"
-        ):
+        elif (type(b) is float or type(b) is int) and (_ftype(x) != 0 or x.dtype.kind == "f"):
             y = b
-            same = op.kind == KIND_BINARY or op.kind == KIND_DIV
+            same = ew
         else:
             x = None
     elif isinstance(b, TensorBase) and (type(a) is float or type(a) is int):
         y = b._data
-        if type(y) is _f32 or type(y) is _f64 or y.dtype.kind == "f":
+        if _ftype(y) != 0 or y.dtype.kind == "f":
             x = a
-            same = op.kind == KIND_BINARY or op.kind == KIND_DIV
+            same = ew
         else:
             y = None
     if x is None or y is None:
@@ -646,8 +673,7 @@ def apply1(op, a, params=()):
         )
     t = a
     x = t._data
-    tx = type(x)
-    if op.kind == KIND_FLOAT and tx is not _f32 and tx is not _f64 and x.dtype.kind in "biu":
+    if op.kind == KIND_FLOAT and _ftype(x) == 0 and x.dtype.kind in "biu":
         x = x.astype(D.get_default_dtype().np)
     if params:
         out = op.kernel(x, *params)
