@@ -87,6 +87,7 @@ def extensions():
     return cythonize(
         exts,
         compiler_directives={"language_level": 3, "embedsignature": True},
+        include_path=["csrc"],  # csrc/*.pxd, shared by the kernel modules
         quiet=True,
     )
 

@@ -13,21 +13,14 @@ cimport numpy as cnp
 from cython.parallel cimport prange
 from libc.string cimport memcpy
 
+from _ufunc_loops cimport Loop, find_loop, intp, loop_fn
+
 import numpy as np
 from scipy.special import expit as _expit
 
 from mytorch._backends import numpy_ref as _ref
 
 cnp.import_array()
-
-ctypedef cnp.npy_intp intp
-# NumPy's inner-loop signature (PyUFuncGenericFunction), callable without the GIL.
-ctypedef void (*loop_fn)(char **args, intp *n, intp *steps, void *data) noexcept nogil
-
-
-cdef struct Loop:
-    loop_fn fn
-    void *data
 
 
 # Op ids; each has a float32 and a float64 loop.
@@ -65,21 +58,8 @@ cdef int _dtype_slot(int typenum) noexcept:
 
 cdef void _find_loops(int op, cnp.ufunc uf):
     """Take the float32 and float64 loops of ``uf`` (all operands of one dtype)."""
-    cdef int i, j, slot, ok
-    cdef int typenums[2]
-    typenums[0] = cnp.NPY_FLOAT
-    typenums[1] = cnp.NPY_DOUBLE
-    for slot in range(2):
-        _loops[op][slot].fn = NULL
-        for i in range(uf.ntypes):
-            ok = uf.functions[i] != NULL
-            for j in range(uf.nargs):
-                if uf.types[i * uf.nargs + j] != typenums[slot]:
-                    ok = 0
-            if ok:
-                _loops[op][slot].fn = <loop_fn>uf.functions[i]
-                _loops[op][slot].data = uf.data[i]
-                break
+    _loops[op][0] = find_loop(uf, cnp.NPY_FLOAT)
+    _loops[op][1] = find_loop(uf, cnp.NPY_DOUBLE)
 
 
 # ---------------------------------------------------------------------------------------------

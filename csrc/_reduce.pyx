@@ -13,19 +13,13 @@ cimport numpy as cnp
 from cython.parallel cimport prange
 from libc.string cimport memcpy
 
+from _ufunc_loops cimport Loop, find_loop, intp
+
 import numpy as np
 
 from mytorch._backends import numpy_ref as _ref
 
 cnp.import_array()
-
-ctypedef cnp.npy_intp intp
-ctypedef void (*loop_fn)(char **args, intp *n, intp *steps, void *data) noexcept nogil
-
-
-cdef struct Loop:
-    loop_fn fn
-    void *data
 
 
 cdef enum:
@@ -53,21 +47,9 @@ def _set_par_size(intp n):
 
 
 cdef void _find_loops(int op, cnp.ufunc uf):
-    cdef int i, j, slot, ok
-    cdef int typenums[2]
-    typenums[0] = cnp.NPY_FLOAT
-    typenums[1] = cnp.NPY_DOUBLE
-    for slot in range(2):
-        _loops[op][slot].fn = NULL
-        for i in range(uf.ntypes):
-            ok = uf.functions[i] != NULL
-            for j in range(uf.nargs):
-                if uf.types[i * uf.nargs + j] != typenums[slot]:
-                    ok = 0
-            if ok:
-                _loops[op][slot].fn = <loop_fn>uf.functions[i]
-                _loops[op][slot].data = uf.data[i]
-                break
+    """Take the float32 and float64 loops of ``uf`` (all operands of one dtype)."""
+    _loops[op][0] = find_loop(uf, cnp.NPY_FLOAT)
+    _loops[op][1] = find_loop(uf, cnp.NPY_DOUBLE)
 
 
 cdef inline void _call(Loop lp, char *a, intp sa, char *b, intp sb, char *o, intp so, intp n) noexcept nogil:
