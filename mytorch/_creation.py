@@ -73,6 +73,12 @@ def _unwrap_nested(data):
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Matches torch.tensor: copies ``data``; Python floats default to float32, ints to int64."""
     _device.check(device)
+    if type(data) is float:  # the common scalar leaf, without building an array
+        dt = D.get_default_dtype() if dtype is None else dtype
+        if dt is D.float32 or dt is D.float64:
+            t = _wrap(dt.np.type(data))
+            t._requires_grad = bool(requires_grad)
+            return t
     arr = _infer(data, _np_dtype(dtype))
     if dtype is not None:
         arr = arr.astype(_np_dtype(dtype))
