@@ -37,3 +37,10 @@ def test_loaded_kernels_follow_the_setting():
     finally:
         _threads._listeners.remove(seen.append)
     assert hasattr(ext, "_set_num_threads")
+
+
+def test_top_level_names_are_the_setting():
+    import mytorch
+
+    assert mytorch.set_num_threads is _threads.set_num_threads
+    assert mytorch.get_num_threads is _threads.get_num_threads
