@@ -71,7 +71,6 @@ def extensions():
         for name in CORE
     ]
     if KERNELS:
-
         cflags, lflags = kernel_flags()
     for name, source in KERNELS.items():
         exts.append(

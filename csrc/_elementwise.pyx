@@ -195,6 +195,16 @@ cdef void _run(Loop lp, int nargs, char **base, intp *steps, intp n, intp par_si
             _run_chunk(lp, nargs, base, steps, t * chunk, min(chunk, n - t * chunk))
 
 
+cdef inline void _run_gil(Loop lp, int nargs, char **base, intp *steps, intp n,
+                          intp par_size) noexcept:
+    """_run, called with the GIL: released only for loops long enough to repay it."""
+    if n < NOGIL_MIN:
+        _run(lp, nargs, base, steps, n, par_size)
+    else:
+        with nogil:
+            _run(lp, nargs, base, steps, n, par_size)
+
+
 # ---------------------------------------------------------------------------------------------
 # Dispatch: the fast path's checks, then the reference for everything else.
 # ---------------------------------------------------------------------------------------------
@@ -230,11 +240,7 @@ cdef object _unary(int op, object x, object ref):
     base[0] = cnp.PyArray_BYTES(a)
     base[1] = cnp.PyArray_BYTES(out)
     steps[0] = steps[1] = cnp.PyArray_ITEMSIZE(a)
-    if n < NOGIL_MIN:
-        _run(lp, 2, base, steps, n, _par_size[op])
-    else:
-        with nogil:
-            _run(lp, 2, base, steps, n, _par_size[op])
+    _run_gil(lp, 2, base, steps, n, _par_size[op])
     return out
 
 
@@ -323,11 +329,7 @@ cdef object _binary(int op, object x, object y, object ref):
     if k >= 0:
         steps[k] = 0
     base[2] = cnp.PyArray_BYTES(out)
-    if n < NOGIL_MIN:
-        _run(lp, 3, base, steps, n, _par_size[op])
-    else:
-        with nogil:
-            _run(lp, 3, base, steps, n, _par_size[op])
+    _run_gil(lp, 3, base, steps, n, _par_size[op])
     return out
 
 

@@ -620,17 +620,19 @@ def apply2(op, a, b, params=()):
     # engine's unbroadcast and cast of its gradients). Known only on the fast paths below.
     same = False
     # Fast paths: two tensors of one float dtype, or a float tensor and a Python float/int.
-    ew = op.kind == KIND_BINARY or op.kind == KIND_DIV  # elementwise: the result's shape is
-    if isinstance(a, TensorBase):  # the operands' when they share one
+    # Elementwise: operands of one shape give a result of that shape.
+    ew = op.kind == KIND_BINARY or op.kind == KIND_DIV
+    if isinstance(a, TensorBase):
         x = a._data
         if isinstance(b, TensorBase):
             y = b._data
             k = _ftype(x)
             if k != 0 and k == _ftype(y):
                 same = ew and _same_shape(x, y)
-            elif x.dtype is not y.dtype or x.dtype.kind != "f":  # float16 stays fast
+            elif x.dtype is not y.dtype or x.dtype.kind != "f":
                 x = None
-            elif ew:
+            elif ew:  # float16
+
                 same = x.shape == y.shape
         elif (type(b) is float or type(b) is int) and (_ftype(x) != 0 or x.dtype.kind == "f"):
             y = b
@@ -746,16 +748,14 @@ def applyn(op, inputs, params=()):
 
 
 # The three ops the engine itself applies; bound by mytorch._ops once it has defined them.
-_ADD = None  # the add Op: the engine sums gradients with apply2(_ADD, ...) directly
-_op_add = None
+_ADD = None  # the add Op: the engine sums gradients with apply2(_ADD, ...)
 _op_sum_to = None
 _op_to_dtype = None
 
 
-def _bind_engine_ops(add_op, add, sum_to, to_dtype):
-    global _ADD, _op_add, _op_sum_to, _op_to_dtype
-    _ADD = add_op
-    _op_add = add
+def _bind_engine_ops(add, sum_to, to_dtype):
+    global _ADD, _op_sum_to, _op_to_dtype
+    _ADD = add
     _op_sum_to = sum_to
     _op_to_dtype = to_dtype
 
@@ -984,7 +984,7 @@ def _accumulate_leaf(var, g, create_graph):
     elif create_graph or old._requires_grad or g._requires_grad:
         prev = _set_grad_enabled(create_graph)
         try:
-            var._grad = _op_add(old, g)
+            var._grad = apply2(_ADD, old, g)
         finally:
             _set_grad_enabled(prev)
     else:

@@ -801,4 +801,4 @@ def ne(input, other):
     return apply2(NE, input, other)
 
 
-_core._bind_engine_ops(ADD, add, sum_to, to_dtype)
+_core._bind_engine_ops(ADD, sum_to, to_dtype)

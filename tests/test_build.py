@@ -18,6 +18,8 @@ def test_compiled_build_is_compiled():
     assert all(mytorch.build_info().values())
     assert not TensorBase.__flags__ & HEAPTYPE
     assert not Node.__flags__ & HEAPTYPE
+    if os.environ.get("MYTORCH_NO_EXT") != "1":  # the csrc/ kernels are loaded too
+        assert mytorch._build.kernel_modules() == ["_alloc", "_blas", "_elementwise", "_reduce"]
 
 
 @pytest.mark.skipif(EXPECT != "pure", reason="runs against the pure-Python build")
@@ -25,6 +27,7 @@ def test_pure_build_is_pure():
     assert not mytorch.compiled()
     assert not any(mytorch.build_info().values())
     assert TensorBase.__flags__ & HEAPTYPE
+    assert mytorch._build.kernel_modules() == []
 
 
 def test_installed_package_not_source_tree():
