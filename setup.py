@@ -1,4 +1,4 @@
-"""Build: compiles the hot path (mytorch/_core.py, _ops.py, _tensor.py) and csrc/ kernels with Cython.
+"""Build: Cython compiles the hot path (mytorch/_core.py, _ops.py, _tensor.py) and csrc/ kernels.
 
 Switches (environment variables, each with one meaning):
   MYTORCH_PURE_BUILD=1      build the pure-Python package: compile nothing
@@ -6,6 +6,7 @@ Switches (environment variables, each with one meaning):
 The runtime switch MYTORCH_NO_EXT=1 makes an installed compiled build ignore its csrc kernels.
 """
 
+import ast
 import os
 import sys
 
@@ -16,15 +17,25 @@ REQUIRE = os.environ.get("MYTORCH_REQUIRE_COMPILE", "") == "1"
 if PURE and REQUIRE:
     sys.exit("MYTORCH_PURE_BUILD and MYTORCH_REQUIRE_COMPILE contradict each other")
 
-# Hot-path modules compiled from their plain-Python source (augmented by a .pxd where present).
-CORE = ["mytorch._core", "mytorch._ops", "mytorch._tensor", "mytorch._autograd"]
-# Hand-written kernels in csrc/, built under explicit package names.
-KERNELS = {
-    "mytorch._ext._alloc": "csrc/_alloc.pyx",
-    "mytorch._ext._elementwise": "csrc/_elementwise.pyx",
-    "mytorch._ext._blas": "csrc/_blas.pyx",
-    "mytorch._ext._reduce": "csrc/_reduce.pyx",
-}
+
+
+def _build_lists():
+    """COMPILED and KERNELS from mytorch/_build.py, the one place that lists compiled modules.
+
+    NOTE: read as text (ast), since the package cannot be imported before it is built.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "mytorch", "_build.py")) as f:
+        tree = ast.parse(f.read())
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            if node.targets[0].id in ("COMPILED", "KERNELS"):
+                found[node.targets[0].id] = ast.literal_eval(node.value)
+    return found["COMPILED"], found["KERNELS"]
+
+
+CORE, KERNELS = _build_lists()
 
 
 def kernel_flags():
@@ -41,11 +52,13 @@ def kernel_flags():
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "omp.c")
         with open(src, "w") as f:
-            f.write("#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n")
+            f.write(
+                "#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n"
+            )
         try:
             objs = cc.compile([src], output_dir=tmp, extra_postargs=omp)
             cc.link_executable(objs, os.path.join(tmp, "omp"), extra_postargs=omp)
-        except Exception:
+        except Exception:  # noqa: BLE001 (any compiler or linker failure means no OpenMP)
             # NOTE: without OpenMP, Cython's prange compiles to a plain loop: one thread.
             print("mytorch: no OpenMP, csrc kernels run on one thread", file=sys.stderr)
             omp = []

@@ -1,7 +1,8 @@
-"""Are large-tensor kernels as fast as torch? Compiled build vs pure-Python build vs torch, against machine ceilings.
+"""Are large-tensor kernels as fast as torch? Compiled vs pure-Python build vs torch vs ceilings.
 
-Issue 3's benchmark: elementwise_large, broadcast_reduce, matmul (256-2048, forward + backward, GFLOP/s) and mlp_step,
-plus this machine's memory-copy bandwidth and SGEMM ceilings measured in the same run. Run from the repository root:
+Issue 3's benchmark: elementwise_large, broadcast_reduce, matmul (256-2048, forward + backward,
+GFLOP/s) and mlp_step, plus this machine's memory-copy bandwidth and SGEMM ceilings measured in the
+same run. Run from the repository root:
 
     python -m pip install . && python benchmarks/bench_kernels.py
 """
@@ -33,7 +34,8 @@ MLP_BATCH, MLP_IN, MLP_HIDDEN, MLP_OUT = 128, 784, 256, 10
 MLP_LR = 0.01
 COPY_BYTES = 256 * 1024 * 1024
 
-# Inputs are drawn once with NumPy and handed to every library, so all three compute on the same numbers.
+# Inputs are drawn once with NumPy and handed to every library, so all three compute on the same
+# numbers.
 _rng = np.random.default_rng(0)
 
 
@@ -41,9 +43,10 @@ def _randn(*shape, scale=1.0):
     return (_rng.standard_normal(shape) * scale).astype(np.float32)
 
 
-# --------------------------------------------------------------------------------------------- workloads
-# Each make_* takes the library as `torch` and returns a zero-argument step function; the same code runs on mytorch
-# (either build) and torch. Gradients are reset to None after each backward so no step accumulates into the last.
+# ---------------------------------------------------------------------------------------- workloads
+# Each make_* takes the library as `torch` and returns a zero-argument step function; the same code
+# runs on mytorch (either build) and torch. Gradients are reset to None after each backward so no
+# step accumulates into the last.
 
 
 def _leaf(torch, array):
@@ -95,7 +98,8 @@ def numpy_broadcast():
     def step():
         c = a + b
         _ = c.mean(axis=0)
-        gc = np.empty_like(c)  # the mean's backward materialises the expanded gradient, as an autograd would
+        # the mean's backward materialises the expanded gradient, as an autograd would
+        gc = np.empty_like(c)
         gc[...] = g / c.shape[0]
         ga = gc
         gb = gc.sum(axis=0)
@@ -131,7 +135,10 @@ def numpy_matmul(n):
 
 
 def mlp_loss(torch, x, onehot, w1, b1, w2, b2):
-    """784-256-10 MLP, relu, softmax cross-entropy from primitives (amax, exp, sum, log), mean over the batch."""
+    """784-256-10 MLP, relu, softmax cross-entropy from primitives (amax, exp, sum, log).
+
+    The loss is the mean over the batch.
+    """
     h = torch.relu(x @ w1 + b1)
     logits = h @ w2 + b2
     # NOTE: shift-invariant, so detaching the max is exact.
@@ -187,7 +194,10 @@ def numpy_mlp():
 
 
 def check_mlp(torch, who):
-    """One step's loss and W2 gradient against the NumPy reference, so a wrong program is not timed."""
+    """One step's loss and W2 gradient against the NumPy reference.
+
+    Checked so that a wrong program is not timed.
+    """
     x_np, onehot_np, params_np = MLP_DATA
     params = [_leaf(torch, p.copy()) for p in params_np]
     loss = mlp_loss(torch, torch.tensor(x_np), torch.tensor(onehot_np), *params)
@@ -198,27 +208,39 @@ def check_mlp(torch, who):
             f"bench_kernels: {who} mlp loss {float(loss.detach())} differs from NumPy's {ref_loss}"
         )
     if tuple(params[0].grad.shape) != (MLP_IN, MLP_HIDDEN):
-        raise SystemExit(f"bench_kernels: {who} mlp W1 gradient has shape {tuple(params[0].grad.shape)}")
+        raise SystemExit(
+            f"bench_kernels: {who} mlp W1 gradient has shape {tuple(params[0].grad.shape)}"
+        )
 
 
-# --------------------------------------------------------------------------------------------- ceilings
+# ----------------------------------------------------------------------------------------- ceilings
 
 
 def _fortran(m):
-    """(operand, trans flag) that hands m to Fortran BLAS without a copy: m itself, or its transpose flagged."""
+    """(operand, trans flag) that hands m to Fortran BLAS without a copy.
+
+    The operand is m itself, or its transpose with the trans flag set.
+    """
     return (m, 0) if m.flags.f_contiguous else (m.T, 1)
 
 
 def sgemm_rowmajor(x, y):
-    """x @ y for float32 2-D arrays, C-ordered or transposed views, through scipy.linalg.blas.sgemm, no copies."""
-    # NOTE: row-major C = A @ B computed as C.T = B.T @ A.T on Fortran views; transposes become BLAS flags.
+    """x @ y for float32 2-D arrays, C-ordered or transposed views, via scipy.linalg.blas.sgemm.
+
+    No copies are made.
+    """
+    # NOTE: row-major C = A @ B computed as C.T = B.T @ A.T on Fortran views; transposes become
+    # BLAS flags.
     a, trans_a = _fortran(y.T)
     b, trans_b = _fortran(x.T)
     return scipy.linalg.blas.sgemm(1.0, a, b, trans_a=trans_a, trans_b=trans_b).T
 
 
 def sgemm_matmul_step(n):
-    """The matmul workload's three GEMMs (A @ B, G @ B.T, A.T @ G) straight through SciPy: the ceiling."""
+    """The matmul workload's three GEMMs (A @ B, G @ B.T, A.T @ G) straight through SciPy.
+
+    This is the ceiling.
+    """
     a, b, g = MATMUL_DATA[n]
     for x, y in ((a, b), (g, b.T), (a.T, g)):
         assert np.allclose(sgemm_rowmajor(x, y), x @ y, rtol=1e-3, atol=1e-2 * n**0.5)
@@ -230,7 +252,10 @@ def sgemm_matmul_step(n):
 
 
 def ceilings(timing):
-    """This machine's ceilings: copy bandwidth and SGEMM GFLOP/s through SciPy (operand swap) and NumPy."""
+    """This machine's ceilings: copy bandwidth and SGEMM GFLOP/s.
+
+    SGEMM is measured through SciPy (operand swap) and NumPy.
+    """
     out = {}
     n = COPY_BYTES // 4
     src = np.ones(n, dtype=np.float32)
@@ -242,12 +267,18 @@ def ceilings(timing):
         a, b, _ = MATMUL_DATA[size]
         assert np.allclose(sgemm_rowmajor(a, b), a @ b, rtol=1e-3, atol=1e-2 * size**0.5)
         t = measure(lambda a=a, b=b: sgemm_rowmajor(a, b), **timing)
-        out[f"SGEMM {size}, scipy.linalg.blas.sgemm, operand swap"] = (2 * size**3 / t / 1e9, "GFLOP/s")
+        out[f"SGEMM {size}, scipy.linalg.blas.sgemm, operand swap"] = (
+            2 * size**3 / t / 1e9,
+            "GFLOP/s",
+        )
         t = measure(lambda a=a, b=b: np.matmul(a, b), **timing)
         out[f"SGEMM {size}, numpy.matmul"] = (2 * size**3 / t / 1e9, "GFLOP/s")
     a, b, _ = MATMUL_DATA[1024]
     t = measure(lambda: scipy.linalg.blas.sgemm(1.0, a, b), **timing)
-    out["SGEMM 1024, scipy sgemm on C-ordered operands (copies)"] = (2 * 1024**3 / t / 1e9, "GFLOP/s")
+    out["SGEMM 1024, scipy sgemm on C-ordered operands (copies)"] = (
+        2 * 1024**3 / t / 1e9,
+        "GFLOP/s",
+    )
     return out
 
 
@@ -273,9 +304,16 @@ def _prepare_data(quick):
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv)
     libs = load_libraries(args.builds)
-    print_header("bench_kernels: large-tensor kernels against torch and this machine's ceilings", libs)
+    print_header(
+        "bench_kernels: large-tensor kernels against torch and this machine's ceilings", libs
+    )
     repeat = args.repeat or (3 if args.quick else 7)
-    timing = {"repeat": repeat, "warmup": 1, "min_time": 0.02 if args.quick else 0.1, "stat": args.stat}
+    timing = {
+        "repeat": repeat,
+        "warmup": 1,
+        "min_time": 0.02 if args.quick else 0.1,
+        "stat": args.stat,
+    }
     # matmul 2048 takes a large fraction of a second per step: one step per repeat, fewer repeats.
     big_timing = {**timing, "repeat": max(3, repeat - 2), "min_time": 0.0}
     _prepare_data(args.quick)
@@ -287,10 +325,17 @@ def main(argv=None):
             numpy_elementwise,
             "4M float32: ((x * y + x.exp()).sum()).backward()",
         ),
-        ("broadcast_reduce", make_broadcast, numpy_broadcast, "(512, 1024) + (1024,), mean(dim=0), backward"),
+        (
+            "broadcast_reduce",
+            make_broadcast,
+            numpy_broadcast,
+            "(512, 1024) + (1024,), mean(dim=0), backward",
+        ),
     ]
     for n in MATMUL_SIZES:
-        workloads.append((f"matmul {n}", make_matmul(n), lambda n=n: numpy_matmul(n), "float32, fwd + bwd"))
+        workloads.append(
+            (f"matmul {n}", make_matmul(n), lambda n=n: numpy_matmul(n), "float32, fwd + bwd")
+        )
     workloads.append(("mlp_step", make_mlp, numpy_mlp, "784-256-10, batch 128, fwd + bwd + SGD"))
 
     notes = {name: note for name, _, _, note in workloads}
@@ -299,10 +344,12 @@ def main(argv=None):
             check_mlp(torch, lib_name)
     results = {}
     for name, make, make_numpy, _ in workloads:
-        # The contenders' step functions, each built with its build's modules active; dropped after timing.
+        # The contenders' step functions, each built with its build's modules active; dropped after
+        # timing.
         fns = {"numpy": make_numpy()}
         if name.startswith("matmul"):
-            # The SGEMM ceiling runs in the same interleaved rounds, so the load it sees is the contenders'.
+            # The SGEMM ceiling runs in the same interleaved rounds, so the load it sees is the
+            # contenders'.
             fns["sgemm"] = sgemm_matmul_step(int(name.split()[1]))
         for lib_name, lib in libs.items():
             with lib.active() as torch:
@@ -316,7 +363,8 @@ def main(argv=None):
     print(results_table(results, libs, extra=notes))
     print()
     print(
-        "Ratios above 1× mean the compiled build is faster. `numpy (ref)`: the same step hand-written in NumPy."
+        "Ratios above 1× mean the compiled build is faster. "
+        "`numpy (ref)`: the same step hand-written in NumPy."
     )
     print()
 
@@ -345,7 +393,9 @@ def main(argv=None):
     print("## Machine ceilings (same run)")
     print()
     print(
-        markdown_table(["measurement", "value"], [[k, f"{v:.1f} {unit}"] for k, (v, unit) in ceiling.items()])
+        markdown_table(
+            ["measurement", "value"], [[k, f"{v:.1f} {unit}"] for k, (v, unit) in ceiling.items()]
+        )
     )
     print()
 
@@ -356,7 +406,8 @@ def main(argv=None):
             res = results[name]
             ok = res["compiled"] <= res["torch"]
             print(
-                f"- {name}: no slower than torch → torch/compiled {fmt_ratio(res['torch'], res['compiled'])} "
+                f"- {name}: no slower than torch → torch/compiled "
+                f"{fmt_ratio(res['torch'], res['compiled'])} "
                 f"({'met' if ok else 'MISSED'})"
             )
         for n in MATMUL_SIZES:

@@ -1,7 +1,8 @@
-"""How much does each op cost on tiny tensors? Per-op bookkeeping: compiled build vs pure-Python build vs torch.
+"""How much does each op cost on tiny tensors? Compiled build vs pure-Python build vs torch.
 
-Issue 2's benchmark: (a) the first seed program with both second derivatives, (b) a chain of 100 ops on 1-element
-tensors, forward + backward and forward alone, in µs per op. Run from the repository root:
+Measures per-op bookkeeping. Issue 2's benchmark: (a) the first seed program with both second
+derivatives, (b) a chain of 100 ops on 1-element tensors, forward + backward and forward alone, in
+µs per op. Run from the repository root:
 
     python -m pip install . && python benchmarks/bench_small_graphs.py
 """
@@ -12,11 +13,19 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import compare, fmt_time, load_libraries, load_line, parse_args, print_header, results_table
+from common import (
+    compare,
+    fmt_time,
+    load_libraries,
+    load_line,
+    parse_args,
+    print_header,
+    results_table,
+)
 
 CHAIN_OPS = 100  # ops per chain; a multiple of the 4-op cycle below
 
-# --------------------------------------------------------------------------------------------- (a) seed program
+# --------------------------------------------------------------------------------- (a) seed program
 
 
 def seed_program(torch):
@@ -25,14 +34,18 @@ def seed_program(torch):
     b = torch.tensor(10.0, dtype=torch.float32, requires_grad=True)
     c = 2 + (a + b**2) / (a + b + a * b)
     dc_da, dc_db = torch.autograd.grad(c, [a, b], create_graph=True)
-    # NOTE: torch frees the shared forward graph on the first second-order call unless told to retain it.
+    # NOTE: torch frees the shared forward graph on the first second-order call unless told to
+    # retain it.
     d2c_da2 = torch.autograd.grad(dc_da, [a], retain_graph=True)[0]
     d2c_db2 = torch.autograd.grad(dc_db, [b])[0]
     return c, dc_da, dc_db, d2c_da2, d2c_db2
 
 
 def seed_program_as_written(torch):
-    """The seed exactly as issue 2 writes it (no create_graph): mytorch only, torch's grads would be detached."""
+    """The seed exactly as issue 2 writes it (no create_graph).
+
+    mytorch only: torch's grads would be detached.
+    """
     a = torch.tensor(3.0, dtype=torch.float32, requires_grad=True)
     b = torch.tensor(10.0, dtype=torch.float32, requires_grad=True)
     c = 2 + (a + b**2) / (a + b + a * b)
@@ -43,10 +56,13 @@ def seed_program_as_written(torch):
 
 
 def seed_numpy():
-    """The same five values from hand-derived formulas on float32 NumPy scalars (the floor for this program).
+    """The same five values from hand-derived formulas on float32 NumPy scalars.
 
-    c = 2 + N/D with N = a + b², D = a + b + ab. Then dc/da = f/D² with f = D - N(1 + b), and since df/da = 0,
-    d²c/da² = -2f(1 + b)/D³; dc/db = g/D² with g = 2bD - N(1 + a), dg/db = 2D, d²c/db² = 2(D² - g(1 + a))/D³.
+    This is the floor for this program.
+
+    c = 2 + N/D with N = a + b², D = a + b + ab. Then dc/da = f/D² with f = D - N(1 + b), and since
+    df/da = 0, d²c/da² = -2f(1 + b)/D³; dc/db = g/D² with g = 2bD - N(1 + a), dg/db = 2D,
+    d²c/db² = 2(D² - g(1 + a))/D³.
     """
     a = np.float32(3.0)
     b = np.float32(10.0)
@@ -67,7 +83,7 @@ def check_seed(values, who):
         raise SystemExit(f"bench_small_graphs: {who} computes the seed program wrong: {got}")
 
 
-# --------------------------------------------------------------------------------------------- (b) op chain
+# ------------------------------------------------------------------------------------- (b) op chain
 
 
 def chain_forward(torch, x, w):
@@ -98,7 +114,10 @@ def make_chain(torch, shape, backward):
 
 
 def chain_numpy(shape, backward):
-    """Hand-written NumPy forward (saving what the backward needs) and reverse pass of the same chain."""
+    """Hand-written NumPy forward and reverse pass of the same chain.
+
+    The forward saves what the backward needs.
+    """
     x0 = np.full(shape, 0.3, dtype=np.float32)
     w = np.full(shape, 0.7, dtype=np.float32)
     one = np.ones(shape, dtype=np.float32)
@@ -165,9 +184,13 @@ def main(argv=None):
         ("chain (1,), fwd+bwd", (1,), True),
         ("chain (1,), fwd only", (1,), False),
     ]
-    a_name, a_written = "(a) seed program, 2nd derivatives", "(a') seed as written (mytorch default)"
+    a_name, a_written = (
+        "(a) seed program, 2nd derivatives",
+        "(a') seed as written (mytorch default)",
+    )
 
-    # Each workload's contenders: {name: step function}, built (and checked) with the build's modules active.
+    # Each workload's contenders: {name: step function}, built (and checked) with the build's
+    # modules active.
     check_seed(seed_numpy(), "NumPy")
     workloads = {a_name: {"numpy": seed_numpy}, a_written: {}}
     for label, shape, backward in chains:
@@ -203,8 +226,9 @@ def main(argv=None):
     print(results_table({**program, **per_op}, libs, extra=notes))
     print()
     print(
-        "Ratios above 1× mean the compiled build is faster. (b) cycles through `x * 0.5`, `x + w`, `sin(x)`, "
-        "`x * w` on float32 tensors; `numpy (ref)` is a hand-written forward and reverse pass."
+        "Ratios above 1× mean the compiled build is faster. "
+        "(b) cycles through `x * 0.5`, `x + w`, `sin(x)`, `x * w` on float32 tensors; "
+        "`numpy (ref)` is a hand-written forward and reverse pass."
     )
     print()
     if "compiled" in libs and "torch" in libs:
@@ -212,12 +236,15 @@ def main(argv=None):
             res = {**program, **per_op}[workload]
             ratio = res["torch"] / res["compiled"]
             verdict = "met" if ratio >= target else "MISSED"
-            print(f"- target {workload}: ≥ {target:g}× faster than torch → {ratio:.2f}× ({verdict})")
+            print(
+                f"- target {workload}: ≥ {target:g}× faster than torch → {ratio:.2f}× ({verdict})"
+            )
     if "pure" in libs:
         # The original 450-line project: about 33 µs per op and 710 µs for (a) (issue 2).
         print(
             f"- pure build vs the original project (≤ 33 µs per op, ≤ 710 µs for (a)): "
-            f"{fmt_time(per_op['(b) chain 0-d, fwd+bwd']['pure'])} per op, {fmt_time(program[a_name]['pure'])} for (a)"
+            f"{fmt_time(per_op['(b) chain 0-d, fwd+bwd']['pure'])} per op, "
+            f"{fmt_time(program[a_name]['pure'])} for (a)"
         )
     print(f"- {load_line()} at end")
 

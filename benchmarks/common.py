@@ -1,13 +1,17 @@
-"""Shared benchmark harness: both mytorch builds and torch in one process, median timing, the machine line.
+"""Shared benchmark harness: both mytorch builds and torch in one process, timing, the machine line.
 
-The compiled build is the installed package (``python -m pip install .``); the pure-Python build is this repository's
-source tree, which holds no compiled modules. Both are imported into the same process: first the installed one, then,
-with every ``mytorch*`` entry removed from ``sys.modules`` and the source tree first on ``sys.path``, the source tree.
+Timing is the median (or minimum) over repeats.
+
+The compiled build is the installed package (``python -m pip install .``); the pure-Python build is
+this repository's source tree, which holds no compiled modules. Both are imported into the same
+process: first the installed one, then, with every ``mytorch*`` entry removed from ``sys.modules``
+and the source tree first on ``sys.path``, the source tree.
 
 NOTE: mytorch imports some of its own modules lazily, inside functions (``Tensor.backward`` runs
-``from mytorch.autograd import backward``, the engine imports ``add``/``sum_to`` from ``mytorch._ops``). Those imports
-read ``sys.modules``, so a build only runs as itself while its own modules are the ones registered there.
-``Library.active()`` swaps them in for the duration of a measurement; never time a build outside it.
+``from mytorch.autograd import backward``, the engine imports ``add``/``sum_to`` from
+``mytorch._ops``). Those imports read ``sys.modules``, so a build only runs as itself while its own
+modules are the ones registered there. ``Library.active()`` swaps them in for the duration of a
+measurement; never time a build outside it.
 """
 
 import argparse
@@ -28,7 +32,10 @@ BUILDS = ("compiled", "pure", "torch")
 
 
 class Library:
-    """One contender: a module used as ``torch`` by the workloads, plus the ``sys.modules`` entries it runs with."""
+    """One contender: a module used as ``torch`` by the workloads.
+
+    It carries the ``sys.modules`` entries it runs with.
+    """
 
     def __init__(self, name, module, modules=None, info=""):
         self.name = name
@@ -38,7 +45,10 @@ class Library:
 
     @contextlib.contextmanager
     def active(self):
-        """Register this build's mytorch modules in sys.modules while the block runs (see module NOTE)."""
+        """Register this build's mytorch modules in sys.modules while the block runs.
+
+        See the module NOTE.
+        """
         if not self._modules:
             yield self.module
             return
@@ -65,7 +75,9 @@ def _is_repo_path(entry):
 
 def _describe(mod):
     info = mod.build_info()
-    parts = ", ".join(f"{name.rsplit('.', 1)[-1]}={'C' if ok else 'py'}" for name, ok in info.items())
+    parts = ", ".join(
+        f"{name.rsplit('.', 1)[-1]}={'C' if ok else 'py'}" for name, ok in info.items()
+    )
     return f"mytorch {getattr(mod, '__version__', '?')} from {_short_path(mod.__file__)} [{parts}]"
 
 
@@ -78,7 +90,8 @@ def _short_path(path):
 
 
 def _load_compiled():
-    # Hide the source tree (also '' or '.' when run from the repo root) so the installed package is found.
+    # Hide the source tree (also '' or '.' when run from the repo root) so the installed package is
+    # found.
     saved_path = list(sys.path)
     sys.path[:] = [e for e in sys.path if not _is_repo_path(e)]
     try:
@@ -92,10 +105,12 @@ def _load_compiled():
             ) from exc
         if not mod.compiled():
             raise SystemExit(
-                f"benchmarks: the installed mytorch is not compiled ({mod.build_info()} at {mod.__file__}); "
+                "benchmarks: the installed mytorch is not compiled "
+                f"({mod.build_info()} at {mod.__file__}); "
                 "reinstall with `MYTORCH_REQUIRE_COMPILE=1 python -m pip install .`"
             )
-        # Described now, while these modules are registered (the description reads the module files).
+        # Described now, while these modules are registered (the description reads the module
+        # files).
         return Library("compiled", mod, _pop_mytorch_modules(), _describe(mod))
     finally:
         sys.path[:] = saved_path
@@ -105,8 +120,9 @@ def _load_pure():
     so_files = [p for p in (REPO_ROOT / "mytorch").rglob("*") if p.suffix in (".so", ".pyd")]
     if so_files:
         raise SystemExit(
-            f"benchmarks: the source tree holds compiled modules ({so_files[0].name}, ...), so it is not the "
-            "pure-Python build; remove them (never build in place in the repository)"
+            f"benchmarks: the source tree holds compiled modules ({so_files[0].name}, ...), "
+            "so it is not the pure-Python build; "
+            "remove them (never build in place in the repository)"
         )
     saved_path = list(sys.path)
     sys.path.insert(0, str(REPO_ROOT))
@@ -114,7 +130,9 @@ def _load_pure():
         _pop_mytorch_modules()
         mod = importlib.import_module("mytorch")
         if Path(mod.__file__).resolve().parent != REPO_ROOT / "mytorch":
-            raise SystemExit(f"benchmarks: pure build imported from {mod.__file__}, not from the source tree")
+            raise SystemExit(
+                f"benchmarks: pure build imported from {mod.__file__}, not from the source tree"
+            )
         if any(mod.build_info().values()):
             raise SystemExit(
                 f"benchmarks: the source-tree mytorch reports compiled modules: {mod.build_info()}"
@@ -127,7 +145,9 @@ def _load_pure():
 def _load_torch():
     import torch
 
-    return Library("torch", torch, None, f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
+    return Library(
+        "torch", torch, None, f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    )
 
 
 def load_libraries(builds):
@@ -144,8 +164,14 @@ def load_libraries(builds):
                 expected = name == "compiled"
                 # Checked again with the build's own modules registered, as every measurement runs.
                 if mt.compiled() != expected or type(mt.ones(1)) is not mt.Tensor:
-                    raise SystemExit(f"benchmarks: the {name} build does not check out: {mt.build_info()}")
-    if "compiled" in libs and "pure" in libs and libs["compiled"].module.Tensor is libs["pure"].module.Tensor:
+                    raise SystemExit(
+                        f"benchmarks: the {name} build does not check out: {mt.build_info()}"
+                    )
+    if (
+        "compiled" in libs
+        and "pure" in libs
+        and libs["compiled"].module.Tensor is libs["pure"].module.Tensor
+    ):
         raise SystemExit("benchmarks: the compiled and pure builds are the same module")
     return libs
 
@@ -178,7 +204,7 @@ def parse_args(description, argv=None):
     return args
 
 
-# --------------------------------------------------------------------------------------------- machine
+# ------------------------------------------------------------------------------------------ machine
 
 
 def cpu_model():
@@ -242,14 +268,17 @@ def print_header(title, libs):
 
 
 def load_line():
-    """The 1-minute load average against the core count: other work on the machine skews every figure."""
+    """The 1-minute load average against the core count.
+
+    Other work on the machine skews every figure.
+    """
     try:
         return f"load average {os.getloadavg()[0]:.2f} on {_usable_cores()} cores"
     except OSError:
         return "load average unknown"
 
 
-# --------------------------------------------------------------------------------------------- timing
+# ------------------------------------------------------------------------------------------- timing
 
 
 def _run(fn, number):
@@ -260,7 +289,10 @@ def _run(fn, number):
 
 
 def _calibrate(fn, warmup, min_time):
-    """(calls per repeat, seconds per call of the calibrating run): enough calls to last `min_time`."""
+    """(calls per repeat, seconds per call of the calibrating run).
+
+    Enough calls per repeat to last `min_time`.
+    """
     for _ in range(warmup):
         fn()
     number = 1
@@ -278,9 +310,10 @@ def _summary(samples, stat):
 def measure(fn, *, repeat=7, warmup=1, min_time=0.02, stat="median"):
     """Median (or, with stat="min", fastest) seconds per call of fn().
 
-    After `warmup` untimed calls, the number of calls per timed repeat is raised until one repeat lasts at least
-    `min_time` seconds (so tiny workloads are not swamped by timer resolution); the median over `repeat` repeats is
-    returned. The garbage collector stays on (users pay for it too) but is run before each repeat.
+    After `warmup` untimed calls, the number of calls per timed repeat is raised until one repeat
+    lasts at least `min_time` seconds (so tiny workloads are not swamped by timer resolution); the
+    median over `repeat` repeats is returned. The garbage collector stays on (users pay for it too)
+    but is run before each repeat.
     """
     number, first = _calibrate(fn, warmup, min_time)
     samples = [first]
@@ -291,11 +324,12 @@ def measure(fn, *, repeat=7, warmup=1, min_time=0.02, stat="median"):
 
 
 def compare(fns, libs, *, repeat=7, warmup=1, min_time=0.02, stat="median"):
-    """{name: seconds per call} for the contenders of one workload, timed as `measure` does but interleaved.
+    """{name: seconds per call} for the contenders of one workload.
 
-    `fns` maps a contender's name to its zero-argument function; a name found in `libs` runs with that build's
-    modules active. Each round times one repeat of every contender, in an order rotated from round to round, so a
-    change in the machine's load during the run hits all contenders alike and the ratios stay fair.
+    Timed as `measure` does, but interleaved. `fns` maps a contender's name to its zero-argument
+    function; a name found in `libs` runs with that build's modules active. Each round times one
+    repeat of every contender, in an order rotated from round to round, so a change in the machine's
+    load during the run hits all contenders alike and the ratios stay fair.
     """
     names = list(fns)
 
@@ -316,7 +350,7 @@ def compare(fns, libs, *, repeat=7, warmup=1, min_time=0.02, stat="median"):
     return {name: _summary(samples[name], stat) for name in names}
 
 
-# --------------------------------------------------------------------------------------------- tables
+# ------------------------------------------------------------------------------------------- tables
 
 
 def fmt_time(seconds):
@@ -339,15 +373,19 @@ def fmt_ratio(num, den):
 def markdown_table(header, rows):
     """A markdown table as a string; rows are lists of already formatted cells."""
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
+    def line(cells):
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(header), sep] + [line(r) for r in rows])
 
 
 def results_table(results, libs, *, value_fmt=fmt_time, extra=None, note_col="notes"):
-    """Rows = workloads, columns = each build, then torch/compiled and pure/compiled ratios of the times.
+    """Rows = workloads; columns = each build, then torch/compiled and pure/compiled time ratios.
 
-    `results` maps workload -> {build or "numpy": seconds or None}; `extra` maps workload -> a note string.
+    `results` maps workload -> {build or "numpy": seconds or None}; `extra` maps workload -> a note
+    string.
     """
     names = list(libs)
     has_numpy = any("numpy" in r for r in results.values())

@@ -17,7 +17,7 @@ from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 
 import numpy as np
 
-from mytorch._backends import numpy_ref as _ref
+from mytorch._backends.reference import NUMPY as _ref
 
 cnp.import_array()
 

@@ -18,7 +18,7 @@ from _ufunc_loops cimport Loop, find_loop, intp, loop_fn
 import numpy as np
 from scipy.special import expit as _expit
 
-from mytorch._backends import numpy_ref as _ref
+from mytorch._backends.reference import NUMPY as _ref
 
 cnp.import_array()
 
@@ -334,7 +334,7 @@ cdef object _binary(int op, object x, object y, object ref):
 
 
 # ---------------------------------------------------------------------------------------------
-# Kernels (the reference's contract; see mytorch/_backends/numpy_ref.py)
+# Kernels (the reference's contract; see mytorch/_backends/reference.py)
 # ---------------------------------------------------------------------------------------------
 
 def add(x, y):

@@ -17,7 +17,7 @@ from _ufunc_loops cimport Loop, find_loop, intp
 
 import numpy as np
 
-from mytorch._backends import numpy_ref as _ref
+from mytorch._backends.reference import NUMPY as _ref
 
 cnp.import_array()
 

@@ -3,7 +3,6 @@
 Write ``import mytorch as torch`` at the top of a PyTorch script.
 """
 
-from mytorch import _dtype
 from mytorch._dtype import (
     bool_ as bool,
     complex64,
@@ -21,106 +20,20 @@ from mytorch._dtype import (
     set_default_dtype,
     uint8,
 )
-from mytorch._core import Size, is_grad_enabled
-from mytorch._tensor import Tensor
 from mytorch._device import device
-from mytorch._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
+from mytorch._grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from mytorch._core import Size, Tensor
+from mytorch._ops import *  # noqa: F403  (every family's __all__: the torch-named functions)
+from mytorch._ops import __all__ as _op_names
 from mytorch._random import initial_seed, manual_seed, seed
-from mytorch._creation import (
-    arange,
-    as_tensor,
-    empty,
-    empty_like,
-    eye,
-    from_numpy,
-    full,
-    full_like,
-    linspace,
-    ones,
-    ones_like,
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
-    randperm,
-    tensor,
-    zeros,
-    zeros_like,
-)
-from mytorch._ops import (
-    abs,
-    absolute,
-    add,
-    amax,
-    amin,
-    bmm,
-    broadcast_to,
-    cat,
-    clone,
-    concat,
-    cos,
-    div,
-    dot,
-    eq,
-    exp,
-    flatten,
-    ge,
-    gt,
-    le,
-    log,
-    lt,
-    matmul,
-    maximum,
-    mean,
-    minimum,
-    mm,
-    mul,
-    narrow,
-    ne,
-    neg,
-    negative,
-    permute,
-    pow,
-    relu,
-    reshape,
-    rsub,
-    select,
-    sigmoid,
-    sign,
-    sin,
-    sqrt,
-    squeeze,
-    stack,
-    sub,
-    sum,
-    swapaxes,
-    t,
-    tan,
-    tanh,
-    transpose,
-    unsqueeze,
-    where,
-)
-from mytorch._functions import (
-    allclose,
-    clamp,
-    equal,
-    is_tensor,
-    log_softmax,
-    logsumexp,
-    max,
-    min,
-    numel,
-    outer,
-    softmax,
-    square,
-    std,
-    var,
-)
 from mytorch._build import build_info, compiled
 from mytorch._threads import get_num_threads, set_num_threads
-from mytorch import _fused  # noqa: F401  (points the VJPs of sigmoid, tanh, relu at fused kernels)
 from mytorch import autograd, cuda
 
 float = float32
@@ -132,14 +45,9 @@ short = int16
 cfloat = complex64
 cdouble = complex128
 
-divide = div
-multiply = mul
-subtract = sub
-clip = clamp
-true_divide = div
+divide = div  # noqa: F405
+multiply = mul  # noqa: F405
+subtract = sub  # noqa: F405
+true_divide = div  # noqa: F405
 
 __version__ = "0.1.0"
-
-
-def is_floating_point(input):
-    return input.is_floating_point()

@@ -2,10 +2,11 @@
 
 import numpy as np
 
-from mytorch import _core
-from mytorch._core import TensorBase, is_grad_enabled, run_backward
+from mytorch._core import TensorBase, _full_like, _wrap
+from mytorch._engine import run_backward
+from mytorch._grad_mode import is_grad_enabled
 
-
+# NOTE: NumPy scalars are immutable, so one seed of each float type is shared.
 _SCALAR_ONES = {np.float16: np.float16(1), np.float32: np.float32(1), np.float64: np.float64(1)}
 
 
@@ -30,13 +31,14 @@ def _make_grads(outputs, grads):
         if g is None:
             if t._requires_grad and t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            d = t._data
-            one = _SCALAR_ONES.get(type(d))  # NOTE: NumPy scalars are immutable, so shared
-            if one is None:
-                one = d.dtype.type(1) if d.ndim == 0 else np.ones(d.shape, dtype=d.dtype)
-            g = _core._wrap(one)
+            one = _SCALAR_ONES.get(type(t._data))
+            g = _full_like(t, 1) if one is None else _wrap(one)
         elif not isinstance(g, TensorBase):
-            g = _core._wrap(np.asarray(g, dtype=t._data.dtype)[()])
+            g = _full_like(t, g)
+        elif g.device != t.device:
+            raise RuntimeError(
+                f"invalid gradient at index {i} - expected device {t.device} but got {g.device}"
+            )
         elif g._data.shape != t._data.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
@@ -103,7 +105,7 @@ def grad(
     for i, g in enumerate(result):
         if g is None:
             if materialize_grads:
-                result[i] = _core._wrap(np.zeros_like(np.asarray(inputs[i]._data))[()])
+                result[i] = _full_like(inputs[i], 0)
             elif not allow_unused:
                 raise RuntimeError(
                     "One of the differentiated Tensors appears to not have been used in the graph. "

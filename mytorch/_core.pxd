@@ -1,13 +1,11 @@
 cimport cython
 
-cdef bint _COMPILED
-
-cpdef bint _set_grad_enabled(object mode)
-
 # C types for mytorch/_core.py (Cython pure-Python mode): the .py stays importable as it is.
 
+cdef bint _COMPILED
+
 cdef class Op:
-    cdef public object name, kernel, vjp, node_name
+    cdef public object name, kname, kernel, vjp, node_name
     cdef public int save, kind
     cdef public bint elementwise
 
@@ -31,12 +29,7 @@ cdef class TensorBase:
     cdef public bint _retains_grad
     cdef object __weakref__
 
-
-@cython.locals(node=Node, nxt=Node, var=TensorBase, i=Py_ssize_t, c=Py_ssize_t, run_vjp=bint)
-cpdef run_backward(outputs, grad_outputs, bint retain_graph, bint create_graph, inputs, bint accumulate)
-
-@cython.locals(node=Node, nxt=Node, i=Py_ssize_t, c=object)
-cpdef tuple _graph_order(list roots, dict targets)
+cdef dict OPS
 
 @cython.locals(t=TensorBase)
 cpdef object _wrap(object data, bint requires_grad=*)
@@ -44,18 +37,14 @@ cpdef Node _edge(TensorBase t)
 cdef Node _new_node(Op op, tuple params)
 cdef TensorBase _wrap_result(object out_data, Node node)
 cdef TensorBase _record2(Op op, object out_data, object a, object b, bint ra, bint rb, tuple params, bint fit)
+cdef bint _is_cpu(object x)
+cdef object _kernel(Op op, object x)
 
 @cython.locals(ra=bint, rb=bint, same=bint, ew=bint, k=int, node=Node)
 cpdef apply2(Op op, object a, object b, tuple params=*)
 
 @cython.locals(node=Node, t=TensorBase)
 cpdef apply1(Op op, object a, tuple params=*)
-
-cdef _accumulate(dict grads, Node node, object g)
-cdef object _fit(TensorBase g, object shape, object npdt)
-cdef bint _feeds(Node node, set needed)
-
-cdef Op _ADD
 
 # The compiled _wrap makes its Tensor with the class's own tp_new (what Tensor.__new__(Tensor)
 # compiles to when the class is known), not through a lookup of __new__.
@@ -95,5 +84,3 @@ cdef extern from *:
 
 cdef int _ftype(object x)
 cdef bint _same_shape(object x, object y)
-
-cdef bint _sole(TensorBase g)

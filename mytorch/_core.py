@@ -1,11 +1,9 @@
-"""Tensor, graph Node, op application and the autograd engine: the per-op hot path.
+"""Tensor, graph Node, Op and op application (apply1/apply2/applyn): the per-op hot path.
 
 This file is plain Python. When Cython is available the build compiles it, with the C types
 declared in ``_core.pxd`` beside it; otherwise it is imported as it is (the pure-Python build).
 Both builds run the same lines, so they give identical results.
 """
-
-import threading
 
 import numpy as np
 
@@ -16,8 +14,14 @@ try:
 except ImportError:  # the pure build runs without Cython installed
     _COMPILED = False
 
+from mytorch import _backends
 from mytorch import _dtype as D
+from mytorch._grad_mode import _grad_mode, _set_grad_enabled, is_grad_enabled  # noqa: F401
+from mytorch import _registry
+from mytorch._registry import F as _F
+from mytorch._tensor import TensorMethods
 
+# Array types of the CPU fast path (an exact type check each; other arrays go to their backend).
 ndarray = np.ndarray
 _np_generic = np.generic
 _f32 = np.float32
@@ -26,6 +30,8 @@ _DT32 = np.dtype(np.float32)
 _DT64 = np.dtype(np.float64)
 _FROM_NP = D.FROM_NP
 _PY_SCALARS = (float, int, bool)
+_CPU = _backends.CPU
+OPS = _registry.OPS  # op name -> Op, filled as mytorch._ops declares them
 
 # Which inputs and outputs a Node keeps for its VJP.
 SAVE_NONE = 0
@@ -41,25 +47,6 @@ KIND_FLOAT = 2  # like SAME, but integers and bool compute in the default float 
 KIND_DIV = 3  # like BINARY, then integers and bool go to the default float dtype
 KIND_COMPARE = 4  # promoted like BINARY to compute, result is bool, never differentiable
 KIND_MATMUL = 5  # both inputs must share one dtype (PyTorch does not promote in matmul)
-
-
-class _GradMode(threading.local):
-    enabled = True
-
-
-_grad_mode = _GradMode()
-
-
-def is_grad_enabled():
-    """Matches torch.is_grad_enabled (thread-local)."""
-    return _grad_mode.enabled
-
-
-def _set_grad_enabled(mode):
-    """Set grad mode for this thread and return the previous mode."""
-    prev = _grad_mode.enabled
-    _grad_mode.enabled = bool(mode)
-    return prev
 
 
 class Size(tuple):
@@ -87,15 +74,17 @@ class Size(tuple):
 class Op:
     """A differentiable primitive: its kernel, what its Node saves, and its VJP.
 
-    ``vjp(node, grad)`` returns one gradient per input (a Tensor or None) and is written with
-    mytorch ops only, so the backward pass can itself be differentiated.
+    ``kname`` names the kernel every backend supplies; ``kernel`` is the CPU backend's, bound
+    once. ``vjp(node, grad)`` returns one gradient per input (a Tensor or None) and is written
+    with mytorch ops only, so the backward pass can itself be differentiated.
     """
 
-    __slots__ = ("name", "kernel", "vjp", "save", "kind", "node_name", "elementwise")
+    __slots__ = ("name", "kname", "kernel", "vjp", "save", "kind", "node_name", "elementwise")
 
-    def __init__(self, name, kernel, vjp, save, kind, node_name, elementwise=False):
+    def __init__(self, name, kname, vjp, save, kind, node_name, elementwise=False):
         self.name = name
-        self.kernel = kernel
+        self.kname = kname
+        self.kernel = getattr(_CPU, kname) if kname is not None else None
         self.vjp = vjp
         self.save = save
         self.kind = kind
@@ -103,6 +92,12 @@ class Op:
         # A one-input op whose result has its input's shape and, for a float input, dtype:
         # its Node keeps no input shape and dtype (see _record2).
         self.elementwise = elementwise
+
+    def variant(self, node_name):
+        """The same primitive under another grad_fn name (PyTorch names overloads apart)."""
+        return Op(
+            self.name, self.kname, self.vjp, self.save, self.kind, node_name, self.elementwise
+        )
 
     def __repr__(self):
         return f"<mytorch op {self.name}>"
@@ -224,9 +219,21 @@ def _raise_freed():
 
 
 class TensorBase:
-    """The fields and core properties of a Tensor; the public class (``_tensor.Tensor``) adds ops."""
+    """A Tensor's fields, its core properties and its hot operators (compiled).
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_acc", "_retains_grad", "__weakref__")
+    The rest of Tensor's methods live in mytorch._tensor.TensorMethods; ``Tensor`` below joins
+    the two.
+    """
+
+    __slots__ = (
+        "_data",
+        "_requires_grad",
+        "_grad",
+        "_grad_fn",
+        "_acc",
+        "_retains_grad",
+        "__weakref__",
+    )
 
     def __init__(self, *args, **kwargs):
         # torch.Tensor(data) or torch.Tensor(*sizes): legacy constructor, default float dtype.
@@ -238,10 +245,12 @@ class TensorBase:
         npdt = D.get_default_dtype().np
         if len(args) == 1 and not isinstance(args[0], int):
             a = args[0]
-            self._data = np.array(a._data if isinstance(a, TensorBase) else a, dtype=npdt)
+            if isinstance(a, TensorBase):
+                a = _backends.for_array(a._data).to_numpy(a._data)
+            self._data = _CPU.array(a, npdt)
         else:
             shape = tuple(args[0]) if len(args) == 1 and not isinstance(args[0], int) else args
-            self._data = np.zeros(shape, dtype=npdt)
+            self._data = _CPU.full(shape, 0, npdt)
 
     # --- metadata ---------------------------------------------------------------------
     @property
@@ -275,6 +284,12 @@ class TensorBase:
         return _FROM_NP[self._data.dtype]
 
     @property
+    def device(self):
+        """Matches torch.Tensor.device: derived from the array (``cuda:0`` with its index)."""
+        d = self._data
+        return _backends.for_array(d).device(d)
+
+    @property
     def is_leaf(self):
         return self._grad_fn is None
 
@@ -288,7 +303,9 @@ class TensorBase:
 
     @requires_grad.setter
     def requires_grad(self, value):
-        self._set_requires_grad(value, "only Tensors of floating point dtype can require gradients")
+        self._set_requires_grad(
+            value, "only Tensors of floating point dtype can require gradients"
+        )
 
     def _set_requires_grad(self, value, message):
         value = bool(value)
@@ -306,7 +323,9 @@ class TensorBase:
 
     def requires_grad_(self, requires_grad=True):
         """Matches torch.Tensor.requires_grad_."""
-        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
+        self._set_requires_grad(
+            requires_grad, "only Tensors of floating point dtype can require gradients"
+        )
         return self
 
     @property
@@ -317,7 +336,10 @@ class TensorBase:
     def grad(self, value):
         if value is not None:
             if not isinstance(value, TensorBase):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+                raise TypeError(
+                    "assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
                     f"assigned grad has data of a different size: {list(value._data.shape)} "
@@ -327,6 +349,8 @@ class TensorBase:
                 raise RuntimeError(
                     f"assigned grad has data of a different type: {value.dtype} vs {self.dtype}"
                 )
+            if value.device != self.device:
+                raise RuntimeError("assigned grad has data located on a different device")
         self._grad = value
 
     @grad.deleter
@@ -367,6 +391,16 @@ class TensorBase:
         self._requires_grad = False
         return self
 
+    def register_hook(self, hook):
+        """Matches torch.Tensor.register_hook: ``hook(grad)`` may return a replacement."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require gradient"
+            )
+        node = _edge(self)
+        node.register_hook(hook)
+        return _Handle(node, hook)
+
     def _accumulate_node(self):
         """The AccumulateGrad node of a leaf that requires grad, made once."""
         acc = self._acc
@@ -386,25 +420,13 @@ class TensorBase:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __iter__(self):
-        if self._data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        from mytorch._ops import getitem
-
-        return (getitem(self, i) for i in range(self._data.shape[0]))
-
-    def __array__(self, dtype=None, copy=None):
-        a = np.asarray(self._data)
-        return a if dtype is None else a.astype(dtype)
-
     # Python's number protocol on one-element tensors.
     def item(self):
         """Matches torch.Tensor.item."""
-        if self._data.size != 1:
-            raise RuntimeError(
-                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
-            )
-        return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
+        d = self._data
+        if d.size != 1:
+            raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
+        return d.item() if d.ndim == 0 else d.reshape(()).item()
 
     def _scalar(self):
         if self._data.size != 1:
@@ -419,35 +441,110 @@ class TensorBase:
 
     def __index__(self):
         if _FROM_NP[self._data.dtype].category > D.INT:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
+            raise TypeError(
+                "only integer tensors of a single element can be converted to an index"
+            )
         return int(self.item())
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
-            )
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __complex__(self):
         return complex(self.item())
 
+    # --- hot operators: straight to their Op (the registry is filled by mytorch._ops) ----
+    def __add__(self, other):
+        return apply2(OPS["add"], self, other)
 
-_tensor_cls = TensorBase
+    def __radd__(self, other):
+        return apply2(OPS["add"], other, self)
+
+    def __sub__(self, other):
+        return apply2(OPS["sub"], self, other)
+
+    def __rsub__(self, other):
+        return apply2(OPS["rsub"], other, self)
+
+    def __mul__(self, other):
+        return apply2(OPS["mul"], self, other)
+
+    def __rmul__(self, other):
+        return apply2(OPS["mul"], other, self)
+
+    def __truediv__(self, other):
+        return apply2(OPS["div"], self, other)
+
+    def __rtruediv__(self, other):
+        return apply2(OPS["div"], other, self)
+
+    def __neg__(self):
+        return apply1(OPS["neg"], self)
+
+    def __pow__(self, other):
+        return _F.pow(self, other)
+
+    def __rpow__(self, other):
+        return _F.pow(other, self)
+
+    def __matmul__(self, other):
+        return _F.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _F.matmul(other, self)
+
+    def __getitem__(self, index):
+        return _F.getitem(self, index)
+
+    def __lt__(self, other):
+        return apply2(OPS["lt"], self, other)
+
+    def __le__(self, other):
+        return apply2(OPS["le"], self, other)
+
+    def __gt__(self, other):
+        return apply2(OPS["gt"], self, other)
+
+    def __ge__(self, other):
+        return apply2(OPS["ge"], self, other)
+
+    def __eq__(self, other):
+        if other is None:
+            return False
+        return apply2(OPS["eq"], self, other)
+
+    def __ne__(self, other):
+        if other is None:
+            return True
+        return apply2(OPS["ne"], self, other)
 
 
-def _set_tensor_class(cls):
-    """Called once by mytorch._tensor: the class that every result is made of."""
-    global _tensor_cls
-    _tensor_cls = cls
+class Tensor(TensorBase, TensorMethods):
+    """An n-dimensional array that records the ops applied to it. Matches torch.Tensor."""
+
+    __slots__ = ()
+
+
+class _Handle:
+    """What register_hook returns: ``remove()`` takes the hook off again."""
+
+    def __init__(self, node, hook):
+        self._node = node
+        self._hook = hook
+
+    def remove(self):
+        hooks = self._node.hooks
+        if hooks and self._hook in hooks:
+            hooks.remove(self._hook)
 
 
 def _wrap(data, requires_grad=False):
     """A new Tensor around an array (or NumPy scalar) with no history."""
     if _COMPILED:
-        t = _mt_tp_new(_tensor_cls, ())  # noqa: F821  (declared in _core.pxd)
+        t = _mt_tp_new(Tensor, ())  # noqa: F821  (declared in _core.pxd)
     else:
-        t = _tensor_cls.__new__(_tensor_cls)
+        t = Tensor.__new__(Tensor)
     t._data = data
     t._requires_grad = requires_grad
     if not _COMPILED:  # a cdef class starts with these fields at None/False already
@@ -456,6 +553,12 @@ def _wrap(data, requires_grad=False):
         t._acc = None
         t._retains_grad = False
     return t
+
+
+def _full_like(t, value):
+    """A Tensor of ``t``'s shape, dtype and device filled with ``value`` (no history)."""
+    d = t._data
+    return _wrap(_backends.for_array(d).full(d.shape, value, d.dtype))
 
 
 def _wrap_dim(dim, ndim):
@@ -474,6 +577,57 @@ def _edge(t):
     if fn is not None:
         return fn
     return t._accumulate_node()
+
+
+def _is_cpu(x):
+    """Whether array ``x`` is host NumPy data (the fast path): an ndarray or a NumPy scalar."""
+    tx = type(x)
+    return tx is ndarray or tx is _f32 or tx is _f64 or isinstance(x, _np_generic)
+
+
+def _kernel(op, x):
+    """The kernel of ``op`` for the backend that owns array ``x``."""
+    if _is_cpu(x):
+        return op.kernel
+    return getattr(_backends.for_array(x), op.kname)
+
+
+def _device_error(a, b):
+    return RuntimeError(
+        "Expected all tensors to be on the same device, but found at least two devices, "
+        f"{a} and {b}!"
+    )
+
+
+def _common_backend(tensors):
+    """The one backend of ``tensors`` and their arrays on it.
+
+    A 0-d CPU tensor that needs no gradient is a scalar that may join any device (PyTorch's
+    rule); any other mix of devices raises PyTorch's RuntimeError, naming the first non-CPU
+    device first as PyTorch does.
+    """
+    be = _CPU
+    first = None
+    for t in tensors:
+        d = t._data
+        if not _is_cpu(d):
+            tb = _backends.for_array(d)
+            if first is None:
+                be = tb
+                first = d
+            elif tb is not be or tb.device(d) != be.device(first):
+                raise _device_error(be.device(first), tb.device(d))
+    if first is None:
+        return _CPU, [t._data for t in tensors]
+    arrays = []
+    for t in tensors:
+        d = t._data
+        if _is_cpu(d):
+            if d.ndim != 0 or t._requires_grad:
+                raise _device_error(be.device(first), "cpu")
+            d = be.from_numpy(_CPU.to_numpy(d))
+        arrays.append(d)
+    return be, arrays
 
 
 def _record(op, out_data, inputs, params):
@@ -519,8 +673,8 @@ def _cast(x, npdt):
 
 
 def _broadcast_error(op, x, y):
-    sx = list(np.shape(x))
-    sy = list(np.shape(y))
+    sx = list(getattr(x, "shape", ()))
+    sy = list(getattr(y, "shape", ()))
     n = max(len(sx), len(sy))
     px = [1] * (n - len(sx)) + sx
     py = [1] * (n - len(sy)) + sy
@@ -534,19 +688,21 @@ def _broadcast_error(op, x, y):
 
 
 def _operand(v):
-    """A Tensor or Python scalar operand, converting NumPy values and sequences to tensors."""
+    """A Tensor or Python scalar operand, converting NumPy values and arrays to tensors."""
     if isinstance(v, TensorBase) or type(v) in _PY_SCALARS:
         return v
     if isinstance(v, _np_generic):
-        return v.item() if v.ndim == 0 and v.dtype.kind in "biuf" else _wrap(np.asarray(v))
-    if isinstance(v, (float, int, bool)):
-        return v
-    if isinstance(v, complex):
+        if v.ndim == 0 and v.dtype.kind in "biuf":
+            return v.item()
+        return _wrap(_CPU.array(v, None))
+    if isinstance(v, (float, int, bool, complex)):
         return v
     if isinstance(v, ndarray):
         D.from_numpy_dtype(v.dtype)
         return _wrap(v)
-    raise TypeError(f"unsupported operand type: expected Tensor or number, got {type(v).__name__}")
+    raise TypeError(
+        f"unsupported operand type: expected Tensor or number, got {type(v).__name__}"
+    )
 
 
 def _binary_dtype(a, b):
@@ -567,9 +723,8 @@ def _binary_dtype(a, b):
 
 
 def _promote2(op, a, b):
-    """The slow path of apply2: PyTorch's promotion for any mix of tensors and scalars.
-
-    Returns the two operands' values cast to the compute dtype.
+    """The slow path of apply2: PyTorch's promotion and device rules for any mix of tensors
+    and scalars. Returns the operands, the kernel to run and both values in the compute dtype.
     """
     a = _operand(a)
     b = _operand(b)
@@ -583,7 +738,20 @@ def _promote2(op, a, b):
     if op.kind == KIND_DIV and dt.category < D.FLOAT:
         dt = D.get_default_dtype()
     npdt = dt.np
-    return a, b, _cast(a._data if ta else a, npdt), _cast(b._data if tb else b, npdt)
+    x = a._data if ta else a
+    y = b._data if tb else b
+    kernel = op.kernel
+    if ta and tb:
+        be, arrays = _common_backend((a, b))
+        x = arrays[0]
+        y = arrays[1]
+        if be is not _CPU:
+            kernel = getattr(be, op.kname)
+    elif ta:
+        kernel = _kernel(op, x)
+    elif tb:
+        kernel = _kernel(op, y)
+    return a, b, kernel, _cast(x, npdt), _cast(y, npdt)
 
 
 def _ftype(x):
@@ -616,11 +784,12 @@ def apply2(op, a, b, params=()):
     """Run a two-input op: promote dtypes, call its kernel, record a Node if grad mode asks."""
     x = None
     y = None
+    kernel = op.kernel
     # Whether each tensor operand has the result's shape and dtype (then the Node skips the
     # engine's unbroadcast and cast of its gradients). Known only on the fast paths below.
     same = False
-    # Fast paths: two tensors of one float dtype, or a float tensor and a Python float/int.
-    # Elementwise: operands of one shape give a result of that shape.
+    # Fast paths (host data only): two tensors of one float dtype, or a float tensor and a
+    # Python float/int. Elementwise: operands of one shape give a result of that shape.
     ew = op.kind == KIND_BINARY or op.kind == KIND_DIV
     if isinstance(a, TensorBase):
         x = a._data
@@ -629,30 +798,27 @@ def apply2(op, a, b, params=()):
             k = _ftype(x)
             if k != 0 and k == _ftype(y):
                 same = ew and _same_shape(x, y)
-            elif x.dtype is not y.dtype or x.dtype.kind != "f":
+            else:
                 x = None
-            elif ew:  # float16
-
-                same = x.shape == y.shape
-        elif (type(b) is float or type(b) is int) and (_ftype(x) != 0 or x.dtype.kind == "f"):
+        elif (type(b) is float or type(b) is int) and _ftype(x) != 0:
             y = b
             same = ew
         else:
             x = None
     elif isinstance(b, TensorBase) and (type(a) is float or type(a) is int):
         y = b._data
-        if _ftype(y) != 0 or y.dtype.kind == "f":
+        if _ftype(y) != 0:
             x = a
             same = ew
         else:
             y = None
     if x is None or y is None:
-        a, b, x, y = _promote2(op, a, b)
+        a, b, kernel, x, y = _promote2(op, a, b)
     try:
         if params:
-            out = op.kernel(x, y, *params)
+            out = kernel(x, y, *params)
         else:
-            out = op.kernel(x, y)
+            out = kernel(x, y)
     except ValueError:
         raise _broadcast_error(op, x, y) from None
     if op.kind == KIND_COMPARE or not _grad_mode.enabled:
@@ -675,12 +841,13 @@ def apply1(op, a, params=()):
         )
     t = a
     x = t._data
+    kernel = _kernel(op, x)
     if op.kind == KIND_FLOAT and _ftype(x) == 0 and x.dtype.kind in "biu":
         x = x.astype(D.get_default_dtype().np)
     if params:
-        out = op.kernel(x, *params)
+        out = kernel(x, *params)
     else:
-        out = op.kernel(x)
+        out = kernel(x)
     # NOTE: a tensor that requires grad is float or complex, so an elementwise result is too.
     if t._requires_grad and _grad_mode.enabled and (op.elementwise or out.dtype.kind in "fc"):
         node = _new_node(op, params)
@@ -732,265 +899,15 @@ def _record2(op, out_data, a, b, ra, rb, params, fit):
 
 
 def applyn(op, inputs, params=()):
-    """Run an op over a tuple of tensors (cat, stack, where, ...)."""
-    arrays = [t._data if isinstance(t, TensorBase) else t for t in inputs]
-    out = op.kernel(*arrays, *params)
+    """Run an op over a tuple of tensors and scalars (cat, stack, where, ...), all on one device."""
+    tensors = [t for t in inputs if isinstance(t, TensorBase)]
+    be, arrays = _common_backend(tensors)
+    it = iter(arrays)
+    values = [next(it) if isinstance(t, TensorBase) else t for t in inputs]
+    kernel = op.kernel if be is _CPU else getattr(be, op.kname)
+    out = kernel(*values, *params)
     if _grad_mode.enabled and out.dtype.kind in "fc":
-        for t in inputs:
-            if isinstance(t, TensorBase) and t._requires_grad:
+        for t in tensors:
+            if t._requires_grad:
                 return _record(op, out, tuple(inputs), params)
     return _wrap(out)
-
-
-# ----------------------------------------------------------------------------------------
-# The engine
-# ----------------------------------------------------------------------------------------
-
-
-# The three ops the engine itself applies; bound by mytorch._ops once it has defined them.
-_ADD = None  # the add Op: the engine sums gradients with apply2(_ADD, ...)
-_op_sum_to = None
-_op_to_dtype = None
-
-
-def _bind_engine_ops(add, sum_to, to_dtype):
-    global _ADD, _op_sum_to, _op_to_dtype
-    _ADD = add
-    _op_sum_to = sum_to
-    _op_to_dtype = to_dtype
-
-
-def _accumulate(grads, node, g):
-    """Sum gradient ``g`` into ``grads[node]`` (differentiably when grad mode is on)."""
-    prev = grads.get(node)
-    if prev is None:
-        grads[node] = g
-    else:
-        grads[node] = apply2(_ADD, prev, g)
-
-
-def _fit(g, shape, npdt):
-    """Reduce a VJP's gradient to its input's shape (the one unbroadcast) and dtype."""
-    gd = g._data
-    if gd.shape != shape:
-        g = _op_sum_to(g, shape)
-        gd = g._data
-    if gd.dtype is not npdt and gd.dtype != npdt:
-        g = _op_to_dtype(g, npdt)
-    return g
-
-
-def _graph_order(roots, targets):
-    """Dependency counts of the nodes reachable from ``roots`` and, when ``targets`` is given,
-    the set of nodes on some path to a target (whose VJPs must run).
-
-    Iterative, so any depth works. With targets the walk is a post-order DFS: on a DAG every
-    child of a node is finished before the node itself, so "reaches a target" is known for all
-    children when a node is popped.
-    """
-    deps = {}
-    if targets is None:
-        stack = list(roots)
-        seen = set(roots)
-        while stack:
-            node = stack.pop()
-            for nxt in node.next:
-                if nxt is None:
-                    continue
-                c = deps.get(nxt)
-                if c is None:
-                    deps[nxt] = 1
-                    if nxt not in seen:
-                        seen.add(nxt)
-                        stack.append(nxt)
-                else:
-                    deps[nxt] = c + 1
-        return deps, None
-    needed = set()
-    visited = set()
-    stack = []
-    positions = []
-    for root in roots:
-        if root in visited:
-            continue
-        visited.add(root)
-        stack.append(root)
-        positions.append(0)
-        while stack:
-            node = stack[-1]
-            i = positions[-1]
-            nexts = node.next
-            if i < len(nexts):
-                positions[-1] = i + 1
-                nxt = nexts[i]
-                if nxt is None:
-                    continue
-                c = deps.get(nxt)
-                deps[nxt] = 1 if c is None else c + 1
-                if nxt not in visited:
-                    visited.add(nxt)
-                    stack.append(nxt)
-                    positions.append(0)
-                continue
-            stack.pop()
-            positions.pop()
-            if node in targets or _feeds(node, needed):
-                needed.add(node)
-    return deps, needed
-
-
-def _feeds(node, needed):
-    for nxt in node.next:
-        if nxt is not None and nxt in needed:
-            return True
-    return False
-
-
-def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate):
-    """Backpropagate from ``outputs`` seeded with ``grad_outputs``.
-
-    With ``accumulate`` the leaves (all of them, or just ``inputs``) add into ``.grad``;
-    without it the gradients of ``inputs`` are returned in order (None where unreached).
-    """
-    grads = {}
-    roots = []
-    for i in range(len(outputs)):
-        t = outputs[i]
-        if not t._requires_grad:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn"
-            )
-        node = _edge(t)
-        g = grad_outputs[i]
-        if g is not None:
-            if node in grads:
-                prev = _set_grad_enabled(create_graph)
-                try:
-                    _accumulate(grads, node, g)
-                finally:
-                    _set_grad_enabled(prev)
-            else:
-                grads[node] = g
-        if node not in roots:
-            roots.append(node)
-
-    targets = None
-    if inputs is not None:
-        targets = {}
-        for t in inputs:
-            node = _edge(t) if t._requires_grad else None
-            if node is not None and node not in targets:
-                targets[node] = None
-    deps, needed = _graph_order(roots, targets)
-
-    ready = [r for r in roots if r not in deps]
-    prev_mode = _set_grad_enabled(create_graph)
-    try:
-        while ready:
-            node = ready.pop()
-            g = grads.pop(node, None)
-            if g is not None and node.hooks is not None:
-                for hook in node.hooks:
-                    r = hook(g)
-                    if r is not None:
-                        g = r
-            if targets is not None and node in targets:
-                targets[node] = g
-                if not accumulate and node.variable is not None:
-                    continue
-            var = node.variable
-            if var is not None:
-                if accumulate and g is not None and (targets is None or node in targets):
-                    if _COMPILED and var._grad is None and node.hooks is None and _sole(g):
-                        var._grad = g  # nothing else holds g or its array: .grad takes it whole
-                    else:
-                        _accumulate_leaf(var, g, create_graph)
-                continue
-            if node.retained is not None and g is not None:
-                _accumulate_leaf(node.retained, g, create_graph)
-            run_vjp = g is not None and (needed is None or _feeds(node, needed))
-            if run_vjp:
-                if needed is None:
-                    in_grads = node.op.vjp(node, g)
-                else:
-                    node.wanted = needed
-                    try:
-                        in_grads = node.op.vjp(node, g)
-                    finally:
-                        node.wanted = None
-                if not isinstance(in_grads, tuple):
-                    in_grads = (in_grads,)
-            nxt_nodes = node.next
-            for i in range(len(nxt_nodes)):
-                nxt = nxt_nodes[i]
-                if nxt is None:
-                    continue
-                if run_vjp and (needed is None or nxt in needed):
-                    gi = in_grads[i]
-                    if gi is not None:
-                        if node.shapes is not None:
-                            gi = _fit(gi, node.shapes[i], node.dtypes[i])
-                        _accumulate(grads, nxt, gi)
-                c = deps[nxt] - 1
-                deps[nxt] = c
-                if c == 0:
-                    ready.append(nxt)
-            # Hold no gradient past its node: _sole counts the references to the ones in flight.
-            in_grads = None
-            gi = None
-            if not retain_graph and run_vjp:
-                node.saved = None
-                node.out_data = None
-                node.freed = True
-    finally:
-        _set_grad_enabled(prev_mode)
-    if targets is None:
-        return None
-    if accumulate:
-        # Leaves got theirs on the way; a non-leaf named in inputs gets its .grad here.
-        for t in inputs:
-            fn = t._grad_fn
-            if fn is not None and targets.get(fn) is not None and fn.retained is not t:
-                _accumulate_leaf(t, targets[fn], create_graph)
-        return None
-    return [targets.get(_edge(t)) if t._requires_grad else None for t in inputs]
-
-
-def _sole(g):
-    """(Compiled build only) Whether the engine's reference is the only one to gradient ``g``
-    and ``g`` the only holder of its array, so that a leaf's ``.grad`` may take ``g`` itself
-    instead of a copy (PyTorch's AccumulateGrad steals such gradients too).
-    """
-    if g._requires_grad:
-        return False
-    gd = g._data
-    if type(gd) is not ndarray or gd.base is not None or not gd.flags.writeable:
-        return False
-    # References: the caller's local and, for the array, g's field and the local gd.
-    return _mt_refcnt(g) == 1 and _mt_refcnt(gd) == 2  # noqa: F821  (declared in _core.pxd)
-
-
-def _accumulate_leaf(var, g, create_graph):
-    """Add ``g`` into ``var.grad``: in place when possible, with a graph when create_graph."""
-    old = var._grad
-    if old is None:
-        if create_graph and g._requires_grad:
-            var._grad = g
-        else:
-            gd = g._data
-            if isinstance(gd, ndarray):
-                gd = gd.copy()  # NOTE: a VJP may return a view shared with other gradients
-            var._grad = _wrap(gd)
-    elif create_graph or old._requires_grad or g._requires_grad:
-        prev = _set_grad_enabled(create_graph)
-        try:
-            var._grad = apply2(_ADD, old, g)
-        finally:
-            _set_grad_enabled(prev)
-    else:
-        od = old._data
-        if isinstance(od, ndarray) and od.flags.writeable and od.shape == g._data.shape:
-            np.add(od, g._data, out=od)
-        else:
-            old._data = np.asarray(od + g._data, dtype=od.dtype)
-

@@ -1,29 +1,49 @@
-"""Device objects. The CPU runs NumPy; ``cuda`` needs CuPy (see mytorch.cuda)."""
+"""Device objects (torch.device). The CPU runs NumPy; ``cuda`` needs CuPy (see mytorch.cuda);
+other device types exist once a backend registers them (see mytorch._backends.register).
+"""
+
+_types = {"cpu", "cuda"}
+
+
+def register_type(kind):
+    """Accept ``kind`` as a device type (called when a backend for it is registered)."""
+    _types.add(kind)
+
+
+def unregister_type(kind):
+    if kind not in ("cpu", "cuda"):
+        _types.discard(kind)
 
 
 class device:
-    """Matches torch.device for 'cpu' (and 'cuda[:n]' names, usable only with CuPy present)."""
+    """Matches torch.device: ``device('cpu')``, ``device('cuda:1')``, ``device('cuda', 0)``."""
 
     __slots__ = ("type", "index")
 
-    def __init__(self, spec="cpu", index=None):
-        if isinstance(spec, device):
-            self.type, self.index = spec.type, spec.index
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
             return
-        if not isinstance(spec, str):
-            raise TypeError(f"device() received an invalid combination of arguments - got ({type(spec).__name__})")
-        kind, _, idx = spec.partition(":")
-        if kind not in ("cpu", "cuda"):
-            raise RuntimeError(
-                f"Expected one of cpu, cuda device type at start of device string: {spec}"
+        if isinstance(type, int) and not isinstance(type, bool):
+            type, index = "cuda", type  # torch.device(0) is cuda:0
+        if not isinstance(type, str):
+            raise TypeError(
+                f"device() received an invalid combination of arguments - got ({_tname(type)})"
             )
+        kind, colon, idx = type.partition(":")
+        if kind not in _types:
+            raise RuntimeError(
+                "Expected one of " + ", ".join(sorted(_types)) + " device type at start of "
+                f"device string: {type}"
+            )
+        if colon:
+            if not idx.isdigit() or index is not None:
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            index = int(idx)
+        if index is not None and (not isinstance(index, int) or index < 0):
+            raise RuntimeError(f"Device index must not be negative, got {index}")
         self.type = kind
-        self.index = int(idx) if idx else index
-        if kind == "cuda":
-            from mytorch import cuda
-
-            if not cuda.is_available():
-                raise RuntimeError("Torch not compiled with CUDA enabled (mytorch: CuPy is not installed)")
+        self.index = index
 
     def __eq__(self, other):
         if isinstance(other, str):
@@ -41,15 +61,12 @@ class device:
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+def _tname(v):
+    return type(v).__name__
+
 
 CPU = device("cpu")
-
-
-def check(dev):
-    """Validate a ``device=`` argument; only the CPU is supported by the NumPy backend."""
-    if dev is None:
-        return CPU
-    d = device(dev)
-    if d.type != "cpu":
-        raise RuntimeError("mytorch: cuda tensors are not supported in this build")
-    return d

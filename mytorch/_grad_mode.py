@@ -1,8 +1,27 @@
-"""no_grad, enable_grad, set_grad_enabled, inference_mode: context managers and decorators."""
+"""Grad mode (thread-local) and its switches: no_grad, enable_grad, set_grad_enabled, inference_mode: context managers and decorators."""
 
 import functools
+import threading
 
-from mytorch._core import _set_grad_enabled, is_grad_enabled
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+# NOTE: read by mytorch._core on every op (``_grad_mode.enabled``): one thread-local lookup.
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled():
+    """Matches torch.is_grad_enabled (thread-local)."""
+    return _grad_mode.enabled
+
+
+def _set_grad_enabled(mode):
+    """Set grad mode for this thread and return the previous mode."""
+    prev = _grad_mode.enabled
+    _grad_mode.enabled = bool(mode)
+    return prev
 
 
 class _GradModeContext:

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from mytorch import _backends
 from mytorch import _dtype as D
 
 # PyTorch's default print options.
@@ -105,11 +106,15 @@ def array_str(a, indent):
 
 def tensor_repr(t):
     """repr(tensor) as PyTorch prints it, dtype, grad_fn and requires_grad suffixes included."""
-    a = np.asarray(t._data)
+    d = t._data
+    be = _backends.for_array(d)
+    a = be.to_numpy(d)  # NOTE: printing formats a host copy, as torch's printing does
     prefix = "tensor("
     indent = len(prefix)
     dt = D.from_numpy_dtype(a.dtype)
     suffixes = []
+    if be.device_type != "cpu":
+        suffixes.append(f"device='{be.device(d)}'")
     if a.size == 0:
         body = "[]"
         if a.shape != (0,):

@@ -1,59 +1,27 @@
-"""The public Tensor class: operators and methods over the compiled TensorBase."""
+"""Tensor's methods, grouped like mytorch._ops; the fields and hot operators are in _core.
 
-import numpy as np
+Each method forwards to the torch-named function through the registry (``F.sum`` is
+``mytorch.sum``), so this module stands below the op families and imports none of them.
+"""
 
-from mytorch import _core
+from mytorch import _backends
 from mytorch import _dtype as D
-from mytorch import _ops as F
-from mytorch._core import TensorBase, _wrap, apply1, apply2, is_grad_enabled
-from mytorch._ops import ADD, DIV, EQ, GE, GT, LE, LT, MUL, NE, NEG, RSUB, SUB
+from mytorch import _device
+from mytorch._grad_mode import is_grad_enabled
+from mytorch._registry import F
+from mytorch._repr import tensor_repr
 
 
-class Tensor(TensorBase):
-    """An n-dimensional array that records the ops applied to it. Matches torch.Tensor."""
+def _be(t):
+    return _backends.for_array(t._data)
+
+
+class TensorMethods:
+    """The methods of mytorch.Tensor other than its fields and hot operators."""
 
     __slots__ = ()
 
-    # --- arithmetic ------------------------------------------------------------------
-    def __add__(self, other):
-        return apply2(ADD, self, other)
-
-    def __radd__(self, other):
-        return apply2(ADD, other, self)
-
-    def __sub__(self, other):
-        return apply2(SUB, self, other)
-
-    def __rsub__(self, other):
-        return apply2(RSUB, other, self)
-
-    def __mul__(self, other):
-        return apply2(MUL, self, other)
-
-    def __rmul__(self, other):
-        return apply2(MUL, other, self)
-
-    def __truediv__(self, other):
-        return apply2(DIV, self, other)
-
-    def __rtruediv__(self, other):
-        return apply2(DIV, other, self)
-
-    def __pow__(self, other):
-        return F.pow(self, other)
-
-    def __rpow__(self, other):
-        return F.pow(other, self)
-
-    def __matmul__(self, other):
-        return F.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return F.matmul(other, self)
-
-    def __neg__(self):
-        return apply1(NEG, self)
-
+    # --- operators that are not hot ----------------------------------------------------
     def __pos__(self):
         return self
 
@@ -69,55 +37,47 @@ class Tensor(TensorBase):
     def __mod__(self, other):
         return self - F.div(self, other, rounding_mode="floor") * other
 
-    # --- comparisons (no gradient) ----------------------------------------------------
-    def __lt__(self, other):
-        return apply2(LT, self, other)
-
-    def __le__(self, other):
-        return apply2(LE, self, other)
-
-    def __gt__(self, other):
-        return apply2(GT, self, other)
-
-    def __ge__(self, other):
-        return apply2(GE, self, other)
-
-    def __eq__(self, other):
-        if other is None:
-            return False
-        return apply2(EQ, self, other)
-
-    def __ne__(self, other):
-        if other is None:
-            return True
-        return apply2(NE, self, other)
-
-    def __hash__(self):
-        # NOTE: defining __eq__ (elementwise) would otherwise make tensors unhashable.
-        return id(self)
-
-    # --- logical (bool and integer tensors) -------------------------------------------
     def __and__(self, other):
-        return _logical(np.bitwise_and, self, other)
+        return F.bitwise_and(self, other)
 
-    __rand__ = __and__
+    def __rand__(self, other):
+        return F.bitwise_and(other, self)
 
     def __or__(self, other):
-        return _logical(np.bitwise_or, self, other)
+        return F.bitwise_or(self, other)
 
-    __ror__ = __or__
+    def __ror__(self, other):
+        return F.bitwise_or(other, self)
 
     def __xor__(self, other):
-        return _logical(np.bitwise_xor, self, other)
+        return F.bitwise_xor(self, other)
 
-    __rxor__ = __xor__
+    def __rxor__(self, other):
+        return F.bitwise_xor(other, self)
 
     def __invert__(self):
-        if self.dtype.category > D.INT:
-            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
-        return _wrap(np.invert(self._data))
+        return F.bitwise_not(self)
 
-    # --- in place ---------------------------------------------------------------------
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (F.getitem(self, i) for i in range(self._data.shape[0]))
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __repr__(self):
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    # --- in place ----------------------------------------------------------------------
     def _inplace(self, result):
         """Make ``self`` hold ``result``: in its own buffer when no graph is involved."""
         if result._data.shape != self._data.shape:
@@ -134,7 +94,7 @@ class Tensor(TensorBase):
             # as it was; give that node a snapshot so rebinding ``self`` does not change it.
             node = result._grad_fn
             if node is not None and node.saved is not None:
-                before = _wrap(self._data)
+                before = self.detach()
                 before._grad_fn = self._grad_fn
                 before._requires_grad = self._requires_grad
                 node.saved = tuple(before if s is self else s for s in node.saved)
@@ -146,17 +106,11 @@ class Tensor(TensorBase):
         if rd.dtype != self._data.dtype:
             if D.from_numpy_dtype(rd.dtype).category > self.dtype.category:
                 raise RuntimeError(
-                    f"result type {D.from_numpy_dtype(rd.dtype).name.capitalize()} can't be cast to the "
-                    f"desired output type {self.dtype.name.capitalize()}"
+                    f"result type {D.from_numpy_dtype(rd.dtype).name.capitalize()} can't be "
+                    f"cast to the desired output type {self.dtype.name.capitalize()}"
                 )
             rd = rd.astype(self._data.dtype)
-        d = self._data
-        if isinstance(d, np.ndarray) and d.flags.writeable:
-            d[...] = rd
-        else:
-            self._data = np.array(np.broadcast_to(rd, d.shape), dtype=d.dtype)
-            if self._data.ndim == 0:
-                self._data = self._data[()]
+        self._data = _be(self).assign(self._data, rd)
         return self
 
     def __iadd__(self, other):
@@ -190,87 +144,129 @@ class Tensor(TensorBase):
     def fill_(self, value):
         """Matches torch.Tensor.fill_."""
         if is_grad_enabled() and self._requires_grad and self._grad_fn is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        d = self._data
-        if isinstance(d, np.ndarray) and d.flags.writeable:
-            d.fill(value)
-        else:
-            self._data = d.dtype.type(value) if d.ndim == 0 else np.full(d.shape, value, dtype=d.dtype)
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        self._data = _be(self).fill(self._data, value)
         return self
 
     def copy_(self, src):
-        """Matches torch.Tensor.copy_ (no gradient through it)."""
-        src = src._data if isinstance(src, TensorBase) else np.asarray(src)
-        return self._inplace(_wrap(np.broadcast_to(np.asarray(src), self._data.shape)))
+        """Matches torch.Tensor.copy_ (no gradient through it); copies across devices too."""
+        if not isinstance(src, TensorMethods):
+            src = F.tensor(src, dtype=self.dtype)
+        if src.device != self.device:
+            src = src.to(self.device)
+        return self._inplace(F.expand(src.detach(), self._data.shape))
 
     def clamp_(self, min=None, max=None):
         return self._inplace(self.clamp(min, max))
 
     def normal_(self, mean=0.0, std=1.0):
-        from mytorch._random import _generator
-
-        return self._inplace(_wrap(_generator().normal(mean, std, self._data.shape).astype(self._data.dtype)))
+        return self._inplace(F.randn_like(self) * std + mean)
 
     def uniform_(self, a=0.0, b=1.0):
-        from mytorch._random import _generator
+        return self._inplace(F.rand_like(self) * (b - a) + a)
 
-        return self._inplace(_wrap(_generator().uniform(a, b, self._data.shape).astype(self._data.dtype)))
+    def __setitem__(self, index, value):
+        if is_grad_enabled() and self._requires_grad and self._grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        be = _be(self)
+        if isinstance(value, TensorMethods):
+            if value._requires_grad and is_grad_enabled():
+                raise NotImplementedError(
+                    "mytorch: assigning a tensor that requires grad into a slice is not supported"
+                )
+            if value.device != self.device:
+                if value._data.ndim != 0 or value.device.type != "cpu":
+                    raise RuntimeError(
+                        "Expected all tensors to be on the same device, but found at least two "
+                        f"devices, {self.device} and {value.device}!"
+                    )
+                value = value.item()
+            else:
+                value = value._data
+        idx = F._device_index(self, index)
+        self._data = be.setitem(self._data, idx, value)
 
-    # --- autograd ---------------------------------------------------------------------
+    # --- autograd ----------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Matches torch.Tensor.backward."""
-        from mytorch.autograd import backward
+        from mytorch._autograd import backward  # NOTE: the engine stands above Tensor
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
-    def register_hook(self, hook):
-        """Matches torch.Tensor.register_hook: ``hook(grad)`` may return a replacement."""
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        node = _core._edge(self)
-        node.register_hook(hook)
-        return _Handle(node, hook)
-
-    # --- conversion -------------------------------------------------------------------
+    # --- conversion and devices --------------------------------------------------------
     def numpy(self, force=False):
         """Matches torch.Tensor.numpy (shares memory; refuses tensors that require grad)."""
+        dev = self.device
+        if dev.type != "cpu":
+            raise TypeError(
+                f"can't convert {dev} device type tensor to numpy. Use Tensor.cpu() to copy the "
+                "tensor to host memory first."
+            )
         if self._requires_grad and not force:
             raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
             )
-        d = self._data
-        return d if isinstance(d, np.ndarray) else np.asarray(d)
+        return _backends.CPU.to_numpy(self._data)
 
     def tolist(self):
         """Matches torch.Tensor.tolist."""
         return self._data.tolist()
 
     def to(self, *args, **kwargs):
-        """Matches torch.Tensor.to for dtypes and the cpu device."""
+        """Matches torch.Tensor.to: a dtype, a device, both, or another tensor's."""
         dtype = kwargs.get("dtype")
+        dev = kwargs.get("device")
+        copy = kwargs.get("copy", False)
         for a in args:
             if isinstance(a, D.dtype):
                 dtype = a
-            elif isinstance(a, TensorBase):
+            elif isinstance(a, TensorMethods):
                 dtype = a.dtype
-            else:
-                from mytorch._device import device as _device
+                dev = a.device
+            elif a is not None:
+                dev = a
+        out = self
+        if dev is not None:
+            out = F._to_device(out, _device.device(dev))
+        if dtype is not None:
+            out = F.to_dtype(out, dtype)
+        if copy and out is self:
+            out = F.clone(self)
+        return out
 
-                _device(a)  # validates; cpu only here
-        if "device" in kwargs:
-            from mytorch._device import device as _device
+    def cpu(self, memory_format=None):
+        """Matches torch.Tensor.cpu: a differentiable copy to host memory (self if there)."""
+        return F._to_device(self, _device.CPU)
 
-            _device(kwargs["device"])
-        if dtype is None:
-            return self
-        return F.to_dtype(self, dtype)
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """Matches torch.Tensor.cuda (needs CuPy and a GPU)."""
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, int):
+            device = _device.device("cuda", device)
+        return F._to_device(self, _device.device(device))
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self.device.type == "cpu"
+
+    def get_device(self):
+        """Matches torch.Tensor.get_device: the device index, -1 on the CPU."""
+        dev = self.device
+        return -1 if dev.type == "cpu" else (dev.index or 0)
 
     def type(self, dtype=None):
         if dtype is None:
-            return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "int64": "torch.LongTensor",
-                    "int32": "torch.IntTensor", "bool": "torch.BoolTensor", "float16": "torch.HalfTensor",
-                    "uint8": "torch.ByteTensor", "int16": "torch.ShortTensor", "int8": "torch.CharTensor"}.get(
-                        self.dtype.name, "torch." + self.dtype.name)
+            return _TYPE_NAMES.get(self.dtype.name, "torch." + self.dtype.name)
         return self.to(dtype)
 
     def float(self):
@@ -291,69 +287,34 @@ class Tensor(TensorBase):
     def bool(self):
         return F.to_dtype(self, D.bool_)
 
-    def cpu(self):
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def is_complex(self):
+        return self.dtype.is_complex
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def contiguous(self, memory_format=None):
         return self
 
-    @property
-    def device(self):
-        from mytorch._device import CPU
-
-        return CPU
-
-    @property
-    def is_cuda(self):
-        return False
-
-    @property
-    def T(self):
-        nd = self._data.ndim
-        return F.permute(self, tuple(range(nd - 1, -1, -1)))
-
-    @property
-    def mT(self):
-        return F.transpose(self, -2, -1)
-
-    def __format__(self, spec):
-        if self._data.ndim == 0:
-            return self.item().__format__(spec)
-        return object.__format__(self, spec)
-
-    def __repr__(self):
-        from mytorch._repr import tensor_repr
-
-        return tensor_repr(self)
-
-    __str__ = __repr__
-
-    def __getitem__(self, index):
-        return F.getitem(self, index)
-
-    def __setitem__(self, index, value):
-        if is_grad_enabled() and self._requires_grad and self._grad_fn is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        if isinstance(value, TensorBase):
-            if value._requires_grad and is_grad_enabled():
-                raise NotImplementedError("mytorch: assigning a tensor that requires grad into a slice is not supported")
-            value = value._data
-        idx, _, _ = F._normalize_index(index, self._data.shape)
+    def is_contiguous(self, memory_format=None):
         d = self._data
-        if not isinstance(d, np.ndarray):
-            d = np.array(d)
-        d[idx] = value
-        self._data = d
+        return d.ndim == 0 or d.flags.c_contiguous
 
     def __reduce__(self):
-        return (_rebuild, (np.asarray(self._data), self._requires_grad))
+        return (_rebuild, (self.cpu().detach().numpy(), self._requires_grad, str(self.device)))
 
     def __deepcopy__(self, memo):
-        t = _wrap(np.array(self._data, copy=True))
+        t = F.clone(self.detach())
         t._requires_grad = self._requires_grad
         if self._grad is not None:
-            t._grad = _wrap(np.array(self._grad._data, copy=True))
+            t._grad = F.clone(self._grad.detach())
         memo[id(self)] = t
         return t
 
-    # --- methods that forward to the functional ops -----------------------------------
+    # --- pointwise -----------------------------------------------------------------------
     def add(self, other, alpha=1):
         return F.add(self, other, alpha=alpha)
 
@@ -405,6 +366,75 @@ class Tensor(TensorBase):
     def sign(self):
         return F.sign(self)
 
+    def square(self):
+        return F.square(self)
+
+    def maximum(self, other):
+        return F.maximum(self, other)
+
+    def minimum(self, other):
+        return F.minimum(self, other)
+
+    def floor(self):
+        return F.floor(self)
+
+    def ceil(self):
+        return F.ceil(self)
+
+    def round(self):
+        return F.round(self)
+
+    def trunc(self):
+        return F.trunc(self)
+
+    def clamp(self, min=None, max=None):
+        return F.clamp(self, min, max)
+
+    clip = clamp
+
+    def where(self, condition, other):
+        return F.where(condition, self, other)
+
+    def clone(self, memory_format=None):
+        return F.clone(self)
+
+    def lt(self, other):
+        return F.lt(self, other)
+
+    def le(self, other):
+        return F.le(self, other)
+
+    def gt(self, other):
+        return F.gt(self, other)
+
+    def ge(self, other):
+        return F.ge(self, other)
+
+    def eq(self, other):
+        return F.eq(self, other)
+
+    def ne(self, other):
+        return F.ne(self, other)
+
+    def bitwise_and(self, other):
+        return F.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return F.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return F.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return F.bitwise_not(self)
+
+    def equal(self, other):
+        return F.equal(self, other)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return F.allclose(self, other, rtol, atol, equal_nan)
+
+    # --- reductions ----------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
         return F.sum(self, dim, keepdim, dtype=dtype)
 
@@ -417,12 +447,40 @@ class Tensor(TensorBase):
     def amin(self, dim=(), keepdim=False):
         return F.amin(self, dim, keepdim)
 
-    def maximum(self, other):
-        return F.maximum(self, other)
+    def argmax(self, dim=None, keepdim=False):
+        return F.argmax(self, dim, keepdim)
 
-    def minimum(self, other):
-        return F.minimum(self, other)
+    def argmin(self, dim=None, keepdim=False):
+        return F.argmin(self, dim, keepdim)
 
+    def all(self, dim=None, keepdim=False):
+        return F.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return F.any(self, dim, keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        return F.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return F.min(self, dim, keepdim)
+
+    def softmax(self, dim, dtype=None):
+        return F.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return F.log_softmax(self, dim, dtype=dtype)
+
+    def logsumexp(self, dim, keepdim=False):
+        return F.logsumexp(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        return F.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        return F.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+
+    # --- shape and views -----------------------------------------------------------------
     def reshape(self, *shape):
         return F.reshape(self, *shape)
 
@@ -443,6 +501,9 @@ class Tensor(TensorBase):
     def expand_as(self, other):
         return F.expand(self, other.shape)
 
+    def broadcast_to(self, size):
+        return F.broadcast_to(self, size)
+
     def unsqueeze(self, dim):
         return F.unsqueeze(self, dim)
 
@@ -455,188 +516,81 @@ class Tensor(TensorBase):
     def transpose(self, dim0, dim1):
         return F.transpose(self, dim0, dim1)
 
+    swapaxes = transpose
+
     def permute(self, *dims):
         return F.permute(self, *dims)
 
     def t(self):
         return F.t(self)
 
-    def matmul(self, other):
-        return F.matmul(self, other)
+    @property
+    def T(self):
+        return F.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
-    def mm(self, mat2):
-        return F.mm(self, mat2)
+    @property
+    def mT(self):
+        return F.transpose(self, -2, -1)
 
-    def dot(self, other):
-        return F.dot(self, other)
-
-    def contiguous(self, memory_format=None):
-        return self
-
-    def is_contiguous(self, memory_format=None):
-        d = self._data
-        return not isinstance(d, np.ndarray) or d.flags.c_contiguous
-
-    def is_floating_point(self):
-        return self.dtype.is_floating_point
-
-    def is_complex(self):
-        return self.dtype.is_complex
-
-    def element_size(self):
-        return self._data.itemsize
-
-    def clone(self, memory_format=None):
-        return F.clone(self)
-
+    # --- indexing ------------------------------------------------------------------------
     def select(self, dim, index):
         return F.select(self, dim, index)
 
     def narrow(self, dim, start, length):
         return F.narrow(self, dim, start, length)
 
-    def lt(self, other):
-        return F.lt(self, other)
+    # --- linalg --------------------------------------------------------------------------
+    def matmul(self, other):
+        return F.matmul(self, other)
 
-    def le(self, other):
-        return F.le(self, other)
+    def mm(self, mat2):
+        return F.mm(self, mat2)
 
-    def gt(self, other):
-        return F.gt(self, other)
+    def bmm(self, mat2):
+        return F.bmm(self, mat2)
 
-    def ge(self, other):
-        return F.ge(self, other)
+    def dot(self, other):
+        return F.dot(self, other)
 
-    def eq(self, other):
-        return F.eq(self, other)
+    def outer(self, vec2):
+        return F.outer(self, vec2)
 
-    def ne(self, other):
-        return F.ne(self, other)
+    # --- creation from a tensor ----------------------------------------------------------
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return F.zeros(*size, **_like_kwargs(self, dtype, device, requires_grad))
 
-    def equal(self, other):
-        return self.shape == other.shape and bool(np.all(self._data == other._data))
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return F.ones(*size, **_like_kwargs(self, dtype, device, requires_grad))
 
-    def clamp(self, min=None, max=None):
-        out = self
-        if min is not None:
-            out = F.maximum(out, min)
-        if max is not None:
-            out = F.minimum(out, max)
-        return out
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return F.full(size, fill_value, **_like_kwargs(self, dtype, device, requires_grad))
 
-    clip = clamp
-
-    def trunc(self):
-        return _wrap(np.trunc(self._data))
-
-    def floor(self):
-        return _wrap(np.floor(self._data))
-
-    def ceil(self):
-        return _wrap(np.ceil(self._data))
-
-    def round(self):
-        return _wrap(np.round(self._data))
-
-    def argmax(self, dim=None, keepdim=False):
-        return _arg_reduce(np.argmax, self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return _arg_reduce(np.argmin, self, dim, keepdim)
-
-    def max(self, dim=None, keepdim=False):
-        from mytorch._functions import max as _max
-
-        return _max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        from mytorch._functions import min as _min
-
-        return _min(self, dim, keepdim)
-
-    def softmax(self, dim):
-        from mytorch._functions import softmax
-
-        return softmax(self, dim)
-
-    def log_softmax(self, dim):
-        from mytorch._functions import log_softmax
-
-        return log_softmax(self, dim)
-
-    def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        from mytorch._functions import var
-
-        return var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
-
-    def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        from mytorch._functions import std
-
-        return std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
-
-    def all(self):
-        return _wrap(np.all(self._data))
-
-    def any(self):
-        return _wrap(np.any(self._data))
-
-    def square(self):
-        return self * self
-
-    def new_zeros(self, *size, dtype=None, requires_grad=False):
-        from mytorch._creation import zeros
-
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_ones(self, *size, dtype=None, requires_grad=False):
-        from mytorch._creation import ones
-
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_tensor(self, data, dtype=None, requires_grad=False):
-        from mytorch._creation import tensor
-
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return F.tensor(data, **_like_kwargs(self, dtype, device, requires_grad))
 
 
-def _logical(fn, a, b):
-    x = a._data if isinstance(a, TensorBase) else a
-    y = b._data if isinstance(b, TensorBase) else b
-    for v in (x, y):
-        kind = np.asarray(v).dtype.kind
-        if kind in "fc":
-            name = {"f": "Float", "c": "ComplexFloat"}[kind]
-            raise NotImplementedError(f'"{fn.__name__}_cpu" not implemented for \'{name}\'')
-    return _wrap(fn(x, y))
+def _like_kwargs(t, dtype, device, requires_grad):
+    return {
+        "dtype": dtype or t.dtype,
+        "device": device if device is not None else t.device,
+        "requires_grad": requires_grad,
+    }
 
 
-def _arg_reduce(fn, t, dim, keepdim):
-    if dim is None:
-        out = np.int64(fn(t._data))
-        if keepdim:
-            out = np.reshape(out, (1,) * t._data.ndim)
-        return _wrap(out)
-    d = _core._wrap_dim(dim, t._data.ndim)
-    return _wrap(np.asarray(fn(t._data, axis=d, keepdims=keepdim), dtype=np.int64))
+_TYPE_NAMES = {
+    "float32": "torch.FloatTensor",
+    "float64": "torch.DoubleTensor",
+    "int64": "torch.LongTensor",
+    "int32": "torch.IntTensor",
+    "bool": "torch.BoolTensor",
+    "float16": "torch.HalfTensor",
+    "uint8": "torch.ByteTensor",
+    "int16": "torch.ShortTensor",
+    "int8": "torch.CharTensor",
+}
 
 
-def _rebuild(array, requires_grad):
-    t = _wrap(array if array.ndim else array[()])
+def _rebuild(array, requires_grad, device="cpu"):
+    t = F.tensor(array, device=device)
     t._requires_grad = requires_grad
     return t
-
-
-class _Handle:
-    """What register_hook returns: ``remove()`` takes the hook off again."""
-
-    def __init__(self, node, hook):
-        self._node = node
-        self._hook = hook
-
-    def remove(self):
-        hooks = self._node.hooks
-        if hooks and self._hook in hooks:
-            hooks.remove(self._hook)
-
-
-_core._set_tensor_class(Tensor)

@@ -10,7 +10,7 @@ import os
 import threading
 
 _lock = threading.Lock()
-# Setters of the loaded kernel modules, each called with the new count (see kernels._load).
+# Setters of the loaded kernel modules, each called with the new count (see mytorch._backends.compiled).
 _listeners = []
 _blas_setter = None
 
@@ -49,7 +49,7 @@ def set_num_threads(num_threads):
 
 
 def _register(setter):
-    """Called by mytorch._backends.kernels for each loaded kernel module that runs threads."""
+    """Called by mytorch._backends.compiled for each loaded kernel module that runs threads."""
     with _lock:
         _listeners.append(setter)
         setter(_num_threads)

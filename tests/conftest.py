@@ -1,9 +1,14 @@
-"""Shared fixtures: float dtypes, a seeded NumPy generator, and the torch oracle."""
+"""Shared fixtures: float dtypes, devices (the CPU and the stand-in device), a seeded NumPy
+generator, and the torch oracle."""
 
 import numpy as np
 import pytest
 
 import mytorch
+from backends.standin_backend import BACKEND as STANDIN
+
+# The stand-in device (tests/backends/standin_backend.py) exists for the whole session.
+mytorch._backends.register(STANDIN)
 
 try:
     import torch
@@ -12,10 +17,17 @@ except ImportError:  # the oracle is in the test extra; without it torch-marked 
 
 
 FLOAT_DTYPES = ["float32", "float64"]
+DEVICES = ["cpu", "standin"]
 
 
 @pytest.fixture(params=FLOAT_DTYPES)
 def dtype_name(request):
+    return request.param
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    """Each device every test machine has: the CPU and the stand-in device."""
     return request.param
 
 

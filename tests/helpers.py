@@ -32,7 +32,7 @@ def to_numpy(t):
     if torch is not None and isinstance(t, torch.Tensor):
         return t.detach().cpu().numpy(force=True)  # force: torch returns ZeroTensors for some grads
     if isinstance(t, mytorch.Tensor):
-        return np.asarray(t.detach().numpy())
+        return np.asarray(t.detach().cpu().numpy())
     return np.asarray(t)
 
 

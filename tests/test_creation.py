@@ -109,7 +109,9 @@ def test_randint_matches_torch_signature():
     assert m.shape == t.shape
     assert set(m.tolist()) == set(range(3, 7))  # high is exclusive, every value drawn
     m2, t2 = mytorch.randint(5, (2, 3)), torch.randint(5, (2, 3))
-    assert m2.shape == t2.shape and 0 <= min(m2.flatten().tolist()) and max(m2.flatten().tolist()) < 5
+    assert (
+        m2.shape == t2.shape and 0 <= min(m2.flatten().tolist()) and max(m2.flatten().tolist()) < 5
+    )
     assert mytorch.randint(0, 2, (3,), dtype=mytorch.int32).dtype is mytorch.int32
 
 
@@ -121,7 +123,11 @@ def test_rand_like_and_randn_like():
 
 def test_manual_seed_reproduces_every_generator():
     def draw():
-        return (mytorch.rand(5).tolist(), mytorch.randn(3).tolist(), mytorch.randint(0, 100, (4,)).tolist())
+        return (
+            mytorch.rand(5).tolist(),
+            mytorch.randn(3).tolist(),
+            mytorch.randint(0, 100, (4,)).tolist(),
+        )
 
     mytorch.manual_seed(42)
     first = draw()

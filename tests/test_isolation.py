@@ -14,6 +14,8 @@ print(sorted(m for m in sys.modules if m == "torch" or m.startswith("torch.")))
 
 
 def test_mytorch_never_imports_torch():
-    r = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120, check=False
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.splitlines() == ["tensor([2., 4.])", "[]"]

@@ -77,8 +77,15 @@ CASES = [
     ("detached", lambda T: T.tensor([1.0, 2.0], requires_grad=True).detach()),
 ]
 
-_x = lambda T: T.tensor([1.5, -2.0], requires_grad=True)  # noqa: E731
-_m = lambda T: T.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)  # noqa: E731
+
+def _x(T):
+    return T.tensor([1.5, -2.0], requires_grad=True)
+
+
+def _m(T):
+    return T.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+
+
 GRAD_FN_CASES = [
     ("add", lambda T: _x(T) + 1),
     ("add_0d", lambda T: T.tensor(2.0, requires_grad=True) + 2),
@@ -104,7 +111,10 @@ GRAD_FN_CASES = [
     ("slice", lambda T: _m(T)[:1]),
     ("float64_grad_fn", lambda T: T.tensor([1.0], dtype=T.float64, requires_grad=True) * 2),
     ("grad_fn_long_row", lambda T: T.tensor(_arange(24, (24,)) / 3, requires_grad=True) * 1),
-    ("grad_fn_2d_float64", lambda T: T.tensor(_arange(6, (2, 3)), dtype=T.float64, requires_grad=True) + 1),
+    (
+        "grad_fn_2d_float64",
+        lambda T: T.tensor(_arange(6, (2, 3)), dtype=T.float64, requires_grad=True) + 1,
+    ),
 ]
 
 
@@ -129,7 +139,11 @@ def test_repr_of_size_and_dtype():
 
 
 def test_print_shows_repr(capsys):
-    print(mytorch.tensor([1.0, 2.0], requires_grad=True), mytorch.tensor(2.0, requires_grad=True) * 2)
+    print(
+        mytorch.tensor([1.0, 2.0], requires_grad=True), mytorch.tensor(2.0, requires_grad=True) * 2
+    )
     print(torch.tensor([1.0, 2.0], requires_grad=True), torch.tensor(2.0, requires_grad=True) * 2)
     mine, theirs = capsys.readouterr().out.splitlines()
-    assert mine == theirs == "tensor([1., 2.], requires_grad=True) tensor(4., grad_fn=<MulBackward0>)"
+    assert (
+        mine == theirs == "tensor([1., 2.], requires_grad=True) tensor(4., grad_fn=<MulBackward0>)"
+    )

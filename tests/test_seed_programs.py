@@ -24,7 +24,7 @@ def run_program(source, lib):
     ns = {"torch": lib}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(textwrap.dedent(source), ns)
+        exec(textwrap.dedent(source), ns)  # noqa: S102 (running the seed programs is the test)
     return ns, out.getvalue()
 
 
@@ -69,7 +69,9 @@ NAMES = ["c", "dc_da", "dc_db", "d2c_da2", "d2c_db2"]
 
 @pytest.fixture(scope="module")
 def torch_seed_values():
-    ns, text = run_program(SEED_HEAD + SEED_PYTORCH_WAYS["create_and_retain_graph"] + SEED_TAIL, torch)
+    ns, text = run_program(
+        SEED_HEAD + SEED_PYTORCH_WAYS["create_and_retain_graph"] + SEED_TAIL, torch
+    )
     return ns, text
 
 
@@ -79,7 +81,9 @@ def test_seed_program_without_create_graph(torch_seed_values):
     for name in NAMES:
         assert_matches(ns[name], tns[name])
     # The values the issue quotes, as torch computes them.
-    assert abs(tns["d2c_da2"].item() - 0.3016) < 1e-4 and abs(tns["d2c_db2"].item() - 0.001434) < 1e-6
+    assert (
+        abs(tns["d2c_da2"].item() - 0.3016) < 1e-4 and abs(tns["d2c_db2"].item() - 0.001434) < 1e-6
+    )
     assert text.startswith("tensor(4.3953, grad_fn=<AddBackward0>) tensor(-0.5895")
 
 
@@ -171,7 +175,8 @@ def test_lesson(name):
 def test_integer_tensor_requiring_grad_is_refused():
     for lib in (mytorch, torch):
         with pytest.raises(
-            RuntimeError, match="Only Tensors of floating point and complex dtype can require gradients"
+            RuntimeError,
+            match="Only Tensors of floating point and complex dtype can require gradients",
         ):
             run_program("torch.tensor(3, requires_grad=True)", lib)
 

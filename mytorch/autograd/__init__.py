@@ -1,7 +1,7 @@
 """mytorch.autograd: backward, grad, Function, grad-mode switches and numerical gradient checks."""
 
 from mytorch._autograd import backward, grad
-from mytorch._core import is_grad_enabled
+from mytorch._grad_mode import is_grad_enabled
 from mytorch._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from mytorch.autograd.function import Function, FunctionCtx
 from mytorch.autograd.gradcheck import gradcheck, gradgradcheck

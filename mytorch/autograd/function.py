@@ -1,7 +1,8 @@
 """User-defined differentiable functions: mytorch.autograd.Function (as torch.autograd.Function)."""
 
 from mytorch import _core
-from mytorch._core import SAVE_NONE, KIND_SAME, Node, Op, TensorBase, _edge, _set_grad_enabled, is_grad_enabled
+from mytorch._core import KIND_SAME, SAVE_NONE, Node, Op, TensorBase, _edge
+from mytorch._grad_mode import _set_grad_enabled, is_grad_enabled
 
 
 class FunctionCtx:

@@ -1,9 +1,13 @@
-"""Numerical gradient checks by central differences (as torch.autograd.gradcheck/gradgradcheck)."""
+"""Numerical gradient checks by central differences (as torch.autograd.gradcheck/gradgradcheck).
+
+The Jacobians are host-side bookkeeping in NumPy float64; tensor data crosses to and from its
+device only through its backend (``to_numpy``/``from_numpy``), so the checks run on any device.
+"""
 
 import numpy as np
 
-from mytorch import _core
-from mytorch._core import TensorBase
+from mytorch import _backends
+from mytorch._core import TensorBase, _full_like, _wrap
 
 
 class GradcheckError(RuntimeError):
@@ -19,26 +23,36 @@ def _flat_outputs(func, inputs):
     return out if isinstance(out, tuple) else (out,)
 
 
+def _host(t):
+    """A float64 host copy of a tensor's values, flattened."""
+    d = t._data
+    return np.asarray(_backends.for_array(d).to_numpy(d), dtype=np.float64).reshape(-1)
+
+
 def _numerical_jacobian(func, inputs, wrt, eps):
-    """J[k][i] = d out_k / d input_i by central differences, perturbing each element in place."""
-    outs = [o for o in _flat_outputs(func, inputs)]
-    jac = [[np.zeros((np.size(inputs[i]._data), np.size(o._data))) for i in wrt] for o in outs]
+    """J[k][i] = d out_k / d input_i by central differences, perturbing one element at a time."""
+    outs = _flat_outputs(func, inputs)
+    jac = [[np.zeros((inputs[i].numel(), o.numel())) for i in wrt] for o in outs]
     for col, i in enumerate(wrt):
         t = inputs[i]
-        base = np.array(t._data, dtype=t._data.dtype)
+        orig_data = t._data
+        be = _backends.for_array(orig_data)
+        base = np.array(be.to_numpy(orig_data))
         flat = base.reshape(-1)
-        for j in range(flat.size):
-            orig = flat[j]
-            flat[j] = orig + eps
-            t._data = base.copy()
-            plus = [np.array(o._data, dtype=np.float64).reshape(-1) for o in _flat_outputs(func, inputs)]
-            flat[j] = orig - eps
-            t._data = base.copy()
-            minus = [np.array(o._data, dtype=np.float64).reshape(-1) for o in _flat_outputs(func, inputs)]
-            flat[j] = orig
-            t._data = base.copy() if base.ndim else base[()]
-            for k in range(len(outs)):
-                jac[k][col][j] = (plus[k] - minus[k]) / (2 * eps)
+        try:
+            for j in range(flat.size):
+                orig = flat[j]
+                flat[j] = orig + eps
+                t._data = be.scalar(be.from_numpy(base.copy()))
+                plus = [_host(o) for o in _flat_outputs(func, inputs)]
+                flat[j] = orig - eps
+                t._data = be.scalar(be.from_numpy(base.copy()))
+                minus = [_host(o) for o in _flat_outputs(func, inputs)]
+                flat[j] = orig
+                for k in range(len(outs)):
+                    jac[k][col][j] = (plus[k] - minus[k]) / (2 * eps)
+        finally:
+            t._data = orig_data
     return jac
 
 
@@ -46,18 +60,26 @@ def _analytical_jacobian(func, inputs, wrt):
     from mytorch.autograd import grad
 
     outs = _flat_outputs(func, inputs)
-    jac = [[np.zeros((np.size(inputs[i]._data), np.size(o._data))) for i in wrt] for o in outs]
+    jac = [[np.zeros((inputs[i].numel(), o.numel())) for i in wrt] for o in outs]
     for k, o in enumerate(outs):
         if not o.requires_grad:
             continue
-        for j in range(np.size(o._data)):
-            seed = np.zeros(np.size(o._data), dtype=o._data.dtype)
+        be = _backends.for_array(o._data)
+        for j in range(o.numel()):
+            seed = np.zeros(o.numel(), dtype=o._data.dtype)
             seed[j] = 1
-            g_out = _core._wrap(seed.reshape(np.shape(o._data))[()])
-            gs = grad(o, [inputs[i] for i in wrt], g_out, retain_graph=True, create_graph=False, allow_unused=True)
+            g_out = _wrap(be.scalar(be.from_numpy(seed.reshape(tuple(o.shape)))))
+            gs = grad(
+                o,
+                [inputs[i] for i in wrt],
+                g_out,
+                retain_graph=True,
+                create_graph=False,
+                allow_unused=True,
+            )
             for col, g in enumerate(gs):
                 if g is not None:
-                    jac[k][col][:, j] = np.asarray(g._data, dtype=np.float64).reshape(-1)
+                    jac[k][col][:, j] = _host(g)
     return jac
 
 
@@ -79,7 +101,16 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     return True
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **kwargs):
+def gradgradcheck(
+    func,
+    inputs,
+    grad_outputs=None,
+    eps=1e-6,
+    atol=1e-5,
+    rtol=1e-3,
+    raise_exception=True,
+    **kwargs,
+):
     """True when the gradients of ``func``'s VJP match central differences (second order)."""
     from mytorch.autograd import grad
 
@@ -87,10 +118,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-
     outs = _flat_outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = tuple(
-            _core._wrap(rng.standard_normal(np.shape(o._data)).astype(o._data.dtype)[()], requires_grad=True)
-            for o in outs
-        )
+        grad_outputs = []
+        for o in outs:
+            be = _backends.for_array(o._data)
+            v = rng.standard_normal(tuple(o.shape)).astype(o._data.dtype)
+            grad_outputs.append(_wrap(be.scalar(be.from_numpy(v)), requires_grad=True))
     grad_outputs = _tensors(grad_outputs)
     wrt = [i for i, t in enumerate(inputs) if isinstance(t, TensorBase) and t.requires_grad]
 
@@ -99,6 +131,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-
         gos = args[len(inputs) :]
         o = _flat_outputs(func, xs)
         gs = grad(o, [xs[i] for i in wrt], gos, create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else _core._wrap(np.zeros_like(np.asarray(xs[i]._data))[()]) for g, i in zip(gs, wrt))
+        return tuple(g if g is not None else _full_like(xs[i], 0) for g, i in zip(gs, wrt))
 
-    return gradcheck(vjp, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception)
+    return gradcheck(
+        vjp, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception
+    )

@@ -76,9 +76,8 @@ def test_set_grad_enabled_context_function_and_decorator():
 
 
 def test_grad_mode_restored_after_exception():
-    with pytest.raises(ValueError):
-        with mytorch.no_grad():
-            raise ValueError
+    with pytest.raises(ValueError), mytorch.no_grad():
+        raise ValueError
     assert mytorch.is_grad_enabled()
 
 

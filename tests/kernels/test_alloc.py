@@ -6,10 +6,13 @@ import threading
 import numpy as np
 import pytest
 
+# Importing mytorch._ext._alloc imports the mytorch package first, and loading the package's
+# kernels installs the allocator (so no separate `import mytorch` is needed).
 alloc = pytest.importorskip("mytorch._ext._alloc")
-import mytorch  # noqa: F401  (loading the kernels installs the allocator)
 
-ACTIVE = os.environ.get("MYTORCH_NO_EXT") != "1" and os.environ.get("MYTORCH_CACHING_ALLOCATOR") != "0"
+ACTIVE = (
+    os.environ.get("MYTORCH_NO_EXT") != "1" and os.environ.get("MYTORCH_CACHING_ALLOCATOR") != "0"
+)
 
 
 def _handler_name():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from mytorch import _threads
-from mytorch._backends import kernels as K
-from mytorch._backends import numpy_ref as R
+from mytorch._backends import CPU as K
+from mytorch._backends.reference import NUMPY as R
 
 
 def _check(a, b):
@@ -34,7 +34,9 @@ def _layouts(x):
     yield padded_f[:rows]
 
 
-@pytest.mark.parametrize("m,k,n", list(itertools.product([0, 1, 3, 17], [0, 1, 5, 33], [0, 1, 4, 19])))
+@pytest.mark.parametrize(
+    "m,k,n", list(itertools.product([0, 1, 3, 17], [0, 1, 5, 33], [0, 1, 4, 19]))
+)
 def test_2d_all_layouts(m, k, n, dtype_name, rng):
     a = rng.standard_normal((m, k)).astype(dtype_name)
     b = rng.standard_normal((k, n)).astype(dtype_name)
@@ -85,7 +87,10 @@ def test_broadcast_view_batches(dtype_name, rng):
     a = np.broadcast_to(rng.standard_normal((3, 4)).astype(dtype_name), (5, 3, 4))
     b = rng.standard_normal((5, 4, 2)).astype(dtype_name)
     _check(a, b)
-    _check(b.transpose(0, 2, 1), np.broadcast_to(rng.standard_normal((4, 1)).astype(dtype_name), (5, 4, 1)))
+    _check(
+        b.transpose(0, 2, 1),
+        np.broadcast_to(rng.standard_normal((4, 1)).astype(dtype_name), (5, 4, 1)),
+    )
 
 
 def test_large_matches_reference(rng):

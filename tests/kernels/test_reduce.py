@@ -6,10 +6,22 @@ import numpy as np
 import pytest
 
 from mytorch import _threads
-from mytorch._backends import kernels as K
-from mytorch._backends import numpy_ref as R
+from mytorch._backends import CPU as K
+from mytorch._backends.reference import NUMPY as R
 
-SHAPES = [(7,), (1,), (0,), (5, 0), (3, 4), (1, 9), (9, 1), (2, 3, 4), (3, 1, 5, 2), (300, 257), (3, 70000)]
+SHAPES = [
+    (7,),
+    (1,),
+    (0,),
+    (5, 0),
+    (3, 4),
+    (1, 9),
+    (9, 1),
+    (2, 3, 4),
+    (3, 1, 5, 2),
+    (300, 257),
+    (3, 70000),
+]
 
 
 def _close(got, want, dtype):
@@ -46,11 +58,20 @@ def test_dim_reductions(name, shape, dtype_name, rng):
 @pytest.mark.parametrize("name", ["sum", "mean", "amax"])
 def test_layouts_and_dtypes(name, dtype_name, rng):
     x = rng.standard_normal((40, 30)).astype(dtype_name)
-    for v in (x.T, x[::2], x[:, ::-1], np.broadcast_to(x[0], (5, 30)), x[0, 0], np.asarray(x[0, 0])):
+    for v in (
+        x.T,
+        x[::2],
+        x[:, ::-1],
+        np.broadcast_to(x[0], (5, 30)),
+        x[0, 0],
+        np.asarray(x[0, 0]),
+    ):
         for dim in (None, (0,)) if np.ndim(v) else (None,):
             _close(getattr(K, name)(v, dim, False), getattr(R, name)(v, dim, False), dtype_name)
     i = rng.integers(-5, 5, (4, 6))
-    np.testing.assert_array_equal(getattr(K, name)(i, (1,), False), getattr(R, name)(i, (1,), False))
+    np.testing.assert_array_equal(
+        getattr(K, name)(i, (1,), False), getattr(R, name)(i, (1,), False)
+    )
 
 
 def test_nan_and_inf_propagate(dtype_name):
@@ -133,7 +154,12 @@ def test_thread_count_gives_close_results(threads_from_any_size, rng):
         for n in (1, 2, 3):
             _threads.set_num_threads(n)
             results.append(
-                [K.sum(x, None, False), K.sum(x, (1,), False), K.sum(x, (0,), False), K.amax(x, None, False)]
+                [
+                    K.sum(x, None, False),
+                    K.sum(x, (1,), False),
+                    K.sum(x, (0,), False),
+                    K.amax(x, None, False),
+                ]
             )
     finally:
         _threads.set_num_threads(before)

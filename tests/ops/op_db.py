@@ -48,8 +48,9 @@ def sample(rng, shape, domain):
     return rng.uniform(-1.5, 1.5, shape)
 
 
-def _mask(T):
-    return T.tensor([[True, False, True], [False, True, True]])
+def _mask(T, like):
+    """A bool mask on ``like``'s device (where() takes all its tensors from one device)."""
+    return T.tensor([[True, False, True], [False, True, True]], device=like.device)
 
 
 def _unary(name, fn, domain=ANY, grad_fn=None, shapes=UNARY_SHAPES, gradgrad=True):
@@ -175,12 +176,12 @@ OPS = [
     _unary("index_mixed", lambda T, x: x[:, None, 1:] * x[0, 1:], shapes=[((2, 3),)]),
     _unary("index_int_tensor", lambda T, x: x[T.tensor([0, 2, 0])] ** 2, grad_fn=None, shapes=[((3, 2),)]),
     _unary("index_bool_mask", lambda T, x: x[T.tensor([True, False, True])] ** 2, shapes=[((3, 2),)]),
-    _unary("index_bool_mask_2d", lambda T, x: x[_mask(T)] ** 2, grad_fn=None, shapes=[((2, 3),)]),
+    _unary("index_bool_mask_2d", lambda T, x: x[_mask(T, x)] ** 2, grad_fn=None, shapes=[((2, 3),)]),
     _unary("index_slice_and_tensor", lambda T, x: x[1:, T.tensor([1, 1])] ** 2, shapes=[((3, 2),)]),
     _unary("index_two_tensors", lambda T, x: x[T.tensor([0, 2]), T.tensor([1, 0])] ** 2, shapes=[((3, 2),)]),
     # --- selection and joining --------------------------------------------------------------
-    OpInfo("where", lambda T, x, y: T.where(_mask(T), x, y), [((2, 3), (2, 3)), ((2, 3), (3,))]),
-    _unary("where_scalar", lambda T, x: T.where(_mask(T), x * x, 0.0), shapes=[((2, 3),)]),
+    OpInfo("where", lambda T, x, y: T.where(_mask(T, x), x, y), [((2, 3), (2, 3)), ((2, 3), (3,))]),
+    _unary("where_scalar", lambda T, x: T.where(_mask(T, x), x * x, 0.0), shapes=[((2, 3),)]),
     OpInfo("cat", lambda T, x, y: T.cat([x, y]), [((2, 3), (1, 3))], grad_fn="CatBackward0"),
     OpInfo("cat_dim1", lambda T, x, y: T.cat((x, y * y), dim=1), [((2, 3), (2, 2))]),
     OpInfo("cat_neg", lambda T, x, y: T.cat([x, y, x], -1) ** 2, [((2, 1), (2, 2))]),

@@ -23,7 +23,12 @@ CASES = [
         RuntimeError,
         "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1",
     ),
-    ("mul_shapes_grad", lambda T: _x(T) * T.ones(3, 3), RuntimeError, "must match the size of tensor b (3)"),
+    (
+        "mul_shapes_grad",
+        lambda T: _x(T) * T.ones(3, 3),
+        RuntimeError,
+        "must match the size of tensor b (3)",
+    ),
     ("sub_scalar_side", lambda T: T.ones(2) - T.ones(3), RuntimeError, "The size of tensor a (2)"),
     (
         "mm_shapes",
@@ -46,15 +51,30 @@ CASES = [
         RuntimeError,
         "shape '[4, 2]' is invalid for input of size 6",
     ),
-    ("view_two_infer", lambda T: T.ones(6).view(-1, -1), RuntimeError, "only one dimension can be inferred"),
-    ("expand_size", lambda T: T.ones(2, 3).expand(2, 4), RuntimeError, "The expanded size of the tensor (4)"),
+    (
+        "view_two_infer",
+        lambda T: T.ones(6).view(-1, -1),
+        RuntimeError,
+        "only one dimension can be inferred",
+    ),
+    (
+        "expand_size",
+        lambda T: T.ones(2, 3).expand(2, 4),
+        RuntimeError,
+        "The expanded size of the tensor (4)",
+    ),
     ("permute_len", lambda T: T.ones(2, 3).permute(0), RuntimeError, "number of dimensions"),
     ("transpose_dim", lambda T: T.ones(2, 3).transpose(0, 2), IndexError, "Dimension out of range"),
     ("sum_dim", lambda T: T.ones(2, 3).sum(2), IndexError, "Dimension out of range"),
     ("sum_dup_dims", lambda T: T.ones(2, 3).sum((0, 0)), RuntimeError, "appears multiple times"),
     ("softmax_dim", lambda T: T.softmax(T.ones(2), 1), IndexError, "Dimension out of range"),
     ("unsqueeze_dim", lambda T: T.ones(2).unsqueeze(3), IndexError, "Dimension out of range"),
-    ("mean_int", lambda T: T.tensor([1, 2]).mean(), RuntimeError, "mean(): could not infer output dtype"),
+    (
+        "mean_int",
+        lambda T: T.tensor([1, 2]).mean(),
+        RuntimeError,
+        "mean(): could not infer output dtype",
+    ),
     (
         "cat_sizes",
         lambda T: T.cat([T.ones(2, 3), T.ones(2, 2)]),
@@ -81,7 +101,12 @@ CASES = [
         RuntimeError,
         "stack expects each tensor to be equal size",
     ),
-    ("where_cond_dtype", lambda T: T.where(T.ones(2), T.ones(2), T.zeros(2)), RuntimeError, "boolean"),
+    (
+        "where_cond_dtype",
+        lambda T: T.where(T.ones(2), T.ones(2), T.zeros(2)),
+        RuntimeError,
+        "boolean",
+    ),
     (
         "index_out_of_range",
         lambda T: T.ones(3)[5],
@@ -122,8 +147,14 @@ CASES = [
     ),
     ("float_of_many", lambda T: float(T.ones(2)), ValueError, "only one element tensors"),
     ("int_of_many", lambda T: int(T.ones(2)), ValueError, "only one element tensors"),
-    ("bitwise_float", lambda T: T.ones(2) & T.ones(2), NotImplementedError, "not implemented for 'Float'"),
+    (
+        "bitwise_float",
+        lambda T: T.ones(2) & T.ones(2),
+        NotImplementedError,
+        "not implemented for 'Float'",
+    ),
 ]
+
 
 @pytest.mark.torch
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
@@ -137,8 +168,6 @@ def test_error_matches_torch(case):
     if fragment is not None:
         assert fragment in str(t_err.value), "the fragment must be torch's own words"
         assert fragment in str(m_err.value)
-
-
 
 
 def test_failed_op_leaves_inputs_untouched():

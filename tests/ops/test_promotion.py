@@ -52,8 +52,6 @@ def _operands(kind, dtype_names):
     return out
 
 
-
-
 def _torch_ok(fn, a, b):
     """torch's result, or None where torch itself refuses (bool subtraction, scalar.maximum)."""
     try:
@@ -80,7 +78,8 @@ def test_binary_result_dtype_matches_torch(op, kinds):
             rm.numpy().astype(float), rt.numpy().astype(float)
         ):
             mismatches.append(
-                f"{la} {op} {lb}: mytorch {dtype_str(rm)} {rm.tolist()}, torch {rt.dtype} {rt.tolist()}"
+                f"{la} {op} {lb}: mytorch {dtype_str(rm)} {rm.tolist()}, "
+                f"torch {rt.dtype} {rt.tolist()}"
             )
     assert not mismatches, "\n".join(mismatches)
 
@@ -99,14 +98,26 @@ def test_promote_types_matches_torch():
         ("int + python float -> float32", lambda T: T.tensor([1, 2]) + 0.5),
         ("int / int -> float32", lambda T: T.tensor([1, 2]) / T.tensor([2, 4])),
         ("int / python int -> float32", lambda T: T.tensor([3, 4]) / 2),
-        ("0-d float promotes an int tensor", lambda T: T.tensor([1, 2]) * T.tensor(1.5, dtype=T.float64)),
-        ("0-d int64 does not promote int32", lambda T: T.tensor([1, 2], dtype=T.int32) + T.tensor(7)),
+        (
+            "0-d float promotes an int tensor",
+            lambda T: T.tensor([1, 2]) * T.tensor(1.5, dtype=T.float64),
+        ),
+        (
+            "0-d int64 does not promote int32",
+            lambda T: T.tensor([1, 2], dtype=T.int32) + T.tensor(7),
+        ),
         ("int32 + int64", lambda T: T.tensor([1], dtype=T.int32) + T.tensor([2])),
-        ("uint8 + int8 -> int16", lambda T: T.tensor([200], dtype=T.uint8) + T.tensor([-1], dtype=T.int8)),
+        (
+            "uint8 + int8 -> int16",
+            lambda T: T.tensor([200], dtype=T.uint8) + T.tensor([-1], dtype=T.int8),
+        ),
         ("bool + int", lambda T: T.tensor([True, False]) + T.tensor([3, 4])),
         ("bool + python int", lambda T: T.tensor([True, False]) + 2),
         ("bool + python float", lambda T: T.tensor([True, False]) * 1.5),
-        ("int64 + float16 -> float16", lambda T: T.tensor([1, 2]) + T.tensor([0.5, 1], dtype=T.float16)),
+        (
+            "int64 + float16 -> float16",
+            lambda T: T.tensor([1, 2]) + T.tensor([0.5, 1], dtype=T.float16),
+        ),
         ("float16 + python float", lambda T: T.tensor([1.0], dtype=T.float16) * 3.0),
         ("float64 + float32", lambda T: T.ones(2, dtype=T.float64) + T.ones(2)),
         ("scalar ** int tensor", lambda T: 2 ** T.tensor([1, 3])),
@@ -118,7 +129,10 @@ def test_promote_types_matches_torch():
         ("sum of int32 -> int64", lambda T: T.tensor([1, 2], dtype=T.int32).sum()),
         ("sum of bool -> int64", lambda T: T.tensor([True, True, False]).sum()),
         ("mean of float16", lambda T: T.tensor([1.0, 2.0], dtype=T.float16).mean()),
-        ("where int/float scalar", lambda T: T.where(T.tensor([True, False]), T.tensor([1, 2]), 0.5)),
+        (
+            "where int/float scalar",
+            lambda T: T.where(T.tensor([True, False]), T.tensor([1, 2]), 0.5),
+        ),
         (
             "where float32/float64",
             lambda T: T.where(T.tensor([True, False]), T.ones(2), T.zeros(2, dtype=T.float64)),
@@ -145,7 +159,10 @@ def test_promotion_case(case):
 @pytest.mark.parametrize("op", ["add", "mul", "div", "maximum"])
 def test_zero_dim_float64_does_not_promote_lower_float(op, dtype):
     fn = BINARY[op]
-    xm, xt = mytorch.ones(2, dtype=getattr(mytorch, dtype)), torch.ones(2, dtype=getattr(torch, dtype))
+    xm, xt = (
+        mytorch.ones(2, dtype=getattr(mytorch, dtype)),
+        torch.ones(2, dtype=getattr(torch, dtype)),
+    )
     ym, yt = mytorch.tensor(2.0, dtype=mytorch.float64), torch.tensor(2.0, dtype=torch.float64)
     assert_matches(fn(xm, ym), fn(xt, yt))
 

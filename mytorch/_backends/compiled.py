@@ -1,4 +1,4 @@
-"""The active CPU kernels: the NumPy reference, with compiled overrides from mytorch._ext.
+"""The compiled CPU backend: the NumPy reference with kernels overridden from mytorch._ext.
 
 Each override has the reference's contract and falls back to it for inputs outside its fast
 path. Set MYTORCH_NO_EXT=1 to ignore the compiled kernels at run time.
@@ -11,12 +11,10 @@ import importlib
 import os
 
 from mytorch import _threads
-from mytorch._backends import numpy_ref
+from mytorch._backends.reference import NumpyBackend
 
-# Kernel modules under mytorch._ext whose OVERRIDES replace numpy_ref's kernels of that name.
+# Kernel modules under mytorch._ext whose OVERRIDES replace the reference kernels of that name.
 EXT_MODULES = ("_alloc", "_elementwise", "_blas", "_reduce")
-
-loaded = {}
 
 
 def _import_ext(mod_name):
@@ -38,25 +36,29 @@ def _import_ext(mod_name):
         del os.environ["OMP_WAIT_POLICY"]
 
 
-def _load():
-    ns = {name: getattr(numpy_ref, name) for name in dir(numpy_ref) if not name.startswith("_")}
-    if os.environ.get("MYTORCH_NO_EXT", "") == "1":
-        return ns
-    for mod_name in EXT_MODULES:
-        try:
-            mod = _import_ext(mod_name)
-        except ImportError:
-            continue
-        loaded[mod_name] = mod
-        if hasattr(mod, "_set_num_threads"):
-            _threads._register(mod._set_num_threads)
-        if mod_name == "_alloc":
-            _install_allocator(mod)
-        if mod_name == "_blas":
-            _threads._sync_blas()
-        for name in getattr(mod, "OVERRIDES", ()):
-            ns[name] = getattr(mod, name)
-    return ns
+class CompiledBackend(NumpyBackend):
+    """NumPy arrays, with the kernels that the csrc/ modules compile replacing the reference's."""
+
+    def __init__(self):
+        super().__init__()
+        self.name = "cython"
+        self.loaded = {}  # kernel module name -> module
+        if os.environ.get("MYTORCH_NO_EXT", "") == "1":
+            return
+        for mod_name in EXT_MODULES:
+            try:
+                mod = _import_ext(mod_name)
+            except ImportError:
+                continue
+            self.loaded[mod_name] = mod
+            if hasattr(mod, "_set_num_threads"):
+                _threads._register(mod._set_num_threads)
+            if mod_name == "_alloc":
+                _install_allocator(mod)
+            if mod_name == "_blas":
+                _threads._sync_blas()
+            for name in getattr(mod, "OVERRIDES", ()):
+                setattr(self, name, getattr(mod, name))
 
 
 def _install_allocator(mod):
@@ -64,6 +66,3 @@ def _install_allocator(mod):
         return
     mb = os.environ.get("MYTORCH_ALLOC_CACHE_MB", "")
     mod.install(int(mb) << 20 if mb.isdigit() else None)
-
-
-globals().update(_load())

@@ -1,12 +1,11 @@
 """Fused primitives: one kernel pass where the composed ops would make temporaries.
 
-Each is a primitive with its own VJP written in mytorch ops (so higher orders still work), and
-importing this module points the VJPs of sigmoid, tanh and relu at them.
+Each is a primitive with its own VJP written in mytorch ops, so higher orders still work;
+sigmoid, tanh and relu (mytorch._ops.pointwise) name them as their VJPs.
 """
 
-from mytorch import _ops
-from mytorch._core import KIND_BINARY, SAVE_XY, apply2
-from mytorch._creation import zeros_like
+from mytorch._core import KIND_BINARY, SAVE_XY, _full_like, apply2
+from mytorch._ops._defop import defop
 
 
 # sigmoid_backward(g, y) = g * y * (1 - y): d/dg = y * (1 - y), d/dy = g * (1 - 2y)
@@ -24,13 +23,13 @@ def _tanh_backward_vjp(n, gg):
 # relu_backward(g, y) = g * (y > 0): d/dg = (y > 0); d/dy is zero almost everywhere and, as in
 # PyTorch, a zero tensor rather than no gradient.
 def _relu_backward_vjp(n, gg):
-    return relu_backward(gg, n.y), zeros_like(gg) if n.next[1] is not None else None
+    return relu_backward(gg, n.y), _full_like(gg, 0) if n.next[1] is not None else None
 
 
 # fmt: off
-SIGMOID_BACKWARD = _ops.defop("sigmoid_backward", _sigmoid_backward_vjp, SAVE_XY, KIND_BINARY, "SigmoidBackwardBackward0")
-TANH_BACKWARD    = _ops.defop("tanh_backward",    _tanh_backward_vjp,    SAVE_XY, KIND_BINARY, "TanhBackwardBackward0")
-RELU_BACKWARD    = _ops.defop("relu_backward",    _relu_backward_vjp,    SAVE_XY, KIND_BINARY, "ThresholdBackwardBackward0")
+SIGMOID_BACKWARD = defop("sigmoid_backward", _sigmoid_backward_vjp, SAVE_XY, KIND_BINARY, "SigmoidBackwardBackward0")
+TANH_BACKWARD    = defop("tanh_backward",    _tanh_backward_vjp,    SAVE_XY, KIND_BINARY, "TanhBackwardBackward0")
+RELU_BACKWARD    = defop("relu_backward",    _relu_backward_vjp,    SAVE_XY, KIND_BINARY, "ThresholdBackwardBackward0")
 # fmt: on
 
 
@@ -49,6 +48,5 @@ def relu_backward(grad, y):
     return apply2(RELU_BACKWARD, grad, y)
 
 
-_ops.SIGMOID.vjp = lambda n, g: sigmoid_backward(g, n.out)
-_ops.TANH.vjp = lambda n, g: tanh_backward(g, n.out)
-_ops.RELU.vjp = lambda n, g: relu_backward(g, n.out)
+__all__ = []
+INTERNAL = ["sigmoid_backward", "tanh_backward", "relu_backward"]

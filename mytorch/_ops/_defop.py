@@ -1,0 +1,16 @@
+"""``defop``: how an op family declares a primitive (one line per op in its table)."""
+
+from mytorch._core import KIND_SAME, SAVE_NONE, Op
+from mytorch._registry import register_op
+
+
+def defop(name, vjp, save=SAVE_NONE, kind=KIND_SAME, node_name=None, kernel=None, ew=False):
+    """Declare and register a primitive: name = PyTorch's name = kernel name (unless ``kernel``).
+
+    ``vjp(node, grad)`` is written in mytorch ops; ``save`` says what the Node keeps (SAVE_X,
+    SAVE_XY, SAVE_OUT); ``kind`` picks the result dtype; ``ew`` marks a one-input op whose
+    result has its input's shape (its Node then keeps no input shape).
+    """
+    if node_name is None:
+        node_name = name.capitalize() + "Backward0"
+    return register_op(Op(name, kernel or name, vjp, save, kind, node_name, ew))

@@ -1,0 +1,150 @@
+"""Composite functions, built from primitives (no VJPs of their own): softmax, log_softmax,
+logsumexp, var, std, max/min, clamp, square, outer, and tensor predicates.
+"""
+
+import builtins
+from collections import namedtuple
+
+from mytorch import _backends
+from mytorch._core import TensorBase, _wrap_dim
+from mytorch._ops.creation import arange
+from mytorch._ops.pointwise import exp, log, maximum, minimum, sqrt, where
+from mytorch._ops.reduction import amax, amin, argmax, argmin, mean, sum
+from mytorch._ops.shape import _dims, reshape, squeeze, unsqueeze
+
+_MinMax = namedtuple("_MinMax", ["values", "indices"])
+
+
+def softmax(input, dim, dtype=None):
+    """Matches torch.softmax."""
+    if dtype is not None:
+        input = input.to(dtype)
+    # NOTE: shift-invariant, so detaching the max is exact and keeps exp from overflowing.
+    z = exp(input - amax(input, dim, keepdim=True).detach())
+    return z / sum(z, dim, keepdim=True)
+
+
+def log_softmax(input, dim, dtype=None):
+    """Matches torch.log_softmax."""
+    if dtype is not None:
+        input = input.to(dtype)
+    z = input - amax(input, dim, keepdim=True).detach()
+    return z - log(sum(exp(z), dim, keepdim=True))
+
+
+def logsumexp(input, dim, keepdim=False):
+    """Matches torch.logsumexp."""
+    m = amax(input, dim, keepdim=True).detach()
+    out = log(sum(exp(input - m), dim, keepdim=True)) + m
+    return out if keepdim else squeeze(out, dim)
+
+
+def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
+    """Matches torch.var."""
+    if correction is None:
+        correction = 1 if unbiased else 0
+    mu = mean(input, dim, keepdim=True)
+    d = input - mu
+    n = 1
+    for x in range(input.ndim) if dim is None else _dims(dim, input.ndim):
+        n *= input.shape[x]
+    return sum(d * d, dim, keepdim) / builtins.max(n - correction, 0)
+
+
+def std(input, dim=None, unbiased=True, keepdim=False, correction=None):
+    """Matches torch.std."""
+    return sqrt(var(input, dim, unbiased=unbiased, keepdim=keepdim, correction=correction))
+
+
+def _minmax(reduce, arg, input, dim, keepdim):
+    if dim is None:
+        return reduce(input)
+    d = _wrap_dim(dim, input.ndim)
+    indices = arg(input, d, keepdim=True)
+    # The gradient goes to the chosen element only, as PyTorch routes it.
+    n = input.shape[d] if input.ndim else 1
+    along = [1] * input.ndim
+    if input.ndim:
+        along[d] = n
+    chosen = reshape(arange(n, device=input.device), tuple(along)) == indices
+    values = sum(where(chosen, input, 0.0), d, keepdim=True)
+    if not keepdim:
+        values = squeeze(values, d)
+        indices = squeeze(indices, d)
+    return _MinMax(values, indices)
+
+
+def max(input, dim=None, keepdim=False):
+    """Matches torch.max: the maximum, (values, indices) along ``dim``, or maximum() of two."""
+    if isinstance(dim, TensorBase):
+        return maximum(input, dim)
+    return _minmax(amax, argmax, input, dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False):
+    """Matches torch.min: the minimum, (values, indices) along ``dim``, or minimum() of two."""
+    if isinstance(dim, TensorBase):
+        return minimum(input, dim)
+    return _minmax(amin, argmin, input, dim, keepdim)
+
+
+def clamp(input, min=None, max=None):
+    """Matches torch.clamp."""
+    out = input
+    if min is not None:
+        out = maximum(out, min)
+    if max is not None:
+        out = minimum(out, max)
+    return out
+
+
+clip = clamp
+
+
+def square(input):
+    """Matches torch.square."""
+    return input * input
+
+
+def outer(input, vec2):
+    """Matches torch.outer."""
+    return unsqueeze(input, 1) * unsqueeze(vec2, 0)
+
+
+ger = outer
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Matches torch.allclose."""
+    a, b = input._data, other._data
+    return _backends.for_array(a).allclose(a, b, rtol, atol, equal_nan)
+
+
+def equal(input, other):
+    """Matches torch.equal."""
+    if input.shape != other.shape:
+        return False
+    a, b = input._data, other._data
+    return _backends.for_array(a).array_equal(a, b)
+
+
+def is_tensor(obj):
+    """Matches torch.is_tensor."""
+    return isinstance(obj, TensorBase)
+
+
+def numel(input):
+    """Matches torch.numel."""
+    return input.numel()
+
+
+def is_floating_point(input):
+    """Matches torch.is_floating_point."""
+    return input.is_floating_point()
+
+
+__all__ = [
+    "softmax", "log_softmax", "logsumexp", "var", "std", "max", "min", "clamp", "clip",
+    "square", "outer", "ger", "allclose", "equal", "is_tensor", "numel", "is_floating_point",
+]  # fmt: skip
+INTERNAL = []

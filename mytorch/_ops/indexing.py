@@ -1,0 +1,188 @@
+"""Indexing, slicing and joining: getitem (``t[idx]``) and its scatter, select, narrow, cat,
+stack.
+"""
+
+import builtins
+
+from mytorch import _backends
+from mytorch import _dtype as D
+from mytorch._core import TensorBase, _wrap_dim, apply1, applyn
+from mytorch._ops._defop import defop
+
+
+def _cat_vjp(n, g):
+    dim = n.params[0]
+    grads = []
+    start = 0
+    for shape in n.shapes:
+        size = shape[dim]
+        grads.append(narrow(g, dim, start, size))
+        start += size
+    return tuple(grads)
+
+
+# fmt: off
+# name                  VJP: (node n, output gradient g) -> gradient per input
+GETITEM   = defop("getitem",        lambda n, g: index_backward(g, n.shapes[0], *n.params), node_name="IndexBackward0")
+INDEX_BWD = defop("index_backward", lambda n, g: getitem(g, n.params[1]),                   node_name="IndexBackwardBackward0")
+CAT       = defop("cat",            _cat_vjp,                                               node_name="CatBackward0")
+STACK     = defop("stack",          lambda n, g: tuple(select(g, n.params[0], i) for i in range(len(n.next))))
+# PyTorch names the grad_fn of t[idx] after what the index does.
+_BY_KIND = {"select": GETITEM.variant("SelectBackward0"), "slice": GETITEM.variant("SliceBackward0"),
+            "unsqueeze": GETITEM.variant("UnsqueezeBackward0"), "alias": GETITEM.variant("AliasBackward0"),
+            "index": GETITEM}
+# fmt: on
+
+
+def _normalize_index(index, shape, be):
+    """Index as a tuple the array module understands (index arrays on backend ``be``), a
+    'basic' flag (no advanced indices), and the kind of PyTorch grad_fn it makes.
+    """
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    basic = True
+    kind = "alias"
+    for i in index:
+        if isinstance(i, TensorBase):
+            if i.dtype.category > D.INT:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            d = i._data
+            ib = _backends.for_array(d)
+            i = d if ib is be else be.from_numpy(ib.to_numpy(d))
+            basic = False
+            kind = "index"
+        elif isinstance(i, list) or (hasattr(i, "dtype") and hasattr(i, "ndim") and i.ndim):
+            i = be.array(i)
+            basic = False
+            kind = "index"
+        elif isinstance(i, bool):
+            basic = False
+            kind = "index"
+        elif isinstance(i, int) or hasattr(i, "__index__"):
+            i = int(i)
+            if basic:
+                kind = "select"
+        elif isinstance(i, slice):
+            if basic:
+                kind = "slice"
+        elif i is None:
+            if basic:
+                kind = "unsqueeze"
+        elif i is not Ellipsis:
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                "are valid indices (got " + type(i).__name__ + ")"
+            )
+        out.append(i)
+    _check_index_bounds(out, shape)
+    return tuple(out), basic, kind
+
+
+def _is_bool_array(i):
+    return hasattr(i, "dtype") and i.dtype.kind == "b"
+
+
+def _check_index_bounds(index, shape):
+    """IndexError with PyTorch's message for an integer index out of range."""
+    dim = 0
+    n_real = builtins.sum(1 for i in index if i is not None and i is not Ellipsis
+                          and not _is_bool_array(i))  # fmt: skip
+    if n_real > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    for k, i in enumerate(index):
+        if i is Ellipsis:
+            dim = len(shape) - builtins.sum(1 for j in index[k + 1 :] if j is not None)
+            continue
+        if i is None:
+            continue
+        if isinstance(i, int) and not isinstance(i, bool):
+            size = shape[dim]
+            if i < -size or i >= size:
+                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
+        dim += 1
+
+
+def _device_index(input, index):
+    """``index`` ready for ``input``'s array module (what setitem passes to its backend)."""
+    be = _backends.for_array(input._data)
+    return _normalize_index(index, input._data.shape, be)[0]
+
+
+def getitem(input, index):
+    """input[index] with ints, slices, None, Ellipsis, and integer or bool tensors."""
+    be = _backends.for_array(input._data)
+    idx, basic, kind = _normalize_index(index, input._data.shape, be)
+    try:
+        return apply1(_BY_KIND[kind], input, (idx, basic))
+    except IndexError as e:
+        raise IndexError(str(e)) from None
+
+
+def index_backward(grad, shape, index, basic):
+    """Scatter ``grad`` into zeros of ``shape`` at ``index`` (getitem's VJP; its own VJP is
+    getitem)."""
+    return apply1(INDEX_BWD, grad, (shape, index, basic))
+
+
+def select(input, dim, index):
+    """Matches torch.select."""
+    d = _wrap_dim(dim, input.ndim)
+    return getitem(input, (slice(None),) * d + (index,))
+
+
+def narrow(input, dim, start, length):
+    """Matches torch.narrow."""
+    d = _wrap_dim(dim, input.ndim)
+    return getitem(input, (slice(None),) * d + (slice(start, start + length),))
+
+
+def _promoted(tensors):
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = D.promote_types(dt, t.dtype)
+    return [t.to(dt) for t in tensors]
+
+
+def cat(tensors, dim=0):
+    """Matches torch.cat."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")  # as torch
+    nd = tensors[0].ndim
+    d = _wrap_dim(dim, nd)
+    tensors = _promoted(tensors)
+    first = tensors[0].shape
+    for k, t in enumerate(tensors[1:], 1):
+        if t.ndim != nd:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and {t.ndim}")
+        for i in range(nd):
+            if i != d and t.shape[i] != first[i]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{first[i]} but got size {t.shape[i]} for tensor number {k} in the list."
+                )
+    return applyn(CAT, tuple(tensors), (d,))
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Matches torch.stack."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    d = _wrap_dim(dim, tensors[0].ndim + 1)
+    for i, t in enumerate(tensors[1:]):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} "
+                f"at entry 0 and {list(t.shape)} at entry {i + 1}"
+            )
+    return applyn(STACK, tuple(_promoted(tensors)), (d,))
+
+
+__all__ = ["select", "narrow", "cat", "concat", "concatenate", "stack"]
+INTERNAL = ["getitem", "index_backward", "_device_index"]

@@ -1,0 +1,107 @@
+"""Linear algebra: matmul (1-D, 2-D, batched with broadcast batch dims), mm, bmm, dot."""
+
+from mytorch._core import KIND_MATMUL, SAVE_XY, TensorBase, apply2
+from mytorch._ops._defop import defop
+from mytorch._ops.shape import squeeze, transpose, unsqueeze
+
+
+def _matmul_vjp(n, g):
+    x, y = n.inputs
+    xd, yd = x.ndim, y.ndim
+    if xd == 1 and yd == 1:
+        return g * y, g * x
+    g1 = unsqueeze(g, -2) if xd == 1 else (unsqueeze(g, -1) if yd == 1 else g)
+    x1 = unsqueeze(x, 0) if xd == 1 else x
+    y1 = unsqueeze(y, -1) if yd == 1 else y
+    gx = gy = None
+    if n.needs_x:
+        gx = matmul(g1, transpose(y1, -1, -2))
+        if xd == 1:
+            gx = squeeze(gx, -2)
+    if n.needs_y:
+        gy = matmul(transpose(x1, -1, -2), g1)
+        if yd == 1:
+            gy = squeeze(gy, -1)
+    return gx, gy
+
+
+# fmt: off
+MATMUL = defop("matmul", _matmul_vjp, SAVE_XY, KIND_MATMUL, "MmBackward0")
+# PyTorch names the grad_fn after the overload matmul dispatches to.
+_BY_NDIM = {(1, 1): MATMUL.variant("DotBackward0"), (2, 1): MATMUL.variant("MvBackward0"),
+            (2, 2): MATMUL, (1, 2): MATMUL.variant("SqueezeBackward4")}
+_BATCHED = MATMUL.variant("BmmBackward0")
+_OTHER   = MATMUL.variant("UnsafeViewBackward0")
+# fmt: on
+
+
+def matmul(input, other):
+    """Matches torch.matmul: 1-D, 2-D and batched with broadcast batch dims."""
+    if not isinstance(input, TensorBase):
+        raise TypeError(
+            "matmul(): argument 'input' (position 1) must be Tensor, not "
+            f"{type(input).__name__}"
+        )
+    if not isinstance(other, TensorBase):
+        raise TypeError(
+            "matmul(): argument 'other' (position 2) must be Tensor, not "
+            f"{type(other).__name__}"
+        )
+    xs, ys = input._data.shape, other._data.shape
+    xd, yd = len(xs), len(ys)
+    if xd == 0 or yd == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {xd}D and {yd}D"
+        )
+    kx = xs[-1]
+    ky = ys[0] if yd == 1 else ys[-2]
+    if kx != ky:
+        if xd == 1 and yd == 1:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{kx}] and src [{ky}] to have the "
+                f"same number of elements, but got {kx} and {ky} elements respectively"
+            )
+        if xd <= 2:
+            a = f"{xs[-2] if xd > 1 else 1}x{kx}"
+        else:
+            a = "x".join(map(str, xs))
+        b = f"{ky}x{ys[-1]}" if yd > 1 else f"{ky}x1"
+        if xd <= 2 and yd <= 2:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a} and {b})")
+        raise RuntimeError(
+            "Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{xs[0] if xd > 2 else 1}, {kx}] but got: [{ys[0] if yd > 2 else 1}, {ky}]."
+        )
+    op = _BY_NDIM.get((xd, yd))
+    if op is None:
+        op = _BATCHED if xd == yd == 3 and xs[0] == ys[0] else _OTHER
+    return apply2(op, input, other)
+
+
+def mm(input, mat2):
+    """Matches torch.mm (2-D only)."""
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError("self must be a matrix" if input.ndim != 2 else "mat2 must be a matrix")
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):
+    """Matches torch.bmm (3-D only)."""
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError(
+            "batch1 must be a 3D tensor" if input.ndim != 3 else "batch2 must be a 3D tensor"
+        )
+    return matmul(input, mat2)
+
+
+def dot(input, other):
+    """Matches torch.dot (1-D only)."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(
+            f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors"
+        )
+    return matmul(input, other)
+
+
+__all__ = ["matmul", "mm", "bmm", "dot"]
+INTERNAL = []

@@ -1,0 +1,395 @@
+"""Pointwise ops: arithmetic, unary math, comparisons, bitwise, rounding, where, and copies
+(clone, dtype casts, device moves).
+
+Each table line declares a primitive once: torch name = kernel name, what its Node saves, and
+its VJP in mytorch ops (so it differentiates again). Broadcasting is the engine's business: it
+sums every gradient down to its input's shape.
+"""
+
+from mytorch import _backends
+from mytorch import _device
+from mytorch import _dtype as D
+from mytorch._core import (
+    KIND_BINARY,
+    KIND_COMPARE,
+    KIND_DIV,
+    KIND_FLOAT,
+    SAVE_OUT,
+    SAVE_X,
+    SAVE_XY,
+    TensorBase,
+    _binary_dtype,
+    _full_like,
+    _operand,
+    _wrap,
+    apply1,
+    apply2,
+    applyn,
+)
+from mytorch._ops._defop import defop
+from mytorch._ops.fused import relu_backward, sigmoid_backward, tanh_backward
+
+
+def _pow_vjp(n, g):
+    x, y = n.inputs
+    if isinstance(y, TensorBase):
+        gx = g * y * x ** (y - 1) if n.needs_x else None
+        gy = None
+        if n.needs_y:
+            # NOTE: d(x**y)/dy = x**y * log(x), taken as 0 where x == 0 and y >= 0 (PyTorch's mask).
+            gy = where((x == 0) & (y >= 0), 0.0, g * n.out * log(x))
+        return gx, gy
+    if y == 0:
+        return g * 0.0, None
+    if y == 2:
+        return g * (2 * x), None
+    return g * (y * x ** (y - 1)), None
+
+
+def _div_vjp(n, g):
+    # d(x/y)/dy = -out / y, so both gradients share g / y.
+    gx = g / n.y
+    return (gx if n.needs_x else None), (-(gx * n.out) if n.needs_y else None)
+
+
+def _zero_vjp(n, g):
+    """The gradient of a step function (floor, sign, ...): zeros, as in PyTorch."""
+    return _full_like(g, 0)
+
+
+def _to_device_vjp(n, g):
+    dst, src = n.params
+    return apply1(TO_DEVICE, g, (src, dst))
+
+
+# fmt: off
+# name               VJP: (node n, output gradient g) -> gradient per input
+ADD      = defop("add",      lambda n, g: (g, g),                                               kind=KIND_BINARY)
+SUB      = defop("sub",      lambda n, g: (g, -g if n.needs_y else None),                       kind=KIND_BINARY)
+RSUB     = defop("rsub",     lambda n, g: (g, -g if n.needs_y else None),                       kind=KIND_BINARY, node_name="RsubBackward1", kernel="sub")
+MUL      = defop("mul",      lambda n, g: (g * n.y if n.needs_x else None, g * n.x if n.needs_y else None), SAVE_XY, KIND_BINARY)
+DIV      = defop("div",      _div_vjp,                                                          SAVE_XY | SAVE_OUT, KIND_DIV)
+POW      = defop("pow",      _pow_vjp,                                                          SAVE_XY | SAVE_OUT, KIND_BINARY)
+POW_T    = POW.variant("PowBackward1")
+POW_S    = POW.variant("PowBackward2")
+NEG      = defop("neg",      lambda n, g: -g,                                                   ew=True)
+EXP      = defop("exp",      lambda n, g: g * n.out,                                            SAVE_OUT, KIND_FLOAT, ew=True)
+LOG      = defop("log",      lambda n, g: g / n.x,                                              SAVE_X, KIND_FLOAT, ew=True)
+SIN      = defop("sin",      lambda n, g: g * cos(n.x),                                         SAVE_X, KIND_FLOAT, ew=True)
+COS      = defop("cos",      lambda n, g: -g * sin(n.x),                                        SAVE_X, KIND_FLOAT, ew=True)
+TAN      = defop("tan",      lambda n, g: g * (1 + n.out * n.out),                              SAVE_OUT, KIND_FLOAT, ew=True)
+TANH     = defop("tanh",     lambda n, g: tanh_backward(g, n.out),                              SAVE_OUT, KIND_FLOAT, ew=True)
+SIGMOID  = defop("sigmoid",  lambda n, g: sigmoid_backward(g, n.out),                           SAVE_OUT, KIND_FLOAT, ew=True)
+RELU     = defop("relu",     lambda n, g: relu_backward(g, n.out),                              SAVE_OUT, ew=True)
+SQRT     = defop("sqrt",     lambda n, g: g / (2 * n.out),                                      SAVE_OUT, KIND_FLOAT, ew=True)
+ABS      = defop("abs",      lambda n, g: g * sign(n.x),                                        SAVE_X, ew=True)
+SIGN     = defop("sign",     _zero_vjp,                                                         ew=True)
+FLOOR    = defop("floor",    _zero_vjp,                                                         ew=True)
+CEIL     = defop("ceil",     _zero_vjp,                                                         ew=True)
+ROUND    = defop("round",    _zero_vjp,                                                         ew=True)
+TRUNC    = defop("trunc",    _zero_vjp,                                                         ew=True)
+MAXIMUM  = defop("maximum",  lambda n, g: (g * (n.x >= n.y), g * (n.x < n.y)),                  SAVE_XY, KIND_BINARY)
+MINIMUM  = defop("minimum",  lambda n, g: (g * (n.x <= n.y), g * (n.x > n.y)),                  SAVE_XY, KIND_BINARY)
+WHERE    = defop("where",    lambda n, g: (None, where(n.x, g, 0.0), where(n.x, 0.0, g)),       SAVE_X)
+CLONE    = defop("clone",    lambda n, g: g,                                                    ew=True)
+TO_DTYPE = defop("to_dtype", lambda n, g: to_dtype(g, n.dtypes[0]),                             node_name="ToCopyBackward0")
+TO_DEVICE = defop("to_device", _to_device_vjp,                                                  node_name="ToCopyBackward0")
+LT = defop("lt", None, kind=KIND_COMPARE)
+LE = defop("le", None, kind=KIND_COMPARE)
+GT = defop("gt", None, kind=KIND_COMPARE)
+GE = defop("ge", None, kind=KIND_COMPARE)
+EQ = defop("eq", None, kind=KIND_COMPARE)
+NE = defop("ne", None, kind=KIND_COMPARE)
+# Bitwise ops take bool and integer tensors only, so they never record a Node.
+BITWISE_AND = defop("bitwise_and", None, kind=KIND_BINARY)
+BITWISE_OR  = defop("bitwise_or",  None, kind=KIND_BINARY)
+BITWISE_XOR = defop("bitwise_xor", None, kind=KIND_BINARY)
+BITWISE_NOT = defop("bitwise_not", None)
+# fmt: on
+
+
+# --- arithmetic ---------------------------------------------------------------------------
+def add(input, other, alpha=1):
+    """Matches torch.add."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return apply2(ADD, input, other)
+
+
+def sub(input, other, alpha=1):
+    """Matches torch.sub."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return apply2(SUB, input, other)
+
+
+def rsub(input, other):
+    """other - input. Matches torch.rsub."""
+    return apply2(RSUB, other, input)
+
+
+def mul(input, other):
+    """Matches torch.mul."""
+    return apply2(MUL, input, other)
+
+
+def div(input, other, rounding_mode=None):
+    """Matches torch.div (true division; rounding modes 'trunc' and 'floor' are not
+    differentiable)."""
+    if rounding_mode is None:
+        return apply2(DIV, input, other)
+    q = apply2(DIV, input, other).detach()
+    r = trunc(q) if rounding_mode == "trunc" else floor(q)
+    dt = _binary_dtype(_operand(input), _operand(other))
+    return to_dtype(r, dt) if dt.category < D.FLOAT else r
+
+
+def pow(input, exponent):
+    """Matches torch.pow."""
+    if isinstance(exponent, TensorBase):
+        if not isinstance(input, TensorBase):
+            # NOTE: the scalar base promotes like a Python scalar (2.0 ** int tensor is float32).
+            dt = _binary_dtype(input, exponent)
+            d = exponent._data
+            input = _wrap(_backends.for_array(d).full((), input, dt.np))
+            return apply2(POW_S, input, exponent)
+        return apply2(POW_T, input, exponent)
+    return apply2(POW, input, exponent)
+
+
+def neg(input):
+    """Matches torch.neg."""
+    return apply1(NEG, input)
+
+
+negative = neg
+
+
+# --- unary math ---------------------------------------------------------------------------
+def exp(input):
+    """Matches torch.exp."""
+    return apply1(EXP, input)
+
+
+def log(input):
+    """Matches torch.log."""
+    return apply1(LOG, input)
+
+
+def sin(input):
+    """Matches torch.sin."""
+    return apply1(SIN, input)
+
+
+def cos(input):
+    """Matches torch.cos."""
+    return apply1(COS, input)
+
+
+def tan(input):
+    """Matches torch.tan."""
+    return apply1(TAN, input)
+
+
+def tanh(input):
+    """Matches torch.tanh."""
+    return apply1(TANH, input)
+
+
+def sigmoid(input):
+    """Matches torch.sigmoid."""
+    return apply1(SIGMOID, input)
+
+
+def relu(input):
+    """Matches torch.relu."""
+    return apply1(RELU, input)
+
+
+def sqrt(input):
+    """Matches torch.sqrt."""
+    return apply1(SQRT, input)
+
+
+def abs(input):
+    """Matches torch.abs."""
+    return apply1(ABS, input)
+
+
+absolute = abs
+
+
+def sign(input):
+    """Matches torch.sign (gradient zero)."""
+    return apply1(SIGN, input)
+
+
+def _rounding(op, input):
+    if isinstance(input, TensorBase) and input.dtype.category < D.FLOAT:
+        return clone(input)  # NOTE: integers are already whole; NumPy would return floats
+    return apply1(op, input)
+
+
+def floor(input):
+    """Matches torch.floor (gradient zero)."""
+    return _rounding(FLOOR, input)
+
+
+def ceil(input):
+    """Matches torch.ceil (gradient zero)."""
+    return _rounding(CEIL, input)
+
+
+def round(input):
+    """Matches torch.round: halves to even (gradient zero)."""
+    return _rounding(ROUND, input)
+
+
+def trunc(input):
+    """Matches torch.trunc (gradient zero)."""
+    return _rounding(TRUNC, input)
+
+
+fix = trunc
+
+
+def maximum(input, other):
+    """Matches torch.maximum (the gradient goes to input where the two tie)."""
+    return apply2(MAXIMUM, input, other)
+
+
+def minimum(input, other):
+    """Matches torch.minimum (the gradient goes to input where the two tie)."""
+    return apply2(MINIMUM, input, other)
+
+
+# --- comparisons (no gradient) ------------------------------------------------------------
+def lt(input, other):
+    """Matches torch.lt."""
+    return apply2(LT, input, other)
+
+
+def le(input, other):
+    """Matches torch.le."""
+    return apply2(LE, input, other)
+
+
+def gt(input, other):
+    """Matches torch.gt."""
+    return apply2(GT, input, other)
+
+
+def ge(input, other):
+    """Matches torch.ge."""
+    return apply2(GE, input, other)
+
+
+def eq(input, other):
+    """Matches torch.eq."""
+    return apply2(EQ, input, other)
+
+
+def ne(input, other):
+    """Matches torch.ne."""
+    return apply2(NE, input, other)
+
+
+less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
+
+
+# --- bitwise (bool and integer tensors) ---------------------------------------------------
+def _check_bitwise(name, *operands):
+    for v in operands:
+        dt = v.dtype if isinstance(v, TensorBase) else D.scalar_dtype(v)
+        if dt.category > D.INT:
+            title = "ComplexFloat" if dt.category == D.COMPLEX else "Float"
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{title}'")
+
+
+def bitwise_and(input, other):
+    """Matches torch.bitwise_and (the ``&`` operator)."""
+    _check_bitwise("bitwise_and", input, other)
+    return apply2(BITWISE_AND, input, other)
+
+
+def bitwise_or(input, other):
+    """Matches torch.bitwise_or (the ``|`` operator)."""
+    _check_bitwise("bitwise_or", input, other)
+    return apply2(BITWISE_OR, input, other)
+
+
+def bitwise_xor(input, other):
+    """Matches torch.bitwise_xor (the ``^`` operator)."""
+    _check_bitwise("bitwise_xor", input, other)
+    return apply2(BITWISE_XOR, input, other)
+
+
+def bitwise_not(input):
+    """Matches torch.bitwise_not (the ``~`` operator)."""
+    if input.dtype.category > D.INT:
+        raise TypeError(
+            "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+        )
+    return apply1(BITWISE_NOT, input)
+
+
+# --- selection and copies -----------------------------------------------------------------
+def where(condition, input, other):
+    """Matches torch.where(condition, input, other)."""
+    if not isinstance(condition, TensorBase):
+        raise TypeError(
+            "where(): argument 'condition' (position 1) must be Tensor, not "
+            f"{type(condition).__name__}"
+        )
+    if condition.dtype is not D.bool_:
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{_dtype_title(condition.dtype)}"
+        )
+    a = _operand(input)
+    b = _operand(other)
+    dt = _binary_dtype(a, b)
+    a = to_dtype(a, dt) if isinstance(a, TensorBase) else a
+    b = to_dtype(b, dt) if isinstance(b, TensorBase) else b
+    if not isinstance(a, TensorBase) and not isinstance(b, TensorBase):
+        d = condition._data
+        a = _wrap(_backends.for_array(d).full((), a, dt.np))
+    return applyn(WHERE, (condition, a, b))
+
+
+def _dtype_title(dt):
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+            "bool": "Bool", "float16": "Half", "uint8": "Byte"}.get(dt.name, dt.name)  # fmt: skip
+
+
+def clone(input, memory_format=None):
+    """Matches torch.clone."""
+    return apply1(CLONE, input)
+
+
+def to_dtype(input, dtype):
+    """Cast to a dtype (mytorch or NumPy); differentiable between float dtypes."""
+    npdt = dtype.np if isinstance(dtype, D.dtype) else D.from_numpy_dtype(dtype).np
+    if input._data.dtype == npdt:
+        return input
+    return apply1(TO_DTYPE, input, (npdt,))
+
+
+def _to_device(input, device):
+    """A differentiable copy on ``device`` (``input`` itself when it is there already)."""
+    dev = _device.device(device)
+    src = _backends.for_array(input._data)
+    dst = _backends.for_device(dev)
+    if src is dst:
+        return input
+    return apply1(TO_DEVICE, input, (dst, src))
+
+
+__all__ = [
+    "add", "sub", "rsub", "mul", "div", "pow", "neg", "negative", "exp", "log", "sin", "cos",
+    "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "absolute", "sign", "floor", "ceil",
+    "round", "trunc", "fix", "maximum", "minimum", "lt", "le", "gt", "ge", "eq", "ne", "less",
+    "less_equal", "greater", "greater_equal", "not_equal", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_not", "where", "clone",
+]  # fmt: skip
+INTERNAL = ["to_dtype", "_to_device"]
