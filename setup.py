@@ -1,4 +1,4 @@
-"""Build: Cython compiles the hot path (mytorch/_core.py, _ops.py, _tensor.py) and csrc/ kernels.
+"""Build: Cython compiles the hot path (COMPILED in mytorch/_build.py) and the csrc/ kernels.
 
 Switches (environment variables, each with one meaning):
   MYTORCH_PURE_BUILD=1      build the pure-Python package: compile nothing
@@ -16,7 +16,6 @@ PURE = os.environ.get("MYTORCH_PURE_BUILD", "") == "1"
 REQUIRE = os.environ.get("MYTORCH_REQUIRE_COMPILE", "") == "1"
 if PURE and REQUIRE:
     sys.exit("MYTORCH_PURE_BUILD and MYTORCH_REQUIRE_COMPILE contradict each other")
-
 
 
 def _build_lists():

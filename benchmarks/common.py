@@ -7,10 +7,9 @@ this repository's source tree, which holds no compiled modules. Both are importe
 process: first the installed one, then, with every ``mytorch*`` entry removed from ``sys.modules``
 and the source tree first on ``sys.path``, the source tree.
 
-NOTE: mytorch imports some of its own modules lazily, inside functions (``Tensor.backward`` runs
-``from mytorch.autograd import backward``, the engine imports ``add``/``sum_to`` from
-``mytorch._ops``). Those imports read ``sys.modules``, so a build only runs as itself while its own
-modules are the ones registered there. ``Library.active()`` swaps them in for the duration of a
+NOTE: mytorch imports a few of its own modules lazily, inside functions (``Tensor.backward`` runs
+``from mytorch._autograd import backward``). Those imports read ``sys.modules``, so a build only
+runs as itself while its own modules are the ones registered there. ``Library.active()`` swaps them in for the duration of a
 measurement; never time a build outside it.
 """
 

@@ -1,13 +1,11 @@
 """The engine's entry points, autograd.backward and autograd.grad (compiled with the hot path)."""
 
-import numpy as np
-
+from mytorch import _backends
 from mytorch._core import TensorBase, _full_like, _wrap
 from mytorch._engine import run_backward
 from mytorch._grad_mode import is_grad_enabled
 
-# NOTE: NumPy scalars are immutable, so one seed of each float type is shared.
-_SCALAR_ONES = {np.float16: np.float16(1), np.float32: np.float32(1), np.float64: np.float64(1)}
+_SCALAR_ONES = _backends.CPU.SCALAR_ONES
 
 
 def _as_tuple(x):
@@ -24,7 +22,8 @@ def _make_grads(outputs, grads):
         grads = _as_tuple(grads) if not isinstance(grads, (int, float)) else (grads,)
     if len(grads) != len(outputs):
         raise RuntimeError(
-            f"grad requires one gradient per output: got {len(grads)} gradients for {len(outputs)} outputs"
+            f"grad requires one gradient per output: got {len(grads)} gradients for "
+            f"{len(outputs)} outputs"
         )
     out = []
     for i, (t, g) in enumerate(zip(outputs, grads)):
@@ -41,8 +40,8 @@ def _make_grads(outputs, grads):
             )
         elif g._data.shape != t._data.shape:
             raise RuntimeError(
-                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
-                f"shape of {t.shape}."
+                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                f"has a shape of {t.shape}."
             )
         elif g._data.dtype != t._data.dtype:
             # As PyTorch's engine does: the seed takes its output's dtype (the engine relies on
@@ -52,7 +51,14 @@ def _make_grads(outputs, grads):
     return out
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph=None,
+    create_graph=False,
+    grad_variables=None,
+    inputs=None,
+):
     """Matches torch.autograd.backward: leaves accumulate gradients into ``.grad``."""
     if grad_variables is not None:
         grad_tensors = grad_variables

@@ -8,10 +8,13 @@ import importlib
 
 # Modules compiled from their plain-Python source (augmented by a .pxd where present).
 COMPILED = (
+    "mytorch._registry",
     "mytorch._core",
     "mytorch._engine",
     "mytorch._autograd",
     "mytorch._tensor",
+    "mytorch._tensor_ops",
+    "mytorch._promotion",
     "mytorch._ops.pointwise",
     "mytorch._ops.reduction",
     "mytorch._ops.shape",

@@ -4,10 +4,7 @@ cimport cython
 
 cdef bint _COMPILED
 
-cdef class Op:
-    cdef public object name, kname, kernel, vjp, node_name
-    cdef public int save, kind
-    cdef public bint elementwise
+from mytorch._registry cimport Op
 
 @cython.freelist(256)
 cdef class Node:

@@ -1,4 +1,4 @@
-"""Tensor, graph Node, Op and op application (apply1/apply2/applyn): the per-op hot path.
+"""Tensor, graph Node and op application (apply1/apply2/applyn): the per-op hot path.
 
 This file is plain Python. When Cython is available the build compiles it, with the C types
 declared in ``_core.pxd`` beside it; otherwise it is imported as it is (the pure-Python build).
@@ -17,8 +17,10 @@ except ImportError:  # the pure build runs without Cython installed
 from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch._grad_mode import _grad_mode, _set_grad_enabled, is_grad_enabled  # noqa: F401
+from mytorch import _promotion as P
 from mytorch import _registry
 from mytorch._registry import F as _F
+from mytorch._size import Size
 from mytorch._tensor import TensorMethods
 
 # Array types of the CPU fast path (an exact type check each; other arrays go to their backend).
@@ -43,68 +45,16 @@ SAVE_OUT = 4
 # How an op picks its result dtype from its inputs' (PyTorch's rules, see _dtype.result_type).
 KIND_SAME = 0  # dtype of the first input (neg, reshape, sum_to, ...)
 KIND_BINARY = 1  # promoted dtype of both inputs (add, mul, ...)
-KIND_FLOAT = 2  # like SAME, but integers and bool compute in the default float dtype (exp, sin, ...)
+KIND_FLOAT = (
+    2  # like SAME, but integers and bool compute in the default float dtype (exp, sin, ...)
+)
 KIND_DIV = 3  # like BINARY, then integers and bool go to the default float dtype
 KIND_COMPARE = 4  # promoted like BINARY to compute, result is bool, never differentiable
 KIND_MATMUL = 5  # both inputs must share one dtype (PyTorch does not promote in matmul)
 
 
-class Size(tuple):
-    """A tensor shape. Matches torch.Size (a tuple subclass printed as ``torch.Size([2, 3])``)."""
-
-    __slots__ = ()
-
-    def __repr__(self):
-        return "torch.Size([" + ", ".join(str(s) for s in self) + "])"
-
-    def numel(self):
-        n = 1
-        for s in self:
-            n *= s
-        return n
-
-    def __getitem__(self, key):
-        r = tuple.__getitem__(self, key)
-        return Size(r) if isinstance(key, slice) else r
-
-    def __add__(self, other):
-        return Size(tuple.__add__(self, tuple(other)))
-
-
-class Op:
-    """A differentiable primitive: its kernel, what its Node saves, and its VJP.
-
-    ``kname`` names the kernel every backend supplies; ``kernel`` is the CPU backend's, bound
-    once. ``vjp(node, grad)`` returns one gradient per input (a Tensor or None) and is written
-    with mytorch ops only, so the backward pass can itself be differentiated.
-    """
-
-    __slots__ = ("name", "kname", "kernel", "vjp", "save", "kind", "node_name", "elementwise")
-
-    def __init__(self, name, kname, vjp, save, kind, node_name, elementwise=False):
-        self.name = name
-        self.kname = kname
-        self.kernel = getattr(_CPU, kname) if kname is not None else None
-        self.vjp = vjp
-        self.save = save
-        self.kind = kind
-        self.node_name = node_name
-        # A one-input op whose result has its input's shape and, for a float input, dtype:
-        # its Node keeps no input shape and dtype (see _record2).
-        self.elementwise = elementwise
-
-    def variant(self, node_name):
-        """The same primitive under another grad_fn name (PyTorch names overloads apart)."""
-        return Op(
-            self.name, self.kname, self.vjp, self.save, self.kind, node_name, self.elementwise
-        )
-
-    def __repr__(self):
-        return f"<mytorch op {self.name}>"
-
-
 class Node:
-    """One recorded op application (a grad_fn): edges to its inputs' nodes and what its VJP needs."""
+    """One recorded op application (a grad_fn): edges to its inputs' nodes, what its VJP needs."""
 
     __slots__ = (
         "op",
@@ -257,149 +207,13 @@ class TensorBase:
     def shape(self):
         return Size(self._data.shape)
 
-    def size(self, dim=None):
-        """Matches torch.Tensor.size."""
-        if dim is None:
-            return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
-
-    def dim(self):
-        return self._data.ndim
-
-    @property
-    def ndim(self):
-        return self._data.ndim
-
-    def ndimension(self):
-        return self._data.ndim
-
-    def numel(self):
-        return int(self._data.size)
-
-    def nelement(self):
-        return int(self._data.size)
-
     @property
     def dtype(self):
         return _FROM_NP[self._data.dtype]
 
-    @property
-    def device(self):
-        """Matches torch.Tensor.device: derived from the array (``cuda:0`` with its index)."""
-        d = self._data
-        return _backends.for_array(d).device(d)
-
-    @property
-    def is_leaf(self):
-        return self._grad_fn is None
-
-    @property
-    def grad_fn(self):
-        return self._grad_fn
-
-    @property
-    def requires_grad(self):
-        return self._requires_grad
-
-    @requires_grad.setter
-    def requires_grad(self, value):
-        self._set_requires_grad(
-            value, "only Tensors of floating point dtype can require gradients"
-        )
-
-    def _set_requires_grad(self, value, message):
-        value = bool(value)
-        if self._grad_fn is not None:
-            if value:
-                return
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a "
-                "computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach()."
-            )
-        if value and _FROM_NP[self._data.dtype].category < D.FLOAT:
-            raise RuntimeError(message)
-        self._requires_grad = value
-
-    def requires_grad_(self, requires_grad=True):
-        """Matches torch.Tensor.requires_grad_."""
-        self._set_requires_grad(
-            requires_grad, "only Tensors of floating point dtype can require gradients"
-        )
-        return self
-
-    @property
-    def grad(self):
-        return self._grad
-
-    @grad.setter
-    def grad(self, value):
-        if value is not None:
-            if not isinstance(value, TensorBase):
-                raise TypeError(
-                    "assigned grad expected to be a Tensor or None but got grad of type "
-                    f"{type(value).__name__}"
-                )
-            if value._data.shape != self._data.shape:
-                raise RuntimeError(
-                    f"assigned grad has data of a different size: {list(value._data.shape)} "
-                    f"vs {list(self._data.shape)}"
-                )
-            if value._data.dtype != self._data.dtype:
-                raise RuntimeError(
-                    f"assigned grad has data of a different type: {value.dtype} vs {self.dtype}"
-                )
-            if value.device != self.device:
-                raise RuntimeError("assigned grad has data located on a different device")
-        self._grad = value
-
-    @grad.deleter
-    def grad(self):
-        self._grad = None
-
-    @property
-    def data(self):
-        return _wrap(self._data)
-
-    @data.setter
-    def data(self, value):
-        if not isinstance(value, TensorBase):
-            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
-        self._data = value._data
-
-    @property
-    def retains_grad(self):
-        return self._retains_grad
-
-    def retain_grad(self):
-        """Matches torch.Tensor.retain_grad: a non-leaf keeps its .grad after backward."""
-        if not self._requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._grad_fn is None:
-            return
-        self._retains_grad = True
-        self._grad_fn.retained = self
-
     def detach(self):
         """Matches torch.Tensor.detach: shares data, not the graph."""
         return _wrap(self._data)
-
-    def detach_(self):
-        if self._grad_fn is not None and self._grad_fn.retained is self:
-            self._grad_fn.retained = None
-        self._grad_fn = None
-        self._requires_grad = False
-        return self
-
-    def register_hook(self, hook):
-        """Matches torch.Tensor.register_hook: ``hook(grad)`` may return a replacement."""
-        if not self._requires_grad:
-            raise RuntimeError(
-                "cannot register a hook on a tensor that doesn't require gradient"
-            )
-        node = _edge(self)
-        node.register_hook(hook)
-        return _Handle(node, hook)
 
     def _accumulate_node(self):
         """The AccumulateGrad node of a leaf that requires grad, made once."""
@@ -414,45 +228,6 @@ class TensorBase:
 
     def __hash__(self):
         return id(self)
-
-    def __len__(self):
-        if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self._data.shape[0]
-
-    # Python's number protocol on one-element tensors.
-    def item(self):
-        """Matches torch.Tensor.item."""
-        d = self._data
-        if d.size != 1:
-            raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
-        return d.item() if d.ndim == 0 else d.reshape(()).item()
-
-    def _scalar(self):
-        if self._data.size != 1:
-            raise ValueError("only one element tensors can be converted to Python scalars")
-        return self.item()
-
-    def __float__(self):
-        return float(self._scalar())
-
-    def __int__(self):
-        return int(self._scalar())
-
-    def __index__(self):
-        if _FROM_NP[self._data.dtype].category > D.INT:
-            raise TypeError(
-                "only integer tensors of a single element can be converted to an index"
-            )
-        return int(self.item())
-
-    def __bool__(self):
-        if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.item())
-
-    def __complex__(self):
-        return complex(self.item())
 
     # --- hot operators: straight to their Op (the registry is filled by mytorch._ops) ----
     def __add__(self, other):
@@ -526,19 +301,6 @@ class Tensor(TensorBase, TensorMethods):
     __slots__ = ()
 
 
-class _Handle:
-    """What register_hook returns: ``remove()`` takes the hook off again."""
-
-    def __init__(self, node, hook):
-        self._node = node
-        self._hook = hook
-
-    def remove(self):
-        hooks = self._node.hooks
-        if hooks and self._hook in hooks:
-            hooks.remove(self._hook)
-
-
 def _wrap(data, requires_grad=False):
     """A new Tensor around an array (or NumPy scalar) with no history."""
     if _COMPILED:
@@ -561,16 +323,6 @@ def _full_like(t, value):
     return _wrap(_backends.for_array(d).full(d.shape, value, d.dtype))
 
 
-def _wrap_dim(dim, ndim):
-    """A dim in [-ndim, ndim) as a non-negative index; IndexError otherwise (PyTorch's message)."""
-    n = ndim if ndim > 0 else 1
-    if dim < -n or dim >= n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
-        )
-    return dim + ndim if dim < 0 else dim
-
-
 def _edge(t):
     """The node a gradient for tensor ``t`` flows into."""
     fn = t._grad_fn
@@ -590,44 +342,6 @@ def _kernel(op, x):
     if _is_cpu(x):
         return op.kernel
     return getattr(_backends.for_array(x), op.kname)
-
-
-def _device_error(a, b):
-    return RuntimeError(
-        "Expected all tensors to be on the same device, but found at least two devices, "
-        f"{a} and {b}!"
-    )
-
-
-def _common_backend(tensors):
-    """The one backend of ``tensors`` and their arrays on it.
-
-    A 0-d CPU tensor that needs no gradient is a scalar that may join any device (PyTorch's
-    rule); any other mix of devices raises PyTorch's RuntimeError, naming the first non-CPU
-    device first as PyTorch does.
-    """
-    be = _CPU
-    first = None
-    for t in tensors:
-        d = t._data
-        if not _is_cpu(d):
-            tb = _backends.for_array(d)
-            if first is None:
-                be = tb
-                first = d
-            elif tb is not be or tb.device(d) != be.device(first):
-                raise _device_error(be.device(first), tb.device(d))
-    if first is None:
-        return _CPU, [t._data for t in tensors]
-    arrays = []
-    for t in tensors:
-        d = t._data
-        if _is_cpu(d):
-            if d.ndim != 0 or t._requires_grad:
-                raise _device_error(be.device(first), "cpu")
-            d = be.from_numpy(_CPU.to_numpy(d))
-        arrays.append(d)
-    return be, arrays
 
 
 def _record(op, out_data, inputs, params):
@@ -662,31 +376,6 @@ def _record(op, out_data, inputs, params):
     return out
 
 
-def _cast(x, npdt):
-    """Convert an operand (array, NumPy scalar or Python scalar) to a NumPy dtype."""
-    tx = type(x)
-    if tx is float or tx is int or tx is bool:
-        return x
-    if x.dtype is npdt:
-        return x
-    return x.astype(npdt)
-
-
-def _broadcast_error(op, x, y):
-    sx = list(getattr(x, "shape", ()))
-    sy = list(getattr(y, "shape", ()))
-    n = max(len(sx), len(sy))
-    px = [1] * (n - len(sx)) + sx
-    py = [1] * (n - len(sy)) + sy
-    for i in range(n - 1, -1, -1):
-        if px[i] != py[i] and px[i] != 1 and py[i] != 1:
-            return RuntimeError(
-                f"The size of tensor a ({px[i]}) must match the size of tensor b ({py[i]}) at "
-                f"non-singleton dimension {i}"
-            )
-    return RuntimeError(f"{op.name}: shapes {sx} and {sy} cannot be broadcast together")
-
-
 def _operand(v):
     """A Tensor or Python scalar operand, converting NumPy values and arrays to tensors."""
     if isinstance(v, TensorBase) or type(v) in _PY_SCALARS:
@@ -700,26 +389,7 @@ def _operand(v):
     if isinstance(v, ndarray):
         D.from_numpy_dtype(v.dtype)
         return _wrap(v)
-    raise TypeError(
-        f"unsupported operand type: expected Tensor or number, got {type(v).__name__}"
-    )
-
-
-def _binary_dtype(a, b):
-    """PyTorch's result dtype for two operands (Tensor or Python scalar), as a mytorch dtype."""
-    dims = []
-    zeros = []
-    scalars = []
-    for v in (a, b):
-        if isinstance(v, TensorBase):
-            d = _FROM_NP[v._data.dtype]
-            if v._data.ndim:
-                dims.append(d)
-            else:
-                zeros.append(d)
-        else:
-            scalars.append(v)
-    return D.result_type(dims, zeros, scalars)
+    raise TypeError(f"unsupported operand type: expected Tensor or number, got {type(v).__name__}")
 
 
 def _promote2(op, a, b):
@@ -730,7 +400,7 @@ def _promote2(op, a, b):
     b = _operand(b)
     ta = isinstance(a, TensorBase)
     tb = isinstance(b, TensorBase)
-    dt = _binary_dtype(a, b)
+    dt = P.binary_dtype(a, b)
     if op.kind == KIND_MATMUL and ta and tb and a._data.dtype != b._data.dtype:
         raise RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}"
@@ -742,7 +412,7 @@ def _promote2(op, a, b):
     y = b._data if tb else b
     kernel = op.kernel
     if ta and tb:
-        be, arrays = _common_backend((a, b))
+        be, arrays = P.common_backend((a, b))
         x = arrays[0]
         y = arrays[1]
         if be is not _CPU:
@@ -751,7 +421,7 @@ def _promote2(op, a, b):
         kernel = _kernel(op, x)
     elif tb:
         kernel = _kernel(op, y)
-    return a, b, kernel, _cast(x, npdt), _cast(y, npdt)
+    return a, b, kernel, P.cast(x, npdt), P.cast(y, npdt)
 
 
 def _ftype(x):
@@ -820,7 +490,7 @@ def apply2(op, a, b, params=()):
         else:
             out = kernel(x, y)
     except ValueError:
-        raise _broadcast_error(op, x, y) from None
+        raise P.broadcast_error(op, x, y) from None
     if op.kind == KIND_COMPARE or not _grad_mode.enabled:
         return _wrap(out)
     ra = isinstance(a, TensorBase) and a._requires_grad
@@ -901,7 +571,7 @@ def _record2(op, out_data, a, b, ra, rb, params, fit):
 def applyn(op, inputs, params=()):
     """Run an op over a tuple of tensors and scalars (cat, stack, where, ...), all on one device."""
     tensors = [t for t in inputs if isinstance(t, TensorBase)]
-    be, arrays = _common_backend(tensors)
+    be, arrays = P.common_backend(tensors)
     it = iter(arrays)
     values = [next(it) if isinstance(t, TensorBase) else t for t in inputs]
     kernel = op.kernel if be is _CPU else getattr(be, op.kname)

@@ -10,7 +10,15 @@ BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
 class dtype:
     """A tensor element type. Matches torch.dtype (printed as ``torch.float32``)."""
 
-    __slots__ = ("name", "np", "category", "itemsize", "is_floating_point", "is_complex", "is_signed")
+    __slots__ = (
+        "name",
+        "np",
+        "category",
+        "itemsize",
+        "is_floating_point",
+        "is_complex",
+        "is_signed",
+    )
 
     def __init__(self, name, np_dtype, category):
         self.name = name
@@ -73,8 +81,9 @@ def from_numpy_dtype(np_dtype):
         return FROM_NP[np.dtype(np_dtype)]
     except (KeyError, TypeError):
         raise TypeError(
-            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
-            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types "
+            "are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, "
+            "uint8, and bool."
         ) from None
 
 

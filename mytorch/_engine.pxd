@@ -2,7 +2,7 @@ cimport cython
 
 # C types for mytorch/_engine.py (Cython pure-Python mode).
 
-from mytorch._core cimport Node, Op, TensorBase, _edge, _wrap, apply2
+from mytorch._core cimport Node, TensorBase, _edge, _wrap, apply2
 
 cdef bint _COMPILED
 

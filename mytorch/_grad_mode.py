@@ -1,4 +1,5 @@
-"""Grad mode (thread-local) and its switches: no_grad, enable_grad, set_grad_enabled, inference_mode: context managers and decorators."""
+"""Grad mode (thread-local) and its switches: no_grad, enable_grad, set_grad_enabled and
+inference_mode, as context managers and decorators."""
 
 import functools
 import threading
@@ -83,7 +84,8 @@ class inference_mode(_GradModeContext):
 
 
 class set_grad_enabled(_GradModeContext):
-    """Matches torch.set_grad_enabled: takes effect at once, and restores on exit when used with ``with``."""
+    """Matches torch.set_grad_enabled: takes effect at once, and restores on exit when used
+    with ``with``."""
 
     def __init__(self, mode):
         self._mode = bool(mode)

@@ -1,4 +1,5 @@
-"""The registry: every primitive (an Op) by name, and every torch-named function by name.
+"""The registry: what an op is (Op), every primitive by name, and every torch-named function
+by name.
 
 The op families (mytorch._ops.*) declare their primitives with ``register_op`` and list their
 functions in ``__all__``; mytorch._ops registers those. Tensor methods and operators reach ops
@@ -6,7 +7,43 @@ and functions through this module at call time, which keeps the package's import
 the families stand on mytorch._core, and mytorch._core never imports a family.
 """
 
+from mytorch import _backends
+
+_CPU = _backends.CPU
+
 OPS = {}  # op name -> Op
+
+
+class Op:
+    """A differentiable primitive: its kernel, what its Node saves, and its VJP.
+
+    ``kname`` names the kernel every backend supplies; ``kernel`` is the CPU backend's, bound
+    once. ``vjp(node, grad)`` returns one gradient per input (a Tensor or None) and is written
+    with mytorch ops only, so the backward pass can itself be differentiated.
+    """
+
+    __slots__ = ("name", "kname", "kernel", "vjp", "save", "kind", "node_name", "elementwise")
+
+    def __init__(self, name, kname, vjp, save, kind, node_name, elementwise=False):
+        self.name = name
+        self.kname = kname
+        self.kernel = getattr(_CPU, kname) if kname is not None else None
+        self.vjp = vjp
+        self.save = save
+        self.kind = kind
+        self.node_name = node_name
+        # A one-input op whose result has its input's shape and, for a float input, dtype:
+        # its Node keeps no input shape and dtype (see _record2).
+        self.elementwise = elementwise
+
+    def variant(self, node_name):
+        """The same primitive under another grad_fn name (PyTorch names overloads apart)."""
+        return Op(
+            self.name, self.kname, self.vjp, self.save, self.kind, node_name, self.elementwise
+        )
+
+    def __repr__(self):
+        return f"<mytorch op {self.name}>"
 
 
 class _Functions:

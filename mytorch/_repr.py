@@ -32,7 +32,8 @@ class _Format:
         mags = [abs(v) for v in vals]
         lo, hi = min(mags), max(mags)
         self.int_mode = all(v == math.ceil(v) for v in vals)
-        # NOTE: PyTorch's thresholds: ratio over 1000, max over 1e8, or (fractions only) min under 1e-4.
+        # NOTE: PyTorch's thresholds: ratio over 1000, max over 1e8, or (fractions only) min
+        # under 1e-4.
         self.sci = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
         for v in vals:
             if self.sci:
@@ -79,7 +80,11 @@ def _body(a, fmt, indent, summarize):
     if a.ndim == 1:
         if summarize and n > 2 * EDGEITEMS:
             # NOTE: PyTorch pads the ellipsis of a row with one space: "2.,  ..., 7.".
-            items = [fmt(_py(v)) for v in a[:EDGEITEMS]] + [" ..."] + [fmt(_py(v)) for v in a[-EDGEITEMS:]]
+            items = (
+                [fmt(_py(v)) for v in a[:EDGEITEMS]]
+                + [" ..."]
+                + [fmt(_py(v)) for v in a[-EDGEITEMS:]]
+            )
         else:
             items = [fmt(_py(v)) for v in a]
         per_line = max(1, (LINEWIDTH - indent) // (fmt.width + 2))
@@ -118,10 +123,13 @@ def tensor_repr(t):
     if a.size == 0:
         body = "[]"
         if a.shape != (0,):
-            suffixes.append("size=(" + ", ".join(str(s) for s in a.shape) + ("," if a.ndim == 1 else "") + ")")
+            suffixes.append(
+                "size=(" + ", ".join(str(s) for s in a.shape) + ("," if a.ndim == 1 else "") + ")"
+            )
     else:
         body = array_str(a, indent)
-    # An empty tensor has no values to tell int64 or bool apart, so only the default dtype goes unsaid.
+    # An empty tensor has no values to tell int64 or bool apart, so only the default dtype goes
+    # unsaid.
     implied = (D.get_default_dtype(),) if a.size == 0 else (D.get_default_dtype(), D.int64, D.bool_)
     if dt not in implied:
         suffixes.append(f"dtype={dt!r}")

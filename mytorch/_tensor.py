@@ -10,16 +10,191 @@ from mytorch import _device
 from mytorch._grad_mode import is_grad_enabled
 from mytorch._registry import F
 from mytorch._repr import tensor_repr
+from mytorch._size import Size, _wrap_dim
+from mytorch._tensor_ops import OpMethods
 
 
 def _be(t):
     return _backends.for_array(t._data)
 
 
-class TensorMethods:
-    """The methods of mytorch.Tensor other than its fields and hot operators."""
+class TensorMethods(OpMethods):
+    """The methods of mytorch.Tensor other than its fields and hot operators: its state, devices
+    and in-place ops here, the op-forwarding methods in OpMethods."""
 
     __slots__ = ()
+
+    # --- metadata and autograd state -------------------------------------------------
+    def size(self, dim=None):
+        """Matches torch.Tensor.size."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self):
+        return self._data.ndim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def ndimension(self):
+        return self._data.ndim
+
+    def numel(self):
+        return int(self._data.size)
+
+    def nelement(self):
+        return int(self._data.size)
+
+    @property
+    def device(self):
+        """Matches torch.Tensor.device: derived from the array (``cuda:0`` with its index)."""
+        d = self._data
+        return _backends.for_array(d).device(d)
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self._set_requires_grad(value, "only Tensors of floating point dtype can require gradients")
+
+    def _set_requires_grad(self, value, message):
+        value = bool(value)
+        if self._grad_fn is not None:
+            if value:
+                return
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and D.FROM_NP[self._data.dtype].category < D.FLOAT:
+            raise RuntimeError(message)
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad=True):
+        """Matches torch.Tensor.requires_grad_."""
+        self._set_requires_grad(
+            requires_grad, "only Tensors of floating point dtype can require gradients"
+        )
+        return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, TensorMethods):
+                raise TypeError(
+                    "assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: {list(value._data.shape)} "
+                    f"vs {list(self._data.shape)}"
+                )
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"assigned grad has data of a different type: {value.dtype} vs {self.dtype}"
+                )
+            if value.device != self.device:
+                raise RuntimeError("assigned grad has data located on a different device")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def data(self):
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, TensorMethods):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def retain_grad(self):
+        """Matches torch.Tensor.retain_grad: a non-leaf keeps its .grad after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None:
+            return
+        self._retains_grad = True
+        self._grad_fn.retained = self
+
+    def detach_(self):
+        if self._grad_fn is not None and self._grad_fn.retained is self:
+            self._grad_fn.retained = None
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def register_hook(self, hook):
+        """Matches torch.Tensor.register_hook: ``hook(grad)`` may return a replacement."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self._grad_fn if self._grad_fn is not None else self._accumulate_node()
+        node.register_hook(hook)
+        return _Handle(node, hook)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    # Python's number protocol on one-element tensors.
+    def item(self):
+        """Matches torch.Tensor.item."""
+        d = self._data
+        if d.size != 1:
+            raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
+        return d.item() if d.ndim == 0 else d.reshape(()).item()
+
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
+    def __float__(self):
+        return float(self._scalar())
+
+    def __int__(self):
+        return int(self._scalar())
+
+    def __index__(self):
+        if D.FROM_NP[self._data.dtype].category > D.INT:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    # --- hot operators: straight to their Op (the registry is filled by mytorch._ops) ----
 
     # --- operators that are not hot ----------------------------------------------------
     def __pos__(self):
@@ -232,7 +407,7 @@ class TensorMethods:
                 dev = a
         out = self
         if dev is not None:
-            out = F._to_device(out, _device.device(dev))
+            out = F.to_device(out, _device.device(dev))
         if dtype is not None:
             out = F.to_dtype(out, dtype)
         if copy and out is self:
@@ -241,7 +416,7 @@ class TensorMethods:
 
     def cpu(self, memory_format=None):
         """Matches torch.Tensor.cpu: a differentiable copy to host memory (self if there)."""
-        return F._to_device(self, _device.CPU)
+        return F.to_device(self, _device.CPU)
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         """Matches torch.Tensor.cuda (needs CuPy and a GPU)."""
@@ -249,7 +424,7 @@ class TensorMethods:
             device = "cuda"
         elif isinstance(device, int):
             device = _device.device("cuda", device)
-        return F._to_device(self, _device.device(device))
+        return F.to_device(self, _device.device(device))
 
     @property
     def is_cuda(self):
@@ -314,268 +489,6 @@ class TensorMethods:
         memo[id(self)] = t
         return t
 
-    # --- pointwise -----------------------------------------------------------------------
-    def add(self, other, alpha=1):
-        return F.add(self, other, alpha=alpha)
-
-    def sub(self, other, alpha=1):
-        return F.sub(self, other, alpha=alpha)
-
-    def mul(self, other):
-        return F.mul(self, other)
-
-    def div(self, other, rounding_mode=None):
-        return F.div(self, other, rounding_mode=rounding_mode)
-
-    def pow(self, exponent):
-        return F.pow(self, exponent)
-
-    def neg(self):
-        return F.neg(self)
-
-    def exp(self):
-        return F.exp(self)
-
-    def log(self):
-        return F.log(self)
-
-    def sin(self):
-        return F.sin(self)
-
-    def cos(self):
-        return F.cos(self)
-
-    def tan(self):
-        return F.tan(self)
-
-    def tanh(self):
-        return F.tanh(self)
-
-    def sigmoid(self):
-        return F.sigmoid(self)
-
-    def relu(self):
-        return F.relu(self)
-
-    def sqrt(self):
-        return F.sqrt(self)
-
-    def abs(self):
-        return F.abs(self)
-
-    def sign(self):
-        return F.sign(self)
-
-    def square(self):
-        return F.square(self)
-
-    def maximum(self, other):
-        return F.maximum(self, other)
-
-    def minimum(self, other):
-        return F.minimum(self, other)
-
-    def floor(self):
-        return F.floor(self)
-
-    def ceil(self):
-        return F.ceil(self)
-
-    def round(self):
-        return F.round(self)
-
-    def trunc(self):
-        return F.trunc(self)
-
-    def clamp(self, min=None, max=None):
-        return F.clamp(self, min, max)
-
-    clip = clamp
-
-    def where(self, condition, other):
-        return F.where(condition, self, other)
-
-    def clone(self, memory_format=None):
-        return F.clone(self)
-
-    def lt(self, other):
-        return F.lt(self, other)
-
-    def le(self, other):
-        return F.le(self, other)
-
-    def gt(self, other):
-        return F.gt(self, other)
-
-    def ge(self, other):
-        return F.ge(self, other)
-
-    def eq(self, other):
-        return F.eq(self, other)
-
-    def ne(self, other):
-        return F.ne(self, other)
-
-    def bitwise_and(self, other):
-        return F.bitwise_and(self, other)
-
-    def bitwise_or(self, other):
-        return F.bitwise_or(self, other)
-
-    def bitwise_xor(self, other):
-        return F.bitwise_xor(self, other)
-
-    def bitwise_not(self):
-        return F.bitwise_not(self)
-
-    def equal(self, other):
-        return F.equal(self, other)
-
-    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return F.allclose(self, other, rtol, atol, equal_nan)
-
-    # --- reductions ----------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False, dtype=None):
-        return F.sum(self, dim, keepdim, dtype=dtype)
-
-    def mean(self, dim=None, keepdim=False, dtype=None):
-        return F.mean(self, dim, keepdim, dtype=dtype)
-
-    def amax(self, dim=(), keepdim=False):
-        return F.amax(self, dim, keepdim)
-
-    def amin(self, dim=(), keepdim=False):
-        return F.amin(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return F.argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return F.argmin(self, dim, keepdim)
-
-    def all(self, dim=None, keepdim=False):
-        return F.all(self, dim, keepdim)
-
-    def any(self, dim=None, keepdim=False):
-        return F.any(self, dim, keepdim)
-
-    def max(self, dim=None, keepdim=False):
-        return F.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        return F.min(self, dim, keepdim)
-
-    def softmax(self, dim, dtype=None):
-        return F.softmax(self, dim, dtype=dtype)
-
-    def log_softmax(self, dim, dtype=None):
-        return F.log_softmax(self, dim, dtype=dtype)
-
-    def logsumexp(self, dim, keepdim=False):
-        return F.logsumexp(self, dim, keepdim)
-
-    def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        return F.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
-
-    def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        return F.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
-
-    # --- shape and views -----------------------------------------------------------------
-    def reshape(self, *shape):
-        return F.reshape(self, *shape)
-
-    def view(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], D.dtype):
-            raise NotImplementedError("mytorch: view(dtype) is not supported")
-        return F.reshape(self, *shape)
-
-    def view_as(self, other):
-        return F.reshape(self, other.shape)
-
-    def reshape_as(self, other):
-        return F.reshape(self, other.shape)
-
-    def expand(self, *sizes):
-        return F.expand(self, *sizes)
-
-    def expand_as(self, other):
-        return F.expand(self, other.shape)
-
-    def broadcast_to(self, size):
-        return F.broadcast_to(self, size)
-
-    def unsqueeze(self, dim):
-        return F.unsqueeze(self, dim)
-
-    def squeeze(self, dim=None):
-        return F.squeeze(self, dim)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return F.flatten(self, start_dim, end_dim)
-
-    def transpose(self, dim0, dim1):
-        return F.transpose(self, dim0, dim1)
-
-    swapaxes = transpose
-
-    def permute(self, *dims):
-        return F.permute(self, *dims)
-
-    def t(self):
-        return F.t(self)
-
-    @property
-    def T(self):
-        return F.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
-
-    @property
-    def mT(self):
-        return F.transpose(self, -2, -1)
-
-    # --- indexing ------------------------------------------------------------------------
-    def select(self, dim, index):
-        return F.select(self, dim, index)
-
-    def narrow(self, dim, start, length):
-        return F.narrow(self, dim, start, length)
-
-    # --- linalg --------------------------------------------------------------------------
-    def matmul(self, other):
-        return F.matmul(self, other)
-
-    def mm(self, mat2):
-        return F.mm(self, mat2)
-
-    def bmm(self, mat2):
-        return F.bmm(self, mat2)
-
-    def dot(self, other):
-        return F.dot(self, other)
-
-    def outer(self, vec2):
-        return F.outer(self, vec2)
-
-    # --- creation from a tensor ----------------------------------------------------------
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return F.zeros(*size, **_like_kwargs(self, dtype, device, requires_grad))
-
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return F.ones(*size, **_like_kwargs(self, dtype, device, requires_grad))
-
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        return F.full(size, fill_value, **_like_kwargs(self, dtype, device, requires_grad))
-
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        return F.tensor(data, **_like_kwargs(self, dtype, device, requires_grad))
-
-
-def _like_kwargs(t, dtype, device, requires_grad):
-    return {
-        "dtype": dtype or t.dtype,
-        "device": device if device is not None else t.device,
-        "requires_grad": requires_grad,
-    }
-
 
 _TYPE_NAMES = {
     "float32": "torch.FloatTensor",
@@ -594,3 +507,16 @@ def _rebuild(array, requires_grad, device="cpu"):
     t = F.tensor(array, device=device)
     t._requires_grad = requires_grad
     return t
+
+
+class _Handle:
+    """What register_hook returns: ``remove()`` takes the hook off again."""
+
+    def __init__(self, node, hook):
+        self._node = node
+        self._hook = hook
+
+    def remove(self):
+        hooks = self._node.hooks
+        if hooks and self._hook in hooks:
+            hooks.remove(self._hook)

@@ -10,7 +10,8 @@ import os
 import threading
 
 _lock = threading.Lock()
-# Setters of the loaded kernel modules, each called with the new count (see mytorch._backends.compiled).
+# Setters of the loaded kernel modules, each called with the new count (see
+# mytorch._backends.compiled).
 _listeners = []
 _blas_setter = None
 
@@ -38,7 +39,9 @@ def set_num_threads(num_threads):
     """Matches torch.set_num_threads: the compiled kernels and matmul use this many threads."""
     global _num_threads
     if isinstance(num_threads, bool) or not isinstance(num_threads, int):
-        raise TypeError(f"set_num_threads(): argument 'int' must be int, not {type(num_threads).__name__}")
+        raise TypeError(
+            f"set_num_threads(): argument 'int' must be int, not {type(num_threads).__name__}"
+        )
     if num_threads <= 0:
         raise RuntimeError("set_num_threads expects a positive integer")
     with _lock:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install mytorch with its test dependencies into .venv and run the whole suite twice:
-# against the compiled build, then against the pure-Python build (same source, not compiled).
+# against the compiled build, then against the pure-Python build (same source, not compiled);
+# between the two, ruff checks the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,5 +26,12 @@ run_suite() {  # $1: compiled | pure
   (cd tests && MYTORCH_EXPECT_BUILD=$1 ../.venv/bin/python -m pytest -q -p no:cacheprovider "${@:2}")
 }
 
+lint() {  # ruff at line length 100 (settings in pyproject.toml): lint rules, then formatting
+  echo "== ruff =="
+  .venv/bin/ruff check .
+  .venv/bin/ruff format --check .
+}
+
 run_suite compiled "$@"
+lint
 run_suite pure "$@"

@@ -35,20 +35,69 @@ class Backend:
 
     KERNELS = (
         # pointwise
-        "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tan", "tanh",
-        "sigmoid", "relu", "sqrt", "abs", "sign", "maximum", "minimum", "floor", "ceil", "round",
-        "trunc", "lt", "le", "gt", "ge", "eq", "ne", "bitwise_and", "bitwise_or", "bitwise_xor",
-        "bitwise_not", "where", "clone", "to_dtype", "to_device",
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "neg",
+        "pow",
+        "exp",
+        "log",
+        "sin",
+        "cos",
+        "tan",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "sqrt",
+        "abs",
+        "sign",
+        "maximum",
+        "minimum",
+        "floor",
+        "ceil",
+        "round",
+        "trunc",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+        "eq",
+        "ne",
+        "bitwise_and",
+        "bitwise_or",
+        "bitwise_xor",
+        "bitwise_not",
+        "where",
+        "clone",
+        "to_dtype",
+        "to_device",
         # reduction
-        "sum", "mean", "amax", "amin", "argmax", "argmin", "all", "any", "sum_to",
+        "sum",
+        "mean",
+        "amax",
+        "amin",
+        "argmax",
+        "argmin",
+        "all",
+        "any",
+        "sum_to",
         # shape
-        "expand", "reshape", "transpose", "permute", "cat", "stack",
+        "expand",
+        "reshape",
+        "transpose",
+        "permute",
+        "cat",
+        "stack",
         # indexing
-        "getitem", "index_backward",
+        "getitem",
+        "index_backward",
         # linalg
         "matmul",
         # fused
-        "sigmoid_backward", "tanh_backward", "relu_backward",
+        "sigmoid_backward",
+        "tanh_backward",
+        "relu_backward",
     )
 
     # NOTE: operators, not ufuncs: on NumPy scalars (0-d CPU tensors) `x * y` takes ~40 ns while
@@ -308,6 +357,9 @@ def _writeable(x):
 
 class NumpyBackend(Backend):
     """The NumPy reference: every kernel, on host arrays; 0-d results are NumPy scalars."""
+
+    # NOTE: NumPy scalars are immutable, so the engine shares one seed of each float type.
+    SCALAR_ONES = {np.float16: np.float16(1), np.float32: np.float32(1), np.float64: np.float64(1)}
 
     def __init__(self):
         super().__init__("numpy", np, "cpu")

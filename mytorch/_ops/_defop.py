@@ -1,7 +1,7 @@
 """``defop``: how an op family declares a primitive (one line per op in its table)."""
 
-from mytorch._core import KIND_SAME, SAVE_NONE, Op
-from mytorch._registry import register_op
+from mytorch._core import KIND_SAME, SAVE_NONE
+from mytorch._registry import Op, register_op
 
 
 def defop(name, vjp, save=SAVE_NONE, kind=KIND_SAME, node_name=None, kernel=None, ew=False):

@@ -6,11 +6,12 @@ import builtins
 from collections import namedtuple
 
 from mytorch import _backends
-from mytorch._core import TensorBase, _wrap_dim
+from mytorch._core import TensorBase
 from mytorch._ops.creation import arange
 from mytorch._ops.pointwise import exp, log, maximum, minimum, sqrt, where
 from mytorch._ops.reduction import amax, amin, argmax, argmin, mean, sum
 from mytorch._ops.shape import _dims, reshape, squeeze, unsqueeze
+from mytorch._size import _wrap_dim
 
 _MinMax = namedtuple("_MinMax", ["values", "indices"])
 

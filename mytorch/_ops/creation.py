@@ -53,7 +53,9 @@ def _host(data, npdt=None):
         if arr.dtype.kind == "f":
             return arr.astype(D.get_default_dtype().np)
         if arr.dtype.kind == "c":
-            return arr.astype(D.complex64.np if D.get_default_dtype() is D.float32 else D.complex128.np)
+            return arr.astype(
+                D.complex64.np if D.get_default_dtype() is D.float32 else D.complex128.np
+            )
         if arr.dtype.kind in "iu":
             return arr.astype(D.int64.np)
     D.from_numpy_dtype(arr.dtype)

@@ -6,8 +6,9 @@ import builtins
 
 from mytorch import _backends
 from mytorch import _dtype as D
-from mytorch._core import TensorBase, _wrap_dim, apply1, applyn
+from mytorch._core import TensorBase, apply1, applyn
 from mytorch._ops._defop import defop
+from mytorch._size import _wrap_dim
 
 
 def _cat_vjp(n, g):
@@ -155,7 +156,9 @@ def cat(tensors, dim=0):
     first = tensors[0].shape
     for k, t in enumerate(tensors[1:], 1):
         if t.ndim != nd:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and {t.ndim}")
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {nd} and {t.ndim}"
+            )
         for i in range(nd):
             if i != d and t.shape[i] != first[i]:
                 raise RuntimeError(

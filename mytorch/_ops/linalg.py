@@ -39,13 +39,11 @@ def matmul(input, other):
     """Matches torch.matmul: 1-D, 2-D and batched with broadcast batch dims."""
     if not isinstance(input, TensorBase):
         raise TypeError(
-            "matmul(): argument 'input' (position 1) must be Tensor, not "
-            f"{type(input).__name__}"
+            f"matmul(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
         )
     if not isinstance(other, TensorBase):
         raise TypeError(
-            "matmul(): argument 'other' (position 2) must be Tensor, not "
-            f"{type(other).__name__}"
+            f"matmul(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
         )
     xs, ys = input._data.shape, other._data.shape
     xd, yd = len(xs), len(ys)
@@ -97,9 +95,7 @@ def bmm(input, mat2):
 def dot(input, other):
     """Matches torch.dot (1-D only)."""
     if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(
-            f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors"
-        )
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     return matmul(input, other)
 
 

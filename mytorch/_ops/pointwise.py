@@ -18,7 +18,6 @@ from mytorch._core import (
     SAVE_X,
     SAVE_XY,
     TensorBase,
-    _binary_dtype,
     _full_like,
     _operand,
     _wrap,
@@ -27,6 +26,7 @@ from mytorch._core import (
     applyn,
 )
 from mytorch._ops._defop import defop
+from mytorch._promotion import binary_dtype
 from mytorch._ops.fused import relu_backward, sigmoid_backward, tanh_backward
 
 
@@ -140,7 +140,7 @@ def div(input, other, rounding_mode=None):
         return apply2(DIV, input, other)
     q = apply2(DIV, input, other).detach()
     r = trunc(q) if rounding_mode == "trunc" else floor(q)
-    dt = _binary_dtype(_operand(input), _operand(other))
+    dt = binary_dtype(_operand(input), _operand(other))
     return to_dtype(r, dt) if dt.category < D.FLOAT else r
 
 
@@ -149,7 +149,7 @@ def pow(input, exponent):
     if isinstance(exponent, TensorBase):
         if not isinstance(input, TensorBase):
             # NOTE: the scalar base promotes like a Python scalar (2.0 ** int tensor is float32).
-            dt = _binary_dtype(input, exponent)
+            dt = binary_dtype(input, exponent)
             d = exponent._data
             input = _wrap(_backends.for_array(d).full((), input, dt.np))
             return apply2(POW_S, input, exponent)
@@ -348,7 +348,7 @@ def where(condition, input, other):
         )
     a = _operand(input)
     b = _operand(other)
-    dt = _binary_dtype(a, b)
+    dt = binary_dtype(a, b)
     a = to_dtype(a, dt) if isinstance(a, TensorBase) else a
     b = to_dtype(b, dt) if isinstance(b, TensorBase) else b
     if not isinstance(a, TensorBase) and not isinstance(b, TensorBase):
@@ -375,7 +375,7 @@ def to_dtype(input, dtype):
     return apply1(TO_DTYPE, input, (npdt,))
 
 
-def _to_device(input, device):
+def to_device(input, device):
     """A differentiable copy on ``device`` (``input`` itself when it is there already)."""
     dev = _device.device(device)
     src = _backends.for_array(input._data)
@@ -392,4 +392,4 @@ __all__ = [
     "less_equal", "greater", "greater_equal", "not_equal", "bitwise_and", "bitwise_or",
     "bitwise_xor", "bitwise_not", "where", "clone",
 ]  # fmt: skip
-INTERNAL = ["to_dtype", "_to_device"]
+INTERNAL = ["to_dtype", "to_device"]

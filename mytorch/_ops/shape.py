@@ -2,8 +2,9 @@
 unsqueeze, flatten, transpose and permute.
 """
 
-from mytorch._core import _wrap, _wrap_dim, apply1
+from mytorch._core import _wrap, apply1
 from mytorch._ops._defop import defop
+from mytorch._size import _wrap_dim
 
 
 def _inverse(dims):

@@ -1,7 +1,8 @@
 """User-defined differentiable functions: mytorch.autograd.Function (as torch.autograd.Function)."""
 
 from mytorch import _core
-from mytorch._core import KIND_SAME, SAVE_NONE, Node, Op, TensorBase, _edge
+from mytorch._core import KIND_SAME, SAVE_NONE, Node, TensorBase, _edge
+from mytorch._registry import Op
 from mytorch._grad_mode import _set_grad_enabled, is_grad_enabled
 
 
@@ -41,7 +42,8 @@ def _function_vjp(node, g):
 
 
 class Function:
-    """Matches torch.autograd.Function: subclass with static ``forward(ctx, ...)`` and ``backward(ctx, grad)``.
+    """Matches torch.autograd.Function: subclass with static ``forward(ctx, ...)`` and
+    ``backward(ctx, grad)``.
 
     ``backward`` written with mytorch ops is differentiable again, like any built-in VJP.
     Single-tensor outputs only.
@@ -62,17 +64,23 @@ class Function:
         finally:
             _set_grad_enabled(prev)
         if not isinstance(out, TensorBase):
-            raise NotImplementedError("mytorch: autograd.Function.forward must return a single Tensor")
+            raise NotImplementedError(
+                "mytorch: autograd.Function.forward must return a single Tensor"
+            )
         if not (is_grad_enabled() and any(ctx.needs_input_grad)):
             return out
         op = cls.__dict__.get("_op")
         if op is None:
-            op = Op(cls.__name__, None, _function_vjp, SAVE_NONE, KIND_SAME, cls.__name__ + "Backward")
+            op = Op(
+                cls.__name__, None, _function_vjp, SAVE_NONE, KIND_SAME, cls.__name__ + "Backward"
+            )
             cls._op = op
         res = _core._wrap(out._data)
         node = Node()
         node.op = op
-        node.next = tuple(_edge(a) if isinstance(a, TensorBase) and a.requires_grad else None for a in args)
+        node.next = tuple(
+            _edge(a) if isinstance(a, TensorBase) and a.requires_grad else None for a in args
+        )
         node.shapes = tuple(a._data.shape if isinstance(a, TensorBase) else None for a in args)
         node.dtypes = tuple(a._data.dtype if isinstance(a, TensorBase) else None for a in args)
         node.params = (cls, ctx, len(args))
@@ -82,8 +90,12 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args):
-        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
 
     @staticmethod
     def backward(ctx, *grads):
-        raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
+        raise NotImplementedError(
+            "You must implement the backward function for custom autograd.Function."
+        )

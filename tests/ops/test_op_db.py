@@ -1,13 +1,19 @@
 """Every op in the op database against torch (forward, first and second derivatives) and
 against central differences (gradcheck and gradgradcheck in float64), on every device: the CPU
-and the stand-in device (whose arrays refuse silent host copies)."""
+and the stand-in device (whose arrays refuse silent host copies).
+
+Forward-only rows (``grad=False``: integer and bool results or inputs) compare values, dtypes
+and shapes, and that no graph is recorded. The table itself is checked too: every registered
+primitive has a row, and each differentiable row's graph contains the primitive it names.
+"""
 
 import numpy as np
 import pytest
 from helpers import TOL2, assert_matches, seeded_rng, to_numpy
-from op_db import OPS, SAMPLE_IDS, SAMPLES, inputs_for
+from op_db import OPS, SAMPLES, XFAIL_KEYS, inputs_for
 
 import mytorch
+from mytorch._registry import OPS as REGISTRY
 from mytorch.autograd import gradcheck, gradgradcheck
 
 try:
@@ -15,14 +21,39 @@ try:
 except ImportError:
     torch = None
 
-GG_SAMPLES = [s for s in SAMPLES if s[0].gradgrad]
+GRAD_SAMPLES = [s for s in SAMPLES if s[0].grad]
+GG_SAMPLES = [s for s in GRAD_SAMPLES if s[0].gradgrad]
+NOGRAD_ROWS = [op for op in OPS if not op.grad]
+
+
+def _marks(op, key):
+    """A strict xfail where the row records a known mytorch bug for this test."""
+    reason = op.xfail.get(key)
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+
+
+def _cases(samples, key):
+    return [pytest.param(op, i, id=op.ids()[i], marks=_marks(op, key)) for op, i in samples]
+
+
+def _rows(rows, key):
+    return [pytest.param(op, id=op.name, marks=_marks(op, key)) for op in rows]
 
 
 def _make(lib, arrays, dtype_name, requires_grad=False, device="cpu"):
-    return [
-        lib.tensor(a.astype(dtype_name), requires_grad=requires_grad, device=device)
-        for a in arrays
-    ]
+    """Tensors of the float dtype under test; integer and bool inputs keep their dtype (and
+    never require grad)."""
+    out = []
+    for a in arrays:
+        is_float = a.dtype.kind == "f"
+        out.append(
+            lib.tensor(
+                a.astype(dtype_name) if is_float else a,
+                requires_grad=requires_grad and is_float,
+                device=device,
+            )
+        )
+    return out
 
 
 def _on(device, outs):
@@ -33,7 +64,8 @@ def _on(device, outs):
 
 
 def _second(lib, grads, inputs, weights):
-    """Gradient of sum(w_i * grad_i) with respect to the inputs, zeros where nothing depends on them."""
+    """Gradient of sum(w_i * grad_i) with respect to the inputs, zeros where nothing depends on
+    them."""
     terms = [(g * w).sum() for g, w in zip(grads, weights) if g.requires_grad]
     if not terms:
         return [np.zeros(tuple(x.shape)) for x in inputs]
@@ -44,8 +76,24 @@ def _second(lib, grads, inputs, weights):
     return [np.zeros(tuple(x.shape)) if r is None else r for r, x in zip(out, inputs)]
 
 
+def _graph_ops(out):
+    """The names of the primitives recorded in ``out``'s autograd graph."""
+    names = set()
+    seen = set()
+    stack = [out.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if getattr(node, "variable", None) is None and node.op is not None:
+            names.add(node.op.name)
+        stack.extend(n for n, _ in node.next_functions)
+    return names
+
+
 @pytest.mark.torch
-@pytest.mark.parametrize("op, i", SAMPLES, ids=SAMPLE_IDS)
+@pytest.mark.parametrize("op, i", _cases(SAMPLES, "forward"))
 def test_forward_matches_torch(op, i, dtype_name, device):
     arrays = inputs_for(op, i, seeded_rng(op.name, i))
     out_m = op.fn(mytorch, *_make(mytorch, arrays, dtype_name, device=device))
@@ -56,7 +104,24 @@ def test_forward_matches_torch(op, i, dtype_name, device):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("op, i", SAMPLES, ids=SAMPLE_IDS)
+@pytest.mark.parametrize("op", _rows(NOGRAD_ROWS, "no_graph"))
+def test_forward_only_rows_record_like_torch(op, device):
+    """Float inputs that require grad: an integer or bool result records nothing, as in torch
+    (a forward-only row of a differentiable op, such as round at its ties, records as torch
+    does)."""
+    arrays = inputs_for(op, 0, seeded_rng(op.name, "no_graph"))
+    out_m = op.fn(mytorch, *_make(mytorch, arrays, "float64", requires_grad=True, device=device))
+    out_t = op.fn(torch, *_make(torch, arrays, "float64", requires_grad=True))
+    assert_matches(out_m, out_t)
+    assert out_m.requires_grad == out_t.requires_grad
+    if out_t.grad_fn is None:
+        assert out_m.grad_fn is None
+    else:
+        assert out_m.grad_fn.name() == out_t.grad_fn.name()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("op, i", _cases(GRAD_SAMPLES, "derivatives"))
 def test_first_and_second_derivatives_match_torch(op, i, dtype_name, device):
     rng = seeded_rng(op.name, i, "grad")
     arrays = inputs_for(op, i, rng)
@@ -69,9 +134,7 @@ def test_first_and_second_derivatives_match_torch(op, i, dtype_name, device):
 
     # A random cotangent, so every output element's gradient is weighed differently.
     v = rng.standard_normal(tuple(out_t.shape)).astype(dtype_name)
-    g_m = mytorch.autograd.grad(
-        out_m, xs_m, mytorch.tensor(v, device=device), create_graph=True
-    )
+    g_m = mytorch.autograd.grad(out_m, xs_m, mytorch.tensor(v, device=device), create_graph=True)
     _on(device, g_m)
     g_t = torch.autograd.grad(out_t, xs_t, torch.tensor(v), create_graph=True)
     for gm, gt in zip(g_m, g_t):
@@ -88,7 +151,7 @@ def test_first_and_second_derivatives_match_torch(op, i, dtype_name, device):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("op", [op for op in OPS if op.grad_fn], ids=lambda op: op.name)
+@pytest.mark.parametrize("op", _rows([op for op in OPS if op.grad_fn], "grad_fn"))
 def test_grad_fn_name_matches_torch(op):
     arrays = inputs_for(op, 0, seeded_rng(op.name))
     out_m = op.fn(mytorch, *_make(mytorch, arrays, "float32", requires_grad=True))
@@ -98,15 +161,45 @@ def test_grad_fn_name_matches_torch(op):
     assert repr(out_m).endswith(f"grad_fn=<{op.grad_fn}>)")
 
 
-@pytest.mark.parametrize("op, i", SAMPLES, ids=SAMPLE_IDS)
+@pytest.mark.parametrize("op, i", _cases(GRAD_SAMPLES, "gradcheck"))
 def test_gradcheck(op, i, device):
     arrays = inputs_for(op, i, seeded_rng(op.name, i, "gradcheck"))
     xs = _make(mytorch, arrays, "float64", requires_grad=True, device=device)
     assert gradcheck(lambda *a: op.fn(mytorch, *a), xs)
 
 
-@pytest.mark.parametrize("op, i", GG_SAMPLES, ids=[op.ids()[i] for op, i in GG_SAMPLES])
+@pytest.mark.parametrize("op, i", _cases(GG_SAMPLES, "gradgradcheck"))
 def test_gradgradcheck(op, i, device):
     arrays = inputs_for(op, i, seeded_rng(op.name, i, "gradgradcheck"))
     xs = _make(mytorch, arrays, "float64", requires_grad=True, device=device)
     assert gradgradcheck(lambda *a: op.fn(mytorch, *a), xs)
+
+
+# --- the table itself -------------------------------------------------------------------------
+def test_every_registered_op_has_a_row():
+    covered = {op.op_name for op in OPS}
+    missing = sorted(set(REGISTRY) - covered)
+    assert not missing, f"registered ops without an op_db row: {missing}"
+
+
+def test_rows_are_well_formed():
+    names = [op.name for op in OPS]
+    assert len(names) == len(set(names)), "row names must be unique (they are test ids)"
+    for op in OPS:
+        assert op.op is None or op.op in REGISTRY, f"{op.name}: op {op.op!r} is not registered"
+        assert op.grad or not op.gradgrad, f"{op.name}: gradgrad without grad"
+        assert set(op.xfail) <= set(XFAIL_KEYS), f"{op.name}: unknown xfail keys {op.xfail}"
+
+
+@pytest.mark.parametrize(
+    "op", _rows([op for op in OPS if op.grad and op.op_name in REGISTRY], "graph")
+)
+def test_row_records_its_op(op):
+    """The row's graph (on any device: to_device only moves off the stand-in device) contains
+    the primitive the row names."""
+    recorded = set()
+    for device in ("cpu", "standin"):
+        arrays = inputs_for(op, 0, seeded_rng(op.name, "graph"))
+        xs = _make(mytorch, arrays, "float32", requires_grad=True, device=device)
+        recorded |= _graph_ops(op.fn(mytorch, *xs))
+    assert op.op_name in recorded, f"{op.name} records {sorted(recorded)}, not {op.op_name}"

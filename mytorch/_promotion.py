@@ -1,0 +1,91 @@
+"""The slow path of op application: PyTorch's dtype promotion and device rules for any mix of
+tensors and Python scalars. mytorch._core calls it when an op's operands are not all host
+arrays of one float dtype.
+"""
+
+from mytorch import _backends
+from mytorch import _dtype as D
+
+_CPU = _backends.CPU
+_FROM_NP = D.FROM_NP
+_PY_SCALARS = (float, int, bool, complex)
+
+
+def device_error(a, b):
+    return RuntimeError(
+        "Expected all tensors to be on the same device, but found at least two devices, "
+        f"{a} and {b}!"
+    )
+
+
+def common_backend(tensors):
+    """The one backend of ``tensors`` and their arrays on it.
+
+    A 0-d CPU tensor that needs no gradient is a scalar that may join any device (PyTorch's
+    rule); any other mix of devices raises PyTorch's RuntimeError, naming the first non-CPU
+    device first as PyTorch does.
+    """
+    be = _CPU
+    first = None
+    for t in tensors:
+        d = t._data
+        tb = _backends.for_array(d)
+        if tb is not _CPU:
+            if first is None:
+                be = tb
+                first = d
+            elif tb is not be or tb.device(d) != be.device(first):
+                raise device_error(be.device(first), tb.device(d))
+    if first is None:
+        return _CPU, [t._data for t in tensors]
+    arrays = []
+    for t in tensors:
+        d = t._data
+        if _backends.for_array(d) is _CPU:
+            if d.ndim != 0 or t._requires_grad:
+                raise device_error(be.device(first), "cpu")
+            d = be.from_numpy(_CPU.to_numpy(d))
+        arrays.append(d)
+    return be, arrays
+
+
+def cast(x, npdt):
+    """Convert an operand (array, NumPy scalar or Python scalar) to a NumPy dtype."""
+    tx = type(x)
+    if tx is float or tx is int or tx is bool:
+        return x
+    if x.dtype is npdt:
+        return x
+    return x.astype(npdt)
+
+
+def broadcast_error(op, x, y):
+    sx = list(getattr(x, "shape", ()))
+    sy = list(getattr(y, "shape", ()))
+    n = max(len(sx), len(sy))
+    px = [1] * (n - len(sx)) + sx
+    py = [1] * (n - len(sy)) + sy
+    for i in range(n - 1, -1, -1):
+        if px[i] != py[i] and px[i] != 1 and py[i] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({px[i]}) must match the size of tensor b ({py[i]}) at "
+                f"non-singleton dimension {i}"
+            )
+    return RuntimeError(f"{op.name}: shapes {sx} and {sy} cannot be broadcast together")
+
+
+def binary_dtype(a, b):
+    """PyTorch's result dtype for two operands (Tensor or Python scalar), as a mytorch dtype."""
+    dims = []
+    zeros = []
+    scalars = []
+    for v in (a, b):
+        if type(v) not in _PY_SCALARS:  # a Tensor
+            d = _FROM_NP[v._data.dtype]
+            if v._data.ndim:
+                dims.append(d)
+            else:
+                zeros.append(d)
+        else:
+            scalars.append(v)
+    return D.result_type(dims, zeros, scalars)

@@ -1,0 +1,6 @@
+# C types for mytorch/_registry.py (Cython pure-Python mode): Op's fields, read by apply in C.
+
+cdef class Op:
+    cdef public object name, kname, kernel, vjp, node_name
+    cdef public int save, kind
+    cdef public bint elementwise

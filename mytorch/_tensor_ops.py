@@ -1,0 +1,287 @@
+"""Tensor methods that forward to the torch-named functions, grouped like mytorch._ops.
+
+``F.sum`` is ``mytorch.sum``, looked up in the registry at call time, so this module stands
+below the op families and imports none of them.
+"""
+
+from mytorch import _dtype as D
+from mytorch._registry import F
+
+
+class OpMethods:
+    """``t.exp()`` is ``mytorch.exp(t)``, and so on for every op with a Tensor method."""
+
+    __slots__ = ()
+
+    # --- pointwise -----------------------------------------------------------------------
+    def add(self, other, alpha=1):
+        return F.add(self, other, alpha=alpha)
+
+    def sub(self, other, alpha=1):
+        return F.sub(self, other, alpha=alpha)
+
+    def mul(self, other):
+        return F.mul(self, other)
+
+    def div(self, other, rounding_mode=None):
+        return F.div(self, other, rounding_mode=rounding_mode)
+
+    def pow(self, exponent):
+        return F.pow(self, exponent)
+
+    def neg(self):
+        return F.neg(self)
+
+    negative = neg
+
+    def exp(self):
+        return F.exp(self)
+
+    def log(self):
+        return F.log(self)
+
+    def sin(self):
+        return F.sin(self)
+
+    def cos(self):
+        return F.cos(self)
+
+    def tan(self):
+        return F.tan(self)
+
+    def tanh(self):
+        return F.tanh(self)
+
+    def sigmoid(self):
+        return F.sigmoid(self)
+
+    def relu(self):
+        return F.relu(self)
+
+    def sqrt(self):
+        return F.sqrt(self)
+
+    def abs(self):
+        return F.abs(self)
+
+    absolute = abs
+
+    def sign(self):
+        return F.sign(self)
+
+    def square(self):
+        return F.square(self)
+
+    def maximum(self, other):
+        return F.maximum(self, other)
+
+    def minimum(self, other):
+        return F.minimum(self, other)
+
+    def floor(self):
+        return F.floor(self)
+
+    def ceil(self):
+        return F.ceil(self)
+
+    def round(self):
+        return F.round(self)
+
+    def trunc(self):
+        return F.trunc(self)
+
+    fix = trunc
+
+    def clamp(self, min=None, max=None):
+        return F.clamp(self, min, max)
+
+    clip = clamp
+
+    def where(self, condition, other):
+        return F.where(condition, self, other)
+
+    def clone(self, memory_format=None):
+        return F.clone(self)
+
+    def lt(self, other):
+        return F.lt(self, other)
+
+    def le(self, other):
+        return F.le(self, other)
+
+    def gt(self, other):
+        return F.gt(self, other)
+
+    def ge(self, other):
+        return F.ge(self, other)
+
+    def eq(self, other):
+        return F.eq(self, other)
+
+    def ne(self, other):
+        return F.ne(self, other)
+
+    less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
+
+    def bitwise_and(self, other):
+        return F.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return F.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return F.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return F.bitwise_not(self)
+
+    def equal(self, other):
+        return F.equal(self, other)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return F.allclose(self, other, rtol, atol, equal_nan)
+
+    # --- reductions ----------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        return F.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        return F.mean(self, dim, keepdim, dtype=dtype)
+
+    def amax(self, dim=(), keepdim=False):
+        return F.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return F.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return F.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return F.argmin(self, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return F.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return F.any(self, dim, keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        return F.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return F.min(self, dim, keepdim)
+
+    def softmax(self, dim, dtype=None):
+        return F.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return F.log_softmax(self, dim, dtype=dtype)
+
+    def logsumexp(self, dim, keepdim=False):
+        return F.logsumexp(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        return F.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        return F.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+
+    # --- shape and views -----------------------------------------------------------------
+    def reshape(self, *shape):
+        return F.reshape(self, *shape)
+
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], D.dtype):
+            raise NotImplementedError("mytorch: view(dtype) is not supported")
+        return F.reshape(self, *shape)
+
+    def view_as(self, other):
+        return F.reshape(self, other.shape)
+
+    def reshape_as(self, other):
+        return F.reshape(self, other.shape)
+
+    def expand(self, *sizes):
+        return F.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return F.expand(self, other.shape)
+
+    def broadcast_to(self, size):
+        return F.broadcast_to(self, size)
+
+    def unsqueeze(self, dim):
+        return F.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None):
+        return F.squeeze(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return F.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0, dim1):
+        return F.transpose(self, dim0, dim1)
+
+    swapaxes = transpose
+    swapdims = transpose
+
+    def permute(self, *dims):
+        return F.permute(self, *dims)
+
+    def t(self):
+        return F.t(self)
+
+    @property
+    def T(self):
+        return F.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self):
+        return F.transpose(self, -2, -1)
+
+    # --- indexing ------------------------------------------------------------------------
+    def select(self, dim, index):
+        return F.select(self, dim, index)
+
+    def narrow(self, dim, start, length):
+        return F.narrow(self, dim, start, length)
+
+    # --- linalg --------------------------------------------------------------------------
+    def matmul(self, other):
+        return F.matmul(self, other)
+
+    def mm(self, mat2):
+        return F.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return F.bmm(self, mat2)
+
+    def dot(self, other):
+        return F.dot(self, other)
+
+    def outer(self, vec2):
+        return F.outer(self, vec2)
+
+    ger = outer
+
+    # --- creation from a tensor ----------------------------------------------------------
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return F.zeros(*size, **_like_kwargs(self, dtype, device, requires_grad))
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return F.ones(*size, **_like_kwargs(self, dtype, device, requires_grad))
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return F.full(size, fill_value, **_like_kwargs(self, dtype, device, requires_grad))
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return F.tensor(data, **_like_kwargs(self, dtype, device, requires_grad))
+
+
+def _like_kwargs(t, dtype, device, requires_grad):
+    return {
+        "dtype": dtype or t.dtype,
+        "device": device if device is not None else t.device,
+        "requires_grad": requires_grad,
+    }
