@@ -4,6 +4,7 @@ from mytorch import _backends
 from mytorch._core import TensorBase, _full_like, _wrap
 from mytorch._engine import run_backward
 from mytorch._grad_mode import is_grad_enabled
+from mytorch._ops.pointwise import to_device
 
 _SCALAR_ONES = _backends.CPU.SCALAR_ONES
 
@@ -34,7 +35,7 @@ def _make_grads(outputs, grads):
             g = _full_like(t, 1) if one is None else _wrap(one)
         elif not isinstance(g, TensorBase):
             g = _full_like(t, g)
-        elif g.device != t.device:
+        elif g.device != t.device and (g._data.ndim != 0 or g.device.type != "cpu"):
             raise RuntimeError(
                 f"invalid gradient at index {i} - expected device {t.device} but got {g.device}"
             )
@@ -43,10 +44,13 @@ def _make_grads(outputs, grads):
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
                 f"has a shape of {t.shape}."
             )
-        elif g._data.dtype != t._data.dtype:
-            # As PyTorch's engine does: the seed takes its output's dtype (the engine relies on
-            # every gradient having its tensor's dtype).
-            g = g.to(t.dtype)
+        else:
+            if g.device != t.device:
+                g = to_device(g, t.device)  # a 0-d CPU gradient is a scalar: moved, as torch
+            if g._data.dtype != t._data.dtype:
+                # As PyTorch's engine does: the seed takes its output's dtype (the engine relies
+                # on every gradient having its tensor's dtype).
+                g = g.to(t.dtype)
         out.append(g)
     return out
 

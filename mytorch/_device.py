@@ -25,7 +25,11 @@ class device:
             self.type, self.index = type.type, type.index
             return
         if isinstance(type, int) and not isinstance(type, bool):
-            type, index = "cuda", type  # torch.device(0) is cuda:0
+            from mytorch import cuda  # NOTE: a leaf module; asks CuPy only on this rare path
+
+            if not cuda.is_available():
+                raise RuntimeError("Cannot access accelerator device when none is available.")
+            type, index = "cuda", type  # torch.device(0) is the current accelerator's index 0
         if not isinstance(type, str):
             raise TypeError(
                 f"device() received an invalid combination of arguments - got ({_tname(type)})"

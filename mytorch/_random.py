@@ -4,9 +4,11 @@ NOTE: mytorch draws from NumPy's PCG64, so a seed gives reproducible numbers, bu
 same numbers as PyTorch's Mersenne Twister for that seed.
 """
 
-import numpy as np
+from mytorch import _backends
 
-_state = {"gen": np.random.default_rng(), "seed": None}
+# NOTE: one host generator for every device: a tensor drawn on a device is drawn on the host and
+# copied there, so a seed gives the same numbers on every device.
+_state = {"gen": _backends.CPU.generator(None), "seed": None}
 
 
 def _generator():
@@ -30,13 +32,13 @@ class Generator:
 def manual_seed(seed):
     """Matches torch.manual_seed (reproducible, but not PyTorch's stream of numbers)."""
     seed = int(seed)
-    _state["gen"] = np.random.default_rng(seed & 0xFFFFFFFFFFFFFFFF)
+    _state["gen"] = _backends.CPU.generator(seed & 0xFFFFFFFFFFFFFFFF)
     _state["seed"] = seed
     return Generator(seed)
 
 
 def seed():
-    s = int(np.random.SeedSequence().entropy) & 0xFFFFFFFFFFFFFFFF
+    s = _backends.CPU.entropy() & 0xFFFFFFFFFFFFFFFF
     manual_seed(s)
     return s
 

@@ -138,10 +138,13 @@ def tensor_repr(t):
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     text = prefix + body
+    # NOTE: torch counts the last line as two longer than it is until the first wrap.
+    line = len(text) - text.rfind("\n") + 1
     for s in suffixes:
-        last = text.rsplit("\n", 1)[-1]
-        if len(last) + len(s) + 2 > LINEWIDTH:
+        if line + len(s) + 2 > LINEWIDTH:
             text += ",\n" + " " * indent + s
+            line = indent + len(s)
         else:
             text += ", " + s
+            line += len(s) + 2
     return text + ")"

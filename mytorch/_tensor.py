@@ -354,14 +354,9 @@ class TensorMethods(OpMethods):
                     "mytorch: assigning a tensor that requires grad into a slice is not supported"
                 )
             if value.device != self.device:
-                if value._data.ndim != 0 or value.device.type != "cpu":
-                    raise RuntimeError(
-                        "Expected all tensors to be on the same device, but found at least two "
-                        f"devices, {self.device} and {value.device}!"
-                    )
-                value = value.item()
-            else:
-                value = value._data
+                # NOTE: as torch's copy_, setitem copies a value across devices.
+                value = F.to_device(value, self.device)
+            value = value._data
         idx = F._device_index(self, index)
         self._data = be.setitem(self._data, idx, value)
 
@@ -374,14 +369,18 @@ class TensorMethods(OpMethods):
 
     # --- conversion and devices --------------------------------------------------------
     def numpy(self, force=False):
-        """Matches torch.Tensor.numpy (shares memory; refuses tensors that require grad)."""
+        """Matches torch.Tensor.numpy (shares memory; refuses tensors that require grad, or on
+        another device, unless ``force`` asks for a detached host copy)."""
+        if force:
+            t = self.detach().cpu()
+            return _backends.CPU.to_numpy(t._data)
         dev = self.device
         if dev.type != "cpu":
             raise TypeError(
                 f"can't convert {dev} device type tensor to numpy. Use Tensor.cpu() to copy the "
                 "tensor to host memory first."
             )
-        if self._requires_grad and not force:
+        if self._requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."

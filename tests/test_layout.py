@@ -112,6 +112,7 @@ def test_no_import_time_wiring(name):
 # copies they got through a backend (printing, and gradcheck's Jacobian bookkeeping).
 NUMPY_ALLOWED = (
     "mytorch._backends",
+    "mytorch.cuda",  # asks CuPy whether a GPU is there
     "mytorch._dtype",
     "mytorch._repr",
     "mytorch.autograd.gradcheck",
@@ -126,6 +127,8 @@ def test_array_module_calls_go_through_a_backend(name):
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             base = node.func.value
+            while isinstance(base, ast.Attribute):  # np.random.default_rng -> np
+                base = base.value
             if isinstance(base, ast.Name) and base.id in ("np", "numpy", "cupy", "cp"):
                 call = ast.unparse(node.func)
                 assert call == "np.dtype", f"{name} calls {call}(): use its backend"

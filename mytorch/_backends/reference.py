@@ -33,72 +33,25 @@ _XP_FUNCS = {
 class Backend:
     """The reference kernels over ``xp``. Subclasses override kernels, never their contract."""
 
+    # fmt: off
     KERNELS = (
         # pointwise
-        "add",
-        "sub",
-        "mul",
-        "div",
-        "neg",
-        "pow",
-        "exp",
-        "log",
-        "sin",
-        "cos",
-        "tan",
-        "tanh",
-        "sigmoid",
-        "relu",
-        "sqrt",
-        "abs",
-        "sign",
-        "maximum",
-        "minimum",
-        "floor",
-        "ceil",
-        "round",
-        "trunc",
-        "lt",
-        "le",
-        "gt",
-        "ge",
-        "eq",
-        "ne",
-        "bitwise_and",
-        "bitwise_or",
-        "bitwise_xor",
-        "bitwise_not",
-        "where",
-        "clone",
-        "to_dtype",
-        "to_device",
+        "add", "sub", "mul", "div", "div_mode", "neg", "pow", "exp", "log", "sin", "cos", "tan",
+        "tanh", "sigmoid", "relu", "sqrt", "abs", "sign", "maximum", "minimum", "floor", "ceil",
+        "round", "trunc", "lt", "le", "gt", "ge", "eq", "ne", "bitwise_and", "bitwise_or",
+        "bitwise_xor", "bitwise_not", "where", "clone", "to_dtype", "to_device",
         # reduction
-        "sum",
-        "mean",
-        "amax",
-        "amin",
-        "argmax",
-        "argmin",
-        "all",
-        "any",
-        "sum_to",
+        "sum", "mean", "amax", "amin", "argmax", "argmin", "all", "any",
         # shape
-        "expand",
-        "reshape",
-        "transpose",
-        "permute",
-        "cat",
-        "stack",
+        "sum_to", "expand", "reshape", "transpose", "permute",
         # indexing
-        "getitem",
-        "index_backward",
+        "getitem", "index_backward", "cat", "stack",
         # linalg
         "matmul",
         # fused
-        "sigmoid_backward",
-        "tanh_backward",
-        "relu_backward",
+        "sigmoid_backward", "tanh_backward", "relu_backward",
     )
+    # fmt: on
 
     # NOTE: operators, not ufuncs: on NumPy scalars (0-d CPU tensors) `x * y` takes ~40 ns while
     # np.multiply(x, y) takes ~450 ns; on arrays both run the same ufunc loop.
@@ -137,6 +90,23 @@ class Backend:
             return x**y
         except ValueError as e:
             raise RuntimeError(str(e)) from None
+
+    def div_mode(self, x, y, rounding_mode):
+        """x / y rounded toward zero ('trunc') or down ('floor'); integers stay integers."""
+        xp = self.xp
+        if (
+            getattr(x, "dtype", None) is not None
+            and x.dtype.kind in "biu"
+            and (getattr(y, "dtype", None) is None or y.dtype.kind in "biu")
+        ):
+            if not bool(xp.all(y != 0)):
+                raise RuntimeError("ZeroDivisionError")  # as torch, for integer division
+            q = xp.floor_divide(x, y)
+            if rounding_mode == "trunc":
+                q = q + ((q < 0) & (q * y != x))  # floor -> toward zero for negative quotients
+            return q.astype(x.dtype) if hasattr(q, "astype") else q
+        q = x / y
+        return xp.trunc(q) if rounding_mode == "trunc" else xp.floor(q)
 
     def sigmoid(self, x):
         """out = 1 / (1 + exp(-x)), computed from exp(-|x|) so that no exp overflows."""
@@ -370,6 +340,14 @@ class NumpyBackend(Backend):
 
     def device(self, x):
         return CPU_DEVICE
+
+    def generator(self, seed):
+        """The host random generator (NumPy's PCG64) that every device draws from."""
+        return np.random.default_rng(seed)
+
+    def entropy(self):
+        """A fresh seed from the operating system."""
+        return int(np.random.SeedSequence().entropy)
 
     def from_numpy(self, a):
         return a

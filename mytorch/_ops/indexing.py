@@ -24,15 +24,25 @@ def _cat_vjp(n, g):
 
 # fmt: off
 # name                  VJP: (node n, output gradient g) -> gradient per input
-GETITEM   = defop("getitem",        lambda n, g: index_backward(g, n.shapes[0], *n.params), node_name="IndexBackward0")
-INDEX_BWD = defop("index_backward", lambda n, g: getitem(g, n.params[1]),                   node_name="IndexBackwardBackward0")
+GETITEM   = defop("getitem",        lambda n, g: _getitem_vjp(n, g),                        node_name="IndexBackward0")
+INDEX_BWD = defop("index_backward", lambda n, g: getitem(g, n.params[1]),                   node_name="IndexPutImplBackward0")
 CAT       = defop("cat",            _cat_vjp,                                               node_name="CatBackward0")
 STACK     = defop("stack",          lambda n, g: tuple(select(g, n.params[0], i) for i in range(len(n.next))))
 # PyTorch names the grad_fn of t[idx] after what the index does.
 _BY_KIND = {"select": GETITEM.variant("SelectBackward0"), "slice": GETITEM.variant("SliceBackward0"),
             "unsqueeze": GETITEM.variant("UnsqueezeBackward0"), "alias": GETITEM.variant("AliasBackward0"),
             "index": GETITEM}
+# The scatter that is getitem's VJP, named as PyTorch names the VJP of each kind of index.
+_SCATTER = {"SelectBackward0": INDEX_BWD.variant("SelectBackwardBackward0"),
+            "SliceBackward0": INDEX_BWD.variant("SliceBackwardBackward0"),
+            "UnsqueezeBackward0": INDEX_BWD.variant("SqueezeBackward1"), "IndexBackward0": INDEX_BWD}
 # fmt: on
+
+
+def _getitem_vjp(n, g):
+    if n.op is _BY_KIND["alias"]:
+        return g  # t[...] is t itself
+    return apply1(_SCATTER[n.op.node_name], g, (n.shapes[0],) + tuple(n.params))
 
 
 def _normalize_index(index, shape, be):

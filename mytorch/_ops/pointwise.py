@@ -69,6 +69,7 @@ SUB      = defop("sub",      lambda n, g: (g, -g if n.needs_y else None),       
 RSUB     = defop("rsub",     lambda n, g: (g, -g if n.needs_y else None),                       kind=KIND_BINARY, node_name="RsubBackward1", kernel="sub")
 MUL      = defop("mul",      lambda n, g: (g * n.y if n.needs_x else None, g * n.x if n.needs_y else None), SAVE_XY, KIND_BINARY)
 DIV      = defop("div",      _div_vjp,                                                          SAVE_XY | SAVE_OUT, KIND_DIV)
+DIV_MODE = defop("div_mode", lambda n, g: (_full_like(g, 0) if n.needs_x else None, _full_like(g, 0) if n.needs_y else None), kind=KIND_BINARY, node_name="DivBackward2")
 POW      = defop("pow",      _pow_vjp,                                                          SAVE_XY | SAVE_OUT, KIND_BINARY)
 POW_T    = POW.variant("PowBackward1")
 POW_S    = POW.variant("PowBackward2")
@@ -123,9 +124,12 @@ def sub(input, other, alpha=1):
     return apply2(SUB, input, other)
 
 
+_RSUB_TENSORS = RSUB.variant("RsubBackward0")  # PyTorch's overload for two tensors
+
+
 def rsub(input, other):
     """other - input. Matches torch.rsub."""
-    return apply2(RSUB, other, input)
+    return apply2(_RSUB_TENSORS if isinstance(other, TensorBase) else RSUB, other, input)
 
 
 def mul(input, other):
@@ -138,10 +142,18 @@ def div(input, other, rounding_mode=None):
     differentiable)."""
     if rounding_mode is None:
         return apply2(DIV, input, other)
-    q = apply2(DIV, input, other).detach()
-    r = trunc(q) if rounding_mode == "trunc" else floor(q)
-    dt = binary_dtype(_operand(input), _operand(other))
-    return to_dtype(r, dt) if dt.category < D.FLOAT else r
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+            f"'{rounding_mode}'"
+        )
+    return div_mode(input, other, rounding_mode)
+
+
+def div_mode(input, other, rounding_mode):
+    """div with rounding: a step function of both inputs, so its gradients are zeros (torch's
+    div.Tensor_mode overload)."""
+    return apply2(DIV_MODE, input, other, (rounding_mode,))
 
 
 def pow(input, exponent):
@@ -392,4 +404,4 @@ __all__ = [
     "less_equal", "greater", "greater_equal", "not_equal", "bitwise_and", "bitwise_or",
     "bitwise_xor", "bitwise_not", "where", "clone",
 ]  # fmt: skip
-INTERNAL = ["to_dtype", "to_device"]
+INTERNAL = ["to_dtype", "to_device", "div_mode"]

@@ -114,15 +114,6 @@ def _nograd(name, fn, shapes, domain=ANY, **kw):
     return OpInfo(name, fn, shapes, domain, grad=False, gradgrad=False, **kw)
 
 
-_RSUB_NAME = "mytorch names torch.rsub(tensor, tensor)'s node RsubBackward1; torch: RsubBackward0"
-_SLICE_BWD = (
-    "mytorch names every getitem VJP node IndexBackwardBackward0; torch: SliceBackwardBackward0"
-)
-_DIV_MODE = (
-    "mytorch detaches div(..., rounding_mode=...): its result does not require grad; torch's "
-    "does (DivBackward, zero gradient)"
-)
-
 OPS = [
     # --- binary arithmetic, with broadcasting ---------------------------------------------
     OpInfo("add", lambda T, x, y: x + y, BINARY_SHAPES, grad_fn="AddBackward0"),
@@ -143,7 +134,6 @@ OPS = [
         BINARY_SHAPES[:2],
         grad_fn="RsubBackward0",
         op="rsub",
-        xfail={"grad_fn": _RSUB_NAME},
     ),
     OpInfo("mul", lambda T, x, y: x * y, BINARY_SHAPES, grad_fn="MulBackward0"),
     OpInfo(
@@ -250,16 +240,26 @@ OPS = [
         "div_floor",
         lambda T, x: T.div(x, 2.0, rounding_mode="floor"),
         OFFGRID,
-        op="div",
-        xfail={"derivatives": _DIV_MODE, "gradgradcheck": _DIV_MODE, "graph": _DIV_MODE},
+        op="div_mode",
+    ),
+    _nograd(
+        "div_modes_ints",  # integer quotients, negative ones included: trunc and floor differ
+        lambda T, x: T.stack(
+            [
+                T.div(x, T.tensor([3, -2, 4], device=x.device), rounding_mode=mode)
+                for mode in ("trunc", "floor")
+            ]
+        ),
+        [((3,),)],
+        INT,
+        op="div_mode",
     ),
     _nograd(
         "div_trunc_int",
         lambda T, x, y: T.div(x, y, rounding_mode="trunc"),
         BINARY_SHAPES[:2],
         domains=[INT, NONZERO],  # an int64 dividend, a float divisor: a float quotient
-        op="div",
-        xfail={"no_graph": _DIV_MODE},
+        op="div_mode",
     ),
     # --- comparisons: bool results, never differentiable ------------------------------------
     _nograd("lt", lambda T, x, y: x < y, BINARY_SHAPES, TIES),
@@ -540,7 +540,6 @@ OPS = [
         lambda T, x: _vjp(T, lambda x: x[1:] ** 2, x)[0],
         shapes=[((4, 2),)],
         grad_fn="SliceBackwardBackward0",
-        xfail={"grad_fn": _SLICE_BWD},
     ),
     _unary(
         "index_backward_select",
