@@ -9,8 +9,8 @@ and the source tree first on ``sys.path``, the source tree.
 
 NOTE: mytorch imports a few of its own modules lazily, inside functions (``Tensor.backward`` runs
 ``from mytorch._autograd import backward``). Those imports read ``sys.modules``, so a build only
-runs as itself while its own modules are the ones registered there. ``Library.active()`` swaps them in for the duration of a
-measurement; never time a build outside it.
+runs as itself while its own modules are the ones registered there. ``Library.active()`` swaps
+them in for the duration of a measurement; never time a build outside it.
 """
 
 import argparse
