@@ -4,7 +4,7 @@ cimport cython
 
 cdef bint _COMPILED
 
-from mytorch._registry cimport Op
+from mytorch._registry cimport HotOps, Op
 
 @cython.freelist(256)
 cdef class Node:
@@ -16,8 +16,10 @@ cdef class Node:
     cdef object __weakref__
     cpdef bint _wants(self, Py_ssize_t i)
 
+from mytorch._tensor cimport TensorMethods
+
 @cython.freelist(256)
-cdef class TensorBase:
+cdef class TensorBase(TensorMethods):
     cdef public object _data
     cdef public bint _requires_grad
     cdef public object _grad
@@ -26,7 +28,11 @@ cdef class TensorBase:
     cdef public bint _retains_grad
     cdef object __weakref__
 
-cdef dict OPS
+@cython.freelist(256)
+cdef class Tensor(TensorBase):
+    pass
+
+cdef HotOps _HOT
 
 @cython.locals(t=TensorBase)
 cpdef object _wrap(object data, bint requires_grad=*)
@@ -34,8 +40,8 @@ cpdef Node _edge(TensorBase t)
 cdef Node _new_node(Op op, tuple params)
 cdef TensorBase _wrap_result(object out_data, Node node)
 cdef TensorBase _record2(Op op, object out_data, object a, object b, bint ra, bint rb, tuple params, bint fit)
-cdef bint _is_cpu(object x)
-cdef object _kernel(Op op, object x)
+cdef inline bint _is_cpu(object x)
+cdef inline object _kernel(Op op, object x)
 
 @cython.locals(ra=bint, rb=bint, same=bint, ew=bint, k=int, node=Node)
 cpdef apply2(Op op, object a, object b, tuple params=*)

@@ -33,7 +33,7 @@ _DT64 = np.dtype(np.float64)
 _FROM_NP = D.FROM_NP
 _PY_SCALARS = (float, int, bool)
 _CPU = _backends.CPU
-OPS = _registry.OPS  # op name -> Op, filled as mytorch._ops declares them
+_HOT = _registry.HOT  # the operators' ops, filled as mytorch._ops declares them
 
 # Which inputs and outputs a Node keeps for its VJP.
 SAVE_NONE = 0
@@ -168,11 +168,11 @@ def _raise_freed():
     )
 
 
-class TensorBase:
+class TensorBase(TensorMethods):
     """A Tensor's fields, its core properties and its hot operators (compiled).
 
-    The rest of Tensor's methods live in mytorch._tensor.TensorMethods; ``Tensor`` below joins
-    the two.
+    The rest of Tensor's methods live in its base classes, mytorch._tensor.TensorMethods and
+    mytorch._tensor_ops.OpMethods, which stand below the op families.
     """
 
     __slots__ = (
@@ -229,33 +229,33 @@ class TensorBase:
     def __hash__(self):
         return id(self)
 
-    # --- hot operators: straight to their Op (the registry is filled by mytorch._ops) ----
+    # --- hot operators: straight to their Op -------------------------------------------
     def __add__(self, other):
-        return apply2(OPS["add"], self, other)
+        return apply2(_HOT.add, self, other)
 
     def __radd__(self, other):
-        return apply2(OPS["add"], other, self)
+        return apply2(_HOT.add, other, self)
 
     def __sub__(self, other):
-        return apply2(OPS["sub"], self, other)
+        return apply2(_HOT.sub, self, other)
 
     def __rsub__(self, other):
-        return apply2(OPS["rsub"], other, self)
+        return apply2(_HOT.rsub, other, self)
 
     def __mul__(self, other):
-        return apply2(OPS["mul"], self, other)
+        return apply2(_HOT.mul, self, other)
 
     def __rmul__(self, other):
-        return apply2(OPS["mul"], other, self)
+        return apply2(_HOT.mul, other, self)
 
     def __truediv__(self, other):
-        return apply2(OPS["div"], self, other)
+        return apply2(_HOT.div, self, other)
 
     def __rtruediv__(self, other):
-        return apply2(OPS["div"], other, self)
+        return apply2(_HOT.div, other, self)
 
     def __neg__(self):
-        return apply1(OPS["neg"], self)
+        return apply1(_HOT.neg, self)
 
     def __pow__(self, other):
         return _F.pow(self, other)
@@ -273,29 +273,29 @@ class TensorBase:
         return _F.getitem(self, index)
 
     def __lt__(self, other):
-        return apply2(OPS["lt"], self, other)
+        return apply2(_HOT.lt, self, other)
 
     def __le__(self, other):
-        return apply2(OPS["le"], self, other)
+        return apply2(_HOT.le, self, other)
 
     def __gt__(self, other):
-        return apply2(OPS["gt"], self, other)
+        return apply2(_HOT.gt, self, other)
 
     def __ge__(self, other):
-        return apply2(OPS["ge"], self, other)
+        return apply2(_HOT.ge, self, other)
 
     def __eq__(self, other):
         if other is None:
             return False
-        return apply2(OPS["eq"], self, other)
+        return apply2(_HOT.eq, self, other)
 
     def __ne__(self, other):
         if other is None:
             return True
-        return apply2(OPS["ne"], self, other)
+        return apply2(_HOT.ne, self, other)
 
 
-class Tensor(TensorBase, TensorMethods):
+class Tensor(TensorBase):
     """An n-dimensional array that records the ops applied to it. Matches torch.Tensor."""
 
     __slots__ = ()

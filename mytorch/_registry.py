@@ -56,11 +56,23 @@ class _Functions:
 F = _Functions()
 
 
+class HotOps:
+    """The ops behind Tensor's arithmetic and comparison operators, in C fields of one object,
+    so that ``x + y`` reaches its Op without a dictionary lookup."""
+
+    __slots__ = ("add", "sub", "rsub", "mul", "div", "neg", "lt", "le", "gt", "ge", "eq", "ne")
+
+
+HOT = HotOps()
+
+
 def register_op(op):
     """Record a primitive under its name; a name is declared once."""
     if op.name in OPS:
         raise RuntimeError(f"op {op.name!r} is declared twice")
     OPS[op.name] = op
+    if op.name in HotOps.__slots__:
+        setattr(HOT, op.name, op)
     return op
 
 

@@ -121,7 +121,11 @@ class OpMethods:
     def ne(self, other):
         return F.ne(self, other)
 
-    less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
+    less = lt
+    less_equal = le
+    greater = gt
+    greater_equal = ge
+    not_equal = ne
 
     def bitwise_and(self, other):
         return F.bitwise_and(self, other)
