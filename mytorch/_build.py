@@ -15,6 +15,8 @@ COMPILED = (
     "mytorch._tensor",
     "mytorch._tensor_ops",
     "mytorch._promotion",
+    "mytorch._applyn",
+    "mytorch._views",
     "mytorch._ops.pointwise",
     "mytorch._ops.reduction",
     "mytorch._ops.shape",

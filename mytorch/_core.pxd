@@ -6,13 +6,20 @@ cdef bint _COMPILED
 
 from mytorch._registry cimport HotOps, Op
 
+@cython.freelist(64)
+cdef class VersionCounter:
+    cdef public long version
+
 @cython.freelist(256)
 cdef class Node:
     cdef public Op op
     cdef public tuple next
     cdef public object saved, out_data, params, shapes, dtypes, retained, variable, hooks
     cdef public bint freed
-    cdef public object wanted
+    cdef public object wanted, versions, out_vc
+    cdef public long out_version
+    cdef public object next_nr
+    cdef public int n_outputs
     cdef object __weakref__
     cpdef bint _wants(self, Py_ssize_t i)
 
@@ -26,6 +33,8 @@ cdef class TensorBase(TensorMethods):
     cdef public Node _grad_fn
     cdef public Node _acc
     cdef public bint _retains_grad
+    cdef public object _vc, _base, _view
+    cdef public int _output_nr
     cdef object __weakref__
 
 @cython.freelist(256)
@@ -38,6 +47,9 @@ cdef HotOps _HOT
 cpdef object _wrap(object data, bint requires_grad=*)
 cpdef Node _edge(TensorBase t)
 cdef Node _new_node(Op op, tuple params)
+@cython.locals(node=Node)
+cpdef _record1(Op op, object out, TensorBase t, tuple params)
+cpdef _ensure_vc(TensorBase t)
 cdef TensorBase _wrap_result(object out_data, Node node)
 cdef TensorBase _record2(Op op, object out_data, object a, object b, bint ra, bint rb, tuple params, bint fit)
 cdef inline bint _is_cpu(object x)

@@ -17,7 +17,6 @@ except ImportError:  # the pure build runs without Cython installed
 from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch._grad_mode import _grad_mode, _set_grad_enabled, is_grad_enabled  # noqa: F401
-from mytorch import _promotion as P
 from mytorch import _registry
 from mytorch._registry import F as _F
 from mytorch._size import Size
@@ -69,6 +68,11 @@ class Node:
         "hooks",
         "freed",
         "wanted",
+        "versions",
+        "out_vc",
+        "out_version",
+        "next_nr",
+        "n_outputs",
         "__weakref__",
     )
 
@@ -85,21 +89,35 @@ class Node:
         self.hooks = None
         self.freed = False
         self.wanted = None
+        self.versions = None  # versions of the saved inputs when saved (None: all at 0)
+        self.out_vc = None  # the version counter of the saved output, once it has one
+        self.out_version = 0
+        self.next_nr = None  # the output number of each edge (None: all 0)
+        self.n_outputs = 1
 
     # --- what a VJP reads -------------------------------------------------------------
     @property
     def x(self):
         """The first saved input."""
-        if self.freed:
-            _raise_freed()
-        return self.saved[0]
+        return self._saved(0)
 
     @property
     def y(self):
         """The second saved input."""
+        return self._saved(1)
+
+    def _saved(self, i):
+        """Saved input ``i``, checked against the version it had when it was saved."""
         if self.freed:
             _raise_freed()
-        return self.saved[1]
+        t = self.saved[i]
+        if isinstance(t, TensorBase):
+            vc = t._vc
+            if vc is not None:
+                expected = 0 if self.versions is None else self.versions[i]
+                if vc.version != expected:
+                    _F._raise_modified(t, t._grad_fn, vc.version, expected)
+        return t
 
     @property
     def needs_x(self):
@@ -120,6 +138,8 @@ class Node:
         """All saved inputs."""
         if self.freed:
             _raise_freed()
+        for i in range(len(self.saved)):
+            self._saved(i)
         return self.saved
 
     @property
@@ -127,9 +147,12 @@ class Node:
         """The op's result, as a Tensor whose grad_fn is this node (so it differentiates again)."""
         if self.freed:
             _raise_freed()
+        vc = self.out_vc
         t = _wrap(self.out_data)
         t._grad_fn = self
         t._requires_grad = True
+        if vc is not None and vc.version != self.out_version:
+            _F._raise_modified(t, self, vc.version, self.out_version)
         return t
 
     # --- PyTorch's grad_fn interface --------------------------------------------------
@@ -140,7 +163,10 @@ class Node:
 
     @property
     def next_functions(self):
-        return tuple((n, 0) for n in self.next)
+        nr = self.next_nr
+        if nr is None:
+            return tuple((n, 0) for n in self.next)
+        return tuple((n, k) for n, k in zip(self.next, nr))
 
     @property
     def metadata(self):
@@ -168,6 +194,16 @@ def _raise_freed():
     )
 
 
+class VersionCounter:
+    """How often a tensor's memory was written in place: shared by a base, its views and its
+    detach()ed aliases (torch's version counter). Made when first needed."""
+
+    __slots__ = ("version",)
+
+    def __init__(self):
+        self.version = 0
+
+
 class TensorBase(TensorMethods):
     """A Tensor's fields, its core properties and its hot operators (compiled).
 
@@ -182,6 +218,10 @@ class TensorBase(TensorMethods):
         "_grad_fn",
         "_acc",
         "_retains_grad",
+        "_vc",
+        "_base",
+        "_view",
+        "_output_nr",
         "__weakref__",
     )
 
@@ -192,6 +232,10 @@ class TensorBase(TensorMethods):
         self._grad_fn = None
         self._acc = None
         self._retains_grad = False
+        self._vc = None
+        self._base = None
+        self._view = None
+        self._output_nr = 0
         npdt = D.get_default_dtype().np
         if len(args) == 1 and not isinstance(args[0], int):
             a = args[0]
@@ -212,8 +256,10 @@ class TensorBase(TensorMethods):
         return _FROM_NP[self._data.dtype]
 
     def detach(self):
-        """Matches torch.Tensor.detach: shares data, not the graph."""
-        return _wrap(self._data)
+        """Matches torch.Tensor.detach: shares data and the version counter, not the graph."""
+        t = _wrap(self._data)
+        t._vc = _ensure_vc(self)
+        return t
 
     def _accumulate_node(self):
         """The AccumulateGrad node of a leaf that requires grad, made once."""
@@ -314,6 +360,10 @@ def _wrap(data, requires_grad=False):
         t._grad_fn = None
         t._acc = None
         t._retains_grad = False
+        t._vc = None
+        t._base = None
+        t._view = None
+        t._output_nr = 0
     return t
 
 
@@ -331,6 +381,22 @@ def _edge(t):
     return t._accumulate_node()
 
 
+def _ensure_vc(t):
+    """The version counter of ``t``, made on first need.
+
+    NOTE: a Node that saved ``t``'s data as its output learns the counter here, so an in-place
+    write to that output later fails the Node's version check (as torch's does).
+    """
+    vc = t._vc
+    if vc is None:
+        vc = VersionCounter() if not _COMPILED else VersionCounter.__new__(VersionCounter)
+        t._vc = vc
+        fn = t._grad_fn
+        if fn is not None and fn.out_vc is None and fn.out_data is t._data:
+            fn.out_vc = vc
+    return vc
+
+
 def _is_cpu(x):
     """Whether array ``x`` is host NumPy data (the fast path): an ndarray or a NumPy scalar."""
     tx = type(x)
@@ -342,86 +408,6 @@ def _kernel(op, x):
     if _is_cpu(x):
         return op.kernel
     return getattr(_backends.for_array(x), op.kname)
-
-
-def _record(op, out_data, inputs, params):
-    """Wrap a result and, as grad mode asks, record the Node that produced it."""
-    out = _wrap(out_data)
-    node = Node()
-    node.op = op
-    nxt = []
-    shapes = []
-    dtypes = []
-    for t in inputs:
-        if isinstance(t, TensorBase):
-            tt = t
-            nxt.append(_edge(tt) if tt._requires_grad else None)
-            shapes.append(tt._data.shape)
-            dtypes.append(tt._data.dtype)
-        else:
-            nxt.append(None)
-            shapes.append(None)
-            dtypes.append(None)
-    node.next = tuple(nxt)
-    node.shapes = tuple(shapes)
-    node.dtypes = tuple(dtypes)
-    node.params = params
-    save = op.save
-    if save & SAVE_XY:
-        node.saved = inputs
-    if save & SAVE_OUT:
-        node.out_data = out_data
-    out._grad_fn = node
-    out._requires_grad = True
-    return out
-
-
-def _operand(v):
-    """A Tensor or Python scalar operand, converting NumPy values and arrays to tensors."""
-    if isinstance(v, TensorBase) or type(v) in _PY_SCALARS:
-        return v
-    if isinstance(v, _np_generic):
-        if v.ndim == 0 and v.dtype.kind in "biuf":
-            return v.item()
-        return _wrap(_CPU.array(v, None))
-    if isinstance(v, (float, int, bool, complex)):
-        return v
-    if isinstance(v, ndarray):
-        D.from_numpy_dtype(v.dtype)
-        return _wrap(v)
-    raise TypeError(f"unsupported operand type: expected Tensor or number, got {type(v).__name__}")
-
-
-def _promote2(op, a, b):
-    """The slow path of apply2: PyTorch's promotion and device rules for any mix of tensors
-    and scalars. Returns the operands, the kernel to run and both values in the compute dtype.
-    """
-    a = _operand(a)
-    b = _operand(b)
-    ta = isinstance(a, TensorBase)
-    tb = isinstance(b, TensorBase)
-    dt = P.binary_dtype(a, b)
-    if op.kind == KIND_MATMUL and ta and tb and a._data.dtype != b._data.dtype:
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}"
-        )
-    if op.kind == KIND_DIV and dt.category < D.FLOAT:
-        dt = D.get_default_dtype()
-    npdt = dt.np
-    x = a._data if ta else a
-    y = b._data if tb else b
-    kernel = op.kernel
-    if ta and tb:
-        be, arrays = P.common_backend((a, b))
-        x = arrays[0]
-        y = arrays[1]
-        if be is not _CPU:
-            kernel = getattr(be, op.kname)
-    elif ta:
-        kernel = _kernel(op, x)
-    elif tb:
-        kernel = _kernel(op, y)
-    return a, b, kernel, P.cast(x, npdt), P.cast(y, npdt)
 
 
 def _ftype(x):
@@ -462,8 +448,12 @@ def apply2(op, a, b, params=()):
     # Python float/int. Elementwise: operands of one shape give a result of that shape.
     ew = op.kind == KIND_BINARY or op.kind == KIND_DIV
     if isinstance(a, TensorBase):
+        if a._view is not None:
+            _F._refresh_view(a)
         x = a._data
         if isinstance(b, TensorBase):
+            if b._view is not None:
+                _F._refresh_view(b)
             y = b._data
             k = _ftype(x)
             if k != 0 and k == _ftype(y):
@@ -483,14 +473,14 @@ def apply2(op, a, b, params=()):
         else:
             y = None
     if x is None or y is None:
-        a, b, kernel, x, y = _promote2(op, a, b)
+        a, b, kernel, x, y = _F._promote2(op, a, b)
     try:
         if params:
             out = kernel(x, y, *params)
         else:
             out = kernel(x, y)
     except ValueError:
-        raise P.broadcast_error(op, x, y) from None
+        raise _F._broadcast_error(op, x, y) from None
     if op.kind == KIND_COMPARE or not _grad_mode.enabled:
         return _wrap(out)
     ra = isinstance(a, TensorBase) and a._requires_grad
@@ -510,8 +500,15 @@ def apply1(op, a, params=()):
             f"{op.name}(): argument 'input' (position 1) must be Tensor, not {type(a).__name__}"
         )
     t = a
+    if t._view is not None:
+        _F._refresh_view(t)
     x = t._data
     kernel = _kernel(op, x)
+    if op.view:
+        if not _is_cpu(x) or type(x) is ndarray:
+            return _F._apply_view(op, t, kernel, params)
+        t._data = _CPU.array(x)  # NOTE: a view needs memory to share, which a NumPy scalar lacks
+        return _F._apply_view(op, t, op.kernel, params)
     if op.kind == KIND_FLOAT and _ftype(x) == 0 and x.dtype.kind in "biu":
         x = x.astype(D.get_default_dtype().np)
     if params:
@@ -520,17 +517,25 @@ def apply1(op, a, params=()):
         out = kernel(x)
     # NOTE: a tensor that requires grad is float or complex, so an elementwise result is too.
     if t._requires_grad and _grad_mode.enabled and (op.elementwise or out.dtype.kind in "fc"):
-        node = _new_node(op, params)
-        node.next = (_edge(t),)
-        if not op.elementwise:
-            node.shapes = (t._data.shape,)
-            node.dtypes = (t._data.dtype,)
-        if op.save & SAVE_XY:
-            node.saved = (t,)
-        if op.save & SAVE_OUT:
-            node.out_data = out
-        return _wrap_result(out, node)
+        return _record1(op, out, t, params)
     return _wrap(out)
+
+
+def _record1(op, out, t, params):
+    node = _new_node(op, params)
+    node.next = (_edge(t),)
+    if t._output_nr != 0:
+        node.next_nr = (t._output_nr,)
+    if not op.elementwise:
+        node.shapes = (t._data.shape,)
+        node.dtypes = (t._data.dtype,)
+    if op.save & SAVE_XY:
+        node.saved = (t,)
+        if t._vc is not None:
+            node.versions = (t._vc.version,)
+    if op.save & SAVE_OUT:
+        node.out_data = out
+    return _wrap_result(out, node)
 
 
 def _new_node(op, params):
@@ -563,21 +568,12 @@ def _record2(op, out_data, a, b, ra, rb, params, fit):
         node.dtypes = (a._data.dtype if ta else None, b._data.dtype if tb else None)
     if op.save & SAVE_XY:
         node.saved = (a, b)
+        va = a._vc if isinstance(a, TensorBase) else None
+        vb = b._vc if isinstance(b, TensorBase) else None
+        if va is not None or vb is not None:
+            node.versions = (0 if va is None else va.version, 0 if vb is None else vb.version)
     if op.save & SAVE_OUT:
         node.out_data = out_data
+    if (ra and a._output_nr != 0) or (rb and b._output_nr != 0):
+        node.next_nr = (a._output_nr if ra else 0, b._output_nr if rb else 0)
     return _wrap_result(out_data, node)
-
-
-def applyn(op, inputs, params=()):
-    """Run an op over a tuple of tensors and scalars (cat, stack, where, ...), all on one device."""
-    tensors = [t for t in inputs if isinstance(t, TensorBase)]
-    be, arrays = P.common_backend(tensors)
-    it = iter(arrays)
-    values = [next(it) if isinstance(t, TensorBase) else t for t in inputs]
-    kernel = op.kernel if be is _CPU else getattr(be, op.kname)
-    out = kernel(*values, *params)
-    if _grad_mode.enabled and out.dtype.kind in "fc":
-        for t in tensors:
-            if t._requires_grad:
-                return _record(op, out, tuple(inputs), params)
-    return _wrap(out)

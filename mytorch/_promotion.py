@@ -1,10 +1,13 @@
 """The slow path of op application: PyTorch's dtype promotion and device rules for any mix of
-tensors and Python scalars. mytorch._core calls it when an op's operands are not all host
-arrays of one float dtype.
+tensors and Python scalars. mytorch._core calls it (through the registry) when an op's operands
+are not all host arrays of one float dtype.
 """
+
+import numpy as np
 
 from mytorch import _backends
 from mytorch import _dtype as D
+from mytorch._core import KIND_DIV, KIND_MATMUL, TensorBase, _wrap
 
 _CPU = _backends.CPU
 _FROM_NP = D.FROM_NP
@@ -89,3 +92,63 @@ def binary_dtype(a, b):
         else:
             scalars.append(v)
     return D.result_type(dims, zeros, scalars)
+
+
+def operand(v):
+    """A Tensor or Python scalar operand, converting NumPy values and arrays to tensors."""
+    if isinstance(v, TensorBase) or type(v) in _PY_SCALARS:
+        return v
+    if isinstance(v, np.generic):
+        if v.ndim == 0 and v.dtype.kind in "biuf":
+            return v.item()
+        return _wrap(_CPU.array(v, None))
+    if isinstance(v, (float, int, bool, complex)):
+        return v
+    if isinstance(v, np.ndarray):
+        D.from_numpy_dtype(v.dtype)
+        return _wrap(v)
+    raise TypeError(f"unsupported operand type: expected Tensor or number, got {type(v).__name__}")
+
+
+def _promote2(op, a, b):
+    """The slow path of apply2: PyTorch's promotion and device rules for any mix of tensors
+    and scalars. Returns the operands, the kernel to run and both values in the compute dtype.
+    """
+    a = operand(a)
+    b = operand(b)
+    ta = isinstance(a, TensorBase)
+    tb = isinstance(b, TensorBase)
+    dt = binary_dtype(a, b)
+    if op.kind == KIND_MATMUL and ta and tb and a._data.dtype != b._data.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}"
+        )
+    if op.kind == KIND_DIV and dt.category < D.FLOAT:
+        dt = D.get_default_dtype()
+    npdt = dt.np
+    x = a._data if ta else a
+    y = b._data if tb else b
+    kernel = op.kernel
+    if ta and tb:
+        be, arrays = common_backend((a, b))
+        x = arrays[0]
+        y = arrays[1]
+        if be is not _CPU:
+            kernel = getattr(be, op.kname)
+    elif ta:
+        kernel = _kernel(op, x)
+    elif tb:
+        kernel = _kernel(op, y)
+    return a, b, kernel, cast(x, npdt), cast(y, npdt)
+
+
+def _kernel(op, x):
+    be = _backends.for_array(x)
+    return op.kernel if be is _CPU else getattr(be, op.kname)
+
+
+def _broadcast_error(op, x, y):
+    return broadcast_error(op, x, y)
+
+
+INTERNAL = ["_promote2", "_broadcast_error"]

@@ -4,6 +4,7 @@ cdef class Op:
     cdef public object name, kname, kernel, vjp, node_name
     cdef public int save, kind
     cdef public bint elementwise
+    cdef public int view
 
 cdef class HotOps:
     cdef public Op add, sub, rsub, mul, div, neg, lt, le, gt, ge, eq, ne

@@ -22,9 +22,11 @@ class Op:
     with mytorch ops only, so the backward pass can itself be differentiated.
     """
 
-    __slots__ = ("name", "kname", "kernel", "vjp", "save", "kind", "node_name", "elementwise")
+    __slots__ = (
+        "name", "kname", "kernel", "vjp", "save", "kind", "node_name", "elementwise", "view"
+    )  # fmt: skip
 
-    def __init__(self, name, kname, vjp, save, kind, node_name, elementwise=False):
+    def __init__(self, name, kname, vjp, save, kind, node_name, elementwise=False, view=0):
         self.name = name
         self.kname = kname
         self.kernel = getattr(_CPU, kname) if kname is not None else None
@@ -35,11 +37,20 @@ class Op:
         # A one-input op whose result has its input's shape and, for a float input, dtype:
         # its Node keeps no input shape and dtype (see _record2).
         self.elementwise = elementwise
+        # 1: the result is a view of the input; 2: it is when the kernel did not copy.
+        self.view = view
 
-    def variant(self, node_name):
+    def variant(self, node_name, view=None):
         """The same primitive under another grad_fn name (PyTorch names overloads apart)."""
         return Op(
-            self.name, self.kname, self.vjp, self.save, self.kind, node_name, self.elementwise
+            self.name,
+            self.kname,
+            self.vjp,
+            self.save,
+            self.kind,
+            node_name,
+            self.elementwise,
+            self.view if view is None else view,
         )
 
     def __repr__(self):

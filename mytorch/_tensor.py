@@ -55,14 +55,18 @@ class TensorMethods(OpMethods):
 
     @property
     def is_leaf(self):
-        return self._grad_fn is None
+        return self.grad_fn is None
 
     @property
     def grad_fn(self):
+        if self._view is not None:
+            F._refresh_view(self)
         return self._grad_fn
 
     @property
     def requires_grad(self):
+        if self._view is not None:
+            F._refresh_view(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -121,7 +125,9 @@ class TensorMethods(OpMethods):
 
     @property
     def data(self):
-        return self.detach()
+        """The same memory without history; unlike detach(), writes through it are not
+        tracked (it has a version counter of its own), as in torch."""
+        return F._alias(self)
 
     @data.setter
     def data(self, value):

@@ -198,10 +198,10 @@ class OpMethods:
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], D.dtype):
             raise NotImplementedError("mytorch: view(dtype) is not supported")
-        return F.reshape(self, *shape)
+        return F.view(self, *shape)
 
     def view_as(self, other):
-        return F.reshape(self, other.shape)
+        return F.view(self, other.shape)
 
     def reshape_as(self, other):
         return F.reshape(self, other.shape)

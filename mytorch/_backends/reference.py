@@ -202,8 +202,11 @@ class Backend:
 
     # --- indexing ------------------------------------------------------------------------
     def getitem(self, x, index, basic):
-        # NOTE: the Node keeps ``basic`` for the VJP's scatter; the kernel only needs the index.
-        return x[index]
+        r = x[index]
+        if basic and not isinstance(r, self.xp.ndarray):
+            # NOTE: a trailing ... makes a 0-d view where plain indexing gives a NumPy scalar
+            r = x[index + (Ellipsis,)]
+        return r
 
     def index_backward(self, g, shape, index, basic):
         """Scatter ``g`` into zeros of ``shape`` at ``index`` (summing repeats when advanced)."""
@@ -310,6 +313,16 @@ class Backend:
         else:
             a = generator.permutation(shape[0])
         return self.from_numpy(a.astype(np_dtype))
+
+    def shares_memory(self, a, b):
+        """Whether two arrays may overlap in memory (a view, not a copy, of one another)."""
+        return bool(self.xp.may_share_memory(a, b))
+
+    def can_view(self, x, shape):
+        """Whether ``x`` can be viewed as ``shape`` without a copy."""
+        if x.size == 0 or x.shape == tuple(shape):
+            return True
+        return self.shares_memory(self.xp.reshape(x, shape), x)
 
     def nonzero_count(self, x):
         return int(self.xp.count_nonzero(x))

@@ -6,7 +6,8 @@ import builtins
 
 from mytorch import _backends
 from mytorch import _dtype as D
-from mytorch._core import TensorBase, apply1, applyn
+from mytorch._applyn import applyn
+from mytorch._core import TensorBase, apply1
 from mytorch._ops._defop import defop
 from mytorch._size import _wrap_dim
 
@@ -29,8 +30,9 @@ INDEX_BWD = defop("index_backward", lambda n, g: getitem(g, n.params[1]),       
 CAT       = defop("cat",            _cat_vjp,                                               node_name="CatBackward0")
 STACK     = defop("stack",          lambda n, g: tuple(select(g, n.params[0], i) for i in range(len(n.next))))
 # PyTorch names the grad_fn of t[idx] after what the index does.
-_BY_KIND = {"select": GETITEM.variant("SelectBackward0"), "slice": GETITEM.variant("SliceBackward0"),
-            "unsqueeze": GETITEM.variant("UnsqueezeBackward0"), "alias": GETITEM.variant("AliasBackward0"),
+# Basic indexing (ints, slices, None, ...) makes views; advanced indexing copies.
+_BY_KIND = {"select": GETITEM.variant("SelectBackward0", view=1), "slice": GETITEM.variant("SliceBackward0", view=1),
+            "unsqueeze": GETITEM.variant("UnsqueezeBackward0", view=1), "alias": GETITEM.variant("AliasBackward0", view=1),
             "index": GETITEM}
 # The scatter that is getitem's VJP, named as PyTorch names the VJP of each kind of index.
 _SCATTER = {"SelectBackward0": INDEX_BWD.variant("SelectBackwardBackward0"),

@@ -19,14 +19,13 @@ from mytorch._core import (
     SAVE_XY,
     TensorBase,
     _full_like,
-    _operand,
     _wrap,
     apply1,
     apply2,
-    applyn,
 )
+from mytorch._applyn import applyn
 from mytorch._ops._defop import defop
-from mytorch._promotion import binary_dtype
+from mytorch._promotion import binary_dtype, operand
 from mytorch._ops.fused import relu_backward, sigmoid_backward, tanh_backward
 
 
@@ -358,8 +357,8 @@ def where(condition, input, other):
             "where expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{_dtype_title(condition.dtype)}"
         )
-    a = _operand(input)
-    b = _operand(other)
+    a = operand(input)
+    b = operand(other)
     dt = binary_dtype(a, b)
     a = to_dtype(a, dt) if isinstance(a, TensorBase) else a
     b = to_dtype(b, dt) if isinstance(b, TensorBase) else b

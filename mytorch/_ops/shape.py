@@ -2,6 +2,7 @@
 unsqueeze, flatten, transpose and permute.
 """
 
+from mytorch import _backends
 from mytorch._core import _wrap, apply1
 from mytorch._ops._defop import defop
 from mytorch._size import _wrap_dim
@@ -17,12 +18,12 @@ def _inverse(dims):
 # fmt: off
 # name                VJP: (node n, output gradient g) -> gradient of the input
 SUM_TO    = defop("sum_to",    lambda n, g: expand(g, n.shapes[0]),          node_name="SumToBackward0")
-EXPAND    = defop("expand",    lambda n, g: sum_to(g, n.shapes[0]))
-RESHAPE   = defop("reshape",   lambda n, g: reshape(g, n.shapes[0]),         node_name="ViewBackward0")
-UNSQUEEZE = RESHAPE.variant("UnsqueezeBackward0")
-SQUEEZE   = RESHAPE.variant("SqueezeBackward1")
-TRANSPOSE = defop("transpose", lambda n, g: transpose(g, *n.params))
-PERMUTE   = defop("permute",   lambda n, g: permute(g, _inverse(n.params[0])))
+EXPAND    = defop("expand",    lambda n, g: sum_to(g, n.shapes[0]),                                    view=1)
+RESHAPE   = defop("reshape",   lambda n, g: reshape(g, n.shapes[0]),         node_name="ViewBackward0", view=2)
+UNSQUEEZE = RESHAPE.variant("UnsqueezeBackward0", view=1)
+SQUEEZE   = RESHAPE.variant("SqueezeBackward1", view=1)
+TRANSPOSE = defop("transpose", lambda n, g: transpose(g, *n.params),                                view=1)
+PERMUTE   = defop("permute",   lambda n, g: permute(g, _inverse(n.params[0])),                      view=1)
 # fmt: on
 
 
@@ -104,10 +105,20 @@ def _infer_shape(shape, numel):
 
 
 def reshape(input, *shape):
-    """Matches torch.reshape."""
+    """Matches torch.reshape: a view when the memory allows one, else a copy."""
     shape = _infer_shape(_sizes(shape), input._data.size)
-    if shape == input._data.shape and not input.requires_grad:
-        return _wrap(input._data)
+    return apply1(RESHAPE, input, (shape,))
+
+
+def view(input, *shape):
+    """Matches torch.Tensor.view: always a view; RuntimeError where reshape would copy."""
+    shape = _infer_shape(_sizes(shape), input._data.size)
+    d = input._data
+    if not _backends.for_array(d).can_view(d, shape):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        )
     return apply1(RESHAPE, input, (shape,))
 
 
@@ -182,4 +193,12 @@ __all__ = [
     "broadcast_to", "reshape", "unsqueeze", "squeeze", "flatten", "transpose", "swapaxes",
     "swapdims", "t", "permute",
 ]  # fmt: skip
-INTERNAL = ["sum_to", "expand", "_dims"]
+
+
+def _alias(input):
+    """A new tensor on ``input``'s memory, with no history and a version counter of its own
+    (what ``.data`` returns)."""
+    return _wrap(input._data)
+
+
+INTERNAL = ["sum_to", "expand", "view", "_dims", "_alias"]
