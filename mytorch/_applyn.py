@@ -1,6 +1,9 @@
-"""Ops over several tensors (cat, stack, where, ...): applyn, on one device, with one Node."""
+"""Ops over several tensors (cat, stack, where, ...): applyn, on one device, with one Node; and
+ops with several outputs (max along a dim, sort, split, ...): apply_multi, with one Node."""
 
+from mytorch import _backends
 from mytorch import _promotion as P
+from mytorch._backends.multi_kernels import MultiKernels
 from mytorch._core import (
     _CPU,
     SAVE_OUT,
@@ -70,3 +73,67 @@ def applyn(op, inputs, params=()):
             if t._requires_grad:
                 return _record(op, out, tuple(inputs), params)
     return _wrap(out)
+
+
+def _multi_kernel(op, be):
+    """``op``'s kernel on backend ``be``: the backend's own, else the reference one of
+    mytorch._backends.multi_kernels called with ``be`` as its backend."""
+    kernel = getattr(be, op.kname, None)
+    if kernel is not None:
+        return kernel
+    fn = getattr(MultiKernels, op.kname)  # NOTE: until reference.Backend supplies the kernel
+    return lambda *args: fn(be, *args)
+
+
+def apply_multi(op, input, params=(), kernel=None, save=()):
+    """Run a one-input op with several outputs (max along a dim, sort, split, ...).
+
+    The kernel (``op``'s, or ``kernel`` when given) returns a tuple of arrays. With grad mode on
+    and ``input`` requiring grad, ONE Node records the application: ``n_outputs`` is the number
+    of outputs, each float output has that Node as its grad_fn and its position as its output
+    number, integer outputs (indices) never require grad. The outputs at positions ``save``
+    are kept in ``node.saved`` for the VJP, which is called with one gradient per output (None
+    where an output received none: VJPs materialise what they need, see ``materialize``).
+    """
+    t = input
+    if t._view is not None:
+        _F._refresh_view(t)
+    x = t._data
+    if kernel is None:
+        kernel = _multi_kernel(op, _backends.for_array(x))
+    arrays = kernel(x, *params)
+    outs = tuple(_wrap(a) for a in arrays)
+    if not (t._requires_grad and _grad_mode.enabled):
+        return outs
+    node = Node()
+    node.op = op
+    node.params = params
+    node.next = (_edge(t),)
+    if t._output_nr != 0:
+        node.next_nr = (t._output_nr,)
+    node.shapes = (x.shape,)
+    node.dtypes = (x.dtype,)
+    node.n_outputs = len(outs)
+    for i in range(len(outs)):
+        out = outs[i]
+        if out._data.dtype.kind in "fc":
+            out._grad_fn = node
+            out._requires_grad = True
+            out._output_nr = i
+    if save:
+        node.saved = tuple(outs[i] for i in save)
+    return outs
+
+
+def materialize(grads, metas):
+    """The gradients a multi-output VJP receives, with zeros for the outputs that received
+    none; ``metas`` gives each output's (shape, NumPy dtype, backend), None for an output that
+    gets no zeros (not a tensor). Called from inside the VJP, as torch's backward formulas
+    (and, for autograd.Function, its ``materialize_grads``) fill in undefined gradients."""
+    out = []
+    for g, m in zip(grads, metas):
+        if g is None and m is not None:
+            shape, npdt, be = m
+            g = _wrap(be.full(shape, 0, npdt))
+        out.append(g)
+    return tuple(out)

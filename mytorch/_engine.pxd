@@ -6,13 +6,20 @@ from mytorch._core cimport Node, TensorBase, _edge, _wrap, apply2
 
 cdef bint _COMPILED
 
-@cython.locals(node=Node, nxt=Node, var=TensorBase, i=Py_ssize_t, c=Py_ssize_t, run_vjp=bint)
+@cython.locals(node=Node, nxt=Node, var=TensorBase, i=Py_ssize_t, c=Py_ssize_t, run_vjp=bint,
+               multi=bint)
 cpdef run_backward(outputs, grad_outputs, bint retain_graph, bint create_graph, inputs, bint accumulate)
 
 @cython.locals(node=Node, nxt=Node, i=Py_ssize_t, c=object)
 cpdef tuple _graph_order(list roots, dict targets)
 
 cdef _accumulate(dict grads, Node node, object g)
+@cython.locals(slots=list)
+cdef _accumulate_nr(dict grads, Node node, Py_ssize_t nr, object g)
+cdef _multi_hooks(list hooks, list slots)
+cdef _retain_multi(object retained, list slots, bint create_graph)
+cdef bint _retains(Node fn, object t)
+cdef object _target_grad(dict targets, TensorBase t)
 cdef object _fit(TensorBase g, object shape, object npdt)
 cdef bint _feeds(Node node, set needed)
 cdef bint _sole(TensorBase g)

@@ -28,6 +28,55 @@ def _accumulate(grads, node, g):
         grads[node] = apply2(ADD, prev, g)
 
 
+def _accumulate_nr(grads, node, nr, g):
+    """Sum gradient ``g`` into output ``nr`` of multi-output ``node``: ``grads[node]`` is then a
+    list with one gradient (or None) per output."""
+    slots = grads.get(node)
+    if slots is None:
+        slots = [None] * node.n_outputs
+        grads[node] = slots
+    prev = slots[nr]
+    slots[nr] = g if prev is None else apply2(ADD, prev, g)
+
+
+def _multi_hooks(hooks, slots):
+    """Run the tensor hooks of a multi-output node, each on its output's gradient (None when
+    that output received none, as torch calls them). An entry is ``(output_nr, hook)``; a bare
+    hook belongs to output 0."""
+    for h in hooks:
+        if isinstance(h, tuple):
+            nr, fn = h
+        else:
+            nr, fn = 0, h
+        r = fn(slots[nr])
+        if r is not None:
+            slots[nr] = r
+
+
+def _retain_multi(retained, slots, create_graph):
+    """``.grad`` of the outputs of a multi-output node that retain their gradient (one tensor,
+    or a tuple or list of them)."""
+    for t in retained if isinstance(retained, (tuple, list)) else (retained,):
+        g = slots[t._output_nr]
+        if g is not None:
+            _accumulate_leaf(t, g, create_graph)
+
+
+def _retains(fn, t):
+    r = fn.retained
+    if isinstance(r, (tuple, list)):
+        return t in r
+    return r is t
+
+
+def _target_grad(targets, t):
+    """The gradient that reached tensor ``t`` (an input of autograd.grad/backward)."""
+    g = targets.get(_edge(t))
+    if isinstance(g, list):
+        return g[t._output_nr]
+    return g
+
+
 def _fit(g, shape, npdt):
     """Reduce a VJP's gradient to its input's shape (the one unbroadcast) and dtype."""
     gd = g._data
@@ -121,7 +170,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
             )
         node = _edge(t)
         g = grad_outputs[i]
-        if g is not None:
+        if g is not None and node.n_outputs > 1:
+            prev = _set_grad_enabled(create_graph)
+            try:
+                _accumulate_nr(grads, node, t._output_nr, g)
+            finally:
+                _set_grad_enabled(prev)
+        elif g is not None:
             if node in grads:
                 prev = _set_grad_enabled(create_graph)
                 try:
@@ -148,11 +203,16 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
         while ready:
             node = ready.pop()
             g = grads.pop(node, None)
+            # A node with several outputs gets a list of gradients, one per output.
+            multi = node.n_outputs > 1
             if g is not None and node.hooks is not None:
-                for hook in node.hooks:
-                    r = hook(g)
-                    if r is not None:
-                        g = r
+                if multi:
+                    _multi_hooks(node.hooks, g)
+                else:
+                    for hook in node.hooks:
+                        r = hook(g)
+                        if r is not None:
+                            g = r
             if targets is not None and node in targets:
                 targets[node] = g
                 if not accumulate and node.variable is not None:
@@ -166,20 +226,24 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                         _accumulate_leaf(var, g, create_graph)
                 continue
             if node.retained is not None and g is not None:
-                _accumulate_leaf(node.retained, g, create_graph)
+                if multi:
+                    _retain_multi(node.retained, g, create_graph)
+                else:
+                    _accumulate_leaf(node.retained, g, create_graph)
             run_vjp = g is not None and (needed is None or _feeds(node, needed))
             if run_vjp:
                 if needed is None:
-                    in_grads = node.op.vjp(node, g)
+                    in_grads = node.op.vjp(node, *g) if multi else node.op.vjp(node, g)
                 else:
                     node.wanted = needed
                     try:
-                        in_grads = node.op.vjp(node, g)
+                        in_grads = node.op.vjp(node, *g) if multi else node.op.vjp(node, g)
                     finally:
                         node.wanted = None
                 if not isinstance(in_grads, tuple):
                     in_grads = (in_grads,)
             nxt_nodes = node.next
+            nrs = node.next_nr
             for i in range(len(nxt_nodes)):
                 nxt = nxt_nodes[i]
                 if nxt is None:
@@ -189,7 +253,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                     if gi is not None:
                         if node.shapes is not None:
                             gi = _fit(gi, node.shapes[i], node.dtypes[i])
-                        _accumulate(grads, nxt, gi)
+                        if nxt.n_outputs > 1:
+                            _accumulate_nr(grads, nxt, 0 if nrs is None else nrs[i], gi)
+                        else:
+                            _accumulate(grads, nxt, gi)
                 c = deps[nxt] - 1
                 deps[nxt] = c
                 if c == 0:
@@ -209,10 +276,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
         # Leaves got theirs on the way; a non-leaf named in inputs gets its .grad here.
         for t in inputs:
             fn = t._grad_fn
-            if fn is not None and targets.get(fn) is not None and fn.retained is not t:
-                _accumulate_leaf(t, targets[fn], create_graph)
+            if fn is not None and not _retains(fn, t):
+                g = _target_grad(targets, t)
+                if g is not None:
+                    _accumulate_leaf(t, g, create_graph)
         return None
-    return [targets.get(_edge(t)) if t._requires_grad else None for t in inputs]
+    return [_target_grad(targets, t) if t._requires_grad else None for t in inputs]
 
 
 def _sole(g):
@@ -241,7 +310,7 @@ def _accumulate_leaf(var, g, create_graph):
         else:
             gd = g._data
             # NOTE: a VJP may return a view shared with other gradients, so .grad gets a copy.
-            var._grad = _wrap(_backends.for_array(gd).copy(gd))
+            var._grad = _wrap(_backends.for_array(gd).copy_array(gd))
     elif create_graph or old._requires_grad or g._requires_grad:
         prev = _set_grad_enabled(create_graph)
         try:

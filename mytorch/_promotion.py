@@ -7,7 +7,7 @@ import numpy as np
 
 from mytorch import _backends
 from mytorch import _dtype as D
-from mytorch._core import KIND_DIV, KIND_MATMUL, TensorBase, _wrap
+from mytorch._core import KIND_DIV, KIND_MATMUL, KIND_SAME, TensorBase, _wrap
 
 _CPU = _backends.CPU
 _FROM_NP = D.FROM_NP
@@ -119,6 +119,8 @@ def _promote2(op, a, b):
     ta = isinstance(a, TensorBase)
     tb = isinstance(b, TensorBase)
     dt = binary_dtype(a, b)
+    if op.kind == KIND_SAME and ta:
+        dt = a.dtype  # the first operand's dtype: copy_, index_put
     if op.kind == KIND_MATMUL and ta and tb and a._data.dtype != b._data.dtype:
         raise RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}"

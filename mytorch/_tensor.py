@@ -133,6 +133,11 @@ class TensorMethods(OpMethods):
     def data(self, value):
         if not isinstance(value, TensorMethods):
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        if self._requires_grad and value.dtype.category < D.FLOAT:
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or complex "
+                "dtype"
+            )
         self._data = value._data
 
     @property
@@ -149,6 +154,8 @@ class TensorMethods(OpMethods):
         self._grad_fn.retained = self
 
     def detach_(self):
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         if self._grad_fn is not None and self._grad_fn.retained is self:
             self._grad_fn.retained = None
         self._grad_fn = None
@@ -260,111 +267,142 @@ class TensorMethods(OpMethods):
 
     # --- in place ----------------------------------------------------------------------
     def _inplace(self, result):
-        """Make ``self`` hold ``result``: in its own buffer when no graph is involved."""
-        if result._data.shape != self._data.shape:
-            raise RuntimeError(
-                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
-                f"{list(result._data.shape)}"
-            )
-        if is_grad_enabled() and (self._requires_grad or result._requires_grad):
-            if self._grad_fn is None and self._requires_grad:
-                raise RuntimeError(
-                    "a leaf Variable that requires grad is being used in an in-place operation."
-                )
-            # NOTE: out of place under the hood. The op that computed ``result`` saved ``self``
-            # as it was; give that node a snapshot so rebinding ``self`` does not change it.
-            node = result._grad_fn
-            if node is not None and node.saved is not None:
-                before = self.detach()
-                before._grad_fn = self._grad_fn
-                before._requires_grad = self._requires_grad
-                node.saved = tuple(before if s is self else s for s in node.saved)
-            self._data = result._data
-            self._grad_fn = node
-            self._requires_grad = True
-            return self
-        rd = result._data
-        if rd.dtype != self._data.dtype:
-            if D.from_numpy_dtype(rd.dtype).category > self.dtype.category:
-                raise RuntimeError(
-                    f"result type {D.from_numpy_dtype(rd.dtype).name.capitalize()} can't be "
-                    f"cast to the desired output type {self.dtype.name.capitalize()}"
-                )
-            rd = rd.astype(self._data.dtype)
-        self._data = _be(self).assign(self._data, rd)
-        return self
+        """Make ``self`` hold ``result``, its new value computed from its old one (see
+        mytorch._views._commit_inplace: memory, version counter and history)."""
+        return F._commit_inplace(self, result)
 
     def __iadd__(self, other):
-        return self._inplace(self + other)
+        return F._commit_inplace(self, self + other)
 
     def __isub__(self, other):
-        return self._inplace(self - other)
+        return F._commit_inplace(self, self - other)
 
     def __imul__(self, other):
-        return self._inplace(self * other)
+        return F._commit_inplace(self, self * other)
 
     def __itruediv__(self, other):
-        return self._inplace(self / other)
+        return F._commit_inplace(self, self / other)
+
+    def __ipow__(self, other):
+        return F._commit_inplace(self, F.pow(self, other))
 
     def add_(self, other, alpha=1):
-        return self._inplace(F.add(self, other, alpha=alpha))
+        return F._commit_inplace(self, F.add(self, other, alpha=alpha))
 
     def sub_(self, other, alpha=1):
-        return self._inplace(F.sub(self, other, alpha=alpha))
+        return F._commit_inplace(self, F.sub(self, other, alpha=alpha))
 
     def mul_(self, other):
-        return self._inplace(self * other)
+        return F._commit_inplace(self, F.mul(self, other))
 
-    def div_(self, other):
-        return self._inplace(self / other)
+    def div_(self, other, rounding_mode=None):
+        return F._commit_inplace(self, F.div(self, other, rounding_mode=rounding_mode))
+
+    def pow_(self, exponent):
+        return F._commit_inplace(self, F.pow(self, exponent))
+
+    def neg_(self):
+        return F._commit_inplace(self, F.neg(self))
+
+    def exp_(self):
+        return F._commit_inplace(self, F.exp(self))
+
+    def log_(self):
+        return F._commit_inplace(self, F.log(self))
+
+    def sqrt_(self):
+        return F._commit_inplace(self, F.sqrt(self))
+
+    def abs_(self):
+        return F._commit_inplace(self, F.abs(self))
+
+    def sin_(self):
+        return F._commit_inplace(self, F.sin(self))
+
+    def cos_(self):
+        return F._commit_inplace(self, F.cos(self))
+
+    def tanh_(self):
+        return F._commit_inplace(self, F.tanh(self))
+
+    def sigmoid_(self):
+        return F._commit_inplace(self, F.sigmoid(self))
+
+    def relu_(self):
+        return F._commit_inplace(self, F.relu(self))
+
+    def floor_(self):
+        return F._commit_inplace(self, F.floor(self))
+
+    def ceil_(self):
+        return F._commit_inplace(self, F.ceil(self))
+
+    def round_(self):
+        return F._commit_inplace(self, F.round(self))
+
+    def trunc_(self):
+        return F._commit_inplace(self, F.trunc(self))
+
+    def clamp_(self, min=None, max=None):
+        return F._commit_inplace(self, F.clamp(self, min, max))
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value):
+        return F._commit_inplace(self, F.masked_fill(self, mask, value))
 
     def zero_(self):
         """Matches torch.Tensor.zero_."""
-        return self.fill_(0)
+        return F._commit_inplace(self, F.zero(self))
 
     def fill_(self, value):
         """Matches torch.Tensor.fill_."""
-        if is_grad_enabled() and self._requires_grad and self._grad_fn is None:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation."
-            )
-        self._data = _be(self).fill(self._data, value)
-        return self
+        return F._commit_inplace(self, F.fill(self, value))
 
-    def copy_(self, src):
-        """Matches torch.Tensor.copy_ (no gradient through it); copies across devices too."""
+    def copy_(self, src, non_blocking=False):
+        """Matches torch.Tensor.copy_: broadcasts, casts and crosses devices; the gradient goes
+        to ``src``."""
         if not isinstance(src, TensorMethods):
-            src = F.tensor(src, dtype=self.dtype)
-        if src.device != self.device:
-            src = src.to(self.device)
-        return self._inplace(F.expand(src.detach(), self._data.shape))
+            src = F.tensor(src, dtype=self.dtype, device=self.device)
+        return F._commit_inplace(self, F.copy(self, src))
 
-    def clamp_(self, min=None, max=None):
-        return self._inplace(self.clamp(min, max))
+    def index_put_(self, indices, values, accumulate=False):
+        """Matches torch.Tensor.index_put_."""
+        return F._commit_inplace(self, F.index_put(self, indices, values, accumulate))
 
     def normal_(self, mean=0.0, std=1.0):
-        return self._inplace(F.randn_like(self) * std + mean)
+        return F._commit_inplace(self, F.randn_like(self) * std + mean)
 
     def uniform_(self, a=0.0, b=1.0):
-        return self._inplace(F.rand_like(self) * (b - a) + a)
+        return F._commit_inplace(self, F.rand_like(self) * (b - a) + a)
 
     def __setitem__(self, index, value):
-        if is_grad_enabled() and self._requires_grad and self._grad_fn is None:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation."
-            )
-        be = _be(self)
+        """``self[index] = value``: written through a view for basic indices (torch's
+        CopySlices), with index_put for advanced ones; differentiable in both operands."""
         if isinstance(value, TensorMethods):
-            if value._requires_grad and is_grad_enabled():
-                raise NotImplementedError(
-                    "mytorch: assigning a tensor that requires grad into a slice is not supported"
-                )
             if value.device != self.device:
                 # NOTE: as torch's copy_, setitem copies a value across devices.
                 value = F.to_device(value, self.device)
-            value = value._data
-        idx = F._device_index(self, index)
-        self._data = be.setitem(self._data, idx, value)
+            needs_graph = value.requires_grad or self.requires_grad
+        else:
+            needs_graph = self.requires_grad
+        first, rest = F._split_ints(index)
+        if first is not None:  # torch: the integers select first, then the rest is written
+            F.getitem(self, first)[rest] = value
+            return
+        if not (needs_graph and is_grad_enabled()):
+            F._check_writable(self, False)
+            idx = F._device_index(self, index)
+            F._check_setitem(self, idx, value)
+            v = value._data if isinstance(value, TensorMethods) else value
+            self._data = _be(self).setitem(self._data, idx, v)
+            F._bump_version(self)
+            return
+        if F._is_basic_index(self, index):
+            view = F.getitem(self, index)
+            F._commit_inplace(view, F.copy(view, value))
+        else:
+            F._commit_inplace(self, F._setitem_value(self, index, value))
 
     # --- autograd ----------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -476,12 +514,46 @@ class TensorMethods(OpMethods):
     def element_size(self):
         return self._data.itemsize
 
+    # --- memory layout and views -------------------------------------------------------
+    @property
+    def _version(self):
+        """How often this tensor's memory was written in place (shared with its views)."""
+        return 0 if self._vc is None else self._vc.version
+
+    def _is_view(self):
+        """Matches torch.Tensor._is_view: whether this tensor is a view of another."""
+        return self._base is not None
+
     def contiguous(self, memory_format=None):
-        return self
+        """Matches torch.Tensor.contiguous: self when contiguous, else a contiguous copy."""
+        return self if self.is_contiguous() else F.clone(self)
 
     def is_contiguous(self, memory_format=None):
         d = self._data
         return d.ndim == 0 or d.flags.c_contiguous
+
+    def stride(self, dim=None):
+        """Matches torch.Tensor.stride: steps in elements between neighbours along each dim."""
+        d = self._data
+        st = [s // d.itemsize for s in getattr(d, "strides", ())]
+        # NOTE: NumPy gives a new axis (t[None]) stride 0; torch gives it the stride that keeps
+        # the layout contiguous across it, as unsqueeze does.
+        for i in range(len(st) - 1, -1, -1):
+            if st[i] == 0 and d.shape[i] == 1:
+                st[i] = st[i + 1] * d.shape[i + 1] if i + 1 < len(st) else 1
+        return tuple(st) if dim is None else st[_wrap_dim(dim, d.ndim)]
+
+    def data_ptr(self):
+        """Matches torch.Tensor.data_ptr: the address of the first element."""
+        return _be(self).data_ptr(self._data)
+
+    def storage_offset(self):
+        """Matches torch.Tensor.storage_offset: elements from the base's first element."""
+        if self._base is None:
+            return 0
+        return (self.data_ptr() - self._base.data_ptr()) // self._data.itemsize + (
+            self._base.storage_offset()
+        )
 
     def __reduce__(self):
         return (_rebuild, (self.cpu().detach().numpy(), self._requires_grad, str(self.device)))

@@ -97,6 +97,15 @@ class OpMethods:
 
     clip = clamp
 
+    def nonzero(self, as_tuple=False):
+        return F.nonzero(self, as_tuple=as_tuple)
+
+    def masked_fill(self, mask, value):
+        return F.masked_fill(self, mask, value)
+
+    def index_put(self, indices, values, accumulate=False):
+        return F.index_put(self, indices, values, accumulate)
+
     def where(self, condition, other):
         return F.where(condition, self, other)
 
@@ -243,6 +252,12 @@ class OpMethods:
     @property
     def mT(self):
         return F.transpose(self, -2, -1)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return F.diagonal(self, offset, dim1, dim2)
+
+    def as_strided(self, size, stride, storage_offset=None):
+        return F.as_strided(self, size, stride, storage_offset)
 
     # --- indexing ------------------------------------------------------------------------
     def select(self, dim, index):

@@ -4,13 +4,18 @@ tensor it writes to (and of that tensor's base, torch's CopySlices).
 """
 
 from mytorch import _backends
+from mytorch._applyn import applyn
 from mytorch._core import (
+    Node,
+    _full_like,
     _ensure_vc,
     _grad_mode,
     _record1,
     _wrap,
     apply1,
 )
+from mytorch._registry import OPS
+from mytorch._registry import F as _F
 
 
 class ViewInfo:
@@ -18,12 +23,13 @@ class ViewInfo:
     input dtype), the counter version its grad_fn was made at, and, for a piece of split,
     chunk or unbind, the grad_fn name that forbids in-place writes to it."""
 
-    __slots__ = ("chain", "version", "multi")
+    __slots__ = ("chain", "version", "multi", "no_grad")
 
-    def __init__(self, chain, version, multi):
+    def __init__(self, chain, version, multi, no_grad=False):
         self.chain = chain
         self.version = version
         self.multi = multi
+        self.no_grad = no_grad  # made with grad mode off from a base that requires grad
 
 
 def make_view(op, t, out, params):
@@ -35,7 +41,10 @@ def make_view(op, t, out, params):
     out._vc = vc
     step = ((op, params, t._data.shape, t._data.dtype),)
     info = t._view
-    out._view = ViewInfo(step if info is None else info.chain + step, vc.version, None)
+    no_grad = (not _grad_mode.enabled and base._requires_grad) or (
+        info is not None and info.no_grad
+    )
+    out._view = ViewInfo(step if info is None else info.chain + step, vc.version, None, no_grad)
     return out
 
 
@@ -96,4 +105,191 @@ def _raise_modified(t, fn, version, expected):
     )
 
 
-INTERNAL = ["_apply_view", "_refresh_view", "_raise_modified"]
+# --- in-place writes ------------------------------------------------------------------------
+def _unview(x, chain):
+    """Scatter ``x`` (a view's shape) into its base's shape through the VJPs of the view ops
+    (differentiable, so the history of an in-place write through a view stays exact)."""
+    for op, params, shape, dtype in reversed(chain):
+        n = Node()
+        n.op = op
+        n.params = params
+        n.shapes = (shape,)
+        n.dtypes = (dtype,)
+        x = op.vjp(n, x)
+        if isinstance(x, tuple):
+            x = x[0]
+    return x
+
+
+def _snapshot(s):
+    """A copy of saved tensor ``s``'s values with its history (what an in-place op's own Node
+    must keep of the tensor it overwrites)."""
+    d = s._data
+    c = _wrap(_backends.for_array(d).copy_array(d))
+    c._grad_fn = s._grad_fn
+    c._requires_grad = s._requires_grad
+    c._output_nr = s._output_nr
+    return c
+
+
+def _aliases(s, t):
+    return s is t or (t._vc is not None and s._vc is t._vc)
+
+
+def _check_writable(t, grad):
+    """torch's errors for an in-place write that cannot keep gradients right."""
+    d = t._data
+    for n, st in zip(d.shape, getattr(d, "strides", ())):
+        if st == 0 and n > 1:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone() the tensor before performing the "
+                "operation."
+            )
+    if not grad:
+        return
+    base = t._base
+    if base is not None and t._view.no_grad:
+        raise RuntimeError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You "
+            "can clarify your code by moving both the view and the inplace either both inside the "
+            "no_grad block (if you don't want the inplace to be tracked) or both outside (if you "
+            "want the inplace to be tracked)."
+        )
+    if base is None:
+        if t._grad_fn is None and t._requires_grad:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        return
+    if base._grad_fn is None and base._requires_grad:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    multi = t._view.multi
+    if multi is not None and t._requires_grad:
+        raise RuntimeError(
+            f"Output {t._output_nr} of {multi} is a view and is being modified inplace. This "
+            "view is the output of a function that returns multiple views. Such functions do "
+            "not allow the output views to be modified inplace. You should replace the inplace "
+            "operation by an out-of-place one."
+        )
+
+
+def _commit_inplace(t, r):
+    """Make ``t`` hold ``r``, its new value computed out of place from its old one: r's values
+    are written into t's memory, the version counter moves on, and with grad mode on t's
+    history becomes r's (through its base's for a view, torch's CopySlices)."""
+    if t._view is not None:
+        _refresh_view(t)
+    if r._data.shape != t._data.shape:
+        raise RuntimeError(
+            f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
+            f"{list(r._data.shape)}"
+        )
+    if r.dtype is not t.dtype:
+        if r.dtype.category > t.dtype.category:
+            raise RuntimeError(
+                f"result type {_title(r.dtype)} can't be cast to the desired output type "
+                f"{_title(t.dtype)}"
+            )
+    grad = _grad_mode.enabled and (
+        t._requires_grad or r._requires_grad or (t._base is not None and t._base._requires_grad)
+    )
+    _check_writable(t, grad)
+    if grad:
+        if not r._requires_grad:
+            r = _F.copy(t, r)  # a new value that ignores the old one: zero gradient to it
+        node = r._grad_fn
+        if node is not None and node.saved is not None:
+            saved = list(node.saved)
+            for i, s in enumerate(saved):
+                if hasattr(s, "_vc") and _aliases(s, t):
+                    saved[i] = _snapshot(s)
+                    if node.versions is not None:
+                        vs = list(node.versions)
+                        vs[i] = 0
+                        node.versions = tuple(vs)
+            node.saved = tuple(saved)
+        if r.dtype is not t.dtype:
+            r = _F.to_dtype(r, t.dtype)
+    d = t._data
+    rd = r._data
+    if rd.dtype != d.dtype:
+        rd = rd.astype(d.dtype)
+    t._data = _backends.for_array(d).assign(d, rd)
+    vc = _ensure_vc(t)
+    vc.version += 1
+    if grad:
+        if t._base is None:
+            node = r._grad_fn
+            t._grad_fn = node
+            t._output_nr = r._output_nr
+            t._requires_grad = True
+            if node is not None and node.out_data is r._data:
+                node.out_data = t._data  # the Node's saved output is t's memory from now on
+                node.out_vc = vc
+                node.out_version = vc.version
+        else:
+            _copy_slices(t, r)
+    return t
+
+
+def _copy_slices(v, r):
+    """The history of an in-place write of ``r`` through view ``v``: the base becomes its old
+    self with the view's region replaced by ``r`` (torch's CopySlices), and ``v`` the same view
+    of the new base."""
+    base = v._base
+    chain = v._view.chain
+    prev = _grad_mode.enabled
+    _grad_mode.enabled = False
+    try:
+        mask = _F.ne(_unview(_full_like(v, 1), chain), 0)
+    finally:
+        _grad_mode.enabled = prev
+    old = _wrap(base._data)
+    old._grad_fn = base._grad_fn
+    old._requires_grad = base._requires_grad
+    old._output_nr = base._output_nr
+    new = applyn(_copy_slices_op(), (mask, _unview(r, chain), old))
+    base._grad_fn = new._grad_fn
+    base._output_nr = 0
+    base._requires_grad = True
+    w = replay_view(base, chain)
+    v._grad_fn = w._grad_fn
+    v._output_nr = 0
+    v._requires_grad = True
+    v._view.version = base._vc.version
+
+
+def _title(dt):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(dt.name, dt.name)  # fmt: skip
+
+
+_ops = {}
+
+
+def _copy_slices_op():
+    """The grad_fn of a base written through one of its views: where(region, new, old)."""
+    op = _ops.get("CopySlices")
+    if op is None:
+        op = _ops["CopySlices"] = OPS["where"].variant("torch::autograd::CopySlices")
+    return op
+
+
+def _bump_version(t):
+    """Count a write into ``t``'s memory that needs no history (grad mode off)."""
+    _ensure_vc(t).version += 1
+
+
+INTERNAL = [
+    "_apply_view",
+    "_refresh_view",
+    "_raise_modified",
+    "_commit_inplace",
+    "_check_writable",
+    "_bump_version",
+]

@@ -39,13 +39,14 @@ class Backend:
         "add", "sub", "mul", "div", "div_mode", "neg", "pow", "exp", "log", "sin", "cos", "tan",
         "tanh", "sigmoid", "relu", "sqrt", "abs", "sign", "maximum", "minimum", "floor", "ceil",
         "round", "trunc", "lt", "le", "gt", "ge", "eq", "ne", "bitwise_and", "bitwise_or",
-        "bitwise_xor", "bitwise_not", "where", "clone", "to_dtype", "to_device",
+        "bitwise_xor", "bitwise_not", "where", "clamp", "clone", "fill", "copy", "to_dtype",
+        "to_device", "nonzero",
         # reduction
         "sum", "mean", "amax", "amin", "argmax", "argmin", "all", "any",
         # shape
-        "sum_to", "expand", "reshape", "transpose", "permute",
+        "sum_to", "expand", "reshape", "transpose", "permute", "diagonal", "as_strided",
         # indexing
-        "getitem", "index_backward", "cat", "stack",
+        "getitem", "index_backward", "index_put", "cat", "stack",
         # linalg
         "matmul",
         # fused
@@ -121,8 +122,41 @@ class Backend:
     def where(self, cond, x, y):
         return self.xp.where(cond, x, y)
 
+    def clamp(self, x, lo, hi):
+        """x limited to [lo, hi] (either bound may be None), NaN kept."""
+        xp = self.xp
+        if lo is not None:
+            x = xp.maximum(x, xp.asarray(lo, dtype=x.dtype))
+        if hi is not None:
+            x = xp.minimum(x, xp.asarray(hi, dtype=x.dtype))
+        return self.scalar(xp.asarray(x))
+
+    def nonzero(self, x):
+        """The indices of the nonzero elements, one row each: an (n, ndim) int64 array."""
+        xp = self.xp
+        if x.ndim == 0:
+            return xp.zeros((1 if bool(x) else 0, 0), dtype=np.int64)
+        return xp.stack(xp.nonzero(x), axis=1).astype(np.int64)
+
     def clone(self, x):
         return x.copy()
+
+    def fill(self, x, value):
+        """A new array of x's shape and dtype holding ``value`` everywhere."""
+        return self.scalar(self.xp.full(x.shape, value, dtype=x.dtype))
+
+    def copy(self, x, src):
+        """A new array of x's shape and dtype holding ``src`` broadcast to it."""
+        return self.scalar(self.xp.broadcast_to(src, x.shape).astype(x.dtype))
+
+    def index_put(self, x, v, index, accumulate):
+        """A copy of ``x`` with ``v`` written (or, accumulating, added) at ``index``."""
+        out = self.xp.array(x)
+        if accumulate:
+            self.xp.add.at(out, index, v)
+        else:
+            out[index] = v
+        return self.scalar(out)
 
     def to_dtype(self, x, np_dtype):
         return x.astype(np_dtype)
@@ -200,6 +234,30 @@ class Backend:
         *arrays, dim = arrays_and_dim
         return self.xp.stack(arrays, axis=dim)
 
+    # --- strided views -------------------------------------------------------------------
+    def diagonal(self, x, offset, dim1, dim2):
+        """A writable view of the diagonal of dims (dim1, dim2), moved to the last dim."""
+        start = (
+            x[(slice(None),) * dim2 + (slice(offset, None),)]
+            if offset >= 0
+            else (x[(slice(None),) * dim1 + (slice(-offset, None),)])
+        )
+        n = max(0, min(start.shape[dim1], start.shape[dim2]))
+        keep = [d for d in range(x.ndim) if d not in (dim1, dim2)]
+        shape = tuple(x.shape[d] for d in keep) + (n,)
+        strides = tuple(x.strides[d] for d in keep) + (x.strides[dim1] + x.strides[dim2],)
+        return self.strided(start, shape, strides)
+
+    def as_strided(self, x, size, stride, offset):
+        """A view of ``x``'s memory (x contiguous) with element strides, from element
+        ``offset``."""
+        flat = self.xp.reshape(x, (-1,))[offset:] if offset else x
+        return self.strided(flat, size, tuple(s * x.itemsize for s in stride))
+
+    def strided(self, x, shape, strides):
+        """A view with byte ``strides`` starting at ``x``'s first element."""
+        return self.xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
+
     # --- indexing ------------------------------------------------------------------------
     def getitem(self, x, index, basic):
         r = x[index]
@@ -254,7 +312,8 @@ class Backend:
     def full(self, shape, value, np_dtype):
         return self.scalar(self.xp.full(shape, value, dtype=np_dtype))
 
-    def copy(self, x):
+    def copy_array(self, x):
+        """A copy of array ``x`` (in this backend's memory)."""
         return x.copy()
 
     def accumulate(self, acc, g):
@@ -271,13 +330,6 @@ class Backend:
             x = self.xp.array(x)
         x[index] = value
         return x
-
-    def fill(self, x, value):
-        """Every element of ``x`` set to ``value``; returns the array now holding it."""
-        if isinstance(x, self.xp.ndarray) and _writeable(x):
-            x.fill(value)
-            return x
-        return self.full(x.shape, value, x.dtype)
 
     def assign(self, x, value):
         """x[...] = value (broadcast, cast to x's dtype); returns the array now holding it."""
@@ -313,6 +365,10 @@ class Backend:
         else:
             a = generator.permutation(shape[0])
         return self.from_numpy(a.astype(np_dtype))
+
+    def data_ptr(self, x):
+        """The address of ``x``'s first element (CuPy's ``x.data.ptr``)."""
+        return int(x.data.ptr)
 
     def shares_memory(self, a, b):
         """Whether two arrays may overlap in memory (a view, not a copy, of one another)."""
@@ -353,6 +409,9 @@ class NumpyBackend(Backend):
 
     def device(self, x):
         return CPU_DEVICE
+
+    def data_ptr(self, x):
+        return int(np.asarray(x).__array_interface__["data"][0])
 
     def generator(self, seed):
         """The host random generator (NumPy's PCG64) that every device draws from."""

@@ -15,6 +15,7 @@ from mytorch._ops import (
     pointwise,
     reduction,
     shape,
+    strided,
 )
 from mytorch._ops.composite import *  # noqa: F403
 from mytorch._ops.creation import *  # noqa: F403
@@ -24,10 +25,11 @@ from mytorch._ops.linalg import *  # noqa: F403
 from mytorch._ops.pointwise import *  # noqa: F403
 from mytorch._ops.reduction import *  # noqa: F403
 from mytorch._ops.shape import *  # noqa: F403
+from mytorch._ops.strided import *  # noqa: F403
 from mytorch import _promotion, _views
 from mytorch._registry import register_functions
 
-FAMILIES = (pointwise, reduction, shape, indexing, linalg, fused, composite, creation)
+FAMILIES = (pointwise, reduction, shape, indexing, strided, linalg, fused, composite, creation)
 
 for _family in FAMILIES:
     register_functions(_family, list(_family.__all__) + list(_family.INTERNAL))

@@ -8,7 +8,7 @@ from collections import namedtuple
 from mytorch import _backends
 from mytorch._core import TensorBase
 from mytorch._ops.creation import arange
-from mytorch._ops.pointwise import exp, log, maximum, minimum, sqrt, where
+from mytorch._ops.pointwise import exp, log, maximum, minimum, sqrt, to_dtype, where
 from mytorch._ops.reduction import amax, amin, argmax, argmin, mean, sum
 from mytorch._ops.shape import _dims, reshape, squeeze, unsqueeze
 from mytorch._size import _wrap_dim
@@ -89,17 +89,9 @@ def min(input, dim=None, keepdim=False):
     return _minmax(amin, argmin, input, dim, keepdim)
 
 
-def clamp(input, min=None, max=None):
-    """Matches torch.clamp."""
-    out = input
-    if min is not None:
-        out = maximum(out, min)
-    if max is not None:
-        out = minimum(out, max)
-    return out
-
-
-clip = clamp
+def masked_fill(input, mask, value):
+    """Matches torch.masked_fill: ``value`` where ``mask`` is True, in ``input``'s dtype."""
+    return to_dtype(where(mask, value, input), input.dtype)
 
 
 def square(input):
@@ -145,7 +137,7 @@ def is_floating_point(input):
 
 
 __all__ = [
-    "softmax", "log_softmax", "logsumexp", "var", "std", "max", "min", "clamp", "clip",
-    "square", "outer", "ger", "allclose", "equal", "is_tensor", "numel", "is_floating_point",
+    "softmax", "log_softmax", "logsumexp", "var", "std", "max", "min",
+    "masked_fill", "square", "outer", "ger", "allclose", "equal", "is_tensor", "numel", "is_floating_point",
 ]  # fmt: skip
 INTERNAL = []

@@ -7,8 +7,9 @@ import builtins
 from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch._applyn import applyn
-from mytorch._core import TensorBase, apply1
+from mytorch._core import TensorBase, apply1, apply2
 from mytorch._ops._defop import defop
+from mytorch._ops.shape import _broadcast_shape_check
 from mytorch._size import _wrap_dim
 
 
@@ -27,6 +28,7 @@ def _cat_vjp(n, g):
 # name                  VJP: (node n, output gradient g) -> gradient per input
 GETITEM   = defop("getitem",        lambda n, g: _getitem_vjp(n, g),                        node_name="IndexBackward0")
 INDEX_BWD = defop("index_backward", lambda n, g: getitem(g, n.params[1]),                   node_name="IndexPutImplBackward0")
+INDEX_PUT = defop("index_put",      lambda n, g: _index_put_vjp(n, g),                      node_name="IndexPutBackward0")
 CAT       = defop("cat",            _cat_vjp,                                               node_name="CatBackward0")
 STACK     = defop("stack",          lambda n, g: tuple(select(g, n.params[0], i) for i in range(len(n.next))))
 # PyTorch names the grad_fn of t[idx] after what the index does.
@@ -77,6 +79,8 @@ def _normalize_index(index, shape, be):
             if basic:
                 kind = "select"
         elif isinstance(i, slice):
+            if i.step is not None and i.step <= 0:
+                raise ValueError("step must be greater than zero")
             if basic:
                 kind = "slice"
         elif i is None:
@@ -109,11 +113,26 @@ def _check_index_bounds(index, shape):
             continue
         if i is None:
             continue
+        if _is_bool_array(i):
+            for j in range(i.ndim):
+                if dim + j < len(shape) and i.shape[j] != shape[dim + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(i.shape)} at index {j} does not match the "
+                        f"shape of the indexed tensor {list(shape)} at index {dim + j}"
+                    )
+            dim += i.ndim
+            continue
         if isinstance(i, int) and not isinstance(i, bool):
             size = shape[dim]
             if i < -size or i >= size:
                 raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
         dim += 1
+
+
+def _is_basic_index(input, index):
+    """Whether ``input[index]`` is a view (ints, slices, None, ...), not advanced indexing."""
+    be = _backends.for_array(input._data)
+    return _normalize_index(index, input._data.shape, be)[1]
 
 
 def _device_index(input, index):
@@ -122,8 +141,84 @@ def _device_index(input, index):
     return _normalize_index(index, input._data.shape, be)[0]
 
 
+def _index_put_vjp(n, g):
+    index, accumulate = n.params
+    gx = None
+    if n.needs_x:
+        gx = g if accumulate else apply2(INDEX_PUT, g, 0.0, (index, False))
+    return gx, getitem(g, index) if n.needs_y else None
+
+
+def index_put(input, indices, values, accumulate=False):
+    """Matches torch.index_put: ``input`` with ``values`` written (or added) at ``indices``,
+    a tuple of index tensors; differentiable with respect to both."""
+    be = _backends.for_array(input._data)
+    idx, _, _ = _normalize_index(tuple(indices), input._data.shape, be)
+    return _put(input, idx, values, accumulate)
+
+
+def _put(input, idx, values, accumulate):
+    if isinstance(values, TensorBase) and values.device != input.device:
+        values = values.to(input.device)
+    return apply2(INDEX_PUT, input, values, (idx, bool(accumulate)))
+
+
+def _setitem_value(input, index, value):
+    """What ``input[index] = value`` makes of ``input``, out of place and differentiable (for
+    advanced indices; basic ones write through a view)."""
+    be = _backends.for_array(input._data)
+    idx, basic, _ = _normalize_index(index, input._data.shape, be)
+    _check_setitem(input, idx, value)
+    return _put(input, idx, value, False)
+
+
+def _check_setitem(input, idx, value):
+    """torch's errors for ``input[idx] = value`` that NumPy would word as its own."""
+    if not isinstance(value, TensorBase):
+        return
+    basic = all(not hasattr(i, "ndim") for i in idx)
+    target = input._data[idx].shape
+    if not basic and value.dtype is not input.dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{_title(input.dtype)} for the destination and {_title(value.dtype)} for the source."
+        )
+    vs = value._data.shape
+    nd = len(target) - len(vs)
+    ok = nd >= 0 and all(v in (1, t) for v, t in zip(vs, target[nd:]))
+    if not ok and basic:
+        _broadcast_shape_check(vs, target)
+    if not ok:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(vs)} cannot be broadcast to indexing "
+            f"result of shape {list(target)}"
+        )
+
+
+def _title(dt):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "bool": "Bool"}.get(dt.name, dt.name)  # fmt: skip
+
+
+def _split_ints(index):
+    """(first, rest): torch applies the integers of an index that also has advanced indices
+    as selects first, then the rest; NumPy would broadcast them with the advanced ones."""
+    index = index if isinstance(index, tuple) else (index,)
+    adv = any(isinstance(i, (TensorBase, list)) or (hasattr(i, "ndim") and i.ndim) for i in index)
+    ints = [isinstance(i, int) and not isinstance(i, bool) for i in index]
+    if not adv or not any(ints):
+        return None, index
+    first = tuple(i if (k or i is None or i is Ellipsis) else slice(None)
+                  for i, k in zip(index, ints))  # fmt: skip
+    rest = tuple(slice(None) if i is None else i for i, k in zip(index, ints) if not k)
+    return first, rest
+
+
 def getitem(input, index):
     """input[index] with ints, slices, None, Ellipsis, and integer or bool tensors."""
+    first, rest = _split_ints(index)
+    if first is not None:
+        return getitem(getitem(input, first), rest)
     be = _backends.for_array(input._data)
     idx, basic, kind = _normalize_index(index, input._data.shape, be)
     try:
@@ -134,7 +229,9 @@ def getitem(input, index):
 
 def index_backward(grad, shape, index, basic):
     """Scatter ``grad`` into zeros of ``shape`` at ``index`` (getitem's VJP; its own VJP is
-    getitem)."""
+    getitem). Index tensors become arrays on ``grad``'s device."""
+    if any(isinstance(i, TensorBase) for i in index):
+        index = _normalize_index(index, shape, _backends.for_array(grad._data))[0]
     return apply1(INDEX_BWD, grad, (shape, index, basic))
 
 
@@ -199,5 +296,8 @@ def stack(tensors, dim=0):
     return applyn(STACK, tuple(_promoted(tensors)), (d,))
 
 
-__all__ = ["select", "narrow", "cat", "concat", "concatenate", "stack"]
-INTERNAL = ["getitem", "index_backward", "_device_index"]
+__all__ = ["select", "narrow", "index_put", "cat", "concat", "concatenate", "stack"]
+INTERNAL = [
+    "getitem", "index_backward", "_device_index", "_setitem_value", "_is_basic_index",
+    "_split_ints", "_check_setitem",
+]  # fmt: skip

@@ -6,7 +6,8 @@ from mytorch._ops.shape import squeeze, transpose, unsqueeze
 
 
 def _matmul_vjp(n, g):
-    x, y = n.inputs
+    y = n.y  # NOTE: read first, so a version error names it first, as torch's mm does
+    x = n.x
     xd, yd = x.ndim, y.ndim
     if xd == 1 and yd == 1:
         return g * y, g * x

@@ -51,6 +51,16 @@ def _div_vjp(n, g):
     return (gx if n.needs_x else None), (-(gx * n.out) if n.needs_y else None)
 
 
+def _within(x, lo, hi):
+    """1 where lo <= x <= hi (bounds may be None), else 0: clamp's derivative (PyTorch's: the
+    bounds themselves pass the gradient)."""
+    x = x.detach()
+    inside = (x >= lo) if lo is not None else None
+    if hi is not None:
+        inside = (x <= hi) if inside is None else inside & (x <= hi)
+    return inside
+
+
 def _zero_vjp(n, g):
     """The gradient of a step function (floor, sign, ...): zeros, as in PyTorch."""
     return _full_like(g, 0)
@@ -94,6 +104,13 @@ WHERE    = defop("where",    lambda n, g: (None, where(n.x, g, 0.0), where(n.x, 
 CLONE    = defop("clone",    lambda n, g: g,                                                    ew=True)
 TO_DTYPE = defop("to_dtype", lambda n, g: to_dtype(g, n.dtypes[0]),                             node_name="ToCopyBackward0")
 TO_DEVICE = defop("to_device", _to_device_vjp,                                                  node_name="ToCopyBackward0")
+CLAMP    = defop("clamp",    lambda n, g: g * _within(n.x, *n.params),                          SAVE_X, node_name="ClampBackward1", ew=True)
+CLAMP_MIN = CLAMP.variant("ClampMinBackward0")
+CLAMP_MAX = CLAMP.variant("ClampMaxBackward0")
+NONZERO  = defop("nonzero",  None)
+FILL     = defop("fill",     _zero_vjp,                                       node_name="FillBackward2", ew=True)
+ZERO     = FILL.variant("ZeroBackward0")
+COPY     = defop("copy",     lambda n, g: (_full_like(g, 0) if n.needs_x else None, g if n.needs_y else None), node_name="torch::autograd::CopyBackwards")
 LT = defop("lt", None, kind=KIND_COMPARE)
 LE = defop("le", None, kind=KIND_COMPARE)
 GT = defop("gt", None, kind=KIND_COMPARE)
@@ -112,14 +129,14 @@ BITWISE_NOT = defop("bitwise_not", None)
 def add(input, other, alpha=1):
     """Matches torch.add."""
     if alpha != 1:
-        other = mul(other, alpha)
+        other = mul(other, alpha) if isinstance(other, TensorBase) else other * alpha
     return apply2(ADD, input, other)
 
 
 def sub(input, other, alpha=1):
     """Matches torch.sub."""
     if alpha != 1:
-        other = mul(other, alpha)
+        other = mul(other, alpha) if isinstance(other, TensorBase) else other * alpha
     return apply2(SUB, input, other)
 
 
@@ -345,8 +362,11 @@ def bitwise_not(input):
 
 
 # --- selection and copies -----------------------------------------------------------------
-def where(condition, input, other):
-    """Matches torch.where(condition, input, other)."""
+def where(condition, input=None, other=None):
+    """Matches torch.where(condition, input, other), and where(condition) as
+    nonzero(condition, as_tuple=True)."""
+    if input is None and other is None and isinstance(condition, TensorBase):
+        return nonzero(condition, as_tuple=True)
     if not isinstance(condition, TensorBase):
         raise TypeError(
             "where(): argument 'condition' (position 1) must be Tensor, not "
@@ -371,6 +391,64 @@ def where(condition, input, other):
 def _dtype_title(dt):
     return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
             "bool": "Bool", "float16": "Half", "uint8": "Byte"}.get(dt.name, dt.name)  # fmt: skip
+
+
+def fill(input, value):
+    """A tensor of ``input``'s shape, dtype and device filled with ``value``, with a zero
+    gradient to ``input`` (what ``fill_`` writes; a tensor value is copied)."""
+    if isinstance(value, TensorBase):
+        if value._data.ndim != 0:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value._data.ndim} dimensions."
+            )
+        return copy(input, value)
+    return apply1(FILL, input, (value,))
+
+
+def zero(input):
+    """Zeros like ``input`` with a zero gradient to it (what ``zero_`` writes)."""
+    return apply1(ZERO, input, (0,))
+
+
+def copy(input, src):
+    """``src`` broadcast to ``input``'s shape in its dtype, with a zero gradient to ``input``
+    (what ``copy_`` writes)."""
+    if isinstance(src, TensorBase) and src.device != input.device:
+        src = to_device(src, input.device)
+    return apply2(COPY, input, src)
+
+
+def clamp(input, min=None, max=None):
+    """Matches torch.clamp (tensor bounds broadcast and get gradients too)."""
+    if isinstance(min, TensorBase) or isinstance(max, TensorBase):
+        out = input
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    op = (
+        CLAMP
+        if (min is not None and max is not None)
+        else (CLAMP_MIN if max is None else CLAMP_MAX)
+    )
+    return apply1(op, input, (min, max))
+
+
+clip = clamp
+
+
+def nonzero(input, as_tuple=False):
+    """Matches torch.nonzero: the indices of the nonzero elements (int64, one row each)."""
+    out = apply1(NONZERO, input)
+    if not as_tuple:
+        return out
+    if input.ndim == 0:  # torch: one index tensor, [0] when the scalar is nonzero
+        return (out.new_zeros(out.shape[0]),)
+    return tuple(out[:, i].clone() for i in range(input.ndim))
 
 
 def clone(input, memory_format=None):
@@ -401,6 +479,6 @@ __all__ = [
     "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "absolute", "sign", "floor", "ceil",
     "round", "trunc", "fix", "maximum", "minimum", "lt", "le", "gt", "ge", "eq", "ne", "less",
     "less_equal", "greater", "greater_equal", "not_equal", "bitwise_and", "bitwise_or",
-    "bitwise_xor", "bitwise_not", "where", "clone",
+    "bitwise_xor", "bitwise_not", "where", "clamp", "clip", "nonzero", "clone", "fill",
 ]  # fmt: skip
-INTERNAL = ["to_dtype", "to_device", "div_mode"]
+INTERNAL = ["to_dtype", "to_device", "div_mode", "zero", "copy"]

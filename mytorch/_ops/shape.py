@@ -170,7 +170,7 @@ def t(input):
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
     if nd < 2:
-        return input
+        return apply1(TRANSPOSE, input, (0, 0)) if nd else input.view(())  # an alias view
     return transpose(input, 0, 1)
 
 

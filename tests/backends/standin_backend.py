@@ -6,7 +6,8 @@ NumPy's and refuse implicit host copies. A CUDA backend needs nothing more than 
 an array module, a device type, and host transfers.
 """
 
-from backends.standin import xp
+import numpy as np
+from backends.standin import _wrap, xp
 
 from mytorch._backends.reference import Backend
 
@@ -22,6 +23,13 @@ class StandinBackend(Backend):
 
     def to_numpy(self, x):
         return x.get()
+
+    def strided(self, x, shape, strides):
+        """A view of the wrapped host array (the stand-in's memory is the host's)."""
+        return _wrap(np.lib.stride_tricks.as_strided(x._a, shape=shape, strides=strides), (x,))
+
+    def data_ptr(self, x):
+        return int(x._a.__array_interface__["data"][0])  # the wrapped host array's address
 
 
 BACKEND = StandinBackend()

@@ -561,6 +561,42 @@ OPS = [
     ),
     # --- selection and joining --------------------------------------------------------------
     OpInfo("where", lambda T, x, y: T.where(_mask(T, x), x, y), [((2, 3), (2, 3)), ((2, 3), (3,))]),
+    # --- what in-place writes compute (the primitives behind fill_, zero_, copy_, setitem) ----
+    _unary("fill", lambda T, x: x.clone().fill_(2.5) * x, grad_fn="MulBackward0", op="fill"),
+    _unary("zero", lambda T, x: x.clone().zero_() + x * x, op="fill"),
+    OpInfo(
+        "copy",
+        lambda T, x, y: x.clone().copy_(y) * x,
+        [((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), ())],
+        op="copy",
+    ),
+    OpInfo(
+        "copy_grad_fn",
+        lambda T, x, y: (x * 1).copy_(y),
+        [((2, 3), (3,))],
+        grad_fn="torch::autograd::CopyBackwards",
+        op="copy",
+    ),
+    OpInfo(
+        "index_put",
+        lambda T, x, y: T.index_put(x * x, (T.tensor([0, 2], device=x.device),), y),
+        [((3, 2), (2, 2)), ((3, 2), (2,)), ((3, 2), ())],
+        grad_fn="IndexPutBackward0",
+    ),
+    OpInfo(
+        "index_put_accumulate",
+        lambda T, x, y: T.index_put(
+            x * y.sum(), (T.tensor([1, 1, 0], device=x.device),), y * y, accumulate=True
+        ),
+        [((3, 2), (3, 2))],
+        op="index_put",
+    ),
+    OpInfo(
+        "index_put_mask",
+        lambda T, x, y: (x * 2).index_put((x > 0,), y * 3),
+        [((2, 3), ())],
+        op="index_put",
+    ),
     _unary(
         "where_scalar",
         lambda T, x: T.where(_mask(T, x), x * x, 0.0),
