@@ -3,7 +3,6 @@ ops with several outputs (max along a dim, sort, split, ...): apply_multi, with 
 
 from mytorch import _backends
 from mytorch import _promotion as P
-from mytorch._backends.multi_kernels import MultiKernels
 from mytorch._core import (
     _CPU,
     SAVE_OUT,
@@ -75,16 +74,6 @@ def applyn(op, inputs, params=()):
     return _wrap(out)
 
 
-def _multi_kernel(op, be):
-    """``op``'s kernel on backend ``be``: the backend's own, else the reference one of
-    mytorch._backends.multi_kernels called with ``be`` as its backend."""
-    kernel = getattr(be, op.kname, None)
-    if kernel is not None:
-        return kernel
-    fn = getattr(MultiKernels, op.kname)  # NOTE: until reference.Backend supplies the kernel
-    return lambda *args: fn(be, *args)
-
-
 def apply_multi(op, input, params=(), kernel=None, save=()):
     """Run a one-input op with several outputs (max along a dim, sort, split, ...).
 
@@ -100,7 +89,8 @@ def apply_multi(op, input, params=(), kernel=None, save=()):
         _F._refresh_view(t)
     x = t._data
     if kernel is None:
-        kernel = _multi_kernel(op, _backends.for_array(x))
+        be = _backends.for_array(x)
+        kernel = op.kernel if be is _CPU else getattr(be, op.kname)
     arrays = kernel(x, *params)
     outs = tuple(_wrap(a) for a in arrays)
     if not (t._requires_grad and _grad_mode.enabled):

@@ -13,9 +13,9 @@ cpdef run_backward(outputs, grad_outputs, bint retain_graph, bint create_graph, 
 @cython.locals(node=Node, nxt=Node, i=Py_ssize_t, c=object)
 cpdef tuple _graph_order(list roots, dict targets)
 
-cdef _accumulate(dict grads, Node node, object g)
-@cython.locals(slots=list)
-cdef _accumulate_nr(dict grads, Node node, Py_ssize_t nr, object g)
+cdef _accumulate(dict grads, object key, object g)
+@cython.locals(slots=list, k=Py_ssize_t, found=bint)
+cdef object _gather(dict grads, Node node, object g0)
 cdef _multi_hooks(list hooks, list slots)
 cdef _retain_multi(object retained, list slots, bint create_graph)
 cdef bint _retains(Node fn, object t)

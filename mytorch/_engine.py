@@ -19,24 +19,27 @@ from mytorch._ops.pointwise import ADD, to_dtype
 from mytorch._ops.shape import sum_to
 
 
-def _accumulate(grads, node, g):
-    """Sum gradient ``g`` into ``grads[node]`` (differentiably when grad mode is on)."""
-    prev = grads.get(node)
+def _accumulate(grads, key, g):
+    """Sum gradient ``g`` into ``grads[key]`` (differentiably when grad mode is on); the key is
+    a node, or (node, k) for output k > 0 of a node with several outputs."""
+    prev = grads.get(key)
     if prev is None:
-        grads[node] = g
+        grads[key] = g
     else:
-        grads[node] = apply2(ADD, prev, g)
+        grads[key] = apply2(ADD, prev, g)
 
 
-def _accumulate_nr(grads, node, nr, g):
-    """Sum gradient ``g`` into output ``nr`` of multi-output ``node``: ``grads[node]`` is then a
-    list with one gradient (or None) per output."""
-    slots = grads.get(node)
-    if slots is None:
-        slots = [None] * node.n_outputs
-        grads[node] = slots
-    prev = slots[nr]
-    slots[nr] = g if prev is None else apply2(ADD, prev, g)
+def _gather(grads, node, g0):
+    """The gradients of a multi-output node, one per output (None where none arrived): output 0's
+    is kept under the node itself, output k's under (node, k); None when all are None."""
+    slots = [g0]
+    found = g0 is not None
+    for k in range(1, node.n_outputs):
+        g = grads.pop((node, k), None)
+        if g is not None:
+            found = True
+        slots.append(g)
+    return slots if found else None
 
 
 def _multi_hooks(hooks, slots):
@@ -63,9 +66,13 @@ def _retain_multi(retained, slots, create_graph):
 
 
 def _retains(fn, t):
+    """Whether ``t`` is (one of) the tensor(s) that node ``fn`` retains the gradient of."""
     r = fn.retained
     if isinstance(r, (tuple, list)):
-        return t in r
+        for x in r:
+            if x is t:
+                return True
+        return False
     return r is t
 
 
@@ -170,21 +177,17 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
             )
         node = _edge(t)
         g = grad_outputs[i]
-        if g is not None and node.n_outputs > 1:
-            prev = _set_grad_enabled(create_graph)
-            try:
-                _accumulate_nr(grads, node, t._output_nr, g)
-            finally:
-                _set_grad_enabled(prev)
-        elif g is not None:
-            if node in grads:
+        if g is not None:
+            # Output k > 0 of a multi-output node: its gradient is kept under (node, k).
+            key = node if t._output_nr == 0 else (node, t._output_nr)
+            if key in grads:
                 prev = _set_grad_enabled(create_graph)
                 try:
-                    _accumulate(grads, node, g)
+                    _accumulate(grads, key, g)
                 finally:
                     _set_grad_enabled(prev)
             else:
-                grads[node] = g
+                grads[key] = g
         if node not in roots:
             roots.append(node)
 
@@ -205,6 +208,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
             g = grads.pop(node, None)
             # A node with several outputs gets a list of gradients, one per output.
             multi = node.n_outputs > 1
+            if multi:
+                g = _gather(grads, node, g)
             if g is not None and node.hooks is not None:
                 if multi:
                     _multi_hooks(node.hooks, g)
@@ -253,10 +258,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                     if gi is not None:
                         if node.shapes is not None:
                             gi = _fit(gi, node.shapes[i], node.dtypes[i])
-                        if nxt.n_outputs > 1:
-                            _accumulate_nr(grads, nxt, 0 if nrs is None else nrs[i], gi)
-                        else:
+                        if nrs is None or nrs[i] == 0:
                             _accumulate(grads, nxt, gi)
+                        else:
+                            _accumulate(grads, (nxt, nrs[i]), gi)
                 c = deps[nxt] - 1
                 deps[nxt] = c
                 if c == 0:

@@ -148,10 +148,10 @@ class TensorMethods(OpMethods):
         """Matches torch.Tensor.retain_grad: a non-leaf keeps its .grad after backward."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._grad_fn is None:
+        if self._grad_fn is None or self._retains_grad:
             return
-        self._retains_grad = True
-        self._grad_fn.retained = self
+        fn, self._retains_grad = self._grad_fn, True  # several outputs: a tuple of retained ones
+        fn.retained = self if fn.n_outputs < 2 else (fn.retained or ()) + (self,)
 
     def detach_(self):
         if self._base is not None:
@@ -167,6 +167,7 @@ class TensorMethods(OpMethods):
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         node = self._grad_fn if self._grad_fn is not None else self._accumulate_node()
+        hook = (self._output_nr, hook) if node.n_outputs > 1 else hook  # for that output only
         node.register_hook(hook)
         return _Handle(node, hook)
 

@@ -97,6 +97,12 @@ class OpMethods:
 
     clip = clamp
 
+    def clamp_min(self, min):
+        return F.clamp_min(self, min)
+
+    def clamp_max(self, max):
+        return F.clamp_max(self, max)
+
     def nonzero(self, as_tuple=False):
         return F.nonzero(self, as_tuple=as_tuple)
 
@@ -185,6 +191,12 @@ class OpMethods:
     def min(self, dim=None, keepdim=False):
         return F.min(self, dim, keepdim)
 
+    def sort(self, dim=-1, descending=False, stable=None):
+        return F.sort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return F.topk(self, k, dim, largest, sorted)
+
     def softmax(self, dim, dtype=None):
         return F.softmax(self, dim, dtype=dtype)
 
@@ -265,6 +277,15 @@ class OpMethods:
 
     def narrow(self, dim, start, length):
         return F.narrow(self, dim, start, length)
+
+    def split(self, split_size, dim=0):
+        return F.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return F.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return F.unbind(self, dim)
 
     # --- linalg --------------------------------------------------------------------------
     def matmul(self, other):

@@ -44,7 +44,11 @@ def make_view(op, t, out, params):
     no_grad = (not _grad_mode.enabled and base._requires_grad) or (
         info is not None and info.no_grad
     )
-    out._view = ViewInfo(step if info is None else info.chain + step, vc.version, None, no_grad)
+    # A view of a piece of split/chunk/unbind is one too: torch names its own op in the error.
+    multi = None
+    if info is not None and info.multi is not None:
+        multi = op.node_name.replace("Backward0", "").replace("Backward", "")
+    out._view = ViewInfo(step if info is None else info.chain + step, vc.version, multi, no_grad)
     return out
 
 
@@ -69,6 +73,13 @@ def _refresh_view(t):
     vc = t._vc
     if info.version == vc.version:
         return
+    if info.multi is not None and t._grad_fn is not None:
+        raise RuntimeError(
+            f"Output {t._output_nr} of {info.multi} is a view and its base or another view of its "
+            "base has been modified inplace. This view is the output of a function that returns "
+            "multiple views. Such functions do not allow the output views to be modified "
+            "inplace. You should replace the inplace operation by an out-of-place one."
+        )
     info.version = vc.version
     base = t._base
     if base._requires_grad and _grad_mode.enabled:
@@ -163,10 +174,6 @@ def _check_writable(t, grad):
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
         return
-    if base._grad_fn is None and base._requires_grad:
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place operation."
-        )
     multi = t._view.multi
     if multi is not None and t._requires_grad:
         raise RuntimeError(
@@ -174,6 +181,10 @@ def _check_writable(t, grad):
             "view is the output of a function that returns multiple views. Such functions do "
             "not allow the output views to be modified inplace. You should replace the inplace "
             "operation by an out-of-place one."
+        )
+    if base._grad_fn is None and base._requires_grad:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
         )
 
 

@@ -1,19 +1,15 @@
 """Composite functions, built from primitives (no VJPs of their own): softmax, log_softmax,
-logsumexp, var, std, max/min, clamp, square, outer, and tensor predicates.
+logsumexp, var, std, masked_fill, square, outer, and tensor predicates (max/min live with the
+reductions).
 """
 
 import builtins
-from collections import namedtuple
 
 from mytorch import _backends
 from mytorch._core import TensorBase
-from mytorch._ops.creation import arange
-from mytorch._ops.pointwise import exp, log, maximum, minimum, sqrt, to_dtype, where
-from mytorch._ops.reduction import amax, amin, argmax, argmin, mean, sum
-from mytorch._ops.shape import _dims, reshape, squeeze, unsqueeze
-from mytorch._size import _wrap_dim
-
-_MinMax = namedtuple("_MinMax", ["values", "indices"])
+from mytorch._ops.pointwise import exp, log, sqrt, to_dtype, where
+from mytorch._ops.reduction import amax, mean, sum
+from mytorch._ops.shape import _dims, squeeze, unsqueeze
 
 
 def softmax(input, dim, dtype=None):
@@ -55,38 +51,6 @@ def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
 def std(input, dim=None, unbiased=True, keepdim=False, correction=None):
     """Matches torch.std."""
     return sqrt(var(input, dim, unbiased=unbiased, keepdim=keepdim, correction=correction))
-
-
-def _minmax(reduce, arg, input, dim, keepdim):
-    if dim is None:
-        return reduce(input)
-    d = _wrap_dim(dim, input.ndim)
-    indices = arg(input, d, keepdim=True)
-    # The gradient goes to the chosen element only, as PyTorch routes it.
-    n = input.shape[d] if input.ndim else 1
-    along = [1] * input.ndim
-    if input.ndim:
-        along[d] = n
-    chosen = reshape(arange(n, device=input.device), tuple(along)) == indices
-    values = sum(where(chosen, input, 0.0), d, keepdim=True)
-    if not keepdim:
-        values = squeeze(values, d)
-        indices = squeeze(indices, d)
-    return _MinMax(values, indices)
-
-
-def max(input, dim=None, keepdim=False):
-    """Matches torch.max: the maximum, (values, indices) along ``dim``, or maximum() of two."""
-    if isinstance(dim, TensorBase):
-        return maximum(input, dim)
-    return _minmax(amax, argmax, input, dim, keepdim)
-
-
-def min(input, dim=None, keepdim=False):
-    """Matches torch.min: the minimum, (values, indices) along ``dim``, or minimum() of two."""
-    if isinstance(dim, TensorBase):
-        return minimum(input, dim)
-    return _minmax(amin, argmin, input, dim, keepdim)
 
 
 def masked_fill(input, mask, value):
@@ -137,7 +101,7 @@ def is_floating_point(input):
 
 
 __all__ = [
-    "softmax", "log_softmax", "logsumexp", "var", "std", "max", "min",
+    "softmax", "log_softmax", "logsumexp", "var", "std",
     "masked_fill", "square", "outer", "ger", "allclose", "equal", "is_tensor", "numel", "is_floating_point",
 ]  # fmt: skip
 INTERNAL = []

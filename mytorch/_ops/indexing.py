@@ -6,11 +6,12 @@ import builtins
 
 from mytorch import _backends
 from mytorch import _dtype as D
-from mytorch._applyn import applyn
+from mytorch._applyn import apply_multi, applyn, materialize
 from mytorch._core import TensorBase, apply1, apply2
 from mytorch._ops._defop import defop
 from mytorch._ops.shape import _broadcast_shape_check
 from mytorch._size import _wrap_dim
+from mytorch._views import make_view
 
 
 def _cat_vjp(n, g):
@@ -296,8 +297,132 @@ def stack(tensors, dim=0):
     return applyn(STACK, tuple(_promoted(tensors)), (d,))
 
 
-__all__ = ["select", "narrow", "index_put", "cat", "concat", "concatenate", "stack"]
+__all__ = [
+    "select", "narrow", "index_put", "cat", "concat", "concatenate", "stack", "split", "chunk",
+    "unbind",
+]  # fmt: skip
 INTERNAL = [
     "getitem", "index_backward", "_device_index", "_setitem_value", "_is_basic_index",
     "_split_ints", "_check_setitem",
 ]  # fmt: skip
+
+
+# --- several views at once: split, chunk, unbind ----------------------------------------------
+def _with_zeros(n, grads, shapes):
+    """The pieces' gradients, zeros (the input's dtype) for the pieces that received none."""
+    ref = next(g for g in grads if g is not None)
+    be = _backends.for_array(ref._data)
+    return materialize(grads, [(s, n.dtypes[0], be) for s in shapes])
+
+
+def _split_vjp(n, *grads):
+    sizes, dim = n.params
+    shape = n.shapes[0]
+    shapes = [shape[:dim] + (s,) + shape[dim + 1 :] for s in sizes]
+    return cat(_with_zeros(n, grads, shapes), dim)
+
+
+def _unbind_vjp(n, *grads):
+    (dim,) = n.params
+    shape = n.shapes[0]
+    return stack(_with_zeros(n, grads, [shape[:dim] + shape[dim + 1 :]] * len(grads)), dim)
+
+
+# fmt: off
+# One Node for all the pieces; each piece is a view made (and replayed) by the getitem kernel.
+SPLIT            = defop("split",  _split_vjp,  kernel="getitem")
+SPLIT_WITH_SIZES = SPLIT.variant("SplitWithSizesBackward0")
+UNBIND           = defop("unbind", _unbind_vjp, kernel="getitem")
+# fmt: on
+
+
+def _view_pieces(op, input, params, indices, piece_op):
+    """The views ``input[index]`` for each index, recorded as one application of ``op``.
+
+    Each piece is marked as a view whose step from its base is ``piece_op`` (a getitem variant
+    that makes just that piece, so a replay gives it again), and as one of several views of one
+    op: torch forbids writing into those in place (its error names ``op``).
+    """
+    be = _backends.for_array(input._data)
+
+    def pieces(x, *params):
+        return tuple(be.getitem(x, index, True) for index in indices)
+
+    outs = apply_multi(op, input, params, kernel=pieces)
+    name = op.node_name[: -len("Backward0")]
+    for out, index in zip(outs, indices):
+        make_view(piece_op, input, out, (index, True))
+        out._view.multi = name
+    return outs
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Matches torch.split: views of ``tensor`` along ``dim`` of ``split_size`` each (the last
+    one smaller when it must be), or of the sizes listed."""
+    nd = tensor._data.ndim
+    if nd == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    sections = split_size_or_sections
+    if isinstance(sections, (list, tuple)):
+        d = _wrap_dim(dim, nd)
+        n = tensor._data.shape[d]
+        sizes = tuple(int(s) for s in sections)
+        if builtins.any(s < 0 for s in sizes):
+            raise RuntimeError(
+                "split_with_sizes expects split_sizes have only non-negative entries, but got "
+                f"split_sizes={list(sizes)}"
+            )
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                f"at dimension {d}), but got split_sizes={list(sizes)}"
+            )
+        op = SPLIT_WITH_SIZES
+    else:
+        size = int(sections)
+        if size < 0:
+            raise RuntimeError(
+                f"split expects split_size be non-negative, but got split_size={size}"
+            )
+        d = _wrap_dim(dim, nd)
+        n = tensor._data.shape[d]
+        if size == 0 and n != 0:
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
+            )
+        count = builtins.max((n + size - 1) // size, 1) if size else 1
+        sizes = (size,) * (count - 1) + (n - size * (count - 1),)
+        op = SPLIT
+    indices = []
+    start = 0
+    for s in sizes:
+        indices.append((slice(None),) * d + (slice(start, start + s, None),))
+        start += s
+    return _view_pieces(op, tensor, (sizes, d), indices, _BY_KIND["slice"])
+
+
+def chunk(input, chunks, dim=0):
+    """Matches torch.chunk: split into pieces of ceil(size / chunks) along ``dim`` (so maybe
+    fewer than ``chunks`` pieces)."""
+    nd = input._data.ndim
+    if nd == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    chunks = int(chunks)
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = _wrap_dim(dim, nd)
+    n = input._data.shape[d]
+    size = (n + chunks - 1) // chunks
+    if size == 0 and n == 0:
+        return split(input, [0] * chunks, d)  # as torch: split would lose the count
+    return split(input, size, d)
+
+
+def unbind(input, dim=0):
+    """Matches torch.unbind: the slices along ``dim``, as views."""
+    nd = input._data.ndim
+    if nd == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = _wrap_dim(dim, nd)
+    indices = [(slice(None),) * d + (i,) for i in range(input._data.shape[d])]
+    return _view_pieces(UNBIND, input, (d,), indices, _BY_KIND["select"])

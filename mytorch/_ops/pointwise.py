@@ -430,12 +430,21 @@ def clamp(input, min=None, max=None):
         return out
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    op = (
-        CLAMP
-        if (min is not None and max is not None)
-        else (CLAMP_MIN if max is None else CLAMP_MAX)
-    )
-    return apply1(op, input, (min, max))
+    return apply1(CLAMP, input, (min, max))
+
+
+def clamp_min(input, min):
+    """Matches torch.clamp_min."""
+    if isinstance(min, TensorBase):
+        return maximum(input, min)
+    return apply1(CLAMP_MIN, input, (min, None))
+
+
+def clamp_max(input, max):
+    """Matches torch.clamp_max."""
+    if isinstance(max, TensorBase):
+        return minimum(input, max)
+    return apply1(CLAMP_MAX, input, (None, max))
 
 
 clip = clamp
@@ -479,6 +488,6 @@ __all__ = [
     "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "absolute", "sign", "floor", "ceil",
     "round", "trunc", "fix", "maximum", "minimum", "lt", "le", "gt", "ge", "eq", "ne", "less",
     "less_equal", "greater", "greater_equal", "not_equal", "bitwise_and", "bitwise_or",
-    "bitwise_xor", "bitwise_not", "where", "clamp", "clip", "nonzero", "clone", "fill",
+    "bitwise_xor", "bitwise_not", "where", "clamp", "clip", "clamp_min", "clamp_max", "nonzero", "clone", "fill",
 ]  # fmt: skip
 INTERNAL = ["to_dtype", "to_device", "div_mode", "zero", "copy"]

@@ -1,9 +1,19 @@
-"""Reductions: sum, mean, amax, amin (differentiable), argmax, argmin, all, any (not)."""
+"""Reductions: sum, mean, amax, amin (differentiable), argmax, argmin, all, any (not); and the
+ops that select along a dim with several outputs (values, indices): max/min along a dim, sort,
+topk.
+"""
 
+from collections import namedtuple
+
+from mytorch import _backends
 from mytorch import _dtype as D
+from mytorch._applyn import apply_multi
 from mytorch._core import KIND_FLOAT, SAVE_OUT, SAVE_X, TensorBase, apply1
 from mytorch._ops._defop import defop
+from mytorch._ops.indexing import index_backward
+from mytorch._ops.pointwise import maximum, minimum
 from mytorch._ops.shape import _dims, expand, reshape
+from mytorch._size import _wrap_dim
 
 
 def _reduced_back(g, shape, dim, keepdim):
@@ -38,6 +48,36 @@ def _minmax_vjp(n, g):
     return _reduced_back(g, shape, dim, keepdim) * mask / count
 
 
+def _select_back(n, g, dim, keepdim):
+    """The VJP of an op that selects values along ``dim`` (max/min along a dim, sort, topk):
+    the values' gradient goes back to the positions its indices (saved output) name."""
+    shape = n.shapes[0]
+    if not shape:
+        return g  # a 0-d input is its own value
+    ind = n.inputs[0]._data
+    be = _backends.for_array(ind)
+    if not keepdim:
+        kshape = list(shape)
+        kshape[dim] = 1
+        g = reshape(g, tuple(kshape))
+        ind = be.reshape(ind, tuple(kshape))
+    index = be.along_index(ind, dim)
+    return index_backward(g, shape, index, False)
+
+
+# The VJPs of (values, indices) = op(input, *params): one gradient per output.
+def _max_min_vjp(n, g, g_indices):
+    return _select_back(n, g, n.params[0], n.params[1])  # params: dim, keepdim
+
+
+def _sort_vjp(n, g, g_indices):
+    return _select_back(n, g, n.params[0], True)  # params: dim, descending
+
+
+def _topk_vjp(n, g, g_indices):
+    return _select_back(n, g, n.params[1], True)  # params: k, dim, largest, sorted
+
+
 # fmt: off
 # name             VJP: (node n, output gradient g) -> gradient of the input
 SUM      = defop("sum",  lambda n, g: _reduced_back(g, n.shapes[0], *n.params))
@@ -51,6 +91,14 @@ ARGMAX = defop("argmax", None)
 ARGMIN = defop("argmin", None)
 ALL    = defop("all", None)
 ANY    = defop("any", None)
+# Several outputs (values, indices); the VJP gets one gradient per output (indices get None).
+MAX  = defop("max",  _max_min_vjp, kernel="max_dim", node_name="MaxBackward0")
+MIN  = defop("min",  _max_min_vjp, kernel="min_dim", node_name="MinBackward0")
+SORT = defop("sort", _sort_vjp)
+TOPK = defop("topk", _topk_vjp)
+SORT_STABLE = SORT.variant("SortBackward1")
+MAX_ALL = AMAX.variant("MaxBackward1")  # max(input): amax over everything, named as torch's
+MIN_ALL = AMIN.variant("MinBackward1")
 # fmt: on
 
 
@@ -127,5 +175,73 @@ def any(input, dim=None, keepdim=False):
     return apply1(ANY, input, (_dims(dim, input.ndim), bool(keepdim)))
 
 
-__all__ = ["sum", "mean", "amax", "amin", "argmax", "argmin", "all", "any"]
+def _return_type(name):
+    """A (values, indices) named tuple printed as torch prints torch.return_types.<name>."""
+
+    def __repr__(self):
+        return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    base = namedtuple(name, ["values", "indices"])
+    return type(
+        name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": "mytorch.return_types"}
+    )
+
+
+_MAX = _return_type("max")
+_MIN = _return_type("min")
+_SORT = _return_type("sort")
+_TOPK = _return_type("topk")
+
+
+def _max_min(op, all_op, result, input, dim, keepdim):
+    _check_tensor(op.name, input)
+    if dim is None:
+        return apply1(all_op, input, (None, False))
+    nd = input._data.ndim
+    d = _wrap_dim(dim, nd)
+    if nd and input._data.shape[d] == 0:
+        raise IndexError(f"{op.name}(): Expected reduction dim {d} to have non-zero size.")
+    return result(*apply_multi(op, input, (d, bool(keepdim)), save=(1,)))
+
+
+def max(input, dim=None, keepdim=False):
+    """Matches torch.max: the maximum; (values, indices) along ``dim``, the gradient going to
+    the selected entries; or maximum() of two tensors."""
+    if isinstance(dim, TensorBase):
+        return maximum(input, dim)
+    return _max_min(MAX, MAX_ALL, _MAX, input, dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False):
+    """Matches torch.min: the minimum; (values, indices) along ``dim``, the gradient going to
+    the selected entries; or minimum() of two tensors."""
+    if isinstance(dim, TensorBase):
+        return minimum(input, dim)
+    return _max_min(MIN, MIN_ALL, _MIN, input, dim, keepdim)
+
+
+def sort(input, dim=-1, descending=False, stable=None):
+    """Matches torch.sort: (values, indices), stable (NaN sorts as the largest value); the
+    grad_fn is SortBackward1 when ``stable`` is given, as torch's overloads are named."""
+    _check_tensor("sort", input)
+    d = _wrap_dim(dim, input._data.ndim)
+    op = SORT if stable is None else SORT_STABLE
+    return _SORT(*apply_multi(op, input, (d, bool(descending)), save=(1,)))
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """Matches torch.topk: the ``k`` largest (``largest=False``: smallest) entries along
+    ``dim`` and their indices, always in sorted order."""
+    _check_tensor("topk", input)
+    shape = input._data.shape
+    d = _wrap_dim(dim, len(shape))
+    k = int(k)
+    if k < 0 or k > (shape[d] if shape else 1):
+        raise RuntimeError("selected index k out of range")
+    return _TOPK(*apply_multi(TOPK, input, (k, d, bool(largest), bool(sorted)), save=(1,)))
+
+
+__all__ = [
+    "sum", "mean", "amax", "amin", "argmax", "argmin", "all", "any", "max", "min", "sort", "topk",
+]  # fmt: skip
 INTERNAL = []

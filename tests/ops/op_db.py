@@ -105,6 +105,23 @@ def _vjp(T, f, *xs):
     return gs if need else [g.detach() for g in gs]
 
 
+def _weighted_sum(pieces):
+    """sum_i (i + 1) * sum(piece_i ** 2): every piece used, each differently."""
+    out = None
+    for i, p in enumerate(pieces):
+        term = (p * p).sum() * (i + 1)
+        out = term if out is None else out + term
+    return out
+
+
+def _product(pieces):
+    """The product of pieces of one shape."""
+    out = pieces[0]
+    for p in pieces[1:]:
+        out = out * p
+    return out
+
+
 def _unary(name, fn, domain=ANY, grad_fn=None, shapes=UNARY_SHAPES, gradgrad=True, **kw):
     return OpInfo(name, fn, shapes, domain, grad_fn=grad_fn, gradgrad=gradgrad, **kw)
 
@@ -561,6 +578,34 @@ OPS = [
     ),
     # --- selection and joining --------------------------------------------------------------
     OpInfo("where", lambda T, x, y: T.where(_mask(T, x), x, y), [((2, 3), (2, 3)), ((2, 3), (3,))]),
+    # --- clamp, nonzero, strided views -------------------------------------------------------
+    _unary("clamp", lambda T, x: T.clamp(x, -0.5, 0.75) * x, op="clamp"),
+    _unary("clamp_min", lambda T, x: T.clamp_min(x, -0.2), grad_fn="ClampMinBackward0", op="clamp"),
+    _unary("clamp_max", lambda T, x: x.clamp_max(0.3), grad_fn="ClampMaxBackward0", op="clamp"),
+    _unary("clamp_min_kw", lambda T, x: x.clamp(min=-0.2), grad_fn="ClampBackward1", op="clamp"),
+    _unary("clamp_both", lambda T, x: x.clamp(-0.3, 0.4), grad_fn="ClampBackward1", op="clamp"),
+    _nograd("nonzero", lambda T, x: T.nonzero(x > 0.2), [((2, 3),)], op="nonzero"),
+    _nograd("nonzero_1d", lambda T, x: T.nonzero(x < 0), [((5,),)], op="nonzero"),
+    _unary("diagonal", lambda T, x: x.diagonal() * 2, shapes=[((3, 3),), ((2, 4),)], op="diagonal"),
+    _unary(
+        "diagonal_offset_dims",
+        lambda T, x: T.diagonal(x, 1, -1, 0) ** 2,
+        shapes=[((3, 2, 4),)],
+        op="diagonal",
+    ),
+    _unary("diagonal_negative", lambda T, x: x.diagonal(-1) * x.diagonal(-1), shapes=[((3, 3),)]),
+    _unary(
+        "as_strided",
+        lambda T, x: T.as_strided(x, (2, 2), (1, 2), 1) ** 2,
+        shapes=[((3, 3),)],
+        op="as_strided",
+    ),
+    _unary(
+        "as_strided_overlap",
+        lambda T, x: x.as_strided((3, 2), (1, 1)) * 3,
+        shapes=[((2, 3),)],
+        op="as_strided",
+    ),
     # --- what in-place writes compute (the primitives behind fill_, zero_, copy_, setitem) ----
     _unary("fill", lambda T, x: x.clone().fill_(2.5) * x, grad_fn="MulBackward0", op="fill"),
     _unary("zero", lambda T, x: x.clone().zero_() + x * x, op="fill"),
@@ -626,6 +671,69 @@ OPS = [
     ),
     OpInfo("stack_neg", lambda T, x, y: T.stack([x, y], -1) ** 2, [((3,), (3,))], op="stack"),
     _nograd("stack_bool", lambda T, x, y: T.stack([x, y], 1), [((2, 3), (2, 3))], BOOL, op="stack"),
+    # --- several outputs: one Node, one gradient per output (rows use one, some or all) -------
+    _unary("max_dim", lambda T, x: T.max(x, 1)[0], grad_fn="MaxBackward0", shapes=R3, op="max"),
+    _unary("max_dim_keepdim", lambda T, x: x.max(-1, keepdim=True).values * x, shapes=R3, op="max"),
+    _unary("max_dim_vector", lambda T, x: x.max(0)[0] * x, shapes=[((4,),), ((),)], op="max"),
+    _unary("max_all", lambda T, x: T.max(x), grad_fn="MaxBackward1", shapes=R3, op="amax"),
+    _unary("min_dim", lambda T, x: T.min(x, 0).values, grad_fn="MinBackward0", shapes=R3, op="min"),
+    _unary("min_dim_keepdim", lambda T, x: x.min(2, keepdim=True)[0] ** 2, shapes=R3, op="min"),
+    _unary("min_all", lambda T, x: x.min(), grad_fn="MinBackward1", shapes=R3, op="amin"),
+    _nograd("max_dim_indices", lambda T, x: T.max(x, 1)[1], R3, op="max"),
+    _nograd("min_dim_indices", lambda T, x: x.min(-1, keepdim=True).indices, R3, op="min"),
+    _nograd("max_dim_int", lambda T, x: T.max(x, 1)[0], R3, INT, op="max"),
+    _nograd("min_dim_bool", lambda T, x: T.min(x, 0)[0], R3, BOOL, op="min"),
+    _unary("sort", lambda T, x: T.sort(x, 1)[0], grad_fn="SortBackward0", shapes=R3),
+    _unary("sort_descending", lambda T, x: x.sort(0, descending=True)[0] * x, shapes=R3, op="sort"),
+    _unary("sort_last", lambda T, x: x.sort().values ** 2, shapes=[((5,),), ((),)], op="sort"),
+    _unary(
+        "sort_stable",
+        lambda T, x: T.sort(x, dim=-1, stable=True)[0],
+        grad_fn="SortBackward1",
+        shapes=R3,
+        op="sort",
+    ),
+    _nograd("sort_indices", lambda T, x: T.sort(x, 1)[1], R3, op="sort"),
+    _nograd("sort_int", lambda T, x: T.sort(x, 0, descending=True)[0], R3, INT, op="sort"),
+    _unary("topk", lambda T, x: T.topk(x, 2, 1)[0], grad_fn="TopkBackward0", shapes=R3),
+    _unary(
+        "topk_smallest", lambda T, x: x.topk(1, dim=0, largest=False)[0] * 2, shapes=R3, op="topk"
+    ),
+    _unary("topk_last", lambda T, x: x.topk(3).values ** 2, shapes=[((5,),)], op="topk"),
+    _nograd("topk_indices", lambda T, x: T.topk(x, 2, 1)[1], R3, op="topk"),
+    _unary("split", lambda T, x: T.split(x, 2)[1], grad_fn="SplitBackward0", shapes=[((5, 2),)]),
+    _unary("split_last", lambda T, x: x.split(2)[2] ** 2, shapes=[((5, 2),)], op="split"),
+    _unary(
+        "split_all",
+        lambda T, x: _weighted_sum(T.split(x, 1, dim=1)),
+        shapes=R3,
+        op="split",
+    ),
+    _unary(
+        "split_sizes",
+        lambda T, x: T.split(x, [1, 2], 1)[1],
+        grad_fn="SplitWithSizesBackward0",
+        shapes=R3,
+        op="split",
+    ),
+    _unary("split_cat", lambda T, x: T.cat(x.split([3, 1]), 0) * x, shapes=[((4, 2),)], op="split"),
+    _unary(
+        "chunk",
+        lambda T, x: T.chunk(x, 2)[0],
+        grad_fn="SplitBackward0",
+        shapes=[((4, 3),)],
+        op="split",
+    ),
+    _unary("chunk_product", lambda T, x: _product(x.chunk(2, -1)), shapes=[((3, 4),)], op="split"),
+    _unary("unbind", lambda T, x: T.unbind(x, 1)[2], grad_fn="UnbindBackward0", shapes=R3),
+    _unary("unbind_all", lambda T, x: _weighted_sum(x.unbind(-1)), shapes=R3, op="unbind"),
+    _unary(
+        "unbind_0d",
+        lambda T, x: x.unbind()[0] * _product(x.unbind()),
+        shapes=[((3,),)],
+        op="unbind",
+    ),
+    _nograd("unbind_int", lambda T, x: T.unbind(x, 1)[1], R3, INT, op="unbind"),
 ]
 
 OP_IDS = [op.name for op in OPS]
