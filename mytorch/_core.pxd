@@ -22,6 +22,8 @@ cdef class Node:
     cdef public int n_outputs
     cdef object __weakref__
     cpdef bint _wants(self, Py_ssize_t i)
+    @cython.locals(tb=TensorBase, vc=VersionCounter)
+    cpdef object _saved(self, Py_ssize_t i)
 
 from mytorch._tensor cimport TensorMethods
 
@@ -51,11 +53,12 @@ cdef Node _new_node(Op op, tuple params)
 cpdef _record1(Op op, object out, TensorBase t, tuple params)
 cpdef _ensure_vc(TensorBase t)
 cdef TensorBase _wrap_result(object out_data, Node node)
+@cython.locals(at=TensorBase, bt=TensorBase, node=Node)
 cdef TensorBase _record2(Op op, object out_data, object a, object b, bint ra, bint rb, tuple params, bint fit)
 cdef inline bint _is_cpu(object x)
 cdef inline object _kernel(Op op, object x)
 
-@cython.locals(ra=bint, rb=bint, same=bint, ew=bint, k=int, node=Node)
+@cython.locals(ra=bint, rb=bint, same=bint, ew=bint, k=int, node=Node, at=TensorBase, bt=TensorBase)
 cpdef apply2(Op op, object a, object b, tuple params=*)
 
 @cython.locals(node=Node, t=TensorBase)

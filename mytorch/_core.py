@@ -112,7 +112,8 @@ class Node:
             _raise_freed()
         t = self.saved[i]
         if isinstance(t, TensorBase):
-            vc = t._vc
+            tb = t
+            vc = tb._vc
             if vc is not None:
                 expected = 0 if self.versions is None else self.versions[i]
                 if vc.version != expected:
@@ -483,8 +484,14 @@ def apply2(op, a, b, params=()):
         raise _F._broadcast_error(op, x, y) from None
     if op.kind == KIND_COMPARE or not _grad_mode.enabled:
         return _wrap(out)
-    ra = isinstance(a, TensorBase) and a._requires_grad
-    rb = isinstance(b, TensorBase) and b._requires_grad
+    ra = False
+    rb = False
+    if isinstance(a, TensorBase):
+        at = a
+        ra = at._requires_grad
+    if isinstance(b, TensorBase):
+        bt = b
+        rb = bt._requires_grad
     if ra or rb:
         if same:  # a float result of the operands' shape and dtype
             return _record2(op, out, a, b, ra, rb, params, False)
@@ -559,21 +566,27 @@ def _record2(op, out_data, a, b, ra, rb, params, fit):
     Without ``fit`` (every tensor operand has the result's shape and dtype) the Node keeps no
     input shapes and dtypes, and the engine passes its gradients on as the VJP returns them.
     """
+    at = a if isinstance(a, TensorBase) else None  # typed locals: see _core.pxd
+    bt = b if isinstance(b, TensorBase) else None
     node = _new_node(op, params)
-    node.next = (_edge(a) if ra else None, _edge(b) if rb else None)
+    node.next = (_edge(at) if ra else None, _edge(bt) if rb else None)
     if fit:
-        ta = isinstance(a, TensorBase)
-        tb = isinstance(b, TensorBase)
-        node.shapes = (a._data.shape if ta else None, b._data.shape if tb else None)
-        node.dtypes = (a._data.dtype if ta else None, b._data.dtype if tb else None)
+        node.shapes = (
+            at._data.shape if at is not None else None,
+            bt._data.shape if bt is not None else None,
+        )
+        node.dtypes = (
+            at._data.dtype if at is not None else None,
+            bt._data.dtype if bt is not None else None,
+        )
     if op.save & SAVE_XY:
         node.saved = (a, b)
-        va = a._vc if isinstance(a, TensorBase) else None
-        vb = b._vc if isinstance(b, TensorBase) else None
+        va = at._vc if at is not None else None
+        vb = bt._vc if bt is not None else None
         if va is not None or vb is not None:
             node.versions = (0 if va is None else va.version, 0 if vb is None else vb.version)
     if op.save & SAVE_OUT:
         node.out_data = out_data
-    if (ra and a._output_nr != 0) or (rb and b._output_nr != 0):
-        node.next_nr = (a._output_nr if ra else 0, b._output_nr if rb else 0)
+    if (ra and at._output_nr != 0) or (rb and bt._output_nr != 0):
+        node.next_nr = (at._output_nr if ra else 0, bt._output_nr if rb else 0)
     return _wrap_result(out_data, node)
