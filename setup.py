@@ -1,21 +1,46 @@
 """Build: Cython compiles the hot path (COMPILED in mytorch/_build.py) and the csrc/ kernels.
 
 Switches (environment variables, each with one meaning):
-  MYTORCH_PURE_BUILD=1      build the pure-Python package: compile nothing
-  MYTORCH_REQUIRE_COMPILE=1 fail instead of falling back to pure Python (wheels use it)
+  MYTORCH_PURE_BUILD=1        build the pure-Python package: compile nothing
+  MYTORCH_REQUIRE_COMPILE=1   fail instead of falling back to pure Python (wheels use it)
+  MYTORCH_REQUIRE_OPENMP=1    fail instead of building single-threaded kernels (wheels use it)
+  MYTORCH_OPENMP_CFLAGS=...   OpenMP compile flags, replacing the compiler's own (-fopenmp, /openmp)
+  MYTORCH_OPENMP_LDFLAGS=...  OpenMP link flags, replacing the compiler's own; tools/build_wheels.sh
+                              and the macOS wheels use these two to pick the OpenMP runtime
+  MYTORCH_DEBUG_SYMBOLS=1     keep debug symbols (by default the extensions are built without them)
 The runtime switch MYTORCH_NO_EXT=1 makes an installed compiled build ignore its csrc kernels.
 """
 
 import ast
 import os
+import shlex
 import sys
 
 from setuptools import Extension, setup
 
 PURE = os.environ.get("MYTORCH_PURE_BUILD", "") == "1"
 REQUIRE = os.environ.get("MYTORCH_REQUIRE_COMPILE", "") == "1"
-if PURE and REQUIRE:
-    sys.exit("MYTORCH_PURE_BUILD and MYTORCH_REQUIRE_COMPILE contradict each other")
+REQUIRE_OPENMP = os.environ.get("MYTORCH_REQUIRE_OPENMP", "") == "1"
+DEBUG = os.environ.get("MYTORCH_DEBUG_SYMBOLS", "") == "1"
+if PURE and (REQUIRE or REQUIRE_OPENMP):
+    sys.exit("MYTORCH_PURE_BUILD and MYTORCH_REQUIRE_COMPILE/OPENMP contradict each other")
+
+# Commands that only describe the package: they need no compiled extension (and so no Cython run).
+METADATA_COMMANDS = {"sdist", "egg_info", "dist_info", "check", "--version", "--name"}
+BUILD_COMMANDS = {
+    "build",
+    "build_ext",
+    "bdist_wheel",
+    "bdist",
+    "install",
+    "develop",
+    "editable_wheel",
+}
+
+
+def _metadata_only():
+    args = set(sys.argv[1:])
+    return bool(args & METADATA_COMMANDS) and not args & BUILD_COMMANDS
 
 
 def _build_lists():
@@ -37,36 +62,85 @@ def _build_lists():
 CORE, KERNELS = _build_lists()
 
 
-def kernel_flags():
-    """Compile and link flags for the csrc/ kernels: -O3, and OpenMP where the compiler has it."""
-    import tempfile
-
+def _compiler():
     from setuptools._distutils.ccompiler import new_compiler
     from setuptools._distutils.sysconfig import customize_compiler
 
     cc = new_compiler()
     customize_compiler(cc)
-    omp = ["/openmp"] if cc.compiler_type == "msvc" else ["-fopenmp"]
-    opt = ["/O2"] if cc.compiler_type == "msvc" else ["-O3"]
+    return cc
+
+
+def _openmp_candidates(cc):
+    """(compile flags, link flags) to try in turn: the environment's, else the compiler's own."""
+    env_c = os.environ.get("MYTORCH_OPENMP_CFLAGS")
+    env_l = os.environ.get("MYTORCH_OPENMP_LDFLAGS")
+    if env_c is not None or env_l is not None:
+        return [(shlex.split(env_c or ""), shlex.split(env_l or ""))]
+    if cc.compiler_type == "msvc":
+        # NOTE: MSVC links vcomp140.dll by itself; the Windows wheels bundle it (delvewheel).
+        return [(["/openmp"], [])]
+    found = [(["-fopenmp"], ["-fopenmp"])]
+    if sys.platform == "darwin":
+        # Apple's clang has no -fopenmp driver flag: the preprocessor flag and LLVM's libomp.
+        found.append((["-Xpreprocessor", "-fopenmp"], ["-lomp"]))
+    return found
+
+
+def _probe(cc, cflags, lflags):
+    """True when a shared object calling the OpenMP runtime compiles and links with these flags."""
+    import tempfile
+
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "omp.c")
         with open(src, "w") as f:
             f.write(
-                "#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n"
+                "#include <omp.h>\n"
+                "int mytorch_probe(void) { int n = 0;\n"
+                "#pragma omp parallel reduction(+:n)\n"
+                "  n += omp_get_num_threads() > 0;\n"
+                "  return n; }\n"
             )
+        # NOTE: a shared object may keep undefined symbols on Linux; -z defs makes the probe
+        # fail when the runtime is missing (on macOS undefined symbols fail the link anyway).
+        strict = ["-Wl,-z,defs"] if sys.platform.startswith("linux") else []
         try:
-            objs = cc.compile([src], output_dir=tmp, extra_postargs=omp)
-            cc.link_executable(objs, os.path.join(tmp, "omp"), extra_postargs=omp)
-        except Exception:  # noqa: BLE001 (any compiler or linker failure means no OpenMP)
-            # NOTE: without OpenMP, Cython's prange compiles to a plain loop: one thread.
-            print("mytorch: no OpenMP, csrc kernels run on one thread", file=sys.stderr)
-            omp = []
-    link = [] if cc.compiler_type == "msvc" else omp
-    return opt + omp, link
+            objs = cc.compile([src], output_dir=tmp, extra_postargs=cflags)
+            cc.link_shared_object(
+                objs,
+                os.path.join(tmp, "omp" + (cc.shared_lib_extension or ".so")),
+                extra_postargs=lflags + (strict if cc.compiler_type == "unix" else []),
+            )
+        except Exception:  # noqa: BLE001 (any compiler or linker failure means not these flags)
+            return False
+    return True
+
+
+def kernel_flags(cc):
+    """Compile and link flags for the csrc/ kernels: optimisation, and OpenMP where it links."""
+    opt = ["/O2"] if cc.compiler_type == "msvc" else ["-O3"]
+    candidates = _openmp_candidates(cc)
+    if cc.compiler_type == "msvc" and candidates == [(["/openmp"], [])]:
+        return opt + ["/openmp"], []  # every MSVC since 2005 has it: no probe to go wrong
+    for cflags, lflags in candidates:
+        if _probe(cc, cflags, lflags):
+            return opt + cflags, lflags
+    if REQUIRE_OPENMP:
+        sys.exit("mytorch: MYTORCH_REQUIRE_OPENMP=1 but no OpenMP flags compile and link")
+    # NOTE: without OpenMP, Cython's prange compiles to a plain loop: one thread.
+    print("mytorch: no OpenMP, csrc kernels run on one thread", file=sys.stderr)
+    return opt, []
+
+
+def size_flags(cc):
+    """No debug symbols (Python's own CFLAGS often carry -g): 20 MB of .so files become 4 MB."""
+    if DEBUG or cc.compiler_type == "msvc":
+        return [], []
+    return ["-g0"], (["-s"] if sys.platform.startswith("linux") else [])
 
 
 def extensions():
-    if PURE:
+    if PURE or _metadata_only():
         return []
     try:
         from Cython.Build import cythonize
@@ -77,22 +151,35 @@ def extensions():
         return []
     import numpy
 
+    cc = _compiler()
+    scflags, slflags = size_flags(cc)
+    # NOTE: the oldest NumPy the package runs on (pyproject.toml: numpy>=1.23). NumPy 2's headers
+    # hide the C API added after their default target (1.19 in NumPy 2.0), and Cython then calls
+    # such a function (PyDataMem_SetHandler, NumPy 1.22) as a plain symbol that no library has.
+    npy = [("NPY_TARGET_VERSION", "NPY_1_23_API_VERSION")]
     # NOTE: _core.pxd reads two ndarray fields through numpy/ndarraytypes.h (no C-API table).
     exts = [
-        Extension(name, [name.replace(".", "/") + ".py"], include_dirs=[numpy.get_include()])
+        Extension(
+            name,
+            [name.replace(".", "/") + ".py"],
+            include_dirs=[numpy.get_include()],
+            define_macros=npy,
+            extra_compile_args=scflags,
+            extra_link_args=slflags,
+        )
         for name in CORE
     ]
     if KERNELS:
-        cflags, lflags = kernel_flags()
+        cflags, lflags = kernel_flags(cc)
     for name, source in KERNELS.items():
         exts.append(
             Extension(
                 name,
                 [source],
                 include_dirs=[numpy.get_include()],
-                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-                extra_compile_args=cflags,
-                extra_link_args=lflags,
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")] + npy,
+                extra_compile_args=cflags + scflags,
+                extra_link_args=lflags + slflags,
             )
         )
     return cythonize(
@@ -105,10 +192,13 @@ def extensions():
 
 try:
     ext_modules = extensions()
+except SystemExit:
+    raise
 except Exception:
     if REQUIRE:
         raise
     print("mytorch: compiling failed, building the pure-Python package", file=sys.stderr)
     ext_modules = []
 
-setup(ext_modules=ext_modules)
+# NOTE: compile the extensions on every core (build_ext's own option; -j on the command line).
+setup(ext_modules=ext_modules, options={"build_ext": {"parallel": os.cpu_count() or 1}})

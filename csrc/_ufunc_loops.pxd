@@ -7,6 +7,19 @@ ctypedef cnp.npy_intp intp
 # NumPy's inner-loop signature (PyUFuncGenericFunction).
 ctypedef void (*loop_fn)(char **args, intp *n, intp *steps, void *data) noexcept nogil
 
+# NOTE: NumPy 2.5's numpy/__init__.pxd no longer declares ufunc.types; read the C field (through
+# the accessor newer headers provide, else directly).
+cdef extern from *:
+    """
+    #include <numpy/ufuncobject.h>
+    #ifdef _PyUFuncObject_GET_ITEM_DATA
+    #define _mt_ufunc_types(u) (_PyUFuncObject_GET_ITEM_DATA(u)->types)
+    #else
+    #define _mt_ufunc_types(u) (((PyUFuncObject *)(u))->types)
+    #endif
+    """
+    const char *_mt_ufunc_types(object uf)
+
 
 cdef struct Loop:
     loop_fn fn
@@ -18,12 +31,13 @@ cdef inline Loop find_loop(cnp.ufunc uf, int typenum) noexcept:
     cdef Loop lp
     cdef int i, j
     cdef bint ok
+    cdef const char *types = _mt_ufunc_types(uf)
     lp.fn = NULL
     lp.data = NULL
     for i in range(uf.ntypes):
         ok = uf.functions[i] != NULL
         for j in range(uf.nargs):
-            if uf.types[i * uf.nargs + j] != typenum:
+            if types[i * uf.nargs + j] != typenum:
                 ok = False
         if ok:
             # NOTE: Cython warns that this cast skips GIL checks: NumPy's float loops take no GIL.

@@ -83,7 +83,7 @@ cdef extern from *:
     static inline int _mt_array_ftype(PyObject *o) {
         PyArrayObject *a = (PyArrayObject *)o;
         int t = PyArray_DESCR(a)->type_num;
-        if (!PyArray_ISNOTSWAPPED(a)) return 0;
+        if (!PyArray_ISNBO(PyArray_DESCR(a)->byteorder)) return 0;
         return t == NPY_FLOAT ? 1 : (t == NPY_DOUBLE ? 2 : 0);
     }
     static inline int _mt_same_shape(PyObject *x, PyObject *y) {

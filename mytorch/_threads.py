@@ -2,10 +2,14 @@
 
 Matches torch.set_num_threads / torch.get_num_threads. The default is the number of CPUs this
 process may run on, or MYTORCH_NUM_THREADS (then OMP_NUM_THREADS) when set.
+
+The native thread pools are found through threadpoolctl (as scikit-learn does): the BLAS that
+SciPy and NumPy run on, and the OpenMP runtime a wheel of mytorch bundles. set_num_threads sets
+those; the kernels themselves take the count with each parallel loop (see _register), so an
+OpenMP runtime shared with other libraries (a source build's system libgomp) is left alone.
 """
 
-import ctypes
-import glob
+import importlib.util
 import os
 import threading
 
@@ -13,7 +17,10 @@ _lock = threading.Lock()
 # Setters of the loaded kernel modules, each called with the new count (see
 # mytorch._backends.compiled).
 _listeners = []
-_blas_setter = None
+
+# The distributions whose thread pools mytorch sets, by import name, with the folder that
+# auditwheel and delvewheel give their bundled libraries (macOS's delocate uses pkg/.dylibs).
+_OWNERS = {"mytorch": "mytorch_autograd.libs", "numpy": "numpy.libs", "scipy": "scipy.libs"}
 
 
 def _default():
@@ -48,7 +55,7 @@ def set_num_threads(num_threads):
         _num_threads = num_threads
         for setter in _listeners:
             setter(num_threads)
-        _set_blas_threads(num_threads)
+        _set_pools(num_threads)
 
 
 def _register(setter):
@@ -58,40 +65,80 @@ def _register(setter):
         setter(_num_threads)
 
 
-def _find_blas_setter():
-    """openblas_set_num_threads of the OpenBLAS that scipy.linalg.cython_blas runs on, if found.
-
-    NOTE: SciPy's wheels bundle their own OpenBLAS (symbols prefixed ``scipy_``), loaded
-    privately, so it is opened again by path; other BLAS builds are left to their defaults.
-    """
-    try:
-        import scipy
-    except ImportError:
-        return None
-    libs = os.path.join(os.path.dirname(os.path.dirname(scipy.__file__)), "scipy.libs")
-    for path in sorted(glob.glob(os.path.join(libs, "*openblas*"))):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in ("scipy_openblas_set_num_threads", "openblas_set_num_threads"):
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                fn.argtypes = [ctypes.c_int]
-                fn.restype = None
-                return fn
-    return None
-
-
-def _set_blas_threads(n):
-    global _blas_setter
-    if _blas_setter is None:
-        _blas_setter = _find_blas_setter() or False
-    if _blas_setter:
-        _blas_setter(n)
-
-
 def _sync_blas():
     """Give SciPy's BLAS the current count (called once when the matmul kernel loads)."""
     with _lock:
-        _set_blas_threads(_num_threads)
+        _set_pools(_num_threads)
+
+
+# --- the native thread pools, through threadpoolctl ----------------------------------------
+
+
+def _norm(path):
+    return os.path.normcase(os.path.realpath(path))
+
+
+def _owner_dirs():
+    """{import name: folders whose libraries belong to it} for mytorch, NumPy and SciPy."""
+    dirs = {}
+    for name, libs in _OWNERS.items():
+        spec = importlib.util.find_spec(name)  # NOTE: finds the package without importing it
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        pkg = _norm(list(spec.submodule_search_locations)[0])
+        dirs[name] = (pkg + os.sep, _norm(os.path.join(os.path.dirname(pkg), libs)) + os.sep)
+    return dirs
+
+
+def _owner(filepath, dirs):
+    """The import name (mytorch, numpy, scipy) whose install holds ``filepath``, or None."""
+    path = _norm(filepath)
+    for name, prefixes in dirs.items():
+        if any(path.startswith(p) for p in prefixes):
+            return name
+    return None
+
+
+def _controllers():
+    """[(threadpoolctl library controller, owner)] for every BLAS and OpenMP runtime loaded.
+
+    Empty when threadpoolctl is missing (a pure build installed without its dependencies).
+    """
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return []
+    dirs = _owner_dirs()
+    return [(lc, _owner(lc.filepath, dirs)) for lc in ThreadpoolController().lib_controllers]
+
+
+def _managed(controllers):
+    """The controllers set_num_threads sets: SciPy's and NumPy's BLAS (every BLAS when SciPy
+    runs on a shared one, as in conda or a distribution's packages) and mytorch's own OpenMP."""
+    blas = [(lc, o) for lc, o in controllers if lc.user_api == "blas"]
+    own_blas = [lc for lc, o in blas if o in ("numpy", "scipy")]
+    omp = [lc for lc, o in controllers if lc.user_api == "openmp" and o == "mytorch"]
+    return (own_blas or [lc for lc, _ in blas]) + omp
+
+
+def _set_pools(n):
+    for lc in _managed(_controllers()):
+        lc.set_num_threads(n)
+
+
+def runtimes():
+    """The BLAS and OpenMP runtimes loaded in this process, for the environment report.
+
+    A list of threadpoolctl's info dicts (user_api, internal_api, prefix, filepath, version,
+    num_threads, ...), each with ``owner`` (mytorch, numpy, scipy or None) and ``managed``
+    (whether mytorch.set_num_threads sets it).
+    """
+    controllers = _controllers()
+    managed = {id(lc) for lc in _managed(controllers)}
+    out = []
+    for lc, owner in controllers:
+        info = lc.info()
+        info["owner"] = owner
+        info["managed"] = id(lc) in managed
+        out.append(info)
+    return out
