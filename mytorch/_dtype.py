@@ -12,6 +12,7 @@ class dtype:
 
     __slots__ = (
         "name",
+        "title",
         "np",
         "category",
         "itemsize",
@@ -20,8 +21,9 @@ class dtype:
         "is_signed",
     )
 
-    def __init__(self, name, np_dtype, category):
+    def __init__(self, name, title, np_dtype, category):
         self.name = name
+        self.title = title  # torch's ScalarType name, as its messages and type() spell it
         self.np = np.dtype(np_dtype)
         self.category = category
         self.itemsize = self.np.itemsize
@@ -42,17 +44,17 @@ class dtype:
         return complex64 if self is float32 else complex128
 
 
-float16 = dtype("float16", np.float16, FLOAT)
-float32 = dtype("float32", np.float32, FLOAT)
-float64 = dtype("float64", np.float64, FLOAT)
-complex64 = dtype("complex64", np.complex64, COMPLEX)
-complex128 = dtype("complex128", np.complex128, COMPLEX)
-int8 = dtype("int8", np.int8, INT)
-int16 = dtype("int16", np.int16, INT)
-int32 = dtype("int32", np.int32, INT)
-int64 = dtype("int64", np.int64, INT)
-uint8 = dtype("uint8", np.uint8, INT)
-bool_ = dtype("bool", np.bool_, BOOL)
+float16 = dtype("float16", "Half", np.float16, FLOAT)
+float32 = dtype("float32", "Float", np.float32, FLOAT)
+float64 = dtype("float64", "Double", np.float64, FLOAT)
+complex64 = dtype("complex64", "ComplexFloat", np.complex64, COMPLEX)
+complex128 = dtype("complex128", "ComplexDouble", np.complex128, COMPLEX)
+int8 = dtype("int8", "Char", np.int8, INT)
+int16 = dtype("int16", "Short", np.int16, INT)
+int32 = dtype("int32", "Int", np.int32, INT)
+int64 = dtype("int64", "Long", np.int64, INT)
+uint8 = dtype("uint8", "Byte", np.uint8, INT)
+bool_ = dtype("bool", "Bool", np.bool_, BOOL)
 
 ALL = (float16, float32, float64, complex64, complex128, int8, int16, int32, int64, uint8, bool_)
 ALIASES = {

@@ -485,7 +485,7 @@ class TensorMethods(OpMethods):
 
     def type(self, dtype=None):
         if dtype is None:
-            return _TYPE_NAMES.get(self.dtype.name, "torch." + self.dtype.name)
+            return f"torch.{self.dtype.title}Tensor"
         return self.to(dtype)
 
     def float(self):
@@ -566,19 +566,6 @@ class TensorMethods(OpMethods):
             t._grad = F.clone(self._grad.detach())
         memo[id(self)] = t
         return t
-
-
-_TYPE_NAMES = {
-    "float32": "torch.FloatTensor",
-    "float64": "torch.DoubleTensor",
-    "int64": "torch.LongTensor",
-    "int32": "torch.IntTensor",
-    "bool": "torch.BoolTensor",
-    "float16": "torch.HalfTensor",
-    "uint8": "torch.ByteTensor",
-    "int16": "torch.ShortTensor",
-    "int8": "torch.CharTensor",
-}
 
 
 def _rebuild(array, requires_grad, device="cpu"):

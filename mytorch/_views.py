@@ -202,8 +202,8 @@ def _commit_inplace(t, r):
     if r.dtype is not t.dtype:
         if r.dtype.category > t.dtype.category:
             raise RuntimeError(
-                f"result type {_title(r.dtype)} can't be cast to the desired output type "
-                f"{_title(t.dtype)}"
+                f"result type {r.dtype.title} can't be cast to the desired output type "
+                f"{t.dtype.title}"
             )
     grad = _grad_mode.enabled and (
         t._requires_grad or r._requires_grad or (t._base is not None and t._base._requires_grad)
@@ -272,12 +272,6 @@ def _copy_slices(v, r):
     v._output_nr = 0
     v._requires_grad = True
     v._view.version = base._vc.version
-
-
-def _title(dt):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(dt.name, dt.name)  # fmt: skip
 
 
 _ops = {}

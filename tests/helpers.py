@@ -3,6 +3,7 @@
 import zlib
 
 import numpy as np
+import pytest
 
 import mytorch
 
@@ -68,3 +69,58 @@ def assert_matches(m, t, rtol=None, atol=None, check_dtype=True):
         atol=tol["atol"] if atol is None else atol,
         equal_nan=True,
     )
+
+
+# --- the in-place, view and setitem tests: one program run with both libraries -------------
+LIBS = ("mytorch", "torch")
+
+
+def lib(name):
+    return mytorch if name == "mytorch" else torch
+
+
+def weighted_sum(T, tensors, weights):
+    """sum_i (tensors_i * weights_i).sum(), over the tensors that require grad (None if none)."""
+    terms = [(t * w).sum() for t, w in zip(tensors, weights) if t.requires_grad]
+    if not terms:
+        return None
+    s = terms[0]
+    for term in terms[1:]:
+        s = s + term
+    return s
+
+
+def weights_like(T, arrays, like, device):
+    """NumPy weights as tensors of T with the dtypes of ``like``."""
+    dev = device if T is mytorch else "cpu"
+    return [
+        T.tensor(a.astype(dtype_str(t).split(".")[-1]), device=dev) for a, t in zip(arrays, like)
+    ]
+
+
+def grads_or_zeros(T, out, inputs, create_graph):
+    """Gradients of ``out`` w.r.t. ``inputs``: zeros (NumPy) where nothing depends on one."""
+    if out is None:
+        return [np.zeros(tuple(x.shape)) for x in inputs]
+    gs = T.autograd.grad(out, inputs, create_graph=create_graph, allow_unused=True)
+    return [np.zeros(tuple(x.shape)) if g is None else g for g, x in zip(gs, inputs)]
+
+
+def raises_like(fn, phrases=(), exc=None):
+    """``fn(torch)`` raises (of class ``exc`` when given); ``fn(mytorch)`` raises the same class,
+    and both messages contain each phrase (compared case-insensitively). Returns both messages
+    (mytorch's, torch's)."""
+    with pytest.raises(Exception) as et:
+        fn(torch)
+    if exc is not None:
+        assert type(et.value) is exc, f"torch raised {type(et.value).__name__}"
+    with pytest.raises(Exception) as em:
+        fn(mytorch)
+    assert isinstance(em.value, type(et.value)), (
+        f"mytorch raised {type(em.value).__name__}: {em.value}; torch {type(et.value).__name__}"
+    )
+    m, t = str(em.value), str(et.value)
+    for p in phrases:
+        assert p.lower() in t.lower(), f"torch's message lacks {p!r}: {t}"
+        assert p.lower() in m.lower(), f"mytorch's message lacks {p!r}: {m}"
+    return m, t

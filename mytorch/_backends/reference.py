@@ -81,11 +81,6 @@ class Backend:
     def __repr__(self):
         return f"<mytorch backend {self.name} ({self.device_type})>"
 
-    def kernel(self, name):
-        """The kernel called ``name``; AttributeError if this backend lacks it."""
-        return getattr(self, name)
-
-    # --- pointwise kernels --------------------------------------------------------------
     def pow(self, x, y):
         """out = x ** y; integer tensors to negative integer powers raise, as in PyTorch."""
         try:
@@ -427,9 +422,6 @@ class Backend:
         if x.size == 0 or x.shape == tuple(shape):
             return True
         return self.shares_memory(self.xp.reshape(x, shape), x)
-
-    def nonzero_count(self, x):
-        return int(self.xp.count_nonzero(x))
 
     def allclose(self, a, b, rtol, atol, equal_nan):
         return bool(self.xp.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))

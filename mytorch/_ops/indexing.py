@@ -182,7 +182,7 @@ def _check_setitem(input, idx, value):
     if not basic and value.dtype is not input.dtype:
         raise RuntimeError(
             "Index put requires the source and destination dtypes match, got "
-            f"{_title(input.dtype)} for the destination and {_title(value.dtype)} for the source."
+            f"{input.dtype.title} for the destination and {value.dtype.title} for the source."
         )
     vs = value._data.shape
     nd = len(target) - len(vs)
@@ -194,11 +194,6 @@ def _check_setitem(input, idx, value):
             f"shape mismatch: value tensor of shape {list(vs)} cannot be broadcast to indexing "
             f"result of shape {list(target)}"
         )
-
-
-def _title(dt):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "bool": "Bool"}.get(dt.name, dt.name)  # fmt: skip
 
 
 def _split_ints(index):

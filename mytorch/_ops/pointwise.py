@@ -375,7 +375,7 @@ def where(condition, input=None, other=None):
     if condition.dtype is not D.bool_:
         raise RuntimeError(
             "where expected condition to be a boolean tensor, but got a tensor with dtype "
-            f"{_dtype_title(condition.dtype)}"
+            f"{condition.dtype.title}"
         )
     a = operand(input)
     b = operand(other)
@@ -386,11 +386,6 @@ def where(condition, input=None, other=None):
         d = condition._data
         a = _wrap(_backends.for_array(d).full((), a, dt.np))
     return applyn(WHERE, (condition, a, b))
-
-
-def _dtype_title(dt):
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "bool": "Bool", "float16": "Half", "uint8": "Byte"}.get(dt.name, dt.name)  # fmt: skip
 
 
 def fill(input, value):

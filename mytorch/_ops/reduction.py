@@ -118,11 +118,6 @@ def sum(input, dim=None, keepdim=False, dtype=None):
     return apply1(SUM if dim is None else SUM_DIM, input, (dims, bool(keepdim)))
 
 
-def _dtype_title(dt):
-    titles = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte"}
-    return titles.get(dt.name, "Bool" if dt.name == "bool" else dt.name)
-
-
 def mean(input, dim=None, keepdim=False, dtype=None):
     """Matches torch.mean (floating-point inputs only, as in PyTorch)."""
     _check_tensor("mean", input)
@@ -131,7 +126,7 @@ def mean(input, dim=None, keepdim=False, dtype=None):
     if input.dtype.category < D.FLOAT:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {_dtype_title(input.dtype)}"
+            f"or complex dtype. Got: {input.dtype.title}"
         )
     dims = _dims(dim, input.ndim)
     return apply1(MEAN if dim is None else MEAN_DIM, input, (dims, bool(keepdim)))

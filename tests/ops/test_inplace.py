@@ -12,7 +12,19 @@ import re
 
 import numpy as np
 import pytest
-from helpers import TOL, TOL2, assert_matches, dtype_str, seeded_rng, to_numpy
+from helpers import (
+    LIBS,
+    lib as _lib,
+    weighted_sum as _weighted_sum,
+    weights_like as _weights,
+    grads_or_zeros as _grads,
+    raises_like as _raises_like,
+    TOL,
+    TOL2,
+    assert_matches,
+    seeded_rng,
+    to_numpy,
+)
 from inplace_db import CONST, FLOAT, INPLACE, INT64, MASK, OTHER, TARGETS, X_SHAPE, arg_shape
 from op_db import sample
 
@@ -25,12 +37,8 @@ except ImportError:
 
 pytestmark = pytest.mark.torch
 
-LIBS = ("mytorch", "torch")
-
 
 # --- helpers ------------------------------------------------------------------------------
-def _lib(name):
-    return mytorch if name == "mytorch" else torch
 
 
 def _other_float(dtype_name):
@@ -77,33 +85,6 @@ def _run_row(T, row, target, x, others):
     return ret, t, bases
 
 
-def _weighted_sum(T, tensors, weights):
-    """sum_i (tensors_i * weights_i).sum(), over the tensors that require grad (None if none)."""
-    terms = [(t * w).sum() for t, w in zip(tensors, weights) if t.requires_grad]
-    if not terms:
-        return None
-    s = terms[0]
-    for term in terms[1:]:
-        s = s + term
-    return s
-
-
-def _weights(T, arrays, like, device):
-    """NumPy weights as tensors of T with the dtypes of ``like``."""
-    dev = device if T is mytorch else "cpu"
-    return [
-        T.tensor(a.astype(dtype_str(t).split(".")[-1]), device=dev) for a, t in zip(arrays, like)
-    ]
-
-
-def _grads(T, out, inputs, create_graph):
-    """Gradients of ``out`` w.r.t. ``inputs``: zeros (NumPy) where nothing depends on one."""
-    if out is None:
-        return [np.zeros(tuple(x.shape)) for x in inputs]
-    gs = T.autograd.grad(out, inputs, create_graph=create_graph, allow_unused=True)
-    return [np.zeros(tuple(x.shape)) if g is None else g for g, x in zip(gs, inputs)]
-
-
 def _compare_grads(gm, gt, tol=None):
     """Gradients equal torch's (``tol``: rtol/atol for all, else per dtype); a None gradient
     (NumPy zeros) is compared by value."""
@@ -114,26 +95,6 @@ def _compare_grads(gm, gt, tol=None):
             np.testing.assert_allclose(
                 to_numpy(a), to_numpy(b), **(tol or dict(rtol=1e-5, atol=1e-6)), err_msg=f"grad {i}"
             )
-
-
-def _raises_like(fn, phrases=(), exc=None):
-    """``fn(torch)`` raises (of class ``exc`` when given); ``fn(mytorch)`` raises the same class,
-    and both messages contain each phrase (compared case-insensitively). Returns both messages
-    (mytorch's, torch's)."""
-    with pytest.raises(Exception) as et:
-        fn(torch)
-    if exc is not None:
-        assert type(et.value) is exc, f"torch raised {type(et.value).__name__}"
-    with pytest.raises(Exception) as em:
-        fn(mytorch)
-    assert isinstance(em.value, type(et.value)), (
-        f"mytorch raised {type(em.value).__name__}: {em.value}; torch {type(et.value).__name__}"
-    )
-    m, t = str(em.value), str(et.value)
-    for p in phrases:
-        assert p.lower() in t.lower(), f"torch's message lacks {p!r}: {t}"
-        assert p.lower() in m.lower(), f"mytorch's message lacks {p!r}: {m}"
-    return m, t
 
 
 LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."

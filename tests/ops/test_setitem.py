@@ -14,7 +14,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from helpers import TOL, TOL2, assert_matches, dtype_str, seeded_rng, to_numpy
+from helpers import (
+    LIBS,
+    lib as _lib,
+    weighted_sum as _weighted_sum,
+    weights_like as _weights,
+    grads_or_zeros as _grads,
+    TOL,
+    TOL2,
+    assert_matches,
+    seeded_rng,
+    to_numpy,
+)
 
 import mytorch
 
@@ -25,7 +36,6 @@ except ImportError:
 
 pytestmark = pytest.mark.torch
 
-LIBS = ("mytorch", "torch")
 
 # Kinds of value.
 TENSOR = "tensor"  # the indexed shape, requires grad
@@ -37,8 +47,6 @@ INT = "int"  # the indexed shape, int64, no grad
 
 
 # --- helpers ------------------------------------------------------------------------------
-def _lib(name):
-    return mytorch if name == "mytorch" else torch
 
 
 def _dev(T, device):
@@ -205,30 +213,6 @@ def _params():
         for kind in case.values
         for target in TARGETS
     ]
-
-
-def _weighted_sum(T, tensors, weights):
-    terms = [(t * w).sum() for t, w in zip(tensors, weights) if t.requires_grad]
-    if not terms:
-        return None
-    s = terms[0]
-    for term in terms[1:]:
-        s = s + term
-    return s
-
-
-def _weights(T, arrays, like, device):
-    return [
-        T.tensor(a.astype(dtype_str(t).split(".")[-1]), device=_dev(T, device))
-        for a, t in zip(arrays, like)
-    ]
-
-
-def _grads(T, out, inputs, create_graph):
-    if out is None:
-        return [np.zeros(tuple(x.shape)) for x in inputs]
-    gs = T.autograd.grad(out, inputs, create_graph=create_graph, allow_unused=True)
-    return [np.zeros(tuple(x.shape)) if g is None else g for g, x in zip(gs, inputs)]
 
 
 def _run(case, kind, target, dtype_name, device, requires_grad):

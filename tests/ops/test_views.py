@@ -10,7 +10,15 @@ expanded tensors) and gradients through views, to second order.
 
 import numpy as np
 import pytest
-from helpers import TOL2, assert_matches, seeded_rng, to_numpy
+from helpers import (
+    LIBS,
+    lib as _lib,
+    raises_like as _raises_like,
+    TOL2,
+    assert_matches,
+    seeded_rng,
+    to_numpy,
+)
 
 import mytorch
 
@@ -21,12 +29,8 @@ except ImportError:
 
 pytestmark = pytest.mark.torch
 
-LIBS = ("mytorch", "torch")
-
 
 # --- helpers ------------------------------------------------------------------------------
-def _lib(name):
-    return mytorch if name == "mytorch" else torch
 
 
 def _dev(T, device):
@@ -71,17 +75,6 @@ def _same_outcome(om, ot):
         # The first sentence of torch's message, e.g. "unsupported operation: ...".
         key = str(et).split(".")[0].lower()
         assert key in str(em).lower(), f"mytorch's message lacks {key!r}: {em}"
-
-
-def _raises_like(fn, phrases, exc):
-    with pytest.raises(exc) as et:
-        fn(torch)
-    with pytest.raises(Exception) as em:
-        fn(mytorch)
-    assert isinstance(em.value, exc), f"mytorch raised {type(em.value).__name__}: {em.value}"
-    for p in phrases:
-        assert p.lower() in str(et.value).lower(), f"torch's message lacks {p!r}"
-        assert p.lower() in str(em.value).lower(), f"mytorch's message lacks {p!r}: {em.value}"
 
 
 # --- the cases --------------------------------------------------------------------------------
