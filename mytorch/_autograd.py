@@ -18,41 +18,48 @@ def _as_tuple(x):
 def _make_grads(outputs, grads):
     """The seed gradient of each output: given, or ones for a scalar that requires grad."""
     if grads is None:
-        grads = (None,) * len(outputs)
-    else:
-        grads = _as_tuple(grads) if not isinstance(grads, (int, float)) else (grads,)
+        return [_ones_seed(t) for t in outputs]
+    grads = _as_tuple(grads) if not isinstance(grads, (int, float)) else (grads,)
     if len(grads) != len(outputs):
         raise RuntimeError(
             f"grad requires one gradient per output: got {len(grads)} gradients for "
             f"{len(outputs)} outputs"
         )
-    out = []
-    for i, (t, g) in enumerate(zip(outputs, grads)):
-        if g is None:
-            if t._requires_grad and t._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            one = _SCALAR_ONES.get(type(t._data))
-            g = _full_like(t, 1) if one is None else _wrap(one)
-        elif not isinstance(g, TensorBase):
-            g = _full_like(t, g)
-        elif g.device != t.device and (g._data.ndim != 0 or g.device.type != "cpu"):
-            raise RuntimeError(
-                f"invalid gradient at index {i} - expected device {t.device} but got {g.device}"
-            )
-        elif g._data.shape != t._data.shape:
-            raise RuntimeError(
-                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
-                f"has a shape of {t.shape}."
-            )
-        else:
-            if g.device != t.device:
-                g = to_device(g, t.device)  # a 0-d CPU gradient is a scalar: moved, as torch
-            if g._data.dtype != t._data.dtype:
-                # As PyTorch's engine does: the seed takes its output's dtype (the engine relies
-                # on every gradient having its tensor's dtype).
-                g = g.to(t.dtype)
-        out.append(g)
-    return out
+    return [_given_seed(i, t, g) for i, (t, g) in enumerate(zip(outputs, grads))]
+
+
+def _ones_seed(t):
+    """The implicit seed of a one-element output: a one of its dtype."""
+    one = _SCALAR_ONES.get(type(t._data))  # a NumPy scalar's one
+    if one is not None:
+        return _wrap(one)
+    if t._requires_grad and t._data.size != 1:
+        raise RuntimeError("grad can be implicitly created only for scalar outputs")
+    return _full_like(t, 1)
+
+
+def _given_seed(i, t, g):
+    """Output ``i``'s seed from the gradient ``g`` the caller gave (None: implicit)."""
+    if g is None:
+        return _ones_seed(t)
+    if not isinstance(g, TensorBase):
+        return _full_like(t, g)
+    if g.device != t.device and (g._data.ndim != 0 or g.device.type != "cpu"):
+        raise RuntimeError(
+            f"invalid gradient at index {i} - expected device {t.device} but got {g.device}"
+        )
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+            f"has a shape of {t.shape}."
+        )
+    if g.device != t.device:
+        g = to_device(g, t.device)  # a 0-d CPU gradient is a scalar: moved, as torch
+    if g._data.dtype != t._data.dtype:
+        # As PyTorch's engine does: the seed takes its output's dtype (the engine relies on
+        # every gradient having its tensor's dtype).
+        g = g.to(t.dtype)
+    return g
 
 
 def backward(

@@ -6,23 +6,42 @@ from mytorch._core cimport Node, TensorBase, _edge, _wrap, apply2
 
 cdef bint _COMPILED
 
-@cython.locals(node=Node, nxt=Node, var=TensorBase, i=Py_ssize_t, c=Py_ssize_t, run_vjp=bint,
-               multi=bint)
+@cython.freelist(256)
+@cython.final
+cdef class _Slot:
+    cdef public Node node
+    cdef public Py_ssize_t count
+    cdef public object grad
+    cdef public list more
+    cdef public bint visited, needed, feeds
+
+cdef _Slot _new_slot(Node node)
+@cython.locals(more=list)
+cdef _add_grad(_Slot s, Py_ssize_t k, object g)
+@cython.locals(slots=list)
+cdef object _take(_Slot s)
+
+@cython.locals(node=Node, nxt=Node, var=TensorBase, s=_Slot, ns=_Slot, i=Py_ssize_t,
+               c=Py_ssize_t, run_vjp=bint, multi=bint, slots=dict, roots=list, ready=list,
+               prev_mode=bint)
 cpdef run_backward(outputs, grad_outputs, bint retain_graph, bint create_graph, inputs, bint accumulate)
 
-@cython.locals(node=Node, nxt=Node, i=Py_ssize_t, c=object)
-cpdef tuple _graph_order(list roots, dict targets)
+@cython.locals(t=TensorBase, node=Node, s=_Slot, slots=dict, roots=list, i=Py_ssize_t,
+               prev=bint)
+cdef tuple _seed(outputs, grad_outputs, bint create_graph)
 
-cdef _accumulate(dict grads, object key, object g)
-@cython.locals(slots=list, k=Py_ssize_t, found=bint)
-cdef object _gather(dict grads, Node node, object g0)
+@cython.locals(node=Node, nxt=Node, s=_Slot, ns=_Slot, ps=_Slot, i=Py_ssize_t, stack=list,
+               positions=list)
+cdef object _graph_order(dict slots, list roots, dict targets)
+
 cdef _multi_hooks(list hooks, list slots)
 cdef _retain_multi(object retained, list slots, bint create_graph)
 cdef bint _retains(Node fn, object t)
 cdef object _target_grad(dict targets, TensorBase t)
 cdef object _fit(TensorBase g, object shape, object npdt)
-cdef bint _feeds(Node node, set needed)
 cdef bint _sole(TensorBase g)
+@cython.locals(old=TensorBase, prev=bint)
+cpdef _accumulate_leaf(TensorBase var, TensorBase g, bint create_graph)
 
 from cpython.object cimport PyObject
 cdef extern from *:

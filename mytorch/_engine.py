@@ -3,6 +3,11 @@ VJP and accumulates gradients into ``.grad`` or returns them (compiled with the 
 
 VJPs run under ``set_grad_enabled(create_graph)``: that one switch decides whether the backward
 pass records a graph, which is how derivatives of any order come about.
+
+Each pass keeps its bookkeeping in one ``_Slot`` per reachable node (how many consumers are
+still to run, the gradients summed so far), found through one dict lookup per edge. The state
+lives in the pass, not on the nodes, so a hook or a custom Function may start another backward
+pass over the same graph while this one runs.
 """
 
 try:
@@ -14,32 +19,62 @@ except ImportError:  # the pure build runs without Cython installed
 
 from mytorch import _backends
 from mytorch._core import _edge, _wrap, apply2, ndarray
-from mytorch._grad_mode import _set_grad_enabled
+from mytorch._grad_mode import _grad_mode
 from mytorch._ops.pointwise import ADD, to_dtype
 from mytorch._ops.shape import sum_to
 
 
-def _accumulate(grads, key, g):
-    """Sum gradient ``g`` into ``grads[key]`` (differentiably when grad mode is on); the key is
-    a node, or (node, k) for output k > 0 of a node with several outputs."""
-    prev = grads.get(key)
-    if prev is None:
-        grads[key] = g
-    else:
-        grads[key] = apply2(ADD, prev, g)
+class _Slot:
+    """One node's state in one backward pass."""
+
+    __slots__ = ("node", "count", "grad", "more", "visited", "needed", "feeds")
+
+    def __init__(self, node):
+        self.node = node
+        self.count = 0  # consumers of the node whose VJPs have not run yet
+        self.grad = None  # the gradient of output 0 summed so far
+        self.more = None  # a list with the gradient of each output, for a multi-output node
+        self.visited = False  # reached by the walk that looks for paths to targets
+        self.needed = False  # on some path to a target (autograd.grad with inputs)
+        self.feeds = False  # one of its inputs is (so its VJP must run)
 
 
-def _gather(grads, node, g0):
-    """The gradients of a multi-output node, one per output (None where none arrived): output 0's
-    is kept under the node itself, output k's under (node, k); None when all are None."""
-    slots = [g0]
-    found = g0 is not None
-    for k in range(1, node.n_outputs):
-        g = grads.pop((node, k), None)
-        if g is not None:
-            found = True
-        slots.append(g)
-    return slots if found else None
+def _new_slot(node):
+    if _COMPILED:
+        s = _Slot.__new__(_Slot)
+        s.node = node
+        return s
+    return _Slot(node)
+
+
+def _add_grad(s, k, g):
+    """Sum gradient ``g`` of output ``k`` into slot ``s`` (differentiably when grad mode is on)."""
+    if k == 0:
+        prev = s.grad
+        s.grad = g if prev is None else apply2(ADD, prev, g)
+        return
+    more = s.more
+    if more is None:
+        more = [None] * s.node.n_outputs
+        s.more = more
+    prev = more[k]
+    more[k] = g if prev is None else apply2(ADD, prev, g)
+
+
+def _take(s):
+    """The gradient(s) a node received, removed from its slot: one tensor (or None), or for a
+    multi-output node a list with one entry per output (None when no output received one)."""
+    g = s.grad
+    s.grad = None
+    if s.node.n_outputs <= 1:  # NOTE: 0 in a compiled Node made without __init__
+        return g
+    slots = s.more if s.more is not None else [None] * s.node.n_outputs
+    s.more = None
+    slots[0] = g
+    for x in slots:
+        if x is not None:
+            return slots
+    return None
 
 
 def _multi_hooks(hooks, slots):
@@ -95,44 +130,42 @@ def _fit(g, shape, npdt):
     return g
 
 
-def _graph_order(roots, targets):
-    """Dependency counts of the nodes reachable from ``roots`` and, when ``targets`` is given,
-    the set of nodes on some path to a target (whose VJPs must run).
+def _graph_order(slots, roots, targets):
+    """Fill ``slots`` (node -> _Slot, the roots' already there) with every node reachable from
+    ``roots``, each counting its consumers; with ``targets``, also flag the nodes on some path
+    to a target (whose VJPs must run) and return them as a set (None without targets).
 
     Iterative, so any depth works. With targets the walk is a post-order DFS: on a DAG every
     child of a node is finished before the node itself, so "reaches a target" is known for all
     children when a node is popped.
     """
-    deps = {}
     if targets is None:
         stack = list(roots)
-        seen = set(roots)
         while stack:
             node = stack.pop()
             for nxt in node.next:
                 if nxt is None:
                     continue
-                c = deps.get(nxt)
-                if c is None:
-                    deps[nxt] = 1
-                    if nxt not in seen:
-                        seen.add(nxt)
-                        stack.append(nxt)
-                else:
-                    deps[nxt] = c + 1
-        return deps, None
+                s = slots.get(nxt)
+                if s is None:
+                    s = _new_slot(nxt)
+                    slots[nxt] = s
+                    stack.append(nxt)
+                s.count += 1
+        return None
     needed = set()
-    visited = set()
-    stack = []
-    positions = []
+    stack = []  # slots of the nodes on the DFS path
+    positions = []  # for each, the index of its next edge to walk
     for root in roots:
-        if root in visited:
+        s = slots[root]
+        if s.visited:
             continue
-        visited.add(root)
-        stack.append(root)
+        s.visited = True
+        stack.append(s)
         positions.append(0)
         while stack:
-            node = stack[-1]
+            s = stack[-1]
+            node = s.node
             i = positions[-1]
             nexts = node.next
             if i < len(nexts):
@@ -140,34 +173,32 @@ def _graph_order(roots, targets):
                 nxt = nexts[i]
                 if nxt is None:
                     continue
-                c = deps.get(nxt)
-                deps[nxt] = 1 if c is None else c + 1
-                if nxt not in visited:
-                    visited.add(nxt)
-                    stack.append(nxt)
+                ns = slots.get(nxt)
+                if ns is None:
+                    ns = _new_slot(nxt)
+                    slots[nxt] = ns
+                ns.count += 1
+                if not ns.visited:
+                    ns.visited = True
+                    stack.append(ns)
                     positions.append(0)
+                elif ns.needed:  # finished already (a DAG has no edge back to the path)
+                    s.feeds = True
                 continue
             stack.pop()
             positions.pop()
-            if node in targets or _feeds(node, needed):
+            if s.feeds or node in targets:
+                s.needed = True
                 needed.add(node)
-    return deps, needed
+                if stack:
+                    ps = stack[-1]
+                    ps.feeds = True
+    return needed
 
 
-def _feeds(node, needed):
-    for nxt in node.next:
-        if nxt is not None and nxt in needed:
-            return True
-    return False
-
-
-def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate):
-    """Backpropagate from ``outputs`` seeded with ``grad_outputs``.
-
-    With ``accumulate`` the leaves (all of them, or just ``inputs``) add into ``.grad``;
-    without it the gradients of ``inputs`` are returned in order (None where unreached).
-    """
-    grads = {}
+def _seed(outputs, grad_outputs, create_graph):
+    """The slots of the outputs' nodes, seeded with their gradients, and the roots in order."""
+    slots = {}
     roots = []
     for i in range(len(outputs)):
         t = outputs[i]
@@ -176,21 +207,33 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
         node = _edge(t)
-        g = grad_outputs[i]
-        if g is not None:
-            # Output k > 0 of a multi-output node: its gradient is kept under (node, k).
-            key = node if t._output_nr == 0 else (node, t._output_nr)
-            if key in grads:
-                prev = _set_grad_enabled(create_graph)
-                try:
-                    _accumulate(grads, key, g)
-                finally:
-                    _set_grad_enabled(prev)
-            else:
-                grads[key] = g
-        if node not in roots:
+        s = slots.get(node)
+        if s is None:
+            s = _new_slot(node)
+            slots[node] = s
             roots.append(node)
+        g = grad_outputs[i]
+        if g is not None and (s.grad is None if t._output_nr == 0 else s.more is None):
+            _add_grad(s, t._output_nr, g)
+        elif g is not None:
+            # Seeds for one node add up (differentiably under create_graph).
+            prev = _grad_mode.enabled
+            _grad_mode.enabled = create_graph
+            try:
+                _add_grad(s, t._output_nr, g)
+            finally:
+                _grad_mode.enabled = prev
+    return slots, roots
 
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate):
+    """Backpropagate from ``outputs`` seeded with ``grad_outputs``.
+
+    With ``accumulate`` the leaves (all of them, or just ``inputs``) add into ``.grad``;
+    without it the gradients of ``inputs`` are returned in order (None where unreached).
+    """
+    create_graph = True if create_graph else False  # grad mode holds a bool
+    slots, roots = _seed(outputs, grad_outputs, create_graph)
     targets = None
     if inputs is not None:
         targets = {}
@@ -198,18 +241,21 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
             node = _edge(t) if t._requires_grad else None
             if node is not None and node not in targets:
                 targets[node] = None
-    deps, needed = _graph_order(roots, targets)
+    needed = _graph_order(slots, roots, targets)
 
-    ready = [r for r in roots if r not in deps]
-    prev_mode = _set_grad_enabled(create_graph)
+    ready = []
+    for r in roots:
+        s = slots[r]
+        if s.count == 0:
+            ready.append(s)
+    prev_mode = _grad_mode.enabled
+    _grad_mode.enabled = create_graph
     try:
         while ready:
-            node = ready.pop()
-            g = grads.pop(node, None)
-            # A node with several outputs gets a list of gradients, one per output.
+            s = ready.pop()
+            node = s.node
+            g = _take(s)
             multi = node.n_outputs > 1
-            if multi:
-                g = _gather(grads, node, g)
             if g is not None and node.hooks is not None:
                 if multi:
                     _multi_hooks(node.hooks, g)
@@ -235,7 +281,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                     _retain_multi(node.retained, g, create_graph)
                 else:
                     _accumulate_leaf(node.retained, g, create_graph)
-            run_vjp = g is not None and (needed is None or _feeds(node, needed))
+            run_vjp = g is not None and (needed is None or s.feeds)
             if run_vjp:
                 if needed is None:
                     in_grads = node.op.vjp(node, *g) if multi else node.op.vjp(node, g)
@@ -247,25 +293,24 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                         node.wanted = None
                 if not isinstance(in_grads, tuple):
                     in_grads = (in_grads,)
+            g = None
             nxt_nodes = node.next
             nrs = node.next_nr
             for i in range(len(nxt_nodes)):
                 nxt = nxt_nodes[i]
                 if nxt is None:
                     continue
-                if run_vjp and (needed is None or nxt in needed):
+                ns = slots[nxt]
+                if run_vjp and (needed is None or ns.needed):
                     gi = in_grads[i]
                     if gi is not None:
                         if node.shapes is not None:
                             gi = _fit(gi, node.shapes[i], node.dtypes[i])
-                        if nrs is None or nrs[i] == 0:
-                            _accumulate(grads, nxt, gi)
-                        else:
-                            _accumulate(grads, (nxt, nrs[i]), gi)
-                c = deps[nxt] - 1
-                deps[nxt] = c
+                        _add_grad(ns, 0 if nrs is None else nrs[i], gi)
+                c = ns.count - 1
+                ns.count = c
                 if c == 0:
-                    ready.append(nxt)
+                    ready.append(ns)
             # Hold no gradient past its node: _sole counts the references to the ones in flight.
             in_grads = None
             gi = None
@@ -274,7 +319,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                 node.out_data = None
                 node.freed = True
     finally:
-        _set_grad_enabled(prev_mode)
+        _grad_mode.enabled = prev_mode
     if targets is None:
         return None
     if accumulate:
@@ -291,16 +336,19 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
 
 def _sole(g):
     """(Compiled build only) Whether the engine's reference is the only one to gradient ``g``
-    and ``g`` the only holder of its array, so that a leaf's ``.grad`` may take ``g`` itself
-    instead of a copy (PyTorch's AccumulateGrad steals such gradients too).
+    and ``g`` the only holder of its array (or its data an immutable NumPy scalar), so that a
+    leaf's ``.grad`` may take ``g`` itself instead of a copy (PyTorch's AccumulateGrad steals
+    such gradients too).
     """
-    if g._requires_grad:
+    if g._requires_grad or _mt_refcnt(g) != 1:  # noqa: F821  (declared in _engine.pxd)
         return False
     gd = g._data
-    if type(gd) is not ndarray or gd.base is not None or not gd.flags.writeable:
+    if type(gd) is not ndarray:
+        return _backends.is_host_scalar(gd)
+    if gd.base is not None or not gd.flags.writeable:
         return False
-    # References: the caller's local and, for the array, g's field and the local gd.
-    return _mt_refcnt(g) == 1 and _mt_refcnt(gd) == 2  # noqa: F821  (declared in _engine.pxd)
+    # References to the array: g's field and the local gd.
+    return _mt_refcnt(gd) == 2  # noqa: F821
 
 
 def _accumulate_leaf(var, g, create_graph):
@@ -314,14 +362,19 @@ def _accumulate_leaf(var, g, create_graph):
             var._grad = g
         else:
             gd = g._data
-            # NOTE: a VJP may return a view shared with other gradients, so .grad gets a copy.
-            var._grad = _wrap(_backends.for_array(gd).copy_array(gd))
+            if type(gd) is not ndarray and _backends.is_host_scalar(gd):
+                var._grad = _wrap(gd)  # an immutable NumPy scalar needs no copy
+            else:
+                # NOTE: a VJP may return a view shared with other gradients, so .grad gets a
+                # copy.
+                var._grad = _wrap(_backends.for_array(gd).copy_array(gd))
     elif create_graph or old._requires_grad or g._requires_grad:
-        prev = _set_grad_enabled(create_graph)
+        prev = _grad_mode.enabled
+        _grad_mode.enabled = create_graph
         try:
             var._grad = apply2(ADD, old, g)
         finally:
-            _set_grad_enabled(prev)
+            _grad_mode.enabled = prev
     else:
         od = old._data
         old._data = _backends.for_array(od).accumulate(od, g._data)

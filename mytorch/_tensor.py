@@ -18,6 +18,18 @@ def _be(t):
     return _backends.for_array(t._data)
 
 
+# autograd.backward, looked up on the first Tensor.backward call (the engine stands above
+# Tensor, so it cannot be imported here at import time); an import per call showed in profiles.
+_engine_entry = {}
+
+
+def _load_backward():
+    from mytorch._autograd import backward
+
+    _engine_entry["backward"] = backward
+    return backward
+
+
 class TensorMethods(OpMethods):
     """The methods of mytorch.Tensor other than its fields and hot operators: its state, devices
     and in-place ops here, the op-forwarding methods in OpMethods."""
@@ -408,9 +420,10 @@ class TensorMethods(OpMethods):
     # --- autograd ----------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Matches torch.Tensor.backward."""
-        from mytorch._autograd import backward  # NOTE: the engine stands above Tensor
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        fn = _engine_entry.get("backward")
+        if fn is None:
+            fn = _load_backward()
+        fn(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # --- conversion and devices --------------------------------------------------------
     def numpy(self, force=False):

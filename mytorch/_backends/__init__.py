@@ -46,6 +46,11 @@ def for_array(x):
     raise TypeError(f"mytorch: no backend for arrays of type {type(x).__name__}")
 
 
+def is_host_scalar(x):
+    """Whether ``x`` is a NumPy scalar: host data that is never written in place."""
+    return isinstance(x, np.generic)
+
+
 def for_device(dev):
     """The backend of a device (a device object or a string such as ``'cuda:0'``)."""
     kind = dev.type if isinstance(dev, _device.device) else _device.device(dev).type
