@@ -31,6 +31,7 @@ KERNELS = {
     "mytorch._ext._elementwise": "csrc/_elementwise.pyx",
     "mytorch._ext._blas": "csrc/_blas.pyx",
     "mytorch._ext._reduce": "csrc/_reduce.pyx",
+    "mytorch._ext._shape": "csrc/_shape.pyx",
 }
 
 

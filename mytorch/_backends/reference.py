@@ -469,6 +469,17 @@ class NumpyBackend(Backend):
     def device(self, x):
         return CPU_DEVICE
 
+    # NOTE: the arrays' own methods, not the module's functions: np.reshape and np.swapaxes go
+    # through NumPy's __array_function__ dispatch (0.3 to 0.5 µs a call against 0.08 µs).
+    def reshape(self, x, shape):
+        return x.reshape(shape)
+
+    def transpose(self, x, dim0, dim1):
+        return x.swapaxes(dim0, dim1)
+
+    def permute(self, x, dims):
+        return x.transpose(dims)
+
     def data_ptr(self, x):
         return int(np.asarray(x).__array_interface__["data"][0])
 

@@ -11,10 +11,24 @@ def _matmul_vjp(n, g):
     xd, yd = x.ndim, y.ndim
     if xd == 1 and yd == 1:
         return g * y, g * x
+    gx = gy = None
+    # A vector operand needs no views: g (M,) @ x (M, K) is x^T g, and the outer products are
+    # broadcast products.
+    if xd == 2 and yd == 1:  # out (M,) = x (M, K) @ y (K,)
+        if n.needs_x:
+            gx = unsqueeze(g, -1) * y
+        if n.needs_y:
+            gy = matmul(g, x)
+        return gx, gy
+    if xd == 1 and yd == 2:  # out (N,) = x (K,) @ y (K, N)
+        if n.needs_x:
+            gx = matmul(y, g)
+        if n.needs_y:
+            gy = unsqueeze(x, -1) * g
+        return gx, gy
     g1 = unsqueeze(g, -2) if xd == 1 else (unsqueeze(g, -1) if yd == 1 else g)
     x1 = unsqueeze(x, 0) if xd == 1 else x
     y1 = unsqueeze(y, -1) if yd == 1 else y
-    gx = gy = None
     if n.needs_x:
         gx = matmul(g1, transpose(y1, -1, -2))
         if xd == 1:
