@@ -488,5 +488,5 @@ def target_line(workload, ratio, target, held=""):
     if ratio is None:
         return f"- {workload}: compiled/torch ≤ {target:.2f} → not measured"
     verdict = "met" if ratio <= target else "MISSED"
-    line = f"- {workload}: compiled/torch ≤ {target:.2f} → {ratio:.2f} ({verdict})"
+    line = f"- {workload}: compiled/torch ≤ {target:.2f} → {ratio:.3f} ({verdict})"
     return line + (f"; held against: {held}" if held else "")
