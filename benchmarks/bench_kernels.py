@@ -2,7 +2,9 @@
 
 Issue 3's benchmark: elementwise_large, broadcast_reduce, matmul (256-2048, forward + backward,
 GFLOP/s) and mlp_step, plus this machine's memory-copy bandwidth and SGEMM ceilings measured in the
-same run. Run from the repository root:
+same run. Issue 9 adds forward-only rows, `(x * y + x * x).sum()` and a memory-bound broadcast
+`((a + b) * col).sum(dim)`, and holds every row against a ceiling (GB/s against the copy bandwidth,
+GFLOP/s against SGEMM). Run from the repository root:
 
     python -m pip install . && python benchmarks/bench_kernels.py
 """
@@ -16,18 +18,20 @@ import scipy.linalg.blas
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (
     compare,
-    fmt_ratio,
     load_libraries,
     load_line,
     markdown_table,
     measure,
     parse_args,
     print_header,
+    ratio_legend,
     results_table,
+    target_line,
 )
 
 ELEMENTWISE_N = 4 * 1024 * 1024
-BROADCAST_SHAPE = (512, 1024)
+BROADCAST_SHAPE = (512, 1024)  # issue 3's broadcast_reduce
+WIDE = 2048  # issue 9's broadcast: a (WIDE, WIDE), b (WIDE,), col (WIDE, 1): 16 MiB a, memory-bound
 MATMUL_SIZES = (256, 512, 1024, 2048)
 CEILING_SIZES = (1024, 2048)
 MLP_BATCH, MLP_IN, MLP_HIDDEN, MLP_OUT = 128, 784, 256, 10
@@ -53,83 +57,140 @@ def _leaf(torch, array):
     return torch.tensor(array, requires_grad=True)
 
 
-def make_elementwise(torch):
-    x = _leaf(torch, ELEMENTWISE_DATA[0])
-    y = _leaf(torch, ELEMENTWISE_DATA[1])
+def make_graph(fn, data, grad_out, backward):
+    """make(torch) -> step: fn(*leaves), then, if `backward`, out.backward(grad_out).
 
-    def step():
-        ((x * y + x.exp()).sum()).backward()
-        x.grad = None
-        y.grad = None
+    The leaves are `data` as requires_grad tensors. Forward-only steps run the same code without
+    the backward: the graph is recorded, as a user's forward would record it, then dropped.
+    """
 
-    return step
-
-
-def numpy_elementwise():
-    x, y = ELEMENTWISE_DATA
-
-    def step():
-        e = np.exp(x)
-        _ = (x * y + e).sum()
-        gx = y + e  # d/dx (x*y + exp(x)) with an upstream gradient of ones
-        gy = x.copy()
-        return gx, gy
-
-    return step
-
-
-def make_broadcast(torch):
-    a = _leaf(torch, BROADCAST_DATA[0])
-    b = _leaf(torch, BROADCAST_DATA[1])
-    g = torch.ones(BROADCAST_SHAPE[1], dtype=torch.float32)
-
-    def step():
-        (a + b).mean(dim=0).backward(g)
-        a.grad = None
-        b.grad = None
-
-    return step
-
-
-def numpy_broadcast():
-    a, b = BROADCAST_DATA
-    g = np.ones(BROADCAST_SHAPE[1], dtype=np.float32)
-
-    def step():
-        c = a + b
-        _ = c.mean(axis=0)
-        # the mean's backward materialises the expanded gradient, as an autograd would
-        gc = np.empty_like(c)
-        gc[...] = g / c.shape[0]
-        ga = gc
-        gb = gc.sum(axis=0)
-        return ga, gb
-
-    return step
-
-
-def make_matmul(n):
     def make(torch):
-        a = _leaf(torch, MATMUL_DATA[n][0])
-        b = _leaf(torch, MATMUL_DATA[n][1])
-        g = torch.tensor(MATMUL_DATA[n][2])
+        leaves = [_leaf(torch, a) for a in data]
+        g = None if grad_out is None else torch.tensor(grad_out)
+        if not backward:
+            return lambda: fn(*leaves)
 
         def step():
-            (a @ b).backward(g)
-            a.grad = None
-            b.grad = None
+            fn(*leaves).backward(g)
+            for leaf in leaves:
+                leaf.grad = None
 
         return step
 
     return make
 
 
+def check_graph(torch, fn, data, grad_out, reference, who, name):
+    """fn's result and every leaf's gradient against the NumPy step `reference` (out, grads)."""
+    leaves = [_leaf(torch, a) for a in data]
+    out = fn(*leaves)
+    out.backward(None if grad_out is None else torch.tensor(grad_out))
+    ref_out, ref_grads = reference()
+    got = [out] + [leaf.grad for leaf in leaves]
+    for k, (t, ref) in enumerate(zip(got, [ref_out, *ref_grads])):
+        value = np.asarray(t.detach(), dtype=np.float64)
+        ref = np.asarray(ref, dtype=np.float64)
+        # float32 sums over millions of terms differ in summation order: relative to the largest.
+        if value.shape != ref.shape or not np.allclose(
+            value, ref, rtol=1e-3, atol=1e-4 * max(1.0, float(np.abs(ref).max()))
+        ):
+            what = "result" if k == 0 else f"gradient of leaf {k - 1}"
+            raise SystemExit(f"bench_kernels: {who} {name}: {what} differs from NumPy's")
+
+
+def elementwise_fn(x, y):
+    return (x * y + x.exp()).sum()
+
+
+def numpy_elementwise(backward):
+    x, y = ELEMENTWISE_DATA
+
+    def step():
+        e = np.exp(x)
+        out = (x * y + e).sum()
+        if not backward:
+            return out
+        # d/dx (x*y + exp(x)) with an upstream gradient of ones
+        return out, (y + e, x.copy())
+
+    return step
+
+
+def products_fn(x, y):
+    return (x * y + x * x).sum()
+
+
+def numpy_products(backward):
+    x, y = ELEMENTWISE_DATA
+
+    def step():
+        out = (x * y + x * x).sum()
+        if not backward:
+            return out
+        gx = x + x  # d/dx (x*y + x*x) = y + 2x
+        gx += y
+        return out, (gx, x.copy())
+
+    return step
+
+
+def broadcast_reduce_fn(a, b):
+    return (a + b).mean(dim=0)
+
+
+def numpy_broadcast_reduce():
+    a, b = BROADCAST_DATA
+    g = BROADCAST_GRAD
+
+    def step():
+        c = a + b
+        out = c.mean(axis=0)
+        # the mean's backward materialises the expanded gradient, as an autograd would
+        gc = np.empty_like(c)
+        gc[...] = g / c.shape[0]
+        return out, (gc, gc.sum(axis=0))
+
+    return step
+
+
+def broadcast_sum_fn(dim):
+    def fn(a, b, col):
+        return ((a + b) * col).sum(dim=dim)
+
+    return fn
+
+
+def numpy_broadcast_sum(dim, backward):
+    """((a + b) * col).sum(dim), and by hand its gradients for an upstream gradient g."""
+    a, b, col = WIDE_DATA
+    g = WIDE_GRAD
+
+    def step():
+        c = a + b
+        out = (c * col).sum(axis=dim)
+        if not backward:
+            return out
+        if dim == 0:  # g (N,): d/da = col * g, d/dcol = c @ g
+            ga = col * g
+            gcol = (c @ g)[:, None]
+        else:  # g (M,): d/da = (col * g) broadcast along each row, d/dcol = g * row sums of c
+            ga = np.empty_like(c)
+            ga[...] = col * g[:, None]
+            gcol = (c.sum(axis=1) * g)[:, None]
+        return out, (ga, ga.sum(axis=0), gcol)
+
+    return step
+
+
+def matmul_fn(a, b):
+    return a @ b
+
+
 def numpy_matmul(n):
     a, b, g = MATMUL_DATA[n]
 
     def step():
-        _ = a @ b
-        return g @ b.T, a.T @ g
+        return a @ b, (g @ b.T, a.T @ g)
 
     return step
 
@@ -186,31 +247,31 @@ def numpy_mlp():
         gpre = gh * (pre > 0)
         gw1 = x.T @ gpre
         gb1 = gpre.sum(axis=0)
-        for p, gp in ((w1, gw1), (b1, gb1), (w2, gw2), (b2, gb2)):
+        grads = (gw1, gb1, gw2, gb2)
+        for p, gp in zip((w1, b1, w2, b2), grads):
             p -= MLP_LR * gp
-        return loss
+        return loss, grads
 
     return step
 
 
 def check_mlp(torch, who):
-    """One step's loss and W2 gradient against the NumPy reference.
-
-    Checked so that a wrong program is not timed.
-    """
+    """One step's loss and every parameter's gradient against the NumPy reference."""
     x_np, onehot_np, params_np = MLP_DATA
     params = [_leaf(torch, p.copy()) for p in params_np]
     loss = mlp_loss(torch, torch.tensor(x_np), torch.tensor(onehot_np), *params)
     loss.backward()
-    ref_loss = numpy_mlp()()
+    ref_loss, ref_grads = numpy_mlp()()
     if not np.isclose(float(loss.detach()), float(ref_loss), rtol=1e-4):
         raise SystemExit(
             f"bench_kernels: {who} mlp loss {float(loss.detach())} differs from NumPy's {ref_loss}"
         )
-    if tuple(params[0].grad.shape) != (MLP_IN, MLP_HIDDEN):
-        raise SystemExit(
-            f"bench_kernels: {who} mlp W1 gradient has shape {tuple(params[0].grad.shape)}"
-        )
+    for k, (p, ref) in enumerate(zip(params, ref_grads)):
+        got = np.asarray(p.grad.detach())
+        if got.shape != ref.shape or not np.allclose(
+            got, ref, rtol=1e-3, atol=1e-4 * max(1e-3, float(np.abs(ref).max()))
+        ):
+            raise SystemExit(f"bench_kernels: {who} mlp gradient of parameter {k} differs")
 
 
 # ----------------------------------------------------------------------------------------- ceilings
@@ -285,10 +346,15 @@ def ceilings(timing):
 # --------------------------------------------------------------------------------------------- main
 
 
-def _prepare_data(quick):
-    global ELEMENTWISE_DATA, BROADCAST_DATA, MATMUL_DATA, MLP_DATA
+def _prepare_data():
+    global ELEMENTWISE_DATA, BROADCAST_DATA, BROADCAST_GRAD, WIDE_DATA, WIDE_GRAD
+    global MATMUL_DATA, MLP_DATA
     ELEMENTWISE_DATA = (_randn(ELEMENTWISE_N), _randn(ELEMENTWISE_N))
     BROADCAST_DATA = (_randn(*BROADCAST_SHAPE), _randn(BROADCAST_SHAPE[1]))
+    BROADCAST_GRAD = np.ones(BROADCAST_SHAPE[1], dtype=np.float32)
+    WIDE_DATA = (_randn(WIDE, WIDE), _randn(WIDE), _randn(WIDE, 1))
+    # NOTE: a is square, so one (WIDE,) upstream gradient serves sum(dim=0) and sum(dim=1).
+    WIDE_GRAD = _randn(WIDE)
     MATMUL_DATA = {n: (_randn(n, n), _randn(n, n), _randn(n, n)) for n in MATMUL_SIZES}
     onehot = np.zeros((MLP_BATCH, MLP_OUT), dtype=np.float32)
     onehot[np.arange(MLP_BATCH), _rng.integers(0, MLP_OUT, MLP_BATCH)] = 1
@@ -299,6 +365,173 @@ def _prepare_data(quick):
         np.zeros(MLP_OUT, dtype=np.float32),
     )
     MLP_DATA = (_randn(MLP_BATCH, MLP_IN), onehot, params)
+
+
+class Workload:
+    """One row of the results: how each library builds its step, and what the step is held to.
+
+    `make(torch)` returns the step; `numpy` is the NumPy step by hand; `check(torch, who)` raises
+    SystemExit when a library computes it wrong. `moved` is the minimal memory traffic of a step in
+    bytes (a memory-bound row, held against the copy bandwidth), `flops` its floating-point work
+    (held against SGEMM).
+    """
+
+    def __init__(self, name, note, make, numpy, check, *, moved=None, flops=None):
+        self.name, self.note, self.make, self.numpy, self.check = name, note, make, numpy, check
+        self.moved, self.flops = moved, flops
+
+
+def _graph_workload(name, note, fn, data, grad_out, backward, numpy_factory):
+    """A row whose step is fn(*leaves) (and its backward): checked, with its traffic counted."""
+    reference = numpy_factory(True)
+    out, grads = reference()
+    # NOTE: minimal traffic: every leaf read once and the result written once; a backward also
+    # reads the upstream gradient once and writes each leaf's gradient once. Nothing else need
+    # reach memory: each pass can fuse its elementwise work and reductions.
+    moved = sum(a.nbytes for a in data) + np.asarray(out).nbytes
+    if backward:
+        upstream = np.asarray(out).nbytes if grad_out is None else grad_out.nbytes
+        moved += upstream + sum(g.nbytes for g in grads)
+
+    def check(torch, who):
+        check_graph(torch, fn, data, grad_out, reference, who, name)
+
+    return Workload(
+        name,
+        note,
+        make_graph(fn, data, grad_out, backward),
+        numpy_factory(backward),
+        check,
+        moved=moved,
+    )
+
+
+def build_workloads():
+    """Every row, in the order printed. Forward-only rows still record the graph."""
+    rows = []
+    for backward in (True, False):
+        suffix = "" if backward else ", fwd only"
+        what = ".backward()" if backward else " (no backward)"
+        rows.append(
+            _graph_workload(
+                "elementwise_large" + suffix,
+                f"4M float32: ((x * y + x.exp()).sum()){what}",
+                elementwise_fn,
+                ELEMENTWISE_DATA,
+                None,
+                backward,
+                numpy_elementwise,
+            )
+        )
+    for backward in (True, False):
+        suffix = "" if backward else ", fwd only"
+        what = ".backward()" if backward else " (no backward)"
+        rows.append(
+            _graph_workload(
+                "products_large" + suffix,
+                f"4M float32: ((x * y + x * x).sum()){what}",
+                products_fn,
+                ELEMENTWISE_DATA,
+                None,
+                backward,
+                numpy_products,
+            )
+        )
+    for dim in (0, 1):
+        for backward in (True, False):
+            suffix = "" if backward else ", fwd only"
+            rows.append(
+                _graph_workload(
+                    f"broadcast_sum{dim}" + suffix,
+                    f"((a + b) * col).sum(dim={dim})" + (", backward" if backward else ""),
+                    broadcast_sum_fn(dim),
+                    WIDE_DATA,
+                    WIDE_GRAD,
+                    backward,
+                    lambda backward, dim=dim: numpy_broadcast_sum(dim, backward),
+                )
+            )
+    rows.append(
+        _graph_workload(
+            "broadcast_reduce",
+            "(512, 1024) + (1024,), mean(dim=0), backward",
+            broadcast_reduce_fn,
+            BROADCAST_DATA,
+            BROADCAST_GRAD,
+            True,
+            lambda backward: numpy_broadcast_reduce(),
+        )
+    )
+    for n in MATMUL_SIZES:
+        row = _graph_workload(
+            f"matmul {n}",
+            "float32, fwd + bwd",
+            matmul_fn,
+            MATMUL_DATA[n][:2],
+            MATMUL_DATA[n][2],
+            True,
+            lambda backward, n=n: numpy_matmul(n),
+        )
+        row.moved, row.flops = None, 6 * n**3  # A @ B, G @ B.T, A.T @ G
+        rows.append(row)
+    # The GEMMs only: x @ W1 and h @ W2 forward; dW2, dh and dW1 backward (x needs no gradient).
+    mlp_flops = 2 * MLP_BATCH * (2 * MLP_IN * MLP_HIDDEN + 3 * MLP_HIDDEN * MLP_OUT)
+    rows.append(
+        Workload(
+            "mlp_step",
+            "784-256-10, batch 128, fwd + bwd + SGD",
+            make_mlp,
+            numpy_mlp(),
+            check_mlp,
+            flops=mlp_flops,
+        )
+    )
+    return rows
+
+
+# Issue 9's targets: compiled time / torch time at most this.
+TARGETS = (
+    ("mlp_step", 0.85),
+    ("elementwise_large", 0.95),
+    ("elementwise_large, fwd only", 0.95),
+    ("products_large", 0.95),
+    ("products_large, fwd only", 0.95),
+    ("broadcast_sum0", 0.95),
+    ("broadcast_sum0, fwd only", 0.95),
+    ("broadcast_sum1", 0.95),
+    ("broadcast_sum1, fwd only", 0.95),
+    ("matmul 1024", 0.9),
+)
+
+
+def held_table(rows, results, libs, copy_bw, sgemm_1024):
+    """Each row's rate (GB/s or GFLOP/s) per contender, against its ceiling.
+
+    Returns the table and {workload: (compiled rate, ceiling, unit)}.
+    """
+    names = list(libs) + ["numpy"]
+    header = ["workload", "work per step"]
+    header += [n if n != "numpy" else "numpy (ref)" for n in names]
+    header += ["ceiling", "compiled/ceiling"]
+    lines, held = [], {}
+    for row in rows:
+        res = results[row.name]
+        if row.moved is not None:
+            work, unit, amount = f"{row.moved / 1e6:.1f} MB", "GB/s", row.moved
+            ceiling, ceiling_name = copy_bw, "copy"
+        else:
+            work, unit, amount = f"{row.flops / 1e9:.3g} GFLOP", "GFLOP/s", row.flops
+            if "sgemm" in res:
+                ceiling, ceiling_name = amount / res["sgemm"] / 1e9, "SGEMM, same rounds"
+            else:
+                ceiling, ceiling_name = sgemm_1024, "SGEMM 1024"
+        rates = {n: amount / res[n] / 1e9 for n in names if res.get(n)}
+        line = [row.name, work] + [f"{rates[n]:.1f}" if n in rates else "—" for n in names]
+        line += [f"{ceiling:.1f} {unit} ({ceiling_name})"]
+        line += [f"{rates['compiled'] / ceiling:.0%}" if "compiled" in rates else "—"]
+        lines.append(line)
+        held[row.name] = (rates.get("compiled"), ceiling, unit, ceiling_name)
+    return markdown_table(header, lines), held
 
 
 def main(argv=None):
@@ -316,78 +549,60 @@ def main(argv=None):
     }
     # matmul 2048 takes a large fraction of a second per step: one step per repeat, fewer repeats.
     big_timing = {**timing, "repeat": max(3, repeat - 2), "min_time": 0.0}
-    _prepare_data(args.quick)
+    _prepare_data()
+    rows = build_workloads()
 
-    workloads = [
-        (
-            "elementwise_large",
-            make_elementwise,
-            numpy_elementwise,
-            "4M float32: ((x * y + x.exp()).sum()).backward()",
-        ),
-        (
-            "broadcast_reduce",
-            make_broadcast,
-            numpy_broadcast,
-            "(512, 1024) + (1024,), mean(dim=0), backward",
-        ),
-    ]
-    for n in MATMUL_SIZES:
-        workloads.append(
-            (f"matmul {n}", make_matmul(n), lambda n=n: numpy_matmul(n), "float32, fwd + bwd")
-        )
-    workloads.append(("mlp_step", make_mlp, numpy_mlp, "784-256-10, batch 128, fwd + bwd + SGD"))
-
-    notes = {name: note for name, _, _, note in workloads}
-    for lib_name, lib in libs.items():
-        with lib.active() as torch:
-            check_mlp(torch, lib_name)
     results = {}
-    for name, make, make_numpy, _ in workloads:
-        # The contenders' step functions, each built with its build's modules active; dropped after
-        # timing.
-        fns = {"numpy": make_numpy()}
-        if name.startswith("matmul"):
-            # The SGEMM ceiling runs in the same interleaved rounds, so the load it sees is the
-            # contenders'.
-            fns["sgemm"] = sgemm_matmul_step(int(name.split()[1]))
+    for row in rows:
         for lib_name, lib in libs.items():
             with lib.active() as torch:
-                fns[lib_name] = make(torch)
-        results[name] = compare(fns, libs, **(big_timing if name == "matmul 2048" else timing))
+                row.check(torch, lib_name)
+        # The contenders' step functions, each built with its build's modules active; dropped after
+        # timing.
+        fns = {"numpy": row.numpy}
+        if row.name.startswith("matmul"):
+            # The SGEMM ceiling runs in the same interleaved rounds, so the load it sees is the
+            # contenders'.
+            fns["sgemm"] = sgemm_matmul_step(int(row.name.split()[1]))
+        for lib_name, lib in libs.items():
+            with lib.active() as torch:
+                fns[lib_name] = row.make(torch)
+        results[row.name] = compare(
+            fns, libs, **(big_timing if row.name == "matmul 2048" else timing)
+        )
         del fns
     ceiling = ceilings({**timing, "repeat": max(3, repeat - 2)})
+    copy_bw = ceiling["memory copy (numpy.copyto, 256 MiB)"][0]
+    sgemm_1024 = ceiling["SGEMM 1024, scipy.linalg.blas.sgemm, operand swap"][0]
 
     print(f"## Results ({args.stat} time per step)")
     print()
-    print(results_table(results, libs, extra=notes))
+    notes = {row.name: row.note for row in rows}
+    print(results_table({row.name: results[row.name] for row in rows}, libs, extra=notes))
     print()
+    print(ratio_legend(list(libs) + ["numpy"]))
     print(
-        "Ratios above 1× mean the compiled build is faster. "
-        "`numpy (ref)`: the same step hand-written in NumPy."
+        "`numpy (ref)`: the same step hand-written in NumPy. Forward-only rows run the same code "
+        "without the backward, on requires_grad leaves: the graph is recorded and dropped. "
+        "broadcast_sum: a (2048, 2048), b (2048,), col (2048, 1), float32."
     )
     print()
 
-    print("## matmul throughput (forward + backward = 3 GEMMs, GFLOP/s)")
+    print("## Held against this machine's ceilings (rate per step)")
     print()
-    names = list(libs) + ["numpy"]
-    header = (
-        ["size"]
-        + [n if n != "numpy" else "numpy (ref)" for n in names]
-        + ["SGEMM ceiling (SciPy, same rounds)"]
+    table, held = held_table(rows, results, libs, copy_bw, sgemm_1024)
+    print(table)
+    print()
+    print(
+        "Memory-bound rows in GB/s: minimal traffic / time, where the minimal traffic counts "
+        "every leaf read once and the result written once, plus, with a backward, the upstream "
+        "gradient read once and every leaf's gradient written once (4M float32 arrays are "
+        "16.8 MB each); the ceiling is the copy bandwidth below. matmul in GFLOP/s: 6n³ / time "
+        "(three n×n GEMMs), against the same three GEMMs straight through SciPy's sgemm in the "
+        "same rounds. mlp_step: the GFLOP of its five GEMMs, "
+        "2·128·(2·784·256 + 3·256·10), against SGEMM 1024 from the table below (its GEMMs are "
+        "smaller, so the ceiling is optimistic)."
     )
-    rows = []
-    gflops = {}
-    ceils = {}
-    for n in MATMUL_SIZES:
-        res = results[f"matmul {n}"]
-        gflops[n] = {lib: 6 * n**3 / res[lib] / 1e9 for lib in names if res.get(lib)}
-        ceil = 6 * n**3 / res["sgemm"] / 1e9
-        row = [str(n)] + [f"{gflops[n][lib]:.0f}" if lib in gflops[n] else "—" for lib in names]
-        row.append(f"{ceil:.0f}")
-        ceils[n] = ceil
-        rows.append(row)
-    print(markdown_table(header, rows))
     print()
 
     print("## Machine ceilings (same run)")
@@ -400,27 +615,40 @@ def main(argv=None):
     print()
 
     if "compiled" in libs and "torch" in libs:
-        print("## Targets (issue 3)")
-        print()
-        for name in ("elementwise_large", "broadcast_reduce", "mlp_step"):
-            res = results[name]
-            ok = res["compiled"] <= res["torch"]
-            print(
-                f"- {name}: no slower than torch → torch/compiled "
-                f"{fmt_ratio(res['torch'], res['compiled'])} "
-                f"({'met' if ok else 'MISSED'})"
-            )
-        for n in MATMUL_SIZES:
-            vs_torch = gflops[n]["compiled"] / gflops[n]["torch"]
-            line = f"- matmul {n}: ≥ 0.90× torch → {vs_torch:.2f}×"
-            ok = vs_torch >= 0.9
-            if n >= 1024:
-                frac = gflops[n]["compiled"] / ceils[n]
-                line += f"; ≥ 85% of SGEMM ceiling → {frac:.0%}"
-                ok = ok and frac >= 0.85
-            print(f"{line} ({'met' if ok else 'MISSED'})")
-    print()
+        print_targets(results, held)
     print(f"- {load_line()} at end")
+
+
+def _held_line(held):
+    rate, ceiling, unit, ceiling_name = held
+    if rate is None:
+        return ""
+    what = "copy bandwidth" if unit == "GB/s" else ceiling_name
+    return f"{rate:.1f} {unit}, {rate / ceiling:.0%} of {what} ({ceiling:.1f} {unit})"
+
+
+def print_targets(results, held):
+    print("## Targets (issue 9: compiled time / torch time)")
+    print()
+    for name, target in TARGETS:
+        res = results[name]
+        print(target_line(name, res["compiled"] / res["torch"], target, _held_line(held[name])))
+    print()
+    # Issue 3's targets that issue 9 does not restate, in the same convention: "no slower than
+    # torch" is a ratio of at most 1, "at least 0.90× torch's speed" one of at most 1 / 0.9.
+    print("## Targets (issue 3, still held)")
+    print()
+    res = results["broadcast_reduce"]
+    print(target_line("broadcast_reduce", res["compiled"] / res["torch"], 1.0))
+    for n in MATMUL_SIZES:
+        res = results[f"matmul {n}"]
+        rate, ceiling, _, _ = held[f"matmul {n}"]
+        line = target_line(f"matmul {n}", res["compiled"] / res["torch"], 1 / 0.9)
+        if n >= 1024:
+            frac = rate / ceiling
+            line += f"; ≥ 85% of SGEMM → {frac:.0%} ({'met' if frac >= 0.85 else 'MISSED'})"
+        print(line)
+    print()
 
 
 if __name__ == "__main__":

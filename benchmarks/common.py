@@ -5,7 +5,8 @@ Timing is the median (or minimum) over repeats.
 The compiled build is the installed package (``python -m pip install .``); the pure-Python build is
 this repository's source tree, which holds no compiled modules. Both are imported into the same
 process: first the installed one, then, with every ``mytorch*`` entry removed from ``sys.modules``
-and the source tree first on ``sys.path``, the source tree.
+and the source tree first on ``sys.path``, the source tree. An optional fourth contender, "orig"
+(the project mytorch grew from, given its folder), is imported the same way after them.
 
 NOTE: mytorch imports a few of its own modules lazily, inside functions (``Tensor.backward`` runs
 ``from mytorch._autograd import backward``). Those imports read ``sys.modules``, so a build only
@@ -28,6 +29,8 @@ from pathlib import Path
 # The repository root, found from this file so the scripts run from any working directory.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILDS = ("compiled", "pure", "torch")
+# Every contender, in the tables' column order; "orig" only with --orig.
+CONTENDERS = ("compiled", "pure", "orig", "torch")
 
 
 class Library:
@@ -56,7 +59,9 @@ class Library:
         try:
             yield self.module
         finally:
-            _pop_mytorch_modules()
+            # Modules this build imported lazily while active are its own: keep them, so the next
+            # activation does not import (execute) them afresh.
+            self._modules.update(_pop_mytorch_modules())
             sys.modules.update(saved)
 
 
@@ -72,11 +77,13 @@ def _is_repo_path(entry):
         return False
 
 
+def _module_kinds(info):
+    kinds = (f"{name.rsplit('.', 1)[-1]}={'C' if ok else 'py'}" for name, ok in info.items())
+    return ", ".join(kinds)
+
+
 def _describe(mod):
-    info = mod.build_info()
-    parts = ", ".join(
-        f"{name.rsplit('.', 1)[-1]}={'C' if ok else 'py'}" for name, ok in info.items()
-    )
+    parts = _module_kinds(mod.build_info())
     return f"mytorch {getattr(mod, '__version__', '?')} from {_short_path(mod.__file__)} [{parts}]"
 
 
@@ -141,6 +148,29 @@ def _load_pure():
         sys.path[:] = saved_path
 
 
+def _load_orig(folder):
+    """The original project, imported from `folder` (which holds a ``mytorch/`` package).
+
+    Loaded as the pure build is, but it need not have ``compiled()`` or ``build_info()``.
+    """
+    folder = Path(folder).resolve()
+    if not (folder / "mytorch" / "__init__.py").is_file():
+        raise SystemExit(f"benchmarks: --orig {folder.name}: no mytorch/__init__.py in that folder")
+    saved_path = list(sys.path)
+    sys.path.insert(0, str(folder))
+    try:
+        _pop_mytorch_modules()
+        mod = importlib.import_module("mytorch")
+        if Path(mod.__file__).resolve().parent != folder / "mytorch":
+            raise SystemExit(f"benchmarks: --orig imported mytorch from {mod.__file__}")
+        info = f"mytorch {getattr(mod, '__version__', '?')} from the --orig folder {folder.name}/"
+        if callable(getattr(mod, "build_info", None)):
+            info += " [" + _module_kinds(mod.build_info()) + "]"
+        return Library("orig", mod, _pop_mytorch_modules(), info)
+    finally:
+        sys.path[:] = saved_path
+
+
 def _load_torch():
     import torch
 
@@ -149,14 +179,27 @@ def _load_torch():
     )
 
 
-def load_libraries(builds):
-    """{name: Library} for the requested builds, each checked to be what its name says."""
+def load_libraries(builds, orig=None):
+    """{name: Library} for the requested builds, each checked to be what its name says.
+
+    With `orig` (a folder holding the original project's ``mytorch/`` package), an "orig"
+    contender is loaded as well. The order is compiled, pure, orig, torch: the tables' column order.
+    """
     loaders = {"compiled": _load_compiled, "pure": _load_pure, "torch": _load_torch}
-    libs = {}
-    # The compiled build must be imported first: the pure one needs the source tree on sys.path.
+    loaded = {}
+    # The compiled build must be imported first: the others put their folders on sys.path.
     for name in BUILDS:
         if name in builds:
-            libs[name] = loaders[name]()
+            loaded[name] = loaders[name]()
+    if orig is not None:
+        loaded["orig"] = _load_orig(orig)
+        with loaded["orig"].active() as mt:
+            if type(mt.ones(1)) is not mt.Tensor:
+                raise SystemExit("benchmarks: the --orig mytorch does not check out")
+        for name in ("compiled", "pure"):
+            if name in loaded and loaded[name].module.Tensor is loaded["orig"].module.Tensor:
+                raise SystemExit(f"benchmarks: --orig loaded the {name} build again")
+    libs = {name: loaded[name] for name in CONTENDERS if name in loaded}
     for name in ("compiled", "pure"):
         if name in libs:
             with libs[name].active() as mt:
@@ -175,8 +218,16 @@ def load_libraries(builds):
     return libs
 
 
-def parse_args(description, argv=None):
+def parse_args(description, argv=None, orig=False):
+    """The common options; with `orig`, also ``--orig DIR`` (the original project's folder)."""
     parser = argparse.ArgumentParser(description=description)
+    if orig:
+        parser.add_argument(
+            "--orig",
+            metavar="DIR",
+            default=None,
+            help="also time the original project, DIR/mytorch/ imported from source, as 'orig'",
+        )
     parser.add_argument(
         "--builds",
         default=",".join(BUILDS),
@@ -364,9 +415,10 @@ def fmt_time(seconds):
 
 
 def fmt_ratio(num, den):
+    """num / den as a plain number (two decimals): a time ratio, below 1 when num is faster."""
     if num is None or den is None or den == 0:
         return "—"
-    return f"{num / den:.2f}×"
+    return f"{num / den:.2f}"
 
 
 def markdown_table(header, rows):
@@ -380,21 +432,43 @@ def markdown_table(header, rows):
     return "\n".join([line(header), sep] + [line(r) for r in rows])
 
 
-def results_table(results, libs, *, value_fmt=fmt_time, extra=None, note_col="notes"):
-    """Rows = workloads; columns = each build, then torch/compiled and pure/compiled time ratios.
+# (numerator, denominator) of the ratio columns, each a time over a time. compiled/torch is issue
+# 9's convention (below 1: mytorch is faster); the others say how far the compiled build is from
+# the builds it replaces (above 1: it is faster) and from the hand-written NumPy floor.
+RATIOS = (("compiled", "torch"), ("pure", "compiled"), ("orig", "compiled"), ("compiled", "numpy"))
 
-    `results` maps workload -> {build or "numpy": seconds or None}; `extra` maps workload -> a note
-    string.
+
+def ratio_columns(names):
+    """The RATIOS whose two contenders are both among `names`."""
+    return [(num, den) for num, den in RATIOS if num in names and den in names]
+
+
+def ratio_legend(names):
+    """One sentence that says how to read the ratio columns present for these contenders."""
+    parts = []
+    for num, den in ratio_columns(names):
+        if (num, den) == ("compiled", "torch"):
+            parts.append("`compiled/torch` below 1 means the compiled build is faster than torch")
+        elif den == "compiled":
+            parts.append(f"`{num}/compiled` above 1 means the compiled build is faster than {num}")
+        else:
+            parts.append("`compiled/numpy` is the compiled build's time over the NumPy floor")
+    if not parts:
+        return ""
+    return "Ratios are time over time: " + "; ".join(parts) + "."
+
+
+def results_table(results, libs, *, value_fmt=fmt_time, extra=None, note_col="notes"):
+    """Rows = workloads; columns = each contender, the NumPy reference, then the RATIOS columns.
+
+    `results` maps workload -> {contender or "numpy": seconds or None}; `extra` maps workload -> a
+    note string.
     """
     names = list(libs)
     has_numpy = any("numpy" in r for r in results.values())
     header = ["workload"] + names + (["numpy (ref)"] if has_numpy else [])
-    ratio_cols = []
-    if "compiled" in names and "torch" in names:
-        ratio_cols.append(("torch", "torch/compiled"))
-    if "compiled" in names and "pure" in names:
-        ratio_cols.append(("pure", "pure/compiled"))
-    header += [title for _, title in ratio_cols]
+    ratio_cols = ratio_columns(names + (["numpy"] if has_numpy else []))
+    header += [f"{num}/{den}" for num, den in ratio_cols]
     if extra:
         header.append(note_col)
     rows = []
@@ -402,8 +476,17 @@ def results_table(results, libs, *, value_fmt=fmt_time, extra=None, note_col="no
         row = [workload] + [value_fmt(res.get(n)) for n in names]
         if has_numpy:
             row.append(value_fmt(res.get("numpy")))
-        row += [fmt_ratio(res.get(num), res.get("compiled")) for num, _ in ratio_cols]
+        row += [fmt_ratio(res.get(num), res.get(den)) for num, den in ratio_cols]
         if extra:
             row.append(extra.get(workload, ""))
         rows.append(row)
     return markdown_table(header, rows)
+
+
+def target_line(workload, ratio, target, held=""):
+    """One line of a targets section: `ratio` (compiled/torch) against `target`, met or MISSED."""
+    if ratio is None:
+        return f"- {workload}: compiled/torch ≤ {target:.2f} → not measured"
+    verdict = "met" if ratio <= target else "MISSED"
+    line = f"- {workload}: compiled/torch ≤ {target:.2f} → {ratio:.3f} ({verdict})"
+    return line + (f"; held against: {held}" if held else "")
