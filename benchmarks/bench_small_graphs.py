@@ -46,9 +46,10 @@ def seed_program(torch):
     c = 2 + (a + b**2) / (a + b + a * b)
     dc_da, dc_db = torch.autograd.grad(c, [a, b], create_graph=True)
     # NOTE: torch frees the shared forward graph on the first second-order call unless told to
-    # retain it.
-    d2c_da2 = torch.autograd.grad(dc_da, [a], retain_graph=True)[0]
-    d2c_db2 = torch.autograd.grad(dc_db, [b])[0]
+    # retain it. create_graph=False is torch's default, spelled out so that mytorch (whose
+    # default builds a graph whenever grad mode is on) does the same work; (a') times its default.
+    d2c_da2 = torch.autograd.grad(dc_da, [a], retain_graph=True, create_graph=False)[0]
+    d2c_db2 = torch.autograd.grad(dc_db, [b], create_graph=False)[0]
     return c, dc_da, dc_db, d2c_da2, d2c_db2
 
 
@@ -184,7 +185,8 @@ def check_chain(torch, shape, who):
 def make_backward_call(torch, use_grad):
     """The smallest graph, y = x * 2 on a 0-d leaf, built once; each call runs one backward over it.
 
-    With `use_grad`, the call is ``autograd.grad(y, [x], retain_graph=True)`` instead of
+    With `use_grad`, the call is ``autograd.grad(y, [x], retain_graph=True, create_graph=False)``
+    (torch's default spelled out, so mytorch records no graph either) instead of
     ``y.backward(retain_graph=True)`` followed by ``x.grad = None``. What is timed is the engine's
     fixed cost: starting a backward pass, one node, one accumulation into the leaf.
     """
@@ -194,7 +196,7 @@ def make_backward_call(torch, use_grad):
     if use_grad:
 
         def run():
-            return torch.autograd.grad(y, [x], retain_graph=True)
+            return torch.autograd.grad(y, [x], retain_graph=True, create_graph=False)
 
     else:
 
@@ -404,10 +406,17 @@ def hessian_data():
 
 
 def hessian_rows(torch, x, a):
-    """The Hessian of f(x) = sum(sin(x) * (A @ x)), row by row: one grad() of g[i] per row."""
+    """The Hessian of f(x) = sum(sin(x) * (A @ x)), row by row: one grad() of g[i] per row.
+
+    The rows pass create_graph=False (torch's default, mytorch's when asked), so both libraries
+    return plain rows rather than differentiable ones.
+    """
     f = (torch.sin(x) * (a @ x)).sum()
     (g,) = torch.autograd.grad(f, [x], create_graph=True)
-    return [torch.autograd.grad(g[i], [x], retain_graph=True)[0] for i in range(HESSIAN_N)]
+    return [
+        torch.autograd.grad(g[i], [x], retain_graph=True, create_graph=False)[0]
+        for i in range(HESSIAN_N)
+    ]
 
 
 def make_hessian(torch):
@@ -470,7 +479,7 @@ NOTES = {
     SEED_WRITTEN: "grad() without create_graph; torch cannot run it",
     **{f"(b) {label}": f"per op, chain of {CHAIN_OPS} ops" for label, _, _ in CHAINS},
     BACKWARD: "per call: y.backward(retain_graph=True); x.grad = None, y = x * 2 (0-d)",
-    GRAD: "per call: autograd.grad(y, [x], retain_graph=True), y = x * 2 (0-d)",
+    GRAD: "per call: autograd.grad(y, [x], retain_graph=True, create_graph=False), y = x * 2",
     SCALAR_MLP: "per step: 3-4-4-1 tanh MLP, 41 0-d params, 4 samples, fwd + bwd + SGD",
     HESSIAN: f"per Hessian: f, grad(create_graph=True), {HESSIAN_N} row grads; float64",
 }
