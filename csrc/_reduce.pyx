@@ -1,12 +1,14 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True
-"""Reductions (sum, mean, amax and the engine's unbroadcast sum_to) without temporaries.
+"""Reductions (sum, mean, amax, var and the engine's unbroadcast sum_to) without temporaries.
 
 Fast path: a C-contiguous float32/float64 array whose reduced dims form one block, so that it
 reads as x[outer, nred, inner] reduced over nred into out[outer, inner]. Rows (inner == 1) are
 reduced with NumPy's own pairwise inner loop, split across threads for long rows; blocks of
-rows (inner > 1) are summed row by row into the output (NumPy's order, so the same result),
-blocks split across threads. No intermediate arrays, and none of np.sum's Python-level argument
-handling (which costs more than the work on small arrays). Everything else goes to the NumPy reference.
+rows (inner > 1) are summed row by row into the output (NumPy's order, so the same result) a
+column tile at a time, tiles split across threads. No intermediate arrays, and none of np.sum's
+Python-level argument handling (which costs more than the work on small arrays). Reduced dims in
+several blocks go one block at a time (sum, mean, amax); everything else goes to the NumPy
+reference.
 """
 
 cimport numpy as cnp
@@ -210,11 +212,22 @@ cdef void _reduce_into(int op, cnp.ndarray a, intp outer, intp nred, intp inner,
 cdef object _reduce(int op, cnp.ndarray a, object reduced, object shape):
     """Reduce ``a`` over the dims flagged in ``reduced`` into a new array of ``shape``.
 
-    Returns None when the reduced dims are not one block (the caller takes the reference).
+    Reduced dims in several blocks (dims 0 and 2 of three) are reduced a block at a time, the
+    last first, through an intermediate array smaller than ``a``.
     """
     cdef intp outer, nred, inner
+    cdef int d
     if not _layout(a, reduced, &outer, &nred, &inner):
-        return None
+        shape_a = a.shape
+        d = len(reduced) - 1
+        while not (reduced[d] and shape_a[d] != 1):
+            d -= 1
+        while d >= 0 and (reduced[d] or shape_a[d] == 1):
+            d -= 1
+        last = tuple(reduced[i] and i > d for i in range(len(reduced)))
+        part = _reduce(op, a, last, tuple(1 if last[i] else shape_a[i] for i in range(len(last))))
+        rest = tuple(reduced[i] and not last[i] for i in range(len(last)))
+        return _reduce(op, part, rest, shape)
     cdef cnp.ndarray out = np.empty(shape, dtype=a.dtype)
     _reduce_into(op, a, outer, nred, inner, out)
     return out

@@ -125,7 +125,7 @@ def test_nan_and_inf_propagate(dtype_name):
         ((3, 4), (1, 1)),
         ((2, 3, 4), (3, 4)),
         ((2, 3, 4), (4,)),
-        ((2, 3, 4), (3, 1)),  # two blocks of dims: the reference
+        ((2, 3, 4), (3, 1)),  # two blocks of dims: one at a time
         ((2, 3, 4), (1, 3, 1)),
         ((5, 1, 4), (1, 4)),
         ((512, 1024), (1024,)),
@@ -162,7 +162,16 @@ def threads_from_any_size():
 
 
 @pytest.mark.parametrize(
-    "shape,dim", [((100_003,), None), ((7, 1001), (1,)), ((5, 3, 64), (1,)), ((9, 4), (0,))]
+    "shape,dim",
+    [
+        ((100_003,), None),
+        ((7, 1001), (1,)),
+        ((5, 3, 64), (1,)),
+        ((9, 4), (0,)),
+        ((6, 5, 300), (0, 2)),
+        ((3, 4, 5, 6), (0, 2)),
+        ((2, 3, 4, 5, 6), (0, 2, 4)),
+    ],
 )
 def test_threaded_reductions_match(shape, dim, threads_from_any_size, rng):
     x = rng.standard_normal(shape)
