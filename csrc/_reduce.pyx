@@ -35,7 +35,15 @@ cdef enum:
 cdef Loop _loops[N_OPS][2]
 cdef int _nthreads = 1
 # At or above this many input elements the work is split across threads.
-cdef intp _par_size = 1 << 21  # as for the elementwise loops (see there)
+# NOTE: 2 Mi, as for the elementwise loops. Measured here on one thread (2048 x 2048 float32):
+# sum(dim=0) 0.19 ms (about 45 us per Mi elements), sum(dim=1) 0.6 ms, var(dim=0) 0.64 ms,
+# var(dim=1) 1.5 ms; the second thread's wake-up added 10 us to a 32 x 2048 sum(dim=0) (4 ->
+# 14 us) and costs 15-50 us on this machine, so halving a leading-axis sum repays it from
+# about 1-2 Mi elements (rows and var, with more work per element, sooner). Two threads could
+# not be timed on free cores: other jobs kept the second core busy (load 2-5) throughout, and
+# then two threads were slower than one at every size (0.2-0.7x at 32 x 2048 to 4096 x 2048;
+# torch's own threads too): a parallel loop waits for its slowest thread.
+cdef intp _par_size = 1 << 21
 
 
 def _set_num_threads(int n):
@@ -125,9 +133,11 @@ cdef void _blocks(Loop lp, char *x, intp outer, intp nred, intp inner, char *out
     a whole row at a time, so the same result). Threads take whole tiles, so they split a block
     that is alone (a leading-axis reduction) as well as many blocks.
 
-    NOTE: an earlier version split each row's columns across threads (a parallel loop per row)
-    and was 2-5x slower than one thread: a wake-up and a barrier per row. Here each thread walks
-    all rows of its own tiles in one parallel loop.
+    NOTE: this replaces "threads split the outer blocks only": splitting one block's columns
+    across threads had been measured 2-5x slower than one thread (512 x 1024 and 4096 x 1024
+    float32), with code that was not kept. Here one parallel loop gives each thread whole tiles,
+    each walked over all its rows; one thread gains from the tiles too (sum(dim=0) of 2048 x
+    2048 float32: 0.24 -> 0.19 ms). See _par_size for what two threads gave.
     """
     cdef intp w = _tile_width(outer, inner, isz, nt), ntiles = (inner + w - 1) // w, i, o, j
     if nt > 1 and outer * ntiles > 1:
