@@ -1,12 +1,14 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True
-"""Reductions (sum, mean, amax and the engine's unbroadcast sum_to) without temporaries.
+"""Reductions (sum, mean, amax, var and the engine's unbroadcast sum_to) without temporaries.
 
 Fast path: a C-contiguous float32/float64 array whose reduced dims form one block, so that it
 reads as x[outer, nred, inner] reduced over nred into out[outer, inner]. Rows (inner == 1) are
 reduced with NumPy's own pairwise inner loop, split across threads for long rows; blocks of
-rows (inner > 1) are summed row by row into the output (NumPy's order, so the same result),
-blocks split across threads. No intermediate arrays, and none of np.sum's Python-level argument
-handling (which costs more than the work on small arrays). Everything else goes to the NumPy reference.
+rows (inner > 1) are summed row by row into the output (NumPy's order, so the same result) a
+column tile at a time, tiles split across threads. No intermediate arrays, and none of np.sum's
+Python-level argument handling (which costs more than the work on small arrays). Reduced dims in
+several blocks go one block at a time (sum, mean, amax); everything else goes to the NumPy
+reference.
 """
 
 cimport numpy as cnp
@@ -25,11 +27,23 @@ cnp.import_array()
 cdef enum:
     ADD, MAX, N_OPS
     MAX_THREADS = 64
+    TILE_BYTES = 16384  # a tile's slice of the output: fits L1 (32-48 KiB) with room to spare
+    ALIGN = 16  # tile widths when blocks are split: whole 64-byte cache lines of float32
+    BALANCE = 8  # from this many blocks per thread, whole blocks balance the threads well
+    BUF = 1024  # squared deviations per buffer in var's rows
 
 cdef Loop _loops[N_OPS][2]
 cdef int _nthreads = 1
 # At or above this many input elements the work is split across threads.
-cdef intp _par_size = 1 << 21  # as for the elementwise loops (see there)
+# NOTE: 2 Mi, as for the elementwise loops. Measured here on one thread (2048 x 2048 float32):
+# sum(dim=0) 0.19 ms (about 45 us per Mi elements), sum(dim=1) 0.6 ms, var(dim=0) 0.64 ms,
+# var(dim=1) 1.5 ms; the second thread's wake-up added 10 us to a 32 x 2048 sum(dim=0) (4 ->
+# 14 us) and costs 15-50 us on this machine, so halving a leading-axis sum repays it from
+# about 1-2 Mi elements (rows and var, with more work per element, sooner). Two threads could
+# not be timed on free cores: other jobs kept the second core busy (load 2-5) throughout, and
+# then two threads were slower than one at every size (0.2-0.7x at 32 x 2048 to 4096 x 2048;
+# torch's own threads too): a parallel loop waits for its slowest thread.
+cdef intp _par_size = 1 << 21
 
 
 def _set_num_threads(int n):
@@ -100,20 +114,44 @@ cdef inline void _block(Loop lp, char *x, intp nred, intp inner, intp i0, intp n
         _call(lp, out + i0 * isz, isz, x + (r * inner + i0) * isz, isz, out + i0 * isz, isz, n)
 
 
+cdef intp _tile_width(intp outer, intp inner, intp isz, int nt) noexcept nogil:
+    """Columns per tile of a block reduction (see _blocks)."""
+    cdef intp w = min(inner, TILE_BYTES // isz), ntiles = (inner + w - 1) // w
+    if nt > 1 and (outer * ntiles) % nt != 0 and outer < BALANCE * nt:
+        # Few blocks: as many tiles per block as makes every thread's share equal.
+        ntiles = (ntiles + nt - 1) // nt * nt
+        w = ((inner + ntiles - 1) // ntiles + ALIGN - 1) // ALIGN * ALIGN
+    return min(w, inner)
+
+
 cdef void _blocks(Loop lp, char *x, intp outer, intp nred, intp inner, char *out, intp isz,
                   int nt) noexcept nogil:
-    """out[o, :] = reduce over r of x[o, r, :].
+    """out[o, :] = reduce over r of x[o, r, :], one column tile at a time.
 
-    NOTE: threads split the outer blocks only. Splitting one block's columns across threads was
-    measured 2-5x slower than one thread here (512 x 1024 and 4096 x 1024 float32).
+    A tile is a run of at most TILE_BYTES of a block's columns: its slice of the output stays in
+    L1 while the tile's rows are read in order, each row a contiguous run (the same sum order as
+    a whole row at a time, so the same result). Threads take whole tiles, so they split a block
+    that is alone (a leading-axis reduction) as well as many blocks.
+
+    NOTE: this replaces "threads split the outer blocks only": splitting one block's columns
+    across threads had been measured 2-5x slower than one thread (512 x 1024 and 4096 x 1024
+    float32), with code that was not kept. Here one parallel loop gives each thread whole tiles,
+    each walked over all its rows; one thread gains from the tiles too (sum(dim=0) of 2048 x
+    2048 float32: 0.24 -> 0.19 ms). See _par_size for what two threads gave.
     """
-    cdef intp o
-    if nt > 1 and outer >= nt:
-        for o in prange(outer, num_threads=nt, schedule="static"):
-            _block(lp, x + o * nred * inner * isz, nred, inner, 0, inner, out + o * inner * isz, isz)
+    cdef intp w = _tile_width(outer, inner, isz, nt), ntiles = (inner + w - 1) // w, i, o, j
+    if nt > 1 and outer * ntiles > 1:
+        for i in prange(outer * ntiles, num_threads=nt, schedule="static"):
+            o = i // ntiles
+            j = i % ntiles
+            _block(lp, x + o * nred * inner * isz, nred, inner, j * w, min(w, inner - j * w),
+                   out + o * inner * isz, isz)
     else:
-        for o in range(outer):
-            _block(lp, x + o * nred * inner * isz, nred, inner, 0, inner, out + o * inner * isz, isz)
+        for i in range(outer * ntiles):
+            o = i // ntiles
+            j = i % ntiles
+            _block(lp, x + o * nred * inner * isz, nred, inner, j * w, min(w, inner - j * w),
+                   out + o * inner * isz, isz)
 
 
 ctypedef fused real:
@@ -138,13 +176,12 @@ cdef bint _fast(object x) noexcept:
         cnp.PyArray_ISCARRAY_RO(a)
 
 
-cdef object _reduce(int op, cnp.ndarray a, object reduced, object shape):
-    """Reduce ``a`` over the dims flagged in ``reduced`` into a new array of ``shape``.
-
-    Returns None when the reduced dims are not one block (the caller takes the reference).
-    """
+cdef bint _layout(cnp.ndarray a, object reduced, intp *outer, intp *nred, intp *inner):
+    """View ``a`` as [outer, nred, inner] reduced over nred; False when the dims flagged in
+    ``reduced`` are not one block (dims of size 1 never split one)."""
     cdef int nd = cnp.PyArray_NDIM(a), d, first = -1, last = -1
-    cdef intp outer = 1, nred = 1, inner = 1, size
+    cdef intp size
+    outer[0] = nred[0] = inner[0] = 1
     for d in range(nd):
         if reduced[d] and cnp.PyArray_DIM(a, d) != 1:
             if first < 0:
@@ -156,23 +193,53 @@ cdef object _reduce(int op, cnp.ndarray a, object reduced, object shape):
             continue
         if first <= d <= last and first >= 0:
             if not reduced[d]:
-                return None
-            nred *= size
+                return False
+            nred[0] *= size
         elif d < first or first < 0:
-            outer *= size
+            outer[0] *= size
         else:
-            inner *= size
-    cdef cnp.ndarray out = np.empty(shape, dtype=a.dtype)
+            inner[0] *= size
+    return True
+
+
+cdef inline int _threads_for(intp n) noexcept nogil:
+    return _nthreads if n >= _par_size else 1
+
+
+cdef void _reduce_into(int op, cnp.ndarray a, intp outer, intp nred, intp inner, cnp.ndarray out):
     cdef intp isz = cnp.PyArray_ITEMSIZE(a)
     cdef Loop lp = _loops[op][_slot(a)]
     cdef char *x = cnp.PyArray_BYTES(a)
     cdef char *o = cnp.PyArray_BYTES(out)
-    cdef int nt = _nthreads if outer * nred * inner >= _par_size else 1
+    cdef int nt = _threads_for(outer * nred * inner)
     with nogil:
         if inner == 1:
             _rows(lp, x, outer, nred, o, isz, nt)
         else:
             _blocks(lp, x, outer, nred, inner, o, isz, nt)
+
+
+cdef object _reduce(int op, cnp.ndarray a, object reduced, object shape):
+    """Reduce ``a`` over the dims flagged in ``reduced`` into a new array of ``shape``.
+
+    Reduced dims in several blocks (dims 0 and 2 of three) are reduced a block at a time, the
+    last first, through an intermediate array smaller than ``a``.
+    """
+    cdef intp outer, nred, inner
+    cdef int d
+    if not _layout(a, reduced, &outer, &nred, &inner):
+        shape_a = a.shape
+        d = len(reduced) - 1
+        while not (reduced[d] and shape_a[d] != 1):
+            d -= 1
+        while d >= 0 and (reduced[d] or shape_a[d] == 1):
+            d -= 1
+        last = tuple(reduced[i] and i > d for i in range(len(reduced)))
+        part = _reduce(op, a, last, tuple(1 if last[i] else shape_a[i] for i in range(len(last))))
+        rest = tuple(reduced[i] and not last[i] for i in range(len(last)))
+        return _reduce(op, part, rest, shape)
+    cdef cnp.ndarray out = np.empty(shape, dtype=a.dtype)
+    _reduce_into(op, a, outer, nred, inner, out)
     return out
 
 
@@ -238,6 +305,129 @@ def amax(x, dim, keepdim):
     return _ref.amax(x, dim, keepdim) if out is None else out
 
 
+cdef double _sq_dev_sum(Loop lp, real *x, intp n, real m) noexcept nogil:
+    """The sum of (x[i] - m)**2 over n >= 1 elements, the squares in x's type.
+
+    The squares go BUF at a time into a buffer on the stack, which NumPy's pairwise add loop
+    reduces (np.var sums an array of the squares: pairwise along a row); the buffers' sums are
+    added in double.
+    """
+    cdef double mem[BUF]
+    cdef real *buf = <real *>mem
+    cdef real d, s
+    cdef double total = 0
+    cdef intp i = 0, j, k
+    while i < n:
+        k = min(<intp>BUF, n - i)
+        for j in range(k):
+            d = x[i + j] - m
+            buf[j] = d * d
+        _reduce_row(lp, <char *>buf, k, <char *>&s, sizeof(real))
+        total += s
+        i += k
+    return total
+
+
+cdef void _var_rows(Loop lp, real *x, intp outer, intp nred, real *out, double dof,
+                    int nt) noexcept nogil:
+    """out[o] = sum over r of (x[o, r] - out[o])**2 / dof: out holds the rows' means."""
+    cdef intp o, t, chunk
+    cdef double partials[MAX_THREADS]
+    cdef double total = 0
+    if outer == 1 and nt > 1:
+        chunk = (nred + nt - 1) // nt
+        for t in prange(nt, num_threads=nt, schedule="static"):
+            partials[t] = 0
+            if t * chunk < nred:
+                partials[t] = _sq_dev_sum(lp, x + t * chunk, min(chunk, nred - t * chunk), out[0])
+        for t in range(nt):
+            total += partials[t]
+        out[0] = <real>(total / dof)
+    elif nt > 1:
+        for o in prange(outer, num_threads=nt, schedule="static"):
+            out[o] = <real>(_sq_dev_sum(lp, x + o * nred, nred, out[o]) / dof)
+    else:
+        for o in range(outer):
+            out[o] = <real>(_sq_dev_sum(lp, x + o * nred, nred, out[o]) / dof)
+
+
+cdef void _var_block(real *x, intp nred, intp inner, intp i0, intp n, real *mean,
+                     real *out) noexcept nogil:
+    """out[i] = sum over r of (x[r, i] - mean[i])**2 for i in [i0, i0+n), row by row (np.var's
+    order: its sum of the squares over a leading dim)."""
+    cdef intp r, i
+    cdef real d
+    cdef real *row
+    for i in range(i0, i0 + n):
+        d = x[i] - mean[i]
+        out[i] = d * d
+    for r in range(1, nred):
+        row = x + r * inner
+        for i in range(i0, i0 + n):
+            d = row[i] - mean[i]
+            out[i] = out[i] + d * d
+
+
+cdef void _var_blocks(real *x, intp outer, intp nred, intp inner, real *mean, real *out,
+                      int nt) noexcept nogil:
+    """out[o, :] = sum over r of (x[o, r, :] - mean[o, :])**2, in column tiles as _blocks."""
+    cdef intp w = _tile_width(outer, inner, sizeof(real), nt), ntiles = (inner + w - 1) // w
+    cdef intp i, o, j
+    if nt > 1 and outer * ntiles > 1:
+        for i in prange(outer * ntiles, num_threads=nt, schedule="static"):
+            o = i // ntiles
+            j = i % ntiles
+            _var_block(x + o * nred * inner, nred, inner, j * w, min(w, inner - j * w),
+                       mean + o * inner, out + o * inner)
+    else:
+        for i in range(outer * ntiles):
+            o = i // ntiles
+            j = i % ntiles
+            _var_block(x + o * nred * inner, nred, inner, j * w, min(w, inner - j * w),
+                       mean + o * inner, out + o * inner)
+
+
+cdef void _var(Loop lp, real *x, intp outer, intp nred, intp inner, real *mean, real *out,
+               double dof, int nt) noexcept nogil:
+    """out = the variance from the sums in ``mean`` (``out`` itself for rows)."""
+    _divide(mean, outer * inner, <double>nred)
+    if inner == 1:
+        _var_rows(lp, x, outer, nred, out, dof, nt)
+    else:
+        _var_blocks(x, outer, nred, inner, mean, out, nt)
+        _divide(out, outer * inner, dof)
+
+
+def var(x, dim, correction, keepdim):
+    """out = sum of (x - mean)**2 over ``dim`` (None: all) / max(N - correction, 0), N the count
+    reduced: np.var's two passes with ddof=correction; float32/float64 C-contiguous, one block
+    of dims, no temporary beyond one array of the output's size."""
+    if not _fast(x):
+        return _ref.var(x, dim, correction, keepdim)
+    cdef cnp.ndarray a = <cnp.ndarray>x
+    cdef intp outer, nred, inner
+    flags = _reduced_flags(cnp.PyArray_NDIM(a), dim)
+    if not _layout(a, flags, &outer, &nred, &inner):
+        return _ref.var(x, dim, correction, keepdim)
+    cdef double dof = max(nred - correction, 0)
+    cdef cnp.ndarray out = np.empty(_out_shape(a, flags, keepdim), dtype=a.dtype)
+    # NOTE: rows keep their mean in ``out`` (each row's is read before its variance is written)
+    cdef cnp.ndarray mean = out if inner == 1 else np.empty(outer * inner, dtype=a.dtype)
+    _reduce_into(ADD, a, outer, nred, inner, mean)
+    cdef int nt = _threads_for(outer * nred * inner)
+    cdef Loop lp = _loops[ADD][_slot(a)]
+    cdef char *px = cnp.PyArray_BYTES(a)
+    cdef char *pm = cnp.PyArray_BYTES(mean)
+    cdef char *po = cnp.PyArray_BYTES(out)
+    cdef bint single = _slot(a) == 0
+    with nogil:
+        if single:
+            _var(lp, <float *>px, outer, nred, inner, <float *>pm, <float *>po, dof, nt)
+        else:
+            _var(lp, <double *>px, outer, nred, inner, <double *>pm, <double *>po, dof, nt)
+    return out[()] if cnp.PyArray_NDIM(out) == 0 else out
+
+
 def sum_to(x, shape):
     """Sum a broadcast array x down to ``shape``; float32/float64 C-contiguous, one block of dims."""
     if not _fast(x):
@@ -256,4 +446,4 @@ def sum_to(x, shape):
 _find_loops(ADD, np.add)
 _find_loops(MAX, np.maximum)
 
-OVERRIDES = ("sum", "mean", "amax", "sum_to")
+OVERRIDES = ("sum", "mean", "amax", "sum_to", "var")

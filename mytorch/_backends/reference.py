@@ -42,8 +42,8 @@ class Backend:
         "bitwise_xor", "bitwise_not", "where", "clamp", "clone", "fill", "copy", "to_dtype",
         "to_device", "nonzero",
         # reduction
-        "sum", "mean", "amax", "amin", "argmax", "argmin", "all", "any", "max_dim", "min_dim",
-        "sort", "topk",
+        "sum", "mean", "var", "amax", "amin", "argmax", "argmin", "all", "any", "max_dim",
+        "min_dim", "sort", "topk",
         # shape
         "sum_to", "expand", "reshape", "transpose", "permute", "diagonal", "as_strided",
         # indexing
@@ -172,6 +172,11 @@ class Backend:
 
     def mean(self, x, dim, keepdim):
         return self.xp.mean(x, axis=dim, keepdims=keepdim, dtype=x.dtype)
+
+    def var(self, x, dim, correction, keepdim):
+        """sum((x - mean)**2) over ``dim`` (None for all) / max(N - correction, 0), N the count
+        reduced (NumPy's ddof is PyTorch's correction)."""
+        return self.xp.var(x, axis=dim, ddof=correction, keepdims=keepdim)
 
     def amax(self, x, dim, keepdim):
         return self.xp.amax(x, axis=dim, keepdims=keepdim)

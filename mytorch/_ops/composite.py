@@ -1,15 +1,13 @@
 """Composite functions, built from primitives (no VJPs of their own): softmax, log_softmax,
-logsumexp, var, std, masked_fill, square, outer, and tensor predicates (max/min live with the
+logsumexp, masked_fill, square, outer, and tensor predicates (max/min, var/std live with the
 reductions).
 """
 
-import builtins
-
 from mytorch import _backends
 from mytorch._core import TensorBase
-from mytorch._ops.pointwise import exp, log, sqrt, to_dtype, where
-from mytorch._ops.reduction import amax, mean, sum
-from mytorch._ops.shape import _dims, squeeze, unsqueeze
+from mytorch._ops.pointwise import exp, log, to_dtype, where
+from mytorch._ops.reduction import amax, sum
+from mytorch._ops.shape import squeeze, unsqueeze
 
 
 def softmax(input, dim, dtype=None):
@@ -34,23 +32,6 @@ def logsumexp(input, dim, keepdim=False):
     m = amax(input, dim, keepdim=True).detach()
     out = log(sum(exp(input - m), dim, keepdim=True)) + m
     return out if keepdim else squeeze(out, dim)
-
-
-def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
-    """Matches torch.var."""
-    if correction is None:
-        correction = 1 if unbiased else 0
-    mu = mean(input, dim, keepdim=True)
-    d = input - mu
-    n = 1
-    for x in range(input.ndim) if dim is None else _dims(dim, input.ndim):
-        n *= input.shape[x]
-    return sum(d * d, dim, keepdim) / builtins.max(n - correction, 0)
-
-
-def std(input, dim=None, unbiased=True, keepdim=False, correction=None):
-    """Matches torch.std."""
-    return sqrt(var(input, dim, unbiased=unbiased, keepdim=keepdim, correction=correction))
 
 
 def masked_fill(input, mask, value):
@@ -101,7 +82,7 @@ def is_floating_point(input):
 
 
 __all__ = [
-    "softmax", "log_softmax", "logsumexp", "var", "std",
+    "softmax", "log_softmax", "logsumexp",
     "masked_fill", "square", "outer", "ger", "allclose", "equal", "is_tensor", "numel", "is_floating_point",
 ]  # fmt: skip
 INTERNAL = []

@@ -1,8 +1,10 @@
-"""Reductions: sum, mean, amax, amin (differentiable), argmax, argmin, all, any (not); and the
-ops that select along a dim with several outputs (values, indices): max/min along a dim, sort,
-topk.
+"""Reductions: sum, mean, var (and std, its square root), amax, amin (differentiable), argmax,
+argmin, all, any (not); and the ops that select along a dim with several outputs (values,
+indices): max/min along a dim, sort, topk.
 """
 
+import math
+import warnings
 from collections import namedtuple
 
 from mytorch import _backends
@@ -11,7 +13,7 @@ from mytorch._applyn import apply_multi
 from mytorch._core import KIND_FLOAT, SAVE_OUT, SAVE_X, TensorBase, apply1
 from mytorch._ops._defop import defop
 from mytorch._ops.indexing import index_backward
-from mytorch._ops.pointwise import maximum, minimum
+from mytorch._ops.pointwise import maximum, minimum, sqrt, where
 from mytorch._ops.shape import _dims, expand, reshape
 from mytorch._size import _wrap_dim
 
@@ -36,6 +38,23 @@ def _count(shape, dim):
 def _mean_vjp(n, g):
     shape = n.shapes[0]
     return _reduced_back(g, shape, *n.params) / _count(shape, n.params[0])
+
+
+def _var_vjp(n, g):
+    """Gradient of var: 2 (x - mean) / (N - correction) times the output gradient broadcast back.
+
+    Where N - correction <= 0, torch's values: over all elements (or of a 0-d input) NaN where x
+    is the mean and inf elsewhere; along dims the same formula, 2 / 0 being inf.
+    """
+    dim, correction, keepdim = n.params
+    shape = n.shapes[0]
+    x = n.x
+    g = _reduced_back(g, shape, dim, keepdim)
+    mu = mean(x, dim, keepdim=True)
+    dof = _count(shape, dim) - correction
+    if dof <= 0 and (dim is None or not shape):
+        return g * where(x == mu, math.nan, math.inf)
+    return g * (x - mu) * (2 / dof if dof else math.inf)
 
 
 def _minmax_vjp(n, g):
@@ -84,6 +103,7 @@ SUM      = defop("sum",  lambda n, g: _reduced_back(g, n.shapes[0], *n.params))
 SUM_DIM  = SUM.variant("SumBackward1")
 MEAN     = defop("mean", _mean_vjp,                                       kind=KIND_FLOAT)
 MEAN_DIM = MEAN.variant("MeanBackward1")
+VAR      = defop("var",  _var_vjp,                                        SAVE_X)
 AMAX     = defop("amax", _minmax_vjp,                                     SAVE_X | SAVE_OUT)
 AMIN     = defop("amin", _minmax_vjp,                                     SAVE_X | SAVE_OUT)
 # Integer and bool results: never differentiable.
@@ -130,6 +150,40 @@ def mean(input, dim=None, keepdim=False, dtype=None):
         )
     dims = _dims(dim, input.ndim)
     return apply1(MEAN if dim is None else MEAN_DIM, input, (dims, bool(keepdim)))
+
+
+def _dof_check(name, input, dims, correction):
+    if _count(input.shape, dims) - correction <= 0:
+        warnings.warn(
+            f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            "reduction factor (input numel divided by output numel).",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
+    """Matches torch.var: the sum of squared deviations from the mean over ``dim`` divided by
+    N - ``correction`` (default 1, 0 when not ``unbiased``); ``var(input, unbiased)`` too."""
+    return _var("var", input, dim, unbiased, keepdim, correction)
+
+
+def std(input, dim=None, unbiased=True, keepdim=False, correction=None):
+    """Matches torch.std: sqrt(var) (so its grad_fn is SqrtBackward0, torch's StdBackward0)."""
+    return sqrt(_var("std", input, dim, unbiased, keepdim, correction))
+
+
+def _var(name, input, dim, unbiased, keepdim, correction):
+    _check_tensor(name, input)
+    if isinstance(dim, bool):  # torch's overload var(input, unbiased)
+        dim, unbiased = None, dim
+    if input.dtype.category < D.FLOAT:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if correction is None:
+        correction = 1 if unbiased else 0
+    dims = _dims(dim, input.ndim) if input.ndim else None  # a 0-d input's dim 0 is all of it
+    _dof_check(name, input, dims, correction)
+    return apply1(VAR, input, (dims, correction, bool(keepdim)))
 
 
 def amax(input, dim=(), keepdim=False):
@@ -237,6 +291,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
 
 __all__ = [
-    "sum", "mean", "amax", "amin", "argmax", "argmin", "all", "any", "max", "min", "sort", "topk",
+    "sum", "mean", "var", "std", "amax", "amin", "argmax", "argmin", "all", "any", "max", "min",
+    "sort", "topk",
 ]  # fmt: skip
 INTERNAL = []

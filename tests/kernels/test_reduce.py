@@ -1,4 +1,5 @@
-"""Reduction kernels (sum, mean, amax, sum_to): the active dispatch against the NumPy reference."""
+"""Reduction kernels (sum, mean, amax, var, sum_to): the active dispatch against the NumPy
+reference."""
 
 import itertools
 
@@ -55,6 +56,34 @@ def test_dim_reductions(name, shape, dtype_name, rng):
                 _close(getattr(K, name)(x, dim, keepdim), want, dtype_name)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the reference where N - correction <= 0
+@pytest.mark.parametrize("shape", SHAPES)
+def test_var(shape, dtype_name, rng):
+    x = (rng.standard_normal(shape) * 3 + 1).astype(dtype_name)
+    for dim in _dims(len(shape)):
+        for keepdim in (False, True):
+            for correction in (0, 1, 2.5):
+                with np.errstate(all="ignore"):
+                    got = K.var(x, dim, correction, keepdim)
+                    want = np.var(x, axis=dim, ddof=correction, keepdims=keepdim)
+                _close(got, want, dtype_name)
+                assert R.var(x, dim, correction, keepdim).dtype == want.dtype
+
+
+def test_var_layouts(dtype_name, rng):
+    x = rng.standard_normal((40, 30)).astype(dtype_name)
+    for v in (x.T, x[::2], np.broadcast_to(x[0], (5, 30)), x[0, 0], np.asarray(x[0, 0])):
+        c = 1 if np.ndim(v) else 0  # a 0-d input: N = 1
+        for dim in (None, (0,)) if np.ndim(v) else (None,):
+            _close(K.var(v, dim, c, False), np.var(v, axis=dim, ddof=c), dtype_name)
+    x[3, 4] = np.nan
+    x[5, 6] = np.inf
+    for dim in (None, (0,), (1,)):
+        with np.errstate(all="ignore"):
+            got, want = K.var(x, dim, 1, False), np.var(x, axis=dim, ddof=1)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+
+
 @pytest.mark.parametrize("name", ["sum", "mean", "amax"])
 def test_layouts_and_dtypes(name, dtype_name, rng):
     x = rng.standard_normal((40, 30)).astype(dtype_name)
@@ -96,7 +125,7 @@ def test_nan_and_inf_propagate(dtype_name):
         ((3, 4), (1, 1)),
         ((2, 3, 4), (3, 4)),
         ((2, 3, 4), (4,)),
-        ((2, 3, 4), (3, 1)),  # two blocks of dims: the reference
+        ((2, 3, 4), (3, 1)),  # two blocks of dims: one at a time
         ((2, 3, 4), (1, 3, 1)),
         ((5, 1, 4), (1, 4)),
         ((512, 1024), (1024,)),
@@ -133,7 +162,16 @@ def threads_from_any_size():
 
 
 @pytest.mark.parametrize(
-    "shape,dim", [((100_003,), None), ((7, 1001), (1,)), ((5, 3, 64), (1,)), ((9, 4), (0,))]
+    "shape,dim",
+    [
+        ((100_003,), None),
+        ((7, 1001), (1,)),
+        ((5, 3, 64), (1,)),
+        ((9, 4), (0,)),
+        ((6, 5, 300), (0, 2)),
+        ((3, 4, 5, 6), (0, 2)),
+        ((2, 3, 4, 5, 6), (0, 2, 4)),
+    ],
 )
 def test_threaded_reductions_match(shape, dim, threads_from_any_size, rng):
     x = rng.standard_normal(shape)
@@ -142,6 +180,56 @@ def test_threaded_reductions_match(shape, dim, threads_from_any_size, rng):
         _threads.set_num_threads(3)
         for name in ("sum", "mean", "amax"):
             _close(getattr(K, name)(x, dim, False), getattr(R, name)(x, dim, False), np.float64)
+    finally:
+        _threads.set_num_threads(before)
+
+
+# Block reductions (the reduced dims followed by others): a leading dim (one block, split into
+# column tiles), middle dims (several blocks), blocks wider than one tile (TILE_BYTES), narrow
+# ones, and more blocks than threads.
+BLOCKS = [
+    ((64, 300), (0,)),
+    ((2, 1, 5, 3000), (0, 1)),
+    ((3, 50, 70), (1,)),
+    ((7, 9, 6000), (1,)),
+    ((4, 3, 5, 9), (1, 2)),
+    ((5000, 3), (0,)),
+    ((20, 10, 40), (1,)),
+    ((3, 2, 9000), (0,)),
+]
+
+
+@pytest.mark.parametrize("nt", [2, 3])
+@pytest.mark.parametrize("shape,dim", BLOCKS)
+def test_threaded_blocks_equal_numpy(shape, dim, nt, threads_from_any_size, dtype_name, rng):
+    """Threads split blocks into column tiles, each summed row by row: NumPy's order, so the
+    same results, bit for bit (var too: np.var sums the squares the same way)."""
+    x = (rng.standard_normal(shape) * 3 + 1).astype(dtype_name)
+    before = _threads.get_num_threads()
+    try:
+        _threads.set_num_threads(nt)
+        for name in ("sum", "mean", "amax"):
+            got = getattr(K, name)(x, dim, False)
+            np.testing.assert_array_equal(got, getattr(R, name)(x, dim, False))
+        for correction in (0, 1):
+            got = K.var(x, dim, correction, True)
+            np.testing.assert_array_equal(got, np.var(x, axis=dim, ddof=correction, keepdims=True))
+        keep = tuple(1 if d in dim else s for d, s in enumerate(shape))
+        np.testing.assert_array_equal(K.sum_to(x, keep), R.sum_to(x, keep))
+    finally:
+        _threads.set_num_threads(before)
+
+
+@pytest.mark.parametrize(
+    "shape,dim", [((100_003,), None), ((7, 1001), (1,)), ((2, 3, 4), (0, 2)), ((5, 3, 64), (1,))]
+)
+def test_threaded_var_matches(shape, dim, threads_from_any_size, rng):
+    x = rng.standard_normal(shape).astype(np.float32) + 10
+    before = _threads.get_num_threads()
+    try:
+        for nt in (1, 2, 3):
+            _threads.set_num_threads(nt)
+            _close(K.var(x, dim, 1, False), np.var(x, axis=dim, ddof=1), np.float32)
     finally:
         _threads.set_num_threads(before)
 
