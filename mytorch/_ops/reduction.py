@@ -36,8 +36,10 @@ def _count(shape, dim):
 
 
 def _mean_vjp(n, g):
+    # NOTE: divided before it is broadcast back, so the gradient stays a broadcast view of the
+    # reduced one (no full-size array; each element is the same g / count either way).
     shape = n.shapes[0]
-    return _reduced_back(g, shape, *n.params) / _count(shape, n.params[0])
+    return _reduced_back(g / _count(shape, n.params[0]), shape, *n.params)
 
 
 def _var_vjp(n, g):

@@ -434,3 +434,24 @@ def test_grad_fn_next_functions():
     assert y.grad_fn.name() == "AddBackward0"
     names = sorted(n.name() for n, _ in y.grad_fn.next_functions if n is not None)
     assert names == ["AccumulateGrad", "MulBackward0"]
+
+
+# --- gradients of reductions are broadcast views, never full-size arrays ------------------
+@pytest.mark.parametrize(
+    "reduce, zero_strides, count",
+    [
+        (lambda t: t.sum(), (0, 0), 1),
+        (lambda t: t.mean(), (0, 0), 12),
+        (lambda t: t.sum(0), (0, 4), 1),
+        (lambda t: t.mean(dim=1, keepdim=True), (4, 0), 4),
+    ],
+)
+def test_sum_and_mean_gradients_stay_broadcast(reduce, zero_strides, count):
+    x = leaf(np.arange(12.0).reshape(3, 4), dtype=mytorch.float32)
+    out = reduce(x)
+    (g,) = autograd.grad(out, [x], mytorch.ones_like(out) * 2, create_graph=False)
+    np.testing.assert_allclose(g.numpy(), np.full((3, 4), 2 / count), rtol=1e-7)
+    # The VJP's own result, before .grad or grad() could copy it: byte strides 0 where it
+    # broadcasts.
+    vjp = out.grad_fn(mytorch.ones_like(out) * 2)
+    assert tuple(s * vjp.element_size() for s in vjp.stride()) == zero_strides
