@@ -381,9 +381,12 @@ class Backend:
 
     def assign(self, x, value):
         """x[...] = value (broadcast, cast to x's dtype); returns the array now holding it."""
-        if isinstance(x, self.xp.ndarray) and _writeable(x):
-            x[...] = value
-            return x
+        if isinstance(x, self.xp.ndarray):
+            if _writeable(x):
+                x[...] = value
+                return x
+        elif type(value) is type(x):
+            return value  # a NumPy scalar of x's own type: immutable, so it can be shared
         return self.scalar(self.xp.array(self.xp.broadcast_to(value, x.shape), dtype=x.dtype))
 
     def arange(self, start, end, step, np_dtype):
