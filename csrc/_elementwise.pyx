@@ -1,19 +1,24 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Elementwise kernels: NumPy's own SIMD loops split across threads, and fused backward loops.
 
-Fast path: float32/float64 arrays that are C-contiguous and of one shape, or one such array with
-a scalar operand (a Python number, a NumPy scalar or 0-d array of its dtype, or a broadcast view
-of one element). Everything else, and arrays too small to gain, goes to the NumPy reference.
+Fast path of the unary ops: a C-contiguous float32/float64 array. Fast path of the binary ops
+(arithmetic, comparisons, fused backward loops, pow by a scalar) and of where: operands of one
+float dtype (where's condition: bool) that broadcast together, each a C-contiguous array, a
+broadcast view of one (dims of stride 0, as np.broadcast_to and expand make), a 0-d array, a
+NumPy scalar of the dtype or a Python number. The output is a new C-contiguous array of the
+broadcast shape. Everything else (other layouts and dtypes, 0-d results) goes to the NumPy
+reference.
 
 NOTE: the forward ops call the inner loop of the very ufunc the reference calls (found in the
-ufunc's loop table), so results are bitwise those of the reference; only the work is split.
+ufunc's loop table), row by row of the broadcast shape with a step of 0 for broadcast operands
+as NumPy's iterator does, so results are bitwise those of the reference; only the work is split.
 """
 
 cimport numpy as cnp
 from cython.parallel cimport prange
 from libc.string cimport memcpy
 
-from _ufunc_loops cimport Loop, find_loop, intp, loop_fn
+from _ufunc_loops cimport Loop, find_loop, find_loop_out, intp, loop_fn
 
 import numpy as np
 from scipy.special import expit as _expit
@@ -26,7 +31,8 @@ cnp.import_array()
 # Op ids; each has a float32 and a float64 loop.
 cdef enum:
     ADD, SUB, MUL, DIV, EXP, TANH, SIGMOID, SQRT, NEG,
-    SIGMOID_BWD, TANH_BWD, RELU_BWD, RELU, COPY, N_OPS
+    SIGMOID_BWD, TANH_BWD, RELU_BWD, RELU, COPY, POW, LT, LE, GT, GE, EQ, NE, WHERE,
+    POW_SQUARE, POW_SQRT, POW_RECIPROCAL, N_OPS
 
 cdef Loop _loops[N_OPS][2]
 # Below this many elements the reference is called: NumPy's own call is as cheap.
@@ -40,6 +46,9 @@ cdef enum:
     # Below this many elements a loop runs holding the GIL: releasing and taking it back cost
     # more than the loop itself.
     NOGIL_MIN = 8192
+    # Operands of one loop (the output last), and dims of a broadcast; more take the reference.
+    MAX_ARGS = 4
+    MAX_DIMS = 32
 
 
 def _set_num_threads(int n):
@@ -60,6 +69,12 @@ cdef void _find_loops(int op, cnp.ufunc uf):
     """Take the float32 and float64 loops of ``uf`` (all operands of one dtype)."""
     _loops[op][0] = find_loop(uf, cnp.NPY_FLOAT)
     _loops[op][1] = find_loop(uf, cnp.NPY_DOUBLE)
+
+
+cdef void _find_compare_loops(int op, cnp.ufunc uf):
+    """Take the float32 and float64 loops of comparison ``uf`` (bool output)."""
+    _loops[op][0] = find_loop_out(uf, cnp.NPY_FLOAT, cnp.NPY_BOOL)
+    _loops[op][1] = find_loop_out(uf, cnp.NPY_DOUBLE, cnp.NPY_BOOL)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,6 +177,74 @@ cdef void _relu_bwd_d(char **a, intp *n, intp *s, void *d) noexcept nogil:
     _relu_bwd(<double *>a[0], s[0] // 8, <double *>a[1], s[1] // 8, <double *>a[2], n[0])
 
 
+cdef inline void _where(unsigned char *c, intp cs, real *x, intp xs, real *y, intp ys, real *o,
+                        intp n) noexcept nogil:
+    # NOTE: a select copies the chosen operand's bits (NaN payloads too), as np.where does; any
+    # nonzero condition byte is true. Both values are loaded before the select so that the
+    # compiler makes it a branch-free blend (a branch per element, mispredicted on a random
+    # condition, made np.where and a first version of this loop 15x slower).
+    cdef real xv, yv
+    cdef intp i
+    if cs == 1 and xs == 1 and ys == 1:
+        for i in range(n):
+            xv = x[i]
+            yv = y[i]
+            o[i] = xv if c[i] else yv
+    elif cs == 1 and xs == 1 and ys == 0:
+        yv = y[0]
+        for i in range(n):
+            xv = x[i]
+            o[i] = xv if c[i] else yv
+    elif cs == 1 and xs == 0 and ys == 1:
+        xv = x[0]
+        for i in range(n):
+            yv = y[i]
+            o[i] = xv if c[i] else yv
+    else:
+        for i in range(n):
+            xv = x[i * xs]
+            yv = y[i * ys]
+            o[i] = xv if c[i * cs] else yv
+
+
+cdef void _where_f(char **a, intp *n, intp *s, void *d) noexcept nogil:
+    _where(<unsigned char *>a[0], s[0], <float *>a[1], s[1] // 4, <float *>a[2], s[2] // 4,
+           <float *>a[3], n[0])
+
+
+cdef void _where_d(char **a, intp *n, intp *s, void *d) noexcept nogil:
+    _where(<unsigned char *>a[0], s[0], <double *>a[1], s[1] // 8, <double *>a[2], s[2] // 8,
+           <double *>a[3], n[0])
+
+
+# x ** 2, x ** 0.5 and x ** -1 run the unary loops that ndarray's ** operator picks for them
+# (square, sqrt, reciprocal: 3-4x faster than the power loop, and bitwise equal to it).
+cdef Loop _pow_unary[3][2]
+
+
+cdef void _drop_exponent(char **a, intp *n, intp *s, void *d) noexcept nogil:
+    """A binary (x, exponent -> out) loop that runs the unary loop at ``d`` on x."""
+    cdef Loop *lp = <Loop *>d
+    cdef char *args[2]
+    cdef intp steps[2]
+    args[0] = a[0]
+    args[1] = a[2]
+    steps[0] = s[0]
+    steps[1] = s[2]
+    lp.fn(args, n, steps, lp.data)
+
+
+cdef void _set_pow_unary(int op, cnp.ufunc uf):
+    cdef int k = op - POW_SQUARE, slot
+    _pow_unary[k][0] = find_loop(uf, cnp.NPY_FLOAT)
+    _pow_unary[k][1] = find_loop(uf, cnp.NPY_DOUBLE)
+    for slot in range(2):
+        _loops[op][slot].fn = NULL
+        if _pow_unary[k][slot].fn != NULL:
+            _loops[op][slot].fn = _drop_exponent
+        _loops[op][slot].data = &_pow_unary[k][slot]
+
+
 cdef void _set_loop(int op, loop_fn f32, loop_fn f64):
     _loops[op][0].fn = f32
     _loops[op][0].data = NULL
@@ -244,92 +327,378 @@ cdef object _unary(int op, object x, object ref):
     return out
 
 
-cdef bint _scalar_into(object v, cnp.ndarray like, char *buf):
-    """Write ``v`` in ``like``'s dtype into ``buf`` if ``v`` acts as a scalar against ``like``.
+# ---------------------------------------------------------------------------------------------
+# Broadcasting: each operand described over the output's dims (step 0 where it repeats), dims
+# that all operands step through as one merged, and the loop called once per row of the
+# innermost merged dim, as NumPy's iterator calls it.
+# ---------------------------------------------------------------------------------------------
 
-    Scalars: Python float/int (NumPy casts them to the array's dtype), NumPy scalars and 0-d
-    arrays of the same dtype, and arrays of one element in memory (all strides 0, such as
-    expand's views of a reduced gradient) whose shape broadcasts to ``like``'s.
+cdef struct Operand:
+    int ndim  # 0 for a scalar
+    intp *dims
+    intp *strides  # bytes
+    char *data
+    intp itemsize
+    bint contiguous  # C-contiguous: element k (in C order) at data + k * itemsize
+
+
+cdef struct Iter:
+    int nargs  # operands, the output last
+    int ndim  # merged dims, at least 1
+    intp size  # elements of the output
+    intp shape[MAX_DIMS]
+    intp strides[MAX_ARGS][MAX_DIMS]  # bytes per merged dim, 0 where the operand repeats
+    char *data[MAX_ARGS]
+
+
+cdef void _run_range(const Iter *it, Loop lp, intp start, intp stop) noexcept nogil:
+    """Run the loop over output elements [start, stop) in C order: a call per (part of a) row."""
+    cdef int nd = it.ndim, na = it.nargs, j, k
+    cdef intp inner = it.shape[nd - 1]
+    cdef intp r, c, pos = start, count = stop - start
+    cdef intp idx[MAX_DIMS]
+    cdef intp steps[MAX_ARGS]
+    cdef char *row[MAX_ARGS]
+    cdef char *args[MAX_ARGS]
+    if start >= stop:
+        return
+    for j in range(na):
+        steps[j] = it.strides[j][nd - 1]
+    if nd == 1:  # one row: same-shape and scalar operands
+        for j in range(na):
+            args[j] = it.data[j] + start * steps[j]
+        lp.fn(args, &count, steps, lp.data)
+        return
+    r = start // inner
+    c = start - r * inner
+    for j in range(na):
+        row[j] = it.data[j]
+    for k in range(nd - 2, -1, -1):
+        idx[k] = r % it.shape[k]
+        r = r // it.shape[k]
+        for j in range(na):
+            row[j] += idx[k] * it.strides[j][k]
+    while True:
+        count = min(inner - c, stop - pos)
+        for j in range(na):
+            args[j] = row[j] + c * steps[j]
+        lp.fn(args, &count, steps, lp.data)
+        pos += count
+        if pos >= stop:
+            return
+        c = 0
+        # The next row: an odometer over the outer dims.
+        k = nd - 2
+        while k >= 0:
+            idx[k] += 1
+            for j in range(na):
+                row[j] += it.strides[j][k]
+            if idx[k] < it.shape[k]:
+                break
+            idx[k] = 0
+            for j in range(na):
+                row[j] -= it.strides[j][k] * it.shape[k]
+            k -= 1
+
+
+cdef inline intp _split(const Iter *it, int t, int nt) noexcept nogil:
+    """Where thread t of nt starts: t/nt of the way, moved on to a multiple of CHUNK_ALIGN within
+    its row (or the next row), so that each call's SIMD blocks fall where a whole row's would."""
+    cdef intp inner = it.shape[it.ndim - 1]
+    cdef intp b = <intp>(<double>it.size * t / nt)
+    cdef intp r = b // inner
+    cdef intp c = (b - r * inner + CHUNK_ALIGN - 1) // CHUNK_ALIGN * CHUNK_ALIGN
+    if t >= nt:
+        return it.size
+    if c >= inner:
+        return (r + 1) * inner
+    return r * inner + c
+
+
+cdef void _run_iter(const Iter *it, Loop lp, intp par_size) noexcept nogil:
+    cdef int nt = _nthreads
+    cdef int t
+    if it.size < par_size or nt <= 1:
+        _run_range(it, lp, 0, it.size)
+        return
+    for t in prange(nt, num_threads=nt, schedule="static"):
+        _run_range(it, lp, _split(it, t, nt), _split(it, t + 1, nt))
+
+
+cdef inline int _same_shape(Operand *ops, int nin) noexcept:
+    """The first array among ops[:nin] when all arrays are C-contiguous of one shape and the
+    others scalars (the common case, which needs no broadcasting); else -1."""
+    cdef int first = -1, j, d
+    for j in range(nin):
+        if ops[j].ndim == 0:
+            continue
+        if not ops[j].contiguous:
+            return -1
+        if first < 0:
+            first = j
+        elif ops[j].ndim != ops[first].ndim:
+            return -1
+        else:
+            for d in range(ops[j].ndim):
+                if ops[j].dims[d] != ops[first].dims[d]:
+                    return -1
+    return first
+
+
+cdef int _broadcast(Operand *ops, int nin, intp *shape) noexcept:
+    """The broadcast shape of ops[:nin] into ``shape``; its ndim, or -1 if they do not broadcast."""
+    cdef int nd = 0, j, i, off
+    cdef intp s
+    for j in range(nin):
+        nd = max(nd, ops[j].ndim)
+    for i in range(nd):
+        shape[i] = 1
+    for j in range(nin):
+        off = nd - ops[j].ndim
+        for i in range(ops[j].ndim):
+            s = ops[j].dims[i]
+            if s != 1:
+                if shape[i + off] == 1:
+                    shape[i + off] = s
+                elif shape[i + off] != s:
+                    return -1
+    return nd
+
+
+cdef void _collapse(Iter *it, Operand *ops, int nargs, intp *shape, int nd) noexcept:
+    """Describe ops[:nargs] over the broadcast ``shape``: size-1 dims left out, and each dim
+    merged into the one before it where every operand steps through the two as through one."""
+    cdef intp st[MAX_ARGS]
+    cdef intp size
+    cdef int d, i, j, k
+    cdef bint merge
+    it.nargs = nargs
+    it.ndim = 0
+    for j in range(nargs):
+        it.data[j] = ops[j].data
+    for d in range(nd):
+        size = shape[d]
+        if size == 1:
+            continue
+        for j in range(nargs):
+            i = d - (nd - ops[j].ndim)
+            st[j] = 0 if i < 0 or ops[j].dims[i] == 1 else ops[j].strides[i]
+        k = it.ndim - 1
+        merge = k >= 0
+        for j in range(nargs):
+            if merge and it.strides[j][k] != st[j] * size:
+                merge = False
+        if merge:
+            it.shape[k] *= size
+        else:
+            k = it.ndim
+            it.ndim += 1
+            it.shape[k] = size
+        for j in range(nargs):
+            it.strides[j][k] = st[j]
+    if it.ndim == 0:  # one element
+        it.ndim = 1
+        it.shape[0] = 1
+        for j in range(nargs):
+            it.strides[j][0] = 0
+
+
+cdef object _launch(int op, int typenum, Operand *ops, int nin, int out_type):
+    """A new C-contiguous array of ``out_type``: op's loop over ops[:nin] broadcast together.
+
+    None when the reference is to run instead: no loop, a 0-d or too small result, or shapes
+    that do not broadcast (the reference raises NumPy's error).
     """
-    cdef int typenum = cnp.PyArray_TYPE(like)
-    cdef double d
-    cdef cnp.ndarray b
-    cdef int i, off
-    t = type(v)
-    if t is float or (t is int and -(1 << 53) < v < (1 << 53)):
-        d = v
-    elif t is np.float32 or t is np.float64:
-        if (t is np.float32) != (typenum == cnp.NPY_FLOAT):
-            return False
-        d = v
-    elif t is cnp.ndarray:
-        b = <cnp.ndarray>v
-        if cnp.PyArray_TYPE(b) != typenum or cnp.PyArray_SIZE(b) == 0:
-            return False
-        if not (cnp.PyArray_FLAGS(b) & cnp.NPY_ARRAY_ALIGNED):
-            return False
-        off = cnp.PyArray_NDIM(like) - cnp.PyArray_NDIM(b)
-        if off < 0:
-            return False
-        for i in range(cnp.PyArray_NDIM(b)):
-            if cnp.PyArray_DIM(b, i) != 1 and (
-                    cnp.PyArray_STRIDE(b, i) != 0 or cnp.PyArray_DIM(b, i) != cnp.PyArray_DIM(like, i + off)):
-                return False
-        memcpy(buf, cnp.PyArray_BYTES(b), cnp.PyArray_ITEMSIZE(b))
-        return True
+    cdef intp n
+    cdef int j, first = _same_shape(ops, nin)
+    cdef char *args[MAX_ARGS]
+    cdef intp steps[MAX_ARGS]
+    cdef Loop lp = _loops[op][_dtype_slot(typenum)]
+    cdef cnp.ndarray out
+    if first < 0 or lp.fn == NULL:
+        return _launch_broadcast(op, lp, ops, nin, out_type)
+    # NOTE: operands of one shape (or scalars), the common case, set up here: on small arrays
+    # the general setup costs as much as the loop.
+    n = 1
+    for j in range(ops[first].ndim):
+        n *= ops[first].dims[j]
+    if n < _min_size[op]:
+        return None
+    if n >= NOGIL_MIN or (n >= _par_size[op] and _nthreads > 1):
+        return _launch_broadcast(op, lp, ops, nin, out_type)
+    out = cnp.PyArray_EMPTY(ops[first].ndim, ops[first].dims, out_type, 0)
+    for j in range(nin):
+        args[j] = ops[j].data
+        steps[j] = ops[j].itemsize if ops[j].ndim else 0
+    args[nin] = cnp.PyArray_BYTES(out)
+    steps[nin] = cnp.PyArray_ITEMSIZE(out)
+    if n:
+        lp.fn(args, &n, steps, lp.data)
+    return out
+
+
+cdef object _launch_broadcast(int op, Loop lp, Operand *ops, int nin, int out_type):
+    """_launch for any operands: broadcast, dims merged, split across threads when large."""
+    cdef Iter it
+    cdef intp shape[MAX_DIMS]
+    cdef intp n = 1
+    cdef int d, nd
+    cdef cnp.ndarray out
+    if lp.fn == NULL:
+        return None
+    nd = _broadcast(ops, nin, shape)
+    if nd <= 0:
+        return None
+    for d in range(nd):
+        n *= shape[d]
+    if n < _min_size[op]:
+        return None
+    out = cnp.PyArray_EMPTY(nd, shape, out_type, 0)
+    if n == 0:
+        return out
+    ops[nin].ndim = nd
+    ops[nin].dims = cnp.PyArray_DIMS(out)
+    ops[nin].strides = cnp.PyArray_STRIDES(out)
+    ops[nin].data = cnp.PyArray_BYTES(out)
+    ops[nin].itemsize = cnp.PyArray_ITEMSIZE(out)
+    _collapse(&it, ops, nin + 1, shape, nd)
+    it.size = n
+    if n < NOGIL_MIN:
+        _run_iter(&it, lp, _par_size[op])
     else:
+        with nogil:
+            _run_iter(&it, lp, _par_size[op])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Operands: which dtype the op computes in, and whether each operand is on the fast path.
+# ---------------------------------------------------------------------------------------------
+
+cdef enum:
+    WEAK = -1  # a Python float or int: cast to the other operand's dtype (NEP 50)
+    OTHER = -2  # anything else: the reference handles it
+
+cdef object _float32 = np.float32
+cdef object _float64 = np.float64
+
+
+cdef inline int _value_type(object v) noexcept:
+    """The type number ``v`` brings to promotion (an array's or NumPy scalar's), WEAK or OTHER."""
+    if type(v) is cnp.ndarray:
+        return cnp.PyArray_TYPE(<cnp.ndarray>v)
+    # NOTE: `type(True) is int` is False: bools (which promote differently) are OTHER.
+    if type(v) is float or type(v) is int:
+        return WEAK
+    if type(v) is _float32:
+        return cnp.NPY_FLOAT
+    if type(v) is _float64:
+        return cnp.NPY_DOUBLE
+    return OTHER
+
+
+cdef inline int _common_type(int a, int b) noexcept:
+    """The float32/float64 type number two operands compute in, or -1 (then the reference)."""
+    if a == WEAK:
+        a = b
+    elif b != WEAK and b != a:
+        return -1
+    return a if a == cnp.NPY_FLOAT or a == cnp.NPY_DOUBLE else -1
+
+
+cdef inline bint _array_operand(Operand *o, cnp.ndarray a, int typenum) noexcept:
+    """Describe ``a`` if it has type ``typenum`` and a fast layout: aligned, native byte order,
+    and C-contiguous once its stride-0 (repeated) and size-1 dims are left out.
+
+    NOTE: other layouts (transposed, strided, reversed) take the reference, whose result follows
+    their memory order; this kernel's is always C-contiguous.
+    """
+    cdef int i, nd = cnp.PyArray_NDIM(a)
+    cdef intp expected
+    cdef intp *dims = cnp.PyArray_DIMS(a)
+    cdef intp *strides = cnp.PyArray_STRIDES(a)
+    cdef int flags = cnp.PyArray_FLAGS(a)
+    if cnp.PyArray_TYPE(a) != typenum or nd > MAX_DIMS:
         return False
+    if not (flags & cnp.NPY_ARRAY_ALIGNED) or not cnp.PyArray_ISNOTSWAPPED(a):
+        return False
+    o.itemsize = cnp.PyArray_ITEMSIZE(a)
+    o.contiguous = (flags & cnp.NPY_ARRAY_C_CONTIGUOUS) != 0
+    if not o.contiguous:
+        expected = o.itemsize
+        for i in range(nd - 1, -1, -1):
+            if dims[i] != 1 and strides[i] != 0:
+                if strides[i] != expected:
+                    return False
+                expected *= dims[i]
+    o.ndim = nd
+    o.dims = dims
+    o.strides = strides
+    o.data = cnp.PyArray_BYTES(a)
+    return True
+
+
+cdef inline int _operand(Operand *o, object v, int typenum, char *buf) except -1:
+    """Describe ``v``, whose _value_type is ``typenum`` or WEAK, as an operand of that dtype; 0
+    when it is outside the fast path. A scalar is written into ``buf`` (8 bytes)."""
+    cdef double d
+    if type(v) is cnp.ndarray:
+        return _array_operand(o, <cnp.ndarray>v, typenum)
+    if type(v) is int and not -(1 << 53) < v < (1 << 53):
+        return 0  # NOTE: not exact in a double: NumPy's own conversion decides
+    d = v  # a Python float or int, or a NumPy scalar of this dtype (exact in a double)
     if typenum == cnp.NPY_FLOAT:
         (<float *>buf)[0] = <float>d
     else:
         (<double *>buf)[0] = d
-    return True
+    o.ndim = 0
+    o.dims = NULL
+    o.strides = NULL
+    o.data = buf
+    o.itemsize = 0
+    o.contiguous = True
+    return 1
+
+
+cdef int _pow_op(Operand *e, int typenum) noexcept:
+    """The op that raises to exponent ``e``: POW, one of its unary forms, or -1 (the reference).
+
+    NOTE: a scalar exponent only (one value in memory). The reference's ** runs square, sqrt or
+    reciprocal for 2, 0.5 and -1, and NumPy's power loop special-cases those (and 0, 1) for a
+    scalar exponent (the tests check the results are bitwise equal for many exponents).
+    """
+    cdef int i
+    cdef double v
+    for i in range(e.ndim):
+        if e.dims[i] == 0 or (e.dims[i] != 1 and e.strides[i] != 0):
+            return -1
+    v = (<float *>e.data)[0] if typenum == cnp.NPY_FLOAT else (<double *>e.data)[0]
+    if v == 2:
+        return POW_SQUARE
+    if v == 0.5:
+        return POW_SQRT
+    if v == -1:
+        return POW_RECIPROCAL
+    return POW
 
 
 cdef object _binary(int op, object x, object y, object ref):
-    cdef cnp.ndarray a, b, out, full
-    cdef double sbuf  # a scalar operand, in the array's dtype
-    cdef char *base[3]
-    cdef intp steps[3]
-    cdef intp n, isz
-    cdef int slot, k
-    cdef Loop lp
-    if _fast_array(x):
-        a = <cnp.ndarray>x
-        if _fast_array(y) and cnp.PyArray_TYPE(<cnp.ndarray>y) == cnp.PyArray_TYPE(a) and \
-                cnp.PyArray_SAMESHAPE(a, <cnp.ndarray>y):
-            b = <cnp.ndarray>y
-            full = a
-            base[0] = cnp.PyArray_BYTES(a)
-            base[1] = cnp.PyArray_BYTES(b)
-            k = -1
-        elif _scalar_into(y, a, <char *>&sbuf):
-            full = a
-            base[0] = cnp.PyArray_BYTES(a)
-            base[1] = <char *>&sbuf
-            k = 1
-        else:
+    cdef Operand ops[3]
+    cdef double bufs[2]  # scalar operands, in the dtype computed in
+    cdef int t
+    if type(x) is not cnp.ndarray and type(y) is not cnp.ndarray:
+        return ref(x, y)  # NOTE: scalars (0-d tensors): a NumPy scalar result, kept cheap
+    t = _common_type(_value_type(x), _value_type(y))
+    if t < 0 or not _operand(&ops[0], x, t, <char *>&bufs[0]) or not _operand(
+            &ops[1], y, t, <char *>&bufs[1]):
+        return ref(x, y)
+    if op == POW:
+        op = _pow_op(&ops[1], t)
+        if op < 0:
             return ref(x, y)
-    elif _fast_array(y) and _scalar_into(x, <cnp.ndarray>y, <char *>&sbuf):
-        full = <cnp.ndarray>y
-        base[0] = <char *>&sbuf
-        base[1] = cnp.PyArray_BYTES(full)
-        k = 0
-    else:
+    out = _launch(op, t, ops, 2, cnp.NPY_BOOL if LT <= op <= NE else t)
+    if out is None:
         return ref(x, y)
-    n = cnp.PyArray_SIZE(full)
-    slot = _dtype_slot(cnp.PyArray_TYPE(full))
-    lp = _loops[op][slot]
-    if n < _min_size[op] or lp.fn == NULL:
-        return ref(x, y)
-    out = cnp.PyArray_EMPTY(cnp.PyArray_NDIM(full), cnp.PyArray_DIMS(full),
-                            cnp.PyArray_TYPE(full), 0)
-    isz = cnp.PyArray_ITEMSIZE(full)
-    steps[0] = steps[1] = steps[2] = isz
-    if k >= 0:
-        steps[k] = 0
-    base[2] = cnp.PyArray_BYTES(out)
-    _run_gil(lp, 3, base, steps, n, _par_size[op])
     return out
 
 
@@ -338,23 +707,75 @@ cdef object _binary(int op, object x, object y, object ref):
 # ---------------------------------------------------------------------------------------------
 
 def add(x, y):
-    """out = x + y; threaded NumPy loop for float32/float64 C-contiguous same-shape or scalar operands."""
+    """out = x + y, broadcast; threaded NumPy loop for float32/float64 operands."""
     return _binary(ADD, x, y, _ref_add)
 
 
 def sub(x, y):
-    """out = x - y; threaded NumPy loop for float32/float64 C-contiguous same-shape or scalar operands."""
+    """out = x - y, broadcast; threaded NumPy loop for float32/float64 operands."""
     return _binary(SUB, x, y, _ref_sub)
 
 
 def mul(x, y):
-    """out = x * y; threaded NumPy loop for float32/float64 C-contiguous same-shape or scalar operands."""
+    """out = x * y, broadcast; threaded NumPy loop for float32/float64 operands."""
     return _binary(MUL, x, y, _ref_mul)
 
 
 def div(x, y):
-    """out = x / y; threaded NumPy loop for float32/float64 C-contiguous same-shape or scalar operands."""
+    """out = x / y, broadcast; threaded NumPy loop for float32/float64 operands."""
     return _binary(DIV, x, y, _ref_div)
+
+
+def pow(x, y):
+    """out = x ** y for a scalar y; threaded NumPy power loop for float32/float64 x."""
+    return _binary(POW, x, y, _ref_pow)
+
+
+def lt(x, y):
+    """out = x < y (bool), broadcast; threaded NumPy loop for float32/float64 operands."""
+    return _binary(LT, x, y, _ref_lt)
+
+
+def le(x, y):
+    """out = x <= y (bool), broadcast; threaded NumPy loop for float32/float64 operands."""
+    return _binary(LE, x, y, _ref_le)
+
+
+def gt(x, y):
+    """out = x > y (bool), broadcast; threaded NumPy loop for float32/float64 operands."""
+    return _binary(GT, x, y, _ref_gt)
+
+
+def ge(x, y):
+    """out = x >= y (bool), broadcast; threaded NumPy loop for float32/float64 operands."""
+    return _binary(GE, x, y, _ref_ge)
+
+
+def eq(x, y):
+    """out = x == y (bool), broadcast; threaded NumPy loop for float32/float64 operands."""
+    return _binary(EQ, x, y, _ref_eq)
+
+
+def ne(x, y):
+    """out = x != y (bool), broadcast; threaded NumPy loop for float32/float64 operands."""
+    return _binary(NE, x, y, _ref_ne)
+
+
+def where(cond, x, y):
+    """out = x where cond else y, broadcast; threaded select (bool cond, float32/float64 values)."""
+    cdef Operand ops[4]
+    cdef double bufs[2]
+    cdef int t = _common_type(_value_type(x), _value_type(y))
+    if t < 0 or type(cond) is not cnp.ndarray or not _array_operand(
+            &ops[0], <cnp.ndarray>cond, cnp.NPY_BOOL):
+        return _ref_where(cond, x, y)
+    if not _operand(&ops[1], x, t, <char *>&bufs[0]) or not _operand(
+            &ops[2], y, t, <char *>&bufs[1]):
+        return _ref_where(cond, x, y)
+    out = _launch(WHERE, t, ops, 3, t)
+    if out is None:
+        return _ref_where(cond, x, y)
+    return out
 
 
 def neg(x):
@@ -393,17 +814,17 @@ def clone(x):
 
 
 def sigmoid_backward(grad, y):
-    """out = grad * y * (1 - y) in one pass; float32/float64 C-contiguous or scalar grad."""
+    """out = grad * y * (1 - y) in one pass, broadcast; float32/float64 operands."""
     return _binary(SIGMOID_BWD, grad, y, _ref_sigmoid_backward)
 
 
 def tanh_backward(grad, y):
-    """out = grad * (1 - y * y) in one pass; float32/float64 C-contiguous or scalar grad."""
+    """out = grad * (1 - y * y) in one pass, broadcast; float32/float64 operands."""
     return _binary(TANH_BWD, grad, y, _ref_tanh_backward)
 
 
 def relu_backward(grad, y):
-    """out = grad * (y > 0) in one pass; float32/float64 C-contiguous or scalar grad."""
+    """out = grad * (y > 0) in one pass, broadcast; float32/float64 operands."""
     if type(grad) is int or type(grad) is float:
         # NOTE: a Python number times a bool array is int64/float64 in the reference
         return _ref.relu_backward(grad, y)
@@ -424,15 +845,33 @@ _set_loop(TANH_BWD, _tanh_bwd_f, _tanh_bwd_d)
 _set_loop(RELU_BWD, _relu_bwd_f, _relu_bwd_d)
 _set_loop(RELU, _relu_f, _relu_d)
 _set_loop(COPY, _copy_f, _copy_d)
+_find_loops(POW, np.power)
+_set_pow_unary(POW_SQUARE, np.square)
+_set_pow_unary(POW_SQRT, np.sqrt)
+_set_pow_unary(POW_RECIPROCAL, np.reciprocal)
+_find_compare_loops(LT, np.less)
+_find_compare_loops(LE, np.less_equal)
+_find_compare_loops(GT, np.greater)
+_find_compare_loops(GE, np.greater_equal)
+_find_compare_loops(EQ, np.equal)
+_find_compare_loops(NE, np.not_equal)
+_set_loop(WHERE, _where_f, _where_d)
 
 
 # The reference kernels, bound once (a module attribute lookup per call showed in profiles).
 _ref_add = _ref.add
 _ref_clone = _ref.clone
 _ref_div = _ref.div
+_ref_eq = _ref.eq
 _ref_exp = _ref.exp
+_ref_ge = _ref.ge
+_ref_gt = _ref.gt
+_ref_le = _ref.le
+_ref_lt = _ref.lt
 _ref_mul = _ref.mul
+_ref_ne = _ref.ne
 _ref_neg = _ref.neg
+_ref_pow = _ref.pow
 _ref_relu = _ref.relu
 _ref_relu_backward = _ref.relu_backward
 _ref_sigmoid = _ref.sigmoid
@@ -441,30 +880,42 @@ _ref_sqrt = _ref.sqrt
 _ref_sub = _ref.sub
 _ref_tanh = _ref.tanh
 _ref_tanh_backward = _ref.tanh_backward
+_ref_where = _ref.where
 
 
 def _set_sizes(op_name, min_size, par_size):
     """Tune one op's thresholds (elements): below min_size the reference runs; threads from par_size."""
-    cdef int op = _OP_IDS[op_name]
+    cdef int op = _LOOP_IDS[op_name]
     _min_size[op] = min_size
     _par_size[op] = par_size
 
 
 def _sizes():
     """{op name: (min_size, par_size)}: the thresholds in use."""
-    return {name: (_min_size[op], _par_size[op]) for name, op in _OP_IDS.items()}
+    return {name: (_min_size[op], _par_size[op]) for name, op in _LOOP_IDS.items()}
 
 
 _OP_IDS = {
     "add": ADD, "sub": SUB, "mul": MUL, "div": DIV, "relu": RELU, "exp": EXP, "tanh": TANH,
     "sigmoid": SIGMOID, "sqrt": SQRT, "neg": NEG, "sigmoid_backward": SIGMOID_BWD,
-    "tanh_backward": TANH_BWD, "relu_backward": RELU_BWD, "clone": COPY,
+    "tanh_backward": TANH_BWD, "relu_backward": RELU_BWD, "clone": COPY, "pow": POW, "lt": LT,
+    "le": LE, "gt": GT, "ge": GE, "eq": EQ, "ne": NE, "where": WHERE,
 }
+# The kernels' ops and pow's unary forms, whose thresholds are set apart.
+_LOOP_IDS = dict(
+    _OP_IDS, pow_square=POW_SQUARE, pow_sqrt=POW_SQRT, pow_reciprocal=POW_RECIPROCAL,
+)
 # NOTE: measured here (a 2-vCPU VM shared with other jobs, OpenMP threads waiting passively):
 # waking the second thread costs 15-50 us, so two threads beat one only from about 2 Mi
 # elements (1.0-1.4x at 4 Mi for mul, exp, tanh_backward, copy; 0.2-0.9x from 128 Ki to 1 Mi).
 # Smaller arrays run on one thread, still faster than the reference's ufunc call.
-for _name in _OP_IDS:
+# Broadcast operands, comparisons and where (float32, rows of 1024; min of 9, 1 vs 2 threads;
+# the second core was often busy with other jobs): 0.15x at 32 Ki, 0.4-0.6x at 128 Ki,
+# 0.65-0.9x at 512 Ki-1 Mi, 0.9-2.5x at 2 Mi, 1.0-2.7x at 4 Mi; so from 2 Mi as above. pow by
+# a general exponent is compute-bound (about 1 ns an element): 0.92x at 128 Ki, 1.7x from
+# 512 Ki when the second core was free, so from 256 Ki.
+for _name in _LOOP_IDS:
     _set_sizes(_name, 0, 1 << 21)
+_set_sizes("pow", 0, 1 << 18)
 
 OVERRIDES = tuple(_OP_IDS)
