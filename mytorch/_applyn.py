@@ -11,9 +11,9 @@ from mytorch._core import (
     TensorBase,
     _edge,
     _F,
-    _grad_mode,
     _wrap,
 )
+from mytorch._grad_mode import _grad_on
 
 
 def _record(op, out_data, inputs, params):
@@ -67,7 +67,7 @@ def applyn(op, inputs, params=()):
     values = [next(it) if isinstance(t, TensorBase) else t for t in inputs]
     kernel = op.kernel if be is _CPU else getattr(be, op.kname)
     out = kernel(*values, *params)
-    if _grad_mode.enabled and out.dtype.kind in "fc":
+    if _grad_on() and out.dtype.kind in "fc":
         for t in tensors:
             if t._requires_grad:
                 return _record(op, out, tuple(inputs), params)
@@ -93,7 +93,7 @@ def apply_multi(op, input, params=(), kernel=None, save=()):
         kernel = op.kernel if be is _CPU else getattr(be, op.kname)
     arrays = kernel(x, *params)
     outs = tuple(_wrap(a) for a in arrays)
-    if not (t._requires_grad and _grad_mode.enabled):
+    if not (t._requires_grad and _grad_on()):
         return outs
     node = Node()
     node.op = op

@@ -8,6 +8,7 @@ import importlib
 
 # Modules compiled from their plain-Python source (augmented by a .pxd where present).
 COMPILED = (
+    "mytorch._grad_mode",
     "mytorch._registry",
     "mytorch._core",
     "mytorch._engine",

@@ -4,6 +4,7 @@ cimport cython
 
 cdef bint _COMPILED
 
+from mytorch._grad_mode cimport _grad_on, _set_grad_enabled
 from mytorch._registry cimport HotOps, Op
 
 @cython.freelist(64)
@@ -44,6 +45,7 @@ cdef class Tensor(TensorBase):
     pass
 
 cdef HotOps _HOT
+cdef int _K_BINARY, _K_DIV, _K_COMPARE, _K_FLOAT, _S_XY, _S_OUT
 
 @cython.locals(t=TensorBase)
 cpdef object _wrap(object data, bint requires_grad=*)
@@ -52,6 +54,7 @@ cdef Node _new_node(Op op, tuple params)
 @cython.locals(node=Node)
 cpdef _record1(Op op, object out, TensorBase t, tuple params)
 cpdef _ensure_vc(TensorBase t)
+@cython.locals(out=TensorBase)
 cdef TensorBase _wrap_result(object out_data, Node node)
 @cython.locals(at=TensorBase, bt=TensorBase, node=Node)
 cdef TensorBase _record2(Op op, object out_data, object a, object b, bint ra, bint rb, tuple params, bint fit)

@@ -16,7 +16,7 @@ except ImportError:  # the pure build runs without Cython installed
 
 from mytorch import _backends
 from mytorch import _dtype as D
-from mytorch._grad_mode import _grad_mode, _set_grad_enabled, is_grad_enabled  # noqa: F401
+from mytorch._grad_mode import _grad_on, _set_grad_enabled, is_grad_enabled  # noqa: F401
 from mytorch import _registry
 from mytorch._registry import F as _F
 from mytorch._size import Size
@@ -50,6 +50,15 @@ KIND_FLOAT = (
 KIND_DIV = 3  # like BINARY, then integers and bool go to the default float dtype
 KIND_COMPARE = 4  # promoted like BINARY to compute, result is bool, never differentiable
 KIND_MATMUL = 5  # both inputs must share one dtype (PyTorch does not promote in matmul)
+
+# The same numbers as C ints for the hot path (declared in _core.pxd): comparing an Op's field
+# with a module global boxes the field and looks the global up on every op.
+_K_BINARY = KIND_BINARY
+_K_DIV = KIND_DIV
+_K_COMPARE = KIND_COMPARE
+_K_FLOAT = KIND_FLOAT
+_S_XY = SAVE_XY
+_S_OUT = SAVE_OUT
 
 
 class Node:
@@ -109,7 +118,7 @@ class Node:
     def _saved(self, i):
         """Saved input ``i``, checked against the version it had when it was saved."""
         if self.freed:
-            _raise_freed()
+            _F._raise_freed()
         t = self.saved[i]
         if isinstance(t, TensorBase):
             tb = t
@@ -138,7 +147,7 @@ class Node:
     def inputs(self):
         """All saved inputs."""
         if self.freed:
-            _raise_freed()
+            _F._raise_freed()
         for i in range(len(self.saved)):
             self._saved(i)
         return self.saved
@@ -147,7 +156,7 @@ class Node:
     def out(self):
         """The op's result, as a Tensor whose grad_fn is this node (so it differentiates again)."""
         if self.freed:
-            _raise_freed()
+            _F._raise_freed()
         vc = self.out_vc
         t = _wrap(self.out_data)
         t._grad_fn = self
@@ -183,16 +192,6 @@ class Node:
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
-
-
-def _raise_freed():
-    raise RuntimeError(
-        "Trying to backward through the graph a second time (or directly access saved tensors "
-        "after they have already been freed). Saved intermediate values of the graph are freed "
-        "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
-        "backward through the graph a second time or if you need to access saved tensors after "
-        "calling backward."
-    )
 
 
 class VersionCounter:
@@ -379,6 +378,8 @@ def _edge(t):
     fn = t._grad_fn
     if fn is not None:
         return fn
+    if t._acc is not None:
+        return t._acc
     return t._accumulate_node()
 
 
@@ -447,7 +448,7 @@ def apply2(op, a, b, params=()):
     same = False
     # Fast paths (host data only): two tensors of one float dtype, or a float tensor and a
     # Python float/int. Elementwise: operands of one shape give a result of that shape.
-    ew = op.kind == KIND_BINARY or op.kind == KIND_DIV
+    ew = op.kind == _K_BINARY or op.kind == _K_DIV
     if isinstance(a, TensorBase):
         if a._view is not None:
             _F._refresh_view(a)
@@ -482,7 +483,7 @@ def apply2(op, a, b, params=()):
             out = kernel(x, y)
     except ValueError:
         raise _F._broadcast_error(op, x, y) from None
-    if op.kind == KIND_COMPARE or not _grad_mode.enabled:
+    if op.kind == _K_COMPARE or not _grad_on():
         return _wrap(out)
     ra = False
     rb = False
@@ -516,14 +517,14 @@ def apply1(op, a, params=()):
             return _F._apply_view(op, t, kernel, params)
         t._data = _CPU.array(x)  # NOTE: a view needs memory to share, which a NumPy scalar lacks
         return _F._apply_view(op, t, op.kernel, params)
-    if op.kind == KIND_FLOAT and _ftype(x) == 0 and x.dtype.kind in "biu":
+    if op.kind == _K_FLOAT and _ftype(x) == 0 and x.dtype.kind in "biu":
         x = x.astype(D.get_default_dtype().np)
     if params:
         out = kernel(x, *params)
     else:
         out = kernel(x)
     # NOTE: a tensor that requires grad is float or complex, so an elementwise result is too.
-    if t._requires_grad and _grad_mode.enabled and (op.elementwise or out.dtype.kind in "fc"):
+    if t._requires_grad and _grad_on() and (op.elementwise or out.dtype.kind in "fc"):
         return _record1(op, out, t, params)
     return _wrap(out)
 
@@ -536,11 +537,11 @@ def _record1(op, out, t, params):
     if not op.elementwise:
         node.shapes = (t._data.shape,)
         node.dtypes = (t._data.dtype,)
-    if op.save & SAVE_XY:
+    if op.save & _S_XY:
         node.saved = (t,)
         if t._vc is not None:
             node.versions = (t._vc.version,)
-    if op.save & SAVE_OUT:
+    if op.save & _S_OUT:
         node.out_data = out
     return _wrap_result(out, node)
 
@@ -579,13 +580,13 @@ def _record2(op, out_data, a, b, ra, rb, params, fit):
             at._data.dtype if at is not None else None,
             bt._data.dtype if bt is not None else None,
         )
-    if op.save & SAVE_XY:
+    if op.save & _S_XY:
         node.saved = (a, b)
         va = at._vc if at is not None else None
         vb = bt._vc if bt is not None else None
         if va is not None or vb is not None:
             node.versions = (0 if va is None else va.version, 0 if vb is None else vb.version)
-    if op.save & SAVE_OUT:
+    if op.save & _S_OUT:
         node.out_data = out_data
     if (ra and at._output_nr != 0) or (rb and bt._output_nr != 0):
         node.next_nr = (at._output_nr if ra else 0, bt._output_nr if rb else 0)

@@ -3,6 +3,7 @@ cimport cython
 # C types for mytorch/_engine.py (Cython pure-Python mode).
 
 from mytorch._core cimport Node, TensorBase, _edge, _wrap, apply2
+from mytorch._grad_mode cimport _set_grad_enabled
 
 cdef bint _COMPILED
 
@@ -13,7 +14,8 @@ cdef class _Slot:
     cdef public Py_ssize_t count
     cdef public object grad
     cdef public list more
-    cdef public bint visited, needed, feeds
+    cdef public bint visited, target, needed, feeds
+    cdef public Py_ssize_t pos
 
 cdef _Slot _new_slot(Node node)
 @cython.locals(more=list)
@@ -30,8 +32,7 @@ cpdef run_backward(outputs, grad_outputs, bint retain_graph, bint create_graph, 
                prev=bint)
 cdef tuple _seed(outputs, grad_outputs, bint create_graph)
 
-@cython.locals(node=Node, nxt=Node, s=_Slot, ns=_Slot, ps=_Slot, i=Py_ssize_t, stack=list,
-               positions=list)
+@cython.locals(node=Node, nxt=Node, s=_Slot, ns=_Slot, ps=_Slot, i=Py_ssize_t, stack=list)
 cdef object _graph_order(dict slots, list roots, dict targets)
 
 cdef _multi_hooks(list hooks, list slots)

@@ -19,7 +19,7 @@ except ImportError:  # the pure build runs without Cython installed
 
 from mytorch import _backends
 from mytorch._core import _edge, _wrap, apply2, ndarray
-from mytorch._grad_mode import _grad_mode
+from mytorch._grad_mode import _set_grad_enabled
 from mytorch._ops.pointwise import ADD, to_dtype
 from mytorch._ops.shape import sum_to
 
@@ -27,7 +27,7 @@ from mytorch._ops.shape import sum_to
 class _Slot:
     """One node's state in one backward pass."""
 
-    __slots__ = ("node", "count", "grad", "more", "visited", "needed", "feeds")
+    __slots__ = ("node", "count", "grad", "more", "visited", "pos", "target", "needed", "feeds")
 
     def __init__(self, node):
         self.node = node
@@ -35,6 +35,8 @@ class _Slot:
         self.grad = None  # the gradient of output 0 summed so far
         self.more = None  # a list with the gradient of each output, for a multi-output node
         self.visited = False  # reached by the walk that looks for paths to targets
+        self.pos = 0  # that walk's next edge of the node
+        self.target = False  # an input of autograd.grad/backward(inputs=...)
         self.needed = False  # on some path to a target (autograd.grad with inputs)
         self.feeds = False  # one of its inputs is (so its VJP must run)
 
@@ -154,22 +156,20 @@ def _graph_order(slots, roots, targets):
                 s.count += 1
         return None
     needed = set()
-    stack = []  # slots of the nodes on the DFS path
-    positions = []  # for each, the index of its next edge to walk
+    stack = []  # slots of the nodes on the DFS path; each slot's pos is its next edge to walk
     for root in roots:
         s = slots[root]
         if s.visited:
             continue
         s.visited = True
         stack.append(s)
-        positions.append(0)
         while stack:
             s = stack[-1]
             node = s.node
-            i = positions[-1]
             nexts = node.next
+            i = s.pos
             if i < len(nexts):
-                positions[-1] = i + 1
+                s.pos = i + 1
                 nxt = nexts[i]
                 if nxt is None:
                     continue
@@ -181,13 +181,11 @@ def _graph_order(slots, roots, targets):
                 if not ns.visited:
                     ns.visited = True
                     stack.append(ns)
-                    positions.append(0)
                 elif ns.needed:  # finished already (a DAG has no edge back to the path)
                     s.feeds = True
                 continue
             stack.pop()
-            positions.pop()
-            if s.feeds or node in targets:
+            if s.feeds or s.target:
                 s.needed = True
                 needed.add(node)
                 if stack:
@@ -217,12 +215,11 @@ def _seed(outputs, grad_outputs, create_graph):
             _add_grad(s, t._output_nr, g)
         elif g is not None:
             # Seeds for one node add up (differentiably under create_graph).
-            prev = _grad_mode.enabled
-            _grad_mode.enabled = create_graph
+            prev = _set_grad_enabled(create_graph)
             try:
                 _add_grad(s, t._output_nr, g)
             finally:
-                _grad_mode.enabled = prev
+                _set_grad_enabled(prev)
     return slots, roots
 
 
@@ -241,6 +238,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
             node = _edge(t) if t._requires_grad else None
             if node is not None and node not in targets:
                 targets[node] = None
+                s = slots.get(node)
+                if s is None:
+                    s = _new_slot(node)
+                    slots[node] = s
+                s.target = True
     needed = _graph_order(slots, roots, targets)
 
     ready = []
@@ -248,8 +250,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
         s = slots[r]
         if s.count == 0:
             ready.append(s)
-    prev_mode = _grad_mode.enabled
-    _grad_mode.enabled = create_graph
+    prev_mode = _set_grad_enabled(create_graph)
     try:
         while ready:
             s = ready.pop()
@@ -319,7 +320,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                 node.out_data = None
                 node.freed = True
     finally:
-        _grad_mode.enabled = prev_mode
+        _set_grad_enabled(prev_mode)
     if targets is None:
         return None
     if accumulate:
@@ -369,12 +370,11 @@ def _accumulate_leaf(var, g, create_graph):
                 # copy.
                 var._grad = _wrap(_backends.for_array(gd).copy_array(gd))
     elif create_graph or old._requires_grad or g._requires_grad:
-        prev = _grad_mode.enabled
-        _grad_mode.enabled = create_graph
+        prev = _set_grad_enabled(create_graph)
         try:
             var._grad = apply2(ADD, old, g)
         finally:
-            _grad_mode.enabled = prev
+            _set_grad_enabled(prev)
     else:
         od = old._data
         old._data = _backends.for_array(od).accumulate(od, g._data)

@@ -9,11 +9,11 @@ from mytorch._core import (
     Node,
     _full_like,
     _ensure_vc,
-    _grad_mode,
     _record1,
     _wrap,
     apply1,
 )
+from mytorch._grad_mode import _grad_on, _set_grad_enabled
 from mytorch._registry import OPS
 from mytorch._registry import F as _F
 
@@ -41,7 +41,7 @@ def make_view(op, t, out, params):
     out._vc = vc
     step = ((op, params, t._data.shape, t._data.dtype),)
     info = t._view
-    no_grad = (not _grad_mode.enabled and base._requires_grad) or (
+    no_grad = (not _grad_on() and base._requires_grad) or (
         info is not None and info.no_grad
     )
     # A view of a piece of split/chunk/unbind is one too: torch names its own op in the error.
@@ -57,7 +57,7 @@ def _apply_view(op, t, kernel, params):
     (reshape copies when it must, and is then no view)."""
     x = t._data
     out = kernel(x, *params) if params else kernel(x)
-    if t._requires_grad and _grad_mode.enabled:
+    if t._requires_grad and _grad_on():
         res = _record1(op, out, t, params)
     else:
         res = _wrap(out)
@@ -82,7 +82,7 @@ def _refresh_view(t):
         )
     info.version = vc.version
     base = t._base
-    if base._requires_grad and _grad_mode.enabled:
+    if base._requires_grad and _grad_on():
         v = replay_view(base, info.chain)
         t._grad_fn = v._grad_fn
         t._output_nr = 0
@@ -95,6 +95,17 @@ def replay_view(base, chain):
     for op, params, shape, dtype in chain:
         v = apply1(op, v, params)
     return v
+
+
+def _raise_freed():
+    """torch's error for a saved tensor read after backward freed it."""
+    raise RuntimeError(
+        "Trying to backward through the graph a second time (or directly access saved tensors "
+        "after they have already been freed). Saved intermediate values of the graph are freed "
+        "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+        "backward through the graph a second time or if you need to access saved tensors after "
+        "calling backward."
+    )
 
 
 def _raise_modified(t, fn, version, expected):
@@ -205,7 +216,7 @@ def _commit_inplace(t, r):
                 f"result type {r.dtype.title} can't be cast to the desired output type "
                 f"{t.dtype.title}"
             )
-    grad = _grad_mode.enabled and (
+    grad = _grad_on() and (
         t._requires_grad or r._requires_grad or (t._base is not None and t._base._requires_grad)
     )
     _check_writable(t, grad)
@@ -253,12 +264,11 @@ def _copy_slices(v, r):
     of the new base."""
     base = v._base
     chain = v._view.chain
-    prev = _grad_mode.enabled
-    _grad_mode.enabled = False
+    prev = _set_grad_enabled(False)
     try:
         mask = _F.ne(_unview(_full_like(v, 1), chain), 0)
     finally:
-        _grad_mode.enabled = prev
+        _set_grad_enabled(prev)
     old = _wrap(base._data)
     old._grad_fn = base._grad_fn
     old._requires_grad = base._requires_grad
@@ -294,6 +304,7 @@ INTERNAL = [
     "_apply_view",
     "_refresh_view",
     "_raise_modified",
+    "_raise_freed",
     "_commit_inplace",
     "_check_writable",
     "_bump_version",
