@@ -41,9 +41,7 @@ def make_view(op, t, out, params):
     out._vc = vc
     step = ((op, params, t._data.shape, t._data.dtype),)
     info = t._view
-    no_grad = (not _grad_on() and base._requires_grad) or (
-        info is not None and info.no_grad
-    )
+    no_grad = (not _grad_on() and base._requires_grad) or (info is not None and info.no_grad)
     # A view of a piece of split/chunk/unbind is one too: torch names its own op in the error.
     multi = None
     if info is not None and info.multi is not None:
