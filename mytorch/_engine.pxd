@@ -18,8 +18,8 @@ cdef class _Slot:
     cdef public Py_ssize_t pos
 
 cdef _Slot _new_slot(Node node)
-@cython.locals(more=list)
-cdef _add_grad(_Slot s, Py_ssize_t k, object g)
+@cython.locals(more=list, prev=TensorBase)
+cdef _add_grad(_Slot s, Py_ssize_t k, TensorBase g)
 @cython.locals(slots=list)
 cdef object _take(_Slot s)
 
@@ -40,7 +40,7 @@ cdef _retain_multi(object retained, list slots, bint create_graph)
 cdef bint _retains(Node fn, object t)
 cdef object _target_grad(dict targets, TensorBase t)
 cdef object _fit(TensorBase g, object shape, object npdt)
-cdef bint _sole(TensorBase g)
+cdef bint _sole(TensorBase g, Py_ssize_t refs)
 @cython.locals(old=TensorBase, prev=bint)
 cpdef _accumulate_leaf(TensorBase var, TensorBase g, bint create_graph)
 

@@ -50,10 +50,20 @@ def _new_slot(node):
 
 
 def _add_grad(s, k, g):
-    """Sum gradient ``g`` of output ``k`` into slot ``s`` (differentiably when grad mode is on)."""
+    """Sum gradient ``g`` of output ``k`` into slot ``s`` (differentiably when grad mode is on).
+
+    NOTE: when the slot alone holds the sum so far and no graph is recorded, ``g`` is added
+    into its memory (as torch's engine does), saving a new array per extra gradient.
+    """
     if k == 0:
         prev = s.grad
-        s.grad = g if prev is None else apply2(ADD, prev, g)
+        if prev is None:
+            s.grad = g
+        elif _COMPILED and not g._requires_grad and _sole(prev, 2):
+            pd = prev._data
+            prev._data = _backends.for_array(pd).accumulate(pd, g._data)
+        else:
+            s.grad = apply2(ADD, prev, g)
         return
     more = s.more
     if more is None:
@@ -272,7 +282,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
             var = node.variable
             if var is not None:
                 if accumulate and g is not None and (targets is None or node in targets):
-                    if _COMPILED and var._grad is None and node.hooks is None and _sole(g):
+                    if _COMPILED and var._grad is None and node.hooks is None and _sole(g, 1):
                         var._grad = g  # nothing else holds g or its array: .grad takes it whole
                     else:
                         _accumulate_leaf(var, g, create_graph)
@@ -335,13 +345,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
     return [_target_grad(targets, t) if t._requires_grad else None for t in inputs]
 
 
-def _sole(g):
-    """(Compiled build only) Whether the engine's reference is the only one to gradient ``g``
-    and ``g`` the only holder of its array (or its data an immutable NumPy scalar), so that a
-    leaf's ``.grad`` may take ``g`` itself instead of a copy (PyTorch's AccumulateGrad steals
-    such gradients too).
+def _sole(g, refs):
+    """(Compiled build only) Whether the engine holds the only ``refs`` references to gradient
+    ``g`` and ``g`` is the only holder of its array (or its data an immutable NumPy scalar), so
+    that a leaf's ``.grad`` may take ``g`` itself instead of a copy (PyTorch's AccumulateGrad
+    steals such gradients too), or another gradient be added into it.
     """
-    if g._requires_grad or _mt_refcnt(g) != 1:  # noqa: F821  (declared in _engine.pxd)
+    if g._requires_grad or _mt_refcnt(g) != refs:  # noqa: F821  (declared in _engine.pxd)
         return False
     gd = g._data
     if type(gd) is not ndarray:
