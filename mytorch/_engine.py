@@ -59,7 +59,7 @@ def _add_grad(s, k, g):
         prev = s.grad
         if prev is None:
             s.grad = g
-        elif _COMPILED and not g._requires_grad and _sole(prev, 2):
+        elif _COMPILED and not g._requires_grad and type(prev._data) is ndarray and _sole(prev, 2):
             pd = prev._data
             prev._data = _backends.for_array(pd).accumulate(pd, g._data)
         else:
