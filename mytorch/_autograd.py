@@ -115,7 +115,7 @@ def grad(
     for t in inputs:
         if not isinstance(t, TensorBase):
             raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
-        if not t.requires_grad:
+        if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _make_grads(outputs, grad_outputs)
     result = run_backward(outputs, grads, retain_graph, create_graph, inputs, False)

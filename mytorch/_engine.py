@@ -275,13 +275,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                         r = hook(g)
                         if r is not None:
                             g = r
-            if targets is not None and node in targets:
+            if s.target:
                 targets[node] = g
                 if not accumulate and node.variable is not None:
                     continue
             var = node.variable
             if var is not None:
-                if accumulate and g is not None and (targets is None or node in targets):
+                if accumulate and g is not None and (targets is None or s.target):
                     if _COMPILED and var._grad is None and node.hooks is None and _sole(g, 1):
                         var._grad = g  # nothing else holds g or its array: .grad takes it whole
                     else:
