@@ -37,6 +37,15 @@ CEILING_SIZES = (1024, 2048)
 MLP_BATCH, MLP_IN, MLP_HIDDEN, MLP_OUT = 128, 784, 256, 10
 MLP_LR = 0.01
 COPY_BYTES = 256 * 1024 * 1024
+# The fused backward kernels are held against the copy bandwidth on arrays too big for any cache
+# (64 MiB each, as the copy's 256 MiB).
+FUSED_N = 16 * 1024 * 1024
+FUSED_KERNELS = {
+    "sigmoid_backward": lambda g, y: g * y * (1 - y),
+    "tanh_backward": lambda g, y: g * (1 - y * y),
+    "relu_backward": lambda g, y: g * (y > 0),
+}
+FUSED_TARGET = 0.80
 
 # Inputs are drawn once with NumPy and handed to every library, so all three compute on the same
 # numbers.
@@ -343,6 +352,41 @@ def ceilings(timing):
     return out
 
 
+def fused_rates(lib, timing):
+    """{kernel: GB/s} of the compiled build's fused backward kernels on FUSED_N float32: each reads
+    the gradient and the saved output and writes the result (3 arrays of traffic), checked
+    against NumPy's formula first."""
+    g = _randn(FUSED_N)
+    y = np.tanh(_randn(FUSED_N))
+    rates = {}
+    with lib.active() as torch:
+        cpu = torch._backends.CPU
+        for name, formula in FUSED_KERNELS.items():
+            kernel = getattr(cpu, name)
+            if not np.allclose(kernel(g, y), formula(g, y), rtol=1e-6, atol=1e-6):
+                raise SystemExit(f"bench_kernels: compiled {name} differs from NumPy's formula")
+            t = measure(lambda kernel=kernel: kernel(g, y), **timing)
+            rates[name] = 3 * g.nbytes / t / 1e9
+    return rates
+
+
+def print_fused(rates, copy_bw):
+    print("## Fused backward kernels against the copy bandwidth (compiled build)")
+    print()
+    rows = []
+    for name, rate in rates.items():
+        verdict = "met" if rate >= FUSED_TARGET * copy_bw else "MISSED"
+        rows.append([name, f"{rate:.1f} GB/s", f"{rate / copy_bw:.0%}", verdict])
+    print(markdown_table(["kernel", "rate", "of copy bandwidth", f"≥ {FUSED_TARGET:.0%}"], rows))
+    print()
+    print(
+        f"{FUSED_N // (1 << 20)}M float32 per array: the gradient and the saved output read, the "
+        "result written (3 × 64 MiB per call), against the copy bandwidth of the ceilings table "
+        "(numpy.copyto, one thread; the kernels use every thread at this size)."
+    )
+    print()
+
+
 # --------------------------------------------------------------------------------------------- main
 
 
@@ -574,6 +618,7 @@ def main(argv=None):
     ceiling = ceilings({**timing, "repeat": max(3, repeat - 2)})
     copy_bw = ceiling["memory copy (numpy.copyto, 256 MiB)"][0]
     sgemm_1024 = ceiling["SGEMM 1024, scipy.linalg.blas.sgemm, operand swap"][0]
+    fused = fused_rates(libs["compiled"], timing) if "compiled" in libs else None
 
     print(f"## Results ({args.stat} time per step)")
     print()
@@ -614,6 +659,8 @@ def main(argv=None):
     )
     print()
 
+    if fused is not None:
+        print_fused(fused, copy_bw)
     if "compiled" in libs and "torch" in libs:
         print_targets(results, held)
     print(f"- {load_line()} at end")
