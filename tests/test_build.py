@@ -19,7 +19,13 @@ def test_compiled_build_is_compiled():
     assert not TensorBase.__flags__ & HEAPTYPE
     assert not Node.__flags__ & HEAPTYPE
     if os.environ.get("MYTORCH_NO_EXT") != "1":  # the csrc/ kernels are loaded too
-        assert mytorch._build.kernel_modules() == ["_alloc", "_blas", "_elementwise", "_reduce"]
+        assert mytorch._build.kernel_modules() == [
+            "_alloc",
+            "_blas",
+            "_elementwise",
+            "_reduce",
+            "_shape",
+        ]
 
 
 @pytest.mark.skipif(EXPECT != "pure", reason="runs against the pure-Python build")
