@@ -21,6 +21,7 @@ cdef class _Slot:
     cdef public Py_ssize_t pos
 
 cdef _Slot _new_slot(Node node)
+cdef bint _large(object d)
 @cython.locals(more=list, prev=TensorBase)
 cdef _add_grad(_Slot s, Py_ssize_t k, TensorBase g)
 @cython.locals(slots=list)
