@@ -7,11 +7,7 @@ from mytorch._grad_mode cimport _set_grad_enabled
 
 cdef bint _COMPILED
 
-# NOTE: no_gc: a slot refers to a node and gradients, never back to a slot, so it is never part
-# of a reference cycle and skips the garbage collector's bookkeeping.
-@cython.freelist(256)
 @cython.final
-@cython.no_gc
 cdef class _Slot:
     cdef public Node node
     cdef public Py_ssize_t count
