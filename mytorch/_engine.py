@@ -29,24 +29,21 @@ class _Slot:
 
     __slots__ = ("node", "count", "grad", "more", "visited", "pos", "target", "needed", "feeds")
 
-    def __init__(self, node):
-        self.node = node
-        self.count = 0  # consumers of the node whose VJPs have not run yet
-        self.grad = None  # the gradient of output 0 summed so far
-        self.more = None  # a list with the gradient of each output, for a multi-output node
-        self.visited = False  # reached by the walk that looks for paths to targets
-        self.pos = 0  # that walk's next edge of the node
-        self.target = False  # an input of autograd.grad/backward(inputs=...)
-        self.needed = False  # on some path to a target (autograd.grad with inputs)
-        self.feeds = False  # one of its inputs is (so its VJP must run)
-
 
 def _new_slot(node):
-    if _COMPILED:
-        s = _Slot.__new__(_Slot)
-        s.node = node
-        return s
-    return _Slot(node)
+    """A slot for ``node`` (made here rather than in an __init__: one call in the pure build)."""
+    s = _Slot.__new__(_Slot)
+    s.node = node
+    if not _COMPILED:  # a cdef class starts with these fields at 0/None/False already
+        s.count = 0  # consumers of the node whose VJPs have not run yet
+        s.grad = None  # the gradient of output 0 summed so far
+        s.more = None  # a list with the gradient of each output, for a multi-output node
+        s.visited = False  # reached by the walk that looks for paths to targets
+        s.pos = 0  # that walk's next edge of the node
+        s.target = False  # an input of autograd.grad/backward(inputs=...)
+        s.needed = False  # on some path to a target (autograd.grad with inputs)
+        s.feeds = False  # one of its inputs is (so its VJP must run)
+    return s
 
 
 def _add_grad(s, k, g):

@@ -3,6 +3,13 @@ history is replayed after the base changes, and how an in-place op rewrites the 
 tensor it writes to (and of that tensor's base, torch's CopySlices).
 """
 
+try:
+    import cython
+
+    _COMPILED = cython.compiled
+except ImportError:  # the pure build runs without Cython installed
+    _COMPILED = False
+
 from mytorch import _backends
 from mytorch._applyn import applyn
 from mytorch._core import (
@@ -13,7 +20,7 @@ from mytorch._core import (
     _wrap,
     apply1,
 )
-from mytorch._grad_mode import _grad_on, _set_grad_enabled
+from mytorch._grad_mode import _grad_mode, _grad_on, _set_grad_enabled
 from mytorch._registry import OPS
 from mytorch._registry import F as _F
 
@@ -41,7 +48,9 @@ def make_view(op, t, out, params):
     out._vc = vc
     step = ((op, params, t._data.shape, t._data.dtype),)
     info = t._view
-    no_grad = (not _grad_on() and base._requires_grad) or (info is not None and info.no_grad)
+    no_grad = (not (_grad_on() if _COMPILED else _grad_mode.enabled) and base._requires_grad) or (
+        info is not None and info.no_grad
+    )
     # A view of a piece of split/chunk/unbind is one too: torch names its own op in the error.
     multi = None
     if info is not None and info.multi is not None:
@@ -55,7 +64,7 @@ def _apply_view(op, t, kernel, params):
     (reshape copies when it must, and is then no view)."""
     x = t._data
     out = kernel(x, *params) if params else kernel(x)
-    if t._requires_grad and _grad_on():
+    if t._requires_grad and (_grad_on() if _COMPILED else _grad_mode.enabled):
         res = _record1(op, out, t, params)
     else:
         res = _wrap(out)
@@ -80,7 +89,7 @@ def _refresh_view(t):
         )
     info.version = vc.version
     base = t._base
-    if base._requires_grad and _grad_on():
+    if base._requires_grad and (_grad_on() if _COMPILED else _grad_mode.enabled):
         v = replay_view(base, info.chain)
         t._grad_fn = v._grad_fn
         t._output_nr = 0
@@ -214,7 +223,7 @@ def _commit_inplace(t, r):
                 f"result type {r.dtype.title} can't be cast to the desired output type "
                 f"{t.dtype.title}"
             )
-    grad = _grad_on() and (
+    grad = (_grad_on() if _COMPILED else _grad_mode.enabled) and (
         t._requires_grad or r._requires_grad or (t._base is not None and t._base._requires_grad)
     )
     _check_writable(t, grad)
