@@ -220,7 +220,9 @@ def test_pieces_are_views_of_the_root_base(fn):
         assert p._version == x._version
     with mytorch.no_grad():
         pieces[-1].mul_(0)  # no gradient involved: allowed, and written through
-    assert float(base.sum()) == pytest.approx(float(sum(p.sum() for p in pieces[:-1])))
+    # float32 sums in two orders: a few ulps of the sum of magnitudes apart.
+    tol = 1e-5 * float(base.abs().sum())
+    assert float(base.sum()) == pytest.approx(float(sum(p.sum() for p in pieces[:-1])), abs=tol)
     assert x._version == 1
 
 
