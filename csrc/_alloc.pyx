@@ -6,6 +6,10 @@ page-faults its mid-size arrays in again on every step. Blocks of MIN_CACHED byt
 kept here in size classes (four per power of two) up to a byte limit and reused; smaller ones
 go to NumPy's default handler (which keeps its own cache of tiny buffers).
 
+When a freed block would take the cache past its limit, blocks of the size classes used least
+recently are returned to the system first, so that the sizes a loop uses now stay cached (a
+full cache that kept only old sizes made every new 64 MiB array page-fault in again).
+
 Every buffer has a 32-byte header just below its data: the block's raw pointer, the requested
 size, its size class (or SMALL) and a magic number, so that free and realloc never depend on
 the size NumPy passes back. Thread-safe: the free lists are guarded by one lock.
@@ -22,7 +26,7 @@ from cpython.pythread cimport (
     PyThread_release_lock,
     PyThread_type_lock,
 )
-from libc.stdint cimport uint32_t, uintptr_t
+from libc.stdint cimport uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset, strncpy
 
@@ -73,6 +77,8 @@ cdef size_t _cached = 0  # bytes held in the free lists
 cdef size_t _limit = 0
 cdef size_t _hits = 0
 cdef size_t _misses = 0
+cdef uint64_t _clock = 0  # counts large allocations and frees
+cdef uint64_t _last_used[N_CLASSES]  # per size class, the clock at its last allocation or free
 
 
 cdef inline uint32_t _class_of(size_t size) noexcept nogil:
@@ -106,7 +112,7 @@ cdef void *_place(void *raw, size_t size, uint32_t cls, size_t offset) noexcept 
 
 
 cdef void *_alloc(size_t size, bint zero) noexcept nogil:
-    global _cached, _hits, _misses
+    global _cached, _hits, _misses, _clock
     cdef void *raw
     cdef uint32_t cls
     cdef size_t csize, offset
@@ -123,6 +129,8 @@ cdef void *_alloc(size_t size, bint zero) noexcept nogil:
         return NULL
     raw = NULL
     PyThread_acquire_lock(_lock, WAIT_LOCK)
+    _clock += 1
+    _last_used[cls] = _clock
     if _free_lists[cls] != NULL:
         raw = _free_lists[cls]
         _free_lists[cls] = (<void **>raw)[0]
@@ -144,9 +152,10 @@ cdef void *_alloc(size_t size, bint zero) noexcept nogil:
 
 
 cdef void _release(void *data) noexcept nogil:
-    global _cached
+    global _cached, _clock
     cdef Header *h
     cdef void *raw
+    cdef void *evicted
     cdef uint32_t cls
     cdef size_t csize
     if data == NULL:
@@ -161,7 +170,12 @@ cdef void _release(void *data) noexcept nogil:
         _default.allocator.free(_default.allocator.ctx, raw, h.size + HEADER)
         return
     csize = _class_size(cls)
+    evicted = NULL
     PyThread_acquire_lock(_lock, WAIT_LOCK)
+    _clock += 1
+    _last_used[cls] = _clock
+    if _cached + csize > _limit and csize <= _limit:
+        evicted = _evict(_cached + csize - _limit, cls)
     if _cached + csize <= _limit:
         (<void **>raw)[0] = _free_lists[cls]
         _free_lists[cls] = raw
@@ -170,6 +184,36 @@ cdef void _release(void *data) noexcept nogil:
     PyThread_release_lock(_lock)
     if raw != NULL:
         free(raw)
+    while evicted != NULL:  # returned to the system outside the lock
+        raw = (<void **>evicted)[0]
+        free(evicted)
+        evicted = raw
+
+
+cdef void *_evict(size_t need, uint32_t keep) noexcept nogil:
+    """Take at least ``need`` bytes of cached blocks out of the free lists, from the classes
+    used least recently (never class ``keep``); returns them linked through their first word.
+    Called with the lock held."""
+    global _cached
+    cdef void *out = NULL
+    cdef void *blk
+    cdef size_t freed = 0
+    cdef int i, victim
+    while freed < need:
+        victim = -1
+        for i in range(N_CLASSES):
+            if _free_lists[i] != NULL and i != keep and (
+                    victim < 0 or _last_used[i] < _last_used[victim]):
+                victim = i
+        if victim < 0:
+            break
+        blk = _free_lists[victim]
+        _free_lists[victim] = (<void **>blk)[0]
+        _cached -= _class_size(victim)
+        freed += _class_size(victim)
+        (<void **>blk)[0] = out
+        out = blk
+    return out
 
 
 cdef void *_h_malloc(void *ctx, size_t size) noexcept nogil:

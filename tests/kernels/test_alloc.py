@@ -82,6 +82,30 @@ def test_limit_bounds_the_cache(installed):
         alloc.set_limit(stats["limit"])
 
 
+def test_a_full_cache_makes_room_for_the_size_in_use(installed):
+    """Freeing a block into a full cache returns the least recently used sizes to the system,
+    so the block just freed is cached and its next allocation reuses it."""
+    stats = alloc.stats()
+    try:
+        alloc.empty_cache()
+        alloc.set_limit(8 << 20)
+        old = [np.ones(250_000) for _ in range(4)]  # 2 MB each: the cache fills with them
+        del old
+        filled = alloc.stats()["cached"]
+        assert filled > 4 << 20
+        new = np.ones(700_000)  # 5.6 MB: fits only once older blocks go
+        del new
+        after = alloc.stats()
+        assert after["cached"] <= 8 << 20
+        hits = after["hits"]
+        again = np.ones(700_000)
+        assert alloc.stats()["hits"] == hits + 1  # the block just freed was kept
+        del again
+    finally:
+        alloc.empty_cache()
+        alloc.set_limit(stats["limit"])
+
+
 def test_threads_allocate_and_free_safely(installed):
     errors = []
 
