@@ -94,31 +94,13 @@ cdef enum:
     LANES = 16
     SUM_BLOCK = 1024
 
-
-cdef double _sum_f32(const float *x, intp n) noexcept nogil:
-    cdef float acc[LANES]
-    cdef double total = 0
-    cdef intp i = 0, k, blk, j
-    while n - i >= LANES:
-        blk = min(n - i, <intp>SUM_BLOCK) // LANES * LANES
-        for j in range(LANES):
-            acc[j] = 0
-        k = i
-        while k < i + blk:
-            for j in range(LANES):
-                acc[j] += x[k + j]
-            k += LANES
-        for j in range(LANES):
-            total += acc[j]
-        i += blk
-    while i < n:
-        total += x[i]
-        i += 1
-    return total
+ctypedef fused real:
+    float
+    double
 
 
-cdef double _sum_f64(const double *x, intp n) noexcept nogil:
-    cdef double acc[LANES]
+cdef double _sum(const real *x, intp n) noexcept nogil:
+    cdef real acc[LANES]
     cdef double total = 0
     cdef intp i = 0, k, blk, j
     while n - i >= LANES:
@@ -141,8 +123,8 @@ cdef double _sum_f64(const double *x, intp n) noexcept nogil:
 
 cdef inline double _sum_any(char *x, intp n, intp isz) noexcept nogil:
     if isz == 4:
-        return _sum_f32(<const float *>x, n)
-    return _sum_f64(<const double *>x, n)
+        return _sum(<const float *>x, n)
+    return _sum(<const double *>x, n)
 
 
 cdef inline void _store(char *out, double v, intp isz) noexcept nogil:
@@ -180,7 +162,7 @@ cdef void _rows(int op, Loop lp, char *x, intp outer, intp nred, char *out, intp
                     _reduce_row(lp, x + t * chunk * isz, min(chunk, nred - t * chunk),
                                 part + t * isz, isz)
         if op == ADD:
-            _store(out, _sum_f64(sums, nt), isz)
+            _store(out, _sum(<const double *>sums, nt), isz)
         else:
             _reduce_row(lp, part, (nred + chunk - 1) // chunk, out, isz)
     elif nt > 1:
@@ -239,10 +221,6 @@ cdef void _blocks(Loop lp, char *x, intp outer, intp nred, intp inner, char *out
             _block(lp, x + o * nred * inner * isz, nred, inner, j * w, min(w, inner - j * w),
                    out + o * inner * isz, isz)
 
-
-ctypedef fused real:
-    float
-    double
 
 
 cdef int _slot(cnp.ndarray a) noexcept:

@@ -26,27 +26,6 @@ cdef struct Loop:
     void *data
 
 
-cdef inline Loop find_loop(cnp.ufunc uf, int typenum) noexcept:
-    """The loop of ``uf`` whose operands all have type ``typenum`` (``fn`` NULL if none)."""
-    cdef Loop lp
-    cdef int i, j
-    cdef bint ok
-    cdef const char *types = _mt_ufunc_types(uf)
-    lp.fn = NULL
-    lp.data = NULL
-    for i in range(uf.ntypes):
-        ok = uf.functions[i] != NULL
-        for j in range(uf.nargs):
-            if types[i * uf.nargs + j] != typenum:
-                ok = False
-        if ok:
-            # NOTE: Cython warns that this cast skips GIL checks: NumPy's float loops take no GIL.
-            lp.fn = <loop_fn>uf.functions[i]
-            lp.data = uf.data[i]
-            break
-    return lp
-
-
 cdef inline Loop find_loop_out(cnp.ufunc uf, int typenum, int out_typenum) noexcept:
     """The loop of ``uf`` whose inputs have type ``typenum`` and outputs ``out_typenum`` (such
     as a comparison's float -> bool loop; ``fn`` NULL if none)."""
@@ -62,7 +41,13 @@ cdef inline Loop find_loop_out(cnp.ufunc uf, int typenum, int out_typenum) noexc
             if types[i * uf.nargs + j] != (typenum if j < uf.nin else out_typenum):
                 ok = False
         if ok:
+            # NOTE: Cython warns that this cast skips GIL checks: NumPy's float loops take no GIL.
             lp.fn = <loop_fn>uf.functions[i]
             lp.data = uf.data[i]
             break
     return lp
+
+
+cdef inline Loop find_loop(cnp.ufunc uf, int typenum) noexcept:
+    """The loop of ``uf`` whose operands all have type ``typenum`` (``fn`` NULL if none)."""
+    return find_loop_out(uf, typenum, typenum)

@@ -367,15 +367,14 @@ class Backend:
     def accumulate(self, acc, g):
         """acc + g, written into ``acc`` when it is a writable array of that shape."""
         xp = self.xp
-        if isinstance(acc, xp.ndarray):
-            if acc.shape == g.shape and _writeable(acc):
-                xp.add(acc, g, out=acc)
-                return acc
-        else:
-            r = acc + g
-            if type(r) is type(acc):
-                return r  # two NumPy scalars of one type: their sum, as it is
-        return self.scalar(xp.asarray(acc + g, dtype=acc.dtype))
+        is_array = isinstance(acc, xp.ndarray)
+        if is_array and acc.shape == g.shape and _writeable(acc):
+            xp.add(acc, g, out=acc)
+            return acc
+        r = acc + g
+        if not is_array and type(r) is type(acc):
+            return r  # two NumPy scalars of one type: their sum, as it is
+        return self.scalar(xp.asarray(r, dtype=acc.dtype))
 
     def setitem(self, x, index, value):
         """x[index] = value; returns the array now holding the result (0-d scalars rebind)."""
