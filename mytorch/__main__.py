@@ -15,8 +15,10 @@ import os
 import platform
 import sys
 
+import numpy
+
 import mytorch
-from mytorch import _build, _threads
+from mytorch import _backends, _build, _threads
 
 DIST = "mytorch-autograd"
 # Environment variables that change what mytorch builds or runs (the report shows those set).
@@ -54,8 +56,6 @@ def _python():
 
 
 def _versions():
-    import numpy
-
     out = {DIST: _version(DIST), "numpy": numpy.__version__}
     for name in ("scipy", "threadpoolctl"):
         out[name] = _version(name)
@@ -63,8 +63,6 @@ def _versions():
 
 
 def _kernels():
-    from mytorch import _backends
-
     cpu = _backends.CPU
     loaded = getattr(cpu, "loaded", {}) or {}
     return {
@@ -108,8 +106,6 @@ def _numpy_handler():
 
 
 def _allocator():
-    from mytorch import _backends
-
     mod = (getattr(_backends.CPU, "loaded", {}) or {}).get("_alloc")
     if mod is None:
         return {"loaded": False}

@@ -10,10 +10,10 @@ from mytorch._core import (
     Node,
     TensorBase,
     _edge,
-    _F,
     _wrap,
 )
 from mytorch._grad_mode import _grad_on
+from mytorch._registry import CORE as _CORE
 
 
 def _record(op, out_data, inputs, params):
@@ -61,7 +61,7 @@ def applyn(op, inputs, params=()):
     tensors = [t for t in inputs if isinstance(t, TensorBase)]
     for t in tensors:
         if t._view is not None:
-            _F._refresh_view(t)
+            _CORE.refresh_view(t)
     be, arrays = P.common_backend(tensors)
     it = iter(arrays)
     values = [next(it) if isinstance(t, TensorBase) else t for t in inputs]
@@ -86,7 +86,7 @@ def apply_multi(op, input, params=(), kernel=None, save=()):
     """
     t = input
     if t._view is not None:
-        _F._refresh_view(t)
+        _CORE.refresh_view(t)
     x = t._data
     if kernel is None:
         be = _backends.for_array(x)

@@ -5,14 +5,17 @@ from mytorch._core import TensorBase, _full_like, _wrap
 from mytorch._engine import run_backward
 from mytorch._grad_mode import is_grad_enabled
 from mytorch._ops.pointwise import to_device
+from mytorch._registry import provide, sync
 
 _SCALAR_ONES = _backends.CPU.SCALAR_ONES
 
 
 def _as_tuple(x):
+    """The tensors given (one or a sequence), each brought up to date (a view whose base was
+    written in place since has its history replayed before backward starts from it)."""
     if isinstance(x, TensorBase):
-        return (x,)
-    return tuple(x)
+        return (sync(x),)
+    return tuple(sync(t) if isinstance(t, TensorBase) else t for t in x)
 
 
 def _make_grads(outputs, grads):
@@ -129,3 +132,6 @@ def grad(
                     "Set allow_unused=True if this is the desired behavior."
                 )
     return tuple(result)
+
+
+provide(backward=backward)  # Tensor.backward's way to the engine

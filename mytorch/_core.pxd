@@ -5,7 +5,7 @@ cimport cython
 cdef bint _COMPILED
 
 from mytorch._grad_mode cimport _grad_on, _set_grad_enabled
-from mytorch._registry cimport HotOps, Op
+from mytorch._registry cimport CoreHooks, HotOps, Op
 
 @cython.freelist(64)
 cdef class VersionCounter:
@@ -45,6 +45,7 @@ cdef class Tensor(TensorBase):
     pass
 
 cdef HotOps _HOT
+cdef CoreHooks _CORE
 cdef int _K_BINARY, _K_DIV, _K_COMPARE, _K_FLOAT, _S_XY, _S_OUT
 
 @cython.locals(t=TensorBase)
@@ -54,6 +55,8 @@ cdef Node _new_node(Op op, tuple params)
 @cython.locals(node=Node)
 cpdef _record1(Op op, object out, TensorBase t, tuple params)
 cpdef _ensure_vc(TensorBase t)
+@cython.locals(fn=Node)
+cpdef object _shared_data(TensorBase t)
 @cython.locals(out=TensorBase)
 cdef TensorBase _wrap_result(object out_data, Node node)
 @cython.locals(at=TensorBase, bt=TensorBase, node=Node)

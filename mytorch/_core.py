@@ -1,4 +1,6 @@
-"""Tensor, graph Node and op application (apply1/apply2/applyn): the per-op hot path.
+"""Tensor's fields and hot operators, the graph Node, and op application (apply1, apply2): the
+per-op hot path. Ops over several tensors or with several outputs are in mytorch._applyn, the
+slow path (promotion, devices) in mytorch._promotion, views in mytorch._views.
 
 This file is plain Python. When Cython is available the build compiles it, with the C types
 declared in ``_core.pxd`` beside it; otherwise it is imported as it is (the pure-Python build).
@@ -19,6 +21,12 @@ from mytorch import _dtype as D
 from mytorch._grad_mode import _grad_mode, _grad_on, _set_grad_enabled, is_grad_enabled  # noqa: F401
 from mytorch import _registry
 from mytorch._registry import F as _F
+
+# What a Node saves (SAVE_*) and how an op picks its result dtype (KIND_*): see _registry.
+from mytorch._registry import (
+    KIND_BINARY, KIND_COMPARE, KIND_DIV, KIND_FLOAT, KIND_MATMUL, KIND_SAME,  # noqa: F401
+    SAVE_NONE, SAVE_OUT, SAVE_X, SAVE_XY, SAVE_Y,  # noqa: F401
+)  # fmt: skip
 from mytorch._size import Size
 from mytorch._tensor import TensorMethods
 
@@ -33,23 +41,8 @@ _FROM_NP = D.FROM_NP
 _PY_SCALARS = (float, int, bool)
 _CPU = _backends.CPU
 _HOT = _registry.HOT  # the operators' ops, filled as mytorch._ops declares them
-
-# Which inputs and outputs a Node keeps for its VJP.
-SAVE_NONE = 0
-SAVE_X = 1
-SAVE_Y = 2
-SAVE_XY = 3
-SAVE_OUT = 4
-
-# How an op picks its result dtype from its inputs' (PyTorch's rules, see _dtype.result_type).
-KIND_SAME = 0  # dtype of the first input (neg, reshape, sum_to, ...)
-KIND_BINARY = 1  # promoted dtype of both inputs (add, mul, ...)
-KIND_FLOAT = (
-    2  # like SAME, but integers and bool compute in the default float dtype (exp, sin, ...)
-)
-KIND_DIV = 3  # like BINARY, then integers and bool go to the default float dtype
-KIND_COMPARE = 4  # promoted like BINARY to compute, result is bool, never differentiable
-KIND_MATMUL = 5  # both inputs must share one dtype (PyTorch does not promote in matmul)
+# The slow path (promotion, views), provided by mytorch._promotion and mytorch._views.
+_CORE = _registry.CORE
 
 # The same numbers as C ints for the hot path (declared in _core.pxd): comparing an Op's field
 # with a module global boxes the field and looks the global up on every op.
@@ -65,25 +58,10 @@ class Node:
     """One recorded op application (a grad_fn): edges to its inputs' nodes, what its VJP needs."""
 
     __slots__ = (
-        "op",
-        "next",
-        "saved",
-        "out_data",
-        "params",
-        "shapes",
-        "dtypes",
-        "retained",
-        "variable",
-        "hooks",
-        "freed",
-        "wanted",
-        "versions",
-        "out_vc",
-        "out_version",
-        "next_nr",
-        "n_outputs",
+        "op", "next", "saved", "out_data", "params", "shapes", "dtypes", "retained", "variable",
+        "hooks", "freed", "wanted", "versions", "out_vc", "out_version", "next_nr", "n_outputs",
         "__weakref__",
-    )
+    )  # fmt: skip
 
     def __init__(self):
         self.op = None
@@ -118,7 +96,7 @@ class Node:
     def _saved(self, i):
         """Saved input ``i``, checked against the version it had when it was saved."""
         if self.freed:
-            _F._raise_freed()
+            _CORE.raise_freed()
         t = self.saved[i]
         if isinstance(t, TensorBase):
             tb = t
@@ -126,7 +104,7 @@ class Node:
             if vc is not None:
                 expected = 0 if self.versions is None else self.versions[i]
                 if vc.version != expected:
-                    _F._raise_modified(t, t._grad_fn, vc.version, expected)
+                    _CORE.raise_modified(t, t._grad_fn, vc.version, expected)
         return t
 
     @property
@@ -147,7 +125,7 @@ class Node:
     def inputs(self):
         """All saved inputs."""
         if self.freed:
-            _F._raise_freed()
+            _CORE.raise_freed()
         for i in range(len(self.saved)):
             self._saved(i)
         return self.saved
@@ -156,13 +134,13 @@ class Node:
     def out(self):
         """The op's result, as a Tensor whose grad_fn is this node (so it differentiates again)."""
         if self.freed:
-            _F._raise_freed()
+            _CORE.raise_freed()
         vc = self.out_vc
         t = _wrap(self.out_data)
         t._grad_fn = self
         t._requires_grad = True
         if vc is not None and vc.version != self.out_version:
-            _F._raise_modified(t, self, vc.version, self.out_version)
+            _CORE.raise_modified(t, self, vc.version, self.out_version)
         return t
 
     # --- PyTorch's grad_fn interface --------------------------------------------------
@@ -257,7 +235,7 @@ class TensorBase(TensorMethods):
 
     def detach(self):
         """Matches torch.Tensor.detach: shares data and the version counter, not the graph."""
-        t = _wrap(self._data)
+        t = _wrap(_shared_data(self))
         t._vc = _ensure_vc(self)
         return t
 
@@ -399,6 +377,25 @@ def _ensure_vc(t):
     return vc
 
 
+def _shared_data(t):
+    """``t``'s data as memory that an alias can share (detach, .data, a view).
+
+    NOTE: a 0-d CPU result is kept as an immutable NumPy scalar (cheap arithmetic); before a
+    second tensor shares it, it becomes a 0-d array, so a write through either is seen by both.
+    A Node that saved the scalar as its output keeps the array instead, so its version check
+    still sees writes.
+    """
+    d = t._data
+    if type(d) is ndarray or not _is_cpu(d):
+        return d
+    a = _CPU.array(d)
+    t._data = a
+    fn = t._grad_fn
+    if fn is not None and fn.out_data is d:
+        fn.out_data = a
+    return a
+
+
 def _is_cpu(x):
     """Whether array ``x`` is host NumPy data (the fast path): an ndarray or a NumPy scalar."""
     tx = type(x)
@@ -451,11 +448,11 @@ def apply2(op, a, b, params=()):
     ew = op.kind == _K_BINARY or op.kind == _K_DIV
     if isinstance(a, TensorBase):
         if a._view is not None:
-            _F._refresh_view(a)
+            _CORE.refresh_view(a)
         x = a._data
         if isinstance(b, TensorBase):
             if b._view is not None:
-                _F._refresh_view(b)
+                _CORE.refresh_view(b)
             y = b._data
             k = _ftype(x)
             if k != 0 and k == _ftype(y):
@@ -475,14 +472,14 @@ def apply2(op, a, b, params=()):
         else:
             y = None
     if x is None or y is None:
-        a, b, kernel, x, y = _F._promote2(op, a, b)
+        a, b, kernel, x, y = _CORE.promote2(op, a, b)
     try:
         if params:
             out = kernel(x, y, *params)
         else:
             out = kernel(x, y)
     except ValueError:
-        raise _F._broadcast_error(op, x, y) from None
+        raise _CORE.broadcast_error(op, x, y) from None
     # NOTE: the pure build reads grad mode's attribute itself (a call costs it more).
     if op.kind == _K_COMPARE or not (_grad_on() if _COMPILED else _grad_mode.enabled):
         return _wrap(out)
@@ -510,14 +507,12 @@ def apply1(op, a, params=()):
         )
     t = a
     if t._view is not None:
-        _F._refresh_view(t)
+        _CORE.refresh_view(t)
     x = t._data
     kernel = _kernel(op, x)
     if op.view:
-        if not _is_cpu(x) or type(x) is ndarray:
-            return _F._apply_view(op, t, kernel, params)
-        t._data = _CPU.array(x)  # NOTE: a view needs memory to share, which a NumPy scalar lacks
-        return _F._apply_view(op, t, op.kernel, params)
+        _shared_data(t)
+        return _CORE.apply_view(op, t, kernel, params)
     if op.kind == _K_FLOAT and _ftype(x) == 0 and x.dtype.kind in "biu":
         x = x.astype(D.get_default_dtype().np)
     if params:

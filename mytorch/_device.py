@@ -2,6 +2,8 @@
 other device types exist once a backend registers them (see mytorch._backends.register).
 """
 
+from mytorch import cuda  # a leaf module: it asks CuPy only when called
+
 _types = {"cpu", "cuda"}
 
 
@@ -25,8 +27,6 @@ class device:
             self.type, self.index = type.type, type.index
             return
         if isinstance(type, int) and not isinstance(type, bool):
-            from mytorch import cuda  # NOTE: a leaf module; asks CuPy only on this rare path
-
             if not cuda.is_available():
                 raise RuntimeError("Cannot access accelerator device when none is available.")
             type, index = "cuda", type  # torch.device(0) is the current accelerator's index 0

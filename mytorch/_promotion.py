@@ -1,12 +1,13 @@
 """The slow path of op application: PyTorch's dtype promotion and device rules for any mix of
-tensors and Python scalars. mytorch._core calls it (through the registry) when an op's operands
-are not all host arrays of one float dtype.
+tensors and Python scalars. mytorch._core calls it through the registry's CORE hooks (which
+this module fills) when an op's operands are not all host arrays of one float dtype.
 """
 
 import numpy as np
 
 from mytorch import _backends
 from mytorch import _dtype as D
+from mytorch import _registry
 from mytorch._core import KIND_DIV, KIND_MATMUL, KIND_SAME, TensorBase, _wrap
 
 _CPU = _backends.CPU
@@ -149,8 +150,4 @@ def _kernel(op, x):
     return op.kernel if be is _CPU else getattr(be, op.kname)
 
 
-def _broadcast_error(op, x, y):
-    return broadcast_error(op, x, y)
-
-
-INTERNAL = ["_promote2", "_broadcast_error"]
+_registry.provide(promote2=_promote2, broadcast_error=broadcast_error)

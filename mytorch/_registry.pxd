@@ -8,3 +8,7 @@ cdef class Op:
 
 cdef class HotOps:
     cdef public Op add, sub, rsub, mul, div, neg, lt, le, gt, ge, eq, ne
+
+cdef class CoreHooks:
+    cdef public object promote2, broadcast_error, refresh_view, apply_view, raise_freed
+    cdef public object raise_modified, backward

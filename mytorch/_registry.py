@@ -13,6 +13,21 @@ _CPU = _backends.CPU
 
 OPS = {}  # op name -> Op
 
+# Which inputs and outputs a Node keeps for its VJP.
+SAVE_NONE = 0
+SAVE_X = 1
+SAVE_Y = 2
+SAVE_XY = 3
+SAVE_OUT = 4
+
+# How an op picks its result dtype from its inputs' (PyTorch's rules, see _dtype.result_type).
+KIND_SAME = 0  # dtype of the first input (neg, reshape, sum_to, ...)
+KIND_BINARY = 1  # promoted dtype of both inputs (add, mul, ...)
+KIND_FLOAT = 2  # like SAME, but integers and bool compute in the default float type (exp, ...)
+KIND_DIV = 3  # like BINARY, then integers and bool go to the default float dtype
+KIND_COMPARE = 4  # promoted like BINARY to compute, result is bool, never differentiable
+KIND_MATMUL = 5  # both inputs must share one dtype (PyTorch does not promote in matmul)
+
 
 class Op:
     """A differentiable primitive: its kernel, what its Node saves, and its VJP.
@@ -77,6 +92,39 @@ class HotOps:
 HOT = HotOps()
 
 
+class CoreHooks:
+    """The functions of the op-application slow path that mytorch._core calls but cannot import
+    (their modules stand above it). Each is provided once, by the module that owns it."""
+
+    __slots__ = ("promote2", "broadcast_error", "refresh_view", "apply_view", "raise_freed",
+                 "raise_modified", "backward")  # fmt: skip
+
+    def __init__(self):
+        for name in CoreHooks.__slots__:
+            setattr(self, name, None)
+
+
+CORE = CoreHooks()
+
+
+def sync(t):
+    """The one door to a tensor's state for code outside the op hot path: a view whose base (or
+    a sibling view) was written in place since its history was made has that history replayed
+    from its base first. Every reader of a tensor's history (grad_fn, requires_grad, the
+    engine's seeds and inputs, printing, numpy()) goes through here or through apply."""
+    if t._view is not None:
+        CORE.refresh_view(t)
+    return t
+
+
+def provide(**functions):
+    """Fill entries of CORE (``provide(refresh_view=fn)``); each entry is provided once."""
+    for name, fn in functions.items():
+        if getattr(CORE, name) is not None:
+            raise RuntimeError(f"core hook {name!r} is provided twice")
+        setattr(CORE, name, fn)
+
+
 def register_op(op):
     """Record a primitive under its name; a name is declared once."""
     if op.name in OPS:
@@ -87,9 +135,11 @@ def register_op(op):
     return op
 
 
-def register_functions(module, names):
-    """Record ``module``'s functions of those names (a family's __all__ and internals)."""
+def register_functions(namespace, names):
+    """Record the functions of those names from a module's namespace (``globals()``): an op
+    family's __all__ and internals, or a module's own INTERNAL list."""
     for name in names:
-        if hasattr(F, name) and getattr(F, name) is not getattr(module, name):
+        fn = namespace[name]
+        if hasattr(F, name) and getattr(F, name) is not fn:
             raise RuntimeError(f"function {name!r} is exported by two op families")
-        setattr(F, name, getattr(module, name))
+        setattr(F, name, fn)

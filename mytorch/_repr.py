@@ -6,6 +6,7 @@ import numpy as np
 
 from mytorch import _backends
 from mytorch import _dtype as D
+from mytorch import _registry
 
 # PyTorch's default print options.
 PRECISION = 4
@@ -133,6 +134,7 @@ def tensor_repr(t):
     implied = (D.get_default_dtype(),) if a.size == 0 else (D.get_default_dtype(), D.int64, D.bool_)
     if dt not in implied:
         suffixes.append(f"dtype={dt!r}")
+    _registry.sync(t)
     if t._grad_fn is not None:
         suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
     elif t._requires_grad:

@@ -8,6 +8,7 @@ from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch import _device
 from mytorch._grad_mode import is_grad_enabled
+from mytorch import _registry
 from mytorch._registry import F
 from mytorch._repr import tensor_repr
 from mytorch._size import Size, _wrap_dim
@@ -18,16 +19,10 @@ def _be(t):
     return _backends.for_array(t._data)
 
 
-# autograd.backward, looked up on the first Tensor.backward call (the engine stands above
-# Tensor, so it cannot be imported here at import time); an import per call showed in profiles.
-_engine_entry = {}
-
-
-def _load_backward():
-    from mytorch._autograd import backward
-
-    _engine_entry["backward"] = backward
-    return backward
+# The engine stands above Tensor: Tensor.backward reaches autograd.backward, and every method
+# reaches a view's up-to-date history, through the registry.
+_CORE = _registry.CORE
+_sync = _registry.sync
 
 
 class TensorMethods(OpMethods):
@@ -71,15 +66,11 @@ class TensorMethods(OpMethods):
 
     @property
     def grad_fn(self):
-        if self._view is not None:
-            F._refresh_view(self)
-        return self._grad_fn
+        return _sync(self)._grad_fn
 
     @property
     def requires_grad(self):
-        if self._view is not None:
-            F._refresh_view(self)
-        return self._requires_grad
+        return _sync(self)._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value):
@@ -87,6 +78,7 @@ class TensorMethods(OpMethods):
 
     def _set_requires_grad(self, value, message):
         value = bool(value)
+        _sync(self)
         if self._grad_fn is not None:
             if value:
                 return
@@ -158,6 +150,7 @@ class TensorMethods(OpMethods):
 
     def retain_grad(self):
         """Matches torch.Tensor.retain_grad: a non-leaf keeps its .grad after backward."""
+        _sync(self)
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._grad_fn is None or self._retains_grad:
@@ -166,6 +159,7 @@ class TensorMethods(OpMethods):
         fn.retained = self if fn.n_outputs < 2 else (fn.retained or ()) + (self,)
 
     def detach_(self):
+        _sync(self)
         if self._base is not None:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         if self._grad_fn is not None and self._grad_fn.retained is self:
@@ -176,6 +170,7 @@ class TensorMethods(OpMethods):
 
     def register_hook(self, hook):
         """Matches torch.Tensor.register_hook: ``hook(grad)`` may return a replacement."""
+        _sync(self)
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         node = self._grad_fn if self._grad_fn is not None else self._accumulate_node()
@@ -420,10 +415,7 @@ class TensorMethods(OpMethods):
     # --- autograd ----------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Matches torch.Tensor.backward."""
-        fn = _engine_entry.get("backward")
-        if fn is None:
-            fn = _load_backward()
-        fn(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _CORE.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # --- conversion and devices --------------------------------------------------------
     def numpy(self, force=False):
@@ -438,7 +430,7 @@ class TensorMethods(OpMethods):
                 f"can't convert {dev} device type tensor to numpy. Use Tensor.cpu() to copy the "
                 "tensor to host memory first."
             )
-        if self._requires_grad:
+        if _sync(self)._requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."

@@ -21,6 +21,7 @@ from mytorch._core import (
     apply1,
 )
 from mytorch._grad_mode import _grad_mode, _grad_on, _set_grad_enabled
+from mytorch import _registry
 from mytorch._registry import OPS
 from mytorch._registry import F as _F
 
@@ -307,12 +308,13 @@ def _bump_version(t):
     _ensure_vc(t).version += 1
 
 
-INTERNAL = [
-    "_apply_view",
-    "_refresh_view",
-    "_raise_modified",
-    "_raise_freed",
-    "_commit_inplace",
-    "_check_writable",
-    "_bump_version",
-]
+# mytorch._core reaches these through the registry (it stands below this module); Tensor's
+# in-place methods reach the rest as F._commit_inplace and so on.
+_registry.provide(
+    refresh_view=_refresh_view,
+    apply_view=_apply_view,
+    raise_freed=_raise_freed,
+    raise_modified=_raise_modified,
+)
+INTERNAL = ["_commit_inplace", "_check_writable", "_bump_version"]
+_registry.register_functions(globals(), INTERNAL)

@@ -108,6 +108,63 @@ def test_no_import_time_wiring(name):
             assert not node.name.startswith(("_bind_", "_set_tensor")), f"{name}: {node.name}"
 
 
+# Optional third-party modules imported on first use, never by ``import mytorch``.
+LAZY_IMPORTS = ("cupy", "cupyx", "threadpoolctl")
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_function_level_imports(name):
+    """Every module imports what it uses at its top, where the layout test sees it; only optional
+    third-party modules are imported inside functions (CuPy on first use of a GPU)."""
+    tree = ast.parse(MODULES[name].read_text())
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for sub in ast.walk(fn):
+            if isinstance(sub, ast.Import):
+                mods = [a.name for a in sub.names]
+            elif isinstance(sub, ast.ImportFrom):
+                mods = [sub.module or ""]
+            else:
+                continue
+            for m in mods:
+                assert m.split(".")[0] in LAZY_IMPORTS, (
+                    f"{name}.{fn.name} imports {m} inside a function: import it at the top"
+                )
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_writes_into_other_modules(name):
+    """No function writes into another module's namespace either (setattr on a module, or an
+    assignment to an attribute of an imported module): modules fill the registry through its
+    functions (register_op, register_functions, provide), which the tests below check."""
+    tree = ast.parse(MODULES[name].read_text())
+    aliases = _module_aliases(tree)
+    for sub in ast.walk(tree):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
+            if sub.func.id in ("setattr", "delattr") and sub.args:
+                target = sub.args[0]
+                assert not (isinstance(target, ast.Name) and target.id in aliases), (
+                    f"{name} calls {ast.unparse(sub)}"
+                )
+        if isinstance(sub, (ast.Assign, ast.AugAssign)):
+            for t in sub.targets if isinstance(sub, ast.Assign) else [sub.target]:
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name):
+                    assert t.value.id not in aliases, f"{name} assigns {ast.unparse(t)}"
+
+
+def test_core_hooks_are_provided_by_their_owners():
+    """mytorch._core reaches the slow path through CORE, each entry filled once by the module
+    that defines it (no module pushes another's internals)."""
+    from mytorch._registry import CORE, CoreHooks
+
+    for entry in CoreHooks.__slots__:
+        fn = getattr(CORE, entry)
+        assert callable(fn), f"CORE.{entry} was never provided"
+        owner = MODULES[fn.__module__].read_text()
+        assert f"{entry}=" in owner and "provide(" in owner, f"CORE.{entry} not provided by owner"
+
+
 # Modules that may call NumPy directly: the backends, the dtype table, and two that work on host
 # copies they got through a backend (printing, and gradcheck's Jacobian bookkeeping).
 NUMPY_ALLOWED = (

@@ -5,6 +5,7 @@
 import numpy as np
 
 from mytorch import _device
+from mytorch._backends import cupy_backend  # CuPy itself is imported by its load()
 from mytorch._backends.compiled import CompiledBackend
 from mytorch._backends.reference import NUMPY, Backend
 
@@ -56,8 +57,6 @@ def for_device(dev):
     kind = dev.type if isinstance(dev, _device.device) else _device.device(dev).type
     be = _by_device.get(kind)
     if be is None and kind == "cuda":
-        from mytorch._backends import cupy_backend
-
         be = cupy_backend.load()
         register(be)
     if be is None:

@@ -3,6 +3,7 @@
 ``import mytorch`` never imports CuPy; ``mytorch.cuda.is_available()`` is False without it.
 """
 
+from mytorch import cuda
 from mytorch._backends.reference import Backend
 from mytorch._device import device as _device
 
@@ -35,8 +36,6 @@ class CupyBackend(Backend):
 
 def load():
     """The CUDA backend; AssertionError, as torch's, when CuPy or a GPU is missing."""
-    from mytorch import cuda
-
     if not cuda.is_available():
         raise AssertionError("Torch not compiled with CUDA enabled")
     import cupy

@@ -26,16 +26,11 @@ from mytorch._ops.pointwise import *  # noqa: F403
 from mytorch._ops.reduction import *  # noqa: F403
 from mytorch._ops.shape import *  # noqa: F403
 from mytorch._ops.strided import *  # noqa: F403
-from mytorch import _promotion, _views
 from mytorch._registry import register_functions
 
 FAMILIES = (pointwise, reduction, shape, indexing, strided, linalg, fused, composite, creation)
 
 for _family in FAMILIES:
-    register_functions(_family, list(_family.__all__) + list(_family.INTERNAL))
-
-# The slow path of apply and the view machinery, which mytorch._core reaches at call time.
-for _module in (_promotion, _views):
-    register_functions(_module, _module.INTERNAL)
+    register_functions(vars(_family), list(_family.__all__) + list(_family.INTERNAL))
 
 __all__ = [name for family in FAMILIES for name in family.__all__]

@@ -3,7 +3,7 @@ unsqueeze, flatten, transpose and permute.
 """
 
 from mytorch import _backends
-from mytorch._core import _wrap, apply1
+from mytorch._core import _shared_data, _wrap, apply1
 from mytorch._ops._defop import defop
 from mytorch._size import _wrap_dim
 
@@ -198,7 +198,7 @@ __all__ = [
 def _alias(input):
     """A new tensor on ``input``'s memory, with no history and a version counter of its own
     (what ``.data`` returns)."""
-    return _wrap(input._data)
+    return _wrap(_shared_data(input))
 
 
 INTERNAL = ["sum_to", "expand", "view", "_dims", "_alias"]
