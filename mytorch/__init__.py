@@ -29,11 +29,14 @@ from mytorch._grad_mode import (
     set_grad_enabled,
 )
 from mytorch._core import Size, Tensor
-from mytorch._ops import *  # noqa: F403  (every family's __all__: the torch-named functions)
+from mytorch import _ops, _registry
 from mytorch._random import initial_seed, manual_seed, seed
 from mytorch._build import build_info, compiled
 from mytorch._threads import get_num_threads, set_num_threads
-from mytorch import autograd, cuda
+from mytorch import autograd, cuda, fft, linalg, nn, special
+
+# Every function declared (or written by hand) in the torch namespace, now and later.
+_registry.open_namespace("torch", globals())
 
 float = float32
 double = float64
@@ -43,10 +46,5 @@ int = int32
 short = int16
 cfloat = complex64
 cdouble = complex128
-
-divide = div  # noqa: F405
-multiply = mul  # noqa: F405
-subtract = sub  # noqa: F405
-true_divide = div  # noqa: F405
 
 from mytorch._version import __version__  # noqa: E402 (the one place the version is written)

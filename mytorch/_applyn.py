@@ -65,7 +65,7 @@ def applyn(op, inputs, params=()):
     be, arrays = P.common_backend(tensors)
     it = iter(arrays)
     values = [next(it) if isinstance(t, TensorBase) else t for t in inputs]
-    kernel = op.kernel if be is _CPU else getattr(be, op.kname)
+    kernel = op.kernel if be is _CPU else op.kernel_on(be)
     out = kernel(*values, *params)
     if _grad_on() and out.dtype.kind in "fc":
         for t in tensors:
@@ -90,7 +90,7 @@ def apply_multi(op, input, params=(), kernel=None, save=()):
     x = t._data
     if kernel is None:
         be = _backends.for_array(x)
-        kernel = op.kernel if be is _CPU else getattr(be, op.kname)
+        kernel = op.kernel if be is _CPU else op.kernel_on(be)
     arrays = kernel(x, *params)
     outs = tuple(_wrap(a) for a in arrays)
     if not (t._requires_grad and _grad_on()):

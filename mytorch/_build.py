@@ -18,6 +18,7 @@ COMPILED = (
     "mytorch._promotion",
     "mytorch._applyn",
     "mytorch._views",
+    "mytorch._ops._declare",
     "mytorch._ops.pointwise",
     "mytorch._ops.reduction",
     "mytorch._ops.shape",

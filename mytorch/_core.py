@@ -406,7 +406,7 @@ def _kernel(op, x):
     """The kernel of ``op`` for the backend that owns array ``x``."""
     if _is_cpu(x):
         return op.kernel
-    return getattr(_backends.for_array(x), op.kname)
+    return op.kernel_on(_backends.for_array(x))
 
 
 def _ftype(x):

@@ -137,7 +137,7 @@ def _promote2(op, a, b):
         x = arrays[0]
         y = arrays[1]
         if be is not _CPU:
-            kernel = getattr(be, op.kname)
+            kernel = op.kernel_on(be)
     elif ta:
         kernel = _kernel(op, x)
     elif tb:
@@ -147,7 +147,7 @@ def _promote2(op, a, b):
 
 def _kernel(op, x):
     be = _backends.for_array(x)
-    return op.kernel if be is _CPU else getattr(be, op.kname)
+    return op.kernel if be is _CPU else op.kernel_on(be)
 
 
 _registry.provide(promote2=_promote2, broadcast_error=broadcast_error)

@@ -5,6 +5,7 @@ cdef class Op:
     cdef public int save, kind
     cdef public bint elementwise
     cdef public int view
+    cdef public object xp
 
 cdef class HotOps:
     cdef public Op add, sub, rsub, mul, div, neg, lt, le, gt, ge, eq, ne

@@ -32,19 +32,23 @@ KIND_MATMUL = 5  # both inputs must share one dtype (PyTorch does not promote in
 class Op:
     """A differentiable primitive: its kernel, what its Node saves, and its VJP.
 
-    ``kname`` names the kernel every backend supplies; ``kernel`` is the CPU backend's, bound
-    once. ``vjp(node, grad)`` returns one gradient per input (a Tensor or None) and is written
-    with mytorch ops only, so the backward pass can itself be differentiated.
+    ``kname`` names the kernel: a backend method of that name where the backend has one (the
+    NumPy reference's own kernels, the compiled overrides), else the function ``xp`` of the
+    backend's array module (``xp="expm1"``: ``numpy.expm1`` on the CPU, ``cupy.expm1`` on a
+    GPU). ``kernel`` is the CPU backend's, bound once. ``vjp(node, grad)`` returns one gradient
+    per input (a Tensor or None) and is written with mytorch ops only, so the backward pass can
+    itself be differentiated.
     """
 
     __slots__ = (
-        "name", "kname", "kernel", "vjp", "save", "kind", "node_name", "elementwise", "view"
+        "name", "kname", "kernel", "vjp", "save", "kind", "node_name", "elementwise", "view", "xp"
     )  # fmt: skip
 
-    def __init__(self, name, kname, vjp, save, kind, node_name, elementwise=False, view=0):
+    def __init__(self, name, kname, vjp, save, kind, node_name, elementwise=False, view=0, xp=None):
         self.name = name
         self.kname = kname
-        self.kernel = getattr(_CPU, kname) if kname is not None else None
+        self.xp = xp
+        self.kernel = self.kernel_on(_CPU) if kname is not None else None
         self.vjp = vjp
         self.save = save
         self.kind = kind
@@ -54,6 +58,18 @@ class Op:
         self.elementwise = elementwise
         # 1: the result is a view of the input; 2: it is when the kernel did not copy.
         self.view = view
+
+    def kernel_on(self, backend):
+        """This op's kernel on ``backend``: its method named ``kname``, else its array module's
+        function ``xp``."""
+        k = getattr(backend, self.kname, None)
+        if k is None and self.xp is not None:
+            k = getattr(backend.xp, self.xp, None)
+        if k is None:
+            raise NotImplementedError(
+                f"mytorch: the {backend.name} backend has no kernel for {self.name}"
+            )
+        return k
 
     def variant(self, node_name, view=None):
         """The same primitive under another grad_fn name (PyTorch names overloads apart)."""
@@ -66,6 +82,7 @@ class Op:
             node_name,
             self.elementwise,
             self.view if view is None else view,
+            self.xp,
         )
 
     def __repr__(self):
@@ -133,6 +150,53 @@ def register_op(op):
     if op.name in HotOps.__slots__:
         setattr(HOT, op.name, op)
     return op
+
+
+# The namespaces a declaration can name, as torch's paths: "torch" is mytorch itself.
+NAMESPACE_PATHS = {
+    "torch": "mytorch",
+    "nn.functional": "mytorch.nn.functional",
+    "linalg": "mytorch.linalg",
+    "special": "mytorch.special",
+    "fft": "mytorch.fft",
+}
+NAMESPACES = {ns: {} for ns in NAMESPACE_PATHS}  # namespace -> {name: function}
+_open = {}  # namespace -> the globals of its module, once that module has opened it
+
+
+def publish(namespace, name, fn):
+    """Export ``fn`` as ``name`` in ``namespace`` (the only way a function reaches a public
+    namespace module; a namespace module opened later receives it then)."""
+    if namespace not in NAMESPACES:
+        raise ValueError(f"unknown namespace {namespace!r}: one of {sorted(NAMESPACE_PATHS)}")
+    table = NAMESPACES[namespace]
+    if table.get(name, fn) is not fn:
+        raise RuntimeError(f"{NAMESPACE_PATHS[namespace]}.{name} is declared twice")
+    table[name] = fn
+    target = _open.get(namespace)
+    if target is not None:
+        target[name] = fn
+
+
+def withdraw(namespace, name):
+    """Undo ``publish`` (tests use it to take a test-declared op away again)."""
+    NAMESPACES[namespace].pop(name, None)
+    target = _open.get(namespace)
+    if target is not None:
+        target.pop(name, None)
+
+
+def open_namespace(namespace, module_globals):
+    """Called by a namespace module (mytorch, mytorch.special, ...) with its own globals: it
+    receives every function published in ``namespace``, now and later."""
+    _open[namespace] = module_globals
+    module_globals.update(NAMESPACES[namespace])
+
+
+def unregister_function(name):
+    """Undo ``register_functions`` for one name (test-declared ops)."""
+    if hasattr(F, name):
+        delattr(F, name)
 
 
 def register_functions(namespace, names):

@@ -312,33 +312,6 @@ class TensorMethods(OpMethods):
     def neg_(self):
         return F._commit_inplace(self, F.neg(self))
 
-    def exp_(self):
-        return F._commit_inplace(self, F.exp(self))
-
-    def log_(self):
-        return F._commit_inplace(self, F.log(self))
-
-    def sqrt_(self):
-        return F._commit_inplace(self, F.sqrt(self))
-
-    def abs_(self):
-        return F._commit_inplace(self, F.abs(self))
-
-    def sin_(self):
-        return F._commit_inplace(self, F.sin(self))
-
-    def cos_(self):
-        return F._commit_inplace(self, F.cos(self))
-
-    def tanh_(self):
-        return F._commit_inplace(self, F.tanh(self))
-
-    def sigmoid_(self):
-        return F._commit_inplace(self, F.sigmoid(self))
-
-    def relu_(self):
-        return F._commit_inplace(self, F.relu(self))
-
     def floor_(self):
         return F._commit_inplace(self, F.floor(self))
 

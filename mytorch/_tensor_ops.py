@@ -4,8 +4,43 @@
 below the op families and imports none of them.
 """
 
+try:
+    import cython
+
+    _COMPILED = cython.compiled
+except ImportError:  # the pure build runs without Cython installed
+    _COMPILED = False
+
 from mytorch import _dtype as D
 from mytorch._registry import F
+
+DECLARED = {}  # method name -> function, for the methods made from op declarations
+
+
+def add_method(name, fn):
+    """Make ``fn`` Tensor's method ``name``: how a declaration (mytorch._ops._declare) gives
+    Tensor an op's method and in-place method. Nothing else adds to Tensor's methods."""
+    if name in DECLARED and DECLARED[name] is not fn:
+        raise RuntimeError(f"Tensor.{name} is declared twice")
+    if name not in DECLARED and name in vars(OpMethods):
+        raise RuntimeError(f"Tensor.{name} is written by hand and declared")
+    DECLARED[name] = fn
+    if _COMPILED:
+        # NOTE: a compiled class is a static type, which refuses setattr; its dict takes the
+        # method the way Cython fills it with class attributes (then the lookup caches reset).
+        _mt_type_set(OpMethods, name, fn)  # noqa: F821  (declared in _tensor_ops.pxd)
+    else:
+        setattr(OpMethods, name, fn)
+
+
+def remove_method(name):
+    """Undo ``add_method`` (tests use it to take a test-declared op away again)."""
+    if DECLARED.pop(name, None) is None:
+        return
+    if _COMPILED:
+        _mt_type_del(OpMethods, name)  # noqa: F821  (declared in _tensor_ops.pxd)
+    else:
+        delattr(OpMethods, name)
 
 
 class OpMethods:
@@ -33,38 +68,6 @@ class OpMethods:
         return F.neg(self)
 
     negative = neg
-
-    def exp(self):
-        return F.exp(self)
-
-    def log(self):
-        return F.log(self)
-
-    def sin(self):
-        return F.sin(self)
-
-    def cos(self):
-        return F.cos(self)
-
-    def tan(self):
-        return F.tan(self)
-
-    def tanh(self):
-        return F.tanh(self)
-
-    def sigmoid(self):
-        return F.sigmoid(self)
-
-    def relu(self):
-        return F.relu(self)
-
-    def sqrt(self):
-        return F.sqrt(self)
-
-    def abs(self):
-        return F.abs(self)
-
-    absolute = abs
 
     def sign(self):
         return F.sign(self)

@@ -4,6 +4,7 @@ op has its kernel in every backend, its function, its Tensor method and its op-d
 """
 
 import ast
+import importlib
 import pathlib
 
 import pytest
@@ -12,7 +13,9 @@ import mytorch
 from mytorch._backends.cupy_backend import CupyBackend
 from mytorch._backends.reference import NUMPY, Backend
 from mytorch._ops import FAMILIES
-from mytorch._registry import OPS
+from mytorch._ops._declare import DECLARATIONS
+from mytorch._registry import NAMESPACE_PATHS, NAMESPACES, OPS
+from mytorch._tensor_ops import DECLARED
 
 try:
     import torch
@@ -217,14 +220,19 @@ def test_every_op_has_a_kernel_in_every_backend():
     from backends.standin_backend import BACKEND
 
     for op in OPS.values():
-        assert op.kname in Backend.KERNELS, f"{op.name}: kernel {op.kname} is not in the contract"
+        if op.xp is None:  # a kernel method of the contract; else its array module's function
+            assert op.kname in Backend.KERNELS, f"{op.name}: kernel {op.kname} not in contract"
     for be_name, be in _backends_under_test(BACKEND).items():
         for k in Backend.KERNELS:
             assert callable(getattr(be, k, None)), f"backend {be_name} lacks kernel {k}"
+        for op in OPS.values():
+            if op.kname is not None:
+                assert callable(op.kernel_on(be)), f"backend {be_name} lacks kernel {op.kname}"
 
 
 def _exported():
-    return {name for family in FAMILIES for name in family.__all__}
+    """Every function mytorch exports at the top level (declared or written by hand)."""
+    return set(NAMESPACES["torch"])
 
 
 def _internal():
@@ -232,21 +240,35 @@ def _internal():
 
 
 def test_every_op_has_its_torch_function():
-    exported = _exported()
-    for name in OPS:
-        assert name in exported or name in _internal(), f"op {name} has no function"
-        if name in exported:
-            assert getattr(mytorch, name) is getattr(
-                next(f for f in FAMILIES if name in f.__all__), name
-            )
+    declared_ops = {d.op.name for d in DECLARATIONS.values() if d.op is not None}
+    for name, op in OPS.items():
+        assert name in NAMESPACES["torch"] or name in _internal() or name in declared_ops, (
+            f"op {name} has no function"
+        )
+    for ns, table in NAMESPACES.items():
+        module = importlib.import_module(NAMESPACE_PATHS[ns])
+        for name, fn in table.items():
+            assert getattr(module, name) is fn, f"{NAMESPACE_PATHS[ns]}.{name} is not exported"
 
 
 @pytest.mark.torch
 def test_exports_are_torch_names():
-    for name in _exported():
-        assert hasattr(torch, name), f"mytorch.{name} is not a torch function"
+    """Only torch's names are exported, each at torch's path."""
+    for ns, table in NAMESPACES.items():
+        tmod = importlib.import_module(NAMESPACE_PATHS[ns].replace("mytorch", "torch", 1))
+        for name in table:
+            assert hasattr(tmod, name), f"{NAMESPACE_PATHS[ns]}.{name} is not a torch function"
     for name in _internal():
         assert not hasattr(torch, name) or name in ("getitem",), f"torch has {name}: export it"
+
+
+def test_declared_methods_are_tensor_methods():
+    """A declaration's method and in-place method are Tensor's (nothing written by hand shadows
+    them)."""
+    for decl in DECLARATIONS.values():
+        for m in (decl.method, decl.inplace):
+            if m is not None:
+                assert getattr(mytorch.Tensor, m) is DECLARED[m], f"Tensor.{m} is shadowed"
 
 
 @pytest.mark.torch

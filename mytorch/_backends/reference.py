@@ -21,11 +21,10 @@ from mytorch._device import device as _device
 # Kernels that are one function of the array module, by kernel name -> xp attribute.
 # fmt: off
 _XP_FUNCS = {
-    "exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh",
-    "sqrt": "sqrt", "abs": "absolute", "sign": "sign", "maximum": "maximum",
-    "minimum": "minimum", "matmul": "matmul", "floor": "floor", "ceil": "ceil",
-    "round": "rint", "trunc": "trunc", "bitwise_and": "bitwise_and",
-    "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor", "bitwise_not": "invert",
+    "sign": "sign", "maximum": "maximum", "minimum": "minimum", "matmul": "matmul",
+    "floor": "floor", "ceil": "ceil", "round": "rint", "trunc": "trunc",
+    "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
+    "bitwise_not": "invert",
 }
 # fmt: on
 
@@ -36,8 +35,8 @@ class Backend:
     # fmt: off
     KERNELS = (
         # pointwise
-        "add", "sub", "mul", "div", "div_mode", "neg", "pow", "exp", "log", "sin", "cos", "tan",
-        "tanh", "sigmoid", "relu", "sqrt", "abs", "sign", "maximum", "minimum", "floor", "ceil",
+        "add", "sub", "mul", "div", "div_mode", "neg", "pow", "sigmoid", "relu", "sign",
+        "maximum", "minimum", "floor", "ceil",
         "round", "trunc", "lt", "le", "gt", "ge", "eq", "ne", "bitwise_and", "bitwise_or",
         "bitwise_xor", "bitwise_not", "where", "clamp", "clone", "fill", "copy", "to_dtype",
         "to_device", "nonzero",

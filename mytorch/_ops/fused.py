@@ -5,7 +5,7 @@ sigmoid, tanh and relu (mytorch._ops.pointwise) name them as their VJPs.
 """
 
 from mytorch._core import KIND_BINARY, SAVE_XY, _full_like, apply2
-from mytorch._ops._defop import defop
+from mytorch._ops._declare import defop
 
 
 # sigmoid_backward(g, y) = g * y * (1 - y): d/dg = y * (1 - y), d/dy = g * (1 - 2y)

@@ -8,7 +8,7 @@ from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch._applyn import apply_multi, applyn, materialize
 from mytorch._core import TensorBase, apply1, apply2
-from mytorch._ops._defop import defop
+from mytorch._ops._declare import defop
 from mytorch._ops.shape import _broadcast_shape_check
 from mytorch._size import _wrap_dim
 from mytorch._views import make_view

@@ -1,7 +1,7 @@
 """Linear algebra: matmul (1-D, 2-D, batched with broadcast batch dims), mm, bmm, dot."""
 
 from mytorch._core import KIND_MATMUL, SAVE_XY, TensorBase, apply2
-from mytorch._ops._defop import defop
+from mytorch._ops._declare import defop
 from mytorch._ops.shape import squeeze, transpose, unsqueeze
 
 

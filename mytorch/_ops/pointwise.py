@@ -24,7 +24,8 @@ from mytorch._core import (
     apply2,
 )
 from mytorch._applyn import applyn
-from mytorch._ops._defop import defop
+from mytorch._out import write_out
+from mytorch._ops._declare import declare, defop, unary
 from mytorch._promotion import binary_dtype, operand
 from mytorch._ops.fused import relu_backward, sigmoid_backward, tanh_backward
 
@@ -83,16 +84,6 @@ POW      = defop("pow",      _pow_vjp,                                          
 POW_T    = POW.variant("PowBackward1")
 POW_S    = POW.variant("PowBackward2")
 NEG      = defop("neg",      lambda n, g: -g,                                                   ew=True)
-EXP      = defop("exp",      lambda n, g: g * n.out,                                            SAVE_OUT, KIND_FLOAT, ew=True)
-LOG      = defop("log",      lambda n, g: g / n.x,                                              SAVE_X, KIND_FLOAT, ew=True)
-SIN      = defop("sin",      lambda n, g: g * cos(n.x),                                         SAVE_X, KIND_FLOAT, ew=True)
-COS      = defop("cos",      lambda n, g: -g * sin(n.x),                                        SAVE_X, KIND_FLOAT, ew=True)
-TAN      = defop("tan",      lambda n, g: g * (1 + n.out * n.out),                              SAVE_OUT, KIND_FLOAT, ew=True)
-TANH     = defop("tanh",     lambda n, g: tanh_backward(g, n.out),                              SAVE_OUT, KIND_FLOAT, ew=True)
-SIGMOID  = defop("sigmoid",  lambda n, g: sigmoid_backward(g, n.out),                           SAVE_OUT, KIND_FLOAT, ew=True)
-RELU     = defop("relu",     lambda n, g: relu_backward(g, n.out),                              SAVE_OUT, ew=True)
-SQRT     = defop("sqrt",     lambda n, g: g / (2 * n.out),                                      SAVE_OUT, KIND_FLOAT, ew=True)
-ABS      = defop("abs",      lambda n, g: g * sign(n.x),                                        SAVE_X, ew=True)
 SIGN     = defop("sign",     _zero_vjp,                                                         ew=True)
 FLOOR    = defop("floor",    _zero_vjp,                                                         ew=True)
 CEIL     = defop("ceil",     _zero_vjp,                                                         ew=True)
@@ -124,19 +115,41 @@ BITWISE_XOR = defop("bitwise_xor", None, kind=KIND_BINARY)
 BITWISE_NOT = defop("bitwise_not", None)
 # fmt: on
 
+# One-input elementwise ops, each declared once: from the line come the function, the Tensor
+# method, the in-place method, out= and the reference kernel (xp.<name>, or the backend's
+# method of that name where it has one: tanh, sigmoid and relu have their own).
+# fmt: off
+# name               VJP: (node n, output gradient g) -> gradient of the input
+exp     = unary("exp",     lambda n, g: g * n.out,                      SAVE_OUT, KIND_FLOAT)
+log     = unary("log",     lambda n, g: g / n.x,                        SAVE_X,   KIND_FLOAT)
+sin     = unary("sin",     lambda n, g: g * cos(n.x),                   SAVE_X,   KIND_FLOAT)
+cos     = unary("cos",     lambda n, g: -g * sin(n.x),                  SAVE_X,   KIND_FLOAT)
+tan     = unary("tan",     lambda n, g: g * (1 + n.out * n.out),        SAVE_OUT, KIND_FLOAT)
+tanh    = unary("tanh",    lambda n, g: tanh_backward(g, n.out),        SAVE_OUT, KIND_FLOAT)
+sigmoid = unary("sigmoid", lambda n, g: sigmoid_backward(g, n.out),     SAVE_OUT, KIND_FLOAT)
+relu    = unary("relu",    lambda n, g: relu_backward(g, n.out),        SAVE_OUT)
+sqrt    = unary("sqrt",    lambda n, g: g / (2 * n.out),                SAVE_OUT, KIND_FLOAT)
+abs     = unary("abs",     lambda n, g: g * sign(n.x),                  SAVE_X, xp="absolute")
+# fmt: on
+absolute = declare(abs, name="absolute", method=True, inplace=True, out=True)
+
 
 # --- arithmetic ---------------------------------------------------------------------------
-def add(input, other, alpha=1):
+def add(input, other, alpha=1, *, out=None):
     """Matches torch.add."""
     if alpha != 1:
         other = mul(other, alpha) if isinstance(other, TensorBase) else other * alpha
+    if out is not None:
+        return write_out(out, apply2(ADD, input, other))
     return apply2(ADD, input, other)
 
 
-def sub(input, other, alpha=1):
+def sub(input, other, alpha=1, *, out=None):
     """Matches torch.sub."""
     if alpha != 1:
         other = mul(other, alpha) if isinstance(other, TensorBase) else other * alpha
+    if out is not None:
+        return write_out(out, apply2(SUB, input, other))
     return apply2(SUB, input, other)
 
 
@@ -148,14 +161,18 @@ def rsub(input, other):
     return apply2(_RSUB_TENSORS if isinstance(other, TensorBase) else RSUB, other, input)
 
 
-def mul(input, other):
+def mul(input, other, *, out=None):
     """Matches torch.mul."""
+    if out is not None:
+        return write_out(out, apply2(MUL, input, other))
     return apply2(MUL, input, other)
 
 
-def div(input, other, rounding_mode=None):
+def div(input, other, rounding_mode=None, *, out=None):
     """Matches torch.div (true division; rounding modes 'trunc' and 'floor' are not
     differentiable)."""
+    if out is not None:
+        return write_out(out, div(input, other, rounding_mode))
     if rounding_mode is None:
         return apply2(DIV, input, other)
     if rounding_mode not in ("trunc", "floor"):
@@ -172,8 +189,10 @@ def div_mode(input, other, rounding_mode):
     return apply2(DIV_MODE, input, other, (rounding_mode,))
 
 
-def pow(input, exponent):
+def pow(input, exponent, *, out=None):
     """Matches torch.pow."""
+    if out is not None:
+        return write_out(out, pow(input, exponent))
     if isinstance(exponent, TensorBase):
         if not isinstance(input, TensorBase):
             # NOTE: the scalar base promotes like a Python scalar (2.0 ** int tensor is float32).
@@ -191,62 +210,13 @@ def neg(input):
 
 
 negative = neg
+divide = declare(div, name="divide", method=True, inplace=True, out=True)
+true_divide = declare(div, name="true_divide", method=True, inplace=True, out=True)
+multiply = declare(mul, name="multiply", method=True, inplace=True, out=True)
+subtract = declare(sub, name="subtract", method=True, inplace=True, out=True)
 
 
 # --- unary math ---------------------------------------------------------------------------
-def exp(input):
-    """Matches torch.exp."""
-    return apply1(EXP, input)
-
-
-def log(input):
-    """Matches torch.log."""
-    return apply1(LOG, input)
-
-
-def sin(input):
-    """Matches torch.sin."""
-    return apply1(SIN, input)
-
-
-def cos(input):
-    """Matches torch.cos."""
-    return apply1(COS, input)
-
-
-def tan(input):
-    """Matches torch.tan."""
-    return apply1(TAN, input)
-
-
-def tanh(input):
-    """Matches torch.tanh."""
-    return apply1(TANH, input)
-
-
-def sigmoid(input):
-    """Matches torch.sigmoid."""
-    return apply1(SIGMOID, input)
-
-
-def relu(input):
-    """Matches torch.relu."""
-    return apply1(RELU, input)
-
-
-def sqrt(input):
-    """Matches torch.sqrt."""
-    return apply1(SQRT, input)
-
-
-def abs(input):
-    """Matches torch.abs."""
-    return apply1(ABS, input)
-
-
-absolute = abs
-
-
 def sign(input):
     """Matches torch.sign (gradient zero)."""
     return apply1(SIGN, input)
@@ -479,10 +449,10 @@ def to_device(input, device):
 
 
 __all__ = [
-    "add", "sub", "rsub", "mul", "div", "pow", "neg", "negative", "exp", "log", "sin", "cos",
-    "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "absolute", "sign", "floor", "ceil",
+    "add", "sub", "rsub", "mul", "div", "pow", "neg", "negative", "sign", "floor", "ceil",
     "round", "trunc", "fix", "maximum", "minimum", "lt", "le", "gt", "ge", "eq", "ne", "less",
     "less_equal", "greater", "greater_equal", "not_equal", "bitwise_and", "bitwise_or",
-    "bitwise_xor", "bitwise_not", "where", "clamp", "clip", "clamp_min", "clamp_max", "nonzero", "clone", "fill",
+    "bitwise_xor", "bitwise_not", "where", "clamp", "clip", "clamp_min", "clamp_max", "nonzero",
+    "clone", "fill",
 ]  # fmt: skip
 INTERNAL = ["to_dtype", "to_device", "div_mode", "zero", "copy"]

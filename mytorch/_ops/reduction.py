@@ -11,7 +11,7 @@ from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch._applyn import apply_multi
 from mytorch._core import KIND_FLOAT, SAVE_OUT, SAVE_X, TensorBase, apply1
-from mytorch._ops._defop import defop
+from mytorch._ops._declare import defop
 from mytorch._ops.indexing import index_backward
 from mytorch._ops.pointwise import maximum, minimum, sqrt, where
 from mytorch._ops.shape import _dims, expand, reshape

@@ -4,7 +4,7 @@ unsqueeze, flatten, transpose and permute.
 
 from mytorch import _backends
 from mytorch._core import _shared_data, _wrap, apply1
-from mytorch._ops._defop import defop
+from mytorch._ops._declare import defop
 from mytorch._size import _wrap_dim
 
 

@@ -4,7 +4,7 @@ again).
 """
 
 from mytorch._core import apply1
-from mytorch._ops._defop import defop
+from mytorch._ops._declare import defop
 from mytorch._ops.creation import arange
 from mytorch._ops.indexing import index_backward
 from mytorch._ops.shape import permute, reshape
