@@ -208,6 +208,7 @@ OPS = [
     _unary("relu", lambda T, x: T.relu(x), NONZERO, grad_fn="ReluBackward0"),
     _unary("sqrt", lambda T, x: T.sqrt(x), POS, grad_fn="SqrtBackward0"),
     _unary("abs", lambda T, x: T.abs(x), NONZERO, grad_fn="AbsBackward0"),
+    _unary("expm1", lambda T, x: T.expm1(x), grad_fn="Expm1Backward0"),
     _unary("exp_method", lambda T, x: x.exp(), op="exp"),
     _unary("log_method", lambda T, x: x.log(), POS, op="log"),
     _unary("sigmoid_method", lambda T, x: x.sigmoid(), op="sigmoid"),
