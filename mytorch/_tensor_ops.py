@@ -72,9 +72,6 @@ class OpMethods:
     def sign(self):
         return F.sign(self)
 
-    def square(self):
-        return F.square(self)
-
     def maximum(self, other):
         return F.maximum(self, other)
 
@@ -199,15 +196,6 @@ class OpMethods:
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return F.topk(self, k, dim, largest, sorted)
-
-    def softmax(self, dim, dtype=None):
-        return F.softmax(self, dim, dtype=dtype)
-
-    def log_softmax(self, dim, dtype=None):
-        return F.log_softmax(self, dim, dtype=dtype)
-
-    def logsumexp(self, dim, keepdim=False):
-        return F.logsumexp(self, dim, keepdim)
 
     def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
         return F.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)

@@ -92,6 +92,19 @@ def declare(
     return fn
 
 
+def composite(namespace=TORCH, method=False, inplace=False, out=False, name=None):
+    """``declare`` as a decorator, for a function written in other ops (no primitive, no VJP of
+    its own: its gradients are its ops')."""
+
+    def declare_composite(fn):
+        return declare(
+            fn, name=name, namespace=namespace, method=method, inplace=inplace, out=out,
+            composite=True,
+        )  # fmt: skip
+
+    return declare_composite
+
+
 def _check_free(name, namespace):
     """The namespaces named (one or a tuple), none of which has ``name`` declared yet."""
     namespaces = (namespace,) if isinstance(namespace, str) else tuple(namespace)

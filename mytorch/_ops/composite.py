@@ -1,15 +1,17 @@
 """Composite functions, built from primitives (no VJPs of their own): softmax, log_softmax,
 logsumexp, masked_fill, square, outer, and tensor predicates (max/min, var/std live with the
-reductions).
+reductions). ``@composite(...)`` declares one with its namespaces and methods.
 """
 
 from mytorch import _backends
 from mytorch._core import TensorBase
+from mytorch._ops._declare import composite
 from mytorch._ops.pointwise import exp, log, to_dtype, where
 from mytorch._ops.reduction import amax, sum
 from mytorch._ops.shape import squeeze, unsqueeze
 
 
+@composite(namespace=("torch", "nn.functional", "special"), method=True)
 def softmax(input, dim, dtype=None):
     """Matches torch.softmax."""
     if dtype is not None:
@@ -19,6 +21,7 @@ def softmax(input, dim, dtype=None):
     return z / sum(z, dim, keepdim=True)
 
 
+@composite(namespace=("torch", "nn.functional", "special"), method=True)
 def log_softmax(input, dim, dtype=None):
     """Matches torch.log_softmax."""
     if dtype is not None:
@@ -27,6 +30,7 @@ def log_softmax(input, dim, dtype=None):
     return z - log(sum(exp(z), dim, keepdim=True))
 
 
+@composite(namespace=("torch", "special"), method=True)
 def logsumexp(input, dim, keepdim=False):
     """Matches torch.logsumexp."""
     m = amax(input, dim, keepdim=True).detach()
@@ -39,6 +43,7 @@ def masked_fill(input, mask, value):
     return to_dtype(where(mask, value, input), input.dtype)
 
 
+@composite(method=True, inplace=True)
 def square(input):
     """Matches torch.square."""
     return input * input
@@ -82,7 +87,6 @@ def is_floating_point(input):
 
 
 __all__ = [
-    "softmax", "log_softmax", "logsumexp",
-    "masked_fill", "square", "outer", "ger", "allclose", "equal", "is_tensor", "numel", "is_floating_point",
+    "masked_fill", "outer", "ger", "allclose", "equal", "is_tensor", "numel", "is_floating_point",
 ]  # fmt: skip
 INTERNAL = []
