@@ -12,12 +12,15 @@ fi
 VPY=.venv/bin/python
 "$VPY" -m pip install -q --upgrade pip
 
-# --- wheel step (issue 10; slow, so only with MYTORCH_TEST_WHEEL=1): tools/build_wheels.sh makes
-# a manylinux wheel for .venv's Python, which tests/test_wheel.py installs with no compiler
-# reachable (without the step that test skips).
+# --- wheel step (issue 10; a few minutes, so only with MYTORCH_TEST_WHEEL=1, which .ci/run sets):
+# tools/build_wheels.sh makes a repaired manylinux wheel for .venv's Python and checks its
+# libraries and symbols (tools/check_wheel.py; a failed check fails the run), and
+# tests/test_wheel.py installs it with no compiler reachable (without the step that test skips).
 if [ "${MYTORCH_TEST_WHEEL:-}" = 1 ]; then
+  wheel_start=$SECONDS
   MYTORCH_WHEEL=$(MYTORCH_WHEEL_SMOKE=0 bash tools/build_wheels.sh "$VPY" | tail -1)
   export MYTORCH_WHEEL
+  echo "== wheel built and checked in $((SECONDS - wheel_start)) s: $MYTORCH_WHEEL =="
 fi
 # --- end of the wheel step
 

@@ -1,7 +1,8 @@
 """A repaired wheel installs and runs where no C compiler is reachable.
 
 It runs when MYTORCH_WHEEL names a wheel for this Python: `MYTORCH_TEST_WHEEL=1 bash
-tests/run.sh` builds one first (tools/build_wheels.sh, a few minutes) and sets it. A fresh venv
+tests/run.sh` builds one first (tools/build_wheels.sh, a few minutes) and sets it; .ci/run does
+so on every run. The wheel passes tools/check_wheel.py (libraries and symbols). A fresh venv
 gets the wheel and its dependencies from the package index with CC and PATH pointing at no
 compiler; there the package must be compiled, its OpenMP kernels must run on more than one
 thread, and the demo and the seed programs must print torch's numbers (torch, in this test's
@@ -87,13 +88,24 @@ def _venv_python(wheel_venv, *args):
     return _run([python, *args], env, cwd, timeout=300)
 
 
+def test_wheel_links_only_what_manylinux2014_allows():
+    # tools/check_wheel.py, as tools/build_wheels.sh runs it: every compiled module, the libraries
+    # linked (the C library, the bundled libgomp, the loader for __tls_get_addr alone), glibc 2.17.
+    pytest.importorskip("elftools", reason="pyelftools is in the test extra")
+    spec = importlib.util.spec_from_file_location("check_wheel", ROOT / "tools" / "check_wheel.py")
+    check_wheel = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check_wheel)
+    problems, facts = check_wheel.check(WHEEL)
+    assert problems == [], facts
+
+
 def test_installed_without_a_compiler_is_compiled_and_threaded(wheel_venv):
     spec = importlib.util.spec_from_file_location("wheel_smoke", ROOT / "tools" / "wheel_smoke.py")
     smoke = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(smoke)
     info = json.loads(_venv_python(wheel_venv, str(ROOT / "tools" / "wheel_smoke.py")))
     assert info["file"].startswith(str(Path(wheel_venv[2]) / "venv")), info["file"]
-    # compiled, all four kernel modules, the bundled OpenMP runtime at 2 threads, OS threads added
+    # compiled, every kernel module loaded, the bundled OpenMP runtime at 2 threads, OS threads up
     smoke.check(info)
     assert info["tasks"]["after_2_threads"] is not None or sys.platform != "linux"
 

@@ -7,8 +7,9 @@ which has pyelftools: auditwheel depends on it).
 
 A wheel passes when: every module of mytorch/_build.py's COMPILED and KERNELS is an extension in
 it; it holds no generated C (or other build leftovers) and ships py.typed; it installs in at most
-5 MB; every extension links only the C library and a libgomp bundled in the wheel, needs no glibc
-symbol newer than 2.17 (the bundled libgomp neither), and every symbol it imports from outside
+5 MB; every extension links only the C library, a libgomp bundled in the wheel and (for
+__tls_get_addr alone) the dynamic loader, needs no glibc symbol newer than 2.17 (the bundled
+libgomp neither; the loader's symbols count too), and every symbol it imports from outside
 Python carries a symbol version (an unversioned one would mean a header redirected a call to a
 symbol glibc 2.17 lacks, which the linker let through); no extension imports a symbol of NumPy's
 C API, which only exists as a table (such a call compiles when NumPy's headers hide a function
@@ -30,6 +31,13 @@ from elftools.elf.gnuversions import GNUVerNeedSection
 MAX_INSTALLED = 5_000_000  # bytes: the issue's "at most 5 MB installed"
 GLIBC_MAX = (2, 17)
 SYSTEM_LIBS = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1"}
+# The dynamic loader: the interpreter of every glibc program, and libc.so.6 itself needs it.
+# auditwheel never counts it as a dependency and skips its symbol versions (so the glibc check
+# here covers them); NumPy's and SciPy's manylinux2014 wheels link it for __tls_get_addr, and
+# so does a C thread-local variable in any -fPIC extension (mytorch/_grad_mode.pxd's grad mode).
+# Only that symbol may come from it: docs/WHEELS.md.
+LOADER = "ld-linux-x86-64.so.2"
+LOADER_SYMBOLS = {"__tls_get_addr"}
 # NumPy's C API: reached through the table that import_array() loads, so never an undefined symbol.
 NUMPY_API = ("PyArray_", "PyDataMem_", "PyUFunc_", "NpyIter_", "_PyArray", "PyDataType_")
 LEFTOVERS = re.compile(r"\.(c|cpp|o|html|pyx)$")
@@ -40,15 +48,19 @@ def _version_tuple(text):
 
 
 def elf_facts(data):
-    """(needed sonames, {library: {versions}}, unversioned undefined symbols) of one ELF file."""
+    """(needed sonames, {library: {versions}}, unversioned undefined symbols, {library: {symbols
+    bound to it by their version}}) of one ELF file."""
     elf = ELFFile(io.BytesIO(data))
-    needed, versions, unversioned = [], {}, []
+    needed, versions, unversioned, bound = [], {}, [], {}
+    library_of = {}  # version index (.gnu.version) -> the library that defines that version
     for sec in elf.iter_sections():
         if isinstance(sec, DynamicSection):
             needed += [t.needed for t in sec.iter_tags() if t.entry.d_tag == "DT_NEEDED"]
         if isinstance(sec, GNUVerNeedSection):
             for verneed, aux in sec.iter_versions():
-                versions.setdefault(verneed.name, set()).update(a.name for a in aux)
+                for a in aux:
+                    versions.setdefault(verneed.name, set()).add(a.name)
+                    library_of[a["vna_other"]] = verneed.name
     dynsym = elf.get_section_by_name(".dynsym")
     versym = elf.get_section_by_name(".gnu.version")
     for i, sym in enumerate(dynsym.iter_symbols() if dynsym else ()):
@@ -62,7 +74,9 @@ def elf_facts(data):
         ndx = versym.get_symbol(i)["ndx"] if versym else "VER_NDX_LOCAL"
         if ndx in ("VER_NDX_LOCAL", "VER_NDX_GLOBAL") and sym["st_info"]["bind"] != "STB_WEAK":
             unversioned.append(sym.name)
-    return needed, versions, unversioned
+        elif ndx in library_of:
+            bound.setdefault(library_of[ndx], set()).add(sym.name)
+    return needed, versions, unversioned, bound
 
 
 def glibc_max(versions):
@@ -73,6 +87,24 @@ def glibc_max(versions):
         if v.startswith("GLIBC_") and v[len("GLIBC_") :].replace(".", "").isdigit()
     ]
     return max(found, default=(0,))
+
+
+def elf_problems(name, data, allowed=None):
+    """Problems of one ELF file (named ``name`` in them), and the newest glibc it needs.
+
+    ``allowed``: the sonames it may link (None: not checked, as for the bundled libraries)."""
+    needed, versions, unversioned, bound = elf_facts(data)
+    problems = []
+    if allowed is not None:
+        foreign = [n for n in needed if n not in allowed]
+        if foreign:
+            problems.append(f"{name}: links {foreign}, neither system nor bundled")
+    from_loader = bound.get(LOADER, set()) - LOADER_SYMBOLS
+    if from_loader:
+        problems.append(f"{name}: imports {sorted(from_loader)} from the dynamic loader")
+    if unversioned:
+        problems.append(f"{name}: unversioned imports {sorted(unversioned)[:8]}")
+    return problems, glibc_max(versions)
 
 
 def _expected_modules(zf):
@@ -108,14 +140,10 @@ def check(path):
     bundled = {n.rsplit("/", 1)[1] for n in libs}
     newest = (0,)
     for name in sorted(exts | libs):
-        needed, versions, unversioned = elf_facts(zf.read(name))
-        newest = max(newest, glibc_max(versions))
-        if name in exts:
-            foreign = [n for n in needed if n not in SYSTEM_LIBS and n not in bundled]
-            if foreign:
-                problems.append(f"{name}: links {foreign}, neither system nor bundled")
-        if unversioned:
-            problems.append(f"{name}: unversioned imports {sorted(unversioned)[:8]}")
+        allowed = SYSTEM_LIBS | bundled | {LOADER} if name in exts else None
+        found, glibc = elf_problems(name, zf.read(name), allowed)
+        problems += found
+        newest = max(newest, glibc)
     if newest > GLIBC_MAX:
         problems.append(f"needs glibc {'.'.join(map(str, newest))}, over 2.17")
     facts = {
@@ -142,7 +170,7 @@ def main(argv=None):
     if args.glibc_max:
         lib, limit = args.glibc_max
         with open(lib, "rb") as f:
-            _, versions, _ = elf_facts(f.read())
+            _, versions, _, _ = elf_facts(f.read())
         newest = glibc_max(versions)
         print(".".join(map(str, newest)))
         return 0 if newest <= _version_tuple(limit) else 1
