@@ -25,7 +25,7 @@ from mytorch._core import (
 )
 from mytorch._applyn import applyn
 from mytorch._ops._defop import defop
-from mytorch._promotion import binary_dtype, operand
+from mytorch._promotion import binary_dtype, check_sub, operand
 from mytorch._ops.fused import relu_backward, sigmoid_backward, tanh_backward
 
 
@@ -136,6 +136,7 @@ def add(input, other, alpha=1):
 def sub(input, other, alpha=1):
     """Matches torch.sub."""
     if alpha != 1:
+        check_sub(operand(input), operand(other))  # bool operands, before other is scaled
         other = mul(other, alpha) if isinstance(other, TensorBase) else other * alpha
     return apply2(SUB, input, other)
 
@@ -281,13 +282,25 @@ def trunc(input):
 fix = trunc
 
 
+def _two_tensors(name, input, other):
+    """torch.maximum and torch.minimum take tensors only (no Python scalars)."""
+    for arg, pos, v in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(v, TensorBase):
+            raise TypeError(
+                f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                f"{type(v).__name__}"
+            )
+
+
 def maximum(input, other):
     """Matches torch.maximum (the gradient goes to input where the two tie)."""
+    _two_tensors("maximum", input, other)
     return apply2(MAXIMUM, input, other)
 
 
 def minimum(input, other):
     """Matches torch.minimum (the gradient goes to input where the two tie)."""
+    _two_tensors("minimum", input, other)
     return apply2(MINIMUM, input, other)
 
 
