@@ -9,6 +9,10 @@ from mytorch import _threads
 from mytorch._backends import CPU as K
 from mytorch._backends.reference import NUMPY as R
 
+# Each test compares the active CPU kernels with the NumPy reference (or NumPy itself): skipped
+# where the kernels are the reference (tests/conftest.py).
+pytestmark = pytest.mark.kernels_vs_reference
+
 
 def _check(a, b):
     want = R.matmul(a, b)

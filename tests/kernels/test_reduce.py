@@ -10,6 +10,10 @@ from mytorch import _threads
 from mytorch._backends import CPU as K
 from mytorch._backends.reference import NUMPY as R
 
+# Each test compares the active CPU kernels with the NumPy reference (or NumPy itself): skipped
+# where the kernels are the reference (tests/conftest.py).
+pytestmark = pytest.mark.kernels_vs_reference
+
 SHAPES = [
     (7,),
     (1,),

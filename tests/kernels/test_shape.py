@@ -6,6 +6,10 @@ import pytest
 
 from mytorch._backends import CPU as K
 
+# Each test compares the active CPU kernels with the NumPy reference (or NumPy itself): skipped
+# where the kernels are the reference (tests/conftest.py).
+pytestmark = pytest.mark.kernels_vs_reference
+
 # (input shape, target shape): new leading dims, size-1 dims broadcast, nothing to do, empty.
 EXPANDS = [
     ((3,), (4, 3)),
