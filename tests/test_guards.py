@@ -9,6 +9,7 @@ from pathlib import Path
 
 import conftest
 import pytest
+from helpers import assert_same_exception, raises
 
 import mytorch
 
@@ -65,3 +66,16 @@ def test_kernel_comparisons_skip_only_against_themselves(request):
         pytest.skip("no kernel test collected in this run")
     skipped = [i for i in marked if i.get_closest_marker("skip") is not None]
     assert len(skipped) == (len(marked) if conftest.KERNELS_ARE_REFERENCE else 0)
+
+
+def test_exception_checks_require_the_exact_class():
+    """NotImplementedError is a RuntimeError: an exception check must not take one for the
+    other (pytest.raises does)."""
+    with pytest.raises(AssertionError, match="not RuntimeError"):
+        with raises(RuntimeError):
+            raise NotImplementedError("a subclass")
+    with pytest.raises(AssertionError, match="NotImplementedError"):
+        assert_same_exception(NotImplementedError("mytorch"), RuntimeError("torch"))
+    with raises(RuntimeError, match="the class"):
+        raise RuntimeError("the class itself")
+    assert_same_exception(RuntimeError("mytorch"), RuntimeError("torch"))
