@@ -149,6 +149,24 @@ CASES = [
     ("float_of_many", lambda T: float(T.ones(2)), ValueError, "only one element tensors"),
     ("int_of_many", lambda T: int(T.ones(2)), ValueError, "only one element tensors"),
     (
+        "maximum_scalar",
+        lambda T: T.maximum(T.ones(2), 2.0),
+        TypeError,
+        "maximum(): argument 'other' (position 2) must be Tensor, not float",
+    ),
+    (
+        "minimum_scalar_input",
+        lambda T: T.minimum(1, T.ones(2)),
+        TypeError,
+        "minimum(): argument 'input' (position 1) must be Tensor, not int",
+    ),
+    (
+        "clamp_tensor_and_number",
+        lambda T: T.clamp(T.ones(2), T.zeros(2), 0.5),
+        TypeError,
+        "clamp() received an invalid combination of arguments",
+    ),
+    (
         "bitwise_float",
         lambda T: T.ones(2) & T.ones(2),
         NotImplementedError,
