@@ -29,9 +29,13 @@ NOGRAD_ROWS = [op for op in OPS if not op.grad]
 
 
 def _marks(op, key):
-    """A strict xfail where the row records a known mytorch bug for this test."""
+    """A strict xfail where the row records a known mytorch bug for this test; at ties and kinks,
+    NumPy's warnings about the infinities and NaNs there (0 ** -1, log(0)) are expected."""
     reason = op.xfail.get(key)
-    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    if not op.smooth:
+        marks.append(pytest.mark.filterwarnings("ignore::RuntimeWarning"))
+    return marks
 
 
 def _cases(samples, key):
