@@ -23,6 +23,7 @@ from common import (
     markdown_table,
     measure,
     parse_args,
+    pin_threads,
     print_header,
     ratio_legend,
     results_table,
@@ -584,6 +585,7 @@ def held_table(rows, results, libs, copy_bw, sgemm_1024):
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv)
     libs = load_libraries(args.builds)
+    pin_threads(libs, args.threads)
     print_header(
         "bench_kernels: large-tensor kernels against torch and this machine's ceilings", libs
     )

@@ -23,6 +23,7 @@ from common import (
     load_libraries,
     load_line,
     parse_args,
+    pin_threads,
     print_header,
     ratio_legend,
     results_table,
@@ -552,6 +553,7 @@ def print_targets(results, libs):
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv, orig=True)
     libs = load_libraries(args.builds, orig=args.orig)
+    pin_threads(libs, args.threads)
     print_header("bench_small_graphs: per-op and per-call overhead on tiny tensors", libs)
     repeat = args.repeat or (3 if args.quick else 9)
     min_time = 0.01 if args.quick else 0.05

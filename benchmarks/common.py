@@ -245,7 +245,20 @@ def parse_args(description, argv=None, orig=False):
         default="median",
         help="statistic over the repeats (default median; min is steadier on a loaded machine)",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="intra-op threads for every library (torch.set_num_threads and "
+        "mytorch.set_num_threads, which also sets NumPy's and SciPy's BLAS); default: the usable "
+        "cores",
+    )
     args = parser.parse_args(argv)
+    if args.threads is None:
+        args.threads = _usable_cores()
+    if args.threads < 1:
+        parser.error("--threads must be at least 1")
     builds = [b.strip() for b in args.builds.split(",") if b.strip()]
     unknown = sorted(set(builds) - set(BUILDS))
     if unknown:
@@ -305,6 +318,38 @@ def machine_line():
     return ", ".join(parts)
 
 
+def pin_threads(libs, n):
+    """Give every library ``n`` intra-op threads, so the comparison is at equal footing.
+
+    torch.set_num_threads for torch; mytorch.set_num_threads for each mytorch build, run with its
+    own modules active (it also sets the BLAS of NumPy and SciPy, which the `numpy (ref)` column
+    runs on). A build without set_num_threads (an old "orig") keeps its own count. Each count is
+    read back and checked.
+    """
+    for lib in libs.values():
+        with lib.active() as mod:
+            if callable(getattr(mod, "set_num_threads", None)):
+                mod.set_num_threads(n)
+                if mod.get_num_threads() != n:
+                    raise SystemExit(
+                        f"benchmarks: {lib.name} runs {mod.get_num_threads()} threads, not {n}"
+                    )
+    if "torch" in libs:
+        torch = libs["torch"].module
+        libs["torch"].info = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+
+
+def threads_line(libs):
+    """Each library's intra-op thread count, read now (what pin_threads set)."""
+    parts = []
+    for lib in libs.values():
+        with lib.active() as mod:
+            get = getattr(mod, "get_num_threads", None)
+            count = get() if callable(get) else "?"
+        parts.append(f"{lib.name} {count}")
+    return "threads (get_num_threads): " + ", ".join(parts)
+
+
 def print_header(title, libs):
     print(f"# {title}")
     print()
@@ -312,6 +357,7 @@ def print_header(title, libs):
     print(f"- machine: {machine_line()}")
     for lib in libs.values():
         print(f"- {lib.name}: {lib.info}")
+    print(f"- {threads_line(libs)}")
     print(f"- {load_line()} at start")
     print()
     sys.stdout.flush()

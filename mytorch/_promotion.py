@@ -111,12 +111,37 @@ def operand(v):
     raise TypeError(f"unsupported operand type: expected Tensor or number, got {type(v).__name__}")
 
 
+def _is_bool(v):
+    """A bool tensor or a Python bool (torch wraps the scalar as a bool tensor)."""
+    if type(v) is bool:
+        return True
+    return isinstance(v, TensorBase) and v._data.dtype.kind == "b"
+
+
+def check_sub(a, b):
+    """PyTorch refuses ``a - b`` when either operand is bool (a Python bool counts as one)."""
+    na = _is_bool(a)
+    nb = _is_bool(b)
+    if na and nb:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    if na or nb:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
 def _promote2(op, a, b):
     """The slow path of apply2: PyTorch's promotion and device rules for any mix of tensors
     and scalars. Returns the operands, the kernel to run and both values in the compute dtype.
     """
     a = operand(a)
     b = operand(b)
+    if op.kname == "sub":
+        check_sub(a, b)
     ta = isinstance(a, TensorBase)
     tb = isinstance(b, TensorBase)
     dt = binary_dtype(a, b)

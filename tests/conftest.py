@@ -1,19 +1,40 @@
 """Shared fixtures: float dtypes, devices (the CPU and the stand-in device), a seeded NumPy
-generator, and the torch oracle."""
+generator, and the torch oracle.
+
+Two guards keep a run from passing on less than it claims:
+
+- torch (the oracle) is required: a run that collects torch-marked tests without it stops with
+  an error, unless ``MYTORCH_ALLOW_NO_TORCH=1`` asks for those tests to be skipped (the wheel
+  builds' smoke tests, which install pytest alone, set it).
+- the tests marked ``kernels_vs_reference`` compare the CPU backend's kernels with the NumPy
+  reference; where the CPU backend *is* the reference (the pure build, or ``MYTORCH_NO_EXT=1``)
+  they would compare it with itself, so they are skipped there.
+"""
+
+import os
 
 import numpy as np
 import pytest
 
 import mytorch
 from backends.standin_backend import BACKEND as STANDIN
+from mytorch._backends.reference import NUMPY
 
 # The stand-in device (tests/backends/standin_backend.py) exists for the whole session.
 mytorch._backends.register(STANDIN)
 
 try:
     import torch
-except ImportError:  # the oracle is in the test extra; without it torch-marked tests skip
+except ImportError:  # the oracle is in the test extra; see the guard below
     torch = None
+
+ALLOW_NO_TORCH = os.environ.get("MYTORCH_ALLOW_NO_TORCH") == "1"
+NO_TORCH_ERROR = (
+    "torch (the oracle, in the test extra: pip install '.[test]') is not installed, so the "
+    "{n} tests that compare with it cannot run. Set MYTORCH_ALLOW_NO_TORCH=1 to skip them."
+)
+# The CPU kernels are the NumPy reference itself (nothing compiled loaded).
+KERNELS_ARE_REFERENCE = mytorch._backends.CPU is NUMPY
 
 
 FLOAT_DTYPES = ["float32", "float64"]
@@ -36,11 +57,27 @@ def rng():
     return np.random.default_rng(1234)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "kernels_vs_reference: compares the CPU kernels with the NumPy reference (skipped "
+        "where the kernels are the reference)",
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     skip_torch = pytest.mark.skip(reason="torch (the oracle) is not installed")
     skip_gpu = pytest.mark.skip(reason="no CUDA GPU with CuPy")
+    skip_self = pytest.mark.skip(
+        reason="the CPU kernels are the NumPy reference here: the comparison would be with itself"
+    )
+    need_torch = [item for item in items if "torch" in item.keywords]
+    if torch is None and need_torch and not ALLOW_NO_TORCH:
+        raise pytest.UsageError(NO_TORCH_ERROR.format(n=len(need_torch)))
     for item in items:
         if torch is None and "torch" in item.keywords:
             item.add_marker(skip_torch)
         if "gpu" in item.keywords and not mytorch.cuda.is_available():
             item.add_marker(skip_gpu)
+        if KERNELS_ARE_REFERENCE and "kernels_vs_reference" in item.keywords:
+            item.add_marker(skip_self)

@@ -1,5 +1,6 @@
 """Helpers shared by the tests: moving data between mytorch and torch, and comparing the two."""
 
+import contextlib
 import zlib
 
 import numpy as np
@@ -106,19 +107,37 @@ def grads_or_zeros(T, out, inputs, create_graph):
     return [np.zeros(tuple(x.shape)) if g is None else g for g, x in zip(gs, inputs)]
 
 
+@contextlib.contextmanager
+def raises(exc, match=None):
+    """``pytest.raises(exc, match=...)`` that requires exactly ``exc`` (torch's class), not a
+    subclass of it. Yields pytest's ExceptionInfo."""
+    assert isinstance(exc, type), "one class: the one torch raises"
+    with pytest.raises(Exception) as info:
+        yield info
+    got = type(info.value)
+    assert got is exc, f"raised {got.__module__}.{got.__name__}, not {exc.__name__}: {info.value}"
+    if match is not None:
+        info.match(match)
+
+
+def assert_same_exception(em, et):
+    """mytorch's exception ``em`` is of exactly the class of torch's ``et``."""
+    assert type(em) is type(et), (
+        f"mytorch raised {type(em).__name__}: {em}; torch {type(et).__name__}: {et}"
+    )
+
+
 def raises_like(fn, phrases=(), exc=None):
-    """``fn(torch)`` raises (of class ``exc`` when given); ``fn(mytorch)`` raises the same class,
-    and both messages contain each phrase (compared case-insensitively). Returns both messages
-    (mytorch's, torch's)."""
+    """``fn(torch)`` raises (of class ``exc`` when given); ``fn(mytorch)`` raises exactly the
+    same class, and both messages contain each phrase (compared case-insensitively). Returns
+    both messages (mytorch's, torch's)."""
     with pytest.raises(Exception) as et:
         fn(torch)
     if exc is not None:
         assert type(et.value) is exc, f"torch raised {type(et.value).__name__}"
     with pytest.raises(Exception) as em:
         fn(mytorch)
-    assert isinstance(em.value, type(et.value)), (
-        f"mytorch raised {type(em.value).__name__}: {em.value}; torch {type(et.value).__name__}"
-    )
+    assert_same_exception(em.value, et.value)
     m, t = str(em.value), str(et.value)
     for p in phrases:
         assert p.lower() in t.lower(), f"torch's message lacks {p!r}: {t}"

@@ -6,7 +6,7 @@ random tensors are compared on shape, dtype, range and moments, never on values.
 
 import numpy as np
 import pytest
-from helpers import assert_matches
+from helpers import assert_matches, raises
 
 import mytorch
 
@@ -76,9 +76,9 @@ def test_factory_dtype_and_requires_grad(name):
 
 
 def test_negative_size_is_runtime_error():
-    with pytest.raises(RuntimeError, match="negative dimension"):
+    with raises(RuntimeError, match="negative dimension"):
         mytorch.zeros(2, -1)
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         mytorch.ones(2.5)
 
 

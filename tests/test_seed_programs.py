@@ -7,7 +7,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from helpers import assert_matches
+from helpers import assert_matches, raises
 
 import mytorch
 
@@ -174,7 +174,7 @@ def test_lesson(name):
 
 def test_integer_tensor_requiring_grad_is_refused():
     for lib in (mytorch, torch):
-        with pytest.raises(
+        with raises(
             RuntimeError,
             match="Only Tensors of floating point and complex dtype can require gradients",
         ):

@@ -3,7 +3,7 @@ leaf/grad bookkeeping and the in-place helpers."""
 
 import numpy as np
 import pytest
-from helpers import assert_matches, dtype_str
+from helpers import assert_matches, dtype_str, raises
 
 import mytorch
 
@@ -99,27 +99,27 @@ def test_tensor_of_tensors_in_a_list():
 
 @pytest.mark.torch
 def test_integer_tensor_cannot_require_grad():
-    with pytest.raises(
+    with raises(
         RuntimeError, match="Only Tensors of floating point and complex dtype can require gradients"
     ):
         mytorch.tensor(3, requires_grad=True)
-    with pytest.raises(
+    with raises(
         RuntimeError, match="Only Tensors of floating point and complex dtype can require gradients"
     ):
         torch.tensor(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="floating point"):
+    with raises(RuntimeError, match="floating point"):
         mytorch.tensor([1, 2]).requires_grad_()
-    with pytest.raises(RuntimeError, match="floating point"):
+    with raises(RuntimeError, match="floating point"):
         mytorch.zeros(2, dtype=mytorch.int64, requires_grad=True)
 
 
 @pytest.mark.torch
 def test_unsupported_numpy_dtype_is_type_error():
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         torch.tensor(np.array(["a"]))
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         mytorch.tensor(np.array(["a"]))
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         mytorch.tensor("abc")
 
 
@@ -143,16 +143,16 @@ def test_shape_size_dim_numel(shape):
 
 @pytest.mark.torch
 def test_size_with_bad_dim_is_index_error():
-    with pytest.raises(IndexError, match="Dimension out of range"):
+    with raises(IndexError, match="Dimension out of range"):
         mytorch.zeros(2, 3).size(2)
-    with pytest.raises(IndexError, match="Dimension out of range"):
+    with raises(IndexError, match="Dimension out of range"):
         torch.zeros(2, 3).size(2)
 
 
 def test_len_of_0d_is_type_error():
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         len(mytorch.tensor(1.0))
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         iter(mytorch.tensor(1.0))
 
 
@@ -184,13 +184,13 @@ def test_item_tolist_and_python_numbers(value):
 
 @pytest.mark.torch
 def test_item_of_many_elements_is_runtime_error():
-    with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
+    with raises(RuntimeError, match="cannot be converted to Scalar"):
         mytorch.ones(3).item()
-    with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
+    with raises(RuntimeError, match="cannot be converted to Scalar"):
         torch.ones(3).item()
-    with pytest.raises(RuntimeError, match="ambiguous"):
+    with raises(RuntimeError, match="ambiguous"):
         bool(mytorch.ones(2))
-    with pytest.raises(RuntimeError, match="ambiguous"):
+    with raises(RuntimeError, match="ambiguous"):
         bool(torch.ones(2))
 
 
@@ -204,7 +204,7 @@ def test_format_of_0d(spec):
 
 def test_index_protocol():
     assert [10, 20, 30][mytorch.tensor(1)] == 20
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         [10, 20][mytorch.tensor(1.0)]
 
 
@@ -215,10 +215,10 @@ def test_numpy_shares_memory_and_refuses_requires_grad():
     a[0] = 5.0
     assert m.tolist() == [5.0, 2.0]
     r = mytorch.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"detach\(\).numpy\(\)"):
+    with raises(RuntimeError, match=r"detach\(\).numpy\(\)"):
         r.numpy()
     np.testing.assert_array_equal(r.detach().numpy(), [1.0, 2.0])
-    with pytest.raises(RuntimeError, match=r"detach\(\).numpy\(\)"):  # as torch's __array__
+    with raises(RuntimeError, match=r"detach\(\).numpy\(\)"):  # as torch's __array__
         np.asarray(r)
     assert np.asarray(r.detach()).tolist() == [1.0, 2.0]
 
@@ -255,7 +255,7 @@ def test_requires_grad_setter_and_method():
     x.requires_grad = True
     assert x.requires_grad
     y = x * 2
-    with pytest.raises(RuntimeError, match="leaf"):
+    with raises(RuntimeError, match="leaf"):
         y.requires_grad = False
 
 
@@ -276,7 +276,7 @@ def test_retain_grad_on_leaf_is_noop_and_refused_without_grad():
     x.retain_grad()
     (x * 2).sum().backward()
     assert x.grad.tolist() == [2.0]
-    with pytest.raises(RuntimeError, match="requires_grad=False"):
+    with raises(RuntimeError, match="requires_grad=False"):
         mytorch.tensor([1.0]).retain_grad()
 
 
@@ -290,7 +290,7 @@ def test_zero_clone_and_grad_zero():
     c2 = x.detach().clone()
     c2.zero_()
     assert x.tolist() == [1.0, 2.0]
-    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+    with raises(RuntimeError, match="leaf Variable that requires grad"):
         x.zero_()
     with mytorch.no_grad():
         x.zero_()  # allowed under no_grad, as in torch
@@ -312,7 +312,7 @@ def test_grad_setter_checks_shape():
     x.grad = mytorch.tensor([0.5, 0.5])
     (x * 2).sum().backward()
     assert x.grad.tolist() == [2.5, 2.5]
-    with pytest.raises(RuntimeError, match="different size"):
+    with raises(RuntimeError, match="different size"):
         x.grad = mytorch.zeros(3)
     x.grad = None
     assert x.grad is None
@@ -373,9 +373,9 @@ def test_inplace_arithmetic_matches_torch():
 @pytest.mark.torch
 def test_inplace_cannot_change_dtype_category():
     m, t = mytorch.tensor([1, 2]), torch.tensor([1, 2])
-    with pytest.raises(RuntimeError, match="can't be cast"):
+    with raises(RuntimeError, match="can't be cast"):
         m.add_(0.5)
-    with pytest.raises(RuntimeError, match="can't be cast"):
+    with raises(RuntimeError, match="can't be cast"):
         t.add_(0.5)
     assert m.tolist() == [1, 2] and m.dtype is mytorch.int64
 
@@ -383,18 +383,18 @@ def test_inplace_cannot_change_dtype_category():
 def test_failed_inplace_leaves_tensor_unchanged():
     m = mytorch.tensor([[1.0, 2.0], [3.0, 4.0]])
     before = m.tolist()
-    with pytest.raises(RuntimeError):
+    with raises(RuntimeError):
         m.add_(mytorch.ones(3))
     assert m.tolist() == before
     x = mytorch.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="leaf Variable"):
+    with raises(RuntimeError, match="leaf Variable"):
         x.mul_(2)
     assert x.tolist() == [1.0, 2.0] and x.is_leaf and x.grad_fn is None
 
 
 def test_inplace_broadcast_past_shape_is_runtime_error():
     m = mytorch.tensor([[1.0, 2.0], [3.0, 4.0]])
-    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+    with raises(RuntimeError, match="doesn't match the broadcast shape"):
         m.mul_(mytorch.ones(2, 2, 2))
     assert m.tolist() == [[1.0, 2.0], [3.0, 4.0]]
 
@@ -422,7 +422,7 @@ def test_setitem_without_grad():
     m[0, 1] = 5.0
     m[1] = mytorch.tensor([1.0, 2.0, 3.0])
     assert m.tolist() == [[0.0, 5.0, 0.0], [1.0, 2.0, 3.0]]
-    with pytest.raises(IndexError):
+    with raises(IndexError):
         m[2, 0] = 1.0
 
 

@@ -26,24 +26,35 @@ from mytorch._core import (
 from mytorch._applyn import applyn
 from mytorch._out import write_out
 from mytorch._ops._declare import declare, defop, unary
-from mytorch._promotion import binary_dtype, operand
+from mytorch._promotion import binary_dtype, check_sub, operand
 from mytorch._ops.fused import relu_backward, sigmoid_backward, tanh_backward
 
 
 def _pow_vjp(n, g):
     x, y = n.inputs
     if isinstance(y, TensorBase):
-        gx = g * y * x ** (y - 1) if n.needs_x else None
+        # d(x**y)/dx = y * x**(y - 1), taken as 0 where y == 0 (PyTorch's mask: 0 ** -1 is inf).
+        gx = where(y == 0, 0.0, g * y * x ** (y - 1)) if n.needs_x else None
         gy = None
         if n.needs_y:
             # NOTE: d(x**y)/dy = x**y * log(x), taken as 0 where x == 0 and y >= 0 (PyTorch's mask).
-            gy = where((x == 0) & (y >= 0), 0.0, g * n.out * log(x))
+            # The mask is on the factor, so the derivative with respect to g is 0 there too.
+            gy = g * where((x == 0) & (y >= 0), 0.0, n.out * log(x))
         return gx, gy
     if y == 0:
         return g * 0.0, None
     if y == 2:
         return g * (2 * x), None
     return g * (y * x ** (y - 1)), None
+
+
+def _extremum_vjp(n, g, x_loses, y_loses):
+    """maximum/minimum (PyTorch's rule): each input gets the gradient except where it loses,
+    half of it where x == y."""
+    share = where(n.x == n.y, g * 0.5, g)
+    gx = where(x_loses, 0.0, share) if n.needs_x else None
+    gy = where(y_loses, 0.0, share) if n.needs_y else None
+    return gx, gy
 
 
 def _div_vjp(n, g):
@@ -89,8 +100,8 @@ FLOOR    = defop("floor",    _zero_vjp,                                         
 CEIL     = defop("ceil",     _zero_vjp,                                                         ew=True)
 ROUND    = defop("round",    _zero_vjp,                                                         ew=True)
 TRUNC    = defop("trunc",    _zero_vjp,                                                         ew=True)
-MAXIMUM  = defop("maximum",  lambda n, g: (g * (n.x >= n.y), g * (n.x < n.y)),                  SAVE_XY, KIND_BINARY)
-MINIMUM  = defop("minimum",  lambda n, g: (g * (n.x <= n.y), g * (n.x > n.y)),                  SAVE_XY, KIND_BINARY)
+MAXIMUM  = defop("maximum",  lambda n, g: _extremum_vjp(n, g, n.x < n.y, n.x > n.y),           SAVE_XY, KIND_BINARY)
+MINIMUM  = defop("minimum",  lambda n, g: _extremum_vjp(n, g, n.x > n.y, n.x < n.y),           SAVE_XY, KIND_BINARY)
 WHERE    = defop("where",    lambda n, g: (None, where(n.x, g, 0.0), where(n.x, 0.0, g)),       SAVE_X)
 CLONE    = defop("clone",    lambda n, g: g,                                                    ew=True)
 TO_DTYPE = defop("to_dtype", lambda n, g: to_dtype(g, n.dtypes[0]),                             node_name="ToCopyBackward0")
@@ -148,6 +159,7 @@ def add(input, other, alpha=1, *, out=None):
 def sub(input, other, alpha=1, *, out=None):
     """Matches torch.sub."""
     if alpha != 1:
+        check_sub(operand(input), operand(other))  # bool operands, before other is scaled
         other = mul(other, alpha) if isinstance(other, TensorBase) else other * alpha
     if out is not None:
         return write_out(out, apply2(SUB, input, other))
@@ -252,13 +264,25 @@ def trunc(input):
 fix = trunc
 
 
+def _two_tensors(name, input, other):
+    """torch.maximum and torch.minimum take tensors only (no Python scalars)."""
+    for arg, pos, v in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(v, TensorBase):
+            raise TypeError(
+                f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                f"{type(v).__name__}"
+            )
+
+
 def maximum(input, other):
-    """Matches torch.maximum (the gradient goes to input where the two tie)."""
+    """Matches torch.maximum (where the two tie, each gets half the gradient)."""
+    _two_tensors("maximum", input, other)
     return apply2(MAXIMUM, input, other)
 
 
 def minimum(input, other):
-    """Matches torch.minimum (the gradient goes to input where the two tie)."""
+    """Matches torch.minimum (where the two tie, each gets half the gradient)."""
+    _two_tensors("minimum", input, other)
     return apply2(MINIMUM, input, other)
 
 
@@ -388,28 +412,56 @@ def copy(input, src):
 def clamp(input, min=None, max=None):
     """Matches torch.clamp (tensor bounds broadcast and get gradients too)."""
     if isinstance(min, TensorBase) or isinstance(max, TensorBase):
-        out = input
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+        if not all(b is None or isinstance(b, TensorBase) for b in (min, max)):
+            raise TypeError(
+                "clamp() received an invalid combination of arguments: the bounds must be both "
+                "tensors or both numbers"
+            )
+        return _clamp_tensors(input, min, max)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     return apply1(CLAMP, input, (min, max))
 
 
+def _clamp_tensors(input, lo, hi):
+    """clamp with tensor bounds (either may be None). The gradient follows PyTorch's rule: to
+    input where lo <= input <= hi, to lo where input < lo < hi, to hi where input > hi or
+    hi < lo; nowhere where input < lo == hi."""
+    x = input.detach()
+    lo_d = None if lo is None else lo.detach()
+    hi_d = None if hi is None else hi.detach()
+    value = x
+    if lo is not None:
+        value = maximum(value, lo_d)
+    if hi is not None:
+        value = minimum(value, hi_d)
+    if not any(t is not None and t.requires_grad for t in (input, lo, hi)):
+        return value
+    # Three disjoint masks pick the differentiable source; elsewhere the detached value.
+    out = value
+    take_x = None
+    if hi is not None:
+        take_hi = (x > hi_d) if lo is None else (x > hi_d) | (hi_d < lo_d)
+        out = where(take_hi, hi, out)
+        take_x = x <= hi_d
+    if lo is not None:
+        take_lo = (x < lo_d) if hi is None else (x < lo_d) & (lo_d < hi_d)
+        out = where(take_lo, lo, out)
+        take_x = (x >= lo_d) if take_x is None else take_x & (x >= lo_d)
+    return where(take_x, input, out)
+
+
 def clamp_min(input, min):
     """Matches torch.clamp_min."""
     if isinstance(min, TensorBase):
-        return maximum(input, min)
+        return _clamp_tensors(input, min, None)
     return apply1(CLAMP_MIN, input, (min, None))
 
 
 def clamp_max(input, max):
     """Matches torch.clamp_max."""
     if isinstance(max, TensorBase):
-        return minimum(input, max)
+        return _clamp_tensors(input, None, max)
     return apply1(CLAMP_MAX, input, (None, max))
 
 

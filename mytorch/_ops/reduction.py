@@ -171,8 +171,12 @@ def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
 
 
 def std(input, dim=None, unbiased=True, keepdim=False, correction=None):
-    """Matches torch.std: sqrt(var) (so its grad_fn is SqrtBackward0, torch's StdBackward0)."""
-    return sqrt(_var("std", input, dim, unbiased, keepdim, correction))
+    """Matches torch.std: sqrt(var), with torch's zero gradient where the spread is zero
+    (there sqrt's derivative is inf and var's 0). Its grad_fn is WhereBackward0, torch's
+    StdBackward0."""
+    v = _var("std", input, dim, unbiased, keepdim, correction)
+    flat = v.detach() == 0
+    return where(flat, 0.0, sqrt(where(flat, 1.0, v)))
 
 
 def _var(name, input, dim, unbiased, keepdim, correction):

@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import assert_matches
+from helpers import assert_matches, raises
 
 import mytorch
 from mytorch import autograd
@@ -104,7 +104,7 @@ def test_second_backward_without_retain_graph_raises():
         x = T.tensor(2.0, requires_grad=True)
         y = x * x
         y.backward()
-        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        with raises(RuntimeError, match="backward through the graph a second time"):
             y.backward()
 
 
@@ -166,7 +166,7 @@ def test_grad_retain_graph_defaults_to_create_graph():
     autograd.grad(y, x)
     z = x * x
     autograd.grad(z, x, create_graph=False)  # retain_graph resolves to False
-    with pytest.raises(RuntimeError, match="second time"):
+    with raises(RuntimeError, match="second time"):
         autograd.grad(z, x)
     w = x * x
     autograd.grad(w, x, create_graph=False, retain_graph=True)
@@ -211,7 +211,7 @@ def test_grad_allow_unused():
 def test_grad_unused_input_is_an_error():
     for T in (mytorch, torch):
         x, y = T.tensor(1.0, requires_grad=True), T.tensor(2.0, requires_grad=True)
-        with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        with raises(RuntimeError, match="appears to not have been used in the graph"):
             T.autograd.grad(x * 3, [x, y])
 
 
@@ -220,9 +220,9 @@ def test_output_not_requiring_grad_is_an_error():
     for T in (mytorch, torch):
         x = T.tensor(1.0, requires_grad=True)
         c = T.tensor(2.0)
-        with pytest.raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
+        with raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
             T.autograd.grad(c * 2, [x])
-        with pytest.raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
+        with raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
             (c * 2).backward()
 
 
@@ -230,7 +230,7 @@ def test_output_not_requiring_grad_is_an_error():
 def test_input_not_requiring_grad_is_an_error():
     for T in (mytorch, torch):
         x, c = T.tensor(1.0, requires_grad=True), T.tensor(2.0)
-        with pytest.raises(RuntimeError, match="does not require grad"):
+        with raises(RuntimeError, match="does not require grad"):
             T.autograd.grad(x * c, [c])
 
 
@@ -238,13 +238,9 @@ def test_input_not_requiring_grad_is_an_error():
 def test_non_scalar_backward_needs_a_gradient():
     for T in (mytorch, torch):
         x = T.tensor([1.0, 2.0], requires_grad=True)
-        with pytest.raises(
-            RuntimeError, match="grad can be implicitly created only for scalar outputs"
-        ):
+        with raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
             (x * 2).backward()
-        with pytest.raises(
-            RuntimeError, match="grad can be implicitly created only for scalar outputs"
-        ):
+        with raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
             T.autograd.grad(x * 2, x)
 
 
@@ -258,9 +254,9 @@ def test_one_element_non_scalar_backward_is_implicit():
 def test_gradient_shape_mismatch_is_an_error():
     for T in (mytorch, torch):
         x = T.tensor([1.0, 2.0], requires_grad=True)
-        with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        with raises(RuntimeError, match="Mismatch in shape"):
             (x * 2).backward(T.ones(3))
-        with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        with raises(RuntimeError, match="Mismatch in shape"):
             T.autograd.grad(x * 2, x, T.ones(2, 1))
 
 
@@ -334,7 +330,7 @@ def test_hook_handle_removes_the_hook():
 
 
 def test_register_hook_on_tensor_without_grad_is_an_error():
-    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+    with raises(RuntimeError, match="doesn't require gradient"):
         mytorch.ones(1).register_hook(lambda g: g)
 
 

@@ -3,7 +3,7 @@
 import math
 
 import pytest
-from helpers import assert_matches
+from helpers import assert_matches, raises
 
 import mytorch
 from mytorch import autograd
@@ -117,7 +117,7 @@ def test_wrong_number_of_gradients_is_an_error():
             return grad
 
     x = mytorch.ones(1, requires_grad=True)
-    with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+    with raises(RuntimeError, match="incorrect number of gradients"):
         Bad.apply(x, x).sum().backward()
 
 

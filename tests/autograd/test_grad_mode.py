@@ -4,6 +4,7 @@ and thread-local state."""
 import threading
 
 import pytest
+from helpers import raises
 
 import mytorch
 from mytorch import autograd
@@ -76,7 +77,7 @@ def test_set_grad_enabled_context_function_and_decorator():
 
 
 def test_grad_mode_restored_after_exception():
-    with pytest.raises(ValueError), mytorch.no_grad():
+    with raises(ValueError), mytorch.no_grad():
         raise ValueError
     assert mytorch.is_grad_enabled()
 

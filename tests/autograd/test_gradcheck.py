@@ -3,10 +3,17 @@ ones, and leave their inputs as they found them."""
 
 import numpy as np
 import pytest
+from helpers import raises
 
 import mytorch
 from mytorch import autograd
 from mytorch.autograd import gradcheck, gradgradcheck
+from mytorch.autograd.gradcheck import GradcheckError
+
+try:
+    from torch.autograd.gradcheck import GradcheckError as TorchGradcheckError
+except ImportError:
+    TorchGradcheckError = None
 
 
 class WrongScale(autograd.Function):
@@ -41,13 +48,19 @@ def _x():
     return mytorch.tensor([0.4, -1.2, 0.9], dtype=mytorch.float64, requires_grad=True)
 
 
+@pytest.mark.torch
+def test_gradcheck_error_is_torchs_class():
+    assert GradcheckError.__name__ == TorchGradcheckError.__name__
+    assert GradcheckError.__bases__ == TorchGradcheckError.__bases__ == (RuntimeError,)
+
+
 def test_gradcheck_passes_a_right_gradient():
     assert gradcheck(lambda x: (x.sin() * x).sum(), (_x(),))
     assert gradgradcheck(lambda x: x.exp() * x, (_x(),))
 
 
 def test_gradcheck_catches_a_wrong_gradient():
-    with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+    with raises(GradcheckError, match="Jacobian mismatch"):
         gradcheck(WrongScale.apply, (_x(),))
     assert gradcheck(WrongScale.apply, (_x(),), raise_exception=False) is False
 
@@ -69,7 +82,7 @@ def test_gradcheck_checks_every_input_and_restores_them():
     def wrong_in_second_input(a, b):
         return a * WrongScale.apply(b)
 
-    with pytest.raises(RuntimeError, match="with respect to input 1"):
+    with raises(GradcheckError, match="with respect to input 1"):
         gradcheck(wrong_in_second_input, (x, y))
 
 

@@ -11,6 +11,7 @@ import importlib.util
 
 import numpy as np
 import pytest
+from helpers import raises
 from backends.standin import StandinArray, counts, reset_counts
 
 import mytorch
@@ -646,14 +647,14 @@ def test_autograd_grad_results_live_on_the_input_device():
 def test_grad_outputs_on_the_wrong_device_raise():
     x = S([1.0, 2.0], requires_grad=True)
     y = x * 2
-    with pytest.raises(RuntimeError) as e:
+    with raises(RuntimeError) as e:
         mytorch.autograd.grad(y, x, grad_outputs=mytorch.ones(2))
     # torch's engine (validate_outputs): "invalid gradient at index 0 - expected device ..."
     assert str(e.value) == "invalid gradient at index 0 - expected device standin:0 but got cpu"
-    with pytest.raises(RuntimeError, match="expected device standin:0 but got cpu"):
+    with raises(RuntimeError, match="expected device standin:0 but got cpu"):
         y.backward(mytorch.ones(2))
     c = mytorch.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="expected device cpu but got standin:0"):
+    with raises(RuntimeError, match="expected device cpu but got standin:0"):
         mytorch.autograd.grad(c * 2, c, grad_outputs=S([1.0, 1.0]))
 
 
@@ -677,7 +678,7 @@ def test_retained_grad_of_a_standin_non_leaf():
 
 def test_assigning_a_grad_on_another_device_raises():
     x = S([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="assigned grad has data located on a different device"):
+    with raises(RuntimeError, match="assigned grad has data located on a different device"):
         x.grad = mytorch.zeros(2)
     x.grad = mytorch.zeros(2, device=STANDIN)
     assert on_standin(x.grad)
@@ -710,19 +711,19 @@ def test_device_mismatch_raises_with_torch_message(name, standin_first, requires
     args = (s, c) if standin_first else (c, s)
     if name == "where_cond":
         args = (s, c)  # the condition is the CPU one
-    with pytest.raises(RuntimeError) as e:
+    with raises(RuntimeError) as e:
         MIXED[name](*args)
     assert str(e.value) == MISMATCH
 
 
 def test_in_place_op_with_a_cpu_tensor_raises():
     s = S([1.0, 2.0])
-    with pytest.raises(RuntimeError) as e:
+    with raises(RuntimeError) as e:
         s += mytorch.ones(2)
     assert str(e.value) == MISMATCH
     assert same_values(s, np.array([1.0, 2.0], dtype=np.float32))
     c = mytorch.ones(2)
-    with pytest.raises(RuntimeError) as e:
+    with raises(RuntimeError) as e:
         c.mul_(S([1.0, 2.0]))
     assert str(e.value) == MISMATCH
 
@@ -774,7 +775,7 @@ def test_zero_dim_cpu_tensor_that_requires_grad_raises(standin_first):
     # mytorch's rule: only a 0-d CPU tensor that needs no gradient may act as a scalar.
     s = S([1.0, 2.0])
     k = mytorch.tensor(3.0, requires_grad=True)
-    with pytest.raises(RuntimeError) as e:
+    with raises(RuntimeError) as e:
         _ = s * k if standin_first else k * s
     assert str(e.value) == MISMATCH
 
@@ -789,7 +790,7 @@ def test_python_and_numpy_scalars_are_fine_with_standin():
 
 
 def test_a_standin_0d_tensor_with_a_cpu_tensor_with_dims_raises():
-    with pytest.raises(RuntimeError) as e:
+    with raises(RuntimeError) as e:
         _ = S(2.0) * mytorch.ones(2)
     assert str(e.value) == MISMATCH
 
@@ -805,18 +806,18 @@ NUMPY_MSG = (
 @pytest.mark.torch
 def test_numpy_of_a_standin_tensor_raises_type_error():
     t = S([1.0, 2.0])
-    with pytest.raises(TypeError) as e:
+    with raises(TypeError) as e:
         t.numpy()
     assert str(e.value) == NUMPY_MSG
     # The message has the shape of torch's (here for its meta device).
     meta = error_of(lambda: torch.ones(2, device="meta").numpy())
     assert meta == (TypeError, NUMPY_MSG.replace("standin:0", "meta"))
     # The device check comes before the requires_grad one, as in torch.
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         S([1.0], requires_grad=True).numpy()
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         np.asarray(t)
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         np.array(t)
 
 
@@ -846,9 +847,7 @@ def test_cpu_numpy_and_python_values_are_explicit_transfers():
 
 
 def test_item_of_a_standin_tensor_with_many_elements_raises_like_torch():
-    with pytest.raises(
-        RuntimeError, match="a Tensor with 2 elements cannot be converted to Scalar"
-    ):
+    with raises(RuntimeError, match="a Tensor with 2 elements cannot be converted to Scalar"):
         S([1.0, 2.0]).item()
 
 
@@ -1018,7 +1017,7 @@ def test_setitem_slice_with_a_cpu_tensor_value_copies_across_devices():
 
 def test_setitem_on_a_standin_leaf_that_requires_grad_raises():
     x = S([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+    with raises(RuntimeError, match="a leaf Variable that requires grad"):
         x[0] = 3.0
 
 

@@ -5,6 +5,7 @@ import operator
 
 import numpy as np
 import pytest
+from helpers import raises
 from backends.standin import StandinArray, counts, reset_counts, xp
 
 
@@ -14,13 +15,13 @@ def dev(values, dtype=None):
 
 def test_implicit_conversion_to_numpy_raises():
     a = dev([1.0, 2.0])
-    with pytest.raises(TypeError, match="Implicit conversion"):
+    with raises(TypeError, match="Implicit conversion"):
         np.asarray(a)
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         np.exp(a)  # a ufunc
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         np.concatenate([a, a])  # an array function
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         np.array([a, a])
 
 
@@ -40,7 +41,7 @@ def test_implicit_conversion_to_numpy_raises():
     ],
 )
 def test_mixing_with_host_ndarray_raises(mix):
-    with pytest.raises(TypeError, match="Unsupported type <class 'numpy.ndarray'>"):
+    with raises(TypeError, match="Unsupported type <class 'numpy.ndarray'>"):
         mix(dev([1.0, 2.0]), np.ones(2))
 
 
@@ -150,7 +151,7 @@ def test_types_and_constants_are_numpy_s():
 def test_python_conversions():
     i = dev(3)
     assert operator.index(i) == 3 and [0, 1, 2, 3][i] == 3 and int(dev(2.5)) == 2
-    with pytest.raises(TypeError):
+    with raises(TypeError):
         operator.index(dev(3.0))
     assert bool(dev(1)) and not bool(dev(0.0)) and complex(dev(1j)) == 1j
     rows = list(dev([[1, 2], [3, 4]]))

@@ -4,10 +4,15 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers import raises
 
 from mytorch import _threads
 from mytorch._backends import CPU as K
 from mytorch._backends.reference import NUMPY as R
+
+# Each test compares the active CPU kernels with the NumPy reference (or NumPy itself): skipped
+# where the kernels are the reference (tests/conftest.py).
+pytestmark = pytest.mark.kernels_vs_reference
 
 
 def _check(a, b):
@@ -112,7 +117,7 @@ def test_other_dtypes_take_the_reference(rng):
 
 @pytest.mark.parametrize("sa,sb", [((3, 4), (5, 6)), ((2, 3, 4), (3, 4, 5)), ((4,), (5,))])
 def test_shape_mismatch_raises_like_numpy(sa, sb):
-    with pytest.raises(ValueError):
+    with raises(ValueError):
         K.matmul(np.ones(sa, np.float32), np.ones(sb, np.float32))
 
 

@@ -3,8 +3,13 @@ own functions, including the views' memory, strides and write flags."""
 
 import numpy as np
 import pytest
+from helpers import raises
 
 from mytorch._backends import CPU as K
+
+# Each test compares the active CPU kernels with the NumPy reference (or NumPy itself): skipped
+# where the kernels are the reference (tests/conftest.py).
+pytestmark = pytest.mark.kernels_vs_reference
 
 # (input shape, target shape): new leading dims, size-1 dims broadcast, nothing to do, empty.
 EXPANDS = [
@@ -61,9 +66,9 @@ def test_expand_keeps_its_base_alive(rng):
 @pytest.mark.parametrize("src,shape", [((3,), (4,)), ((2, 3), (3,)), ((2,), (2, 3))])
 def test_expand_mismatch_raises_as_numpy(src, shape):
     x = np.zeros(src)
-    with pytest.raises(ValueError):
+    with raises(ValueError):
         np.broadcast_to(x, shape)
-    with pytest.raises(ValueError):
+    with raises(ValueError):
         K.expand(x, shape)
 
 

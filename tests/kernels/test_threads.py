@@ -1,6 +1,7 @@
 """The thread-count setting shared by the compiled kernels (torch.set_num_threads's twin)."""
 
 import pytest
+from helpers import raises
 
 from mytorch import _threads
 
@@ -21,7 +22,7 @@ def test_set_and_get():
     "bad,exc", [(0, RuntimeError), (-2, RuntimeError), (1.5, TypeError), (True, TypeError)]
 )
 def test_rejects(bad, exc):
-    with pytest.raises(exc):
+    with raises(exc):
         _threads.set_num_threads(bad)
 
 

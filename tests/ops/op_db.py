@@ -9,8 +9,11 @@ differentiable row's autograd graph must contain its op (tests/ops/test_op_db.py
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 # Input domains. Each keeps the op away from kinks, poles and ties, where derivatives are
-# undefined or central differences straddle a jump.
+# undefined or central differences straddle a jump (the rows of AT_TIES_AND_KINKS go there on
+# purpose, with fixed values: see ``cycle``).
 ANY = "any"  # uniform in [-1.5, 1.5]
 POS = "pos"  # uniform in [0.5, 2]: log, sqrt, fractional powers
 NONZERO = "nonzero"  # |v| in [0.5, 1.5] with random sign: abs, relu, divisors
@@ -46,6 +49,10 @@ class OpInfo:
     domain: str = ANY
     grad: bool = True  # derivatives compared with torch and gradcheck; False: forward only
     gradgrad: bool = True  # second derivative compared with torch and gradgradcheck
+    # The second derivatives with respect to the incoming gradient are compared too. False where
+    # torch's are NaN though the first derivative is identically 0 there (std at zero spread:
+    # its double backward multiplies that 0 by 1 / std).
+    gradgrad_v: bool = True
     grad_fn: str = None  # torch's grad_fn name for the output, when it is one node
     domains: list = field(default_factory=list)  # per-input override of ``domain``
     # The registered primitive (mytorch._registry.OPS) the row covers; None: the row's name.
@@ -53,6 +60,9 @@ class OpInfo:
     op: str = None
     # Known mytorch bugs: XFAIL_KEYS entry -> reason (a strict xfail of that test for the row).
     xfail: dict = field(default_factory=dict)
+    # The inputs are points where the function is smooth, so gradcheck and gradgradcheck (central
+    # differences) apply. False at ties and kinks: there only torch's own choice is compared.
+    smooth: bool = True
 
     @property
     def op_name(self):
@@ -66,8 +76,18 @@ class OpInfo:
         ]
 
 
+def cycle(*values):
+    """A domain of fixed values: ``values`` repeated over the input's shape in order (C order),
+    so a row states exactly which ties and kinks it hits."""
+    data = [float(v) for v in values]
+    return lambda rng, shape: np.resize(np.array(data), shape)
+
+
 def sample(rng, shape, domain):
-    """NumPy values for one input: float64, or int64 (INT) or bool (BOOL)."""
+    """NumPy values for one input: float64, or int64 (INT) or bool (BOOL); a callable domain
+    (``cycle``) makes them itself."""
+    if callable(domain):
+        return domain(rng, shape)
     if domain == POS:
         return rng.uniform(0.5, 2.0, shape)
     if domain == NONZERO:
@@ -131,7 +151,210 @@ def _nograd(name, fn, shapes, domain=ANY, **kw):
     return OpInfo(name, fn, shapes, domain, grad=False, gradgrad=False, **kw)
 
 
+# --- at ties and kinks -------------------------------------------------------------------------
+# Fixed inputs (``cycle``) on the points where a derivative is a choice: equal arguments of
+# maximum/minimum, tied extrema of the reductions, ties in sort, inputs on clamp's bounds, zeros
+# of relu/abs/sign, zero spread for std/var, zero bases of pow. Each row is compared with torch's
+# choice (values, first and second derivatives); ``smooth=False`` rows skip gradcheck, whose
+# central differences straddle the kink. (torch's median and norm have no mytorch twin yet.)
+R23 = [((2, 3),)]
+TIED = cycle(0, 1, 1)  # on R3 every slice along each dim holds a tied maximum
+SIGNS = cycle(-1, 0, 1)  # below, on and above the kink at 0
+ZEROS = cycle(0)
+STD0 = dict(op="var", gradgrad_v=False)  # std at zero spread (see OpInfo.gradgrad_v)
+
+
+def _kink(name, fn, domain, shapes=UNARY_SHAPES, **kw):
+    """A one-input row at a kink or tie (no gradcheck)."""
+    return OpInfo(name, fn, shapes, domain, smooth=False, **kw)
+
+
+def _tie2(name, fn, shapes, x, y, **kw):
+    """A two-input row whose inputs tie (no gradcheck)."""
+    return OpInfo(name, fn, shapes, domains=[x, y], smooth=False, **kw)
+
+
+AT_TIES_AND_KINKS = [
+    # maximum/minimum: half the gradient to each where x == y
+    _tie2(
+        "maximum_ties",
+        lambda T, x, y: T.maximum(x, y),
+        BINARY_SHAPES[:3],
+        SIGNS,
+        ZEROS,
+        op="maximum",
+    ),
+    _tie2(
+        "minimum_ties",
+        lambda T, x, y: T.minimum(x, y),
+        BINARY_SHAPES[:3],
+        SIGNS,
+        ZEROS,
+        op="minimum",
+    ),
+    _tie2(
+        "max_binary_ties",
+        lambda T, x, y: T.max(x, y) * x,
+        [((3,), (3,))],
+        SIGNS,
+        ZEROS,
+        op="maximum",
+    ),
+    _tie2(
+        "min_binary_ties", lambda T, x, y: x.min(y) * y, [((3,), (3,))], SIGNS, ZEROS, op="minimum"
+    ),
+    _kink("maximum_self", lambda T, x: T.maximum(x, x) * x, SIGNS, op="maximum"),
+    _kink("minimum_self", lambda T, x: T.minimum(x, x * 1), SIGNS, op="minimum"),
+    # full and dim reductions: tied extrema share the gradient evenly
+    _kink("amax_ties", lambda T, x: T.amax(x), TIED, R3, op="amax"),
+    _kink("amax_dim_ties", lambda T, x: x.amax(1), TIED, R3, op="amax"),
+    _kink("amax_dims_ties", lambda T, x: T.amax(x, (0, 2), keepdim=True), TIED, R3, op="amax"),
+    _kink("amin_ties", lambda T, x: T.amin(x) * x, TIED, R3, op="amin"),
+    _kink("amin_dim_ties", lambda T, x: x.amin(-1), cycle(1, 0, 0), R3, op="amin"),
+    _kink("max_all_ties", lambda T, x: T.max(x), TIED, R3 + [((4,),)], op="amax"),
+    _kink("min_all_ties", lambda T, x: x.min(), cycle(1, 0, 0), R3, op="amin"),
+    # max/min along a dim: the gradient goes to the index they return (the first tied one)
+    _kink("max_dim_ties", lambda T, x: T.max(x, 1)[0], TIED, R3, op="max"),
+    _kink("max_dim_keepdim_ties", lambda T, x: x.max(0, keepdim=True)[0] * x, TIED, R3, op="max"),
+    _kink("min_dim_ties", lambda T, x: T.min(x, -1).values, cycle(1, 0, 0), R3, op="min"),
+    _nograd("max_dim_indices_ties", lambda T, x: T.max(x, 1)[1], R3, TIED, op="max"),
+    _nograd("min_dim_indices_ties", lambda T, x: x.min(0).indices, R3, cycle(1, 0, 0), op="min"),
+    # sort: tied values keep their order (stable), and so do their gradients
+    _kink("sort_ties", lambda T, x: T.sort(x, 1)[0], TIED, R3, op="sort"),
+    _kink("sort_descending_ties", lambda T, x: x.sort(0, descending=True)[0], TIED, R3, op="sort"),
+    _kink(
+        "sort_stable_ties", lambda T, x: T.sort(x, stable=True)[0] * x, TIED, [((6,),)], op="sort"
+    ),
+    _nograd("sort_indices_ties", lambda T, x: T.sort(x, 1)[1], R3, TIED, op="sort"),
+    _nograd("sort_descending_indices_ties", lambda T, x: x.sort(0, True)[1], R3, TIED, op="sort"),
+    # clamp with number bounds: an input on a bound keeps its gradient
+    _kink(
+        "clamp_on_bounds", lambda T, x: T.clamp(x, -1.0, 1.0), cycle(-2, -1, 0, 1, 2), op="clamp"
+    ),
+    _kink("clamp_min_on_bound", lambda T, x: x.clamp_min(0.0), SIGNS, op="clamp"),
+    _kink("clamp_max_on_bound", lambda T, x: T.clamp_max(x, 0), SIGNS, op="clamp"),
+    _kink("clamp_equal_bounds", lambda T, x: x.clamp(0.0, 0.0), SIGNS, op="clamp"),
+    _kink(
+        "clamp_crossed_bounds",
+        lambda T, x: T.clamp(x, 1.0, -1.0),
+        cycle(-2, -1, 0, 1, 2),
+        op="clamp",
+    ),
+    # clamp with tensor bounds: input where lo <= x <= hi, lo where x < lo < hi, hi where x > hi
+    # or hi < lo; columns: x == lo, x == hi, all equal, x < lo == hi, x > lo == hi, lo > hi with
+    # x between, above and below, then inside, below and above
+    OpInfo(
+        "clamp_tensors_ties",
+        lambda T, x, lo, hi: T.clamp(x, lo, hi),
+        [((11,), (11,), (11,))],
+        domains=[
+            cycle(-1, 1, 0.5, 0, 1, 0, 2, -2, 0, -2, 2),
+            cycle(-1, -1, 0.5, 0.5, 0.5, 1, 1, 1, -1, -1, -1),
+            cycle(1, 1, 0.5, 0.5, 0.5, -1, -1, -1, 1, 1, 1),
+        ],
+        smooth=False,
+        op="where",
+    ),
+    OpInfo(
+        "clamp_tensors_broadcast_ties",
+        lambda T, x, lo, hi: x.clamp(lo, hi) * x,
+        [((2, 3), (3,), ())],  # NOTE: torch's backward fails where a bound outgrows x
+        domains=[SIGNS, cycle(-1, 0, 1), cycle(1, 0)],
+        smooth=False,
+        op="where",
+    ),
+    _tie2(
+        "clamp_min_tensor_ties",
+        lambda T, x, lo: T.clamp_min(x, lo),
+        BINARY_SHAPES[:3],
+        SIGNS,
+        ZEROS,
+        op="where",
+    ),
+    _tie2(
+        "clamp_max_tensor_ties",
+        lambda T, x, hi: x.clamp_max(hi),
+        BINARY_SHAPES[:3],
+        SIGNS,
+        ZEROS,
+        op="where",
+    ),
+    _tie2(
+        "clamp_min_kw_tensor_ties",
+        lambda T, x, lo: T.clamp(x, min=lo),
+        [((3,), (3,))],
+        SIGNS,
+        ZEROS,
+        op="where",
+    ),
+    _tie2(
+        "clamp_max_kw_tensor_ties",
+        lambda T, x, hi: x.clamp(max=hi),
+        [((3,), (3,))],
+        SIGNS,
+        ZEROS,
+        op="where",
+    ),
+    # relu, abs and sign at 0 (and relu's fused backward there)
+    _kink("relu_at_zero", lambda T, x: T.relu(x), SIGNS, op="relu"),
+    _kink("abs_at_zero", lambda T, x: T.abs(x), SIGNS, op="abs"),
+    _kink("abs_at_zero_times_x", lambda T, x: abs(x) * x, SIGNS, op="abs"),
+    _kink("sign_at_zero", lambda T, x: T.sign(x) * x, SIGNS, op="sign"),
+    _kink(
+        "relu_backward_at_zero",
+        lambda T, x: _vjp(T, lambda x: T.relu(x) * x, x)[0],
+        SIGNS,
+        op="relu_backward",
+    ),
+    # std and var at zero spread (var is smooth there; std has a kink)
+    _kink("std_constant", lambda T, x: T.std(x), cycle(2), R3 + [((4,),)], **STD0),
+    _kink("std_dim_one_constant_row", lambda T, x: x.std(1), cycle(2, 2, 2, 1, 0, -1), R23, **STD0),
+    _kink(
+        "std_biased_constant",
+        lambda T, x: T.std(x, 0, unbiased=False, keepdim=True),
+        cycle(-1),
+        R3,
+        **STD0,
+    ),
+    _kink(
+        "std_correction_constant",
+        lambda T, x: x.std(-1, correction=0),
+        cycle(0.5, 0.5, 0.5, 1, 2, 3),
+        R23,
+        **STD0,
+    ),
+    _unary("var_constant", lambda T, x: T.var(x), cycle(2), shapes=R3, op="var"),
+    _unary(
+        "var_dim_constant",
+        lambda T, x: x.var(1) * x.sum(),
+        cycle(2, 2, 2, 1, 0, -1),
+        shapes=R23,
+        op="var",
+    ),
+    # pow at a zero base: the base's gradient is 0 where the exponent is 0, the exponent's is 0
+    # where the base is 0 and the exponent >= 0
+    _tie2(
+        "pow_zero_base",
+        lambda T, x, y: x**y,
+        [((8,), (8,)), ((3,), ())],
+        cycle(0, 0, 0, 0, 0, 1, 2, 0.5),
+        cycle(0, 1, 2, 0.5, 3, 0, 0, 0),
+        op="pow",
+    ),
+    _tie2(
+        "pow_zero_exponent", lambda T, x, y: x**y, [((2, 3), ())], cycle(0, 1, 2), ZEROS, op="pow"
+    ),
+    _kink("pow_zero_base_scalar_zero", lambda T, x: x**0, SIGNS, op="pow"),
+    _kink("pow_zero_base_scalar_one", lambda T, x: x**1 * x, SIGNS, op="pow"),
+    _kink("pow_zero_base_scalar_two", lambda T, x: x**2, SIGNS, op="pow"),
+    _kink("pow_zero_base_scalar_three", lambda T, x: x.pow(3), SIGNS, op="pow"),
+    _kink("pow_zero_base_scalar_frac", lambda T, x: x**2.5, cycle(0, 1, 2), op="pow"),
+    _kink("pow_zero_base_scalar_half", lambda T, x: x**0.5, cycle(0, 1, 2), op="pow"),
+    _kink("rpow_zero_base", lambda T, x: 0.0**x, cycle(0, 1, 2), op="pow"),
+]
+
 OPS = [
+    *AT_TIES_AND_KINKS,  # (grouped above)
     # --- binary arithmetic, with broadcasting ---------------------------------------------
     OpInfo("add", lambda T, x, y: x + y, BINARY_SHAPES, grad_fn="AddBackward0"),
     OpInfo(

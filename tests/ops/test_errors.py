@@ -2,6 +2,7 @@
 half-updated behind."""
 
 import pytest
+from helpers import raises
 
 import mytorch
 
@@ -148,6 +149,24 @@ CASES = [
     ("float_of_many", lambda T: float(T.ones(2)), ValueError, "only one element tensors"),
     ("int_of_many", lambda T: int(T.ones(2)), ValueError, "only one element tensors"),
     (
+        "maximum_scalar",
+        lambda T: T.maximum(T.ones(2), 2.0),
+        TypeError,
+        "maximum(): argument 'other' (position 2) must be Tensor, not float",
+    ),
+    (
+        "minimum_scalar_input",
+        lambda T: T.minimum(1, T.ones(2)),
+        TypeError,
+        "minimum(): argument 'input' (position 1) must be Tensor, not int",
+    ),
+    (
+        "clamp_tensor_and_number",
+        lambda T: T.clamp(T.ones(2), T.zeros(2), 0.5),
+        TypeError,
+        "clamp() received an invalid combination of arguments",
+    ),
+    (
         "bitwise_float",
         lambda T: T.ones(2) & T.ones(2),
         NotImplementedError,
@@ -160,11 +179,10 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_error_matches_torch(case):
     _, fn, exc, fragment = case
-    with pytest.raises(exc) as t_err:
+    with raises(exc) as t_err:
         fn(torch)
-    with pytest.raises(exc) as m_err:
+    with raises(exc) as m_err:
         fn(mytorch)
-    assert type(m_err.value) is type(t_err.value) or issubclass(type(m_err.value), exc)
     if fragment is not None:
         assert fragment in str(t_err.value), "the fragment must be torch's own words"
         assert fragment in str(m_err.value)
@@ -172,7 +190,7 @@ def test_error_matches_torch(case):
 
 def test_failed_op_leaves_inputs_untouched():
     x = mytorch.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError):
+    with raises(RuntimeError):
         x * mytorch.ones(3)
     assert x.grad is None and x.is_leaf and x.tolist() == [1.0, 2.0]
     (x * 2).sum().backward()
@@ -182,10 +200,10 @@ def test_failed_op_leaves_inputs_untouched():
 def test_failed_backward_leaves_grads_and_graph_usable():
     x = mytorch.tensor([1.0, 2.0], requires_grad=True)
     y = x * x
-    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+    with raises(RuntimeError, match="Mismatch in shape"):
         y.backward(mytorch.ones(3))
     assert x.grad is None
-    with pytest.raises(RuntimeError, match="implicitly created only for scalar outputs"):
+    with raises(RuntimeError, match="implicitly created only for scalar outputs"):
         y.backward()
     y.backward(mytorch.tensor([1.0, 1.0]))
     assert x.grad.tolist() == [2.0, 4.0]
@@ -194,7 +212,7 @@ def test_failed_backward_leaves_grads_and_graph_usable():
 def test_failed_grad_call_leaves_graph_usable():
     x, unused = mytorch.tensor(2.0, requires_grad=True), mytorch.tensor(1.0, requires_grad=True)
     y = x**3
-    with pytest.raises(RuntimeError, match="not have been used"):
+    with raises(RuntimeError, match="not have been used"):
         mytorch.autograd.grad(y, [x, unused], create_graph=False, retain_graph=True)
     (g,) = mytorch.autograd.grad(y, [x])
     assert g.item() == 12.0
@@ -202,8 +220,8 @@ def test_failed_grad_call_leaves_graph_usable():
 
 def test_failed_setitem_leaves_tensor_unchanged():
     m = mytorch.tensor([1.0, 2.0, 3.0])
-    with pytest.raises(IndexError):
+    with raises(IndexError):
         m[3] = 0.0
-    with pytest.raises((RuntimeError, ValueError)):
+    with raises(RuntimeError):  # torch's class
         m[:2] = mytorch.ones(3)
     assert m.tolist() == [1.0, 2.0, 3.0]

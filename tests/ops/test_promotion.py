@@ -5,7 +5,7 @@ import itertools
 
 import numpy as np
 import pytest
-from helpers import assert_matches, dtype_str
+from helpers import assert_matches, dtype_str, raises_like
 
 import mytorch
 
@@ -31,49 +31,55 @@ KIND_PAIRS = [
 ]
 
 BINARY = {
-    "add": lambda a, b: a + b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "sub": lambda a, b: a - b,
-    "maximum": lambda a, b: a.maximum(b) if not isinstance(a, (int, float)) else None,
-    "lt": lambda a, b: a < b,
+    "add": lambda T, a, b: a + b,
+    "mul": lambda T, a, b: a * b,
+    "div": lambda T, a, b: a / b,
+    "sub": lambda T, a, b: a - b,
+    "maximum": lambda T, a, b: T.maximum(a, b),
+    "lt": lambda T, a, b: a < b,
 }
 
 
 def _operands(kind, dtype_names):
-    """(mytorch operand, torch operand, label) for every dtype (or scalar) of one kind."""
+    """(mytorch operand, torch operand, label) for every dtype (or scalar) of one kind. Bool
+    tensors hold True, the others 2 (so bool operands stay bool)."""
     if kind == "py":
         return [(s, s, type(s).__name__) for s in SCALARS]
     shape = (2,) if kind == "dim" else ()
     out = []
     for name in dtype_names:
-        a = np.ones(shape, dtype=name) * (1 if name == "bool" else 2)
+        a = np.full(shape, True if name == "bool" else 2, dtype=name)
+        assert a.dtype == np.dtype(name)
         out.append((mytorch.tensor(a), torch.tensor(a), f"{kind}:{name}"))
     return out
 
 
-def _torch_ok(fn, a, b):
-    """torch's result, or None where torch itself refuses (bool subtraction, scalar.maximum)."""
+def _outcome(T, fn, a, b):
+    """(result, None), or (None, the exception) where the op refuses its operands."""
     try:
-        return fn(a, b)
-    except (RuntimeError, TypeError, AttributeError):
-        return None
+        return fn(T, a, b), None
+    except Exception as e:  # noqa: BLE001 - the class is compared with torch's
+        return None, e
 
 
 @pytest.mark.parametrize("op", list(BINARY))
 @pytest.mark.parametrize("kinds", KIND_PAIRS, ids=lambda k: "-".join(k))
 def test_binary_result_dtype_matches_torch(op, kinds):
+    """Every pair of operand dtypes gives torch's dtype and values, or raises exactly torch's
+    exception class where torch refuses (bool subtraction, a Python scalar to maximum)."""
     fn = BINARY[op]
     mismatches = []
     for (am, at, la), (bm, bt, lb) in itertools.product(
         _operands(kinds[0], DTYPES), _operands(kinds[1], DTYPES)
     ):
-        rt = _torch_ok(fn, at, bt)
-        if rt is None:
+        rt, et = _outcome(torch, fn, at, bt)
+        rm, em = _outcome(mytorch, fn, am, bm)
+        if et is not None or em is not None:
+            if et is None or em is None or type(em) is not type(et):
+                mismatches.append(f"{la} {op} {lb}: mytorch {em!r} / {rm}, torch {et!r} / {rt}")
             continue
         if op in ("add", "mul", "sub"):
             assert rt.dtype == torch.result_type(at, bt)  # the oracle agrees with itself
-        rm = fn(am, bm)
         if dtype_str(rm) != dtype_str(rt) or not np.allclose(
             rm.numpy().astype(float), rt.numpy().astype(float)
         ):
@@ -81,7 +87,7 @@ def test_binary_result_dtype_matches_torch(op, kinds):
                 f"{la} {op} {lb}: mytorch {dtype_str(rm)} {rm.tolist()}, "
                 f"torch {rt.dtype} {rt.tolist()}"
             )
-    assert not mismatches, "\n".join(mismatches)
+    assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
 
 
 def test_promote_types_matches_torch():
@@ -164,15 +170,52 @@ def test_zero_dim_float64_does_not_promote_lower_float(op, dtype):
         torch.ones(2, dtype=getattr(torch, dtype)),
     )
     ym, yt = mytorch.tensor(2.0, dtype=mytorch.float64), torch.tensor(2.0, dtype=torch.float64)
-    assert_matches(fn(xm, ym), fn(xt, yt))
+    assert_matches(fn(mytorch, xm, ym), fn(torch, xt, yt))
 
 
 def test_matmul_refuses_mixed_dtypes():
-    with pytest.raises(RuntimeError) as m:
-        mytorch.ones(2, 2) @ mytorch.ones(2, 2, dtype=mytorch.float64)
-    with pytest.raises(RuntimeError) as t:
-        torch.ones(2, 2) @ torch.ones(2, 2, dtype=torch.float64)
-    assert "dtype" in str(m.value) and "dtype" in str(t.value)
+    raises_like(lambda T: T.ones(2, 2) @ T.ones(2, 2, dtype=T.float64), ["dtype"], RuntimeError)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda T: T.tensor([True, False]) - T.tensor([True, True]),
+        lambda T: T.tensor([True, False]) - True,
+        lambda T: True - T.tensor([True, False]),
+        lambda T: T.tensor(True) - T.tensor(False),
+    ],
+    ids=["tensors", "python_bool", "rsub_python_bool", "0d"],
+)
+def test_bool_minus_bool_refused_as_torch(fn):
+    raises_like(fn, ["Subtraction, the `-` operator, with two bool tensors is not supported"])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda T: T.tensor([1, 2]) - T.tensor([True, False]),
+        lambda T: T.tensor([True, False]) - T.tensor([1, 2]),
+        lambda T: T.tensor([1.5, 2.0]) - T.tensor(True),
+        lambda T: T.tensor([True, False]) - 1,
+        lambda T: 2.5 - T.tensor([True, False]),
+        lambda T: T.sub(T.tensor([1, 2]), T.tensor([True, False])),
+        lambda T: T.rsub(T.tensor([1, 2]), T.tensor([True, False])),
+        lambda T: T.tensor([1, 2]).sub(T.tensor([True, False]), alpha=2),
+    ],
+    ids=[
+        "int_bool",
+        "bool_int",
+        "float_0d_bool",
+        "bool_int_scalar",
+        "float_scalar_bool",
+        "sub_fn",
+        "rsub_fn",
+        "sub_alpha",
+    ],
+)
+def test_bool_subtraction_refused_as_torch(fn):
+    raises_like(fn, ["Subtraction, the `-` operator, with a bool tensor is not supported"])
 
 
 def test_gradient_dtype_follows_its_input(dtype_name):
