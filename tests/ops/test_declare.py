@@ -5,7 +5,7 @@ order (compared with torch, and by gradcheck/gradgradcheck)."""
 
 import numpy as np
 import pytest
-from helpers import TOL, TOL2, assert_matches, seeded_rng
+from helpers import TOL, TOL2, assert_matches, raises, seeded_rng
 
 import mytorch
 from mytorch._ops._declare import DECLARATIONS, declare, undeclare, unary
@@ -128,14 +128,14 @@ def test_gradcheck_and_gradgradcheck(declared, which):
 def test_out_refuses_what_torch_refuses(declared):
     fn = declared[0]
     x, _ = _x("cpu", "float32")
-    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+    with raises(RuntimeError, match="don't support automatic differentiation"):
         fn(x, out=mytorch.empty(2, 3))
-    with pytest.raises(RuntimeError, match="can't be cast to the desired output type Long"):
+    with raises(RuntimeError, match="can't be cast to the desired output type Long"):
         fn(x.detach(), out=mytorch.empty(2, 3, dtype=mytorch.int64))
-    with pytest.raises(TypeError, match="must be Tensor"):
+    with raises(TypeError, match="must be Tensor"):
         fn(x.detach(), out=np.empty((2, 3)))
 
 
 def test_a_name_is_declared_once(declared):
-    with pytest.raises(RuntimeError, match="declared twice"):
+    with raises(RuntimeError, match="declared twice"):
         unary(NAME, lambda n, g: g, namespace="special")
