@@ -55,7 +55,7 @@ def common_backend(tensors):
 def cast(x, npdt):
     """Convert an operand (array, NumPy scalar or Python scalar) to a NumPy dtype."""
     tx = type(x)
-    if tx is float or tx is int or tx is bool:
+    if tx is float or tx is int or tx is bool or tx is complex:
         return x
     if x.dtype is npdt:
         return x
@@ -99,8 +99,18 @@ def operand(v):
     if isinstance(v, TensorBase) or type(v) in _PY_SCALARS:
         return v
     if isinstance(v, np.generic):
-        if v.ndim == 0 and v.dtype.kind in "biuf":
-            return v.item()
+        kind = v.dtype.kind
+        if kind == "b":
+            # NOTE: torch reads a NumPy bool as a Python float (np.bool_(True) * int64 tensor is
+            # float32), unlike a Python bool.
+            return float(v)
+        if kind == "f":
+            return float(v)  # NOTE: not item(): a longdouble's item() is a longdouble
+        if kind in "iu":
+            return int(v)
+        if kind == "c":
+            # torch 2.13 reads np.complex64 as a float and drops its imaginary part; we keep it.
+            return complex(v)
         return _wrap(_CPU.array(v, None))
     if isinstance(v, (float, int, bool, complex)):
         return v
@@ -108,6 +118,43 @@ def operand(v):
         D.from_numpy_dtype(v.dtype)
         return _wrap(v)
     raise TypeError(f"unsupported operand type: expected Tensor or number, got {type(v).__name__}")
+
+
+def numpy_operand(v):
+    """A NumPy scalar or array on the left of a Tensor's operator, as the operand torch's
+    reflected operator sees: a NumPy scalar as a Python scalar, an array as a Tensor sharing its
+    memory. Anything else is returned as it is (the op then raises its own TypeError)."""
+    if isinstance(v, (np.generic, np.ndarray)):
+        return operand(v)
+    return v
+
+
+_ORDERED = ("lt", "le", "gt", "ge")
+
+
+def _check_dtypes(name, a, b, ta, tb, dt):
+    """Raise torch's error where torch refuses an op for these operands' dtypes.
+
+    NOTE: only this slow path sees bool and complex operands (apply2's fast path takes float32
+    and float64 tensors alone), so the checks cost the float ops nothing.
+    """
+    if name == "sub" or name == "rsub":
+        ba = ta and a._data.dtype.kind == "b"
+        bb = tb and b._data.dtype.kind == "b"
+        if ba and bb:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+                "`^` or `logical_xor()` operator instead."
+            )
+        if ba or bb:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
+    elif name == "pow" and tb and dt.category == D.BOOL:  # a bool tensor exponent; a scalar is fine
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    elif dt.category == D.COMPLEX and name in _ORDERED:
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt.title}'")
 
 
 def _promote2(op, a, b):
@@ -127,6 +174,7 @@ def _promote2(op, a, b):
         )
     if op.kind == KIND_DIV and dt.category < D.FLOAT:
         dt = D.get_default_dtype()
+    _check_dtypes(op.name, a, b, ta, tb, dt)
     npdt = dt.np
     x = a._data if ta else a
     y = b._data if tb else b
@@ -153,4 +201,8 @@ def _broadcast_error(op, x, y):
     return broadcast_error(op, x, y)
 
 
-INTERNAL = ["_promote2", "_broadcast_error"]
+def _numpy_operand(v):
+    return numpy_operand(v)
+
+
+INTERNAL = ["_promote2", "_broadcast_error", "_numpy_operand"]

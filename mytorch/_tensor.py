@@ -230,31 +230,28 @@ class TensorMethods(OpMethods):
         return F.abs(self)
 
     def __floordiv__(self, other):
-        return F.div(self, other, rounding_mode="floor")
+        return F.div(self, F._numpy_operand(other), rounding_mode="floor")
 
     def __rfloordiv__(self, other):
-        return F.div(other, self, rounding_mode="floor")
-
-    def __mod__(self, other):
-        return self - F.div(self, other, rounding_mode="floor") * other
+        return F.div(F._numpy_operand(other), self, rounding_mode="floor")
 
     def __and__(self, other):
-        return F.bitwise_and(self, other)
+        return F.bitwise_and(self, F._numpy_operand(other))
 
     def __rand__(self, other):
-        return F.bitwise_and(other, self)
+        return F.bitwise_and(F._numpy_operand(other), self)
 
     def __or__(self, other):
-        return F.bitwise_or(self, other)
+        return F.bitwise_or(self, F._numpy_operand(other))
 
     def __ror__(self, other):
-        return F.bitwise_or(other, self)
+        return F.bitwise_or(F._numpy_operand(other), self)
 
     def __xor__(self, other):
-        return F.bitwise_xor(self, other)
+        return F.bitwise_xor(self, F._numpy_operand(other))
 
     def __rxor__(self, other):
-        return F.bitwise_xor(other, self)
+        return F.bitwise_xor(F._numpy_operand(other), self)
 
     def __invert__(self):
         return F.bitwise_not(self)

@@ -305,6 +305,22 @@ class OpMethods:
 
     ger = outer
 
+    # --- NumPy interop and % -----------------------------------------------------------
+    # NOTE: above NumPy's priorities, so that a NumPy scalar or array on the left of an
+    # operator returns NotImplemented and Python calls the Tensor's reflected operator (as
+    # torch's Tensor does). A NumPy ufunc on a Tensor still reads it through __array__, and
+    # gives its result back as a Tensor through __array_wrap__, as torch does.
+    __array_priority__ = 1000
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        return F.tensor(array) if array.ndim == 0 else F.from_numpy(array)
+
+    def __mod__(self, other):
+        return _remainder(self, F._numpy_operand(other))
+
+    def __rmod__(self, other):
+        return _remainder(F._numpy_operand(other), self)
+
     # --- creation from a tensor ----------------------------------------------------------
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         return F.zeros(*size, **_like_kwargs(self, dtype, device, requires_grad))
@@ -325,3 +341,11 @@ def _like_kwargs(t, dtype, device, requires_grad):
         "device": device if device is not None else t.device,
         "requires_grad": requires_grad,
     }
+
+
+def _remainder(a, b):
+    """a % b with the sign of b (torch.remainder): a - floor(a / b) * b.
+
+    NOTE: written a + -(q * b), which rounds the same, because torch refuses ``-`` with a bool
+    tensor but takes ``%`` with one."""
+    return a + -(F.div(a, b, rounding_mode="floor") * b)
