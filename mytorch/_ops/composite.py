@@ -4,14 +4,19 @@ reductions).
 """
 
 from mytorch import _backends
+from mytorch import _dtype as D
 from mytorch._core import TensorBase
 from mytorch._ops.pointwise import exp, log, to_dtype, where
 from mytorch._ops.reduction import amax, sum
 from mytorch._ops.shape import squeeze, unsqueeze
+from mytorch._out import check_out, same_dtype, write_out
 
 
-def softmax(input, dim, dtype=None):
+def softmax(input, dim, dtype=None, out=None):
     """Matches torch.softmax."""
+    if out is not None:
+        check_out("softmax", out, (input,))
+        return write_out(out, softmax(input, dim, dtype), same_dtype)
     if dtype is not None:
         input = input.to(dtype)
     # NOTE: shift-invariant, so detaching the max is exact and keeps exp from overflowing.
@@ -19,19 +24,41 @@ def softmax(input, dim, dtype=None):
     return z / sum(z, dim, keepdim=True)
 
 
-def log_softmax(input, dim, dtype=None):
+def log_softmax(input, dim, dtype=None, out=None):
     """Matches torch.log_softmax."""
+    if out is not None:
+        check_out("log_softmax", out, (input,))
+        return write_out(out, log_softmax(input, dim, dtype), same_dtype)
     if dtype is not None:
         input = input.to(dtype)
     z = input - amax(input, dim, keepdim=True).detach()
     return z - log(sum(exp(z), dim, keepdim=True))
 
 
-def logsumexp(input, dim, keepdim=False):
+def _float_out(result, out):
+    """logsumexp's out dtype rule: a floating-point (or complex) out."""
+    if out.category < D.FLOAT:
+        return RuntimeError(
+            f"logsumexp(): Expected floating point type for result tensor, but got: {out.title}"
+        )
+    return None
+
+
+def logsumexp(input, dim, keepdim=False, out=None):
     """Matches torch.logsumexp."""
+    acc = None
+    if out is not None:
+        check_out("logsumexp", out, (input,))
+        if out.dtype.category == D.FLOAT and input.dtype.category == D.FLOAT:
+            acc = out.dtype  # NOTE: torch sums (and takes the log) in a float out's dtype
+        return write_out(out, _logsumexp(input, dim, keepdim, acc), _float_out)
+    return _logsumexp(input, dim, keepdim, acc)
+
+
+def _logsumexp(input, dim, keepdim, acc):
     m = amax(input, dim, keepdim=True).detach()
-    out = log(sum(exp(input - m), dim, keepdim=True)) + m
-    return out if keepdim else squeeze(out, dim)
+    r = log(sum(exp(input - m), dim, keepdim=True, dtype=acc)) + m
+    return r if keepdim else squeeze(r, dim)
 
 
 def masked_fill(input, mask, value):
@@ -39,13 +66,19 @@ def masked_fill(input, mask, value):
     return to_dtype(where(mask, value, input), input.dtype)
 
 
-def square(input):
+def square(input, out=None):
     """Matches torch.square."""
+    if out is not None:
+        check_out("square", out, (input,))
+        return write_out(out, square(input))
     return input * input
 
 
-def outer(input, vec2):
+def outer(input, vec2, out=None):
     """Matches torch.outer."""
+    if out is not None:
+        check_out("outer", out, (input, vec2))
+        return write_out(out, outer(input, vec2))
     return unsqueeze(input, 1) * unsqueeze(vec2, 0)
 
 

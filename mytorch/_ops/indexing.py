@@ -10,6 +10,7 @@ from mytorch._applyn import apply_multi, applyn, materialize
 from mytorch._core import TensorBase, apply1, apply2
 from mytorch._ops._defop import defop
 from mytorch._ops.shape import _broadcast_shape_check
+from mytorch._out import check_out, write_out
 from mytorch._size import _wrap_dim
 from mytorch._views import make_view
 
@@ -250,9 +251,21 @@ def _promoted(tensors):
     return [t.to(dt) for t in tensors]
 
 
-def cat(tensors, dim=0):
+def _cat_rule(result, out):
+    """cat's and stack's out dtype rule: torch's canCast, refused with a TypeError."""
+    if result.category > out.category:
+        return TypeError(
+            f"torch.cat(): input types can't be cast to the desired output type {out.title}"
+        )
+    return None
+
+
+def cat(tensors, dim=0, out=None):
     """Matches torch.cat."""
     tensors = list(tensors)
+    if out is not None:
+        check_out("cat", out, tensors)
+        return write_out(out, cat(tensors, dim), _cat_rule)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")  # as torch
     nd = tensors[0].ndim
@@ -277,9 +290,12 @@ concat = cat
 concatenate = cat
 
 
-def stack(tensors, dim=0):
+def stack(tensors, dim=0, out=None):
     """Matches torch.stack."""
     tensors = list(tensors)
+    if out is not None:
+        check_out("stack", out, tensors)
+        return write_out(out, stack(tensors, dim), _cat_rule)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     d = _wrap_dim(dim, tensors[0].ndim + 1)
