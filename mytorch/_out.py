@@ -100,6 +100,12 @@ def factory_out(name, out, dtype, device, requires_grad):
     """check_out for a creation function: its dtype and device are out's, and must agree with
     ``dtype`` and ``device`` where given. Returns (dtype, device) to create the result with."""
     check_out(name, out)
+    if requires_grad is not None and type(requires_grad) is not bool:
+        raise TypeError(
+            f"{name}(): argument 'requires_grad' must be bool, not {type(requires_grad).__name__}"
+        )
+    if dtype in D.PY_TYPES:
+        dtype = D.PY_TYPES[dtype]
     if dtype is not None and dtype is not out.dtype:
         raise RuntimeError(
             f"dtype {dtype.title} does not match dtype of out parameter ({out.dtype.title})"

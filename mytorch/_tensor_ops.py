@@ -349,3 +349,33 @@ def _remainder(a, b):
     NOTE: written a + -(q * b), which rounds the same, because torch refuses ``-`` with a bool
     tensor but takes ``%`` with one."""
     return a + -(F.div(a, b, rounding_mode="floor") * b)
+
+
+# --- argument checks of Tensor's in-place methods (torch's errors) ---------------------------
+def _fill_value(name, v):
+    """A fill value: a number or a tensor (torch's TypeError for a string, None, ...)."""
+    if isinstance(v, (int, float, complex, OpMethods)) or hasattr(v, "__float__"):
+        return v
+    raise TypeError(f"{name}(): argument 'value' must be Number, not {type(v).__name__}")
+
+
+def _normal_std(std):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return std
+
+
+def _uniform_span(a, b):
+    """b - a for uniform_(a, b), refusing an empty range as torch does."""
+    if a > b:
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+        )
+    return b - a
+
+
+def _settable(t, value):
+    """Whether ``t[...] = value`` (value not a Tensor) needs a graph; a string is refused."""
+    if isinstance(value, str):
+        raise TypeError(f"can't assign a str to a {t.type()}")
+    return t.requires_grad

@@ -10,6 +10,7 @@ from mytorch._ops.pointwise import exp, log, to_dtype, where
 from mytorch._ops.reduction import amax, sum
 from mytorch._ops.shape import squeeze, unsqueeze
 from mytorch._out import check_out, same_dtype, write_out
+from mytorch._size import _bool_arg, _wrap_dim
 
 
 def softmax(input, dim, dtype=None, out=None):
@@ -17,6 +18,7 @@ def softmax(input, dim, dtype=None, out=None):
     if out is not None:
         check_out("softmax", out, (input,))
         return write_out(out, softmax(input, dim, dtype), same_dtype)
+    _wrap_dim(dim, input.ndim)  # torch requires an int dim (no implicit one)
     if dtype is not None:
         input = input.to(dtype)
     # NOTE: shift-invariant, so detaching the max is exact and keeps exp from overflowing.
@@ -29,6 +31,7 @@ def log_softmax(input, dim, dtype=None, out=None):
     if out is not None:
         check_out("log_softmax", out, (input,))
         return write_out(out, log_softmax(input, dim, dtype), same_dtype)
+    _wrap_dim(dim, input.ndim)  # torch requires an int dim (no implicit one)
     if dtype is not None:
         input = input.to(dtype)
     z = input - amax(input, dim, keepdim=True).detach()
@@ -56,6 +59,7 @@ def logsumexp(input, dim, keepdim=False, out=None):
 
 
 def _logsumexp(input, dim, keepdim, acc):
+    keepdim = _bool_arg("logsumexp", "keepdim", keepdim)
     m = amax(input, dim, keepdim=True).detach()
     r = log(sum(exp(input - m), dim, keepdim=True, dtype=acc)) + m
     return r if keepdim else squeeze(r, dim)

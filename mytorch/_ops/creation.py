@@ -21,6 +21,8 @@ def _np_dtype(dtype):
         return None
     if isinstance(dtype, D.dtype):
         return dtype.np
+    if dtype in D.PY_TYPES:  # dtype=float is float64, as torch reads it
+        return D.PY_TYPES[dtype].np
     raise TypeError(f"dtype must be a mytorch dtype (e.g. torch.float32), not {dtype!r}")
 
 
@@ -34,11 +36,18 @@ _FACTORY_MSG = "Only Tensors of floating point and complex dtype can require gra
 def _make(be, array, requires_grad):
     """Wrap a new array of backend ``be`` (0-d CPU arrays become NumPy scalars)."""
     t = _wrap(be.scalar(array))
-    if requires_grad:
+    if _requires_grad_arg(requires_grad):
         if D.FROM_NP[array.dtype].category < D.FLOAT:
             raise RuntimeError(_FACTORY_MSG)
         t._requires_grad = True
     return t
+
+
+def _requires_grad_arg(v):
+    """requires_grad= of a creation function: a bool (or None), as torch requires."""
+    if type(v) is not bool and v is not None:
+        raise TypeError(f"argument 'requires_grad' must be bool, not {_tname(v)}")
+    return v
 
 
 def _host(data, npdt=None):
@@ -114,7 +123,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         dt = D.get_default_dtype() if dtype is None else dtype
         if dt is D.float32 or dt is D.float64:
             t = _wrap(dt.np.type(data))
-            t._requires_grad = bool(requires_grad)
+            t._requires_grad = bool(_requires_grad_arg(requires_grad))
             return t
     arr = _host(data, _np_dtype(dtype))
     return _make(be, be.from_numpy(arr), requires_grad)
@@ -183,6 +192,14 @@ def _int_arg(name, arg, pos, v):
     return int(v)
 
 
+def _number_arg(name, arg, pos, v):
+    """A number argument (Python or NumPy number, or a one-element tensor), else TypeError."""
+    if isinstance(v, (str, bytes)) or not hasattr(v, "__float__") and not hasattr(v, "__index__"):
+        raise TypeError(
+            f"{name}(): argument '{arg}' (position {pos}) must be Number, not {_tname(v)}"
+        )
+
+
 def _tname(v):
     t = type(v)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
@@ -237,6 +254,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False, out=Non
     """Matches torch.full (dtype inferred from fill_value as in PyTorch, or out's)."""
     if isinstance(fill_value, TensorBase):
         fill_value = fill_value.item()
+    _number_arg("full", "fill_value", 2, fill_value)
     if out is not None:
         dt, dev = factory_out("full", out, dtype, device, requires_grad)
         return _into(out, _filled((tuple(size),), fill_value, dt, False, dev), requires_grad)
@@ -246,6 +264,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False, out=Non
 
 
 def _like(t, value, dtype, requires_grad, device):
+    if isinstance(value, TensorBase):
+        value = value.item()
     return _filled((t.shape,), value, dtype or t.dtype, requires_grad, device or t.device)
 
 
@@ -266,6 +286,7 @@ def empty_like(input, dtype=None, device=None, requires_grad=False, memory_forma
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Matches torch.full_like."""
+    _number_arg("full_like", "fill_value", 2, fill_value)
     return _like(input, fill_value, dtype, requires_grad, device)
 
 

@@ -11,7 +11,7 @@ from mytorch._core import TensorBase, apply1, apply2
 from mytorch._ops._defop import defop
 from mytorch._ops.shape import _broadcast_shape_check
 from mytorch._out import check_out, write_out
-from mytorch._size import _wrap_dim
+from mytorch._size import _int_arg, _wrap_dim
 from mytorch._views import make_view
 
 
@@ -88,6 +88,8 @@ def _normalize_index(index, shape, be):
         elif i is None:
             if basic:
                 kind = "unsqueeze"
+        elif isinstance(i, str):  # torch reads a sequence index as a tensor, and a str as text
+            raise TypeError(f"new(): invalid data type 'str' (a tensor index, got {i!r})")
         elif i is not Ellipsis:
             raise IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
@@ -241,6 +243,9 @@ def select(input, dim, index):
 def narrow(input, dim, start, length):
     """Matches torch.narrow."""
     d = _wrap_dim(dim, input.ndim)
+    start = _int_arg(start, "start")
+    if _int_arg(length, "length") < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     return getitem(input, (slice(None),) * d + (slice(start, start + length),))
 
 
@@ -377,7 +382,7 @@ def split(tensor, split_size_or_sections, dim=0):
     if isinstance(sections, (list, tuple)):
         d = _wrap_dim(dim, nd)
         n = tensor._data.shape[d]
-        sizes = tuple(int(s) for s in sections)
+        sizes = tuple(_int_arg(s, "split_sizes") for s in sections)
         if builtins.any(s < 0 for s in sizes):
             raise RuntimeError(
                 "split_with_sizes expects split_sizes have only non-negative entries, but got "
@@ -390,7 +395,7 @@ def split(tensor, split_size_or_sections, dim=0):
             )
         op = SPLIT_WITH_SIZES
     else:
-        size = int(sections)
+        size = _int_arg(sections, "split_size")
         if size < 0:
             raise RuntimeError(
                 f"split expects split_size be non-negative, but got split_size={size}"
@@ -418,7 +423,7 @@ def chunk(input, chunks, dim=0):
     nd = input._data.ndim
     if nd == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    chunks = int(chunks)
+    chunks = _int_arg(chunks, "chunks")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _wrap_dim(dim, nd)

@@ -159,7 +159,11 @@ def div(input, other, rounding_mode=None):
     if rounding_mode is None:
         return apply2(DIV, input, other)
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(
+        if not isinstance(rounding_mode, str):
+            raise TypeError(
+                f"div(): argument 'rounding_mode' must be str, not {type(rounding_mode).__name__}"
+            )
+        raise RuntimeError(
             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
             f"'{rounding_mode}'"
         )

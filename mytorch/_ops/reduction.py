@@ -17,7 +17,7 @@ from mytorch._ops.pointwise import maximum, minimum, sqrt, where
 from mytorch._ops.shape import _dims, expand, reshape
 from mytorch._out import any_dtype, can_cast, check_out, check_outs, same_dtype, write_out
 from mytorch._out import write_outs
-from mytorch._size import _wrap_dim
+from mytorch._size import _bool_arg, _int_arg, _wrap_dim
 
 
 def _reduced_back(g, shape, dim, keepdim):
@@ -159,7 +159,9 @@ def sum(input, dim=None, keepdim=False, dtype=None, out=None):
     if dtype is not None:
         input = input.to(dtype)
     dims = _dims(dim, input.ndim)
-    return apply1(SUM if dim is None else SUM_DIM, input, (dims, bool(keepdim)))
+    return apply1(
+        SUM if dim is None else SUM_DIM, input, (dims, _bool_arg("sum", "keepdim", keepdim))
+    )
 
 
 def mean(input, dim=None, keepdim=False, dtype=None, out=None):
@@ -177,7 +179,9 @@ def mean(input, dim=None, keepdim=False, dtype=None, out=None):
             f"or complex dtype. Got: {input.dtype.title}"
         )
     dims = _dims(dim, input.ndim)
-    return apply1(MEAN if dim is None else MEAN_DIM, input, (dims, bool(keepdim)))
+    return apply1(
+        MEAN if dim is None else MEAN_DIM, input, (dims, _bool_arg("mean", "keepdim", keepdim))
+    )
 
 
 def _dof_check(name, input, dims, correction):
@@ -219,7 +223,7 @@ def _var(name, input, dim, unbiased, keepdim, correction):
         correction = 1 if unbiased else 0
     dims = _dims(dim, input.ndim) if input.ndim else None  # a 0-d input's dim 0 is all of it
     _dof_check(name, input, dims, correction)
-    return apply1(VAR, input, (dims, correction, bool(keepdim)))
+    return apply1(VAR, input, (dims, correction, _bool_arg(name, "keepdim", keepdim)))
 
 
 def _input_dtype(result, out):
@@ -238,7 +242,7 @@ def amax(input, dim=(), keepdim=False, out=None):
         check_out("amax", out, (input,))
         return write_out(out, amax(input, dim, keepdim), _input_dtype)
     dims = _dims(dim, input.ndim) if dim != () else None
-    return apply1(AMAX, input, (dims, bool(keepdim)))
+    return apply1(AMAX, input, (dims, _bool_arg("amax", "keepdim", keepdim)))
 
 
 def amin(input, dim=(), keepdim=False, out=None):
@@ -247,7 +251,7 @@ def amin(input, dim=(), keepdim=False, out=None):
         check_out("amin", out, (input,))
         return write_out(out, amin(input, dim, keepdim), _input_dtype)
     dims = _dims(dim, input.ndim) if dim != () else None
-    return apply1(AMIN, input, (dims, bool(keepdim)))
+    return apply1(AMIN, input, (dims, _bool_arg("amin", "keepdim", keepdim)))
 
 
 def argmax(input, dim=None, keepdim=False, out=None):
@@ -257,7 +261,7 @@ def argmax(input, dim=None, keepdim=False, out=None):
         check_out("argmax", out)  # int64 indices: inputs that require grad are fine
         return write_out(out, argmax(input, dim, keepdim), same_dtype)
     d = None if dim is None else _dims(dim, input.ndim)[0]
-    return apply1(ARGMAX, input, (d, bool(keepdim)))
+    return apply1(ARGMAX, input, (d, _bool_arg("argmax", "keepdim", keepdim)))
 
 
 def argmin(input, dim=None, keepdim=False, out=None):
@@ -267,7 +271,7 @@ def argmin(input, dim=None, keepdim=False, out=None):
         check_out("argmin", out)
         return write_out(out, argmin(input, dim, keepdim), same_dtype)
     d = None if dim is None else _dims(dim, input.ndim)[0]
-    return apply1(ARGMIN, input, (d, bool(keepdim)))
+    return apply1(ARGMIN, input, (d, _bool_arg("argmin", "keepdim", keepdim)))
 
 
 def _bool_rule(name):
@@ -287,7 +291,7 @@ def all(input, dim=None, keepdim=False, out=None):
     if out is not None:
         check_out("all", out)
         return write_out(out, all(input, dim, keepdim), _bool_rule("all"))
-    return apply1(ALL, input, (_dims(dim, input.ndim), bool(keepdim)))
+    return apply1(ALL, input, (_dims(dim, input.ndim), _bool_arg("all", "keepdim", keepdim)))
 
 
 def any(input, dim=None, keepdim=False, out=None):
@@ -296,7 +300,7 @@ def any(input, dim=None, keepdim=False, out=None):
     if out is not None:
         check_out("any", out)
         return write_out(out, any(input, dim, keepdim), _bool_rule("any"))
-    return apply1(ANY, input, (_dims(dim, input.ndim), bool(keepdim)))
+    return apply1(ANY, input, (_dims(dim, input.ndim), _bool_arg("any", "keepdim", keepdim)))
 
 
 def _return_type(name):
@@ -342,7 +346,8 @@ def _max_min(op, all_op, result, input, dim, keepdim):
     d = _wrap_dim(dim, nd)
     if nd and input._data.shape[d] == 0:
         raise IndexError(f"{op.name}(): Expected reduction dim {d} to have non-zero size.")
-    return result(*apply_multi(op, input, (d, bool(keepdim)), save=(1,)))
+    keepdim = _bool_arg(op.name, "keepdim", keepdim)
+    return result(*apply_multi(op, input, (d, keepdim), save=(1,)))
 
 
 def max(input, dim=None, keepdim=False, out=None):
@@ -373,7 +378,8 @@ def sort(input, dim=-1, descending=False, stable=None, out=None):
         return _values_indices_out("sort", out, input, lambda: sort(input, dim, descending, stable))
     d = _wrap_dim(dim, input._data.ndim)
     op = SORT if stable is None else SORT_STABLE
-    return _SORT(*apply_multi(op, input, (d, bool(descending)), save=(1,)))
+    descending = _bool_arg("sort", "descending", descending)
+    return _SORT(*apply_multi(op, input, (d, descending), save=(1,)))
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True, out=None):
@@ -384,10 +390,11 @@ def topk(input, k, dim=-1, largest=True, sorted=True, out=None):
         return _values_indices_out("topk", out, input, lambda: topk(input, k, dim, largest, sorted))
     shape = input._data.shape
     d = _wrap_dim(dim, len(shape))
-    k = int(k)
+    k = _int_arg(k, "k")
     if k < 0 or k > (shape[d] if shape else 1):
         raise RuntimeError("selected index k out of range")
-    return _TOPK(*apply_multi(TOPK, input, (k, d, bool(largest), bool(sorted)), save=(1,)))
+    flags = (_bool_arg("topk", "largest", largest), _bool_arg("topk", "sorted", sorted))
+    return _TOPK(*apply_multi(TOPK, input, (k, d, *flags), save=(1,)))
 
 
 __all__ = [
