@@ -307,7 +307,7 @@ class TensorBase(TensorMethods):
         return _F.pow(self, other)
 
     def __rpow__(self, other):
-        return _F.pow(_F._numpy_operand(other), self)
+        return _F.pow(other if type(other) is float else _F._numpy_operand(other), self)
 
     def __matmul__(self, other):
         return _F.matmul(self, other)

@@ -18,7 +18,7 @@ def softmax(input, dim, dtype=None, out=None):
     if out is not None:
         check_out("softmax", out, (input,))
         return write_out(out, softmax(input, dim, dtype), same_dtype)
-    _wrap_dim(dim, input.ndim)  # torch requires an int dim (no implicit one)
+    _wrap_dim(dim, input._data.ndim)  # torch requires an int dim (no implicit one)
     if dtype is not None:
         input = input.to(dtype)
     # NOTE: shift-invariant, so detaching the max is exact and keeps exp from overflowing.
@@ -31,7 +31,7 @@ def log_softmax(input, dim, dtype=None, out=None):
     if out is not None:
         check_out("log_softmax", out, (input,))
         return write_out(out, log_softmax(input, dim, dtype), same_dtype)
-    _wrap_dim(dim, input.ndim)  # torch requires an int dim (no implicit one)
+    _wrap_dim(dim, input._data.ndim)  # torch requires an int dim (no implicit one)
     if dtype is not None:
         input = input.to(dtype)
     z = input - amax(input, dim, keepdim=True).detach()

@@ -36,7 +36,7 @@ _FACTORY_MSG = "Only Tensors of floating point and complex dtype can require gra
 def _make(be, array, requires_grad):
     """Wrap a new array of backend ``be`` (0-d CPU arrays become NumPy scalars)."""
     t = _wrap(be.scalar(array))
-    if _requires_grad_arg(requires_grad):
+    if requires_grad is not False and _requires_grad_arg(requires_grad):
         if D.FROM_NP[array.dtype].category < D.FLOAT:
             raise RuntimeError(_FACTORY_MSG)
         t._requires_grad = True
@@ -162,8 +162,19 @@ def _shape(size, name="zeros"):
     errors for other types, negative sizes and sizes no memory could hold."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    out = []
     n = 1
+    for s in size:
+        if type(s) is not int or s < 0 or s > _INT64_MAX:
+            return _checked_shape(size, name)
+        n *= s
+    if n > _INT64_MAX >> 4:  # NOTE: torch checks numel * itemsize; 16 bounds every itemsize
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)}")
+    return tuple(size)
+
+
+def _checked_shape(size, name):
+    """_shape for sizes that are not all non-negative Python ints: torch's errors, or ints."""
+    out = []
     for i, s in enumerate(size):
         if not (isinstance(s, int) or hasattr(s, "__index__")) or isinstance(s, bool):
             raise TypeError(
@@ -178,11 +189,8 @@ def _shape(size, name="zeros"):
                 f"{name}(): argument 'size' failed to unpack the object at pos {i + 1} with "
                 'error "Overflow when unpacking long long"'
             )
-        n *= s
         out.append(s)
-    if n * 16 > _INT64_MAX:  # NOTE: torch checks numel * itemsize; 16 bounds every itemsize
-        raise RuntimeError(f"Storage size calculation overflowed with sizes={out}")
-    return tuple(out)
+    return _shape(tuple(out), name)
 
 
 def _int_arg(name, arg, pos, v):

@@ -159,9 +159,9 @@ def sum(input, dim=None, keepdim=False, dtype=None, out=None):
     if dtype is not None:
         input = input.to(dtype)
     dims = _dims(dim, input.ndim)
-    return apply1(
-        SUM if dim is None else SUM_DIM, input, (dims, _bool_arg("sum", "keepdim", keepdim))
-    )
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("sum", "keepdim", keepdim)
+    return apply1(SUM if dim is None else SUM_DIM, input, (dims, keepdim))
 
 
 def mean(input, dim=None, keepdim=False, dtype=None, out=None):
@@ -179,9 +179,9 @@ def mean(input, dim=None, keepdim=False, dtype=None, out=None):
             f"or complex dtype. Got: {input.dtype.title}"
         )
     dims = _dims(dim, input.ndim)
-    return apply1(
-        MEAN if dim is None else MEAN_DIM, input, (dims, _bool_arg("mean", "keepdim", keepdim))
-    )
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("mean", "keepdim", keepdim)
+    return apply1(MEAN if dim is None else MEAN_DIM, input, (dims, keepdim))
 
 
 def _dof_check(name, input, dims, correction):
@@ -223,7 +223,9 @@ def _var(name, input, dim, unbiased, keepdim, correction):
         correction = 1 if unbiased else 0
     dims = _dims(dim, input.ndim) if input.ndim else None  # a 0-d input's dim 0 is all of it
     _dof_check(name, input, dims, correction)
-    return apply1(VAR, input, (dims, correction, _bool_arg(name, "keepdim", keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg(name, "keepdim", keepdim)
+    return apply1(VAR, input, (dims, correction, keepdim))
 
 
 def _input_dtype(result, out):
@@ -242,7 +244,9 @@ def amax(input, dim=(), keepdim=False, out=None):
         check_out("amax", out, (input,))
         return write_out(out, amax(input, dim, keepdim), _input_dtype)
     dims = _dims(dim, input.ndim) if dim != () else None
-    return apply1(AMAX, input, (dims, _bool_arg("amax", "keepdim", keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("amax", "keepdim", keepdim)
+    return apply1(AMAX, input, (dims, keepdim))
 
 
 def amin(input, dim=(), keepdim=False, out=None):
@@ -251,7 +255,9 @@ def amin(input, dim=(), keepdim=False, out=None):
         check_out("amin", out, (input,))
         return write_out(out, amin(input, dim, keepdim), _input_dtype)
     dims = _dims(dim, input.ndim) if dim != () else None
-    return apply1(AMIN, input, (dims, _bool_arg("amin", "keepdim", keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("amin", "keepdim", keepdim)
+    return apply1(AMIN, input, (dims, keepdim))
 
 
 def argmax(input, dim=None, keepdim=False, out=None):
@@ -261,7 +267,9 @@ def argmax(input, dim=None, keepdim=False, out=None):
         check_out("argmax", out)  # int64 indices: inputs that require grad are fine
         return write_out(out, argmax(input, dim, keepdim), same_dtype)
     d = None if dim is None else _dims(dim, input.ndim)[0]
-    return apply1(ARGMAX, input, (d, _bool_arg("argmax", "keepdim", keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("argmax", "keepdim", keepdim)
+    return apply1(ARGMAX, input, (d, keepdim))
 
 
 def argmin(input, dim=None, keepdim=False, out=None):
@@ -271,7 +279,9 @@ def argmin(input, dim=None, keepdim=False, out=None):
         check_out("argmin", out)
         return write_out(out, argmin(input, dim, keepdim), same_dtype)
     d = None if dim is None else _dims(dim, input.ndim)[0]
-    return apply1(ARGMIN, input, (d, _bool_arg("argmin", "keepdim", keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("argmin", "keepdim", keepdim)
+    return apply1(ARGMIN, input, (d, keepdim))
 
 
 def _bool_rule(name):
@@ -291,7 +301,9 @@ def all(input, dim=None, keepdim=False, out=None):
     if out is not None:
         check_out("all", out)
         return write_out(out, all(input, dim, keepdim), _bool_rule("all"))
-    return apply1(ALL, input, (_dims(dim, input.ndim), _bool_arg("all", "keepdim", keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("all", "keepdim", keepdim)
+    return apply1(ALL, input, (_dims(dim, input.ndim), keepdim))
 
 
 def any(input, dim=None, keepdim=False, out=None):
@@ -300,7 +312,9 @@ def any(input, dim=None, keepdim=False, out=None):
     if out is not None:
         check_out("any", out)
         return write_out(out, any(input, dim, keepdim), _bool_rule("any"))
-    return apply1(ANY, input, (_dims(dim, input.ndim), _bool_arg("any", "keepdim", keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("any", "keepdim", keepdim)
+    return apply1(ANY, input, (_dims(dim, input.ndim), keepdim))
 
 
 def _return_type(name):
@@ -346,7 +360,8 @@ def _max_min(op, all_op, result, input, dim, keepdim):
     d = _wrap_dim(dim, nd)
     if nd and input._data.shape[d] == 0:
         raise IndexError(f"{op.name}(): Expected reduction dim {d} to have non-zero size.")
-    keepdim = _bool_arg(op.name, "keepdim", keepdim)
+    if keepdim is not False and keepdim is not True:
+        _bool_arg(op.name, "keepdim", keepdim)
     return result(*apply_multi(op, input, (d, keepdim), save=(1,)))
 
 

@@ -31,7 +31,10 @@ def _sizes(args):
     """Sizes given as ints or as one sequence of ints (TypeError for anything else)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
-    return tuple(s if type(s) is int else _int_arg(s, "size") for s in args)
+    for s in args:
+        if type(s) is not int:
+            return tuple(_int_arg(s, "size") for s in args)
+    return tuple(args)
 
 
 def _dims(dim, ndim):
@@ -98,13 +101,13 @@ def _infer_shape(shape, numel):
     shape = list(shape)
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    for i, s in enumerate(shape):
-        if s < -1:
-            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {shape}")
     known = 1
     for s in shape:
-        if s != -1:
+        if s >= 0:
             known *= s
+        elif s != -1:
+            i = shape.index(s)
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {shape}")
     if -1 in shape:
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
