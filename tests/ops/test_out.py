@@ -80,7 +80,10 @@ CASES = [
     ("stack", lambda T, **k: T.stack([_in(T, _X), _in(T, _Y)], 1, **k), True),
 ]
 
-# The ops declared in mytorch/_ops/pointwise.py, whose out= comes from their declarations.
+# The ops declared in mytorch/_ops/pointwise.py, whose out= comes from their declarations
+# (mytorch._out's check_out and write_out). NOTE: torch's where and clamp take an out of the
+# result's dtype only ("Expected out type to be Float but got Double", "Found dtype Double but
+# expected Float"), the others canCast; comparisons and bitwise ops take inputs that require grad.
 POINTWISE_OUT_CASES = [
     ("add", lambda T, **k: T.add(_in(T, _X), _in(T, _Y), **k), True),
     ("add_alpha_scalar", lambda T, **k: T.add(_in(T, _X), 2, alpha=3, **k), True),
@@ -477,3 +480,19 @@ def test_out_resize_of_a_view_is_refused_with_a_clear_error():
     with pytest.raises(RuntimeError, match=r"is a view of another tensor and cannot be resized"):
         mytorch.sum(mytorch.ones(3, 3), 1, out=base[0])
     assert (to_numpy(base) == 7).all() and base._version == 0
+
+
+def test_out_on_another_device():
+    """The stand-in device: creation functions make their result on out's device, ops refuse
+    an out on another device than their result (nothing written)."""
+    o = mytorch.ones(3, device="standin")
+    assert mytorch.zeros(3, out=o) is o and o.device.type == "standin"
+    assert o.tolist() == [0.0, 0.0, 0.0]
+    x = mytorch.ones(2, 3, device="standin")
+    r = mytorch.sum(x, 1, out=mytorch.empty(0, device="standin"))
+    assert r.device.type == "standin" and r.tolist() == [3.0, 3.0]
+    with pytest.raises(RuntimeError, match="Expected out tensor to have device cpu"):
+        mytorch.sum(mytorch.ones(2, 3), 1, out=o)
+    with pytest.raises(RuntimeError, match="does not match device type of out parameter"):
+        mytorch.ones(3, device="cpu", out=o)
+    assert o.tolist() == [0.0, 0.0, 0.0] and o._version == 1
