@@ -285,13 +285,13 @@ class TensorBase(TensorMethods):
         return _F.pow(self, other)
 
     def __rpow__(self, other):
-        return _F.pow(other, self)
+        return _F.pow(other if type(other) is float else _F._numpy_operand(other), self)
 
     def __matmul__(self, other):
         return _F.matmul(self, other)
 
     def __rmatmul__(self, other):
-        return _F.matmul(other, self)
+        return _F.matmul(_F._numpy_operand(other), self)
 
     def __getitem__(self, index):
         return _F.getitem(self, index)

@@ -69,6 +69,9 @@ ALIASES = {
     "bool": bool_,
 }
 
+# Python's number types, which torch takes as dtypes (dtype=float is float64, as in NumPy).
+PY_TYPES = {float: float64, int: int64, bool: bool_, complex: complex128}
+
 # NumPy dtype -> mytorch dtype. Keys are np.dtype instances, which hash like their type.
 FROM_NP = {d.np: d for d in ALL}
 

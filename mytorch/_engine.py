@@ -18,7 +18,7 @@ except ImportError:  # the pure build runs without Cython installed
     _COMPILED = False
 
 from mytorch import _backends
-from mytorch._core import _edge, _wrap, apply2, ndarray
+from mytorch._core import TensorBase, _edge, _wrap, apply2, ndarray
 from mytorch._grad_mode import _set_grad_enabled
 from mytorch._ops.pointwise import ADD, to_dtype
 from mytorch._ops.shape import sum_to
@@ -108,7 +108,21 @@ def _multi_hooks(hooks, slots):
             nr, fn = 0, h
         r = fn(slots[nr])
         if r is not None:
-            slots[nr] = r
+            slots[nr] = r if slots[nr] is None else _hook_grad(fn, slots[nr], r)
+
+
+def _hook_grad(hook, g, r):
+    """The gradient a tensor hook returned in place of ``g``, checked as torch checks it."""
+    if not isinstance(r, TensorBase):
+        raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if r._data.shape != g._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    if r._data.dtype != g._data.dtype or r.device != g.device:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was {g.type()} got {r.type()})"
+        )
+    return r
 
 
 def _retain_multi(retained, slots, create_graph):
@@ -282,7 +296,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                     for hook in node.hooks:
                         r = hook(g)
                         if r is not None:
-                            g = r
+                            g = _hook_grad(hook, g, r)
             if s.target:
                 targets[node] = g
                 if not accumulate and node.variable is not None:

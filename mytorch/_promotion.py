@@ -56,7 +56,7 @@ def common_backend(tensors):
 def cast(x, npdt):
     """Convert an operand (array, NumPy scalar or Python scalar) to a NumPy dtype."""
     tx = type(x)
-    if tx is float or tx is int or tx is bool:
+    if tx is float or tx is int or tx is bool or tx is complex:
         return x
     if x.dtype is npdt:
         return x
@@ -100,8 +100,18 @@ def operand(v):
     if isinstance(v, TensorBase) or type(v) in _PY_SCALARS:
         return v
     if isinstance(v, np.generic):
-        if v.ndim == 0 and v.dtype.kind in "biuf":
-            return v.item()
+        kind = v.dtype.kind
+        if kind == "b":
+            # NOTE: torch reads a NumPy bool as a Python float (np.bool_(True) * int64 tensor is
+            # float32), unlike a Python bool.
+            return float(v)
+        if kind == "f":
+            return float(v)  # NOTE: not item(): a longdouble's item() is a longdouble
+        if kind in "iu":
+            return int(v)
+        if kind == "c":
+            # torch 2.13 reads np.complex64 as a float and drops its imaginary part; we keep it.
+            return complex(v)
         return _wrap(_CPU.array(v, None))
     if isinstance(v, (float, int, bool, complex)):
         return v
@@ -134,6 +144,31 @@ def check_sub(a, b):
         )
 
 
+def numpy_operand(v):
+    """A NumPy scalar or array on the left of a Tensor's operator, as the operand torch's
+    reflected operator sees: a NumPy scalar as a Python scalar, an array as a Tensor sharing its
+    memory. Anything else is returned as it is (the op then raises its own TypeError)."""
+    if isinstance(v, (np.generic, np.ndarray)):
+        return operand(v)
+    return v
+
+
+_ORDERED = ("lt", "le", "gt", "ge")
+
+
+def _check_dtypes(name, a, b, ta, tb, dt):
+    """Raise torch's error where torch refuses an op for these operands' dtypes (bool
+    subtraction: check_sub).
+
+    NOTE: only this slow path sees bool and complex operands (apply2's fast path takes float32
+    and float64 tensors alone), so the checks cost the float ops nothing.
+    """
+    if name == "pow" and tb and dt.category == D.BOOL:  # a bool tensor exponent; a scalar is fine
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    elif dt.category == D.COMPLEX and name in _ORDERED:
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt.title}'")
+
+
 def _promote2(op, a, b):
     """The slow path of apply2: PyTorch's promotion and device rules for any mix of tensors
     and scalars. Returns the operands, the kernel to run and both values in the compute dtype.
@@ -153,6 +188,7 @@ def _promote2(op, a, b):
         )
     if op.kind == KIND_DIV and dt.category < D.FLOAT:
         dt = D.get_default_dtype()
+    _check_dtypes(op.name, a, b, ta, tb, dt)
     npdt = dt.np
     x = a._data if ta else a
     y = b._data if tb else b
@@ -175,4 +211,10 @@ def _kernel(op, x):
     return op.kernel if be is _CPU else op.kernel_on(be)
 
 
+def _numpy_operand(v):
+    return numpy_operand(v)
+
+
 _registry.provide(promote2=_promote2, broadcast_error=broadcast_error)
+# Tensor's reflected operators reach this one through F (they stand below this module).
+_registry.register_functions(globals(), ["_numpy_operand"])

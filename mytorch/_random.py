@@ -32,6 +32,8 @@ class Generator:
 def manual_seed(seed):
     """Matches torch.manual_seed (reproducible, but not PyTorch's stream of numbers)."""
     seed = int(seed)
+    if not -(1 << 63) <= seed < (1 << 64):  # torch reads it as an int64 or a uint64
+        raise ValueError("Overflow when unpacking long long")
     _state["gen"] = _backends.CPU.generator(seed & 0xFFFFFFFFFFFFFFFF)
     _state["seed"] = seed
     return Generator(seed)

@@ -1,4 +1,7 @@
-"""torch.Size and dimension wrapping: the shape vocabulary shared by every layer."""
+"""torch.Size, dimension wrapping and the checks of int and bool arguments: the shape
+vocabulary shared by every layer."""
+
+import operator
 
 
 class Size(tuple):
@@ -23,8 +26,31 @@ class Size(tuple):
         return Size(tuple.__add__(self, tuple(other)))
 
 
+def _type_name(v):
+    """A type's name as torch's messages print it (``str``, ``numpy.bool``)."""
+    t = type(v)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+
+
+def _int_arg(v, what):
+    """``v`` as an int: a Python or NumPy integer or a one-element integer tensor (anything
+    with __index__), not a bool, float or string; torch's TypeError otherwise."""
+    if isinstance(v, bool) or not hasattr(v, "__index__"):
+        raise TypeError(f"argument '{what}' must be int, not {_type_name(v)}")
+    return operator.index(v)
+
+
+def _bool_arg(name, what, v):
+    """A flag (keepdim, descending, ...) must be a Python bool, as torch requires."""
+    if type(v) is not bool:
+        raise TypeError(f"{name}(): argument '{what}' must be bool, not {_type_name(v)}")
+    return v
+
+
 def _wrap_dim(dim, ndim):
     """A dim in [-ndim, ndim) as a non-negative index; IndexError otherwise (PyTorch's message)."""
+    if type(dim) is not int:
+        dim = _int_arg(dim, "dim")
     n = ndim if ndim > 0 else 1
     if dim < -n or dim >= n:
         raise IndexError(

@@ -11,8 +11,8 @@ from mytorch._grad_mode import is_grad_enabled
 from mytorch import _registry
 from mytorch._registry import F
 from mytorch._repr import tensor_repr
-from mytorch._size import Size, _wrap_dim
-from mytorch._tensor_ops import OpMethods
+from mytorch._size import Size, _bool_arg, _wrap_dim
+from mytorch._tensor_ops import OpMethods, _fill_value, _normal_std, _settable, _uniform_span
 
 
 def _be(t):
@@ -77,7 +77,7 @@ class TensorMethods(OpMethods):
         self._set_requires_grad(value, "only Tensors of floating point dtype can require gradients")
 
     def _set_requires_grad(self, value, message):
-        value = bool(value)
+        value = _bool_arg("requires_grad_", "requires_grad", value)
         _sync(self)
         if self._grad_fn is not None:
             if value:
@@ -225,31 +225,28 @@ class TensorMethods(OpMethods):
         return F.abs(self)
 
     def __floordiv__(self, other):
-        return F.div(self, other, rounding_mode="floor")
+        return F.div(self, F._numpy_operand(other), rounding_mode="floor")
 
     def __rfloordiv__(self, other):
-        return F.div(other, self, rounding_mode="floor")
-
-    def __mod__(self, other):
-        return self - F.div(self, other, rounding_mode="floor") * other
+        return F.div(F._numpy_operand(other), self, rounding_mode="floor")
 
     def __and__(self, other):
-        return F.bitwise_and(self, other)
+        return F.bitwise_and(self, F._numpy_operand(other))
 
     def __rand__(self, other):
-        return F.bitwise_and(other, self)
+        return F.bitwise_and(F._numpy_operand(other), self)
 
     def __or__(self, other):
-        return F.bitwise_or(self, other)
+        return F.bitwise_or(self, F._numpy_operand(other))
 
     def __ror__(self, other):
-        return F.bitwise_or(other, self)
+        return F.bitwise_or(F._numpy_operand(other), self)
 
     def __xor__(self, other):
-        return F.bitwise_xor(self, other)
+        return F.bitwise_xor(self, F._numpy_operand(other))
 
     def __rxor__(self, other):
-        return F.bitwise_xor(other, self)
+        return F.bitwise_xor(F._numpy_operand(other), self)
 
     def __invert__(self):
         return F.bitwise_not(self)
@@ -338,7 +335,7 @@ class TensorMethods(OpMethods):
 
     def fill_(self, value):
         """Matches torch.Tensor.fill_."""
-        return F._commit_inplace(self, F.fill(self, value))
+        return F._commit_inplace(self, F.fill(self, _fill_value("fill_", value)))
 
     def copy_(self, src, non_blocking=False):
         """Matches torch.Tensor.copy_: broadcasts, casts and crosses devices; the gradient goes
@@ -352,10 +349,10 @@ class TensorMethods(OpMethods):
         return F._commit_inplace(self, F.index_put(self, indices, values, accumulate))
 
     def normal_(self, mean=0.0, std=1.0):
-        return F._commit_inplace(self, F.randn_like(self) * std + mean)
+        return F._commit_inplace(self, F.randn_like(self) * _normal_std(std) + mean)
 
     def uniform_(self, a=0.0, b=1.0):
-        return F._commit_inplace(self, F.rand_like(self) * (b - a) + a)
+        return F._commit_inplace(self, F.rand_like(self) * _uniform_span(a, b) + a)
 
     def __setitem__(self, index, value):
         """``self[index] = value``: written through a view for basic indices (torch's
@@ -366,7 +363,7 @@ class TensorMethods(OpMethods):
                 value = F.to_device(value, self.device)
             needs_graph = value.requires_grad or self.requires_grad
         else:
-            needs_graph = self.requires_grad
+            needs_graph = _settable(self, value)
         first, rest = F._split_ints(index)
         if first is not None:  # torch: the integers select first, then the rest is written
             F.getitem(self, first)[rest] = value
@@ -420,7 +417,7 @@ class TensorMethods(OpMethods):
         dev = kwargs.get("device")
         copy = kwargs.get("copy", False)
         for a in args:
-            if isinstance(a, D.dtype):
+            if isinstance(a, D.dtype) or a in D.PY_TYPES:  # dtype=float is float64, as torch
                 dtype = a
             elif isinstance(a, TensorMethods):
                 dtype = a.dtype
@@ -431,7 +428,7 @@ class TensorMethods(OpMethods):
         if dev is not None:
             out = F.to_device(out, _device.device(dev))
         if dtype is not None:
-            out = F.to_dtype(out, dtype)
+            out = F.to_dtype(out, D.PY_TYPES.get(dtype, dtype))
         if copy and out is self:
             out = F.clone(self)
         return out

@@ -296,6 +296,22 @@ class OpMethods:
 
     ger = outer
 
+    # --- NumPy interop and % -----------------------------------------------------------
+    # NOTE: above NumPy's priorities, so that a NumPy scalar or array on the left of an
+    # operator returns NotImplemented and Python calls the Tensor's reflected operator (as
+    # torch's Tensor does). A NumPy ufunc on a Tensor still reads it through __array__, and
+    # gives its result back as a Tensor through __array_wrap__, as torch does.
+    __array_priority__ = 1000
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        return F.tensor(array) if array.ndim == 0 else F.from_numpy(array)
+
+    def __mod__(self, other):
+        return _remainder(self, F._numpy_operand(other))
+
+    def __rmod__(self, other):
+        return _remainder(F._numpy_operand(other), self)
+
     # --- creation from a tensor ----------------------------------------------------------
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         return F.zeros(*size, **_like_kwargs(self, dtype, device, requires_grad))
@@ -316,3 +332,41 @@ def _like_kwargs(t, dtype, device, requires_grad):
         "device": device if device is not None else t.device,
         "requires_grad": requires_grad,
     }
+
+
+def _remainder(a, b):
+    """a % b with the sign of b (torch.remainder): a - floor(a / b) * b.
+
+    NOTE: written a + -(q * b), which rounds the same, because torch refuses ``-`` with a bool
+    tensor but takes ``%`` with one."""
+    return a + -(F.div(a, b, rounding_mode="floor") * b)
+
+
+# --- argument checks of Tensor's in-place methods (torch's errors) ---------------------------
+def _fill_value(name, v):
+    """A fill value: a number or a tensor (torch's TypeError for a string, None, ...)."""
+    if isinstance(v, (int, float, complex, OpMethods)) or hasattr(v, "__float__"):
+        return v
+    raise TypeError(f"{name}(): argument 'value' must be Number, not {type(v).__name__}")
+
+
+def _normal_std(std):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return std
+
+
+def _uniform_span(a, b):
+    """b - a for uniform_(a, b), refusing an empty range as torch does."""
+    if a > b:
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+        )
+    return b - a
+
+
+def _settable(t, value):
+    """Whether ``t[...] = value`` (value not a Tensor) needs a graph; a string is refused."""
+    if isinstance(value, str):
+        raise TypeError(f"can't assign a str to a {t.type()}")
+    return t.requires_grad

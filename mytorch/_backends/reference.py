@@ -90,17 +90,20 @@ class Backend:
     def div_mode(self, x, y, rounding_mode):
         """x / y rounded toward zero ('trunc') or down ('floor'); integers stay integers."""
         xp = self.xp
-        if (
-            getattr(x, "dtype", None) is not None
-            and x.dtype.kind in "biu"
-            and (getattr(y, "dtype", None) is None or y.dtype.kind in "biu")
-        ):
+        for v in (x, y):
+            dt = getattr(v, "dtype", None)
+            if dt is not None and dt.kind in "bc":  # torch rounds integers and real floats only
+                title = {1: "Bool", 8: "ComplexFloat", 16: "ComplexDouble"}[dt.itemsize]
+                msg = f"\"div_{rounding_mode}_cpu\" not implemented for '{title}'"
+                raise NotImplementedError(msg)
+        if _integral(x) and _integral(y):  # either may be a Python int (a scalar operand)
             if not bool(xp.all(y != 0)):
                 raise RuntimeError("ZeroDivisionError")  # as torch, for integer division
             q = xp.floor_divide(x, y)
             if rounding_mode == "trunc":
                 q = q + ((q < 0) & (q * y != x))  # floor -> toward zero for negative quotients
-            return q.astype(x.dtype) if hasattr(q, "astype") else q
+            dt = getattr(x, "dtype", None)
+            return q.astype(dt if dt is not None else y.dtype) if hasattr(q, "astype") else q
         q = x / y
         return xp.trunc(q) if rounding_mode == "trunc" else xp.floor(q)
 
@@ -462,6 +465,12 @@ def _zero_d(be, x):
 
 def _writeable(x):
     return x.flags.writeable
+
+
+def _integral(v):
+    """Whether an operand (an array or a Python scalar) holds bools or integers."""
+    dt = getattr(v, "dtype", None)
+    return dt.kind in "biu" if dt is not None else isinstance(v, int)
 
 
 class NumpyBackend(Backend):

@@ -14,7 +14,7 @@ The forms of a declaration:
 
 from mytorch import _registry
 from mytorch._core import KIND_SAME, SAVE_NONE, apply1, apply2
-from mytorch._out import write_out
+from mytorch._out import check_out, write_out
 from mytorch._registry import Op, register_op
 from mytorch._tensor_ops import add_method, remove_method
 from mytorch._views import _commit_inplace
@@ -159,6 +159,7 @@ def _unary_function(op, name, with_out):
         def fn(input, *, out=None):
             if out is None:
                 return apply1(op, input)
+            check_out(name, out, (input,))
             return write_out(out, apply1(op, input))
     else:
 
@@ -176,6 +177,7 @@ def _binary_function(op, name, with_out):
         def fn(input, other, *, out=None):
             if out is None:
                 return apply2(op, input, other)
+            check_out(name, out, (input, other))
             return write_out(out, apply2(op, input, other))
     else:
 

@@ -4,16 +4,23 @@ reductions). ``@composite(...)`` declares one with its namespaces and methods.
 """
 
 from mytorch import _backends
+from mytorch import _dtype as D
 from mytorch._core import TensorBase
 from mytorch._ops._declare import composite
 from mytorch._ops.pointwise import exp, log, to_dtype, where
 from mytorch._ops.reduction import amax, sum
 from mytorch._ops.shape import squeeze, unsqueeze
+from mytorch._out import check_out, same_dtype, write_out
+from mytorch._size import _bool_arg, _wrap_dim
 
 
-@composite(namespace=("torch", "nn.functional", "special"), method=True)
-def softmax(input, dim, dtype=None):
+@composite(namespace=("torch", "nn.functional", "special"), method=True, out=True)
+def softmax(input, dim, dtype=None, *, out=None):
     """Matches torch.softmax."""
+    if out is not None:
+        check_out("softmax", out, (input,))
+        return write_out(out, softmax(input, dim, dtype), same_dtype)
+    _wrap_dim(dim, input._data.ndim)  # torch requires an int dim (no implicit one)
     if dtype is not None:
         input = input.to(dtype)
     # NOTE: shift-invariant, so detaching the max is exact and keeps exp from overflowing.
@@ -21,21 +28,45 @@ def softmax(input, dim, dtype=None):
     return z / sum(z, dim, keepdim=True)
 
 
-@composite(namespace=("torch", "nn.functional", "special"), method=True)
-def log_softmax(input, dim, dtype=None):
+@composite(namespace=("torch", "nn.functional", "special"), method=True, out=True)
+def log_softmax(input, dim, dtype=None, *, out=None):
     """Matches torch.log_softmax."""
+    if out is not None:
+        check_out("log_softmax", out, (input,))
+        return write_out(out, log_softmax(input, dim, dtype), same_dtype)
+    _wrap_dim(dim, input._data.ndim)  # torch requires an int dim (no implicit one)
     if dtype is not None:
         input = input.to(dtype)
     z = input - amax(input, dim, keepdim=True).detach()
     return z - log(sum(exp(z), dim, keepdim=True))
 
 
-@composite(namespace=("torch", "special"), method=True)
-def logsumexp(input, dim, keepdim=False):
+def _float_out(result, out):
+    """logsumexp's out dtype rule: a floating-point (or complex) out."""
+    if out.category < D.FLOAT:
+        return RuntimeError(
+            f"logsumexp(): Expected floating point type for result tensor, but got: {out.title}"
+        )
+    return None
+
+
+@composite(namespace=("torch", "special"), method=True, out=True)
+def logsumexp(input, dim, keepdim=False, *, out=None):
     """Matches torch.logsumexp."""
+    acc = None
+    if out is not None:
+        check_out("logsumexp", out, (input,))
+        if out.dtype.category == D.FLOAT and input.dtype.category == D.FLOAT:
+            acc = out.dtype  # NOTE: torch sums (and takes the log) in a float out's dtype
+        return write_out(out, _logsumexp(input, dim, keepdim, acc), _float_out)
+    return _logsumexp(input, dim, keepdim, acc)
+
+
+def _logsumexp(input, dim, keepdim, acc):
+    keepdim = _bool_arg("logsumexp", "keepdim", keepdim)
     m = amax(input, dim, keepdim=True).detach()
-    out = log(sum(exp(input - m), dim, keepdim=True)) + m
-    return out if keepdim else squeeze(out, dim)
+    r = log(sum(exp(input - m), dim, keepdim=True, dtype=acc)) + m
+    return r if keepdim else squeeze(r, dim)
 
 
 def masked_fill(input, mask, value):
@@ -43,14 +74,20 @@ def masked_fill(input, mask, value):
     return to_dtype(where(mask, value, input), input.dtype)
 
 
-@composite(method=True, inplace=True)
-def square(input):
+@composite(method=True, inplace=True, out=True)
+def square(input, *, out=None):
     """Matches torch.square."""
+    if out is not None:
+        check_out("square", out, (input,))
+        return write_out(out, square(input))
     return input * input
 
 
-def outer(input, vec2):
+def outer(input, vec2, out=None):
     """Matches torch.outer."""
+    if out is not None:
+        check_out("outer", out, (input, vec2))
+        return write_out(out, outer(input, vec2))
     return unsqueeze(input, 1) * unsqueeze(vec2, 0)
 
 

@@ -10,7 +10,8 @@ from mytorch._applyn import apply_multi, applyn, materialize
 from mytorch._core import TensorBase, apply1, apply2
 from mytorch._ops._declare import defop
 from mytorch._ops.shape import _broadcast_shape_check
-from mytorch._size import _wrap_dim
+from mytorch._out import check_out, write_out
+from mytorch._size import _int_arg, _wrap_dim
 from mytorch._views import make_view
 
 
@@ -87,6 +88,8 @@ def _normalize_index(index, shape, be):
         elif i is None:
             if basic:
                 kind = "unsqueeze"
+        elif isinstance(i, str):  # torch reads a sequence index as a tensor, and a str as text
+            raise TypeError(f"new(): invalid data type 'str' (a tensor index, got {i!r})")
         elif i is not Ellipsis:
             raise IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
@@ -240,6 +243,9 @@ def select(input, dim, index):
 def narrow(input, dim, start, length):
     """Matches torch.narrow."""
     d = _wrap_dim(dim, input.ndim)
+    start = _int_arg(start, "start")
+    if _int_arg(length, "length") < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     return getitem(input, (slice(None),) * d + (slice(start, start + length),))
 
 
@@ -250,9 +256,21 @@ def _promoted(tensors):
     return [t.to(dt) for t in tensors]
 
 
-def cat(tensors, dim=0):
+def _cat_rule(result, out):
+    """cat's and stack's out dtype rule: torch's canCast, refused with a TypeError."""
+    if result.category > out.category:
+        return TypeError(
+            f"torch.cat(): input types can't be cast to the desired output type {out.title}"
+        )
+    return None
+
+
+def cat(tensors, dim=0, out=None):
     """Matches torch.cat."""
     tensors = list(tensors)
+    if out is not None:
+        check_out("cat", out, tensors)
+        return write_out(out, cat(tensors, dim), _cat_rule)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")  # as torch
     nd = tensors[0].ndim
@@ -277,9 +295,12 @@ concat = cat
 concatenate = cat
 
 
-def stack(tensors, dim=0):
+def stack(tensors, dim=0, out=None):
     """Matches torch.stack."""
     tensors = list(tensors)
+    if out is not None:
+        check_out("stack", out, tensors)
+        return write_out(out, stack(tensors, dim), _cat_rule)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     d = _wrap_dim(dim, tensors[0].ndim + 1)
@@ -361,7 +382,7 @@ def split(tensor, split_size_or_sections, dim=0):
     if isinstance(sections, (list, tuple)):
         d = _wrap_dim(dim, nd)
         n = tensor._data.shape[d]
-        sizes = tuple(int(s) for s in sections)
+        sizes = tuple(_int_arg(s, "split_sizes") for s in sections)
         if builtins.any(s < 0 for s in sizes):
             raise RuntimeError(
                 "split_with_sizes expects split_sizes have only non-negative entries, but got "
@@ -374,7 +395,7 @@ def split(tensor, split_size_or_sections, dim=0):
             )
         op = SPLIT_WITH_SIZES
     else:
-        size = int(sections)
+        size = _int_arg(sections, "split_size")
         if size < 0:
             raise RuntimeError(
                 f"split expects split_size be non-negative, but got split_size={size}"
@@ -402,7 +423,7 @@ def chunk(input, chunks, dim=0):
     nd = input._data.ndim
     if nd == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    chunks = int(chunks)
+    chunks = _int_arg(chunks, "chunks")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _wrap_dim(dim, nd)

@@ -3,6 +3,7 @@
 from mytorch._core import KIND_MATMUL, SAVE_XY, TensorBase, apply2
 from mytorch._ops._declare import defop
 from mytorch._ops.shape import squeeze, transpose, unsqueeze
+from mytorch._out import check_out, same_dtype, write_out
 
 
 def _matmul_vjp(n, g):
@@ -50,8 +51,19 @@ _OTHER   = MATMUL.variant("UnsafeViewBackward0")
 # fmt: on
 
 
-def matmul(input, other):
+def _dot_rule(result, out):
+    """The out dtype rule of dot (and of matmul of two vectors): the result's dtype."""
+    if result is not out:
+        return RuntimeError(f"result dtype {out.title} does not match input dtype {result.title}")
+    return None
+
+
+def matmul(input, other, out=None):
     """Matches torch.matmul: 1-D, 2-D and batched with broadcast batch dims."""
+    if out is not None:
+        check_out("matmul", out, (input, other))
+        r = matmul(input, other)
+        return write_out(out, r, _dot_rule if input.ndim == other.ndim == 1 else same_dtype)
     if not isinstance(input, TensorBase):
         raise TypeError(
             f"matmul(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
@@ -91,15 +103,21 @@ def matmul(input, other):
     return apply2(op, input, other)
 
 
-def mm(input, mat2):
+def mm(input, mat2, out=None):
     """Matches torch.mm (2-D only)."""
+    if out is not None:
+        check_out("mm", out, (input, mat2))
+        return write_out(out, mm(input, mat2), same_dtype)
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError("self must be a matrix" if input.ndim != 2 else "mat2 must be a matrix")
     return matmul(input, mat2)
 
 
-def bmm(input, mat2):
+def bmm(input, mat2, out=None):
     """Matches torch.bmm (3-D only)."""
+    if out is not None:
+        check_out("bmm", out, (input, mat2))
+        return write_out(out, bmm(input, mat2), same_dtype)
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(
             "batch1 must be a 3D tensor" if input.ndim != 3 else "batch2 must be a 3D tensor"
@@ -107,8 +125,11 @@ def bmm(input, mat2):
     return matmul(input, mat2)
 
 
-def dot(input, other):
+def dot(input, other, out=None):
     """Matches torch.dot (1-D only)."""
+    if out is not None:
+        check_out("dot", out, (input, other))
+        return write_out(out, dot(input, other), _dot_rule)
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     return matmul(input, other)

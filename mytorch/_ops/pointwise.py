@@ -24,7 +24,7 @@ from mytorch._core import (
     apply2,
 )
 from mytorch._applyn import applyn
-from mytorch._out import write_out
+from mytorch._out import check_out, same_dtype, with_out, write_out
 from mytorch._ops._declare import declare, defop, unary
 from mytorch._promotion import binary_dtype, check_sub, operand
 from mytorch._ops.fused import relu_backward, sigmoid_backward, tanh_backward
@@ -152,6 +152,7 @@ def add(input, other, alpha=1, *, out=None):
     if alpha != 1:
         other = mul(other, alpha) if isinstance(other, TensorBase) else other * alpha
     if out is not None:
+        check_out("add", out, (input, other))
         return write_out(out, apply2(ADD, input, other))
     return apply2(ADD, input, other)
 
@@ -162,6 +163,7 @@ def sub(input, other, alpha=1, *, out=None):
         check_sub(operand(input), operand(other))  # bool operands, before other is scaled
         other = mul(other, alpha) if isinstance(other, TensorBase) else other * alpha
     if out is not None:
+        check_out("sub", out, (input, other))
         return write_out(out, apply2(SUB, input, other))
     return apply2(SUB, input, other)
 
@@ -177,6 +179,7 @@ def rsub(input, other):
 def mul(input, other, *, out=None):
     """Matches torch.mul."""
     if out is not None:
+        check_out("mul", out, (input, other))
         return write_out(out, apply2(MUL, input, other))
     return apply2(MUL, input, other)
 
@@ -185,11 +188,16 @@ def div(input, other, rounding_mode=None, *, out=None):
     """Matches torch.div (true division; rounding modes 'trunc' and 'floor' are not
     differentiable)."""
     if out is not None:
+        check_out("div", out, (input, other))
         return write_out(out, div(input, other, rounding_mode))
     if rounding_mode is None:
         return apply2(DIV, input, other)
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(
+        if not isinstance(rounding_mode, str):
+            raise TypeError(
+                f"div(): argument 'rounding_mode' must be str, not {type(rounding_mode).__name__}"
+            )
+        raise RuntimeError(
             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
             f"'{rounding_mode}'"
         )
@@ -205,6 +213,7 @@ def div_mode(input, other, rounding_mode):
 def pow(input, exponent, *, out=None):
     """Matches torch.pow."""
     if out is not None:
+        check_out("pow", out, (input, exponent))
         return write_out(out, pow(input, exponent))
     if isinstance(exponent, TensorBase):
         if not isinstance(input, TensorBase):
@@ -217,6 +226,7 @@ def pow(input, exponent, *, out=None):
     return apply2(POW, input, exponent)
 
 
+@with_out("neg")
 def neg(input):
     """Matches torch.neg."""
     return apply1(NEG, input)
@@ -230,6 +240,7 @@ subtract = declare(sub, name="subtract", method=True, inplace=True, out=True)
 
 
 # --- unary math ---------------------------------------------------------------------------
+@with_out("sign")
 def sign(input):
     """Matches torch.sign (gradient zero)."""
     return apply1(SIGN, input)
@@ -241,21 +252,25 @@ def _rounding(op, input):
     return apply1(op, input)
 
 
+@with_out("floor")
 def floor(input):
     """Matches torch.floor (gradient zero)."""
     return _rounding(FLOOR, input)
 
 
+@with_out("ceil")
 def ceil(input):
     """Matches torch.ceil (gradient zero)."""
     return _rounding(CEIL, input)
 
 
+@with_out("round")
 def round(input):
     """Matches torch.round: halves to even (gradient zero)."""
     return _rounding(ROUND, input)
 
 
+@with_out("trunc")
 def trunc(input):
     """Matches torch.trunc (gradient zero)."""
     return _rounding(TRUNC, input)
@@ -274,12 +289,14 @@ def _two_tensors(name, input, other):
             )
 
 
+@with_out("maximum")
 def maximum(input, other):
     """Matches torch.maximum (where the two tie, each gets half the gradient)."""
     _two_tensors("maximum", input, other)
     return apply2(MAXIMUM, input, other)
 
 
+@with_out("minimum")
 def minimum(input, other):
     """Matches torch.minimum (where the two tie, each gets half the gradient)."""
     _two_tensors("minimum", input, other)
@@ -287,31 +304,37 @@ def minimum(input, other):
 
 
 # --- comparisons (no gradient) ------------------------------------------------------------
+@with_out("lt")
 def lt(input, other):
     """Matches torch.lt."""
     return apply2(LT, input, other)
 
 
+@with_out("le")
 def le(input, other):
     """Matches torch.le."""
     return apply2(LE, input, other)
 
 
+@with_out("gt")
 def gt(input, other):
     """Matches torch.gt."""
     return apply2(GT, input, other)
 
 
+@with_out("ge")
 def ge(input, other):
     """Matches torch.ge."""
     return apply2(GE, input, other)
 
 
+@with_out("eq")
 def eq(input, other):
     """Matches torch.eq."""
     return apply2(EQ, input, other)
 
 
+@with_out("ne")
 def ne(input, other):
     """Matches torch.ne."""
     return apply2(NE, input, other)
@@ -329,24 +352,28 @@ def _check_bitwise(name, *operands):
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{title}'")
 
 
+@with_out("bitwise_and")
 def bitwise_and(input, other):
     """Matches torch.bitwise_and (the ``&`` operator)."""
     _check_bitwise("bitwise_and", input, other)
     return apply2(BITWISE_AND, input, other)
 
 
+@with_out("bitwise_or")
 def bitwise_or(input, other):
     """Matches torch.bitwise_or (the ``|`` operator)."""
     _check_bitwise("bitwise_or", input, other)
     return apply2(BITWISE_OR, input, other)
 
 
+@with_out("bitwise_xor")
 def bitwise_xor(input, other):
     """Matches torch.bitwise_xor (the ``^`` operator)."""
     _check_bitwise("bitwise_xor", input, other)
     return apply2(BITWISE_XOR, input, other)
 
 
+@with_out("bitwise_not")
 def bitwise_not(input):
     """Matches torch.bitwise_not (the ``~`` operator)."""
     if input.dtype.category > D.INT:
@@ -357,6 +384,7 @@ def bitwise_not(input):
 
 
 # --- selection and copies -----------------------------------------------------------------
+@with_out("where", same_dtype)
 def where(condition, input=None, other=None):
     """Matches torch.where(condition, input, other), and where(condition) as
     nonzero(condition, as_tuple=True)."""
@@ -409,6 +437,7 @@ def copy(input, src):
     return apply2(COPY, input, src)
 
 
+@with_out("clamp", same_dtype)
 def clamp(input, min=None, max=None):
     """Matches torch.clamp (tensor bounds broadcast and get gradients too)."""
     if isinstance(min, TensorBase) or isinstance(max, TensorBase):
@@ -451,6 +480,7 @@ def _clamp_tensors(input, lo, hi):
     return where(take_x, input, out)
 
 
+@with_out("clamp_min", same_dtype)
 def clamp_min(input, min):
     """Matches torch.clamp_min."""
     if isinstance(min, TensorBase):
@@ -458,6 +488,7 @@ def clamp_min(input, min):
     return apply1(CLAMP_MIN, input, (min, None))
 
 
+@with_out("clamp_max", same_dtype)
 def clamp_max(input, max):
     """Matches torch.clamp_max."""
     if isinstance(max, TensorBase):

@@ -15,7 +15,9 @@ from mytorch._ops._declare import defop
 from mytorch._ops.indexing import index_backward
 from mytorch._ops.pointwise import maximum, minimum, sqrt, where
 from mytorch._ops.shape import _dims, expand, reshape
-from mytorch._size import _wrap_dim
+from mytorch._out import any_dtype, can_cast, check_out, check_outs, same_dtype, write_out
+from mytorch._out import write_outs
+from mytorch._size import _bool_arg, _int_arg, _wrap_dim
 
 
 def _reduced_back(g, shape, dim, keepdim):
@@ -124,6 +126,21 @@ MIN_ALL = AMIN.variant("MinBackward1")
 # fmt: on
 
 
+def _in_float_out(input, out):
+    """NOTE: torch reduces in out's dtype when both are floats (a float32 input summed into a
+    float64 out is summed in float64)."""
+    if out.dtype.category == D.FLOAT and input.dtype.category == D.FLOAT:
+        return input.to(out.dtype)
+    return input
+
+
+def _real_out(result, out):
+    """var's and std's out dtype rule: canCast, into a real out."""
+    if out.category == D.COMPLEX:
+        return NotImplementedError(f"\"std_cpu\" not implemented for '{out.title}'")
+    return can_cast(result, out)
+
+
 def _check_tensor(name, t):
     if not isinstance(t, TensorBase):
         raise TypeError(
@@ -131,18 +148,29 @@ def _check_tensor(name, t):
         )
 
 
-def sum(input, dim=None, keepdim=False, dtype=None):
+def sum(input, dim=None, keepdim=False, dtype=None, out=None):
     """Matches torch.sum."""
     _check_tensor("sum", input)
+    if out is not None:
+        check_out("sum", out, (input,))
+        # NOTE: without dtype=, torch sums in out's dtype (the input cast to it first).
+        r = sum(input, dim, keepdim, out.dtype if dtype is None else dtype)
+        return write_out(out, r, any_dtype if dtype is None else same_dtype)
     if dtype is not None:
         input = input.to(dtype)
     dims = _dims(dim, input.ndim)
-    return apply1(SUM if dim is None else SUM_DIM, input, (dims, bool(keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("sum", "keepdim", keepdim)
+    return apply1(SUM if dim is None else SUM_DIM, input, (dims, keepdim))
 
 
-def mean(input, dim=None, keepdim=False, dtype=None):
+def mean(input, dim=None, keepdim=False, dtype=None, out=None):
     """Matches torch.mean (floating-point inputs only, as in PyTorch)."""
     _check_tensor("mean", input)
+    if out is not None:
+        check_out("mean", out, (input,))
+        r = mean(input if dtype is not None else _in_float_out(input, out), dim, keepdim, dtype)
+        return write_out(out, r, can_cast if dtype is None else same_dtype)
     if dtype is not None:
         input = input.to(dtype)
     if input.dtype.category < D.FLOAT:
@@ -151,7 +179,9 @@ def mean(input, dim=None, keepdim=False, dtype=None):
             f"or complex dtype. Got: {input.dtype.title}"
         )
     dims = _dims(dim, input.ndim)
-    return apply1(MEAN if dim is None else MEAN_DIM, input, (dims, bool(keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("mean", "keepdim", keepdim)
+    return apply1(MEAN if dim is None else MEAN_DIM, input, (dims, keepdim))
 
 
 def _dof_check(name, input, dims, correction):
@@ -164,16 +194,24 @@ def _dof_check(name, input, dims, correction):
         )
 
 
-def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
+def var(input, dim=None, unbiased=True, keepdim=False, correction=None, out=None):
     """Matches torch.var: the sum of squared deviations from the mean over ``dim`` divided by
     N - ``correction`` (default 1, 0 when not ``unbiased``); ``var(input, unbiased)`` too."""
+    if out is not None:
+        check_out("var", out, (input,))
+        r = var(_in_float_out(input, out), dim, unbiased, keepdim, correction)
+        return write_out(out, r, _real_out)
     return _var("var", input, dim, unbiased, keepdim, correction)
 
 
-def std(input, dim=None, unbiased=True, keepdim=False, correction=None):
+def std(input, dim=None, unbiased=True, keepdim=False, correction=None, *, out=None):
     """Matches torch.std: sqrt(var), with torch's zero gradient where the spread is zero
     (there sqrt's derivative is inf and var's 0). Its grad_fn is WhereBackward0, torch's
     StdBackward0."""
+    if out is not None:
+        check_out("std", out, (input,))
+        r = std(_in_float_out(input, out), dim, unbiased, keepdim, correction)
+        return write_out(out, r, _real_out)
     v = _var("std", input, dim, unbiased, keepdim, correction)
     flat = v.detach() == 0
     return where(flat, 0.0, sqrt(where(flat, 1.0, v)))
@@ -189,45 +227,98 @@ def _var(name, input, dim, unbiased, keepdim, correction):
         correction = 1 if unbiased else 0
     dims = _dims(dim, input.ndim) if input.ndim else None  # a 0-d input's dim 0 is all of it
     _dof_check(name, input, dims, correction)
-    return apply1(VAR, input, (dims, correction, bool(keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg(name, "keepdim", keepdim)
+    return apply1(VAR, input, (dims, correction, keepdim))
 
 
-def amax(input, dim=(), keepdim=False):
+def _input_dtype(result, out):
+    """amax's and amin's rule: out has the input's dtype (the result's)."""
+    if result is not out:
+        return RuntimeError(
+            f"Expected the dtype for input and out to match, but got {result.title} for "
+            f"input's dtype and {out.title} for out's dtype."
+        )
+    return None
+
+
+def amax(input, dim=(), keepdim=False, out=None):
     """Matches torch.amax (ties share the gradient evenly)."""
+    if out is not None:
+        check_out("amax", out, (input,))
+        return write_out(out, amax(input, dim, keepdim), _input_dtype)
     dims = _dims(dim, input.ndim) if dim != () else None
-    return apply1(AMAX, input, (dims, bool(keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("amax", "keepdim", keepdim)
+    return apply1(AMAX, input, (dims, keepdim))
 
 
-def amin(input, dim=(), keepdim=False):
+def amin(input, dim=(), keepdim=False, out=None):
     """Matches torch.amin (ties share the gradient evenly)."""
+    if out is not None:
+        check_out("amin", out, (input,))
+        return write_out(out, amin(input, dim, keepdim), _input_dtype)
     dims = _dims(dim, input.ndim) if dim != () else None
-    return apply1(AMIN, input, (dims, bool(keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("amin", "keepdim", keepdim)
+    return apply1(AMIN, input, (dims, keepdim))
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, out=None):
     """Matches torch.argmax (int64 indices; the first of tied maxima)."""
     _check_tensor("argmax", input)
+    if out is not None:
+        check_out("argmax", out)  # int64 indices: inputs that require grad are fine
+        return write_out(out, argmax(input, dim, keepdim), same_dtype)
     d = None if dim is None else _dims(dim, input.ndim)[0]
-    return apply1(ARGMAX, input, (d, bool(keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("argmax", "keepdim", keepdim)
+    return apply1(ARGMAX, input, (d, keepdim))
 
 
-def argmin(input, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False, out=None):
     """Matches torch.argmin (int64 indices; the first of tied minima)."""
     _check_tensor("argmin", input)
+    if out is not None:
+        check_out("argmin", out)
+        return write_out(out, argmin(input, dim, keepdim), same_dtype)
     d = None if dim is None else _dims(dim, input.ndim)[0]
-    return apply1(ARGMIN, input, (d, bool(keepdim)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("argmin", "keepdim", keepdim)
+    return apply1(ARGMIN, input, (d, keepdim))
 
 
-def all(input, dim=None, keepdim=False):
+def _bool_rule(name):
+    """all's and any's rule: a bool out (or uint8, which torch also takes)."""
+
+    def rule(result, out):
+        if out is not D.bool_ and out is not D.uint8:
+            return RuntimeError(f"{name} only supports bool tensor for result, got: {out.title}")
+        return None
+
+    return rule
+
+
+def all(input, dim=None, keepdim=False, out=None):
     """Matches torch.all (a bool tensor)."""
     _check_tensor("all", input)
-    return apply1(ALL, input, (_dims(dim, input.ndim), bool(keepdim)))
+    if out is not None:
+        check_out("all", out)
+        return write_out(out, all(input, dim, keepdim), _bool_rule("all"))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("all", "keepdim", keepdim)
+    return apply1(ALL, input, (_dims(dim, input.ndim), keepdim))
 
 
-def any(input, dim=None, keepdim=False):
+def any(input, dim=None, keepdim=False, out=None):
     """Matches torch.any (a bool tensor)."""
     _check_tensor("any", input)
-    return apply1(ANY, input, (_dims(dim, input.ndim), bool(keepdim)))
+    if out is not None:
+        check_out("any", out)
+        return write_out(out, any(input, dim, keepdim), _bool_rule("any"))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg("any", "keepdim", keepdim)
+    return apply1(ANY, input, (_dims(dim, input.ndim), keepdim))
 
 
 def _return_type(name):
@@ -246,6 +337,23 @@ _MAX = _return_type("max")
 _MIN = _return_type("min")
 _SORT = _return_type("sort")
 _TOPK = _return_type("topk")
+# What the out= forms return, named as torch's.
+_OUT_TYPES = {n: _return_type(n + "_out") for n in ("max", "min", "sort", "topk")}
+
+
+def _values_indices_out(name, out, input, fn):
+    """An op with (values, indices) called with out=(values, indices): ``fn()`` computed,
+    then written into both (values in the input's dtype, indices int64)."""
+    check_outs(name, out, 2, (input,))
+    r = fn()
+    return _OUT_TYPES[name](*write_outs(out, r, (same_dtype, same_dtype)))
+
+
+def _max_min_out(name, input, dim, keepdim, out, fn):
+    if isinstance(dim, TensorBase) or dim is None:  # max(a, b) and max(a): one tensor
+        check_out(name, out, (input, dim))
+        return write_out(out, fn(input, dim, keepdim))
+    return _values_indices_out(name, out, input, lambda: fn(input, dim, keepdim))
 
 
 def _max_min(op, all_op, result, input, dim, keepdim):
@@ -256,44 +364,56 @@ def _max_min(op, all_op, result, input, dim, keepdim):
     d = _wrap_dim(dim, nd)
     if nd and input._data.shape[d] == 0:
         raise IndexError(f"{op.name}(): Expected reduction dim {d} to have non-zero size.")
-    return result(*apply_multi(op, input, (d, bool(keepdim)), save=(1,)))
+    if keepdim is not False and keepdim is not True:
+        _bool_arg(op.name, "keepdim", keepdim)
+    return result(*apply_multi(op, input, (d, keepdim), save=(1,)))
 
 
-def max(input, dim=None, keepdim=False):
+def max(input, dim=None, keepdim=False, out=None):
     """Matches torch.max: the maximum; (values, indices) along ``dim``, the gradient going to
     the selected entries; or maximum() of two tensors."""
+    if out is not None:
+        return _max_min_out("max", input, dim, keepdim, out, max)
     if isinstance(dim, TensorBase):
         return maximum(input, dim)
     return _max_min(MAX, MAX_ALL, _MAX, input, dim, keepdim)
 
 
-def min(input, dim=None, keepdim=False):
+def min(input, dim=None, keepdim=False, out=None):
     """Matches torch.min: the minimum; (values, indices) along ``dim``, the gradient going to
     the selected entries; or minimum() of two tensors."""
+    if out is not None:
+        return _max_min_out("min", input, dim, keepdim, out, min)
     if isinstance(dim, TensorBase):
         return minimum(input, dim)
     return _max_min(MIN, MIN_ALL, _MIN, input, dim, keepdim)
 
 
-def sort(input, dim=-1, descending=False, stable=None):
+def sort(input, dim=-1, descending=False, stable=None, out=None):
     """Matches torch.sort: (values, indices), stable (NaN sorts as the largest value); the
     grad_fn is SortBackward1 when ``stable`` is given, as torch's overloads are named."""
     _check_tensor("sort", input)
+    if out is not None:
+        return _values_indices_out("sort", out, input, lambda: sort(input, dim, descending, stable))
     d = _wrap_dim(dim, input._data.ndim)
     op = SORT if stable is None else SORT_STABLE
-    return _SORT(*apply_multi(op, input, (d, bool(descending)), save=(1,)))
+    descending = _bool_arg("sort", "descending", descending)
+    return _SORT(*apply_multi(op, input, (d, descending), save=(1,)))
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input, k, dim=-1, largest=True, sorted=True, out=None):
     """Matches torch.topk: the ``k`` largest (``largest=False``: smallest) entries along
     ``dim`` and their indices, always in sorted order."""
     _check_tensor("topk", input)
+    if out is not None:
+        return _values_indices_out("topk", out, input, lambda: topk(input, k, dim, largest, sorted))
     shape = input._data.shape
     d = _wrap_dim(dim, len(shape))
-    k = int(k)
+    k = _int_arg(k, "k")
     if k < 0 or k > (shape[d] if shape else 1):
         raise RuntimeError("selected index k out of range")
-    return _TOPK(*apply_multi(TOPK, input, (k, d, bool(largest), bool(sorted)), save=(1,)))
+    flags = (_bool_arg("topk", "largest", largest), _bool_arg("topk", "sorted", sorted))
+    return _TOPK(*apply_multi(TOPK, input, (k, d, *flags), save=(1,)))
 
 
 __all__ = [

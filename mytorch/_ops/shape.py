@@ -5,7 +5,7 @@ unsqueeze, flatten, transpose and permute.
 from mytorch import _backends
 from mytorch._core import _shared_data, _wrap, apply1
 from mytorch._ops._declare import defop
-from mytorch._size import _wrap_dim
+from mytorch._size import _int_arg, _wrap_dim
 
 
 def _inverse(dims):
@@ -28,8 +28,12 @@ PERMUTE   = defop("permute",   lambda n, g: permute(g, _inverse(n.params[0])),  
 
 
 def _sizes(args):
+    """Sizes given as ints or as one sequence of ints (TypeError for anything else)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(args[0])
+        args = args[0]
+    for s in args:
+        if type(s) is not int:
+            return tuple(_int_arg(s, "size") for s in args)
     return tuple(args)
 
 
@@ -37,9 +41,9 @@ def _dims(dim, ndim):
     """``dim`` (None, int, or sequence) as a sorted tuple of non-negative axes, or None."""
     if dim is None:
         return None
-    if isinstance(dim, int) or hasattr(dim, "__index__"):
-        return (_wrap_dim(int(dim), ndim),)
-    dims = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
+    if not isinstance(dim, (tuple, list)):
+        return (_wrap_dim(dim, ndim),)
+    dims = tuple(sorted(_wrap_dim(d, ndim) for d in dim))
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
     return dims if dims else None
@@ -60,6 +64,12 @@ def _broadcast_shape_check(src, shape):
             f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to "
             f"the number of dimensions in the tensor ({len(src)})"
         )
+    for i in range(nd):
+        if shape[i] < 0:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({shape[i]}) isn't allowed in a leading, "
+                f"non-existing dimension {i}"
+            )
     out = list(shape)
     for i, s in enumerate(src):
         t = shape[i + nd]
@@ -88,13 +98,16 @@ def broadcast_to(input, size):
 
 
 def _infer_shape(shape, numel):
-    shape = [int(s) for s in shape]
+    shape = list(shape)
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
     for s in shape:
-        if s != -1:
+        if s >= 0:
             known *= s
+        elif s != -1:
+            i = shape.index(s)
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {shape}")
     if -1 in shape:
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
@@ -147,6 +160,8 @@ def flatten(input, start_dim=0, end_dim=-1):
         return reshape(input, (1,))
     s = _wrap_dim(start_dim, nd)
     e = _wrap_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input._data.shape
     mid = 1
     for x in shape[s : e + 1]:

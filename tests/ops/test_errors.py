@@ -172,10 +172,441 @@ CASES = [
         NotImplementedError,
         "not implemented for 'Float'",
     ),
+    # --- argument types and values: a string (or float, None) where an int, a number or a
+    # flag belongs, an unknown mode string, a dtype an op does not take
+    ("sum_dim_str", lambda T: T.ones(2, 3).sum("a"), TypeError, None),
+    ("sum_dim_float", lambda T: T.ones(2, 3).sum(1.5), TypeError, None),
+    ("sum_dims_with_str", lambda T: T.ones(2, 3).sum((0, "a")), TypeError, None),
+    ("mean_dim_str", lambda T: T.mean(T.ones(2, 3), "0"), TypeError, None),
+    ("softmax_dim_str", lambda T: T.softmax(T.ones(2, 3), "1"), TypeError, "must be int, not str"),
+    (
+        "softmax_dim_none",
+        lambda T: T.softmax(T.ones(2), None),
+        TypeError,
+        "must be int, not NoneType",
+    ),
+    (
+        "transpose_dim_str",
+        lambda T: T.ones(2, 3).transpose("a", 1),
+        TypeError,
+        "must be int, not str",
+    ),
+    (
+        "unsqueeze_dim_float",
+        lambda T: T.ones(2).unsqueeze(1.0),
+        TypeError,
+        "must be int, not float",
+    ),
+    ("argmax_dim_str", lambda T: T.argmax(T.ones(2, 3), "a"), TypeError, "must be int, not str"),
+    ("cat_dim_str", lambda T: T.cat([T.ones(2)], "a"), TypeError, "must be int, not str"),
+    ("reshape_str", lambda T: T.ones(6).reshape("a"), TypeError, None),
+    ("view_float", lambda T: T.ones(6).view(6.0), TypeError, None),
+    ("expand_str", lambda T: T.ones(2).expand("a"), TypeError, None),
+    ("topk_k_float", lambda T: T.topk(T.ones(3), 1.5), TypeError, "must be int, not float"),
+    ("chunk_str", lambda T: T.ones(4).chunk("a"), TypeError, "must be int, not str"),
+    ("narrow_start_str", lambda T: T.ones(4).narrow(0, "a", 1), TypeError, None),
+    ("full_fill_str", lambda T: T.full((2,), "a"), TypeError, "must be Number, not str"),
+    ("full_fill_none", lambda T: T.full((2,), None), TypeError, "must be Number, not NoneType"),
+    (
+        "full_like_fill_str",
+        lambda T: T.full_like(T.ones(2), "a"),
+        TypeError,
+        "must be Number, not str",
+    ),
+    ("fill_str", lambda T: T.ones(2).fill_("a"), TypeError, None),
+    (
+        "setitem_str",
+        lambda T: T.ones(2).__setitem__(0, "a"),
+        TypeError,
+        "can't assign a str to a torch.FloatTensor",
+    ),
+    ("index_str", lambda T: T.ones(2)["a"], TypeError, "new(): invalid data type 'str'"),
+    (
+        "keepdim_str",
+        lambda T: T.ones(2, 3).sum(0, keepdim="yes"),
+        TypeError,
+        "sum(): argument 'keepdim' must be bool, not str",
+    ),
+    (
+        "keepdim_int",
+        lambda T: T.amax(T.ones(2, 3), 0, keepdim=1),
+        TypeError,
+        "argument 'keepdim' must be bool, not int",
+    ),
+    (
+        "topk_largest_int",
+        lambda T: T.topk(T.ones(3), 1, largest=1),
+        TypeError,
+        "topk(): argument 'largest' must be bool, not int",
+    ),
+    ("sort_descending_str", lambda T: T.sort(T.ones(3), descending="yes"), TypeError, None),
+    (
+        "requires_grad_str",
+        lambda T: T.ones(2, requires_grad="yes"),
+        TypeError,
+        "argument 'requires_grad' must be bool, not str",
+    ),
+    (
+        "requires_grad_int",
+        lambda T: T.tensor([1.0], requires_grad=2),
+        TypeError,
+        "argument 'requires_grad' must be bool, not int",
+    ),
+    (
+        "requires_grad__int",
+        lambda T: T.ones(2).requires_grad_(1),
+        TypeError,
+        "must be bool, not int",
+    ),
+    (
+        "div_rounding_mode_unknown",
+        lambda T: T.div(T.ones(2), 2, rounding_mode="round"),
+        RuntimeError,
+        "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found 'round'",
+    ),
+    ("div_rounding_mode_int", lambda T: T.div(T.ones(2), 2, rounding_mode=1), TypeError, None),
+    (
+        "flatten_dims_reversed",
+        lambda T: T.ones(2, 3).flatten(1, 0),
+        RuntimeError,
+        "start_dim cannot come after end_dim",
+    ),
+    (
+        "tensor_of_none",
+        lambda T: T.tensor([1, None]),
+        RuntimeError,
+        "Could not infer dtype of NoneType",
+    ),
+    ("tensor_of_dict", lambda T: T.tensor({1: 2}), RuntimeError, "Could not infer dtype of dict"),
+    ("tensor_of_strs", lambda T: T.as_tensor(["a"]), ValueError, "too many dimensions 'str'"),
+    ("tensor_of_str", lambda T: T.tensor("abc"), TypeError, "new(): invalid data type 'str'"),
+    ("linspace_steps_float", lambda T: T.linspace(0, 1, 2.5), TypeError, None),
+    ("eye_n_float", lambda T: T.eye(2.5), TypeError, "must be int, not float"),
+    (
+        "randperm_n_float",
+        lambda T: T.randperm(2.5),
+        TypeError,
+        "randperm(): argument 'n' (position 1) must be int, not float",
+    ),
+    ("arange_end_none", lambda T: T.arange(None), TypeError, "must be Number, not NoneType"),
+    (
+        "sub_bool_tensor",
+        lambda T: T.ones(2) - T.tensor([True, False]),
+        RuntimeError,
+        "Subtraction, the `-` operator, with a bool tensor is not supported",
+    ),
+    (
+        "sub_two_bool_tensors",
+        lambda T: T.tensor([True]) - T.tensor([False]),
+        RuntimeError,
+        "with two bool tensors is not supported",
+    ),
+    (
+        "lt_complex",
+        lambda T: T.ones(2) < 1j,
+        NotImplementedError,
+        "\"lt_cpu\" not implemented for 'ComplexFloat'",
+    ),
+    (
+        "floor_divide_bool",
+        lambda T: T.tensor([True]) // T.tensor([True]),
+        NotImplementedError,
+        "\"div_floor_cpu\" not implemented for 'Bool'",
+    ),
+    (
+        "pow_bool_exponent",
+        lambda T: T.tensor([True]) ** T.tensor([True]),
+        NotImplementedError,
+        "\"pow\" not implemented for 'Bool'",
+    ),
+    # --- negative or absurd sizes in creation functions
+    (
+        "randperm_negative",
+        lambda T: T.randperm(-1),
+        RuntimeError,
+        "Trying to create tensor with negative dimension -1: [-1]",
+    ),
+    (
+        "eye_negative_n",
+        lambda T: T.eye(-1),
+        RuntimeError,
+        "n must be greater or equal to 0, got -1",
+    ),
+    (
+        "eye_negative_m",
+        lambda T: T.eye(2, -1),
+        RuntimeError,
+        "m must be greater or equal to 0, got -1",
+    ),
+    (
+        "zeros_negative",
+        lambda T: T.ones(2, -3),
+        RuntimeError,
+        "Trying to create tensor with negative dimension -3: [2, -3]",
+    ),
+    (
+        "zeros_overflow",
+        lambda T: T.zeros(2**62, 2**62),
+        RuntimeError,
+        "Storage size calculation overflowed with sizes=[4611686018427387904, 4611686018427387904]",
+    ),
+    (
+        "empty_overflow",
+        lambda T: T.empty(2**40, 2**40),
+        RuntimeError,
+        "Storage size calculation overflowed",
+    ),
+    (
+        "zeros_size_past_int64",
+        lambda T: T.zeros(10**20),
+        TypeError,
+        "argument 'size' failed to unpack the object at pos 1",
+    ),
+    (
+        "arange_step_wrong_sign",
+        lambda T: T.arange(0, 5, -1),
+        RuntimeError,
+        "upper bound and lower bound inconsistent with step sign",
+    ),
+    (
+        "arange_step_wrong_sign_down",
+        lambda T: T.arange(5, 0, 1),
+        RuntimeError,
+        "upper bound and lower bound inconsistent with step sign",
+    ),
+    (
+        "arange_float_step_wrong_sign",
+        lambda T: T.arange(0.0, 1.0, -0.1),
+        RuntimeError,
+        "upper bound and lower bound inconsistent with step sign",
+    ),
+    (
+        "arange_infinite",
+        lambda T: T.arange(0, float("inf")),
+        RuntimeError,
+        "unsupported range: 0 -> inf",
+    ),
+    (
+        "arange_nan",
+        lambda T: T.arange(0, float("nan")),
+        RuntimeError,
+        "unsupported range: 0 -> nan",
+    ),
+    ("arange_past_int64", lambda T: T.arange(0, 10**20), OverflowError, "int too big to convert"),
+    (
+        "arange_bool",
+        lambda T: T.arange(3, dtype=T.bool),
+        NotImplementedError,
+        "\"arange_cpu\" not implemented for 'Bool'",
+    ),
+    (
+        "linspace_bool",
+        lambda T: T.linspace(0, 1, 3, dtype=T.bool),
+        NotImplementedError,
+        "\"linspace_cpu\" not implemented for 'Bool'",
+    ),
+    (
+        "expand_negative_new_dim",
+        lambda T: T.ones(2, 3).expand(-1, 2, 3),
+        RuntimeError,
+        "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0",
+    ),
+    (
+        "reshape_negative",
+        lambda T: T.ones(6).reshape(-2, 3),
+        RuntimeError,
+        "invalid shape dimension -2 at index 0 of shape [-2, 3]",
+    ),
+    (
+        "narrow_negative_length",
+        lambda T: T.ones(2, 3).narrow(0, 0, -1),
+        RuntimeError,
+        "narrow(): length must be non-negative.",
+    ),
+    # --- RNG arguments
+    (
+        "seed_past_uint64",
+        lambda T: T.manual_seed(2**64),
+        ValueError,
+        "Overflow when unpacking long long",
+    ),
+    (
+        "seed_below_int64",
+        lambda T: T.manual_seed(-(2**63) - 1),
+        ValueError,
+        "Overflow when unpacking long long",
+    ),
+    ("generator_str", lambda T: T.rand(2, generator="a"), TypeError, None),
+    ("generator_int", lambda T: T.randn(2, generator=1), TypeError, None),
+    ("generator_object", lambda T: T.randint(0, 3, (2,), generator=object()), TypeError, None),
+    ("generator_list", lambda T: T.randperm(3, generator=[1]), TypeError, None),
+    (
+        "randint_empty_range",
+        lambda T: T.randint(5, 5, (2,)),
+        RuntimeError,
+        "random_ expects 'from' to be less than 'to', but got from=5 >= to=5",
+    ),
+    (
+        "randint_low_above_high",
+        lambda T: T.randint(5, 2, (2,)),
+        RuntimeError,
+        "but got from=5 >= to=2",
+    ),
+    ("randint_high_zero", lambda T: T.randint(0, (2,)), RuntimeError, "but got from=0 >= to=0"),
+    ("randint_float_bounds", lambda T: T.randint(0.5, 3.5, (2,)), TypeError, None),
+    ("randint_size_int", lambda T: T.randint(0, 3, 2), TypeError, None),
+    (
+        "randint_uint8_negative",
+        lambda T: T.randint(-1, 3, (2,), dtype=T.uint8),
+        RuntimeError,
+        "from is out of bounds for unsigned char",
+    ),
+    (
+        "randint_int8_too_high",
+        lambda T: T.randint(0, 300, (2,), dtype=T.int8),
+        RuntimeError,
+        "to - 1 is out of bounds for signed char",
+    ),
+    (
+        "randint_bool_too_high",
+        lambda T: T.randint(0, 3, (2,), dtype=T.bool),
+        RuntimeError,
+        "to - 1 is out of bounds for bool",
+    ),
+    (
+        "rand_long",
+        lambda T: T.rand(2, dtype=T.long),
+        NotImplementedError,
+        "\"check_uniform_bounds\" not implemented for 'Long'",
+    ),
+    (
+        "randn_int",
+        lambda T: T.randn(2, dtype=T.int32),
+        NotImplementedError,
+        "\"normal_kernel_cpu\" not implemented for 'Int'",
+    ),
+    (
+        "rand_like_long",
+        lambda T: T.rand_like(T.ones(2, dtype=T.long)),
+        NotImplementedError,
+        "not implemented for 'Long'",
+    ),
+    (
+        "normal__long",
+        lambda T: T.ones(2, dtype=T.long).normal_(),
+        NotImplementedError,
+        "\"normal_kernel_cpu\" not implemented for 'Long'",
+    ),
+    (
+        "randperm_bool",
+        lambda T: T.randperm(3, dtype=T.bool),
+        NotImplementedError,
+        "\"randperm\" not implemented for 'Bool'",
+    ),
+    (
+        "randperm_half_too_long",
+        lambda T: T.randperm(3000, dtype=T.float16),
+        RuntimeError,
+        "n cannot be greater than 2049 for Half type.",
+    ),
+    (
+        "randperm_int8_too_long",
+        lambda T: T.randperm(300, dtype=T.int8),
+        RuntimeError,
+        "value cannot be converted to type int8_t without overflow",
+    ),
+    (
+        "normal__negative_std",
+        lambda T: T.ones(2).normal_(0, -1),
+        RuntimeError,
+        "normal expects std >= 0.0, but found std -1",
+    ),
+    (
+        "uniform__empty_range",
+        lambda T: T.ones(2).uniform_(1, 0),
+        RuntimeError,
+        "uniform_ expects to return a [from, to) range, but found from=1 > to=0",
+    ),
+    # --- a tensor hook that returns a gradient of the wrong shape, type or kind
+    (
+        "hook_shape_leaf",
+        lambda T: _hook(T, lambda g: T.ones(2, 3)),
+        RuntimeError,
+        "hook '<lambda>' has changed the size of value",
+    ),
+    (
+        "hook_shape_nonleaf",
+        lambda T: _hook(T, lambda g: T.ones(2, 2), leaf=False),
+        RuntimeError,
+        "hook '<lambda>' has changed the size of value",
+    ),
+    (
+        "hook_broadcast_shape",
+        lambda T: _hook(T, lambda g: g * T.ones(2, 1), leaf=False),
+        RuntimeError,
+        "has changed the size of value",
+    ),
+    (
+        "hook_dtype",
+        lambda T: _hook(T, lambda g: g.double()),
+        RuntimeError,
+        "has changed the type of value (was torch.FloatTensor got torch.DoubleTensor)",
+    ),
+    (
+        "hook_dtype_int",
+        lambda T: _hook(T, lambda g: g.long(), leaf=False),
+        RuntimeError,
+        "(was torch.FloatTensor got torch.LongTensor)",
+    ),
+    (
+        "hook_named_function",
+        lambda T: _hook(T, _bad_shape_hook),
+        RuntimeError,
+        "hook '_bad_shape_hook' has changed the size of value",
+    ),
+    (
+        "hook_returns_float",
+        lambda T: _hook(T, lambda g: 1.0),
+        TypeError,
+        "expected Variable, but hook returned 'float'",
+    ),
+    (
+        "hook_returns_list",
+        lambda T: _hook(T, lambda g: [g]),
+        TypeError,
+        "expected Variable, but hook returned 'list'",
+    ),
+    (
+        "hook_on_max_values",
+        lambda T: _hook_multi(T, lambda g: g[:1]),
+        RuntimeError,
+        "has changed the size of value",
+    ),
 ]
 
 
+def _hook(T, fn, leaf=True):
+    a = T.ones(3, requires_grad=True)
+    b = a if leaf else a * 2
+    b.register_hook(fn)
+    (b * 3).sum().backward()
+    return a.grad
+
+
+def _bad_shape_hook(g):
+    return g[:1]
+
+
+def _hook_multi(T, fn):
+    a = T.tensor([[1.0, 2.0], [4.0, 3.0]], requires_grad=True)
+    values, _ = T.max(a, 1)
+    values.register_hook(fn)
+    values.sum().backward()
+    return a.grad
+
+
 @pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Using a non-tuple sequence")  # torch's, for x["a"]
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_error_matches_torch(case):
     _, fn, exc, fragment = case
@@ -225,3 +656,36 @@ def test_failed_setitem_leaves_tensor_unchanged():
     with raises(RuntimeError):  # torch's class
         m[:2] = mytorch.ones(3)
     assert m.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_refused_in_place_writes_leave_the_tensor_unchanged():
+    m = mytorch.tensor([1.0, 2.0, 3.0])
+    for bad in [
+        lambda: m.fill_("a"),
+        lambda: m.__setitem__(0, "a"),
+        lambda: m.normal_(0, -1),
+        lambda: m.uniform_(1, 0),
+        lambda: m.requires_grad_("yes"),
+    ]:
+        with pytest.raises(Exception) as e:  # each raises torch's class (CASES checks which)
+            bad()
+        assert type(e.value) in (TypeError, RuntimeError)
+    assert m.tolist() == [1.0, 2.0, 3.0] and m._version == 0 and not m.requires_grad
+
+
+def test_failed_hook_leaves_no_gradient_behind():
+    x = mytorch.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g[:1])
+    with raises(RuntimeError, match="has changed the size of value"):
+        (x * 2).sum().backward()
+    assert x.grad is None
+
+
+@pytest.mark.torch
+def test_python_number_types_are_dtypes_as_in_torch():
+    for T in (mytorch, torch):
+        assert T.ones(2, dtype=float).dtype == T.float64
+        assert T.zeros(2, dtype=int).dtype == T.int64
+        assert T.full((2,), 1, dtype=bool).dtype == T.bool
+        assert T.ones(2).to(float).dtype == T.float64
+        assert T.ones(2).to(dtype=int).dtype == T.int64
