@@ -383,11 +383,11 @@ class TensorMethods(OpMethods):
         """Matches torch.Tensor.index_put_."""
         return F._commit_inplace(self, F.index_put(self, indices, values, accumulate))
 
-    def normal_(self, mean=0.0, std=1.0):
-        return F._commit_inplace(self, F.randn_like(self) * std + mean)
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return F._commit_inplace(self, F.randn_like(self, generator=generator) * std + mean)
 
-    def uniform_(self, a=0.0, b=1.0):
-        return F._commit_inplace(self, F.rand_like(self) * (b - a) + a)
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        return F._commit_inplace(self, F.rand_like(self, generator=generator) * (b - a) + a)
 
     def __setitem__(self, index, value):
         """``self[index] = value``: written through a view for basic indices (torch's

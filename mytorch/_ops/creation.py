@@ -6,8 +6,8 @@ follow their input's device. Python data is read on the host first, with PyTorch
 
 from mytorch import _backends
 from mytorch import _dtype as D
+from mytorch import _random
 from mytorch._core import TensorBase, _wrap
-from mytorch._random import _generator
 
 _CPU = _backends.CPU
 
@@ -196,7 +196,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         is_float = any(isinstance(v, float) for v in vals)
         dtype = D.get_default_dtype() if is_float else D.int64
-    return _make(be, be.from_numpy(_CPU.arange(*vals, dtype.np)), requires_grad)
+    return _make(be, be.arange(*vals, dtype.np), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
@@ -205,63 +205,70 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     npdt = _np_dtype(dtype) or D.get_default_dtype().np
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    return _make(be, be.from_numpy(_CPU.linspace(start, end, int(steps), npdt)), requires_grad)
+    return _make(be, be.linspace(start, end, int(steps), npdt), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """Matches torch.eye."""
     be = _backend(device)
     npdt = _np_dtype(dtype) or D.get_default_dtype().np
-    return _make(be, be.from_numpy(_CPU.eye(n, n if m is None else m, npdt)), requires_grad)
+    return _make(be, be.eye(n, n if m is None else m, npdt), requires_grad)
 
 
-# Random tensors: drawn on the host from mytorch's generator (NumPy's PCG64: the same
-# distributions as PyTorch, not its numbers), then placed on the device.
-def _random(kind, shape, npdt, device, requires_grad, *args):
+# Random tensors: drawn on the device by its backend's generator (the device's default one, or
+# ``generator=``, a mytorch.Generator of that device).
+def _draw(fname, kind, shape, npdt, device, requires_grad, generator, *args):
     be = _backend(device)
-    host = _CPU.random(_generator(), kind, shape, npdt, *args)
-    return _make(be, be.from_numpy(host), requires_grad)
+    gen = _random.draw_from(be, generator, fname)
+    return _make(be, be.random(gen, kind, shape, npdt, *args), requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1). Matches torch.rand's distribution."""
     npdt = _np_dtype(dtype) or D.get_default_dtype().np
-    return _random("uniform", _shape(size), npdt, device, requires_grad)
+    return _draw("rand", "uniform", _shape(size), npdt, device, requires_grad, generator)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples. Matches torch.randn's distribution."""
     npdt = _np_dtype(dtype) or D.get_default_dtype().np
-    return _random("normal", _shape(size), npdt, device, requires_grad)
+    return _draw("randn", "normal", _shape(size), npdt, device, requires_grad, generator)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False,
-            generator=None):  # fmt: skip
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):  # fmt: skip
     """Matches torch.randint(low=0, high, size) (int64 by default)."""
     if size is None:
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
+    if low >= high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     npdt = _np_dtype(dtype) or D.int64.np
-    return _random("integers", _shape((tuple(size),)), npdt, device, requires_grad, low, high)
+    shape = _shape((tuple(size),))
+    return _draw("randint", "integers", shape, npdt, device, requires_grad, generator, low, high)
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
+              memory_format=None):  # fmt: skip
     """Matches torch.rand_like (on ``input``'s device)."""
-    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)  # fmt: skip
+    return _draw("rand_like", "uniform", tuple(input.shape), (dtype or input.dtype).np,
+                   device or input.device, requires_grad, generator)  # fmt: skip
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
+               memory_format=None):  # fmt: skip
     """Matches torch.randn_like (on ``input``'s device)."""
-    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)  # fmt: skip
+    return _draw("randn_like", "normal", tuple(input.shape), (dtype or input.dtype).np,
+                   device or input.device, requires_grad, generator)  # fmt: skip
 
 
-def randperm(n, dtype=None, device=None, requires_grad=False, generator=None):
-    """A random permutation of 0..n-1 (int64)."""
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of 0..n-1 (int64). Matches torch.randperm's distribution."""
     npdt = _np_dtype(dtype) or D.int64.np
-    return _random("permutation", (n,), npdt, device, requires_grad)
+    return _draw("randperm", "permutation", (int(n),), npdt, device, requires_grad, generator)
 
 
 __all__ = [

@@ -154,13 +154,15 @@ def test_random_values_lie_in_their_range_on_standin():
     assert i.min() == -3 and i.max() == 2
 
 
-def test_random_draws_are_the_same_on_both_devices_for_one_seed():
-    # mytorch draws on the host from its one generator, then places the values on the device.
+def test_random_draws_are_made_on_the_device_and_reproducible():
+    # The device draws with its own generator (as torch's CUDA does): no host data crosses.
     mytorch.manual_seed(7)
+    reset_counts()
     a = mytorch.randn(5, device=STANDIN)
+    assert counts() == {"to_host": 0, "to_device": 0, "scalar": 0}
     mytorch.manual_seed(7)
-    b = mytorch.randn(5)
-    assert same_values(a, b)
+    b = mytorch.randn(5, device=STANDIN)
+    assert on_standin(a) and same_values(a, b)
 
 
 @pytest.mark.parametrize("factory", ["zeros", "ones", "rand", "randn", "tensor"])
@@ -1026,13 +1028,13 @@ def test_setitem_on_a_standin_leaf_that_requires_grad_raises():
 
 
 def _train(device, steps=6, lr=0.1):
-    mytorch.manual_seed(3)
-    X = mytorch.randn(16, 3, device=device)
+    mytorch.manual_seed(3)  # drawn on the CPU, so both devices start from the same numbers
+    X = mytorch.randn(16, 3).to(device)
     Y = (X @ mytorch.tensor([[1.0], [-2.0], [0.5]], device=device)).tanh()
-    W1 = mytorch.randn(3, 8, device=device) * 0.5
+    W1 = mytorch.randn(3, 8).to(device) * 0.5
     W1.requires_grad_()
     b1 = mytorch.zeros(8, device=device, requires_grad=True)
-    W2 = mytorch.randn(8, 1, device=device) * 0.5
+    W2 = mytorch.randn(8, 1).to(device) * 0.5
     W2.requires_grad_()
     b2 = mytorch.zeros(1, device=device, requires_grad=True)
     params = [W1, b1, W2, b2]
