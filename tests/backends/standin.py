@@ -282,19 +282,19 @@ def _rebuild_seq(seq, items):
     return type(seq)(items)
 
 
-def _unwrap(x, seen):
+def _unwrap(x, seen, kernel=True):
     """``x`` with stand-in arrays replaced by their inner arrays, recursively inside lists,
-    tuples and dicts; ``seen`` maps id(inner) -> wrapper. Host ndarrays raise TypeError, arrays
-    of another device ValueError."""
+    tuples and dicts; ``seen`` maps id(inner) -> wrapper. Host ndarrays raise TypeError, and
+    for a ``kernel`` arrays of another device than the current one ValueError."""
     if isinstance(x, StandinArray):
         seen[id(x._a)] = x
-        return _here(x)
+        return _here(x) if kernel else x._a
     if isinstance(x, np.ndarray):
         raise _unsupported(x)
     if isinstance(x, (list, tuple)):
-        return _rebuild_seq(x, [_unwrap(v, seen) for v in x])
+        return _rebuild_seq(x, [_unwrap(v, seen, kernel) for v in x])
     if isinstance(x, dict):
-        return {k: _unwrap(v, seen) for k, v in x.items()}
+        return {k: _unwrap(v, seen, kernel) for k, v in x.items()}
     return x
 
 
@@ -357,10 +357,10 @@ def _wrap(r, parents=()):
     return r
 
 
-def _call(f, args, kwargs):
+def _call(f, args, kwargs, kernel=True):
     seen = {}
-    args = _unwrap(args, seen)
-    kwargs = _unwrap(kwargs, seen)
+    args = _unwrap(args, seen, kernel)
+    kwargs = _unwrap(kwargs, seen, kernel)
     return _wrap(f(*args, **kwargs), tuple(seen.values()))
 
 
@@ -740,10 +740,18 @@ def _constructor(f):
     return construct
 
 
-def _function(f):
+# Module functions that read arrays' metadata only: they launch no kernel, so they take arrays
+# of any device.
+_NO_KERNEL = frozenset(
+    ["may_share_memory", "shares_memory", "ndim", "shape", "size", "result_type", "can_cast",
+     "isscalar", "iscomplexobj", "isrealobj", "isfortran", "broadcast_shapes"]
+)  # fmt: skip
+
+
+def _function(f, kernel=True):
     @functools.wraps(f)
     def call(*args, **kwargs):
-        return _call(f, args, kwargs)
+        return _call(f, args, kwargs, kernel)
 
     return call
 
@@ -863,7 +871,7 @@ class _Namespace:
         elif name in _CONSTRUCTORS and self._np_module is np:
             value = _constructor(obj)
         elif callable(obj):
-            value = _function(obj)
+            value = _function(obj, kernel=name not in _NO_KERNEL)
         else:
             value = obj
         setattr(self, name, value)  # cache: xp.exp is xp.exp
