@@ -39,6 +39,8 @@ def test_implicit_conversion_to_numpy_raises():
         np.concatenate([a, a])  # an array function
     with pytest.raises(TypeError):
         np.array([a, a])
+    with pytest.raises(TypeError):
+        np.add.at(a, [0], 1.0)  # NumPy's scatter on a device array
 
 
 @pytest.mark.parametrize(
