@@ -519,7 +519,7 @@ def apply1(op, a, params=()):
         t._data = _CPU.array(x)  # NOTE: a view needs memory to share, which a NumPy scalar lacks
         return _F._apply_view(op, t, op.kernel, params)
     if op.kind == _K_FLOAT and _ftype(x) == 0 and x.dtype.kind in "biu":
-        x = x.astype(D.get_default_dtype().np)
+        x = _backends.for_array(x).to_dtype(x, D.get_default_dtype().np)  # on x's device
     if params:
         out = kernel(x, *params)
     else:

@@ -111,3 +111,78 @@ def test_a_device_number_out_of_range_raises():
         mytorch.zeros(2, device=f"standin:{standin.DEVICE_COUNT}")
     with pytest.raises(RuntimeError, match="out of range"):
         mytorch.ones(2).to(f"standin:{standin.DEVICE_COUNT}")
+
+
+def _row_on(op, arrays, device):
+    """A row of the op database on ``device``: its output and the gradients of the output
+    (weighted by one fixed cotangent) with respect to its float inputs."""
+    xs = [
+        mytorch.tensor(a, device=device, requires_grad=op.grad and a.dtype.kind == "f")
+        for a in arrays
+    ]
+    out = op.fn(mytorch, *xs)
+    grads = []
+    if op.grad and out.requires_grad:
+        v = mytorch.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)), device=device)
+        wrt = [x for x in xs if x.requires_grad]
+        grads = mytorch.autograd.grad(out, wrt, v.to(out.dtype), allow_unused=True)
+    return out, [g for g in grads if g is not None]
+
+
+def _op_rows():
+    from ops.op_db import OPS
+
+    return [pytest.param(op, id=op.name) for op in OPS if op.op_name != "to_device"]
+
+
+@pytest.mark.parametrize("op", _op_rows())
+def test_every_op_row_runs_on_device_1(op):
+    """Every kernel of the backend bound to device 1 runs there (device 0 is current): the
+    row's output and gradients live on device 1 and equal those on device 0."""
+    from helpers import seeded_rng
+    from ops.op_db import inputs_for
+
+    arrays = inputs_for(op, 0, seeded_rng(op.name, "device1"))
+    out1, grads1 = _row_on(op, arrays, D1)
+    out0, grads0 = _row_on(op, arrays, "standin:0")
+    for r1, r0 in zip([out1, *grads1], [out0, *grads0]):
+        assert on(r1, 1)
+        np.testing.assert_array_equal(r1.detach().cpu().numpy(), r0.detach().cpu().numpy())
+
+
+# In-place programs: each mutates a non-leaf ``t`` (and a view of it) made from the leaves.
+INPLACE = {
+    "add_other_dtype": lambda T, t, o: t.add_(o.double()),  # float64 result cast back
+    "mul_view": lambda T, t, o: t[:, 1:].mul_(o[:, 1:]),
+    "masked_fill": lambda T, t, o: t.masked_fill_(o > 0, 2.0),
+    "index_put_accumulate": lambda T, t, o: t.index_put_(
+        (T.tensor([0, 1, 0], device=t.device),), o[0].expand(3, 3), accumulate=True
+    ),
+    "copy_int": lambda T, t, o: t.copy_((o * 10).long()),
+    "setitem_mask": lambda T, t, o: t.__setitem__(o < 0, o.double()[o < 0]),
+    "setitem_slice_int": lambda T, t, o: t.__setitem__(
+        (slice(None), 0), T.tensor(3, device=o.device)
+    ),
+    "clamp_transposed": lambda T, t, o: t.t().clamp_(-0.5, 0.5),
+    "fill_diagonal_view": lambda T, t, o: t.diagonal().fill_(7.0),
+    "normal_": lambda T, t, o: t[0].normal_(generator=T.Generator(t.device).manual_seed(1)),
+}
+
+
+def _inplace_on(name, device):
+    rng = np.random.default_rng(3)
+    x = mytorch.tensor(rng.standard_normal((3, 3)), requires_grad=True, device=device)
+    o = mytorch.tensor(rng.standard_normal((3, 3)), device=device)
+    t = x * 1.0
+    INPLACE[name](mytorch, t, o)
+    (g,) = mytorch.autograd.grad((t * t).sum(), x)
+    return t, g
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_in_place_ops_on_device_1(name):
+    t1, g1 = _inplace_on(name, D1)
+    t0, g0 = _inplace_on(name, "standin:0")
+    assert on(t1, 1) and on(g1, 1)
+    np.testing.assert_array_equal(t1.detach().cpu().numpy(), t0.detach().cpu().numpy())
+    np.testing.assert_array_equal(g1.detach().cpu().numpy(), g0.detach().cpu().numpy())
