@@ -14,6 +14,7 @@ from mytorch import _device as D
 from mytorch._core import TensorBase, _wrap
 from mytorch._dtype import uint8
 
+_CPU = _backends.CPU
 _MASK64 = 0xFFFFFFFFFFFFFFFF
 # The seed of a new torch.Generator (its default_rng_seed_val).
 DEFAULT_SEED = 67280421310721
@@ -98,7 +99,7 @@ def draw_from(be, generator, fname):
     """The backend generator that a random function on backend ``be`` draws from: that of
     ``generator``, or the device's default one."""
     if generator is None:
-        return default_for(be)._impl
+        return default_generator._impl if be is _CPU else default_for(be)._impl
     if not isinstance(generator, Generator):
         raise TypeError(
             f"{fname}(): argument 'generator' must be torch.Generator, not "
