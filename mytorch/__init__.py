@@ -30,7 +30,15 @@ from mytorch._grad_mode import (
 )
 from mytorch._core import Size, Tensor
 from mytorch import _ops, _registry
-from mytorch._random import initial_seed, manual_seed, seed
+from mytorch._random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from mytorch._build import build_info, compiled
 from mytorch._threads import get_num_threads, set_num_threads
 from mytorch import autograd, cuda, fft, linalg, nn, special

@@ -514,7 +514,7 @@ def apply1(op, a, params=()):
         _shared_data(t)
         return _CORE.apply_view(op, t, kernel, params)
     if op.kind == _K_FLOAT and _ftype(x) == 0 and x.dtype.kind in "biu":
-        x = x.astype(D.get_default_dtype().np)
+        x = _backends.for_array(x).to_dtype(x, D.get_default_dtype().np)  # on x's device
     if params:
         out = kernel(x, *params)
     else:

@@ -60,7 +60,9 @@ def cast(x, npdt):
         return x
     if x.dtype is npdt:
         return x
-    return x.astype(npdt)
+    if tx is np.ndarray or isinstance(x, np.generic):
+        return x.astype(npdt)
+    return _backends.for_array(x).to_dtype(x, npdt)  # NOTE: a kernel: on the array's device
 
 
 def broadcast_error(op, x, y):

@@ -64,7 +64,7 @@ class Op:
         function ``xp``."""
         k = getattr(backend, self.kname, None)
         if k is None and self.xp is not None:
-            k = getattr(backend.xp, self.xp, None)
+            k = backend.xp_kernel(self.xp)
         if k is None:
             raise NotImplementedError(
                 f"mytorch: the {backend.name} backend has no kernel for {self.name}"

@@ -348,11 +348,13 @@ class TensorMethods(OpMethods):
         """Matches torch.Tensor.index_put_."""
         return F._commit_inplace(self, F.index_put(self, indices, values, accumulate))
 
-    def normal_(self, mean=0.0, std=1.0):
-        return F._commit_inplace(self, F.randn_like(self) * _normal_std(std) + mean)
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        r = F.randn_like(self, generator=generator) * _normal_std(std) + mean
+        return F._commit_inplace(self, r)
 
-    def uniform_(self, a=0.0, b=1.0):
-        return F._commit_inplace(self, F.rand_like(self) * _uniform_span(a, b) + a)
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        r = F.rand_like(self, generator=generator) * _uniform_span(a, b) + a
+        return F._commit_inplace(self, r)
 
     def __setitem__(self, index, value):
         """``self[index] = value``: written through a view for basic indices (torch's

@@ -247,7 +247,7 @@ def _commit_inplace(t, r):
     d = t._data
     rd = r._data
     if rd.dtype != d.dtype:
-        rd = rd.astype(d.dtype)
+        rd = _backends.for_array(rd).to_dtype(rd, d.dtype)  # a kernel: on rd's device
     t._data = _backends.for_array(d).assign(d, rd)
     vc = _ensure_vc(t)
     vc.version += 1

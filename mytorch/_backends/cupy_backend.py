@@ -1,37 +1,148 @@
 """The CUDA backend: the reference kernels over CuPy, imported on first use of a cuda device.
 
-``import mytorch`` never imports CuPy; ``mytorch.cuda.is_available()`` is False without it.
+``import mytorch`` never imports CuPy; ``mytorch.cuda.is_available()`` is False without it. The
+same class over the test suite's stand-in module (tests/backends/standin.py, which has CuPy's
+API on the host) is the stand-in device, so the suite runs this code on every machine.
+
+Devices: the registered backend is unbound; ``at(n)`` gives the backend of device ``n``, whose
+kernels, allocations, random draws and copies all run inside ``xp.cuda.Device(n)`` (CuPy
+allocates on, and launches kernels on, the current device).
 """
 
+import copy
+
+import numpy as np
+
 from mytorch import cuda
+from mytorch._backends.base import BackendContract
 from mytorch._backends.reference import Backend
 from mytorch._device import device as _device
 
+# The dtypes CuPy 14's ``add.at`` (cupyx.scatter_add) takes (cupy/_core/_routines_indexing.pyx).
+_SCATTER_ADD_DTYPES = frozenset(
+    np.dtype(t) for t in ("int32", "int64", "uint32", "uint64", "float16", "float32", "float64")
+)
+# Members that neither allocate nor launch kernels: they run on whatever device is current.
+_ANY_DEVICE = frozenset(
+    ["device", "at", "for_array", "device_count", "scalar", "writable", "data_ptr",
+     "shares_memory", "entropy", "rng_state", "set_rng_state", "to_numpy", "xp_kernel"]
+)  # fmt: skip
+
 
 class CupyBackend(Backend):
-    """CuPy arrays on the current GPU; kernels not overridden here are the reference's."""
+    """CuPy arrays on numbered GPUs; kernels not overridden here are the reference's."""
 
-    def __init__(self, cupy):
-        super().__init__("cupy", cupy, "cuda")
+    multi_device = True
 
+    def __init__(self, xp, name="cupy", device_type="cuda"):
+        super().__init__(name, xp, device_type)
+        self._bound = {}  # device index -> the backend bound to it (shared by all of them)
+        self._xp_kernels = {}  # name -> a declared op's kernel on this device (bound copies)
+
+    # --- devices -----------------------------------------------------------------------
     def device(self, x):
-        return _device("cuda", x.device.id)
+        return _device(self.device_type, x.data.device_id)
 
+    def device_count(self):
+        return self.xp.cuda.runtime.getDeviceCount()
+
+    def at(self, index):
+        """The backend of device ``index`` (None: the current device)."""
+        if index is None:
+            index = self.xp.cuda.Device().id
+        be = self._bound.get(index)
+        if be is None:
+            count = self.device_count()
+            if not 0 <= index < count:
+                raise RuntimeError(
+                    f"{self.device_type} device index {index} is out of range: there are "
+                    f"{count} {self.device_type} devices"
+                )
+            be = self._bound.setdefault(index, _bind(self, index))
+        return be
+
+    def for_array(self, x):
+        return self.at(x.data.device_id)
+
+    def xp_kernel(self, name):
+        """The array module's function ``name``, run on this backend's device when it is
+        bound to one (made once per device)."""
+        fn = getattr(self.xp, name)
+        if self.index is None:
+            return fn
+        k = self._xp_kernels.get(name)
+        if k is None:
+            k = self._xp_kernels.setdefault(name, _on_device(fn, self.xp.cuda.Device, self.index))
+        return k
+
+    def _check_divisor(self, y):
+        """Nothing: checking an integer divisor for zeros would read the device back, and
+        torch's CUDA kernels do not check either."""
+
+    # --- memory ------------------------------------------------------------------------
     def from_numpy(self, a):
         return self.xp.asarray(a)
 
     def to_numpy(self, x):
         return self.xp.asnumpy(x)
 
-    def index_backward(self, g, shape, index, basic):
-        out = self.xp.zeros(shape, dtype=g.dtype)
-        if basic:
-            out[index] = g
-        else:
-            import cupyx
+    def to_device(self, x, dst, src=None):
+        """A copy of ``x`` on backend ``dst``: device to device within this module (CuPy copies
+        an array onto the current device), through the host otherwise."""
+        if dst is self:
+            return x.copy()
+        if getattr(dst, "xp", None) is self.xp and dst.index is not None:
+            with self.xp.cuda.Device(dst.index):
+                return x.copy()
+        return dst.from_numpy(self.to_numpy(x))
 
-            cupyx.scatter_add(out, index, g)
-        return out
+    def scatter_add(self, out, index, values):
+        """out[index] += values through ``xp.add.at`` (CuPy's scatter_add: atomic adds), in a
+        wider dtype where CuPy has no atomic add for ``out``'s."""
+        xp = self.xp
+        dt = out.dtype
+        if dt in _SCATTER_ADD_DTYPES:
+            xp.add.at(out, index, values)
+        elif dt.kind == "c":
+            for part in ("real", "imag"):
+                acc = xp.ascontiguousarray(getattr(out, part))
+                xp.add.at(acc, index, xp.ascontiguousarray(getattr(xp.asarray(values), part)))
+                setattr(out, part, acc)
+        else:  # bool and the small integers add up in int64, as torch's index_put_ does
+            acc = out.astype(np.int64)
+            xp.add.at(acc, index, xp.asarray(values).astype(np.int64))
+            out[...] = acc.astype(dt)
+
+    # --- random numbers ----------------------------------------------------------------
+    def _random_state(self):
+        """cuRAND's Philox generator where CuPy has it: reseeding it costs no state setup
+        (XORWOW's does), and the device stream reseeds once per draw."""
+        curand = getattr(self.xp.cuda, "curand", None)
+        method = getattr(curand, "CURAND_RNG_PSEUDO_PHILOX4_32_10", None)
+        return self.xp.random.RandomState(0, method=method)
+
+
+def _bind(root, index):
+    """A copy of ``root`` bound to device ``index``: every member that allocates or launches
+    kernels runs with that device current."""
+    be = copy.copy(root)
+    be.index = index
+    be._xp_kernels = {}
+    device_cls = root.xp.cuda.Device
+    for name in BackendContract.MEMBERS:
+        if name not in _ANY_DEVICE:
+            setattr(be, name, _on_device(getattr(be, name), device_cls, index))
+    return be
+
+
+def _on_device(fn, device_cls, index):
+    def run(*args, **kwargs):
+        with device_cls(index):
+            return fn(*args, **kwargs)
+
+    run.__name__ = getattr(fn, "__name__", "kernel")
+    run.__doc__ = getattr(fn, "__doc__", None)
+    return run
 
 
 def load():

@@ -1,14 +1,10 @@
-"""The backend contract and the reference kernels, written once against an array module ``xp``.
+"""The reference kernels, written once against an array module ``xp``.
 
-A backend is an object with a ``name``, its array module ``xp``, a ``device_type`` and the
-explicit tuple ``KERNELS`` of kernel names it supplies (the names the op families use). Each
-kernel takes and returns arrays of that module (0-d results may be NumPy scalars on the CPU);
-dtype promotion has already been done by mytorch._core.apply*. The same class, given
-``xp=numpy``, is the NumPy reference; given CuPy's module it is most of the CUDA backend.
-
-Besides the kernels, a backend offers the array utilities that the rest of mytorch needs
-(creation, host copies, in-place accumulation), so that nothing outside mytorch._backends calls
-an array module directly.
+``Backend`` implements the whole contract of mytorch._backends.base (kernels, utilities,
+allocation, random numbers, transfers). Each kernel takes and returns arrays of that module
+(0-d results may be NumPy scalars on the CPU); dtype promotion has already been done by
+mytorch._core.apply*. The same class, given ``xp=numpy``, is the NumPy reference; given CuPy's
+module it is most of the CUDA backend.
 """
 
 import operator
@@ -16,6 +12,8 @@ import operator
 import numpy as np
 from scipy.special import expit as _expit
 
+from mytorch._backends import _rng
+from mytorch._backends.base import BackendContract
 from mytorch._device import device as _device
 
 # Kernels that are one function of the array module, by kernel name -> xp attribute.
@@ -29,30 +27,13 @@ _XP_FUNCS = {
 # fmt: on
 
 
-class Backend:
+class Backend(BackendContract):
     """The reference kernels over ``xp``. Subclasses override kernels, never their contract."""
 
-    # fmt: off
-    KERNELS = (
-        # pointwise
-        "add", "sub", "mul", "div", "div_mode", "neg", "pow", "sigmoid", "relu", "sign",
-        "maximum", "minimum", "floor", "ceil",
-        "round", "trunc", "lt", "le", "gt", "ge", "eq", "ne", "bitwise_and", "bitwise_or",
-        "bitwise_xor", "bitwise_not", "where", "clamp", "clone", "fill", "copy", "to_dtype",
-        "to_device", "nonzero",
-        # reduction
-        "sum", "mean", "var", "amax", "amin", "argmax", "argmin", "all", "any", "max_dim",
-        "min_dim", "sort", "topk",
-        # shape
-        "sum_to", "expand", "reshape", "transpose", "permute", "diagonal", "as_strided",
-        # indexing
-        "getitem", "index_backward", "index_put", "cat", "stack",
-        # linalg
-        "matmul",
-        # fused
-        "sigmoid_backward", "tanh_backward", "relu_backward",
-    )
-    # fmt: on
+    # NOTE: KERNELS (the kernel names the op families use) and the rest of the members are
+    # declared, one line each, in mytorch._backends.base.
+    multi_device = False
+    index = None
 
     # NOTE: operators, not ufuncs: on NumPy scalars (0-d CPU tensors) `x * y` takes ~40 ns while
     # np.multiply(x, y) takes ~450 ns; on arrays both run the same ufunc loop.
@@ -97,8 +78,7 @@ class Backend:
                 msg = f"\"div_{rounding_mode}_cpu\" not implemented for '{title}'"
                 raise NotImplementedError(msg)
         if _integral(x) and _integral(y):  # either may be a Python int (a scalar operand)
-            if not bool(xp.all(y != 0)):
-                raise RuntimeError("ZeroDivisionError")  # as torch, for integer division
+            self._check_divisor(y)
             q = xp.floor_divide(x, y)
             if rounding_mode == "trunc":
                 q = q + ((q < 0) & (q * y != x))  # floor -> toward zero for negative quotients
@@ -106,6 +86,16 @@ class Backend:
             return q.astype(dt if dt is not None else y.dtype) if hasattr(q, "astype") else q
         q = x / y
         return xp.trunc(q) if rounding_mode == "trunc" else xp.floor(q)
+
+    def xp_kernel(self, name):
+        """The array module's function ``name``: the reference kernel of a declared op (see
+        mytorch._ops._declare), e.g. ``xp.expm1``."""
+        return getattr(self.xp, name)
+
+    def _check_divisor(self, y):
+        """torch's CPU error for an integer division by zero."""
+        if not bool(self.xp.all(y != 0)):
+            raise RuntimeError("ZeroDivisionError")
 
     def sigmoid(self, x):
         """out = 1 / (1 + exp(-x)), computed from exp(-|x|) so that no exp overflows."""
@@ -151,7 +141,7 @@ class Backend:
         """A copy of ``x`` with ``v`` written (or, accumulating, added) at ``index``."""
         out = self.xp.array(x)
         if accumulate:
-            self.xp.add.at(out, index, v)
+            self.scatter_add(out, index, v)
         else:
             out[index] = v
         return self.scalar(out)
@@ -322,8 +312,12 @@ class Backend:
         if basic:
             out[index] = g
         else:
-            self.xp.add.at(out, index, g)
+            self.scatter_add(out, index, g)
         return out
+
+    def scatter_add(self, out, index, values):
+        """out[index] += values in place, each repeated index adding its own value."""
+        self.xp.add.at(out, index, values)
 
     # --- fused backward kernels (their primitives live in mytorch._ops.fused) -------------
     def sigmoid_backward(self, grad, y):
@@ -342,6 +336,28 @@ class Backend:
     def device(self, x):
         """The mytorch device an array of this backend lives on."""
         return _device(self.device_type, 0)
+
+    def at(self, index):
+        """The backend of device ``index``: this one (a single device)."""
+        return self
+
+    def for_array(self, x):
+        """The backend of the device ``x`` lives on: this one (a single device)."""
+        return self
+
+    def device_count(self):
+        return 1
+
+    def writable(self, x):
+        """Whether ``x`` is an array of this backend that may be written in place: not a
+        scalar, and not a broadcast view (a stride 0 over several elements, which one write
+        would hit several times; CuPy has no read-only flag to mark it)."""
+        if not isinstance(x, self.xp.ndarray):
+            return False
+        for n, st in zip(x.shape, x.strides):
+            if st == 0 and n > 1:
+                return False
+        return True
 
     def array(self, data, np_dtype=None):
         """A new array of this backend from Python data or a NumPy array (always a copy)."""
@@ -370,7 +386,7 @@ class Backend:
         """acc + g, written into ``acc`` when it is a writable array of that shape."""
         xp = self.xp
         is_array = isinstance(acc, xp.ndarray)
-        if is_array and acc.shape == g.shape and _writeable(acc):
+        if is_array and acc.shape == g.shape and self.writable(acc):
             xp.add(acc, g, out=acc)
             return acc
         r = acc + g
@@ -380,18 +396,17 @@ class Backend:
 
     def setitem(self, x, index, value):
         """x[index] = value; returns the array now holding the result (0-d scalars rebind)."""
-        if not isinstance(x, self.xp.ndarray) or not _writeable(x):
+        if not self.writable(x):
             x = self.xp.array(x)
         x[index] = value
         return x
 
     def assign(self, x, value):
         """x[...] = value (broadcast, cast to x's dtype); returns the array now holding it."""
-        if isinstance(x, self.xp.ndarray):
-            if _writeable(x):
-                x[...] = value
-                return x
-        elif type(value) is type(x):
+        if self.writable(x):
+            x[...] = value
+            return x
+        if not isinstance(x, self.xp.ndarray) and type(value) is type(x):
             return value  # a NumPy scalar of x's own type: immutable, so it can be shared
         return self.scalar(self.xp.array(self.xp.broadcast_to(value, x.shape), dtype=x.dtype))
 
@@ -410,18 +425,47 @@ class Backend:
     def eye(self, n, m, np_dtype):
         return self.xp.eye(n, m, dtype=np_dtype)
 
-    def random(self, generator, kind, shape, np_dtype, *args):
-        """Samples from a NumPy ``generator`` (host) of one kind: uniform in [0, 1), normal,
-        integers in [low, high), or a permutation of range(shape[0])."""
+    # --- random numbers: made on the device by xp.random.RandomState ---------------------
+    # NOTE: a device generator is a (seed, offset) pair, as torch's CUDA (Philox) generators
+    # are: draw number ``offset`` reseeds the module's RandomState with a mix of the two, so
+    # that the state can be read and restored without reading the device generator back.
+    def generator(self, seed):
+        """A generator of this device (draws happen on the device, nothing is uploaded)."""
+        return _rng.Stream(self._random_state(), int(seed))
+
+    def _random_state(self):
+        return self.xp.random.RandomState(0)
+
+    def random(self, gen, kind, shape, np_dtype, *args):
+        """Samples from ``gen`` of one kind: uniform in [0, 1), standard normal, integers in
+        [args[0], args[1]), or a permutation of range(shape[0]); cast to ``np_dtype``."""
+        rs = gen.state
+        rs.seed(_rng.mix(gen.seed, gen.offset))
+        gen.offset += 1
+        xp = self.xp
+        if 0 in shape:
+            return xp.zeros(shape, dtype=np_dtype)
+        draw = np.float32 if np_dtype in _rng.SINGLE else np.float64
         if kind == "uniform":
-            a = generator.random(shape)
+            a = rs.random_sample(shape, dtype=draw)
         elif kind == "normal":
-            a = generator.standard_normal(shape)
+            a = rs.standard_normal(shape, dtype=draw)
         elif kind == "integers":
-            a = generator.integers(args[0], args[1], shape)
+            a = rs.randint(args[0], args[1], shape, dtype=np.int64)
         else:
-            a = generator.permutation(shape[0])
-        return self.from_numpy(a.astype(np_dtype))
+            a = rs.permutation(shape[0])
+        return a.astype(np_dtype)
+
+    def rng_state(self, gen):
+        """(seed, offset) as 16 bytes."""
+        return _rng.to_bytes([gen.seed, gen.offset])
+
+    def set_rng_state(self, gen, state):
+        gen.seed, gen.offset = _rng.from_bytes(state, 2)
+
+    def entropy(self):
+        """A fresh 64-bit seed from the operating system."""
+        return _rng.entropy()
 
     def data_ptr(self, x):
         """The address of ``x``'s first element (CuPy's ``x.data.ptr``)."""
@@ -463,10 +507,6 @@ def _zero_d(be, x):
     return be.scalar(xp.array(x)), be.scalar(xp.zeros((), dtype=np.int64))
 
 
-def _writeable(x):
-    return x.flags.writeable
-
-
 def _integral(v):
     """Whether an operand (an array or a Python scalar) holds bools or integers."""
     dt = getattr(v, "dtype", None)
@@ -504,12 +544,29 @@ class NumpyBackend(Backend):
         return int(np.asarray(x).__array_interface__["data"][0])
 
     def generator(self, seed):
-        """The host random generator (NumPy's PCG64) that every device draws from."""
+        """NumPy's PCG64 generator (the CPU's numbers: the same distributions as PyTorch, not
+        its stream)."""
         return np.random.default_rng(seed)
 
-    def entropy(self):
-        """A fresh seed from the operating system."""
-        return int(np.random.SeedSequence().entropy)
+    def random(self, gen, kind, shape, np_dtype, *args):
+        if kind == "uniform":
+            a = gen.random(shape)
+        elif kind == "normal":
+            a = gen.standard_normal(shape)
+        elif kind == "integers":
+            a = gen.integers(args[0], args[1], shape)
+        else:
+            a = gen.permutation(shape[0])
+        return a.astype(np_dtype)
+
+    def rng_state(self, gen):
+        return _rng.pcg64_state(gen)
+
+    def set_rng_state(self, gen, state):
+        _rng.set_pcg64_state(gen, state)
+
+    def writable(self, x):
+        return isinstance(x, np.ndarray) and x.flags.writeable
 
     def from_numpy(self, a):
         return a

@@ -9,9 +9,9 @@ import warnings
 
 from mytorch import _backends
 from mytorch import _dtype as D
+from mytorch import _random
 from mytorch._core import TensorBase, _wrap
 from mytorch._out import C_NAMES, factory_out, write_out
-from mytorch._random import Generator, _generator
 
 _CPU = _backends.CPU
 
@@ -320,7 +320,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         vals = ints
     n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
     _shape((n,), "arange")
-    return _make(be, be.from_numpy(_CPU.arange(*vals, dtype.np)), requires_grad)
+    return _make(be, be.arange(*vals, dtype.np), requires_grad)
 
 
 def _range_args(name, start, end, step):
@@ -376,7 +376,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, ou
         raise RuntimeError("number of steps must be non-negative")
     if npdt.kind == "b":
         raise _not_implemented("linspace_cpu", D.bool_)
-    return _make(be, be.from_numpy(_CPU.linspace(start, end, steps, npdt)), requires_grad)
+    return _make(be, be.linspace(start, end, steps, npdt), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False, out=None):
@@ -392,88 +392,91 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False, out=None):
         if v < 0:
             raise RuntimeError(f"{arg} must be greater or equal to 0, got {v}")
     _shape((n, m), "eye")
-    return _make(be, be.from_numpy(_CPU.eye(n, m, npdt)), requires_grad)
+    return _make(be, be.eye(n, m, npdt), requires_grad)
 
 
-# Random tensors: drawn on the host from mytorch's generator (NumPy's PCG64: the same
-# distributions as PyTorch, not its numbers), then placed on the device.
-def _random(kind, shape, npdt, device, requires_grad, *args):
+# Random tensors: drawn on the device by its backend's generator (the device's default one, or
+# ``generator=``, a mytorch.Generator of that device).
+def _draw(fname, kind, shape, npdt, device, requires_grad, generator, *args):
     be = _backend(device)
-    host = _CPU.random(_generator(), kind, shape, npdt, *args)
-    return _make(be, be.from_numpy(host), requires_grad)
+    gen = _random.draw_from(be, generator, fname)
+    return _make(be, be.random(gen, kind, shape, npdt, *args), requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False, generator=None, out=None):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """Uniform samples in [0, 1). Matches torch.rand's distribution."""
     if out is not None:
         dt, dev = factory_out("rand", out, dtype, device, requires_grad)
         return _into(out, rand(*size, dtype=dt, device=dev, generator=generator), requires_grad)
     npdt = _np_dtype(dtype) or D.get_default_dtype().np
-    _check_random("rand", "check_uniform_bounds", npdt, generator)
-    return _random("uniform", _shape(size, "rand"), npdt, device, requires_grad)
+    _check_random("rand", "check_uniform_bounds", npdt)
+    return _draw("rand", "uniform", _shape(size, "rand"), npdt, device, requires_grad, generator)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False, generator=None, out=None):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """Standard normal samples. Matches torch.randn's distribution."""
     if out is not None:
         dt, dev = factory_out("randn", out, dtype, device, requires_grad)
         return _into(out, randn(*size, dtype=dt, device=dev, generator=generator), requires_grad)
     npdt = _np_dtype(dtype) or D.get_default_dtype().np
-    _check_random("randn", "normal_kernel_cpu", npdt, generator)
-    return _random("normal", _shape(size, "randn"), npdt, device, requires_grad)
+    _check_random("randn", "normal_kernel_cpu", npdt)
+    return _draw("randn", "normal", _shape(size, "randn"), npdt, device, requires_grad, generator)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False,
-            generator=None, out=None):  # fmt: skip
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False, out=None):  # fmt: skip
     """Matches torch.randint(low=0, high, size) (int64 by default)."""
     if out is not None:
         dt, dev = factory_out("randint", out, dtype, device, requires_grad)
-        return _into(out, randint(low, high, size, dt, dev, generator=generator), requires_grad)
+        return _into(
+            out, randint(low, high, size, generator=generator, dtype=dt, device=dev), requires_grad
+        )
     if size is None:
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
     npdt = _np_dtype(dtype) or D.int64.np
-    _check_random("randint", None, npdt, generator)
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"randint(): argument 'size' must be tuple of ints, not {_tname(size)}")
     low, high = _randint_bounds(low, high, D.FROM_NP[npdt])
     shape = _shape((tuple(size),), "randint")
-    return _random("integers", shape, npdt, device, requires_grad, low, high)
+    return _draw("randint", "integers", shape, npdt, device, requires_grad, generator, low, high)
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
+              memory_format=None):  # fmt: skip
     """Matches torch.rand_like (on ``input``'s device)."""
-    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)  # fmt: skip
+    npdt = (dtype or input.dtype).np
+    _check_random("rand_like", "check_uniform_bounds", npdt)
+    return _draw("rand_like", "uniform", tuple(input.shape), npdt, device or input.device,
+                 requires_grad, generator)  # fmt: skip
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
+               memory_format=None):  # fmt: skip
     """Matches torch.randn_like (on ``input``'s device)."""
-    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)  # fmt: skip
+    npdt = (dtype or input.dtype).np
+    _check_random("randn_like", "normal_kernel_cpu", npdt)
+    return _draw("randn_like", "normal", tuple(input.shape), npdt, device or input.device,
+                 requires_grad, generator)  # fmt: skip
 
 
-def randperm(n, dtype=None, device=None, requires_grad=False, generator=None, out=None):
-    """A random permutation of 0..n-1 (int64)."""
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    """A random permutation of 0..n-1 (int64). Matches torch.randperm's distribution."""
     if out is not None:
         dt, dev = factory_out("randperm", out, dtype, device, requires_grad)
-        return _into(out, randperm(n, dt, dev, generator=generator), requires_grad)
+        return _into(out, randperm(n, generator=generator, dtype=dt, device=dev), requires_grad)
     npdt = _np_dtype(dtype) or D.int64.np
-    _check_random("randperm", None, npdt, generator)
     n = _randperm_n(_int_arg("randperm", "n", 1, n), D.FROM_NP[npdt])
-    return _random("permutation", (n,), npdt, device, requires_grad)
+    return _draw("randperm", "permutation", (n,), npdt, device, requires_grad, generator)
 
 
 # --- the random functions' argument checks (torch's errors) -----------------------------------
-def _check_random(name, float_kernel, npdt, generator):
-    """A float_kernel function draws floats only; a generator must be a Generator."""
+def _check_random(name, float_kernel, npdt):
+    """A float_kernel function draws floats only (``generator=`` is checked where it is drawn
+    from, mytorch._random.draw_from)."""
     if float_kernel is not None and npdt.kind not in "fc":
         raise _not_implemented(float_kernel, D.FROM_NP[npdt])
-    if generator is not None and not isinstance(generator, Generator):
-        raise TypeError(
-            f"{name}(): argument 'generator' must be torch.Generator, not {_tname(generator)}"
-        )
 
 
 _INT_RANGES = {

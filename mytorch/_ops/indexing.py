@@ -181,7 +181,8 @@ def _check_setitem(input, idx, value):
     if not isinstance(value, TensorBase):
         return
     basic = all(not hasattr(i, "ndim") for i in idx)
-    target = input._data[idx].shape
+    d = input._data
+    target = _backends.for_array(d).getitem(d, idx, basic).shape  # a kernel: on d's device
     if not basic and value.dtype is not input.dtype:
         raise RuntimeError(
             "Index put requires the source and destination dtypes match, got "

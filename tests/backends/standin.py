@@ -1,10 +1,26 @@
-"""A test-only stand-in for a device array module such as CuPy, with its data on the host.
+"""A test-only stand-in for CuPy 14, with its data on the host.
 
 ``StandinArray`` behaves like ``cupy.ndarray`` but wraps a NumPy array. It refuses every
 implicit conversion to NumPy (``np.asarray(a)``, ``np.exp(a)``, ``a + ndarray``), so a test
 run on a machine without a GPU shows whether some code path silently copies device arrays to
 the host. ``xp`` is the matching array module: ``xp.<name>`` is NumPy's ``<name>`` with
-stand-in arrays unwrapped on the way in and NumPy arrays wrapped on the way out.
+stand-in arrays unwrapped on the way in and NumPy arrays wrapped on the way out, for the names
+that CuPy 14 has (``CUPY_NAMES``) and nothing else.
+
+What is CuPy's and not NumPy's is modelled, so that NumPy-only code fails here as on a GPU:
+
+* arrays have CuPy's attributes only: ``flags`` has ``c_contiguous``, ``f_contiguous`` and
+  ``owndata`` (no ``writeable``: every array is writable, broadcast views included), ``data``
+  is a memory pointer with ``ptr`` and ``device_id``;
+* dtypes are CuPy's: an object (or string) array raises ValueError("Unsupported dtype ...");
+* ufunc methods are CuPy 14's: ``at`` for add (int32, int64, uint32, uint64 and float dtypes
+  only), subtract, maximum, minimum and the bitwise ufuncs; ``reduce`` and ``accumulate`` for
+  add and multiply; ``reduceat`` for add; anything else raises NotImplementedError;
+* ``DEVICE_COUNT`` devices: ``cuda.Device(n)`` makes device ``n`` current; arrays are made on
+  the current device; a kernel given an array of another device raises ValueError (CuPy's
+  error where peer access is unavailable); ``a.copy()`` copies onto the current device;
+* ``random`` makes numbers on the device (``RandomState``: uniform, normal, integers,
+  permutations), with no host transfer.
 
 Explicit host transfers are allowed, as in CuPy, and counted in ``transfers``:
 
@@ -24,7 +40,10 @@ import types
 import numpy as np
 
 __all__ = [
+    "CUPY_NAMES",
+    "DEVICE_COUNT",
     "Device",
+    "Flags",
     "StandinArray",
     "asnumpy",
     "counts",
@@ -35,6 +54,66 @@ __all__ = [
 ]
 
 transfers = {"to_host": 0, "to_device": 0, "scalar": 0}
+DEVICE_COUNT = 2
+
+# The public names of the ``cupy`` module in CuPy 14 (cupy/__init__.py of v14.2.0, with NumPy
+# 2), and ``lib``, the subpackage that it imports. The stand-in offers these (where NumPy has
+# them, or the stand-in models them) and refuses every other NumPy name.
+# fmt: off
+CUPY_NAMES = frozenset("""
+    AxisError ComplexWarning DataSource ElementwiseKernel Inf Infinity
+    ModuleDeprecationWarning NAN NINF NZERO NaN PINF PZERO RankWarning RawKernel RawModule
+    ReductionKernel TooHardError VisibleDeprecationWarning abs absolute acos acosh add all
+    allclose alltrue amax amin angle any append apply_along_axis apply_over_axes arange arccos
+    arccosh arcsin arcsinh arctan arctan2 arctanh argmax argmin argpartition argsort argwhere
+    around array array2string array_equal array_equiv array_repr array_split array_str
+    asanyarray asarray asarray_chkfinite ascontiguousarray asfarray asfortranarray asin asinh
+    asnumpy astype atan atan2 atanh atleast_1d atleast_2d atleast_3d average bartlett
+    base_repr binary_repr bincount bitwise_and bitwise_count bitwise_invert bitwise_left_shift
+    bitwise_not bitwise_or bitwise_right_shift bitwise_xor blackman bool bool_ broadcast
+    broadcast_arrays broadcast_shapes broadcast_to byte byte_bounds c_ can_cast cbrt cdouble
+    ceil cfloat choose clear_memo clip column_stack common_type complex128 complex64 complex_
+    complexfloating compress concat concatenate conj conjugate convolve copy copysign copyto
+    corrcoef correlate cos cosh count_nonzero cov cross csingle cuda cumprod cumproduct cumsum
+    cumulative_prod cumulative_sum deg2rad degrees delete diag diag_indices diag_indices_from
+    diagflat diagonal diff digitize disable_experimental_feature_warning disp divide divmod
+    dot double dsplit dstack dtype e ediff1d einsum empty empty_like equal euler_gamma
+    exceptions exp exp2 expand_dims expm1 extract eye fabs fft fill_diagonal find_common_type
+    finfo fix flatiter flatnonzero flip fliplr flipud float16 float32 float64 float_
+    float_power floating floor floor_divide fmax fmin fmod format_float_positional
+    format_float_scientific format_parser frexp fromDlpack from_dlpack frombuffer fromfile
+    fromfunction fromiter fromstring full full_like fuse gcd generic genfromtxt
+    get_array_module get_array_wrap get_default_memory_pool get_default_pinned_memory_pool
+    get_printoptions gradient greater greater_equal half hamming hanning heaviside histogram
+    histogram2d histogramdd hsplit hstack hypot i0 identity iinfo imag in1d index_exp indices
+    inexact inf infty inner int16 int32 int64 int8 int_ intc integer interp intersect1d intp
+    invert is_available isclose iscomplex iscomplexobj isdtype isfinite isfortran isin isinf
+    isnan isneginf isposinf isreal isrealobj isscalar issctype issubclass_ issubdtype
+    issubsctype iterable ix_ kaiser kron lcm ldexp left_shift less less_equal lexsort linalg
+    linspace load loadtxt log log10 log1p log2 logaddexp logaddexp2 logical_and logical_not
+    logical_or logical_xor logspace long longlong make_aligned_dtype mask_indices matmul
+    matrix_transpose max maximum may_share_memory mean median memoize meshgrid mgrid min
+    min_scalar_type minimum mintypecode mod modf moveaxis msort multiply nan nan_to_num
+    nanargmax nanargmin nancumprod nancumsum nanmax nanmean nanmedian nanmin nanprod nanstd
+    nansum nanvar ndarray ndim ndindex negative newaxis nextafter nonzero not_equal number
+    obj2sctype ogrid ones ones_like outer packbits pad partition percentile permute_dims pi
+    piecewise place poly poly1d polyadd polyfit polymul polynomial polysub polyval positive
+    pow power printoptions prod product promote_types ptp put put_along_axis putmask quantile
+    r_ rad2deg radians random ravel ravel_multi_index real real_if_close reciprocal remainder
+    repeat require reshape resize result_type right_shift rint roll rollaxis roots rot90 round
+    round_ row_stack s_ safe_eval save savetxt savez savez_compressed sctype2char searchsorted
+    select set_printoptions set_string_function setdiff1d setxor1d shape shares_memory short
+    show_config sign signbit signedinteger sin sinc single singlecomplex sinh size sometrue
+    sort sort_complex split sqrt square squeeze stack std subtract sum swapaxes take
+    take_along_axis tan tanh tensordot testing tile trace transpose trapezoid trapz tri tril
+    tril_indices tril_indices_from trim_zeros triu triu_indices triu_indices_from true_divide
+    trunc typename ubyte ufunc uint uint16 uint32 uint64 uint8 uintc uintp ulong ulonglong
+    union1d unique unique_all unique_counts unique_inverse unique_values unpackbits
+    unravel_index unsignedinteger unwrap ushort vander var vdot vectorize vsplit vstack where
+    who zeros zeros_like
+    lib
+""".split())
+# fmt: on
 
 
 def reset_counts():
@@ -48,15 +127,30 @@ def counts():
     return dict(transfers)
 
 
+# --- devices --------------------------------------------------------------------------------
+
+_current = [0]  # a stack: the current device is the last entry
+
+
+class CUDARuntimeError(RuntimeError):
+    """CuPy's error for a failed CUDA runtime call (here: an invalid device number)."""
+
+
+def _current_id():
+    return _current[-1]
+
+
 class Device:
-    """The one stand-in device, like ``cupy.cuda.Device(0)``."""
+    """A stand-in device, like ``cupy.cuda.Device(n)``; ``Device()`` is the current one."""
 
     __slots__ = ("id",)
 
-    def __init__(self, device_id=0):
-        if device_id != 0:
-            raise ValueError("the stand-in has a single device, id 0")
-        self.id = 0
+    def __init__(self, device=None):
+        self.id = _current_id() if device is None else int(device)
+
+    def _check(self):
+        if not 0 <= self.id < DEVICE_COUNT:
+            raise CUDARuntimeError("cudaErrorInvalidDevice: invalid device ordinal")
 
     def __eq__(self, other):
         return isinstance(other, Device) and other.id == self.id
@@ -65,22 +159,83 @@ class Device:
         return hash(("standin-device", self.id))
 
     def __repr__(self):
-        return f"<standin Device {self.id}>"
+        return f"<CUDA Device {self.id}>"
 
     def __enter__(self):
+        self._check()
+        _current.append(self.id)
         return self
 
     def __exit__(self, *exc):
+        _current.pop()
         return False
 
     def use(self):
-        pass
+        self._check()
+        _current[0] = self.id
+        del _current[1:]
 
     def synchronize(self):
         pass
 
 
-_DEVICE = Device(0)
+class _Runtime:
+    """cupy.cuda.runtime, as far as mytorch uses it."""
+
+    @staticmethod
+    def getDeviceCount():
+        return DEVICE_COUNT
+
+    @staticmethod
+    def getDevice():
+        return _current_id()
+
+
+def _wrong_device(dev):
+    cur = _current_id()
+    return ValueError(
+        f"The device where the array resides ({dev}) is different from the current device "
+        f"({cur}). Peer access is unavailable between these devices."
+    )
+
+
+class Flags:
+    """CuPy's ndarray flags: contiguity and ownership only (CuPy arrays are all writable)."""
+
+    __slots__ = ("c_contiguous", "f_contiguous", "owndata")
+
+    def __init__(self, c_contiguous, f_contiguous, owndata):
+        self.c_contiguous = c_contiguous
+        self.f_contiguous = f_contiguous
+        self.owndata = owndata
+
+    @property
+    def fnc(self):
+        return self.f_contiguous and not self.c_contiguous
+
+    @property
+    def forc(self):
+        return self.f_contiguous or self.c_contiguous
+
+    def __getitem__(self, name):
+        key = {"C_CONTIGUOUS": "c_contiguous", "F_CONTIGUOUS": "f_contiguous", "OWNDATA": "owndata"}
+        if name not in key:
+            raise KeyError(f"{name} is not defined for cupy.ndarray.flags")
+        return getattr(self, key[name])
+
+
+class _MemoryPointer:
+    """``cupy.cuda.MemoryPointer`` as far as mytorch uses it: an address and a device."""
+
+    __slots__ = ("ptr", "device_id")
+
+    def __init__(self, ptr, device_id):
+        self.ptr = ptr
+        self.device_id = device_id
+
+    @property
+    def device(self):
+        return Device(self.device_id)
 
 
 def _unsupported(x):
@@ -90,19 +245,30 @@ def _unsupported(x):
 # --- unwrapping arguments and wrapping results ----------------------------------------------
 
 
-def _new(arr):
-    """A StandinArray around the ndarray ``arr`` (no copy)."""
+def _new(arr, dev=None):
+    """A StandinArray around the ndarray ``arr`` (no copy) on device ``dev`` (the current one
+    by default). Dtypes that CuPy cannot hold raise as in CuPy."""
+    if arr.dtype.kind not in "biufc":
+        raise ValueError(f"Unsupported dtype {arr.dtype}")
     w = object.__new__(StandinArray)
     w._a = arr
     w._base = None
+    w._dev = _current_id() if dev is None else dev
     return w
+
+
+def _here(x):
+    """``x``'s inner array, if ``x`` is on the current device (a kernel's operand)."""
+    if x._dev != _current[-1]:
+        raise _wrong_device(x._dev)
+    return x._a
 
 
 def _operand(x):
     """The NumPy operand for an operator: the inner array, a Python or NumPy scalar, or
     NotImplemented. A host ndarray raises, as CuPy does."""
     if isinstance(x, StandinArray):
-        return x._a
+        return _here(x)
     if isinstance(x, (int, float, complex, np.generic)):
         return x
     if isinstance(x, np.ndarray):
@@ -116,18 +282,19 @@ def _rebuild_seq(seq, items):
     return type(seq)(items)
 
 
-def _unwrap(x, seen):
+def _unwrap(x, seen, kernel=True):
     """``x`` with stand-in arrays replaced by their inner arrays, recursively inside lists,
-    tuples and dicts; ``seen`` maps id(inner) -> wrapper. Host ndarrays raise TypeError."""
+    tuples and dicts; ``seen`` maps id(inner) -> wrapper. Host ndarrays raise TypeError, and
+    for a ``kernel`` arrays of another device than the current one ValueError."""
     if isinstance(x, StandinArray):
         seen[id(x._a)] = x
-        return x._a
+        return _here(x) if kernel else x._a
     if isinstance(x, np.ndarray):
         raise _unsupported(x)
     if isinstance(x, (list, tuple)):
-        return _rebuild_seq(x, [_unwrap(v, seen) for v in x])
+        return _rebuild_seq(x, [_unwrap(v, seen, kernel) for v in x])
     if isinstance(x, dict):
-        return {k: _unwrap(v, seen) for k, v in x.items()}
+        return {k: _unwrap(v, seen, kernel) for k, v in x.items()}
     return x
 
 
@@ -140,9 +307,15 @@ def _index(key):
     return key
 
 
+def _is_advanced(key):
+    keys = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(k, (StandinArray, list, np.ndarray)) for k in keys)
+
+
 def _owner(arr):
-    """The object at the end of ``arr``'s chain of bases (``arr`` itself if it owns its data)."""
-    while isinstance(arr, np.ndarray) and arr.base is not None:
+    """The object at the end of ``arr``'s chain of bases (``arr`` itself if it owns its data);
+    as_strided's views go through a helper object that has a ``base`` too."""
+    while getattr(arr, "base", None) is not None:
         arr = arr.base
     return arr
 
@@ -164,15 +337,19 @@ def _view_base(r, parents):
 def _wrap(r, parents=()):
     """``r`` with ndarrays and NumPy scalars (as 0-d arrays) wrapped, recursively in tuples and
     lists. An inner array of one of ``parents`` comes back as that wrapper (``out=``,
-    ``astype(copy=False)``); a view of a parent gets that parent (or its base) as ``base``."""
+    ``astype(copy=False)``); a view of a parent gets that parent (or its base) as ``base``, and
+    its device; anything else is new memory on the current device."""
     if isinstance(r, np.ndarray):
         for p in parents:
             if r is p._a:
                 return p
-        w = _new(r)
         if r.base is not None and parents:
-            w._base = _view_base(r, parents)
-        return w
+            b = _view_base(r, parents)
+            if b is not None:
+                w = _new(r, b._dev)
+                w._base = b
+                return w
+        return _new(r)
     if isinstance(r, np.generic):
         return _new(np.asarray(r))
     if isinstance(r, (list, tuple)):
@@ -180,10 +357,10 @@ def _wrap(r, parents=()):
     return r
 
 
-def _call(f, args, kwargs):
+def _call(f, args, kwargs, kernel=True):
     seen = {}
-    args = _unwrap(args, seen)
-    kwargs = _unwrap(kwargs, seen)
+    args = _unwrap(args, seen, kernel)
+    kwargs = _unwrap(kwargs, seen, kernel)
     return _wrap(f(*args, **kwargs), tuple(seen.values()))
 
 
@@ -195,7 +372,7 @@ def _binary(op):
         o = _operand(other)
         if o is NotImplemented:
             return NotImplemented
-        return _wrap(op(self._a, o))
+        return _wrap(op(_here(self), o))
 
     return method
 
@@ -205,7 +382,7 @@ def _reflected(op):
         o = _operand(other)
         if o is NotImplemented:
             return NotImplemented
-        return _wrap(op(o, self._a))
+        return _wrap(op(o, _here(self)))
 
     return method
 
@@ -215,7 +392,7 @@ def _inplace(op):
         o = _operand(other)
         if o is NotImplemented:
             return NotImplemented
-        op(self._a, o)  # NumPy's in-place operator writes into the inner array
+        op(_here(self), o)  # NumPy's in-place operator writes into the inner array
         return self
 
     return method
@@ -223,17 +400,21 @@ def _inplace(op):
 
 def _unary(op):
     def method(self):
-        return _wrap(op(self._a))
+        return _wrap(op(_here(self)))
 
     return method
 
 
-def _delegate(name):
+def _delegate(name, kernel=True):
+    """ndarray.<name> on the wrapped array; a ``kernel`` checks that the array is on the
+    current device (views and copies do not, as in CuPy)."""
+
     def method(self, *args, **kwargs):
         seen = {id(self._a): self}
+        inner = _here(self) if kernel else self._a
         args = _unwrap(args, seen)
         kwargs = _unwrap(kwargs, seen)
-        return _wrap(getattr(self._a, name)(*args, **kwargs), tuple(seen.values()))
+        return _wrap(getattr(inner, name)(*args, **kwargs), tuple(seen.values()))
 
     method.__name__ = name
     method.__qualname__ = f"StandinArray.{name}"
@@ -243,11 +424,11 @@ def _delegate(name):
 
 _METHODS = (
     "all", "any", "argmax", "argmin", "argpartition", "argsort", "astype", "choose", "clip",
-    "compress", "conj", "conjugate", "copy", "cumprod", "cumsum", "diagonal", "dot", "fill",
-    "flatten", "max", "mean", "min", "nonzero", "partition", "prod", "put", "ravel", "repeat",
-    "reshape", "round", "sort", "squeeze", "std", "sum", "swapaxes", "take", "trace",
-    "transpose", "var", "view",
+    "compress", "conj", "conjugate", "cumprod", "cumsum", "dot", "fill", "flatten", "max",
+    "mean", "min", "nonzero", "partition", "prod", "put", "ravel", "repeat", "round", "sort",
+    "std", "sum", "take", "trace", "var",
 )  # fmt: skip
+_VIEW_METHODS = ("diagonal", "reshape", "squeeze", "swapaxes", "transpose", "view")
 
 _BINARY = (
     "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or", "xor",
@@ -256,13 +437,14 @@ _BINARY = (
 
 
 class StandinArray:
-    """A CuPy-like device array whose data is a NumPy array on the host (attribute ``_a``).
+    """A CuPy-like device array whose data is a NumPy array on the host (attribute ``_a``) on
+    stand-in device ``_dev``.
 
-    ``StandinArray(shape, dtype)`` allocates uninitialised memory like ``cupy.ndarray``; use
-    ``xp.asarray`` to bring NumPy data over.
+    ``StandinArray(shape, dtype)`` allocates uninitialised memory on the current device like
+    ``cupy.ndarray``; use ``xp.asarray`` to bring NumPy data over.
     """
 
-    __slots__ = ("__weakref__", "_a", "_base")
+    __slots__ = ("__weakref__", "_a", "_base", "_dev")
     __array_ufunc__ = None  # NumPy ufuncs and ndarray operators defer to us, then fail
 
     def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C"):
@@ -271,13 +453,16 @@ class StandinArray:
         if memptr is not None or strides is not None:
             raise NotImplementedError("the stand-in does not take memptr or strides")
         self._a = np.empty(shape, dtype=dtype, order=order)
+        if self._a.dtype.kind not in "biufc":
+            raise ValueError(f"Unsupported dtype {self._a.dtype}")
         self._base = None
+        self._dev = _current_id()
 
     # --- refusing implicit conversion to NumPy ---------------------------------------------
     def __array__(self, dtype=None, copy=None):
         raise TypeError(
-            "Implicit conversion of a standin array to a NumPy array is not allowed. "
-            "Use .get() to construct a NumPy array explicitly."
+            "Implicit conversion to a NumPy array is not allowed. "
+            "Please use `.get()` to construct a NumPy array explicitly."
         )
 
     def __array_function__(self, func, types, args, kwargs):
@@ -293,7 +478,7 @@ class StandinArray:
         transfers["to_host"] += 1
         if out is not None:
             if not isinstance(out, np.ndarray):
-                raise TypeError("Only numpy.ndarray can be obtained from standin.ndarray")
+                raise TypeError("Only numpy.ndarray can be obtained from cupy.ndarray")
             if out.shape != self._a.shape:
                 raise ValueError("Shape mismatch")
             np.copyto(out, self._a)
@@ -303,7 +488,7 @@ class StandinArray:
     def set(self, arr, stream=None):
         """Copy the host array ``arr`` into this array (counted as ``to_device``)."""
         if not isinstance(arr, np.ndarray):
-            raise TypeError(f"Only numpy.ndarray can be set to standin.ndarray, not {type(arr)}")
+            raise TypeError(f"Only numpy.ndarray can be set to cupy.ndarray, not {type(arr)}")
         if arr.shape != self._a.shape:
             raise ValueError("Shape mismatch")
         if arr.dtype != self._a.dtype:
@@ -368,6 +553,10 @@ class StandinArray:
     def __reduce__(self):
         return _new, (self._a.copy(),)
 
+    def copy(self, order="C"):
+        """A copy on the current device (CuPy copies from any device)."""
+        return _new(self._a.copy(order=order))
+
     # --- attributes ------------------------------------------------------------------------
     @property
     def shape(self):
@@ -403,11 +592,16 @@ class StandinArray:
 
     @property
     def flags(self):
-        return self._a.flags
+        f = self._a.flags
+        return Flags(f.c_contiguous, f.f_contiguous, self._a.base is None)
+
+    @property
+    def data(self):
+        return _MemoryPointer(self._a.__array_interface__["data"][0], self._dev)
 
     @property
     def device(self):
-        return _DEVICE
+        return Device(self._dev)
 
     @property
     def base(self):
@@ -416,7 +610,7 @@ class StandinArray:
             return None
         if self._base is None:
             owner = _owner(self._a)
-            self._base = _new(owner) if isinstance(owner, np.ndarray) else owner
+            self._base = _new(owner, self._dev) if isinstance(owner, np.ndarray) else owner
         return self._base
 
     @property
@@ -433,7 +627,7 @@ class StandinArray:
 
     @real.setter
     def real(self, value):
-        self._a.real = _setitem_value(value)
+        _here(self).real = _setitem_value(value)
 
     @property
     def imag(self):
@@ -441,12 +635,13 @@ class StandinArray:
 
     @imag.setter
     def imag(self, value):
-        self._a.imag = _setitem_value(value)
+        _here(self).imag = _setitem_value(value)
 
     # --- indexing --------------------------------------------------------------------------
     def __getitem__(self, key):
+        a = _here(self) if _is_advanced(key) else self._a  # advanced indexing is a kernel
         k = _index(key)
-        r = self._a[k]
+        r = a[k]
         if isinstance(r, np.generic):
             # Integer indices picked one element: CuPy returns a 0-d view, not a scalar copy.
             # A trailing Ellipsis makes NumPy do the same.
@@ -455,22 +650,22 @@ class StandinArray:
                 int(i) if isinstance(i, np.ndarray) and i.ndim == 0 else i
                 for i in (k if isinstance(k, tuple) else (k,))
             )
-            r = self._a[k + (Ellipsis,)]
+            r = a[k + (Ellipsis,)]
         return _wrap(r, (self,))
 
     def __setitem__(self, key, value):
-        self._a[_index(key)] = _setitem_value(value)
+        _here(self)[_index(key)] = _setitem_value(value)
 
     # Operators and the ndarray methods in _METHODS are added below the class.
     __hash__ = None
 
     def __divmod__(self, other):
         o = _operand(other)
-        return NotImplemented if o is NotImplemented else _wrap(divmod(self._a, o))
+        return NotImplemented if o is NotImplemented else _wrap(divmod(_here(self), o))
 
     def __rdivmod__(self, other):
         o = _operand(other)
-        return NotImplemented if o is NotImplemented else _wrap(divmod(o, self._a))
+        return NotImplemented if o is NotImplemented else _wrap(divmod(o, _here(self)))
 
 
 for _name in _BINARY:
@@ -484,6 +679,8 @@ for _name in ("neg", "pos", "abs", "invert"):
     setattr(StandinArray, f"__{_name}__", _unary(getattr(operator, _name)))
 for _name in _METHODS:
     setattr(StandinArray, _name, _delegate(_name))
+for _name in _VIEW_METHODS:
+    setattr(StandinArray, _name, _delegate(_name, kernel=False))
 del _name, _op
 
 
@@ -543,16 +740,53 @@ def _constructor(f):
     return construct
 
 
-def _function(f):
+# Module functions that read arrays' metadata only: they launch no kernel, so they take arrays
+# of any device.
+_NO_KERNEL = frozenset(
+    ["may_share_memory", "shares_memory", "ndim", "shape", "size", "result_type", "can_cast",
+     "isscalar", "iscomplexobj", "isrealobj", "isfortran", "broadcast_shapes"]
+)  # fmt: skip
+
+
+def _function(f, kernel=True):
     @functools.wraps(f)
     def call(*args, **kwargs):
-        return _call(f, args, kwargs)
+        return _call(f, args, kwargs, kernel)
 
     return call
 
 
+def _broadcast_to(array, shape, subok=False):
+    """A broadcast view of ``array``: writable, as CuPy's (NumPy's is read-only)."""
+    if not isinstance(array, StandinArray):
+        array = xp.asarray(array)
+    b = np.broadcast_to(array._a, shape)
+    return _wrap(np.lib.stride_tricks.as_strided(array._a, b.shape, b.strides), (array,))
+
+
+def _as_strided(x, shape=None, strides=None):
+    """cupy.lib.stride_tricks.as_strided: a view of ``x``'s memory."""
+    return _wrap(np.lib.stride_tricks.as_strided(x._a, shape, strides), (x,))
+
+
+# CuPy 14's ufunc methods (cupy/_core/_kernel.pyx): which ufuncs have ``at`` and the dtypes of
+# the array it writes; ``reduce``/``accumulate``/``reduceat`` for these ufuncs only.
+_INT32_64 = frozenset(np.dtype(t) for t in ("int32", "int64", "uint32", "uint64"))
+_FLOATS = frozenset(np.dtype(t) for t in ("float32", "float64"))
+_AT_DTYPES = {
+    "add": _INT32_64 | _FLOATS | {np.dtype("float16")},
+    "subtract": frozenset(np.dtype(t) for t in ("int32", "uint32")),
+    "maximum": _INT32_64 | _FLOATS,
+    "minimum": _INT32_64 | _FLOATS,
+    "bitwise_and": _INT32_64,
+    "bitwise_or": _INT32_64,
+    "bitwise_xor": _INT32_64,
+}
+_REDUCE = {"reduce": ("add", "multiply"), "accumulate": ("add", "multiply"), "reduceat": ("add",)}
+
+
 class _Ufunc:
-    """A NumPy ufunc over stand-in arrays, with its methods (``at`` mutates in place)."""
+    """A NumPy ufunc over stand-in arrays, with CuPy 14's methods."""
 
     def __init__(self, uf):
         self._uf = uf
@@ -562,31 +796,48 @@ class _Ufunc:
     def __call__(self, *args, **kwargs):
         return _call(self._uf, args, kwargs)
 
+    def _method(self, kind, args, kwargs):
+        if self.__name__ not in _REDUCE[kind]:
+            raise NotImplementedError(f"`cupy_{self.__name__}.{kind}` is not supported yet")
+        return _call(getattr(self._uf, kind), args, kwargs)
+
     def reduce(self, *args, **kwargs):
-        return _call(self._uf.reduce, args, kwargs)
+        return self._method("reduce", args, kwargs)
 
     def accumulate(self, *args, **kwargs):
-        return _call(self._uf.accumulate, args, kwargs)
+        return self._method("accumulate", args, kwargs)
 
     def reduceat(self, *args, **kwargs):
-        return _call(self._uf.reduceat, args, kwargs)
+        return self._method("reduceat", args, kwargs)
 
     def outer(self, *args, **kwargs):
         return _call(self._uf.outer, args, kwargs)
 
     def at(self, a, indices, b=None):
+        """In place at ``indices`` (CuPy's scatter kernels: atomic, for a few dtypes)."""
+        name = self.__name__
+        if name not in _AT_DTYPES:
+            raise NotImplementedError(f"`cupy_{name}.at` is not supported yet")
         if not isinstance(a, StandinArray):
             raise _unsupported(a)
+        idx = _index(indices)
+        mask = isinstance(idx, np.ndarray) and idx.dtype.kind == "b"
+        if not mask and a.dtype not in _AT_DTYPES[name]:
+            names = ", ".join(sorted(str(d) for d in _AT_DTYPES[name]))
+            raise TypeError(f"cupy.{name}.at only supports {names} as data type")
+        inner = _here(a)
         if b is None:
-            self._uf.at(a._a, _index(indices))
-        else:
-            self._uf.at(a._a, _index(indices), _setitem_value(b))
+            raise TypeError("the stand-in's ufunc.at needs the values")
+        value = _setitem_value(b)
+        self._uf.at(inner, idx, np.asarray(value).astype(a.dtype, copy=False))
 
     def __getattr__(self, name):  # nin, nout, nargs, identity, types, signature, ...
-        return getattr(self._uf, name)
+        if name in ("nin", "nout", "nargs", "identity", "types", "signature"):
+            return getattr(self._uf, name)
+        raise AttributeError(f"'cupy.ufunc' object has no attribute {name!r}")
 
     def __repr__(self):
-        return f"<standin ufunc '{self.__name__}'>"
+        return f"<ufunc 'cupy_{self.__name__}'>"
 
 
 _CONSTRUCTORS = frozenset(["array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray"])
@@ -594,49 +845,167 @@ _CONSTRUCTORS = frozenset(["array", "asarray", "asanyarray", "ascontiguousarray"
 
 class _Namespace:
     """A NumPy (sub)module seen through the stand-in: functions unwrap and wrap arrays; types,
-    dtypes and constants are NumPy's own."""
+    dtypes and constants are NumPy's own. ``names`` limits it to what CuPy has."""
 
-    def __init__(self, module, name):
+    def __init__(self, module, name, names=None):
         self._np_module = module
+        self._names = names
         self.__name__ = name
 
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
+        missing = AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        if self._names is not None and name not in self._names:
+            raise missing
         try:
             obj = getattr(self._np_module, name)
         except AttributeError:
-            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}") from None
+            raise missing from None
         if isinstance(obj, type):
             value = obj
         elif isinstance(obj, np.ufunc):
             value = _Ufunc(obj)
         elif isinstance(obj, types.ModuleType):
-            value = _Namespace(obj, f"{self.__name__}.{name}")
+            raise missing  # CuPy's own submodules are modelled explicitly below
         elif name in _CONSTRUCTORS and self._np_module is np:
             value = _constructor(obj)
         elif callable(obj):
-            value = _function(obj)
+            value = _function(obj, kernel=name not in _NO_KERNEL)
         else:
             value = obj
         setattr(self, name, value)  # cache: xp.exp is xp.exp
         return value
 
     def __dir__(self):
-        return sorted(set(dir(self._np_module)) | set(vars(self)))
+        names = self._names if self._names is not None else dir(self._np_module)
+        return sorted(set(names) | set(vars(self)))
 
     def __repr__(self):
         return f"<module {self.__name__!r} (a stand-in device module over NumPy)>"
+
+
+# --- random numbers on the device -----------------------------------------------------------
+
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+
+
+def _float_dtype(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.char not in "fd":
+        raise TypeError("cupy.random only supports float32 and float64")
+    return dtype
+
+
+class RandomState:
+    """cupy.random.RandomState: a generator on the device that is current when it is made
+    (here NumPy's Philox on the host; its arrays are device arrays, nothing is transferred)."""
+
+    def __init__(self, seed=None, method=None):
+        self._dev = _current_id()
+        self.method = method
+        self.seed(seed)
+
+    def seed(self, seed=None):
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy) & _MASK64
+        seed = int(seed)
+        if not 0 <= seed <= _MASK64:
+            raise ValueError("Seed must be an integer between 0 and 2**64 - 1")
+        self._gen = np.random.Generator(np.random.Philox(seed))
+
+    def _out(self, a):
+        if self._dev != _current_id():
+            raise _wrong_device(self._dev)  # cuRAND's state lives on one device
+        return _new(np.asarray(a))
+
+    def random_sample(self, size=None, dtype=float):
+        return self._out(self._gen.random(size, dtype=_float_dtype(dtype)))
+
+    random = random_sample
+
+    def rand(self, *size, dtype=float):
+        return self.random_sample(size, dtype)
+
+    def standard_normal(self, size=None, dtype=float):
+        return self._out(self._gen.standard_normal(size, dtype=_float_dtype(dtype)))
+
+    def randn(self, *size, dtype=float):
+        return self.standard_normal(size, dtype)
+
+    def randint(self, low, high=None, size=None, dtype=int):
+        lo, hi = (0, int(low)) if high is None else (int(low), int(high))
+        if lo > hi - 1:
+            raise ValueError("low >= high")
+        return self._out(self._gen.integers(lo, hi, size, dtype=np.int64).astype(dtype))
+
+    def permutation(self, a):
+        if isinstance(a, int):
+            return self._out(self._gen.permutation(a))
+        return a[self._out(self._gen.permutation(len(a)))]
+
+
+_states = {}  # device id -> its RandomState
+
+
+def _get_random_state():
+    rs = _states.get(_current_id())
+    if rs is None:
+        rs = _states[_current_id()] = RandomState()
+    return rs
+
+
+def _seed(seed=None):
+    _get_random_state().seed(seed)
+
+
+def _module_function(name):
+    def draw(*args, **kwargs):
+        return getattr(_get_random_state(), name)(*args, **kwargs)
+
+    draw.__name__ = name
+    return draw
+
+
+random = types.SimpleNamespace(
+    RandomState=RandomState,
+    get_random_state=_get_random_state,
+    seed=_seed,
+    **{
+        name: _module_function(name)
+        for name in (
+            "rand",
+            "randn",
+            "random",
+            "random_sample",
+            "standard_normal",
+            "randint",
+            "permutation",
+        )  # fmt: skip
+    },
+)
 
 
 class _StandinNumpy(_Namespace):
     ndarray = StandinArray
     asnumpy = staticmethod(asnumpy)
     get_array_module = staticmethod(get_array_module)
-    cuda = types.SimpleNamespace(Device=Device)
+    broadcast_to = staticmethod(_broadcast_to)
+    random = random
+    cuda = types.SimpleNamespace(
+        Device=Device,
+        runtime=_Runtime,
+        # cuRAND's generator types (curand.h), as cupy.cuda.curand has them
+        curand=types.SimpleNamespace(
+            CURAND_RNG_PSEUDO_DEFAULT=100,
+            CURAND_RNG_PSEUDO_XORWOW=101,
+            CURAND_RNG_PSEUDO_PHILOX4_32_10=161,
+        ),  # fmt: skip
+    )
+    lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(as_strided=_as_strided))
 
     def __init__(self):
-        super().__init__(np, "standin")
+        super().__init__(np, "standin", CUPY_NAMES)
 
 
 xp = _StandinNumpy()

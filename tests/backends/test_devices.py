@@ -155,13 +155,15 @@ def test_random_values_lie_in_their_range_on_standin():
     assert i.min() == -3 and i.max() == 2
 
 
-def test_random_draws_are_the_same_on_both_devices_for_one_seed():
-    # mytorch draws on the host from its one generator, then places the values on the device.
+def test_random_draws_are_made_on_the_device_and_reproducible():
+    # The device draws with its own generator (as torch's CUDA does): no host data crosses.
     mytorch.manual_seed(7)
+    reset_counts()
     a = mytorch.randn(5, device=STANDIN)
+    assert counts() == {"to_host": 0, "to_device": 0, "scalar": 0}
     mytorch.manual_seed(7)
-    b = mytorch.randn(5)
-    assert same_values(a, b)
+    b = mytorch.randn(5, device=STANDIN)
+    assert on_standin(a) and same_values(a, b)
 
 
 @pytest.mark.parametrize("factory", ["zeros", "ones", "rand", "randn", "tensor"])
@@ -1025,13 +1027,13 @@ def test_setitem_on_a_standin_leaf_that_requires_grad_raises():
 
 
 def _train(device, steps=6, lr=0.1):
-    mytorch.manual_seed(3)
-    X = mytorch.randn(16, 3, device=device)
+    mytorch.manual_seed(3)  # drawn on the CPU, so both devices start from the same numbers
+    X = mytorch.randn(16, 3).to(device)
     Y = (X @ mytorch.tensor([[1.0], [-2.0], [0.5]], device=device)).tanh()
-    W1 = mytorch.randn(3, 8, device=device) * 0.5
+    W1 = mytorch.randn(3, 8).to(device) * 0.5
     W1.requires_grad_()
     b1 = mytorch.zeros(8, device=device, requires_grad=True)
-    W2 = mytorch.randn(8, 1, device=device) * 0.5
+    W2 = mytorch.randn(8, 1).to(device) * 0.5
     W2.requires_grad_()
     b2 = mytorch.zeros(1, device=device, requires_grad=True)
     params = [W1, b1, W2, b2]
@@ -1078,3 +1080,87 @@ def test_backward_on_standin_makes_no_transfers():
     loss.backward()
     assert counts() == {"to_host": 0, "to_device": 0, "scalar": 0}
     assert on_standin(x.grad) and on_standin(w.grad)
+
+
+# --- 10. writes without NumPy's flags, one scatter-add ----------------------------------------
+
+
+@pytest.mark.parametrize("dev", ["cpu", STANDIN])
+def test_gradient_accumulates_beside_a_broadcast_grad_without_writing_through_it(dev):
+    # A broadcast view has one element for many: adding into it in place (CuPy's arrays are all
+    # writable) would hit that element several times and write into the array it views.
+    x = mytorch.tensor([1.0, 2.0, 3.0], requires_grad=True, device=dev)
+    base = mytorch.tensor([5.0], device=dev)
+    x.grad = base.expand(3)
+    (x * 2).sum().backward()
+    assert same_values(x.grad, np.array([7.0, 7.0, 7.0], dtype=np.float32))
+    assert same_values(base, np.array([5.0], dtype=np.float32))
+
+
+def test_writable_asks_the_backend_not_numpys_flags():
+    from backends import standin
+    from backends.standin_backend import BACKEND
+
+    be = BACKEND.at(0)
+    a = standin.xp.zeros((2, 3))
+    assert be.writable(a) and be.writable(a[:, 1]) and be.writable(a.T)
+    assert not be.writable(standin.xp.broadcast_to(standin.xp.zeros(3), (2, 3)))
+    assert be.writable(standin.xp.broadcast_to(standin.xp.zeros((1, 3)), (1, 3)))  # no repeats
+    assert not be.writable(np.zeros(2)) and not be.writable(1.0)
+    cpu = mytorch._backends.CPU
+    ro = np.zeros(3)
+    ro.flags.writeable = False
+    assert cpu.writable(np.zeros(3)) and not cpu.writable(ro) and not cpu.writable(np.float32(1))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "dtype", ["float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool"]
+)
+@pytest.mark.parametrize("dev", ["cpu", STANDIN])
+def test_index_put_accumulate_in_every_dtype_matches_torch(dtype, dev):
+    # CuPy's add.at has no atomic add for bool and the small integers: the backend adds in
+    # int64 there (and by parts for complex).
+    values = np.array([1, 0, 1, 1], dtype=dtype)
+    start = np.array([0, 1, 0], dtype=dtype)
+    idx = [0, 2, 0, 1]
+
+    def run(L, d):
+        t = L.tensor(start, device=d)
+        return t.index_put_((L.tensor(idx, device=d),), L.tensor(values, device=d), True)
+
+    m = run(mytorch, dev)
+    t = run(torch, "cpu")
+    assert repr(m.dtype) == str(t.dtype) and same_values(m, t.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_index_put_accumulate_of_complex_values_on_standin(dtype):
+    start = np.array([1 + 1j, 2, 3j], dtype=dtype)
+    v = np.array([1j, 2 - 1j, 3], dtype=dtype)
+    idx = [2, 2, 0]
+    for dev in ("cpu", STANDIN):
+        m = mytorch.tensor(start, device=dev).index_put_(
+            (mytorch.tensor(idx, device=dev),), mytorch.tensor(v, device=dev), accumulate=True
+        )
+        expected = start.copy()
+        np.add.at(expected, idx, v)
+        assert same_values(m, expected)
+
+
+def test_index_put_and_index_backward_share_the_backends_scatter_add():
+    from backends import standin
+
+    from mytorch._backends.cupy_backend import CupyBackend
+    from mytorch._backends.reference import NumpyBackend
+
+    for be, xp in ((NumpyBackend(), np), (CupyBackend(standin.xp), standin.xp)):
+        calls = []
+        add = be.scatter_add
+        be.scatter_add = lambda out, index, v, add=add: calls.append(1) or add(out, index, v)
+        i = (xp.asarray(np.array([0, 0, 2])),)
+        g = xp.asarray(np.array([1.0, 2.0, 3.0]))
+        out = be.index_backward(g, (3,), i, False)
+        assert be.to_numpy(out).tolist() == [3.0, 0.0, 3.0]
+        put = be.index_put(xp.zeros(3), g, i, True)
+        assert be.to_numpy(put).tolist() == [3.0, 0.0, 3.0] and len(calls) == 2

@@ -1,12 +1,29 @@
 """The stand-in device array: CuPy's rules on the host (no implicit NumPy conversion, explicit
-and counted transfers, NumPy's dtype and view semantics through the wrapper)."""
+and counted transfers, NumPy's dtype and view semantics through the wrapper), CuPy 14's API and
+nothing of NumPy's beyond it, several devices, and random numbers made on the device."""
 
 import operator
 
 import numpy as np
 import pytest
+from backends import standin
 from helpers import raises
 from backends.standin import StandinArray, counts, reset_counts, xp
+
+# The public attributes of cupy.ndarray in CuPy 14 (v14.2.0: cupy/_core/core.pyx, the class
+# ndarray and its base _ndarray_base, and the readonly fields of cupy/_core/core.pxd).
+# fmt: off
+CUPY14_NDARRAY = frozenset("""
+    T all any argmax argmin argpartition argsort astype base byteswap choose clip compress conj
+    conjugate copy cstruct cumprod cumsum data device diagonal dot dtype dump dumps fill flags
+    flat flatten get imag item itemsize mT max mdspan mean min nbytes ndim nonzero partition
+    prod ptp put ravel real reduced_view repeat reshape round scatter_add scatter_max
+    scatter_min searchsorted set shape size sort squeeze std strides sum swapaxes take
+    toDlpack tobytes tofile tolist trace transpose var view
+""".split())
+# cupy/_core/flags.pyx: the Flags class of CuPy 14.
+CUPY14_FLAGS = frozenset(["c_contiguous", "f_contiguous", "owndata", "fnc", "forc"])
+# fmt: on
 
 
 def dev(values, dtype=None):
@@ -23,6 +40,8 @@ def test_implicit_conversion_to_numpy_raises():
         np.concatenate([a, a])  # an array function
     with raises(TypeError):
         np.array([a, a])
+    with pytest.raises(TypeError):
+        np.add.at(a, [0], 1.0)  # NumPy's scatter on a device array
 
 
 @pytest.mark.parametrize(
@@ -97,7 +116,127 @@ def test_add_at_accumulates_repeated_indices():
     out = xp.zeros(4)
     xp.add.at(out, dev([0, 2, 0, 0]), dev([1.0, 2.0, 3.0, 4.0]))
     np.testing.assert_array_equal(out.get(), [8.0, 0.0, 2.0, 0.0])
-    np.testing.assert_array_equal(xp.maximum.reduce(dev([[1, 5], [4, 2]])).get(), [4, 5])
+    np.testing.assert_array_equal(xp.add.reduce(dev([[1, 5], [4, 2]])).get(), [5, 7])
+    m = xp.zeros(3, dtype=np.int8)  # a boolean mask takes every dtype (CuPy's mask kernel)
+    xp.add.at(m, dev([True, False, True]), dev(np.array([2, 3], dtype=np.int8)))
+    np.testing.assert_array_equal(m.get(), [2, 0, 3])
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "int16", "uint8", "complex64", "complex128"])
+def test_add_at_refuses_the_dtypes_cupy_has_no_atomic_add_for(dtype):
+    with pytest.raises(TypeError, match="cupy.add.at only supports"):
+        xp.add.at(xp.zeros(3, dtype=dtype), dev([0, 0]), dev(np.ones(2, dtype=dtype)))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: xp.multiply.at(xp.ones(2), dev([0]), dev([2.0])),
+        lambda: xp.maximum.reduce(dev([[1, 5], [4, 2]])),
+        lambda: xp.minimum.accumulate(dev([3, 1, 2])),
+        lambda: xp.multiply.reduceat(dev([1, 2, 3]), dev([0, 2])),
+    ],
+    ids=["multiply.at", "maximum.reduce", "minimum.accumulate", "multiply.reduceat"],
+)
+def test_ufunc_methods_that_cupy_lacks_raise(call):
+    with pytest.raises(NotImplementedError, match="is not supported yet"):
+        call()
+
+
+def test_the_array_has_cupy_14_attributes_only():
+    public = {n for n in dir(StandinArray) if not n.startswith("_")}
+    assert public <= CUPY14_NDARRAY, sorted(public - CUPY14_NDARRAY)
+    a = dev([[1.0, 2.0], [3.0, 4.0]])
+    flags = {n for n in dir(a.flags) if not n.startswith("_")}
+    assert flags <= CUPY14_FLAGS, sorted(flags - CUPY14_FLAGS)
+    assert not hasattr(a.flags, "writeable")
+    assert a.flags.c_contiguous and not a.flags.f_contiguous and a.flags["C_CONTIGUOUS"]
+    assert a.T.flags.f_contiguous and not a.T.flags.owndata
+    assert a.data.device_id == 0 and a.data.ptr == a[0, 0].data.ptr
+
+
+def test_the_module_has_cupy_14_names_only():
+    for name in ("exp", "add", "take_along_axis", "may_share_memory", "asnumpy", "ndarray"):
+        assert name in standin.CUPY_NAMES and getattr(xp, name) is not None
+    for name in ("frompyfunc", "lib_stride_tricks", "nditer", "char", "ma", "emath"):
+        assert name not in standin.CUPY_NAMES
+        with pytest.raises(AttributeError):
+            getattr(xp, name)
+    assert {n for n in dir(xp) if not n.startswith("_")} <= standin.CUPY_NAMES
+    assert xp.lib.stride_tricks.as_strided is not None
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: xp.asarray(np.array([1, "a"], dtype=object)),
+        lambda: xp.array([1.0, None]),
+        lambda: xp.zeros(2, dtype=object),
+        lambda: dev([1.0]).astype(object),
+        lambda: StandinArray((2,), dtype=object),
+    ],
+    ids=["asarray", "array_of_none", "zeros", "astype", "ndarray"],
+)
+def test_object_dtypes_are_unsupported(make):
+    with pytest.raises(ValueError, match="Unsupported dtype object"):
+        make()
+
+
+def test_broadcast_views_are_writable_as_in_cupy():
+    a = dev([1.0, 2.0])
+    b = xp.broadcast_to(a, (3, 2))
+    assert b.strides == (0, 8) and b.base is a
+    b[0, 0] = 5.0  # NumPy's broadcast view is read-only; CuPy's writes through
+    np.testing.assert_array_equal(a.get(), [5.0, 2.0])
+
+
+def test_arrays_live_on_the_current_device():
+    a = dev([1.0, 2.0])
+    assert a.device == standin.Device(0) and standin.Device().id == 0
+    with standin.Device(1):
+        b = xp.asarray(np.array([3.0, 4.0]))
+        c = b * 2 + xp.ones(2)
+        v = b[1:]
+        moved = a.copy()  # CuPy copies onto the current device from any device
+        with pytest.raises(ValueError, match=r"resides \(0\) is different from the current"):
+            _ = a + 1.0
+        with pytest.raises(ValueError, match="Peer access is unavailable"):
+            xp.exp(a)
+        assert a.get().tolist() == [1.0, 2.0]  # transfers work from any device
+    for x in (b, c, v, moved):
+        assert x.device.id == 1 and x.data.device_id == 1
+    assert v.base is b and moved.get().tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match=r"resides \(1\)"):
+        _ = b + a
+    with pytest.raises(ValueError):
+        b[0] = 1.0
+    assert b[::-1].device.id == 1  # a view needs no kernel
+    with pytest.raises(standin.CUDARuntimeError, match="invalid device ordinal"):
+        with standin.Device(standin.DEVICE_COUNT):
+            pass
+    assert standin.Device().id == 0
+
+
+def test_random_numbers_are_made_on_the_device():
+    reset_counts()
+    rs = xp.random.RandomState(5)
+    u = rs.random_sample((1000,), dtype=np.float32)
+    n = rs.standard_normal((2, 3), dtype=np.float64)
+    i = rs.randint(-3, 3, (100,), dtype=np.int64)
+    p = rs.permutation(6)
+    assert counts() == {"to_host": 0, "to_device": 0, "scalar": 0}
+    assert all(isinstance(r, StandinArray) for r in (u, n, i, p))
+    assert (u.dtype, n.dtype, i.dtype, p.dtype) == (np.float32, np.float64, np.int64, np.int64)
+    assert 0 <= float(u.min()) and float(u.max()) < 1 and sorted(p.tolist()) == list(range(6))
+    assert {int(v) for v in i.tolist()} <= set(range(-3, 3))
+    rs.seed(5)
+    assert rs.random_sample((1000,), dtype=np.float32).tolist() == u.tolist()
+    with pytest.raises(TypeError, match="only supports float32 and float64"):
+        rs.standard_normal(3, dtype=np.float16)
+    with standin.Device(1):
+        with pytest.raises(ValueError):
+            rs.random_sample(3)  # a RandomState draws on the device it was made on
+        assert xp.random.RandomState(1).standard_normal(2).device.id == 1
 
 
 def test_indexing_with_device_index_arrays():
@@ -146,6 +285,7 @@ def test_types_and_constants_are_numpy_s():
     assert (xp.pi, xp.inf) == (np.pi, np.inf) and np.isnan(xp.nan)
     assert xp.zeros(2, dtype=xp.float32).dtype == np.float32
     assert xp.arange(3).device.id == 0
+    assert xp.cuda.runtime.getDeviceCount() == standin.DEVICE_COUNT
 
 
 def test_python_conversions():

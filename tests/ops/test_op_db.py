@@ -7,8 +7,11 @@ and shapes, and that no graph is recorded. The table itself is checked too: ever
 primitive has a row, and each differentiable row's graph contains the primitive it names.
 """
 
+import contextlib
+
 import numpy as np
 import pytest
+from backends.standin import counts, reset_counts, transfers
 from helpers import TOL2, assert_matches, dtype_str, seeded_rng, to_numpy
 from op_db import OPS, SAMPLES, XFAIL_KEYS, inputs_for
 
@@ -69,6 +72,38 @@ def _on(device, outs):
             assert str(t.device).partition(":")[0] == device, f"{t.device} is not {device}"
 
 
+@contextlib.contextmanager
+def _no_transfers(op, device, monkeypatch):
+    """Nothing inside crosses between the host and the stand-in device: a row's op and its
+    derivatives stay on the device. The row's inputs are made before and its results read
+    after; inside, the one host data allowed across is what torch moves as well: tensors that
+    the row makes from Python data (``T.tensor``), on the device or as CPU indices that the
+    device tensor uploads. Where torch synchronises with the host (item, tolist, numpy,
+    printing, bool of a tensor) a row does not call it. A to_device row is a transfer."""
+    if device != "standin" or op.op_name == "to_device":
+        yield
+        return
+    allowed = {"to_device": 0}
+    make = mytorch.tensor
+
+    def tensor(*args, **kwargs):
+        before = counts()
+        t = make(*args, **kwargs)
+        if t.device.type == "cpu":
+            allowed["to_device"] += 1  # uploaded when it indexes a device tensor
+        for key, n in before.items():
+            transfers[key] = n  # the row's own data, made on the device
+        return t
+
+    monkeypatch.setattr(mytorch, "tensor", tensor)
+    reset_counts()
+    yield
+    monkeypatch.setattr(mytorch, "tensor", make)
+    got = counts()
+    assert got["to_host"] == got["scalar"] == 0, f"device to host transfers: {got}"
+    assert got["to_device"] <= allowed["to_device"], f"host to device transfers: {got}"
+
+
 def _second(lib, grads, wrt, weights):
     """Gradients of sum(w_i * grad_i) with respect to ``wrt`` (the inputs and the incoming
     gradient): None where nothing depends on one."""
@@ -113,9 +148,11 @@ def _graph_ops(out):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("op, i", _cases(SAMPLES, "forward"))
-def test_forward_matches_torch(op, i, dtype_name, device):
+def test_forward_matches_torch(op, i, dtype_name, device, monkeypatch):
     arrays = inputs_for(op, i, seeded_rng(op.name, i))
-    out_m = op.fn(mytorch, *_make(mytorch, arrays, dtype_name, device=device))
+    xs_m = _make(mytorch, arrays, dtype_name, device=device)
+    with _no_transfers(op, device, monkeypatch):
+        out_m = op.fn(mytorch, *xs_m)
     _on(device, [out_m])
     out_t = op.fn(torch, *_make(torch, arrays, dtype_name))
     assert_matches(out_m, out_t)
@@ -124,12 +161,14 @@ def test_forward_matches_torch(op, i, dtype_name, device):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("op", _rows(NOGRAD_ROWS, "no_graph"))
-def test_forward_only_rows_record_like_torch(op, device):
+def test_forward_only_rows_record_like_torch(op, device, monkeypatch):
     """Float inputs that require grad: an integer or bool result records nothing, as in torch
     (a forward-only row of a differentiable op, such as round at its ties, records as torch
     does)."""
     arrays = inputs_for(op, 0, seeded_rng(op.name, "no_graph"))
-    out_m = op.fn(mytorch, *_make(mytorch, arrays, "float64", requires_grad=True, device=device))
+    xs_m = _make(mytorch, arrays, "float64", requires_grad=True, device=device)
+    with _no_transfers(op, device, monkeypatch):
+        out_m = op.fn(mytorch, *xs_m)
     out_t = op.fn(torch, *_make(torch, arrays, "float64", requires_grad=True))
     assert_matches(out_m, out_t)
     assert out_m.requires_grad == out_t.requires_grad
@@ -141,12 +180,13 @@ def test_forward_only_rows_record_like_torch(op, device):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("op, i", _cases(GRAD_SAMPLES, "derivatives"))
-def test_first_and_second_derivatives_match_torch(op, i, dtype_name, device):
+def test_first_and_second_derivatives_match_torch(op, i, dtype_name, device, monkeypatch):
     rng = seeded_rng(op.name, i, "grad")
     arrays = inputs_for(op, i, rng)
     xs_m = _make(mytorch, arrays, dtype_name, requires_grad=True, device=device)
     xs_t = _make(torch, arrays, dtype_name, requires_grad=True)
-    out_m = op.fn(mytorch, *xs_m)
+    with _no_transfers(op, device, monkeypatch):
+        out_m = op.fn(mytorch, *xs_m)
     out_t = op.fn(torch, *xs_t)
     assert_matches(out_m, out_t)
     assert out_m.requires_grad and not out_m.is_leaf
@@ -157,7 +197,8 @@ def test_first_and_second_derivatives_match_torch(op, i, dtype_name, device):
     v = rng.standard_normal(tuple(out_t.shape)).astype(dtype_name)
     v_m = mytorch.tensor(v, device=device, requires_grad=True)
     v_t = torch.tensor(v, requires_grad=True)
-    g_m = mytorch.autograd.grad(out_m, xs_m, v_m, create_graph=True)
+    with _no_transfers(op, device, monkeypatch):
+        g_m = mytorch.autograd.grad(out_m, xs_m, v_m, create_graph=True)
     _on(device, g_m)
     g_t = torch.autograd.grad(out_t, xs_t, v_t, create_graph=True)
     for gm, gt in zip(g_m, g_t):
@@ -169,7 +210,9 @@ def test_first_and_second_derivatives_match_torch(op, i, dtype_name, device):
     wrt_m, wrt_t = [*xs_m, v_m], [*xs_t, v_t]
     if not op.gradgrad_v:
         wrt_m, wrt_t = xs_m, xs_t
-    h_m = _second(mytorch, g_m, wrt_m, [mytorch.tensor(w, device=device) for w in weights])
+    w_m = [mytorch.tensor(w, device=device) for w in weights]
+    with _no_transfers(op, device, monkeypatch):
+        h_m = _second(mytorch, g_m, wrt_m, w_m)
     _on(device, h_m)
     h_t = _second(torch, g_t, wrt_t, [torch.tensor(w) for w in weights])
     for hm, ht, x in zip(h_m, h_t, wrt_t):

@@ -1,0 +1,183 @@
+"""The backend contract: every member a backend provides, one line each, in one class.
+
+A backend is one array module on one kind of device. It supplies the kernels the op families
+call (by name), the array utilities the rest of mytorch needs, allocation, random numbers and
+host transfers, so that nothing outside mytorch._backends touches an array module. Arrays are
+the backend's own (``array_type``); on the CPU 0-d results may be NumPy scalars.
+
+``BackendContract`` declares the members as placeholders that raise NotImplementedError;
+``missing(backend)`` lists those a backend leaves unimplemented (``register`` refuses such a
+backend). mytorch._backends.reference.Backend implements every member once against ``xp``.
+"""
+
+# Plain attributes: name -> what it holds.
+ATTRIBUTES = {
+    "name": "A short name for messages and build reports ('numpy', 'cython', 'cupy').",
+    "xp": "The array module the kernels are written against (numpy, cupy, a stand-in).",
+    "device_type": "The mytorch device type of the arrays ('cpu', 'cuda', ...).",
+    "array_type": "The array class of this backend (numpy.ndarray, cupy.ndarray).",
+    "multi_device": "Whether the arrays live on numbered devices (then at() binds one).",
+    "index": "The device number this backend object is bound to (None: unbound or the CPU).",
+}
+
+# The members, by section: (name, arguments, one-line contract).
+# fmt: off
+# NOTE: an elementwise op whose reference kernel is one function of the array module (exp, log,
+# expm1, ...) names that function in its declaration (mytorch._ops._declare: ``xp="expm1"``);
+# it is a member here only where a backend writes it as a method.
+KERNELS = (
+    # pointwise
+    ("add", "x, y", "x + y, broadcast (NumPy's promotion of operands already cast)."),
+    ("sub", "x, y", "x - y, broadcast."),
+    ("mul", "x, y", "x * y, broadcast."),
+    ("div", "x, y", "x / y, true division, broadcast."),
+    ("div_mode", "x, y, rounding_mode", "x / y rounded 'trunc' or 'floor'; integers stay so."),
+    ("neg", "x", "-x."),
+    ("pow", "x, y", "x ** y; integers to negative integer powers raise RuntimeError."),
+    ("sigmoid", "x", "1 / (1 + exp(-x)) without overflow."),
+    ("relu", "x", "max(x, 0), NaN kept."),
+    ("sign", "x", "-1, 0 or 1 by the sign of x (NaN kept)."),
+    ("maximum", "x, y", "The larger of x and y elementwise, NaN propagating."),
+    ("minimum", "x, y", "The smaller of x and y elementwise, NaN propagating."),
+    ("floor", "x", "x rounded down."),
+    ("ceil", "x", "x rounded up."),
+    ("round", "x", "x rounded to the nearest integer, ties to even."),
+    ("trunc", "x", "x rounded toward zero."),
+    ("lt", "x, y", "x < y as bool."),
+    ("le", "x, y", "x <= y as bool."),
+    ("gt", "x, y", "x > y as bool."),
+    ("ge", "x, y", "x >= y as bool."),
+    ("eq", "x, y", "x == y as bool."),
+    ("ne", "x, y", "x != y as bool."),
+    ("bitwise_and", "x, y", "x & y for integers and bool."),
+    ("bitwise_or", "x, y", "x | y for integers and bool."),
+    ("bitwise_xor", "x, y", "x ^ y for integers and bool."),
+    ("bitwise_not", "x", "~x for integers and bool."),
+    ("where", "cond, x, y", "x where cond else y, broadcast."),
+    ("clamp", "x, lo, hi", "x limited to [lo, hi] (either may be None), NaN kept."),
+    ("clone", "x", "A new array with x's values."),
+    ("fill", "x, value", "A new array of x's shape and dtype holding value everywhere."),
+    ("copy", "x, src", "A new array of x's shape and dtype holding src broadcast to it."),
+    ("to_dtype", "x, np_dtype", "x cast to a NumPy dtype (a new array)."),
+    ("to_device", "x, dst, src", "A copy of x in the memory of backend dst (another device)."),
+    ("nonzero", "x", "The indices of x's nonzero entries: an (n, ndim) int64 array."),
+    # reduction
+    ("sum", "x, dim, keepdim", "Sum over dim (None: all); integers and bool sum in int64."),
+    ("mean", "x, dim, keepdim", "Mean over dim in x's dtype."),
+    ("var", "x, dim, correction, keepdim", "Variance over dim, divided by N - correction."),
+    ("amax", "x, dim, keepdim", "Largest entry over dim, NaN propagating."),
+    ("amin", "x, dim, keepdim", "Smallest entry over dim, NaN propagating."),
+    ("argmax", "x, dim, keepdim", "int64 index of the first largest entry over dim."),
+    ("argmin", "x, dim, keepdim", "int64 index of the first smallest entry over dim."),
+    ("all", "x, dim, keepdim", "Whether every entry over dim is nonzero."),
+    ("any", "x, dim, keepdim", "Whether some entry over dim is nonzero."),
+    ("max_dim", "x, dim, keepdim", "(largest entry, its int64 index) along dim."),
+    ("min_dim", "x, dim, keepdim", "(smallest entry, its int64 index) along dim."),
+    ("sort", "x, dim, descending", "(x stably sorted along dim, the int64 indices that sort it)."),
+    ("topk", "x, k, dim, largest, sorted", "(the k largest or smallest along dim, their indices)."),
+    # shape
+    ("sum_to", "x, shape", "x summed down to shape (the inverse of broadcasting)."),
+    ("expand", "x, shape", "A broadcast view of x with shape."),
+    ("reshape", "x, shape", "x with shape (a view where the strides allow)."),
+    ("transpose", "x, dim0, dim1", "A view of x with two dims swapped."),
+    ("permute", "x, dims", "A view of x with its dims reordered."),
+    ("diagonal", "x, offset, dim1, dim2", "A view of a diagonal of dims (dim1, dim2), last."),
+    ("as_strided", "x, size, stride, offset", "A view of contiguous x by element strides."),
+    # indexing
+    ("getitem", "x, index, basic", "x[index]; a 0-d view (not a scalar) for a basic index."),
+    ("index_backward", "g, shape, index, basic", "g scattered into zeros of shape, repeats added."),
+    ("index_put", "x, v, index, accumulate", "A copy of x with v written (or added) at index."),
+    ("cat", "*arrays_and_dim", "The arrays joined along an existing dim (the last argument)."),
+    ("stack", "*arrays_and_dim", "The arrays joined along a new dim (the last argument)."),
+    # linalg
+    ("matmul", "x, y", "The matrix product x @ y (1-D, 2-D, batched)."),
+    # fused
+    ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
+    ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),
+    ("relu_backward", "grad, y", "grad * (y > 0): relu's VJP from its result."),
+)
+UTILITIES = (
+    ("device", "x", "The mytorch device array x lives on."),
+    ("at", "index", "The backend of device number index (None: the current one)."),
+    ("for_array", "x", "The backend of the device array x lives on (itself on the CPU)."),
+    ("device_count", "", "How many devices of this type there are."),
+    ("scalar", "x", "A 0-d result as this backend keeps it (a NumPy scalar on the CPU)."),
+    ("writable", "x", "Whether x may be written in place (an array, not read-only or broadcast)."),
+    ("accumulate", "acc, g", "acc + g, written into acc when it is writable and of g's shape."),
+    ("setitem", "x, index, value", "x[index] = value; returns the array now holding the result."),
+    ("assign", "x, value", "x[...] = value cast to x's dtype; returns the array holding it."),
+    ("scatter_add", "out, index, values", "out[index] += values in place, repeats summed."),
+    ("along_index", "ind, dim", "The advanced index that picks ind's entries along dim."),
+    ("strided", "x, shape, strides", "A view with byte strides from x's first element."),
+    ("data_ptr", "x", "The address of x's first element."),
+    ("shares_memory", "a, b", "Whether two arrays may overlap in memory."),
+    ("can_view", "x, shape", "Whether x can be reshaped to shape without a copy."),
+    ("allclose", "a, b, rtol, atol, equal_nan", "Whether |a - b| <= atol + rtol * |b| (a bool)."),
+    ("array_equal", "a, b", "Whether a and b hold equal values (a bool)."),
+    ("xp_kernel", "name", "The array module's function name as a kernel on this backend's device."),
+)
+ALLOCATION = (
+    ("array", "data, np_dtype=None", "A new array from Python data or host data (a copy)."),
+    ("full", "shape, value, np_dtype", "A new array of shape holding value."),
+    ("copy_array", "x", "A copy of x in this backend's memory."),
+    ("arange", "start, end, step, np_dtype", "start, start + step, ... below end, made here."),
+    ("linspace", "start, end, steps, np_dtype", "steps evenly spaced values, made here."),
+    ("eye", "n, m, np_dtype", "The n x m identity matrix, made here."),
+)
+RANDOM = (
+    ("generator", "seed", "A new random generator of this device seeded with an int."),
+    ("random", "gen, kind, shape, np_dtype, *args",
+     "Samples made here from gen: uniform, normal, integers [lo, hi) or permutation."),
+    ("rng_state", "gen", "The state of gen as a host uint8 NumPy array."),
+    ("set_rng_state", "gen, state", "Put gen back in a state that rng_state returned."),
+    ("entropy", "", "A fresh seed from the operating system."),
+)
+TRANSFERS = (
+    ("from_numpy", "a", "A copy of host array a in this backend's memory (host to device)."),
+    ("to_numpy", "x", "x's values as a host NumPy array (device to host)."),
+)
+# fmt: on
+
+SECTIONS = {
+    "kernels": KERNELS,
+    "utilities": UTILITIES,
+    "allocation": ALLOCATION,
+    "random": RANDOM,
+    "transfers": TRANSFERS,
+}
+
+
+def _placeholder(name, args, doc):
+    def member(self, *a, **k):
+        raise NotImplementedError(f"backend {self.name!r} does not implement {name}")
+
+    member.__name__ = name
+    member.__qualname__ = f"BackendContract.{name}"
+    member.__doc__ = f"{name}({args}): {doc}"
+    return member
+
+
+class BackendContract:
+    """Every member a backend provides (see SECTIONS and ATTRIBUTES); each method here is a
+    placeholder that a backend overrides."""
+
+    KERNELS = tuple(name for name, _, _ in KERNELS)
+    MEMBERS = tuple(name for section in SECTIONS.values() for name, _, _ in section)
+
+
+for _section in SECTIONS.values():
+    for _name, _args, _doc in _section:
+        setattr(BackendContract, _name, _placeholder(_name, _args, _doc))
+del _section, _name, _args, _doc
+
+
+def missing(backend):
+    """The members of the contract that ``backend`` does not provide, in contract order."""
+    out = [a for a in ATTRIBUTES if not hasattr(backend, a)]
+    for name in BackendContract.MEMBERS:
+        member = getattr(backend, name, None)
+        if member is None or getattr(member, "__func__", member) is vars(BackendContract)[name]:
+            out.append(name)
+        elif not callable(member):
+            out.append(name)
+    return out
