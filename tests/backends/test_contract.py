@@ -13,6 +13,7 @@ from backends import standin
 from backends.standin_backend import BACKEND, StandinBackend
 
 import mytorch
+from mytorch._registry import OPS
 from mytorch._backends import base
 from mytorch._backends.base import ATTRIBUTES, BackendContract, missing
 from mytorch._backends.compiled import CompiledBackend
@@ -81,7 +82,10 @@ def test_backend_classes_offer_nothing_outside_the_contract(cls):
     names = {n for n in dir(cls) if not n.startswith("_")}
     if be is not None:
         names |= {n for n in vars(be) if not n.startswith("_")}
-    unlisted = names - set(BackendContract.MEMBERS) - set(ATTRIBUTES) - EXTRAS
+    # A kernel method named after a declared op's kernel overrides the array module's function
+    # that the declaration names (the compiled exp, sqrt and tanh).
+    declared = {op.kname for op in OPS.values() if op.xp is not None}
+    unlisted = names - set(BackendContract.MEMBERS) - set(ATTRIBUTES) - EXTRAS - declared
     assert not unlisted, f"{cls.__name__} has members outside the contract: {sorted(unlisted)}"
 
 
