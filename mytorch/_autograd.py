@@ -5,7 +5,8 @@ from mytorch._core import TensorBase, _full_like, _wrap
 from mytorch._engine import run_backward
 from mytorch._grad_mode import is_grad_enabled
 from mytorch._ops.pointwise import to_device
-from mytorch._registry import provide, sync
+from mytorch._registry import CORE as _CORE
+from mytorch._registry import provide
 
 _SCALAR_ONES = _backends.CPU.SCALAR_ONES
 
@@ -14,8 +15,17 @@ def _as_tuple(x):
     """The tensors given (one or a sequence), each brought up to date (a view whose base was
     written in place since has its history replayed before backward starts from it)."""
     if isinstance(x, TensorBase):
-        return (sync(x),)
-    return tuple(sync(t) if isinstance(t, TensorBase) else t for t in x)
+        t = x
+        if t._view is not None:
+            _CORE.refresh_view(t)
+        return (t,)
+    x = tuple(x)
+    for v in x:
+        if isinstance(v, TensorBase):
+            t = v
+            if t._view is not None:
+                _CORE.refresh_view(t)
+    return x
 
 
 def _make_grads(outputs, grads):

@@ -2,9 +2,11 @@
 
 ``Backend`` implements the whole contract of mytorch._backends.base (kernels, utilities,
 allocation, random numbers, transfers). Each kernel takes and returns arrays of that module
-(0-d results may be NumPy scalars on the CPU); dtype promotion has already been done by
-mytorch._core.apply*. The same class, given ``xp=numpy``, is the NumPy reference; given CuPy's
-module it is most of the CUDA backend.
+(0-d results may be NumPy scalars on the CPU); the operands arrive in their compute dtype
+(promoted by mytorch._core's fast path or mytorch._promotion). The same class, given
+``xp=numpy``, is the NumPy reference; given CuPy's module it is most of the CUDA backend.
+Elementwise ops that are one function of ``xp`` need no method here: their declarations name
+the function (``xp_kernel``).
 """
 
 import operator
@@ -15,16 +17,6 @@ from scipy.special import expit as _expit
 from mytorch._backends import _rng
 from mytorch._backends.base import BackendContract
 from mytorch._device import device as _device
-
-# Kernels that are one function of the array module, by kernel name -> xp attribute.
-# fmt: off
-_XP_FUNCS = {
-    "sign": "sign", "maximum": "maximum", "minimum": "minimum", "matmul": "matmul",
-    "floor": "floor", "ceil": "ceil", "round": "rint", "trunc": "trunc",
-    "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
-    "bitwise_not": "invert",
-}
-# fmt: on
 
 
 class Backend(BackendContract):
@@ -53,9 +45,6 @@ class Backend(BackendContract):
         self.name = name
         self.xp = xp
         self.device_type = device_type
-        for kernel, attr in _XP_FUNCS.items():
-            if kernel not in type(self).__dict__:
-                setattr(self, kernel, getattr(xp, attr))
         self.array_type = xp.ndarray
 
     def __repr__(self):

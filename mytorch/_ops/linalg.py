@@ -42,7 +42,7 @@ def _matmul_vjp(n, g):
 
 
 # fmt: off
-MATMUL = defop("matmul", _matmul_vjp, SAVE_XY, KIND_MATMUL, "MmBackward0")
+MATMUL = defop("matmul", _matmul_vjp, SAVE_XY, KIND_MATMUL, "MmBackward0", xp="matmul")
 # PyTorch names the grad_fn after the overload matmul dispatches to.
 _BY_NDIM = {(1, 1): MATMUL.variant("DotBackward0"), (2, 1): MATMUL.variant("MvBackward0"),
             (2, 2): MATMUL, (1, 2): MATMUL.variant("SqueezeBackward4")}

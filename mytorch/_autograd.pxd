@@ -1,0 +1,8 @@
+cimport cython
+
+# C types for mytorch/_autograd.py (Cython pure-Python mode).
+
+from mytorch._core cimport TensorBase
+
+@cython.locals(t=TensorBase)
+cdef tuple _as_tuple(object x)
