@@ -125,30 +125,27 @@ def _inplace_method(fn, name):
     return method
 
 
-def unary(
-    name, vjp, save=SAVE_NONE, kind=KIND_SAME, *, xp=None, kernel=None, node_name=None,
-    namespace=TORCH, method=True, inplace=True, out=True,
-):  # fmt: skip
+def unary(name, vjp, save=SAVE_NONE, kind=KIND_SAME, **forms):
     """Declare a one-input elementwise primitive (result of its input's shape) and every form of
-    it. The kernel is ``xp.<xp or name>`` unless a backend has a method of the kernel's name."""
-    _check_free(name, namespace)  # before the primitive is registered: nothing half-declared
-    op = defop(name, vjp, save, kind, node_name, kernel, True, 0, xp or name)
-    return declare(
-        _unary_function(op, name, out),
-        namespace=namespace, method=method, inplace=inplace, out=out, op=op,
-    )  # fmt: skip
+    it. The kernel is ``xp.<xp or name>`` unless a backend has a method of the kernel's name.
+    ``forms``: xp, kernel, node_name, namespace, method, inplace, out (see _primitive)."""
+    return _primitive(name, vjp, save, kind, True, _unary_function, **forms)
 
 
-def binary(
-    name, vjp, save=SAVE_NONE, kind=KIND_SAME, *, xp=None, kernel=None, node_name=None,
-    namespace=TORCH, method=True, inplace=True, out=True,
-):  # fmt: skip
+def binary(name, vjp, save=SAVE_NONE, kind=KIND_SAME, **forms):
     """Declare a two-input broadcasting primitive (``input``, ``other``: tensors or scalars)
     and every form of it."""
+    return _primitive(name, vjp, save, kind, False, _binary_function, **forms)
+
+
+def _primitive(
+    name, vjp, save, kind, ew, make_function, *, xp=None, kernel=None, node_name=None,
+    namespace=TORCH, method=True, inplace=True, out=True,
+):  # fmt: skip
     _check_free(name, namespace)  # before the primitive is registered: nothing half-declared
-    op = defop(name, vjp, save, kind, node_name, kernel, False, 0, xp or name)
+    op = defop(name, vjp, save, kind, node_name, kernel, ew, 0, xp or name)
     return declare(
-        _binary_function(op, name, out),
+        make_function(op, name, out),
         namespace=namespace, method=method, inplace=inplace, out=out, op=op,
     )  # fmt: skip
 

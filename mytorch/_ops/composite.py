@@ -10,16 +10,14 @@ from mytorch._ops._declare import composite
 from mytorch._ops.pointwise import exp, log, to_dtype, where
 from mytorch._ops.reduction import amax, sum
 from mytorch._ops.shape import squeeze, unsqueeze
-from mytorch._out import check_out, same_dtype, write_out
+from mytorch._out import check_out, same_dtype, with_out, write_out
 from mytorch._size import _bool_arg, _wrap_dim
 
 
 @composite(namespace=("torch", "nn.functional", "special"), method=True, out=True)
-def softmax(input, dim, dtype=None, *, out=None):
+@with_out("softmax", same_dtype)
+def softmax(input, dim, dtype=None):
     """Matches torch.softmax."""
-    if out is not None:
-        check_out("softmax", out, (input,))
-        return write_out(out, softmax(input, dim, dtype), same_dtype)
     _wrap_dim(dim, input._data.ndim)  # torch requires an int dim (no implicit one)
     if dtype is not None:
         input = input.to(dtype)
@@ -29,11 +27,9 @@ def softmax(input, dim, dtype=None, *, out=None):
 
 
 @composite(namespace=("torch", "nn.functional", "special"), method=True, out=True)
-def log_softmax(input, dim, dtype=None, *, out=None):
+@with_out("log_softmax", same_dtype)
+def log_softmax(input, dim, dtype=None):
     """Matches torch.log_softmax."""
-    if out is not None:
-        check_out("log_softmax", out, (input,))
-        return write_out(out, log_softmax(input, dim, dtype), same_dtype)
     _wrap_dim(dim, input._data.ndim)  # torch requires an int dim (no implicit one)
     if dtype is not None:
         input = input.to(dtype)
