@@ -7,6 +7,8 @@ Every primitive in ``mytorch._registry.OPS`` is covered by at least one row (its
 differentiable row's autograd graph must contain its op (tests/ops/test_op_db.py checks both).
 """
 
+import importlib
+import pathlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -975,6 +977,18 @@ OPS = [
     _nograd("unbind_int", lambda T, x: T.unbind(x, 1)[1], R3, INT, op="unbind"),
 ]
 
+
+
+def _family_rows():
+    """The rows of the op families whose rows live in a file of their own,
+    tests/ops/op_db_<family>.py (each defines ROWS, written with this module's helpers)."""
+    rows = []
+    for path in sorted(pathlib.Path(__file__).parent.glob("op_db_*.py")):
+        rows += importlib.import_module(path.stem).ROWS
+    return rows
+
+
+OPS += _family_rows()
 OP_IDS = [op.name for op in OPS]
 SAMPLES = [(op, i) for op in OPS for i in range(len(op.shapes))]
 SAMPLE_IDS = [op.ids()[i] for op, i in SAMPLES]
