@@ -64,6 +64,17 @@ KERNELS = (
     ("min_dim", "x, dim, keepdim", "(smallest entry, its int64 index) along dim."),
     ("sort", "x, dim, descending", "(x stably sorted along dim, the int64 indices that sort it)."),
     ("topk", "x, k, dim, largest, sorted", "(the k largest or smallest along dim, their indices)."),
+    # cumulative and order statistics (mytorch._backends._scan_kernels)
+    ("cumsum", "x, dim, reverse", "Running sums along dim (from the end if reverse); ints: int64."),
+    ("cumprod", "x, dim, reverse", "Running products along dim (from the end if reverse)."),
+    ("cummax", "x, dim", "(running max along dim, int64 index where last reached), NaN wins."),
+    ("cummin", "x, dim", "(running min along dim, int64 index where last reached), NaN wins."),
+    ("prod", "x, dim, keepdim", "Product over dim (None: all); integers and bool in int64."),
+    ("median", "x, ignore_nan", "Lower median of all entries (NaN if any, unless ignore_nan)."),
+    ("median_dim", "x, dim, keepdim, ignore_nan", "(lower median along dim, its int64 index)."),
+    ("mode", "x, dim, keepdim", "(most frequent value along dim, index of its last occurrence)."),
+    ("unique", "x, dim", "(sorted distinct entries or slices, int64 inverse, int64 counts)."),
+    ("unique_consecutive", "x, dim", "(x without consecutive repeats, inverse, counts)."),
     # shape
     ("sum_to", "x, shape", "x summed down to shape (the inverse of broadcasting)."),
     ("expand", "x, shape", "A broadcast view of x with shape."),

@@ -14,12 +14,24 @@ from mytorch._ops import (
     linalg,
     pointwise,
     reduction,
+    scan,
     shape,
     strided,
 )
 from mytorch._registry import publish, register_functions
 
-FAMILIES = (pointwise, reduction, shape, indexing, strided, linalg, fused, composite, creation)
+FAMILIES = (
+    pointwise,
+    reduction,
+    shape,
+    indexing,
+    strided,
+    linalg,
+    fused,
+    composite,
+    creation,
+    scan,
+)
 
 for _family in FAMILIES:
     register_functions(vars(_family), list(_family.__all__) + list(_family.INTERNAL))
