@@ -47,6 +47,7 @@ FUSED_KERNELS = {
     "relu_backward": lambda g, y: g * (y > 0),
 }
 FUSED_TARGET = 0.80
+CUMSUM_N = 16 * 1024 * 1024  # issue 15's cumsum row: 64 MiB of float32
 
 # Inputs are drawn once with NumPy and handed to every library, so all three compute on the same
 # numbers.
@@ -122,6 +123,23 @@ def numpy_elementwise(backward):
             return out
         # d/dx (x*y + exp(x)) with an upstream gradient of ones
         return out, (y + e, x.copy())
+
+    return step
+
+
+def cumsum_fn(x):
+    return x.cumsum(0)
+
+
+def numpy_cumsum(backward):
+    (x,) = CUMSUM_DATA
+
+    def step():
+        out = np.cumsum(x)
+        if not backward:
+            return out
+        # the upstream gradient is ones: the reversed running sum of ones
+        return out, (np.arange(x.size, 0, -1, dtype=np.float32),)
 
     return step
 
@@ -396,13 +414,14 @@ def print_fused(rates, copy_bw):
 
 def _prepare_data():
     global ELEMENTWISE_DATA, BROADCAST_DATA, BROADCAST_GRAD, WIDE_DATA, WIDE_GRAD
-    global MATMUL_DATA, MLP_DATA
+    global MATMUL_DATA, MLP_DATA, CUMSUM_DATA
     ELEMENTWISE_DATA = (_randn(ELEMENTWISE_N), _randn(ELEMENTWISE_N))
     BROADCAST_DATA = (_randn(*BROADCAST_SHAPE), _randn(BROADCAST_SHAPE[1]))
     BROADCAST_GRAD = np.ones(BROADCAST_SHAPE[1], dtype=np.float32)
     WIDE_DATA = (_randn(WIDE, WIDE), _randn(WIDE), _randn(WIDE, 1))
     # NOTE: a is square, so one (WIDE,) upstream gradient serves sum(dim=0) and sum(dim=1).
     WIDE_GRAD = _randn(WIDE)
+    CUMSUM_DATA = (_randn(CUMSUM_N),)
     MATMUL_DATA = {n: (_randn(n, n), _randn(n, n), _randn(n, n)) for n in MATMUL_SIZES}
     onehot = np.zeros((MLP_BATCH, MLP_OUT), dtype=np.float32)
     onehot[np.arange(MLP_BATCH), _rng.integers(0, MLP_OUT, MLP_BATCH)] = 1
@@ -499,6 +518,18 @@ def build_workloads():
                     lambda backward, dim=dim: numpy_broadcast_sum(dim, backward),
                 )
             )
+    for backward in (True, False):
+        rows.append(
+            _graph_workload(
+                "cumsum_large" + ("" if backward else ", fwd only"),
+                "16M float32: x.cumsum(0)" + (".backward(ones)" if backward else ""),
+                cumsum_fn,
+                CUMSUM_DATA,
+                np.ones(CUMSUM_N, dtype=np.float32),
+                backward,
+                numpy_cumsum,
+            )
+        )
     rows.append(
         _graph_workload(
             "broadcast_reduce",
@@ -549,6 +580,7 @@ TARGETS = (
     ("broadcast_sum1", 0.95),
     ("broadcast_sum1, fwd only", 0.95),
     ("matmul 1024", 0.9),
+    ("cumsum_large, fwd only", 1.2),  # issue 15
 )
 
 
