@@ -27,6 +27,7 @@ COMPILED = (
     "mytorch._ops.fused",
     "mytorch._ops.composite",
     "mytorch._ops.scan",
+    "mytorch._ops.norms",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

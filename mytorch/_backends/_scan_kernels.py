@@ -1,5 +1,6 @@
 """The reference kernels of the cumulative and order-statistic ops (cumsum, cumprod, cummax,
-cummin, prod, median, mode, unique), written once against ``xp`` with only what CuPy has.
+cummin, prod, median, mode, unique) and of vector norms, written once against ``xp`` with
+only what CuPy has.
 
 ``ScanKernels`` is mixed into mytorch._backends.reference.Backend; its members are declared in
 mytorch._backends.base (KERNELS) like every other kernel.
@@ -73,6 +74,25 @@ class ScanKernels:
         v = xp.moveaxis(v.reshape(shape), -1, dim)
         i = xp.moveaxis(i.reshape(shape), -1, dim)
         return xp.ascontiguousarray(v), xp.ascontiguousarray(i)
+
+    def vector_norm(self, x, ord, dim, keepdim):
+        """The ``ord``-norm of x over ``dim`` (None: all): 0 counts nonzeros, +-inf is the
+        largest/smallest magnitude."""
+        xp = self.xp
+        a = xp.abs(x)
+        if ord == 0:
+            r = xp.sum(a != 0, axis=dim, keepdims=keepdim).astype(x.dtype)
+        elif ord == float("inf"):
+            r = xp.amax(a, axis=dim, keepdims=keepdim)
+        elif ord == float("-inf"):
+            r = xp.amin(a, axis=dim, keepdims=keepdim)
+        elif ord == 1:
+            r = xp.sum(a, axis=dim, keepdims=keepdim)
+        elif ord == 2:
+            r = xp.sqrt(xp.sum(a * a, axis=dim, keepdims=keepdim))
+        else:
+            r = xp.sum(a**ord, axis=dim, keepdims=keepdim) ** (1.0 / ord)
+        return self.scalar(xp.asarray(r, dtype=x.dtype))
 
     def prod(self, x, dim, keepdim):
         """The product over ``dim`` (None: all); bools and integers multiply in int64."""

@@ -73,6 +73,7 @@ KERNELS = (
     ("median", "x, ignore_nan", "Lower median of all entries (NaN if any, unless ignore_nan)."),
     ("median_dim", "x, dim, keepdim, ignore_nan", "(lower median along dim, its int64 index)."),
     ("mode", "x, dim, keepdim", "(most frequent value along dim, index of its last occurrence)."),
+    ("vector_norm", "x, ord, dim, keepdim", "The ord-norm over dim (0: nonzeros, inf: max |x|)."),
     ("unique", "x, dim", "(sorted distinct entries or slices, int64 inverse, int64 counts)."),
     ("unique_consecutive", "x, dim", "(x without consecutive repeats, inverse, counts)."),
     # shape
