@@ -9,6 +9,7 @@ differentiable row's autograd graph must contain its op (tests/ops/test_op_db.py
 
 import importlib
 import pathlib
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -982,6 +983,12 @@ OPS = [
 def _family_rows():
     """The rows of the op families whose rows live in a file of their own,
     tests/ops/op_db_<family>.py (each defines ROWS, written with this module's helpers)."""
+    # NOTE: imported as ``ops.op_db`` (tests/backends) the family files' ``from op_db import``
+    # must find this very module, and their folder may not be on sys.path yet.
+    sys.modules.setdefault("op_db", sys.modules[__name__])
+    here = str(pathlib.Path(__file__).parent)
+    if here not in sys.path:
+        sys.path.append(here)
     rows = []
     for path in sorted(pathlib.Path(__file__).parent.glob("op_db_*.py")):
         rows += importlib.import_module(path.stem).ROWS
