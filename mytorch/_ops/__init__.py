@@ -20,7 +20,18 @@ from mytorch._ops import (
 )
 from mytorch._registry import publish, register_functions
 
-FAMILIES = (pointwise, reduction, shape, indexing, strided, linalg, fused, composite, creation, nn_linear)
+FAMILIES = (
+    pointwise,
+    reduction,
+    shape,
+    indexing,
+    strided,
+    linalg,
+    fused,
+    composite,
+    creation,
+    nn_linear,
+)
 
 for _family in FAMILIES:
     register_functions(vars(_family), list(_family.__all__) + list(_family.INTERNAL))

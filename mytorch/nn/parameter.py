@@ -103,12 +103,11 @@ class _Uninitialized:
         """Gives the tensor ``shape`` (its values are uninitialized) and turns it into
         ``cls_to_become``. Matches torch's UninitializedTensorMixin.materialize."""
         if device is None:
-            device = self._data_device
+            device = mytorch.Tensor.device.__get__(self)
         if dtype is None:
-            dtype = self._data_dtype
+            dtype = mytorch.Tensor.dtype.__get__(self)
         self.data = mytorch.empty(shape, device=device, dtype=dtype)
         self.__class__ = self.cls_to_become
-        del self._data_device, self._data_dtype
 
     def _no_shape(self, what):
         raise RuntimeError(
@@ -131,14 +130,6 @@ class _Uninitialized:
     def dim(self):
         self._no_shape("dim")
 
-    @property
-    def device(self):
-        return mytorch.device(self._data_device)
-
-    @property
-    def dtype(self):
-        return self._data_dtype
-
     def __repr__(self):
         return f"<{type(self).__name__}>"
 
@@ -155,17 +146,13 @@ class UninitializedParameter(_Uninitialized, Parameter):
     cls_to_become = Parameter
 
     def __new__(cls, requires_grad=True, device=None, dtype=None):
-        dtype = dtype or mytorch.get_default_dtype()
-        p = _adopt(cls, mytorch.empty(0, device=device, dtype=dtype), requires_grad)
-        p._data_device = str(mytorch.empty(0, device=device).device)
-        p._data_dtype = dtype
-        return p
+        return _adopt(cls, mytorch.empty(0, device=device, dtype=dtype), requires_grad)
 
     def __init__(self, requires_grad=True, device=None, dtype=None):
         pass
 
     def __deepcopy__(self, memo):
-        result = type(self)(self.requires_grad, self._data_device, self._data_dtype)
+        result = type(self)(self.requires_grad, self.device, self.dtype)
         memo[id(self)] = result
         return result
 

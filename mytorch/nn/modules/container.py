@@ -316,12 +316,14 @@ class ModuleDict(Module):
             self[m[0]] = m[1]
 
 
-def _param_line(key, p):
+def _param_line(key, p, typename=False):
     if isinstance(p, mytorch.Tensor):
         size_str = "x".join(str(s) for s in p.size())
         device_str = f" ({p.device})" if p.device.type != "cpu" else ""
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        return f"  ({key}): {kind} containing: [{p.dtype} of size {size_str}{device_str}]"
+        # NOTE: torch's ParameterDict names the tensor type, its ParameterList the dtype
+        what = p.type() if typename else p.dtype
+        return f"  ({key}): {kind} containing: [{what} of size {size_str}{device_str}]"
     return f"  ({key}): Object of type: {type(p).__name__}"
 
 
@@ -506,7 +508,7 @@ class ParameterDict(Module):
                 self[p[0]] = p[1]
 
     def extra_repr(self):
-        return "\n".join(_param_line(k, p) for k, p in self.items())
+        return "\n".join(_param_line(k, p, True) for k, p in self.items())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")
