@@ -9,7 +9,7 @@ from mytorch.nn.modules.container import (
     Sequential,
 )
 from mytorch.nn.modules.flatten import Flatten, Unflatten
-from mytorch.nn.modules.lazy import LazyModuleMixin
+from mytorch.nn.modules.lazy import LazyModuleMixin  # noqa: F401  (torch.nn.modules has it)
 from mytorch.nn.modules.linear import Bilinear, Identity, LazyLinear, Linear
 
 __all__ = [
@@ -21,7 +21,6 @@ __all__ = [
     "ParameterDict",
     "Flatten",
     "Unflatten",
-    "LazyModuleMixin",
     "Identity",
     "Linear",
     "LazyLinear",

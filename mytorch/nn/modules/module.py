@@ -236,7 +236,7 @@ class Module:
             if value is not None and not isinstance(value, mytorch.Tensor):
                 raise TypeError(
                     f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                    "(torch.Tensor or None expected)"
+                    "(torch.nn.Buffer, torch.Tensor or None expected)"
                 )
             if isinstance(value, Buffer):
                 persistent = value.persistent
@@ -618,7 +618,7 @@ class Module:
         """``hook(module, state_dict, prefix, local_metadata)`` runs after state_dict (it
         edits ``state_dict`` in place). Matches torch's."""
         handle = _hooks.RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
+        self._state_dict_hooks[handle.id] = _PublicPostHook(hook)
         return handle
 
     def _register_state_dict_hook(self, hook):
@@ -699,6 +699,8 @@ class Module:
         for hook in self._state_dict_hooks.values():
             result = hook(self, destination, prefix, local_metadata)
             if result is not None:
+                if isinstance(hook, _PublicPostHook):
+                    raise RuntimeError("state_dict post-hook must return None")
                 destination = result
         return destination
 
@@ -865,6 +867,16 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+
+class _PublicPostHook:
+    """A state_dict post hook registered through the public API (it must return None)."""
+
+    def __init__(self, hook):
+        self.hook = hook
+
+    def __call__(self, *args):
+        return self.hook(*args)
 
 
 def _parse_to(*args, **kwargs):
