@@ -1,14 +1,14 @@
 """mytorch.nn.modules.module: Module, the base class of every layer (registration by attribute
 assignment, iteration, modes, moves and casts, state_dict, hooks, repr)."""
 
-import functools
 import itertools
-from collections import OrderedDict, namedtuple
-from collections.abc import Mapping
+from collections import OrderedDict
 
 import mytorch
 from mytorch.nn.modules import _hooks
-from mytorch.nn.parameter import Buffer, Parameter, is_lazy
+from mytorch.nn.modules._hooks import HookMethods
+from mytorch.nn.modules._state import StateDictMethods, _IncompatibleKeys  # noqa: F401
+from mytorch.nn.parameter import Buffer, Parameter
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook"]
 
@@ -28,19 +28,6 @@ def register_module_forward_hook(hook):
     handle = _hooks.RemovableHandle(_global_forward_hooks)
     _global_forward_hooks[handle.id] = hook
     return handle
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """What load_state_dict returns. Matches torch's."""
-
-    __slots__ = ()
-
-    def __repr__(self):
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
 
 
 def _typename(obj):
@@ -68,7 +55,7 @@ def _forward_unimplemented(self, *input):
     )
 
 
-class Module:
+class Module(HookMethods, StateDictMethods):
     """Base class for all neural network modules. Matches torch.nn.Module."""
 
     dump_patches = False
@@ -549,299 +536,6 @@ class Module:
 
     __call__ = _call_impl
 
-    # --- hooks ---------------------------------------------------------------------------
-    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """``hook(module, args)`` (or ``(module, args, kwargs)`` with ``with_kwargs``) runs
-        before forward; it may return new args. Matches torch's."""
-        handle = _hooks.RemovableHandle(
-            self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs
-        )
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_forward_hook(
-        self, hook, *, prepend=False, with_kwargs=False, always_call=False
-    ):  # fmt: skip
-        """``hook(module, args, output)`` (or ``(module, args, kwargs, output)``) runs after
-        forward; it may return a new output. Matches torch's."""
-        handle = _hooks.RemovableHandle(
-            self._forward_hooks,
-            extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called],
-        )
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def _check_hook_kind(self, full):
-        if self._is_full_backward_hook is not None and self._is_full_backward_hook != full:
-            raise RuntimeError(
-                "Cannot use both regular backward hooks and full backward hooks on a single "
-                "Module. Please use only one of them."
-            )
-        self._is_full_backward_hook = full
-
-    def register_full_backward_pre_hook(self, hook, prepend=False):
-        """``hook(module, grad_output)`` runs when the gradients of the module's outputs are
-        known; it may return new ones. Matches torch's."""
-        handle = _hooks.RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_full_backward_hook(self, hook, prepend=False):
-        """``hook(module, grad_input, grad_output)`` runs when the gradients of the module's
-        tensor inputs are known; it may return new ones. Matches torch's."""
-        self._check_hook_kind(True)
-        handle = _hooks.RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_state_dict_pre_hook(self, hook):
-        """``hook(module, prefix, keep_vars)`` runs before state_dict. Matches torch's."""
-        handle = _hooks.RemovableHandle(self._state_dict_pre_hooks)
-        self._state_dict_pre_hooks[handle.id] = hook
-        return handle
-
-    def register_state_dict_post_hook(self, hook):
-        """``hook(module, state_dict, prefix, local_metadata)`` runs after state_dict (it
-        edits ``state_dict`` in place). Matches torch's."""
-        handle = _hooks.RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = _PublicPostHook(hook)
-        return handle
-
-    def _register_state_dict_hook(self, hook):
-        """The older form of the post hook: a hook that returns a dict replaces the result."""
-        handle = _hooks.RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
-
-    def register_load_state_dict_pre_hook(self, hook):
-        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
-        unexpected_keys, error_msgs)`` runs before a module loads. Matches torch's."""
-        return self._register_load_state_dict_pre_hook(hook, with_module=True)
-
-    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
-        handle = _hooks.RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = (
-            functools.partial(hook, self) if with_module else hook
-        )
-        return handle
-
-    def register_load_state_dict_post_hook(self, hook):
-        """``hook(module, incompatible_keys)`` runs after a module loaded; it may edit the
-        key lists in place. Matches torch's."""
-        handle = _hooks.RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
-
-    # --- state_dict ----------------------------------------------------------------------
-    def get_extra_state(self):
-        """Override (with set_extra_state) to save extra state. Matches torch's."""
-        raise RuntimeError(
-            "Reached a code path in Module.get_extra_state() that should never be called."
-        )
-
-    def set_extra_state(self, state):
-        """Matches torch.nn.Module.set_extra_state."""
-        raise RuntimeError(
-            "Reached a code path in Module.set_extra_state() that should never be called."
-        )
-
-    def _has_extra_state(self, name):
-        return getattr(type(self), name) is not getattr(Module, name)
-
-    def _save_to_state_dict(self, destination, prefix, keep_vars):
-        for name, param in self._parameters.items():
-            if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
-        for name, buf in self._buffers.items():
-            if buf is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buf if keep_vars else buf.detach()
-        if self._has_extra_state("get_extra_state"):
-            destination[prefix + "_extra_state"] = self.get_extra_state()
-
-    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
-        """Parameters and persistent buffers by dotted name (detached unless ``keep_vars``),
-        with ``_metadata`` (each module's ``version``). Matches torch.nn.Module.state_dict."""
-        if args:  # the old positional form: (destination, prefix, keep_vars)
-            if destination is None and len(args) > 0:
-                destination = args[0]
-            if len(args) > 1 and prefix == "":
-                prefix = args[1]
-            if len(args) > 2 and keep_vars is False:
-                keep_vars = args[2]
-        if destination is None:
-            destination = OrderedDict()
-            destination._metadata = OrderedDict()
-        local_metadata = dict(version=self._version)
-        if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = local_metadata
-        for hook in self._state_dict_pre_hooks.values():
-            hook(self, prefix, keep_vars)
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(
-                    destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
-                )
-        for hook in self._state_dict_hooks.values():
-            result = hook(self, destination, prefix, local_metadata)
-            if result is not None:
-                if isinstance(hook, _PublicPostHook):
-                    raise RuntimeError("state_dict post-hook must return None")
-                destination = result
-        return destination
-
-    def _load_from_state_dict(
-        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-        error_msgs,
-    ):  # fmt: skip
-        """Loads this module's own parameters and buffers (not its children's) from
-        ``state_dict``; subclasses override it to rename keys. Matches torch's."""
-        for hook in self._load_state_dict_pre_hooks.values():
-            hook(
-                state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                error_msgs,
-            )  # fmt: skip
-        persistent = {
-            k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set
-        }
-        local_state = {
-            k: v
-            for k, v in itertools.chain(self._parameters.items(), persistent.items())
-            if v is not None
-        }
-        assign = local_metadata.get("assign_to_params_buffers", False)
-        for name, param in local_state.items():
-            key = prefix + name
-            if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
-                continue
-            input_param = state_dict[key]
-            if not isinstance(input_param, mytorch.Tensor):
-                error_msgs.append(
-                    f'While copying the parameter named "{key}", expected torch.Tensor or '
-                    f"Tensor-like object from checkpoint but received {type(input_param)}"
-                )
-                continue
-            lazy = is_lazy(param)
-            if (
-                not lazy
-                and len(param.shape) == 0
-                and len(input_param.shape) == 1
-                and input_param.shape[0] == 1
-            ):
-                input_param = input_param[0]  # torch's old 1-element form of a 0-d tensor
-            if not lazy and tuple(input_param.shape) != tuple(param.shape):
-                error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {input_param.shape} "
-                    f"from checkpoint, the shape in current model is {param.shape}."
-                )
-                continue
-            try:
-                with mytorch.no_grad():
-                    if assign:
-                        if isinstance(param, Parameter):
-                            if not isinstance(input_param, Parameter):
-                                input_param = Parameter(
-                                    input_param, requires_grad=param.requires_grad
-                                )
-                            else:
-                                input_param.requires_grad_(param.requires_grad)
-                        setattr(self, name, input_param)
-                    elif lazy:
-                        param.materialize(input_param.shape)
-                        param.copy_(input_param)
-                    else:
-                        param.copy_(input_param)
-            except Exception as ex:
-                error_msgs.append(
-                    f'While copying the parameter named "{key}", whose dimensions in the model '
-                    f"are {param.size()} and whose dimensions in the checkpoint are "
-                    f"{input_param.size()}, an exception occurred : {ex.args}."
-                )
-        extra_key = prefix + "_extra_state"
-        if self._has_extra_state("set_extra_state"):
-            if extra_key in state_dict:
-                self.set_extra_state(state_dict[extra_key])
-            elif strict:
-                missing_keys.append(extra_key)
-        elif strict and extra_key in state_dict:
-            unexpected_keys.append(extra_key)
-        if strict:
-            for key in state_dict.keys():
-                if key.startswith(prefix) and key != extra_key:
-                    input_name = key[len(prefix) :].split(".", 1)
-                    if len(input_name) > 1:
-                        if input_name[0] not in self._modules:
-                            unexpected_keys.append(key)
-                    elif input_name[0] not in local_state:
-                        unexpected_keys.append(key)
-
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copies ``state_dict`` into the parameters and buffers (or, with ``assign``, puts
-        its tensors in their place). Returns ``_IncompatibleKeys``; with ``strict``, missing
-        or unexpected keys raise RuntimeError. Matches torch.nn.Module.load_state_dict."""
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing_keys, unexpected_keys, error_msgs = [], [], []
-        metadata = getattr(state_dict, "_metadata", None)
-        state_dict = OrderedDict(state_dict)
-        if metadata is not None:
-            state_dict._metadata = metadata
-
-        def load(module, local_state_dict, prefix=""):
-            local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
-            if assign:
-                local_metadata["assign_to_params_buffers"] = assign
-            module._load_from_state_dict(
-                local_state_dict, prefix, local_metadata, True, missing_keys, unexpected_keys,
-                error_msgs,
-            )  # fmt: skip
-            for name, child in module._modules.items():
-                if child is not None:
-                    child_prefix = prefix + name + "."
-                    child_state = {
-                        k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)
-                    }
-                    load(child, child_state, child_prefix)
-            incompatible = _IncompatibleKeys(missing_keys, unexpected_keys)
-            for hook in module._load_state_dict_post_hooks.values():
-                if hook(module, incompatible) is not None:
-                    raise AssertionError(
-                        "Hooks registered with ``register_load_state_dict_post_hook`` are not "
-                        "expected to return new values, if incompatible_keys need to be "
-                        "modified, it should be done inplace."
-                    )
-
-        load(self, state_dict)
-        if strict:
-            if unexpected_keys:
-                keys = ", ".join(f'"{k}"' for k in unexpected_keys)
-                error_msgs.insert(0, f"Unexpected key(s) in state_dict: {keys}. ")
-            if missing_keys:
-                keys = ", ".join(f'"{k}"' for k in missing_keys)
-                error_msgs.insert(0, f"Missing key(s) in state_dict: {keys}. ")
-        if error_msgs:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(error_msgs)
-            )
-        return _IncompatibleKeys(missing_keys, unexpected_keys)
-
     # --- repr --------------------------------------------------------------------------
     def _get_name(self):
         return type(self).__name__
@@ -867,16 +561,6 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
-
-
-class _PublicPostHook:
-    """A state_dict post hook registered through the public API (it must return None)."""
-
-    def __init__(self, hook):
-        self.hook = hook
-
-    def __call__(self, *args):
-        return self.hook(*args)
 
 
 def _parse_to(*args, **kwargs):
