@@ -28,6 +28,7 @@ COMPILED = (
     "mytorch._ops.composite",
     "mytorch._ops.scan",
     "mytorch._ops.norms",
+    "mytorch._ops.nn_linear",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

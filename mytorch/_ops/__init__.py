@@ -13,6 +13,7 @@ from mytorch._ops import (
     indexing,
     linalg,
     norms,
+    nn_linear,
     pointwise,
     reduction,
     scan,
@@ -33,6 +34,7 @@ FAMILIES = (
     composite,
     creation,
     scan,
+    nn_linear,
 )
 
 for _family in FAMILIES:

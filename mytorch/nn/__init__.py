@@ -1,5 +1,17 @@
-"""mytorch.nn: torch.nn's functional interface (the modules come with the torch.nn work)."""
+"""mytorch.nn: torch.nn's modules, parameters, functional interface, init and utils."""
 
 from mytorch.nn import functional
+from mytorch.nn.parameter import Buffer, Parameter, UninitializedParameter
+from mytorch.nn import init
+from mytorch.nn.modules import *  # noqa: F403
+from mytorch.nn.modules import __all__ as _modules_all
+from mytorch.nn import utils
 
-__all__ = ["functional"]
+__all__ = [
+    "functional",
+    "init",
+    "utils",
+    "Parameter",
+    "UninitializedParameter",
+    "Buffer",
+] + list(_modules_all)

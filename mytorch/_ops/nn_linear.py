@@ -1,0 +1,60 @@
+"""The linear layers' functions in nn.functional: linear and bilinear, composites of matmul
+(one GEMM) and elementwise ops, so their gradients of any order are matmul's."""
+
+from mytorch._ops._declare import composite
+from mytorch._ops.linalg import matmul
+from mytorch._ops.reduction import sum
+from mytorch._ops.shape import reshape, transpose
+
+
+@composite(namespace="nn.functional")
+def linear(input, weight, bias=None):
+    """y = input @ weight.T + bias. Matches torch.nn.functional.linear."""
+    out = matmul(input, transpose(weight, 0, -1) if weight._data.ndim > 1 else weight)
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+@composite(namespace="nn.functional")
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]. Matches
+    torch.nn.functional.bilinear."""
+    s1, s2, sw = input1._data.shape, input2._data.shape, weight._data.shape
+    if len(s1) != len(s2):
+        raise RuntimeError(
+            f"bilinear(): input dimensions do not match: got {len(s1)} and {len(s2)}"
+        )
+    for d in range(len(s1) - 1):
+        if s1[d] != s2[d]:
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {d}: got {s1[d]} and "
+                f"{s2[d]}"
+            )
+    if s1[-1] != sw[1]:
+        raise RuntimeError(
+            f"bilinear(): input1 size does not match weight size: got {s1[-1]} but expected {sw[1]}"
+        )
+    if s2[-1] != sw[2]:
+        raise RuntimeError(
+            f"bilinear(): input2 size does not match weight size: got {s2[-1]} but expected {sw[2]}"
+        )
+    if bias is not None and tuple(bias._data.shape) != (sw[0],):
+        got = bias._data.shape[-1] if bias._data.ndim else 1
+        raise RuntimeError(
+            f"bilinear(): bias size does not match weight size: got {got} but expected {sw[0]}"
+        )
+    batch = s1[:-1]
+    x1 = reshape(input1, (-1, sw[1]))
+    x2 = reshape(input2, (-1, sw[2]))
+    # NOTE: one GEMM: (n, i) @ (i, o*j) gives t[n, o, j]; then y[n, o] = sum_j t[n, o, j] x2[n, j].
+    w = reshape(transpose(weight, 0, 1), (sw[1], sw[0] * sw[2]))
+    t = reshape(matmul(x1, w), (-1, sw[0], sw[2]))
+    out = sum(t * reshape(x2, (-1, 1, sw[2])), -1)
+    if bias is not None:
+        out = out + bias
+    return reshape(out, tuple(batch) + (sw[0],))
+
+
+__all__ = []
+INTERNAL = []
