@@ -26,6 +26,8 @@ COMPILED = (
     "mytorch._ops.linalg",
     "mytorch._ops.fused",
     "mytorch._ops.composite",
+    "mytorch._ops.math",
+    "mytorch._ops.special_fns",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

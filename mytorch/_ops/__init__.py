@@ -12,14 +12,28 @@ from mytorch._ops import (
     fused,
     indexing,
     linalg,
+    math,
     pointwise,
     reduction,
     shape,
+    special_fns,
     strided,
 )
 from mytorch._registry import publish, register_functions
 
-FAMILIES = (pointwise, reduction, shape, indexing, strided, linalg, fused, composite, creation)
+FAMILIES = (
+    pointwise,
+    reduction,
+    shape,
+    indexing,
+    strided,
+    linalg,
+    fused,
+    composite,
+    creation,
+    math,
+    special_fns,
+)
 
 for _family in FAMILIES:
     register_functions(vars(_family), list(_family.__all__) + list(_family.INTERNAL))

@@ -65,6 +65,9 @@ class OpInfo:
     # The inputs are points where the function is smooth, so gradcheck and gradgradcheck (central
     # differences) apply. False at ties and kinks: there only torch's own choice is compared.
     smooth: bool = True
+    # The devices the op runs on; elsewhere it must raise NotImplementedError (SciPy's kernels
+    # run on the CPU only).
+    devices: tuple = ("cpu", "standin")
 
     @property
     def op_name(self):
@@ -976,7 +979,6 @@ OPS = [
     ),
     _nograd("unbind_int", lambda T, x: T.unbind(x, 1)[1], R3, INT, op="unbind"),
 ]
-
 
 
 def _family_rows():
