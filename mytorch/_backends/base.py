@@ -78,11 +78,6 @@ KERNELS = (
     ("index_put", "x, v, index, accumulate", "A copy of x with v written (or added) at index."),
     ("cat", "*arrays_and_dim", "The arrays joined along an existing dim (the last argument)."),
     ("stack", "*arrays_and_dim", "The arrays joined along a new dim (the last argument)."),
-    # linalg
-    # fused
-    ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
-    ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),
-    ("relu_backward", "grad, y", "grad * (y > 0): relu's VJP from its result."),
     # math (mytorch._backends.math_kernels; the SciPy ones run on the CPU only)
     ("rsqrt", "x", "1 / sqrt(x)."),
     ("frac", "x", "x - trunc(x); integers and bool raise NotImplementedError."),
@@ -103,6 +98,11 @@ KERNELS = (
     ("ndtr", "x", "The standard normal CDF (SciPy)."),
     ("ndtri", "x", "The inverse of ndtr (SciPy)."),
     ("log_ndtr", "x", "log(ndtr(x)) (SciPy)."),
+    # linalg
+    # fused
+    ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
+    ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),
+    ("relu_backward", "grad, y", "grad * (y > 0): relu's VJP from its result."),
 )
 UTILITIES = (
     ("device", "x", "The mytorch device array x lives on."),
