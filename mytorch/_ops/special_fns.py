@@ -31,15 +31,11 @@ def _bessel1_vjp(n, g, order0, scaled):
     x)), and 0.5 where |x| is below epsilon (torch's rule: the limit at 0)."""
     x = n.x
     eps = _eps(x)
-    big = abs_(x) > eps
+    big = x.abs() > eps
     safe = where(big, x, eps)
     inv = reciprocal(safe)
     d = order0(safe) - n.out * ((sgn(safe) + inv) if scaled else inv)
     return g * where(big, d, 0.5)
-
-
-def abs_(x):
-    return x.abs()
 
 
 # fmt: off
