@@ -29,6 +29,8 @@ COMPILED = (
     "mytorch._ops.scan",
     "mytorch._ops.norms",
     "mytorch._ops.nn_linear",
+    "mytorch._ops.math",
+    "mytorch._ops.special_fns",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

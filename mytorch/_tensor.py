@@ -315,8 +315,8 @@ class TensorMethods(OpMethods):
     def ceil_(self):
         return F._commit_inplace(self, F.ceil(self))
 
-    def round_(self):
-        return F._commit_inplace(self, F.round(self))
+    def round_(self, *, decimals=0):
+        return F._commit_inplace(self, F.round(self, decimals=decimals))
 
     def trunc_(self):
         return F._commit_inplace(self, F.trunc(self))

@@ -84,8 +84,8 @@ class OpMethods:
     def ceil(self):
         return F.ceil(self)
 
-    def round(self):
-        return F.round(self)
+    def round(self, *, decimals=0):
+        return F.round(self, decimals=decimals)
 
     def trunc(self):
         return F.trunc(self)

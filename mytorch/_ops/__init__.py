@@ -14,10 +14,12 @@ from mytorch._ops import (
     linalg,
     norms,
     nn_linear,
+    math,
     pointwise,
     reduction,
     scan,
     shape,
+    special_fns,
     strided,
 )
 from mytorch._registry import publish, register_functions
@@ -35,6 +37,8 @@ FAMILIES = (
     creation,
     scan,
     nn_linear,
+    math,
+    special_fns,
 )
 
 for _family in FAMILIES:

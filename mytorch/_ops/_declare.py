@@ -14,6 +14,7 @@ The forms of a declaration:
 
 from mytorch import _registry
 from mytorch._core import KIND_SAME, SAVE_NONE, apply1, apply2
+from mytorch._core import TensorBase as _TensorBase
 from mytorch._out import check_out, write_out
 from mytorch._registry import Op, register_op
 from mytorch._tensor_ops import add_method, remove_method
@@ -128,7 +129,8 @@ def _inplace_method(fn, name):
 def unary(name, vjp, save=SAVE_NONE, kind=KIND_SAME, **forms):
     """Declare a one-input elementwise primitive (result of its input's shape) and every form of
     it. The kernel is ``xp.<xp or name>`` unless a backend has a method of the kernel's name.
-    ``forms``: xp, kernel, node_name, namespace, method, inplace, out (see _primitive)."""
+    ``forms``: xp, kernel, node_name, namespace, method, inplace, out, and for ``binary``
+    ``tensors`` (the positions, 0 and/or 1, where torch takes no Python scalar)."""
     return _primitive(name, vjp, save, kind, True, _unary_function, **forms)
 
 
@@ -140,14 +142,36 @@ def binary(name, vjp, save=SAVE_NONE, kind=KIND_SAME, **forms):
 
 def _primitive(
     name, vjp, save, kind, ew, make_function, *, xp=None, kernel=None, node_name=None,
-    namespace=TORCH, method=True, inplace=True, out=True,
+    namespace=TORCH, method=True, inplace=True, out=True, tensors=(),
 ):  # fmt: skip
     _check_free(name, namespace)  # before the primitive is registered: nothing half-declared
     op = defop(name, vjp, save, kind, node_name, kernel, ew, 0, xp or name)
+    fn = make_function(op, name, out)
+    if tensors:
+        fn = _tensors_only(fn, name, tensors)
     return declare(
-        make_function(op, name, out),
+        fn,
         namespace=namespace, method=method, inplace=inplace, out=out, op=op,
     )  # fmt: skip
+
+
+def _tensors_only(fn, name, positions):
+    """``fn`` refusing a Python scalar at the argument ``positions`` (0: input, 1: other), with
+    torch's TypeError (torch has no Scalar overload there)."""
+    args = ("input", "other")
+
+    def checked(*operands, **kwargs):
+        for i in positions:
+            if i < len(operands) and not isinstance(operands[i], _TensorBase):
+                raise TypeError(
+                    f"{name}(): argument '{args[i]}' (position {i + 1}) must be Tensor, not "
+                    f"{type(operands[i]).__name__}"
+                )
+        return fn(*operands, **kwargs)
+
+    checked.__name__ = checked.__qualname__ = name
+    checked.__doc__ = fn.__doc__
+    return checked
 
 
 def _unary_function(op, name, with_out):

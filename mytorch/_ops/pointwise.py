@@ -26,6 +26,7 @@ from mytorch._core import (
 from mytorch._applyn import applyn
 from mytorch._out import check_out, same_dtype, with_out, write_out
 from mytorch._ops._declare import declare, defop, unary
+from mytorch._registry import Op
 from mytorch._promotion import binary_dtype, check_sub, operand
 from mytorch._ops.fused import relu_backward, sigmoid_backward, tanh_backward
 
@@ -264,9 +265,17 @@ def ceil(input):
     return _rounding(CEIL, input)
 
 
+# round(x, decimals=d): xp.round(x, d), which scales by 10 ** |d| as torch does
+_ROUND_DECIMALS = Op("round", "round_decimals", _zero_vjp, 0, 0, "RoundBackward1", True, 0, "round")
+
+
 @with_out("round")
-def round(input):
-    """Matches torch.round: halves to even (gradient zero)."""
+def round(input, *, decimals=0):
+    """Matches torch.round: halves to even (gradient zero); ``decimals`` digits kept."""
+    if decimals:
+        if isinstance(input, TensorBase) and input.dtype.category < D.FLOAT:
+            raise NotImplementedError(f"\"round_cpu\" not implemented for '{input.dtype.title}'")
+        return apply1(_ROUND_DECIMALS, input, (decimals,))
     return _rounding(ROUND, input)
 
 

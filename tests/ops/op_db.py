@@ -7,7 +7,7 @@ Every primitive in ``mytorch._registry.OPS`` is covered by at least one row (its
 differentiable row's autograd graph must contain its op (tests/ops/test_op_db.py checks both).
 """
 
-import importlib
+import importlib.util
 import pathlib
 import sys
 from dataclasses import dataclass, field
@@ -66,6 +66,9 @@ class OpInfo:
     # The inputs are points where the function is smooth, so gradcheck and gradgradcheck (central
     # differences) apply. False at ties and kinks: there only torch's own choice is compared.
     smooth: bool = True
+    # The devices the op runs on; elsewhere it must raise NotImplementedError (SciPy's kernels
+    # run on the CPU only).
+    devices: tuple = ("cpu", "standin")
 
     @property
     def op_name(self):
@@ -982,15 +985,16 @@ OPS = [
 def _family_rows():
     """The rows of the op families whose rows live in a file of their own,
     tests/ops/op_db_<family>.py (each defines ROWS, written with this module's helpers)."""
-    # NOTE: imported as ``ops.op_db`` (tests/backends) the family files' ``from op_db import``
-    # must find this very module, and their folder may not be on sys.path yet.
+    # NOTE: loaded from their paths, whether this module was imported as op_db (tests/ops on
+    # sys.path) or as ops.op_db (tests/backends/test_multi_device.py); their ``from op_db import``
+    # finds this very module either way.
     sys.modules.setdefault("op_db", sys.modules[__name__])
-    here = str(pathlib.Path(__file__).parent)
-    if here not in sys.path:
-        sys.path.append(here)
     rows = []
     for path in sorted(pathlib.Path(__file__).parent.glob("op_db_*.py")):
-        rows += importlib.import_module(path.stem).ROWS
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        rows += module.ROWS
     return rows
 
 
