@@ -20,6 +20,8 @@ COMPILED = (
     "mytorch._views",
     "mytorch._ops._declare",
     "mytorch._ops.pointwise",
+    "mytorch._ops.rearrange",
+    "mytorch._ops.scatter",
     "mytorch._ops.reduction",
     "mytorch._ops.shape",
     "mytorch._ops.indexing",

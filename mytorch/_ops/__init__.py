@@ -13,13 +13,27 @@ from mytorch._ops import (
     indexing,
     linalg,
     pointwise,
+    rearrange,
+    scatter,
     reduction,
     shape,
     strided,
 )
 from mytorch._registry import publish, register_functions
 
-FAMILIES = (pointwise, reduction, shape, indexing, strided, linalg, fused, composite, creation)
+FAMILIES = (
+    pointwise,
+    reduction,
+    shape,
+    indexing,
+    strided,
+    linalg,
+    fused,
+    composite,
+    creation,
+    rearrange,
+    scatter,
+)
 
 for _family in FAMILIES:
     register_functions(vars(_family), list(_family.__all__) + list(_family.INTERNAL))
