@@ -11,7 +11,8 @@ from mytorch import _dtype as D
 from mytorch._core import TensorBase
 from mytorch._ops._declare import composite
 from mytorch._ops.creation import arange, zeros
-from mytorch._ops.indexing import _put, cat, getitem
+from mytorch._ops.indexing import _device_index, cat, getitem
+from mytorch._ops.indexing import _put as _put_arrays
 from mytorch._ops.pointwise import nonzero, to_dtype, where
 from mytorch._ops.rearrange import broadcast_shapes, broadcast_tensors
 from mytorch._ops.reduction import _return_type, amax, sort, sum
@@ -58,6 +59,11 @@ def _check_index(name, input, dim, index, other=None):
                 f"{list(input.shape)} apart from dimension {dim} and to be no larger size than "
                 f"src {list(other.shape)}"
             )
+
+
+def _put(input, index, values, accumulate):
+    """index_put with an index of tensors and slices (made arrays on input's device)."""
+    return _put_arrays(input, _device_index(input, index), values, accumulate)
 
 
 def _nd1(t):
