@@ -22,6 +22,7 @@ COMPILED = (
     "mytorch._ops.pointwise",
     "mytorch._ops.rearrange",
     "mytorch._ops.scatter",
+    "mytorch._ops.pad",
     "mytorch._ops.reduction",
     "mytorch._ops.shape",
     "mytorch._ops.indexing",

@@ -12,10 +12,11 @@ from mytorch._ops import (
     fused,
     indexing,
     linalg,
+    pad,
     pointwise,
     rearrange,
-    scatter,
     reduction,
+    scatter,
     shape,
     strided,
 )
@@ -33,6 +34,7 @@ FAMILIES = (
     creation,
     rearrange,
     scatter,
+    pad,
 )
 
 for _family in FAMILIES:

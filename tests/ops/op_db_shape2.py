@@ -232,4 +232,34 @@ ROWS = [
         op="sum",
     ),
     _nograd("argwhere", lambda T, x: T.argwhere(x > 0), M34, op="nonzero"),
+    # --- nn.functional.pad ----------------------------------------------------------------------
+    _unary("pad_constant", lambda T, x: T.nn.functional.pad(x, (1, 2)) ** 2, shapes=M34, **P),
+    _unary(
+        "pad_constant_crop",
+        lambda T, x: T.nn.functional.pad(x, (-1, 2, 1, -1), value=3.0) ** 2,
+        shapes=M34,
+        **P,
+    ),
+    _unary(
+        "pad_reflect", lambda T, x: T.nn.functional.pad(x, (2, 3), "reflect") ** 2, shapes=M34, **G
+    ),
+    _unary(
+        "pad_reflect_2d",
+        lambda T, x: T.nn.functional.pad(x, (2, 3, 1, 2), mode="reflect") ** 2,
+        shapes=[((1, 2, 3, 4),)],
+        **G,
+    ),
+    _unary(
+        "pad_replicate",
+        lambda T, x: T.nn.functional.pad(x, (2, 3, 1, 0), mode="replicate") ** 2,
+        shapes=[((2, 3, 4),)],
+        **G,
+    ),
+    _unary(
+        "pad_circular",
+        lambda T, x: T.nn.functional.pad(x, (-1, 3), mode="circular") ** 2,
+        shapes=M34,
+        **G,
+    ),
+    _nograd("pad_int", lambda T, x: T.nn.functional.pad(x, (1, 1), value=2.5), M34, INT, **P),
 ]
