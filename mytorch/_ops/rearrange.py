@@ -568,4 +568,4 @@ def unfold(input, dimension, size, step):
 add_method("unfold", unfold)  # a Tensor method only (torch.unfold is not this)
 
 __all__ = []
-INTERNAL = []
+INTERNAL = ["repeat", "unfold"]  # Tensor methods only

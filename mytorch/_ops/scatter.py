@@ -57,7 +57,7 @@ def _check_index(name, input, dim, index, other=None):
             raise RuntimeError(
                 f"Expected index {list(index.shape)} to be no larger than self "
                 f"{list(input.shape)} apart from dimension {dim} and to be no larger size than "
-                f"src {list(other.shape)}"
+                f"vals {list(other.shape)}"
             )
 
 
@@ -85,48 +85,47 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     return reshape(r, index.shape)
 
 
-def _src_part(src, index):
-    """The part of ``src`` that index covers (scatter reads src[: index.shape])."""
-    if src.shape == index.shape:
-        return src
-    return getitem(src, tuple(slice(0, n) for n in index.shape))
+def _src_part(vals, index):
+    """The part of ``vals`` that index covers (scatter reads vals[: index.shape])."""
+    if vals.shape == index.shape:
+        return vals
+    return getitem(vals, tuple(slice(0, n) for n in index.shape))
 
 
-def _scatter(name, input, dim, index, src, accumulate):
+def _scatter(name, input, dim, index, vals, accumulate):
     d = _wrap_dim(dim, builtins.max(input.ndim, 1))
-    is_t = isinstance(src, TensorBase)
-    _check_index(name, input, d, index, src if is_t else None)
-    if is_t and src.dtype is not input.dtype:
-        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+    is_t = isinstance(vals, TensorBase)
+    _check_index(name, input, d, index, vals if is_t else None)
+    if is_t and vals.dtype is not input.dtype:
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to vals.dtype")
     if index.numel() == 0:
         return input.clone()
     x, i = _nd1(input), _nd1(index)
-    v = reshape(_src_part(_nd1(src), i), i.shape) if is_t else src
+    v = reshape(_src_part(_nd1(vals), i), i.shape) if is_t else vals
     r = _indexed(lambda: _put(x, _along(i, d), v, accumulate), d, x.shape[d])
     return reshape(r, input.shape)
 
 
 @composite(method=True, inplace=True, out=True)
 def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
-    """Matches torch.scatter (``src`` a tensor or a number; ``reduce`` 'add' or 'multiply')."""
+    """Matches torch.scatter (``vals`` a tensor or a number; ``reduce`` 'add' or 'multiply')."""
     if out is not None:
         check_out("scatter", out, (input,))
         return write_out(out, scatter(input, dim, index, src, value, reduce=reduce))
-    if src is None:
-        src = value
+    vals = value if src is None else src
     if reduce is None:
-        return _scatter("scatter", input, dim, index, src, False)
+        return _scatter("scatter", input, dim, index, vals, False)
     if reduce == "add":
-        return _scatter("scatter", input, dim, index, src, True)
+        return _scatter("scatter", input, dim, index, vals, True)
     if reduce == "multiply":
-        return scatter_reduce(input, dim, index, _full_src(src, index, input), "prod")
+        return scatter_reduce(input, dim, index, _full_src(vals, index, input), "prod")
     raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
 
 
-def _full_src(src, index, input):
-    if isinstance(src, TensorBase):
-        return _src_part(src, index)
-    return zeros(index.shape, dtype=input.dtype, device=input.device) + src
+def _full_src(vals, index, input):
+    if isinstance(vals, TensorBase):
+        return _src_part(vals, index)
+    return zeros(index.shape, dtype=input.dtype, device=input.device) + vals
 
 
 @composite(method=True, inplace=True, out=True)
@@ -152,25 +151,25 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
         )
     d = _wrap_dim(dim, builtins.max(input.ndim, 1))
     _check_index("scatter_reduce", input, d, index, src)
-    src = _src_part(src, index)
+    vals = _src_part(src, index)
     ones = zeros(index.shape, dtype=input.dtype, device=input.device) + 1
     hit = scatter_add(zeros(input.shape, dtype=input.dtype, device=input.device), d, index, ones)
     hit = hit > 0
     base = input if include_self else where(hit, 0, input)
     if reduce == "sum":
-        return scatter_add(base, d, index, src)
+        return scatter_add(base, d, index, vals)
     if reduce == "mean":
-        total = scatter_add(base, d, index, src)
+        total = scatter_add(base, d, index, vals)
         count = scatter_add(zeros(input.shape, dtype=input.dtype, device=input.device), d,
                             index, ones)  # fmt: skip
         count = count + (1 if include_self else 0)
         count = where(count == 0, 1, count)
         r = total / count
         return to_dtype(r.floor() if input.dtype.category < D.FLOAT else r, input.dtype)
-    return _dense_reduce(reduce, input, d, index, src, include_self)
+    return _dense_reduce(reduce, input, d, index, vals, include_self)
 
 
-def _dense_reduce(reduce, input, d, index, src, include_self):
+def _dense_reduce(reduce, input, d, index, vals, include_self):
     """prod, amax, amin: each place against every entry of index along d (an (m, n) table of
     which entry goes where), so the reduction is an ordinary differentiable one (amax's
     gradient is shared by the ties, as torch shares it)."""
@@ -178,7 +177,7 @@ def _dense_reduce(reduce, input, d, index, src, include_self):
         return input.clone()
     region = tuple(slice(None) if a == d else slice(0, index.shape[a]) for a in range(input.ndim))
     xin = getitem(input, region)
-    xm, im, sm = xin.movedim(d, -1), index.movedim(d, -1), src.movedim(d, -1)
+    xm, im, sm = xin.movedim(d, -1), index.movedim(d, -1), vals.movedim(d, -1)
     m = xm.shape[-1]
     table = im.unsqueeze(-2) == reshape(arange(m, device=input.device), (m, 1))  # (..., m, n)
     hit = table.any(-1)
@@ -240,9 +239,9 @@ def _index_into(name, input, dim, index, source, accumulate):
             "the same scalar type"
         )
     x = _nd1(input)
-    src = _nd1(source) if isinstance(source, TensorBase) else source
+    vals = _nd1(source) if isinstance(source, TensorBase) else source
     idx = (slice(None),) * d + (_nd1(index),)
-    r = _indexed(lambda: _put(x, idx, src, accumulate), d, 0, IndexError)
+    r = _indexed(lambda: _put(x, idx, vals, accumulate), d, 0, IndexError)
     return reshape(r, input.shape)
 
 

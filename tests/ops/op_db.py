@@ -9,6 +9,7 @@ differentiable row's autograd graph must contain its op (tests/ops/test_op_db.py
 
 import importlib
 import pathlib
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -982,7 +983,13 @@ def _family_rows():
     """The rows of the op families whose rows live in a file of their own,
     tests/ops/op_db_<family>.py (each defines ROWS, written with this module's helpers)."""
     rows = []
-    for path in sorted(pathlib.Path(__file__).parent.glob("op_db_*.py")):
+    here = pathlib.Path(__file__).parent
+    # NOTE: imported as ops.op_db (tests/backends), the family files still read "op_db": this
+    # module, found beside them.
+    sys.modules.setdefault("op_db", sys.modules[__name__])
+    if str(here) not in sys.path:
+        sys.path.insert(0, str(here))
+    for path in sorted(here.glob("op_db_*.py")):
         rows += importlib.import_module(path.stem).ROWS
     return rows
 
