@@ -51,12 +51,9 @@ def _dim_list(dims, nd, name="dims"):
     return out
 
 
-@composite(method=True, out=True)
-def flip(input, dims, *, out=None):
+@composite(method=True)
+def flip(input, dims):
     """Matches torch.flip (a copy, not a view)."""
-    if out is not None:
-        check_out("flip", out, (input,))
-        return write_out(out, flip(input, dims))
     dims = _dim_list(dims, builtins.max(input.ndim, 1))
     if input.ndim == 0:
         dims = ()
@@ -124,6 +121,11 @@ tril = _tri("tril", TRIL)
 @composite(method=True)
 def movedim(input, source, destination):
     """Matches torch.movedim (a view)."""
+    if isinstance(source, (tuple, list)) != isinstance(destination, (tuple, list)):
+        raise TypeError(
+            "movedim() received an invalid combination of arguments: source and destination "
+            "must both be ints or both be sequences of ints"
+        )
     nd = input.ndim
     src = tuple(source) if isinstance(source, (tuple, list)) else (source,)
     dst = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)

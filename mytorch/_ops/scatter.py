@@ -39,7 +39,7 @@ def _along(index, dim):
 
 
 def _check_index(name, input, dim, index, other=None):
-    if index.dtype is not D.int64:
+    if index.dtype not in (D.int64, D.int32):
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
     nd = builtins.max(input.ndim, 1)
     if builtins.max(index.ndim, 1) != nd and index.numel():
@@ -384,7 +384,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     n = input.shape[d] if input.ndim else 1
     k = _int_arg(k, "k")
     if not 1 <= k <= n:
-        raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}")
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     x = _nd1(input)
     v, i = sort(x, d, stable=True)
     pick = (slice(None),) * d + (slice(k - 1, k),)
