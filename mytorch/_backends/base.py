@@ -84,6 +84,8 @@ KERNELS = (
     ("permute", "x, dims", "A view of x with its dims reordered."),
     ("diagonal", "x, offset, dim1, dim2", "A view of a diagonal of dims (dim1, dim2), last."),
     ("as_strided", "x, size, stride, offset", "A view of contiguous x by element strides."),
+    ("unfold", "x, dim, size, step", "A view of x's windows of size every step along dim, last."),
+    ("flip", "x, dims", "A copy of x with the order of entries along dims reversed."),
     # indexing
     ("getitem", "x, index, basic", "x[index]; a 0-d view (not a scalar) for a basic index."),
     ("index_backward", "g, shape, index, basic", "g scattered into zeros of shape, repeats added."),

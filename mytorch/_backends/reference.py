@@ -285,6 +285,18 @@ class Backend(ScanKernels, MathKernels, BackendContract):
         flat = self.xp.reshape(x, (-1,))[offset:] if offset else x
         return self.strided(flat, size, tuple(s * x.itemsize for s in stride))
 
+    def unfold(self, x, dim, size, step):
+        """A view of the windows of ``size`` every ``step`` along ``dim``, in a new last dim."""
+        count = (x.shape[dim] - size) // step + 1
+        shape = x.shape[:dim] + (count,) + x.shape[dim + 1 :] + (size,)
+        st = x.strides
+        strides = st[:dim] + (st[dim] * step,) + st[dim + 1 :] + (st[dim],)
+        return self.strided(x, shape, strides)
+
+    def flip(self, x, dims):
+        """A copy of ``x`` reversed along ``dims`` (NumPy's flip is a view)."""
+        return self.xp.array(self.xp.flip(x, axis=dims)) if dims else self.xp.array(x)
+
     def strided(self, x, shape, strides):
         """A view with byte ``strides`` starting at ``x``'s first element."""
         return self.xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)

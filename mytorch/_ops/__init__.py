@@ -15,9 +15,12 @@ from mytorch._ops import (
     norms,
     nn_linear,
     math,
+    pad,
     pointwise,
+    rearrange,
     reduction,
     scan,
+    scatter,
     shape,
     special_fns,
     strided,
@@ -39,6 +42,9 @@ FAMILIES = (
     nn_linear,
     math,
     special_fns,
+    rearrange,
+    scatter,
+    pad,
 )
 
 for _family in FAMILIES:
