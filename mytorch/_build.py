@@ -26,6 +26,9 @@ COMPILED = (
     "mytorch._ops.linalg",
     "mytorch._ops.fused",
     "mytorch._ops.composite",
+    "mytorch._ops.products",
+    "mytorch._ops.linalg_ops",
+    "mytorch._ops.linalg_decomp",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

@@ -12,7 +12,10 @@ from mytorch._ops import (
     fused,
     indexing,
     linalg,
+    linalg_decomp,
+    linalg_ops,
     pointwise,
+    products,
     reduction,
     shape,
     strided,
@@ -20,6 +23,7 @@ from mytorch._ops import (
 from mytorch._registry import publish, register_functions
 
 FAMILIES = (pointwise, reduction, shape, indexing, strided, linalg, fused, composite, creation)
+FAMILIES += (products, linalg_ops, linalg_decomp)
 
 for _family in FAMILIES:
     register_functions(vars(_family), list(_family.__all__) + list(_family.INTERNAL))

@@ -65,6 +65,14 @@ class OpInfo:
     # The inputs are points where the function is smooth, so gradcheck and gradgradcheck (central
     # differences) apply. False at ties and kinks: there only torch's own choice is compared.
     smooth: bool = True
+    # Looser tolerances than helpers.TOL/TOL2 for a dtype (decompositions in float32):
+    # dtype name -> dict(rtol=..., atol=...), for values and derivatives alike.
+    tol: dict = None
+    # The devices the row runs on (kernels that exist only in SciPy run on the CPU alone).
+    devices: tuple = ("cpu", "standin")
+
+    def tol_for(self, dtype_name):
+        return (self.tol or {}).get(dtype_name, {})
 
     @property
     def op_name(self):
@@ -976,7 +984,6 @@ OPS = [
     ),
     _nograd("unbind_int", lambda T, x: T.unbind(x, 1)[1], R3, INT, op="unbind"),
 ]
-
 
 
 def _family_rows():
