@@ -19,6 +19,41 @@ def _lapack(fn, *args, **kwargs):
         raise _LinAlgError(str(e)) from None
 
 
+def _as_matmul(xp, equation, a, b):
+    """einsum of two operands as permute, reshape, matmul; None where a label repeats within an
+    operand, is summed within one operand, or sizes broadcast."""
+    lhs, out = equation.split("->")
+    sa, sb = lhs.split(",")
+    if len(set(sa)) != len(sa) or len(set(sb)) != len(sb) or len(set(out)) != len(out):
+        return None
+    size = {}
+    for labels, arr in ((sa, a), (sb, b)):
+        for c, n in zip(labels, arr.shape):
+            if size.setdefault(c, n) != n:
+                return None
+    batch = [c for c in out if c in sa and c in sb]
+    left = [c for c in out if c in sa and c not in sb]
+    right = [c for c in out if c in sb and c not in sa]
+    summed = [c for c in sa if c in sb and c not in out]
+    if len(batch) + len(left) + len(summed) != len(sa):
+        return None
+    if len(batch) + len(right) + len(summed) != len(sb):
+        return None
+
+    def prod(labels):
+        p = 1
+        for c in labels:
+            p *= size[c]
+        return p
+
+    nb, nl, nr, ns = prod(batch), prod(left), prod(right), prod(summed)
+    a2 = xp.transpose(a, [sa.index(c) for c in batch + left + summed]).reshape(nb, nl, ns)
+    b2 = xp.transpose(b, [sb.index(c) for c in batch + summed + right]).reshape(nb, ns, nr)
+    r = xp.matmul(a2, b2).reshape(tuple(size[c] for c in batch + left + right))
+    order = batch + left + right
+    return xp.transpose(r, [order.index(c) for c in out])
+
+
 class LinalgKernels:
     """Mixed into mytorch._backends.reference.Backend."""
 
@@ -29,7 +64,13 @@ class LinalgKernels:
             )
 
     def einsum(self, *arrays_and_equation):
+        """Two operands as one batched matmul where the labels allow (as torch's bmm path);
+        otherwise xp.einsum, with NumPy's path optimisation for three or more."""
         *arrays, equation = arrays_and_equation
+        if len(arrays) == 2:
+            r = _as_matmul(self.xp, equation, *arrays)
+            if r is not None:
+                return r
         return self.xp.einsum(equation, *arrays, optimize=len(arrays) > 2)
 
     def linalg_inv(self, a):

@@ -20,6 +20,7 @@ from mytorch._ops.indexing import cat
 from mytorch._ops.linalg import matmul
 from mytorch._ops.pointwise import where
 from mytorch._ops.shape import squeeze, unsqueeze
+from mytorch._ops.strided import diagonal
 
 
 # --- helpers in mytorch ops ---------------------------------------------------------------------
@@ -148,7 +149,21 @@ def inv_ex(A, *, check_errors=False, out=None):
         sign = slogdet(A)[0]
     bad = unsqueeze(unsqueeze(sign == 0, -1), -1)
     fixed = where(bad, _eye(A), A)
-    return _INV_EX(where(bad, float("nan"), inv(fixed)), (sign == 0).to(D.int32))
+    return _INV_EX(where(bad, float("nan"), inv(fixed)), _singular_info(A, sign))
+
+
+def _singular_info(A, sign):
+    """LAPACK's info: the first zero on U's diagonal (1-based), 0 where A is invertible; off
+    the CPU (no LU kernel) 1 marks a singular matrix."""
+    zero = (sign == 0).to(D.int32)
+    try:
+        lu = _wrap(_be(A).linalg_lu_factor(A._data)[0])
+    except NotImplementedError:
+        return zero
+    d = diagonal(lu, 0, -2, -1) == 0
+    n = d.shape[-1]
+    first = (d.to(D.int32) * _wrap(_be(A).arange(n, 0, -1, D.int32.np))).argmax(-1)
+    return (first.to(D.int32) + 1) * zero
 
 
 def det(A, *, out=None):
