@@ -132,7 +132,12 @@ def _row_on(op, arrays, device):
 def _op_rows():
     from ops.op_db import OPS
 
-    return [pytest.param(op, id=op.name) for op in OPS if op.op_name != "to_device"]
+    # (rows of CPU-only kernels, such as SciPy's, do not run on the stand-in device)
+    return [
+        pytest.param(op, id=op.name)
+        for op in OPS
+        if op.op_name != "to_device" and "standin" in getattr(op, "devices", ("standin",))
+    ]
 
 
 @pytest.mark.parametrize("op", _op_rows())

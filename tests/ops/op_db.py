@@ -9,6 +9,7 @@ differentiable row's autograd graph must contain its op (tests/ops/test_op_db.py
 
 import importlib
 import pathlib
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -989,9 +990,13 @@ OPS = [
 def _family_rows():
     """The rows of the op families whose rows live in a file of their own,
     tests/ops/op_db_<family>.py (each defines ROWS, written with this module's helpers)."""
+    # NOTE: the family files import ``op_db``; imported as ``ops.op_db`` (from tests/backends),
+    # this module is that one, and the family files are found in its package.
+    sys.modules.setdefault("op_db", sys.modules[__name__])
+    prefix = f"{__package__}." if __package__ else ""
     rows = []
     for path in sorted(pathlib.Path(__file__).parent.glob("op_db_*.py")):
-        rows += importlib.import_module(path.stem).ROWS
+        rows += importlib.import_module(prefix + path.stem).ROWS
     return rows
 
 
