@@ -58,6 +58,11 @@ def _randn(*shape, scale=1.0):
     return (_rng.standard_normal(shape) * scale).astype(np.float32)
 
 
+# Issue 15's linear algebra rows: a batched einsum and a batch of small solves (forward only).
+EINSUM_SHAPE = (64, 128, 128)
+SOLVE_BATCH, SOLVE_N = 256, 64
+
+
 # ---------------------------------------------------------------------------------------- workloads
 # Each make_* takes the library as `torch` and returns a zero-argument step function; the same code
 # runs on mytorch (either build) and torch. Gradients are reset to None after each backward so no
@@ -412,7 +417,51 @@ def print_fused(rates, copy_bw):
 # --------------------------------------------------------------------------------------------- main
 
 
+def _linalg_workload(name, note, fn, data, reference, flops):
+    """A forward-only row of issue 15: fn(torch, *tensors) against the NumPy step ``reference``."""
+
+    def make(torch):
+        ts = [torch.tensor(a) for a in data]
+        return lambda: fn(torch, *ts)
+
+    def check(torch, who):
+        got = np.asarray(fn(torch, *[torch.tensor(a) for a in data]), dtype=np.float64)
+        if not np.allclose(got, reference(), rtol=1e-3, atol=1e-3):
+            raise SystemExit(f"bench_kernels: {who} {name}: result differs from NumPy's")
+
+    return Workload(name, note, make, reference, check, flops=flops)
+
+
+def linalg_workloads():
+    b, n, _ = EINSUM_SHAPE
+    x, y = EINSUM_DATA
+    a, rhs = SOLVE_DATA
+    k = SOLVE_N
+    return [
+        _linalg_workload(
+            "einsum bij,bjk->bik",
+            f"float32 {b}x{n}x{n}, fwd",
+            lambda torch, x, y: torch.einsum("bij,bjk->bik", x, y),
+            EINSUM_DATA,
+            lambda: np.einsum("bij,bjk->bik", x, y, optimize=True),
+            2 * b * n**3,
+        ),
+        _linalg_workload(
+            "linalg.solve 256x64",
+            f"float32 {SOLVE_BATCH} systems of size {k}, fwd",
+            lambda torch, a, rhs: torch.linalg.solve(a, rhs),
+            SOLVE_DATA,
+            lambda: np.linalg.solve(a, rhs),
+            SOLVE_BATCH * (2 * k**3 // 3 + 2 * k * k),
+        ),
+    ]
+
+
 def _prepare_data():
+    global EINSUM_DATA, SOLVE_DATA
+    EINSUM_DATA = (_randn(*EINSUM_SHAPE), _randn(*EINSUM_SHAPE))
+    eye = np.eye(SOLVE_N, dtype=np.float32) * SOLVE_N**0.5 * 2
+    SOLVE_DATA = (_randn(SOLVE_BATCH, SOLVE_N, SOLVE_N) + eye, _randn(SOLVE_BATCH, SOLVE_N, 4))
     global ELEMENTWISE_DATA, BROADCAST_DATA, BROADCAST_GRAD, WIDE_DATA, WIDE_GRAD
     global MATMUL_DATA, MLP_DATA, CUMSUM_DATA
     ELEMENTWISE_DATA = (_randn(ELEMENTWISE_N), _randn(ELEMENTWISE_N))
@@ -565,6 +614,7 @@ def build_workloads():
             flops=mlp_flops,
         )
     )
+    rows += linalg_workloads()
     return rows
 
 
@@ -581,6 +631,8 @@ TARGETS = (
     ("broadcast_sum1, fwd only", 0.95),
     ("matmul 1024", 0.9),
     ("cumsum_large, fwd only", 1.2),  # issue 15
+    ("einsum bij,bjk->bik", 1.2),
+    ("linalg.solve 256x64", 1.2),
 )
 
 

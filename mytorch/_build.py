@@ -34,6 +34,9 @@ COMPILED = (
     "mytorch._ops.nn_linear",
     "mytorch._ops.math",
     "mytorch._ops.special_fns",
+    "mytorch._ops.products",
+    "mytorch._ops.linalg_ops",
+    "mytorch._ops.linalg_decomp",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

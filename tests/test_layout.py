@@ -280,3 +280,11 @@ def test_every_op_has_its_tensor_method_where_torch_has_one():
     for name in sorted(_exported()):
         if hasattr(torch.Tensor, name) and not name.startswith("_"):
             assert hasattr(mytorch.Tensor, name), f"Tensor.{name} is missing"
+
+
+def test_only_declarations_add_tensor_methods():
+    """Tensor's methods grow through declarations alone (mytorch._ops._declare)."""
+    for name, path in MODULES.items():
+        if name in ("mytorch._ops._declare", "mytorch._tensor_ops"):
+            continue
+        assert "add_method(" not in path.read_text(), f"{name} adds a Tensor method by hand"

@@ -10,6 +10,12 @@ the backend's own (``array_type``); on the CPU 0-d results may be NumPy scalars.
 backend). mytorch._backends.reference.Backend implements every member once against ``xp``.
 """
 
+
+class _LinAlgError(RuntimeError):
+    """A linear algebra kernel failed on its input (a singular matrix, a matrix that is not
+    positive-definite): torch's torch._C._LinAlgError, which is torch.linalg.LinAlgError."""
+
+
 # Plain attributes: name -> what it holds.
 ATTRIBUTES = {
     "name": "A short name for messages and build reports ('numpy', 'cython', 'cupy').",
@@ -113,6 +119,20 @@ KERNELS = (
     ("ndtri", "x", "The inverse of ndtr (SciPy)."),
     ("log_ndtr", "x", "log(ndtr(x)) (SciPy)."),
     # linalg
+    ("einsum", "*arrays_and_equation", "einsum of the arrays by the equation (the last argument)."),
+    ("linalg_inv", "a", "The inverses of a's matrices; _LinAlgError where one is singular."),
+    ("linalg_det", "a", "The determinants of a's matrices."),
+    ("linalg_slogdet", "a", "(sign, log |det|) of a's matrices."),
+    ("linalg_solve", "a, b", "X with a X = b (b: matrices; batch dims broadcast); _LinAlgError."),
+    ("linalg_cholesky", "a, upper", "Cholesky factors (L, or U = L^H); _LinAlgError if not PD."),
+    ("linalg_qr", "a, mode", "(Q, R) of a ('reduced', 'complete'; 'r': Q is empty)."),
+    ("linalg_eigh", "a, uplo", "(eigenvalues ascending, eigenvectors) of symmetric a."),
+    ("linalg_svd", "a, full_matrices", "(U, S, Vh) of a, S descending."),
+    ("linalg_solve_triangular", "a, b, upper, unit", "X with triangular a X = b."),
+    ("linalg_matrix_exp", "a", "The matrix exponentials of a's matrices (CPU: SciPy)."),
+    ("linalg_lu_factor", "a", "(LU packed, int32 1-based LAPACK pivots) of a (CPU: SciPy)."),
+    ("lu_pivots_to_perm", "pivots, m", "The int64 row order that 1-based LAPACK pivots make."),
+    ("linalg_eig", "a", "(complex eigenvalues, complex eigenvectors) of a (CPU: NumPy)."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),

@@ -16,12 +16,13 @@ from scipy.special import expit as _expit
 
 from mytorch._backends import _rng
 from mytorch._backends._scan_kernels import ScanKernels
+from mytorch._backends._linalg import LinalgKernels
 from mytorch._backends.base import BackendContract
 from mytorch._backends.math_kernels import MathKernels
 from mytorch._device import device as _device
 
 
-class Backend(ScanKernels, MathKernels, BackendContract):
+class Backend(ScanKernels, MathKernels, LinalgKernels, BackendContract):
     """The reference kernels over ``xp``. Subclasses override kernels, never their contract."""
 
     # NOTE: KERNELS (the kernel names the op families use) and the rest of the members are

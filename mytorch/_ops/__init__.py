@@ -18,6 +18,9 @@ from mytorch._ops import (
     pad,
     pointwise,
     rearrange,
+    linalg_decomp,
+    linalg_ops,
+    products,
     reduction,
     scan,
     scatter,
@@ -45,6 +48,9 @@ FAMILIES = (
     rearrange,
     scatter,
     pad,
+    products,
+    linalg_ops,
+    linalg_decomp,
 )
 
 for _family in FAMILIES:

@@ -20,8 +20,9 @@ from mytorch._registry import Op, register_op
 from mytorch._tensor_ops import add_method, remove_method
 from mytorch._views import _commit_inplace
 
-NAMESPACES = tuple(_registry.NAMESPACE_PATHS)
 TORCH = "torch"
+TENSOR = "Tensor"  # a Tensor method only (Tensor.unfold): no function is published
+NAMESPACES = tuple(_registry.NAMESPACE_PATHS) + (TENSOR,)
 
 
 class Declaration:
@@ -83,7 +84,8 @@ def declare(
     decl = Declaration(name, fn, namespaces, mname, iname, out, op, composite)
     for ns in namespaces:
         DECLARATIONS[(ns, name)] = decl
-        _registry.publish(ns, name, fn)
+        if ns != TENSOR:
+            _registry.publish(ns, name, fn)
     if TORCH in namespaces:
         _registry.register_functions({name: fn}, [name])
     if mname is not None:
@@ -110,10 +112,11 @@ def _check_free(name, namespace):
     """The namespaces named (one or a tuple), none of which has ``name`` declared yet."""
     namespaces = (namespace,) if isinstance(namespace, str) else tuple(namespace)
     for ns in namespaces:
-        if ns not in _registry.NAMESPACE_PATHS:
+        if ns not in _registry.NAMESPACE_PATHS and ns != TENSOR:
             raise ValueError(f"unknown namespace {ns!r}: one of {', '.join(NAMESPACES)}")
         if (ns, name) in DECLARATIONS:
-            raise RuntimeError(f"{_registry.NAMESPACE_PATHS[ns]}.{name} is declared twice")
+            path = _registry.NAMESPACE_PATHS.get(ns, "mytorch.Tensor")
+            raise RuntimeError(f"{path}.{name} is declared twice")
     return namespaces
 
 
@@ -218,7 +221,8 @@ def undeclare(name, namespace=TORCH):
         return
     for ns in decl.namespaces:
         DECLARATIONS.pop((ns, name), None)
-        _registry.withdraw(ns, name)
+        if ns != TENSOR:
+            _registry.withdraw(ns, name)
     if TORCH in decl.namespaces:
         _registry.unregister_function(name)
     for m in (decl.method, decl.inplace):

@@ -16,7 +16,6 @@ from mytorch._ops.reduction import sum
 from mytorch._ops.shape import _sizes, expand, permute, reshape
 from mytorch._ops.strided import diagonal
 from mytorch._out import check_out, write_out
-from mytorch._tensor_ops import add_method
 from mytorch._size import Size, _int_arg, _wrap_dim
 
 
@@ -203,7 +202,7 @@ def repeat(input, *sizes):
     return reshape(expand(x, tuple(big)), tuple(final))
 
 
-add_method("repeat", repeat)  # a Tensor method only: torch has no torch.repeat
+repeat = declare(repeat, namespace="Tensor", method=True)  # torch has no torch.repeat
 
 
 @composite(method=True)
@@ -567,7 +566,7 @@ def unfold(input, dimension, size, step):
     return apply1(UNFOLD, input, (d, size, step))
 
 
-add_method("unfold", unfold)  # a Tensor method only (torch.unfold is not this)
+unfold = declare(unfold, namespace="Tensor", method=True)  # torch.unfold is not this
 
 __all__ = []
 INTERNAL = ["repeat", "unfold"]  # Tensor methods only

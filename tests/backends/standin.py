@@ -113,6 +113,11 @@ CUPY_NAMES = frozenset("""
     who zeros zeros_like
     lib
 """.split())
+# The names of ``cupy.linalg`` in CuPy 14 (numerical routines over cuSOLVER; no eig, no LU).
+CUPY_LINALG_NAMES = frozenset("""
+    cholesky det eigh eigvalsh inv lstsq matrix_power matrix_rank multi_dot norm pinv qr slogdet
+    solve svd tensorinv tensorsolve
+""".split())
 # fmt: on
 
 
@@ -1003,6 +1008,7 @@ class _StandinNumpy(_Namespace):
         ),  # fmt: skip
     )
     lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(as_strided=_as_strided))
+    linalg = _Namespace(np.linalg, "standin.linalg", CUPY_LINALG_NAMES)
 
     def __init__(self):
         super().__init__(np, "standin", CUPY_NAMES)

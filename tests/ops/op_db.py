@@ -69,6 +69,12 @@ class OpInfo:
     # The devices the op runs on; elsewhere it must raise NotImplementedError (SciPy's kernels
     # run on the CPU only).
     devices: tuple = ("cpu", "standin")
+    # Looser tolerances than helpers.TOL/TOL2 for a dtype (decompositions in float32):
+    # dtype name -> dict(rtol=..., atol=...), for values and derivatives alike.
+    tol: dict = None
+
+    def tol_for(self, dtype_name):
+        return (self.tol or {}).get(dtype_name, {})
 
     @property
     def op_name(self):

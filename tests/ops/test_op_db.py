@@ -128,7 +128,7 @@ def _second(lib, grads, wrt, weights):
     return list(lib.autograd.grad(s, wrt, allow_unused=True))
 
 
-def _assert_second_matches(hm, ht, x, dtype_name):
+def _assert_second_matches(hm, ht, x, dtype_name, tol=None):
     """One second derivative against torch's: values, shape and dtype; None (nothing depends on
     ``x``) counts as zeros of ``x``'s shape and dtype."""
     if ht is None and hm is None:
@@ -139,7 +139,7 @@ def _assert_second_matches(hm, ht, x, dtype_name):
         np.testing.assert_array_equal(to_numpy(ht), 0, err_msg="mytorch: None, torch nonzero")
         assert tuple(ht.shape) == tuple(x.shape)
         return
-    assert_matches(hm, ht, **TOL2[dtype_name])
+    assert_matches(hm, ht, **(tol or TOL2[dtype_name]))
 
 
 def _graph_ops(out):
@@ -169,7 +169,7 @@ def test_forward_matches_torch(op, i, dtype_name, device, monkeypatch):
         out_m = op.fn(mytorch, *xs_m)
     _on(device, [out_m])
     out_t = op.fn(torch, *_make(torch, arrays, dtype_name))
-    assert_matches(out_m, out_t)
+    assert_matches(out_m, out_t, **op.tol_for(dtype_name))
     assert not out_m.requires_grad and out_m.grad_fn is None
 
 
@@ -199,6 +199,7 @@ def test_forward_only_rows_record_like_torch(op, device, monkeypatch):
 def test_first_and_second_derivatives_match_torch(op, i, dtype_name, device, monkeypatch):
     if _refused(op, device):
         return
+    tol = op.tol_for(dtype_name)
     rng = seeded_rng(op.name, i, "grad")
     arrays = inputs_for(op, i, rng)
     xs_m = _make(mytorch, arrays, dtype_name, requires_grad=True, device=device)
@@ -206,7 +207,7 @@ def test_first_and_second_derivatives_match_torch(op, i, dtype_name, device, mon
     with _no_transfers(op, device, monkeypatch):
         out_m = op.fn(mytorch, *xs_m)
     out_t = op.fn(torch, *xs_t)
-    assert_matches(out_m, out_t)
+    assert_matches(out_m, out_t, **tol)
     assert out_m.requires_grad and not out_m.is_leaf
 
     # A random cotangent, so every output element's gradient is weighed differently. It
@@ -220,7 +221,7 @@ def test_first_and_second_derivatives_match_torch(op, i, dtype_name, device, mon
     _on(device, g_m)
     g_t = torch.autograd.grad(out_t, xs_t, v_t, create_graph=True)
     for gm, gt in zip(g_m, g_t):
-        assert_matches(gm, gt)
+        assert_matches(gm, gt, **tol)
 
     if not op.gradgrad:
         return
@@ -234,7 +235,7 @@ def test_first_and_second_derivatives_match_torch(op, i, dtype_name, device, mon
     _on(device, h_m)
     h_t = _second(torch, g_t, wrt_t, [torch.tensor(w) for w in weights])
     for hm, ht, x in zip(h_m, h_t, wrt_t):
-        _assert_second_matches(hm, ht, x, dtype_name)
+        _assert_second_matches(hm, ht, x, dtype_name, tol)
 
 
 @pytest.mark.torch

@@ -1,0 +1,177 @@
+"""The linear algebra kernels of the reference backend, written once against ``self.xp``.
+
+Batched throughout: ``xp.linalg`` (NumPy's gufuncs over LAPACK, CuPy's over cuSOLVER) takes
+stacks of matrices, so no kernel loops over a batch in Python. Kernels that exist only in SciPy
+(matrix exponential, LU factors) run on the CPU and raise NotImplementedError elsewhere.
+"""
+
+import numpy as np
+import scipy.linalg as _sl
+
+from mytorch._backends.base import _LinAlgError
+
+
+def _lapack(fn, *args, **kwargs):
+    """fn(*args), its LAPACK failures raised as torch's linalg.LinAlgError."""
+    try:
+        return fn(*args, **kwargs)
+    except np.linalg.LinAlgError as e:
+        raise _LinAlgError(str(e)) from None
+
+
+def _as_matmul(xp, equation, a, b):
+    """einsum of two operands as permute, reshape, matmul; None where a label repeats within an
+    operand, is summed within one operand, or sizes broadcast."""
+    lhs, out = equation.split("->")
+    sa, sb = lhs.split(",")
+    if len(set(sa)) != len(sa) or len(set(sb)) != len(sb) or len(set(out)) != len(out):
+        return None
+    size = {}
+    for labels, arr in ((sa, a), (sb, b)):
+        for c, n in zip(labels, arr.shape):
+            if size.setdefault(c, n) != n:
+                return None
+    batch = [c for c in out if c in sa and c in sb]
+    left = [c for c in out if c in sa and c not in sb]
+    right = [c for c in out if c in sb and c not in sa]
+    summed = [c for c in sa if c in sb and c not in out]
+    if len(batch) + len(left) + len(summed) != len(sa):
+        return None
+    if len(batch) + len(right) + len(summed) != len(sb):
+        return None
+
+    def prod(labels):
+        p = 1
+        for c in labels:
+            p *= size[c]
+        return p
+
+    nb, nl, nr, ns = prod(batch), prod(left), prod(right), prod(summed)
+    a2 = xp.transpose(a, [sa.index(c) for c in batch + left + summed]).reshape(nb, nl, ns)
+    b2 = xp.transpose(b, [sb.index(c) for c in batch + summed + right]).reshape(nb, ns, nr)
+    r = xp.matmul(a2, b2).reshape(tuple(size[c] for c in batch + left + right))
+    order = batch + left + right
+    return xp.transpose(r, [order.index(c) for c in out])
+
+
+class LinalgKernels:
+    """Mixed into mytorch._backends.reference.Backend."""
+
+    def _host_only(self, name):
+        if self.xp is not np:
+            raise NotImplementedError(
+                f"{name} has no kernel on {self.device_type} devices (it needs SciPy)"
+            )
+
+    def einsum(self, *arrays_and_equation):
+        """Two operands as one batched matmul where the labels allow (as torch's bmm path);
+        otherwise xp.einsum, with NumPy's path optimisation for three or more."""
+        *arrays, equation = arrays_and_equation
+        if len(arrays) == 2:
+            r = _as_matmul(self.xp, equation, *arrays)
+            if r is not None:
+                return r
+        return self.xp.einsum(equation, *arrays, optimize=len(arrays) > 2)
+
+    def linalg_inv(self, a):
+        return _lapack(self.xp.linalg.inv, a)
+
+    def linalg_det(self, a):
+        return self.scalar(self.xp.asarray(self.xp.linalg.det(a)))
+
+    def linalg_slogdet(self, a):
+        sign, logabsdet = self.xp.linalg.slogdet(a)
+        xp = self.xp
+        return xp.asarray(sign, dtype=a.dtype), xp.asarray(logabsdet, dtype=a.dtype)
+
+    def linalg_solve(self, a, b):
+        return _lapack(self.xp.linalg.solve, a, b)
+
+    def linalg_cholesky(self, a, upper):
+        lower = _lapack(self.xp.linalg.cholesky, a)
+        return self.xp.ascontiguousarray(self.xp.swapaxes(lower, -1, -2)) if upper else lower
+
+    def linalg_qr(self, a, mode):
+        xp = self.xp
+        if mode == "r":
+            r = xp.linalg.qr(a, mode="r")
+            return xp.empty((0,), dtype=a.dtype), r
+        q, r = xp.linalg.qr(a, mode=mode)
+        return q, r
+
+    def linalg_eigh(self, a, uplo):
+        w, v = _lapack(self.xp.linalg.eigh, a, UPLO=uplo)
+        return w, v
+
+    def linalg_svd(self, a, full_matrices):
+        u, s, vh = _lapack(self.xp.linalg.svd, a, full_matrices=full_matrices)
+        return u, s, vh
+
+    def linalg_solve_triangular(self, a, b, upper, unit):
+        """Through a general solve of the masked triangle: one batched LAPACK call on every
+        device (the LU of a triangular matrix is itself, up to pivoting)."""
+        xp = self.xp
+        n = a.shape[-1]
+        t = xp.triu(a) if upper else xp.tril(a)
+        if unit:
+            eye = xp.eye(n, dtype=a.dtype)
+            t = t * (1 - eye) + eye
+        return _lapack(xp.linalg.solve, t, b)
+
+    def linalg_matrix_exp(self, a):
+        self._host_only("linalg.matrix_exp")
+        if a.shape[-1] == 0 or a.size == 0:
+            return np.array(a)
+        return np.asarray(_sl.expm(a), dtype=a.dtype)
+
+    def linalg_lu_factor(self, a):
+        """SciPy's batched LU (one C loop), its row order turned into LAPACK's swaps."""
+        self._host_only("linalg.lu_factor")
+        m, n = a.shape[-2:]
+        p, lo, up = _sl.lu(a, p_indices=True)  # a = lo[p] @ up: row i of a is row p[i] of lo@up
+        k = min(m, n)
+        lu = np.zeros(a.shape, dtype=a.dtype)
+        lu[..., :, :k] += np.tril(lo, -1)
+        lu[..., :k, :] += np.triu(up)
+        # order[j]: the row of a that is row j of lo @ up
+        order = np.argsort(p, axis=-1)
+        batch = order.shape[:-1]
+        cur = np.broadcast_to(np.arange(m), batch + (m,)).copy()  # cur[i]: the row of a at i
+        pos = cur.copy()  # pos[r]: where row r of a is now
+        piv = np.empty(batch + (k,), dtype=np.int32)
+        idx = np.indices(batch) if batch else ()
+        for i in range(k):
+            want = order[..., i]
+            j = pos[(*idx, want)] if batch else pos[want]
+            piv[..., i] = j + 1
+            ri = cur[..., i].copy()
+            if batch:
+                cur[(*idx, i)] = want
+                cur[(*idx, j)] = ri
+                pos[(*idx, want)] = i
+                pos[(*idx, ri)] = j
+            else:
+                cur[i], cur[j] = want, ri
+                pos[want], pos[ri] = i, j
+        return np.ascontiguousarray(lu, dtype=a.dtype), piv
+
+    def lu_pivots_to_perm(self, pivots, m):
+        """perm with (P^T A) = A[perm]: the swaps row i <-> pivots[i] - 1 applied in order."""
+        xp = self.xp
+        batch = pivots.shape[:-1]
+        perm = xp.broadcast_to(xp.arange(m, dtype=np.int64), batch + (m,)).copy()
+        flat = perm.reshape(-1, m)
+        piv = pivots.reshape(-1, pivots.shape[-1]).astype(np.int64) - 1
+        rows = xp.arange(flat.shape[0], dtype=np.int64)
+        for i in range(piv.shape[-1]):
+            j = piv[:, i]
+            a = flat[:, i].copy()
+            flat[:, i] = flat[rows, j]
+            flat[rows, j] = a
+        return flat.reshape(batch + (m,))
+
+    def linalg_eig(self, a):
+        self._host_only("linalg.eig")
+        w, v = _lapack(np.linalg.eig, a)
+        ct = np.complex128 if a.dtype == np.float64 else np.complex64
+        return w.astype(ct), v.astype(ct)

@@ -1,0 +1,425 @@
+"""torch.linalg's decompositions (eigh, svd, qr, lu_factor, eig) and what is written in them
+(eigvalsh, svdvals, pinv, matrix_rank, lstsq, lu_solve, householder_product, vander,
+matrix_power, torch.svd, torch.qr, torch.pinverse).
+
+VJPs (real inputs), after the matrix-calculus literature (Giles 2008; Townsend 2016 for the SVD;
+Walter and Lehmann 2018 for QR), as torch's derivatives.yaml states them:
+
+- eigh: gA = V (diag(gL) + (K - K^T) / 2 / E) V^T, K = V^T gV, E_ij = L_j - L_i;
+- svd: gA = U [(skew(U^T gU) / E) S + diag(gS) + S (skew(V^T gV) / E)] V^T
+  + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T), E_ij = S_j^2 - S_i^2;
+- qr (m >= n): gA = (gQ + Q copyltu(M)) R^-T, M = R gR^T - gQ^T Q;
+- lu_factor (square): gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T.
+"""
+
+from mytorch import _dtype as D
+from mytorch._applyn import apply_multi
+from mytorch._core import _wrap
+from mytorch._grad_mode import no_grad
+from mytorch._ops._declare import declare, defop
+from mytorch._ops.indexing import cat, stack
+from mytorch._ops.linalg import matmul
+from mytorch._ops.linalg_ops import (
+    _be,
+    _diag_embed,
+    _eye,
+    _float_check,
+    _mT,
+    _result,
+    _solve_tri,
+    _square_check,
+    _tril,
+    _triu,
+    inv,
+)
+from mytorch._ops.shape import unsqueeze
+
+
+def _zeros(t, shape):
+    return _wrap(_be(t).full(tuple(shape), 0, t._data.dtype))
+
+
+def _gap(values, squared):
+    """E_ij = v_j - v_i (of the squares when ``squared``), 1 on the diagonal."""
+    v = values * values if squared else values
+    return unsqueeze(v, -2) - unsqueeze(v, -1) + _eye(values, values.shape[-1])
+
+
+def _skew(x):
+    return x - _mT(x)
+
+
+# --- eigh ---------------------------------------------------------------------------------------
+def _eigh_vjp(n, g_l, g_v):
+    lam, v = n.saved
+    if g_v is None:
+        return matmul(v * unsqueeze(g_l, -2), _mT(v))
+    inner = _skew(matmul(_mT(v), g_v)) * 0.5 / _gap(lam, False)
+    if g_l is not None:
+        inner = inner + _diag_embed(g_l)
+    return matmul(matmul(v, inner), _mT(v))
+
+
+EIGH = defop("linalg_eigh", _eigh_vjp, node_name="LinalgEighBackward0")
+_EIGH = _result("linalg_eigh", ["eigenvalues", "eigenvectors"])
+
+
+def eigh(A, UPLO="L", *, out=None):
+    """Matches torch.linalg.eigh: ascending eigenvalues and orthonormal eigenvectors of a
+    symmetric matrix (the triangle UPLO read)."""
+    _float_check("linalg.eigh", A)
+    _square_check("linalg.eigh", A)
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return _EIGH(*apply_multi(EIGH, A, (UPLO,), save=(0, 1)))
+
+
+def eigvalsh(A, UPLO="L", *, out=None):
+    """Matches torch.linalg.eigvalsh (its gradient eigh's)."""
+    return eigh(A, UPLO).eigenvalues
+
+
+declare(eigh, namespace="linalg", op=EIGH)
+declare(eigvalsh, namespace="linalg", composite=True)
+
+
+# --- svd ----------------------------------------------------------------------------------------
+def _svd_vjp(n, g_u, g_s, g_vh):
+    u, s, vh = n.saved
+    (full_matrices,) = n.params
+    m, k, ncols = u.shape[-2], s.shape[-1], vh.shape[-1]
+    if g_u is None and g_vh is None:
+        return matmul(u * unsqueeze(g_s, -2), vh)
+    if full_matrices and m != ncols:
+        raise RuntimeError(
+            "linalg_svd_backward: The singular vectors in the complete SVD are not "
+            "well-defined. Please use full_matrices=False."
+        )
+    v = _mT(vh)
+    g_u = _zeros(u, u.shape) if g_u is None else g_u
+    g_v = _zeros(v, v.shape) if g_vh is None else _mT(g_vh)
+    u, v, g_u, g_v = u[..., :k], v[..., :k], g_u[..., :k], g_v[..., :k]
+    e = _gap(s, True)
+    s_row = unsqueeze(s, -2)  # scales columns
+    utgu = matmul(_mT(u), g_u)
+    vtgv = matmul(_mT(v), g_v)
+    inner = _skew(utgu) / e * s_row + unsqueeze(s, -1) * (_skew(vtgv) / e)
+    if g_s is not None:
+        inner = inner + _diag_embed(g_s)
+    ga = matmul(matmul(u, inner), _mT(v))
+    if m > k:
+        ga = ga + matmul((g_u - matmul(u, utgu)) / s_row, _mT(v))
+    if ncols > k:
+        ga = ga + matmul(u, _mT((g_v - matmul(v, vtgv)) / s_row))
+    return ga
+
+
+SVD = defop("linalg_svd", _svd_vjp, node_name="LinalgSvdBackward0")
+_SVD = _result("linalg_svd", ["U", "S", "Vh"])
+_TORCH_SVD = _result("svd", ["U", "S", "V"])
+
+
+def svd(A, full_matrices=True, *, driver=None, out=None):
+    """Matches torch.linalg.svd: A = U diag(S) Vh, S descending."""
+    _float_check("linalg.svd", A)
+    if A.ndim < 2:
+        raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    return _SVD(*apply_multi(SVD, A, (bool(full_matrices),), save=(0, 1, 2)))
+
+
+def svdvals(A, *, driver=None, out=None):
+    """Matches torch.linalg.svdvals (its gradient svd's)."""
+    return svd(A, full_matrices=False).S
+
+
+def _torch_svd(input, some=True, compute_uv=True, *, out=None):
+    """Matches torch.svd: (U, S, V) with V = Vh^T; compute_uv=False: zero U and V."""
+    u, s, vh = svd(input, full_matrices=not some)
+    if not compute_uv:
+        return _TORCH_SVD(u.detach() * 0, s, _mT(vh).detach() * 0)
+    return _TORCH_SVD(u, s, _mT(vh))
+
+
+declare(svd, namespace="linalg", op=SVD)
+declare(svdvals, namespace="linalg", composite=True)
+declare(_torch_svd, name="svd", method=True, composite=True)
+
+
+# --- qr -----------------------------------------------------------------------------------------
+def _qr_back_tall(q, r, g_q, g_r):
+    m_ = matmul(r, _mT(g_r)) - matmul(_mT(g_q), q)
+    copyltu = _tril(m_) + _mT(_tril(m_, -1))
+    b = g_q + matmul(q, copyltu)
+    # b R^-T = (R^-1 b^T)^T
+    return _mT(_solve_tri(r, _mT(b), True, False))
+
+
+def _qr_vjp(n, g_q, g_r):
+    q, r = n.saved
+    (mode,) = n.params
+    if mode == "r":
+        raise RuntimeError(
+            "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+            "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
+            "linalg.qr."
+        )
+    m, ncols = q.shape[-2], r.shape[-1]
+    if mode == "complete" and m > ncols:
+        raise RuntimeError(
+            "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+        )
+    g_q = _zeros(q, q.shape) if g_q is None else g_q
+    g_r = _zeros(r, r.shape) if g_r is None else g_r
+    if m >= ncols:
+        return _qr_back_tall(q, r, g_q, g_r)
+    r1, g_r1, g_r2 = r[..., :, :m], g_r[..., :, :m], g_r[..., :, m:]
+    y = matmul(q, r[..., :, m:])  # the trailing columns of A
+    g_x = _qr_back_tall(q, r1, g_q + matmul(y, _mT(g_r2)), g_r1)
+    return cat([g_x, matmul(q, g_r2)], -1)
+
+
+QR = defop("linalg_qr", _qr_vjp, node_name="LinalgQrBackward0")
+_QR = _result("linalg_qr", ["Q", "R"])
+_TORCH_QR = _result("qr", ["Q", "R"])
+
+
+def qr(A, mode="reduced", *, out=None):
+    """Matches torch.linalg.qr: A = Q R, mode 'reduced', 'complete' or 'r' (Q empty)."""
+    _float_check("linalg.qr", A)
+    if A.ndim < 2:
+        raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+            "'r', or 'complete'"
+        )
+    return _QR(*apply_multi(QR, A, (mode,), save=(0, 1)))
+
+
+def _torch_qr(input, some=True, *, out=None):
+    """Matches torch.qr (some=False: the complete Q)."""
+    return _TORCH_QR(*qr(input, "reduced" if some else "complete"))
+
+
+declare(qr, namespace="linalg", op=QR)
+declare(_torch_qr, name="qr", method=True, composite=True)
+
+
+# --- pinv, matrix_rank, lstsq -------------------------------------------------------------------
+_EPS = {D.float32: 2.0**-23, D.float64: 2.0**-52}
+
+
+def _cutoff(s, atol, rtol, m, n):
+    eps = _EPS.get(s.dtype, _EPS[D.float64])
+    if rtol is None:
+        rtol = 0.0 if (atol is not None and atol > 0) else max(m, n) * eps
+    smax = s[..., :1] if s.shape[-1] else s
+    tol = smax * rtol
+    if atol is not None:
+        tol = tol.clamp_min(atol)
+    return tol
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """Matches torch.linalg.pinv: through the SVD (eigh when hermitian), small singular values
+    cut off (rtol defaults to max(m, n) * eps)."""
+    _float_check("linalg.pinv", A)
+    m, n = A.shape[-2:]
+    if hermitian:
+        lam, v = eigh(A)
+        a = lam.abs()
+        tol = _cutoff(a.amax(-1, keepdim=True), atol, rtol, m, n)
+        keep = a > tol
+        inv_l = (1 / (lam + (~keep).to(A.dtype))) * keep.to(A.dtype)
+        return matmul(v * unsqueeze(inv_l, -2), _mT(v))
+    u, s, vh = svd(A, full_matrices=False)
+    tol = _cutoff(s, atol, rtol, m, n)
+    keep = s > tol
+    inv_s = (1 / (s + (~keep).to(A.dtype))) * keep.to(A.dtype)
+    return matmul(_mT(vh) * unsqueeze(inv_s, -2), _mT(u))
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """Matches torch.linalg.matrix_rank: the singular values above the cutoff, counted."""
+    _float_check("linalg.matrix_rank", A)
+    m, n = A.shape[-2:]
+    with no_grad():
+        s = eigvalsh(A).abs().sort(-1, descending=True)[0] if hermitian else svdvals(A)
+        return (s > _cutoff(s, atol, rtol, m, n)).sum(-1)
+
+
+_LSTSQ = _result("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Matches torch.linalg.lstsq (full-rank A; CPU drivers: 'gelsy' by default, 'gelsd' and
+    'gelss' also give the residuals and singular values)."""
+    _float_check("linalg.lstsq", A, B)
+    vec = B.ndim == A.ndim - 1
+    b = unsqueeze(B, -1) if vec else B
+    m, n = A.shape[-2:]
+    x = matmul(pinv(A), b)
+    empty = _zeros(A, (0,))
+    rank = matrix_rank(A)
+    res, sv = empty, empty
+    if driver in ("gelsd", "gelss"):
+        with no_grad():
+            sv = svdvals(A)
+    if driver not in (None, "gelsy") and m > n:
+        r = matmul(A, x) - b
+        res = (r * r).sum(-2)
+    if vec:
+        x = x[..., 0]
+    return _LSTSQ(x, res, rank, sv)
+
+
+declare(pinv, namespace="linalg", composite=True)
+declare(matrix_rank, namespace="linalg", composite=True)
+declare(lstsq, namespace="linalg", composite=True)
+
+
+def pinverse(input, rcond=1e-15):
+    """Matches torch.pinverse (linalg.pinv with rtol=rcond)."""
+    return pinv(input, rtol=rcond)
+
+
+declare(pinverse, method=True, composite=True)
+
+
+# --- lu_factor, lu_solve ------------------------------------------------------------------------
+def _perm_matrix(piv, m, like):
+    """P (m x m) with A = P L U for the LAPACK pivots."""
+    perm = _wrap(_be(like).lu_pivots_to_perm(piv._data, m))
+    rows = _wrap(_be(like).arange(0, m, 1, D.int64.np))
+    return (unsqueeze(rows, -1) == unsqueeze(perm, -2)).to(like.dtype)
+
+
+def _lu_factor_vjp(n, g_lu, g_piv):
+    lu, piv = n.saved
+    m, k = lu.shape[-2:]
+    if m != k:
+        raise NotImplementedError("lu_factor's derivative is implemented for square matrices")
+    low = _tril(lu, -1) + _eye(lu)
+    up = _triu(lu)
+    inner = _tril(matmul(_mT(low), _tril(g_lu, -1)), -1) + _triu(matmul(_triu(g_lu), _mT(up)))
+    x = _solve_tri(_mT(low), inner, True, True)  # L^-T inner
+    x = _mT(_solve_tri(up, _mT(x), True, False))  # ... U^-T
+    return matmul(_perm_matrix(piv, m, lu), x)
+
+
+LU_FACTOR = defop("linalg_lu_factor", _lu_factor_vjp, node_name="LinalgLuFactorExBackward0")
+_LU_FACTOR = _result("linalg_lu_factor", ["LU", "pivots"])
+
+
+def lu_factor(A, *, pivot=True, out=None):
+    """Matches torch.linalg.lu_factor: (LU packed, int32 pivots) of A = P L U (CPU)."""
+    _float_check("linalg.lu_factor", A)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    return _LU_FACTOR(*apply_multi(LU_FACTOR, A, save=(0, 1)))
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    """Matches torch.linalg.lu_solve: A X = B from A's LU factors (adjoint: A^T X = B; left
+    False: X A = B); written in solve_triangular, so its gradients are those of the solves."""
+    _float_check("linalg.lu_solve", LU, B)
+    if not left:
+        return _mT(lu_solve(LU, pivots, _mT(B), adjoint=not adjoint))
+    p = _perm_matrix(pivots, LU.shape[-1], LU)
+    if adjoint:  # A^T = U^T L^T P^T
+        y = _solve_tri(_mT(LU), B, False, False)
+        return matmul(p, _solve_tri(_mT(LU), y, True, True))
+    y = _solve_tri(LU, matmul(_mT(p), B), False, True)
+    return _solve_tri(LU, y, True, False)
+
+
+declare(lu_factor, namespace="linalg", op=LU_FACTOR)
+declare(lu_solve, namespace="linalg", composite=True)
+
+
+# --- eig (values and vectors, forward) ---------------------------------------------------------
+def _eig_vjp(n, g_w, g_v):
+    raise NotImplementedError("linalg.eig: derivatives of complex eigendecompositions")
+
+
+EIG = defop("linalg_eig", _eig_vjp, node_name="LinalgEigBackward0")
+_EIG = _result("linalg_eig", ["eigenvalues", "eigenvectors"])
+
+
+def eig(A, *, out=None):
+    """Matches torch.linalg.eig: complex eigenvalues and eigenvectors (CPU; forward only)."""
+    _float_check("linalg.eig", A)
+    _square_check("linalg.eig", A)
+    return _EIG(*apply_multi(EIG, A))
+
+
+def eigvals(A, *, out=None):
+    """Matches torch.linalg.eigvals (CPU; forward only)."""
+    return eig(A).eigenvalues
+
+
+declare(eig, namespace="linalg", op=EIG)
+declare(eigvals, namespace="linalg", composite=True)
+
+
+# --- householder_product, vander, matrix_power ------------------------------------------------
+def householder_product(A, tau, *, out=None):
+    """Matches torch.linalg.householder_product: the first n columns of H_1 ... H_k, with
+    H_i = I - tau_i v_i v_i^T and v_i the i-th column of A below a unit diagonal."""
+    _float_check("linalg.householder_product", A, tau)
+    m, n = A.shape[-2:]
+    k = tau.shape[-1]
+    if n > m or k > n:
+        raise RuntimeError(
+            "torch.linalg.householder_product: input.shape[-2] must be greater than or equal "
+            "to input.shape[-1]" if n > m else "torch.linalg.householder_product: input.shape[-1]"
+            " must be greater than or equal to tau.shape[-1]"
+        )  # fmt: skip
+    vs = _tril(A, -1) + _wrap(_be(A).eye(m, n, A._data.dtype))
+    q = _wrap(_be(A).eye(m, m, A._data.dtype))
+    for i in range(k):
+        v = vs[..., :, i : i + 1]
+        q = q - matmul(matmul(q, v) * unsqueeze(unsqueeze(tau[..., i], -1), -1), _mT(v))
+    return q[..., :, :n]
+
+
+def vander(x, *, N=None):
+    """Matches torch.linalg.vander: the powers x^0 ... x^(N-1) along a new last dim."""
+    if x.ndim < 1:
+        raise RuntimeError("linalg.vander: x must have at least one dimension")
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        if n < 1:
+            raise RuntimeError("N must be greater than 1.")
+        return unsqueeze(x * 0 + 1, -1)
+    cols = [x * 0 + 1, x]
+    for _ in range(2, n):
+        cols.append(cols[-1] * x)
+    return stack(cols, -1)
+
+
+def matrix_power(A, n):
+    """Matches torch.linalg.matrix_power (and torch.matrix_power): by repeated squaring;
+    n < 0 powers the inverse."""
+    _square_check("linalg.matrix_power", A)
+    if n == 0:
+        return (A * 0).detach() + _eye(A) if A.requires_grad else A * 0 + _eye(A)
+    base = inv(A) if n < 0 else A
+    n = abs(n)
+    result = None
+    while n:
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return result
+
+
+declare(householder_product, namespace="linalg", composite=True)
+declare(vander, namespace="linalg", composite=True)
+declare(matrix_power, namespace=("torch", "linalg"), method=True, composite=True)
+
+
+__all__ = []
+INTERNAL = []

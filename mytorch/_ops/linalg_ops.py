@@ -1,0 +1,362 @@
+"""torch.linalg: inverses, determinants, solves and decompositions, batched over leading dims.
+
+Each decomposition is a primitive whose kernel is one batched call of the backend
+(mytorch._backends._linalg) and whose VJP is written in mytorch ops (so its own derivatives
+exist), with the formulas of the matrix-calculus literature as torch's derivatives.yaml uses
+them. Everything else (inv_ex, eigvalsh, svdvals, pinv, lstsq, matrix_rank, lu_solve, vander,
+householder_product, torch's older aliases) is written in these primitives.
+"""
+
+from collections import namedtuple
+
+from mytorch import _backends
+from mytorch import _dtype as D
+from mytorch._applyn import apply_multi
+from mytorch._backends.base import _LinAlgError
+from mytorch._core import SAVE_OUT, SAVE_X, SAVE_XY, TensorBase, _wrap, apply1, apply2
+from mytorch._grad_mode import no_grad
+from mytorch._ops._declare import declare, defop
+from mytorch._ops.indexing import cat
+from mytorch._ops.linalg import matmul
+from mytorch._ops.pointwise import where
+from mytorch._ops.shape import squeeze, unsqueeze
+from mytorch._ops.strided import diagonal
+
+
+# --- helpers in mytorch ops ---------------------------------------------------------------------
+def _be(t):
+    return _backends.for_array(t._data)
+
+
+def _eye(t, n=None):
+    """The identity of ``t``'s matrix size (or n), dtype and device."""
+    n = t.shape[-1] if n is None else n
+    return _wrap(_be(t).eye(n, n, t._data.dtype))
+
+
+def _tri(t, lower, k=0):
+    """The 0/1 mask of a triangle of ``t``'s last two dims: lower (j - i <= k) or upper
+    (j - i >= k), in ``t``'s dtype and on its device."""
+    m, n = t.shape[-2:]
+    be = _be(t)
+    i = unsqueeze(_wrap(be.arange(0, m, 1, D.int64.np)), 1)
+    j = unsqueeze(_wrap(be.arange(0, n, 1, D.int64.np)), 0)
+    mask = (j - i <= k) if lower else (j - i >= k)
+    return mask.to(t.dtype)
+
+
+def _tril(t, k=0):
+    return t * _tri(t, True, k)
+
+
+def _triu(t, k=0):
+    return t * _tri(t, False, k)
+
+
+def _mT(t):
+    return t.transpose(-1, -2)
+
+
+def _diag_embed(v):
+    return unsqueeze(v, -1) * _eye(v, v.shape[-1])
+
+
+def _float_check(name, *ts):
+    for t in ts:
+        if not isinstance(t, TensorBase):
+            raise TypeError(f"{name}(): argument must be Tensor, not {type(t).__name__}")
+        if t.dtype.category != D.FLOAT and not t.dtype.is_complex:
+            raise RuntimeError(
+                f"{name}: Expected a floating point or complex tensor as input. Got {t.dtype.title}"
+            )
+
+
+def _square_check(name, a, what="A"):
+    if a.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor {what} must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(
+            f"{name}: {what} must be batches of square matrices, but they are "
+            f"{a.shape[-2]} by {a.shape[-1]} matrices"
+        )
+
+
+def _result(name, fields):
+    base = namedtuple(name, fields)
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__,
+                                "__module__": "mytorch.return_types"})  # fmt: skip
+
+
+def _keep_input(outs, a):
+    """Keep input ``a`` first in the Node of a multi-output op (the VJP reads it as n.x)."""
+    for o in outs:
+        node = o._grad_fn
+        if node is not None:
+            node.saved = (a, *(node.saved or ()))
+            if a._vc is not None:
+                node.versions = (a._vc.version,) + (0,) * (len(node.saved) - 1)
+            break
+    return outs
+
+
+# --- inv, det, slogdet --------------------------------------------------------------------------
+def _inv_vjp(n, g):
+    ai_t = _mT(n.out)
+    return -matmul(matmul(ai_t, g), ai_t)
+
+
+def _det_vjp(n, g):
+    a = n.x
+    return unsqueeze(unsqueeze(g * n.out, -1), -1) * _mT(inv(a))
+
+
+def _slogdet_vjp(n, g_sign, g_logabsdet):
+    if g_logabsdet is None:
+        return None
+    return unsqueeze(unsqueeze(g_logabsdet, -1), -1) * _mT(inv(n.x))
+
+
+INV = defop("linalg_inv", _inv_vjp, SAVE_OUT, node_name="LinalgInvExBackward0")
+DET = defop("linalg_det", _det_vjp, SAVE_X | SAVE_OUT, node_name="LinalgDetBackward0")
+SLOGDET = defop("linalg_slogdet", _slogdet_vjp, node_name="LinalgSlogdetBackward0")
+_SLOGDET = _result("linalg_slogdet", ["sign", "logabsdet"])
+_INV_EX = _result("linalg_inv_ex", ["inverse", "info"])
+
+
+def inv(A, *, out=None):
+    """Matches torch.linalg.inv; a singular matrix raises torch.linalg.LinAlgError."""
+    _float_check("linalg.inv", A)
+    _square_check("linalg.inv", A)
+    return apply1(INV, A)
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    """Matches torch.linalg.inv_ex: (inverse, info), info > 0 where a matrix is singular."""
+    _float_check("linalg.inv_ex", A)
+    _square_check("linalg.inv_ex", A)
+    info = _wrap(_be(A).full(A.shape[:-2], 0, D.int32.np))
+    try:
+        return _INV_EX(inv(A), info)
+    except _LinAlgError:
+        if check_errors:
+            raise
+    with no_grad():
+        sign = slogdet(A)[0]
+    bad = unsqueeze(unsqueeze(sign == 0, -1), -1)
+    fixed = where(bad, _eye(A), A)
+    return _INV_EX(where(bad, float("nan"), inv(fixed)), _singular_info(A, sign))
+
+
+def _singular_info(A, sign):
+    """LAPACK's info: the first zero on U's diagonal (1-based), 0 where A is invertible; off
+    the CPU (no LU kernel) 1 marks a singular matrix."""
+    zero = (sign == 0).to(D.int32)
+    try:
+        lu = _wrap(_be(A).linalg_lu_factor(A._data)[0])
+    except NotImplementedError:
+        return zero
+    d = diagonal(lu, 0, -2, -1) == 0
+    n = d.shape[-1]
+    first = (d.to(D.int32) * _wrap(_be(A).arange(n, 0, -1, D.int32.np))).argmax(-1)
+    return (first.to(D.int32) + 1) * zero
+
+
+def det(A, *, out=None):
+    """Matches torch.linalg.det (also torch.det and Tensor.det)."""
+    _float_check("linalg.det", A)
+    _square_check("linalg.det", A)
+    return apply1(DET, A)
+
+
+def slogdet(A, *, out=None):
+    """Matches torch.linalg.slogdet: (sign, log |det|), the gradient through log |det|."""
+    _float_check("linalg.slogdet", A)
+    _square_check("linalg.slogdet", A)
+    return _SLOGDET(*_keep_input(apply_multi(SLOGDET, A), A))
+
+
+def logdet(input):
+    """Matches torch.logdet: log det, NaN where det < 0 (-inf where it is 0)."""
+    sign, logabsdet = slogdet(input)
+    return where(sign >= 0, logabsdet, float("nan"))
+
+
+declare(inv, namespace="linalg", op=INV)
+declare(inv_ex, namespace="linalg", composite=True)
+declare(det, namespace=("torch", "linalg"), method=True, op=DET)
+declare(slogdet, namespace=("torch", "linalg"), method=True, op=SLOGDET)
+declare(logdet, method=True, composite=True)
+
+
+def inverse(input, *, out=None):
+    """Matches torch.inverse (linalg.inv)."""
+    return inv(input)
+
+
+declare(inverse, method=True, composite=True)
+
+
+# --- solve, solve_triangular --------------------------------------------------------------------
+def _solve_vjp(n, g):
+    a, b = n.x, n.y
+    gb = solve(_mT(a), g)
+    ga = None
+    if n.needs_x:
+        ga = -matmul(gb, _mT(solve(a, b)))
+    return ga, gb if n.needs_y else None
+
+
+SOLVE = defop("linalg_solve", _solve_vjp, SAVE_XY, node_name="LinalgSolveExBackward0")
+
+
+def _vector_rhs(A, B):
+    """torch's rule: B is a batch of vectors if it is 1-D or has A's batch shape plus one dim."""
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+
+
+def solve(A, B, *, left=True, out=None):
+    """Matches torch.linalg.solve: A X = B (left=False: X A = B); B of vectors or matrices,
+    batch dims broadcast."""
+    _float_check("linalg.solve", A, B)
+    _square_check("linalg.solve", A)
+    if A.dtype != B.dtype:
+        raise RuntimeError(
+            f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+            f"{A.dtype.title} and B of type {B.dtype.title} instead"
+        )
+    if not left:
+        return _mT(solve(_mT(A), _mT(B)))
+    vec = _vector_rhs(A, B)
+    b = unsqueeze(B, -1) if vec else B
+    if b.shape[-2] != A.shape[-1]:
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+            f"({A.shape[-2]}x{A.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})"
+        )
+    x = apply2(SOLVE, A, b)
+    return squeeze(x, -1) if vec else x
+
+
+def _solve_tri_vjp(n, g):
+    a, b = n.x, n.y
+    upper, unit = n.params
+    gb = _solve_tri(_mT(a), g, not upper, unit)
+    ga = None
+    if n.needs_x:
+        ga = -matmul(gb, _mT(_solve_tri(a, b, upper, unit)))
+        ga = _triu(ga, 1 if unit else 0) if upper else _tril(ga, -1 if unit else 0)
+    return ga, gb if n.needs_y else None
+
+
+SOLVE_TRI = defop(
+    "linalg_solve_triangular", _solve_tri_vjp, SAVE_XY, node_name="LinalgSolveTriangularBackward0"
+)
+
+
+def _solve_tri(a, b, upper, unit):
+    return apply2(SOLVE_TRI, a, b, (upper, unit))
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """Matches torch.linalg.solve_triangular: A X = B (left=False: X A = B), A triangular."""
+    _float_check("linalg.solve_triangular", A, B)
+    _square_check("linalg.solve_triangular", A)
+    if B.ndim < 2:
+        raise RuntimeError(
+            "linalg.solve_triangular: The input tensor B must have at least 2 dimensions."
+        )
+    if not left:
+        return _mT(_solve_tri(_mT(A), _mT(B), not upper, bool(unitriangular)))
+    return _solve_tri(A, B, bool(upper), bool(unitriangular))
+
+
+declare(solve, namespace="linalg", op=SOLVE)
+declare(solve_triangular, namespace="linalg", op=SOLVE_TRI)
+
+
+# --- cholesky -----------------------------------------------------------------------------------
+def _cholesky_vjp(n, g):
+    (upper,) = n.params
+    low = _mT(n.out) if upper else n.out
+    gl = _mT(g) if upper else g
+    p = _tril(matmul(_mT(low), gl))
+    s = (p + _mT(_tril(p, -1))) * 0.5  # symmetric, its lower triangle P's, the diagonal halved
+    # gA = L^-T S L^-1
+    return solve(_mT(low), _mT(solve(_mT(low), _mT(s))))
+
+
+CHOLESKY = defop("linalg_cholesky", _cholesky_vjp, SAVE_OUT, node_name="LinalgCholeskyExBackward0")
+_CHOLESKY_EX = _result("linalg_cholesky_ex", ["L", "info"])
+
+
+def cholesky(A, *, upper=False, out=None):
+    """Matches torch.linalg.cholesky (A symmetric positive-definite; its lower triangle read)."""
+    _float_check("linalg.cholesky", A)
+    _square_check("linalg.cholesky", A)
+    return apply1(CHOLESKY, A, (bool(upper),))
+
+
+def _not_pd_order(A):
+    """The order of the first leading minor of each matrix that is not positive (0: none)."""
+    n = A.shape[-1]
+    info = _wrap(_be(A).full(A.shape[:-2], 0, D.int32.np))
+    with no_grad():
+        for k in range(n, 0, -1):
+            sign, _ = slogdet(A[..., :k, :k])
+            info = info * (sign > 0).to(D.int32) + k * (sign <= 0).to(D.int32)
+    return info
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    """Matches torch.linalg.cholesky_ex: (L, info), info the order of the first leading minor
+    that is not positive-definite."""
+    try:
+        return _CHOLESKY_EX(
+            cholesky(A, upper=upper), _wrap(_be(A).full(A.shape[:-2], 0, D.int32.np))
+        )
+    except _LinAlgError:
+        if check_errors:
+            raise
+    info = _not_pd_order(A)
+    ok = (info == 0).to(A.dtype)[..., None, None]
+    fixed = A * ok + _eye(A) * (1 - ok)
+    return _CHOLESKY_EX(cholesky(fixed, upper=upper) * ok, info)
+
+
+declare(cholesky, namespace="linalg", op=CHOLESKY)
+declare(cholesky_ex, namespace="linalg", composite=True)
+
+
+# --- matrix_exp ---------------------------------------------------------------------------------
+def _matrix_exp_vjp(n, g):
+    # The Frechet derivative of exp at A^T in direction g: the upper right block of
+    # exp([[A^T, g], [0, A^T]]).
+    at = _mT(n.x)
+    k = at.shape[-1]
+    top = cat([at, g], -1)
+    bottom = cat([g * 0, at], -1)
+    return matrix_exp(cat([top, bottom], -2))[..., :k, k:]
+
+
+MATRIX_EXP = defop(
+    "linalg_matrix_exp", _matrix_exp_vjp, SAVE_X, node_name="LinalgMatrixExpBackward0"
+)
+
+
+def matrix_exp(A):
+    """Matches torch.linalg.matrix_exp (CPU: SciPy's expm, batched)."""
+    _float_check("linalg.matrix_exp", A)
+    _square_check("linalg.matrix_exp", A)
+    return apply1(MATRIX_EXP, A)
+
+
+declare(matrix_exp, namespace=("torch", "linalg"), method=True, op=MATRIX_EXP)
+
+
+__all__ = []
+INTERNAL = []
