@@ -79,6 +79,12 @@ KERNELS = (
     ("cat", "*arrays_and_dim", "The arrays joined along an existing dim (the last argument)."),
     ("stack", "*arrays_and_dim", "The arrays joined along a new dim (the last argument)."),
     # linalg
+    # activation
+    ("elu", "x, alpha, scale, input_scale",
+     "scale * x (x > 0) or alpha * scale * expm1(x * input_scale)."),
+    ("softplus", "x, beta, threshold", "log1p(exp(beta * x)) / beta; x if beta * x > threshold."),
+    ("gelu", "x, approximate", "x * Phi(x), Phi the normal CDF ('tanh': its tanh approximation)."),
+    ("gelu_backward", "grad, x, approximate", "grad * d gelu(x) / dx."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),

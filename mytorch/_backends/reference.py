@@ -12,14 +12,16 @@ the function (``xp_kernel``).
 import operator
 
 import numpy as np
+from scipy.special import erf as _scipy_erf
 from scipy.special import expit as _expit
 
 from mytorch._backends import _rng
+from mytorch._backends._activation import ActivationKernels
 from mytorch._backends.base import BackendContract
 from mytorch._device import device as _device
 
 
-class Backend(BackendContract):
+class Backend(ActivationKernels, BackendContract):
     """The reference kernels over ``xp``. Subclasses override kernels, never their contract."""
 
     # NOTE: KERNELS (the kernel names the op families use) and the rest of the members are
@@ -514,6 +516,9 @@ class NumpyBackend(Backend):
     def sigmoid(self, x):
         # NOTE: scipy's expit is 1 / (1 + exp(-x)) in one pass, without overflow warnings.
         return _expit(x)
+
+    def _erf(self, x):
+        return _scipy_erf(x)
 
     def device(self, x):
         return CPU_DEVICE

@@ -7,8 +7,9 @@ Every primitive in ``mytorch._registry.OPS`` is covered by at least one row (its
 differentiable row's autograd graph must contain its op (tests/ops/test_op_db.py checks both).
 """
 
-import importlib
+import importlib.util
 import pathlib
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -978,13 +979,21 @@ OPS = [
 ]
 
 
-
 def _family_rows():
     """The rows of the op families whose rows live in a file of their own,
     tests/ops/op_db_<family>.py (each defines ROWS, written with this module's helpers)."""
+    # NOTE: loaded by path, with this module as their ``op_db``, so that importing it as
+    # ops.op_db (tests/backends) finds them too and does not run this module twice.
+    sys.modules.setdefault("op_db", sys.modules[__name__])
     rows = []
     for path in sorted(pathlib.Path(__file__).parent.glob("op_db_*.py")):
-        rows += importlib.import_module(path.stem).ROWS
+        module = sys.modules.get(path.stem)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[path.stem] = module
+            spec.loader.exec_module(module)
+        rows += module.ROWS
     return rows
 
 
