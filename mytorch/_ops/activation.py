@@ -22,7 +22,7 @@ from mytorch._ops.creation import rand_like
 from mytorch._ops.indexing import chunk
 from mytorch._ops.pointwise import abs, clamp, clamp_min, exp, sigmoid, sqrt, tanh, where
 from mytorch._ops.reduction import amax, amin, sum
-from mytorch._out import check_out, write_out
+from mytorch._out import can_cast, check_out, write_out
 from mytorch._size import _wrap_dim
 from mytorch._views import _commit_inplace
 
@@ -112,11 +112,26 @@ def _maybe_inplace(input, result, inplace):
     return _commit_inplace(input, result) if inplace else result
 
 
-def _with_out(name, result, out, inputs):
+def _source(input, inplace):
+    """What a composite computes from: with ``inplace=True`` and a graph, a copy of ``input``
+    where one of its inner nodes saves it (the in-place write would spoil it; torch's in-place
+    ops keep their original input the same way)."""
+    return input.clone() if inplace and input.requires_grad else input
+
+
+def _result_dtype(result, out):
+    """The out= rule of torch's structured kernels (softplus, gelu, the shrinks, ...): an out
+    of the result's dtype only."""
+    if result is not out:
+        return RuntimeError(f"Found dtype {out.title} but expected {result.title}")
+    return None
+
+
+def _with_out(name, result, out, inputs, rule=can_cast):
     if out is None:
         return result
     check_out(name, out, inputs)
-    return write_out(out, result)
+    return write_out(out, result, rule)
 
 
 # --- relu and its relatives --------------------------------------------------------------------
@@ -179,7 +194,8 @@ def hardswish(input, inplace=False):
     """Matches torch.nn.functional.hardswish: x * relu6(x + 3) / 6 (so the gradient is 0 at -3
     and 1 at 3, and the second derivative 0 at both, as torch's)."""
     _floating(input, "hardswish_cpu")
-    return _maybe_inplace(input, input * _hardtanh(input + 3, 0.0, 6.0) / 6, inplace)
+    x = _source(input, inplace)
+    return _maybe_inplace(input, x * _hardtanh(x + 3, 0.0, 6.0) / 6, inplace)
 
 
 def _leaky(input, slope):
@@ -321,7 +337,9 @@ def softplus(input, beta=1.0, threshold=20.0, *, out=None):
     """Matches torch.nn.functional.softplus: log(1 + exp(beta * x)) / beta, linear where
     beta * x > threshold."""
     _floating(input, "softplus_cpu")
-    return _with_out("softplus", apply1(SOFTPLUS, input, (beta, threshold)), out, (input,))
+    return _with_out(
+        "softplus", apply1(SOFTPLUS, input, (beta, threshold)), out, (input,), _result_dtype
+    )
 
 
 def _softplus_all(input):
@@ -332,7 +350,7 @@ def _softplus_all(input):
 def logsigmoid(input, *, out=None):
     """Matches torch.nn.functional.logsigmoid: -softplus(-x), stable for large |x|."""
     _floating(input, "log_sigmoid_cpu")
-    return _with_out("log_sigmoid", -_softplus_all(-input), out, (input,))
+    return _with_out("log_sigmoid", -_softplus_all(-input), out, (input,), _result_dtype)
 
 
 def gelu(input, approximate="none", *, out=None):
@@ -340,7 +358,7 @@ def gelu(input, approximate="none", *, out=None):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     _floating(input, "GeluKernelImpl")
-    return _with_out("gelu", apply1(GELU, input, (approximate,)), out, (input,))
+    return _with_out("gelu", apply1(GELU, input, (approximate,)), out, (input,), _result_dtype)
 
 
 def silu(input, inplace=False):
@@ -352,7 +370,8 @@ def silu(input, inplace=False):
 def mish(input, inplace=False):
     """Matches torch.nn.functional.mish: x * tanh(softplus(x))."""
     _floating(input, "mish_cpu")
-    return _maybe_inplace(input, input * tanh(_softplus_all(input)), inplace)
+    x = _source(input, inplace)
+    return _maybe_inplace(input, x * tanh(_softplus_all(x)), inplace)
 
 
 # --- shrinkage ---------------------------------------------------------------------------------
@@ -360,7 +379,7 @@ def hardshrink(input, lambd=0.5, *, out=None):
     """Matches torch.hardshrink: 0 on [-lambd, lambd] (its gradient too), x elsewhere."""
     _floating(input, "hardshrink_cpu")
     r = where((input >= -lambd) & (input <= lambd), 0.0, input)
-    return _with_out("hardshrink", r, out, (input,))
+    return _with_out("hardshrink", r, out, (input,), _result_dtype)
 
 
 def softshrink(input, lambd=0.5, *, out=None):
@@ -373,7 +392,9 @@ def softshrink(input, lambd=0.5, *, out=None):
             f"lambda must be in range [0, {big:g}] for input dtype {input.dtype.title}, but "
             f"found {lambd:g}"
         )
-    return _with_out("softshrink", input - clamp(input, -lambd, lambd), out, (input,))
+    return _with_out(
+        "softshrink", input - clamp(input, -lambd, lambd), out, (input,), _result_dtype
+    )
 
 
 def softsign(input):

@@ -180,6 +180,8 @@ ROWS = [
     _unary("threshold_", lambda T, x: T.threshold_(x * 1, 0.25, 2.0), op="where"),
     _unary("F_threshold_inplace", lambda T, x: F(T).threshold(x * 1, 0.0, 0.5, True), op="where"),
     _unary("rrelu_", lambda T, x: F(T).rrelu_(x * 1), op="where"),
+    _unary("hardswish_inplace", lambda T, x: F(T).hardswish(x * W, inplace=True), op="hardtanh"),
+    _unary("mish_inplace", lambda T, x: F(T).mish(x * 3, inplace=True) * x, op="softplus"),
     _unary("silu_inplace", lambda T, x: F(T).silu(x * 1, inplace=True), op="sigmoid"),
     # --- integer inputs where torch takes them -----------------------------------------------
     OpInfo(
