@@ -37,6 +37,7 @@ COMPILED = (
     "mytorch._ops.products",
     "mytorch._ops.linalg_ops",
     "mytorch._ops.linalg_decomp",
+    "mytorch._ops.activation",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

@@ -133,6 +133,12 @@ KERNELS = (
     ("linalg_lu_factor", "a", "(LU packed, int32 1-based LAPACK pivots) of a (CPU: SciPy)."),
     ("lu_pivots_to_perm", "pivots, m", "The int64 row order that 1-based LAPACK pivots make."),
     ("linalg_eig", "a", "(complex eigenvalues, complex eigenvectors) of a (CPU: NumPy)."),
+    # activation
+    ("elu", "x, alpha, scale, input_scale",
+     "scale * x (x > 0) or alpha * scale * expm1(x * input_scale)."),
+    ("softplus", "x, beta, threshold", "log1p(exp(beta * x)) / beta; x if beta * x > threshold."),
+    ("gelu", "x, approximate", "x * Phi(x), Phi the normal CDF ('tanh': its tanh approximation)."),
+    ("gelu_backward", "grad, x, approximate", "grad * d gelu(x) / dx."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),

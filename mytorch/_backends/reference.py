@@ -12,17 +12,19 @@ the function (``xp_kernel``).
 import operator
 
 import numpy as np
+from scipy.special import erf as _scipy_erf
 from scipy.special import expit as _expit
 
 from mytorch._backends import _rng
 from mytorch._backends._scan_kernels import ScanKernels
 from mytorch._backends._linalg import LinalgKernels
+from mytorch._backends._activation import ActivationKernels
 from mytorch._backends.base import BackendContract
 from mytorch._backends.math_kernels import MathKernels
 from mytorch._device import device as _device
 
 
-class Backend(ScanKernels, MathKernels, LinalgKernels, BackendContract):
+class Backend(ScanKernels, MathKernels, LinalgKernels, ActivationKernels, BackendContract):
     """The reference kernels over ``xp``. Subclasses override kernels, never their contract."""
 
     # NOTE: KERNELS (the kernel names the op families use) and the rest of the members are
@@ -529,6 +531,9 @@ class NumpyBackend(Backend):
     def sigmoid(self, x):
         # NOTE: scipy's expit is 1 / (1 + exp(-x)) in one pass, without overflow warnings.
         return _expit(x)
+
+    def _erf(self, x):
+        return _scipy_erf(x)
 
     def device(self, x):
         return CPU_DEVICE

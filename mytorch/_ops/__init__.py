@@ -7,6 +7,7 @@ Adding an op: one declaration line in its family file and one row in tests/ops/o
 """
 
 from mytorch._ops import (
+    activation,
     composite,
     creation,
     fused,
@@ -51,6 +52,7 @@ FAMILIES = (
     products,
     linalg_ops,
     linalg_decomp,
+    activation,
 )
 
 for _family in FAMILIES:

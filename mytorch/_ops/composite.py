@@ -14,7 +14,7 @@ from mytorch._out import check_out, same_dtype, with_out, write_out
 from mytorch._size import _bool_arg, _wrap_dim
 
 
-@composite(namespace=("torch", "nn.functional", "special"), method=True, out=True)
+@composite(namespace=("torch", "special"), method=True, out=True)
 @with_out("softmax", same_dtype)
 def softmax(input, dim, dtype=None):
     """Matches torch.softmax."""
@@ -26,7 +26,7 @@ def softmax(input, dim, dtype=None):
     return z / sum(z, dim, keepdim=True)
 
 
-@composite(namespace=("torch", "nn.functional", "special"), method=True, out=True)
+@composite(namespace=("torch", "special"), method=True, out=True)
 @with_out("log_softmax", same_dtype)
 def log_softmax(input, dim, dtype=None):
     """Matches torch.log_softmax."""

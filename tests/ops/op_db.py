@@ -991,15 +991,17 @@ OPS = [
 def _family_rows():
     """The rows of the op families whose rows live in a file of their own,
     tests/ops/op_db_<family>.py (each defines ROWS, written with this module's helpers)."""
-    # NOTE: loaded from their paths, whether this module was imported as op_db (tests/ops on
-    # sys.path) or as ops.op_db (tests/backends/test_multi_device.py); their ``from op_db import``
-    # finds this very module either way.
+    # NOTE: loaded by path, with this module as their ``op_db``, so that importing it as
+    # ops.op_db (tests/backends) finds them too and does not run this module twice.
     sys.modules.setdefault("op_db", sys.modules[__name__])
     rows = []
     for path in sorted(pathlib.Path(__file__).parent.glob("op_db_*.py")):
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        module = sys.modules.get(path.stem)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[path.stem] = module
+            spec.loader.exec_module(module)
         rows += module.ROWS
     return rows
 

@@ -1,0 +1,68 @@
+"""The reference kernels of the activations (their primitives live in mytorch._ops.activation),
+written once against the backend's array module ``xp``: a base class of reference.Backend."""
+
+import math
+
+_SQRT_PI = math.sqrt(math.pi)
+_SQRT1_2 = math.sqrt(0.5)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+class ActivationKernels:
+    """elu, softplus, gelu and gelu_backward over ``self.xp`` (the NumPy backend takes SciPy's
+    erf in place of ``_erf``)."""
+
+    def elu(self, x, alpha, scale, input_scale):
+        """out = scale * x where x > 0, else alpha * scale * expm1(x * input_scale)."""
+        xp = self.xp
+        neg = xp.expm1(xp.minimum(x, x.dtype.type(0)) * input_scale) * (alpha * scale)
+        return self.scalar(xp.asarray(xp.where(x > 0, x * scale, neg)))
+
+    def softplus(self, x, beta, threshold):
+        """out = log1p(exp(beta * x)) / beta, x where beta * x > threshold; exp never
+        overflows (max(z, 0) + log1p(exp(-|z|)))."""
+        xp = self.xp
+        z = x * beta
+        soft = (xp.maximum(z, z.dtype.type(0)) + xp.log1p(xp.exp(-xp.absolute(z)))) / beta
+        return self.scalar(xp.asarray(xp.where(z > threshold, x, soft)))
+
+    def _erf(self, x):
+        """The error function, in x's dtype, from the array module's elementary functions:
+        its Maclaurin series up to |x| = 2, beyond 1 - erfc by Laplace's continued fraction
+        (both within a few ulps in float64)."""
+        xp = self.xp
+        a = xp.absolute(x)
+        xs = xp.minimum(a, 2.0)
+        x2 = xs * xs
+        term = xs
+        s = xs
+        for n in range(1, 40):
+            term = term * -x2 / n
+            s = s + term / (2 * n + 1)
+        xl = xp.maximum(a, 2.0)
+        f = xl
+        for k in range(60, 0, -1):
+            f = xl + (k / 2) / f
+        tail = 1 - xp.exp(-xl * xl) / (f * _SQRT_PI)
+        return xp.copysign(xp.where(a <= 2.0, s * (2 / _SQRT_PI), tail), x).astype(x.dtype)
+
+    def gelu(self, x, approximate):
+        """out = x * Phi(x) (Phi: the standard normal CDF); 'tanh': Phi(x) taken as
+        (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3))) / 2."""
+        if approximate == "tanh":
+            inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
+            return self.scalar(self.xp.asarray(x * 0.5 * (1 + self.xp.tanh(inner))))
+        return self.scalar(self.xp.asarray(x * 0.5 * (1 + self._erf(x * _SQRT1_2))))
+
+    def gelu_backward(self, grad, x, approximate):
+        """out = grad * d gelu(x) / dx."""
+        xp = self.xp
+        if approximate == "tanh":
+            t = xp.tanh((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI)
+            du = (1 + x * x * (3 * 0.044715)) * _SQRT_2_OVER_PI
+            d = 0.5 * (1 + t) + x * 0.5 * (1 - t * t) * du
+        else:
+            cdf = 0.5 * (1 + self._erf(x * _SQRT1_2))
+            d = cdf + x * xp.exp(x * x * -0.5) * _INV_SQRT_2PI
+        return self.scalar(xp.asarray(grad * d))
