@@ -26,6 +26,7 @@ COMPILED = (
     "mytorch._ops.linalg",
     "mytorch._ops.fused",
     "mytorch._ops.composite",
+    "mytorch._ops.conversion",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

@@ -1,5 +1,7 @@
 """dtype objects, the default dtype, and PyTorch's type-promotion rules."""
 
+import builtins
+
 import numpy as np
 
 # NOTE: categories order the promotion lattice: a higher category always wins over a lower one,
@@ -130,32 +132,101 @@ def scalar_dtype(value):
     return _default[0]
 
 
+def _combine(higher, lower):
+    """Two priority classes' dtypes, ``higher`` of the higher priority: a lower one only matters
+    when its category is higher (PyTorch's combine_categories)."""
+    if higher is None:
+        return lower
+    if lower is None or higher.category == COMPLEX:
+        return higher
+    if lower.category == COMPLEX:
+        # NOTE: a float keeps its precision: float32 with a complex128 0-d tensor is complex64
+        return higher.to_complex() if higher.category == FLOAT else lower
+    if higher.category == FLOAT:
+        return higher
+    if higher is bool_ or lower.category == FLOAT:
+        return promote_types(higher, lower)
+    return higher
+
+
+def _promote_all(dtypes):
+    res = None
+    for d in dtypes:
+        res = d if res is None else promote_types(res, d)
+    return res
+
+
 def result_type(dims, zero_dims, scalars):
     """PyTorch's result_type from the dtypes of dimensioned tensors, 0-d tensors and Python scalars.
 
     NOTE: priority goes dimensioned > 0-d > scalar; a lower-priority operand only matters when its
     category is higher, and then it is promoted within its own class (scalars to the default dtype).
     """
-    res = None
-    for d in dims:
-        res = d if res is None else promote_types(res, d)
-    zres = None
-    for d in zero_dims:
-        zres = d if zres is None else promote_types(zres, d)
-    if zres is not None and (res is None or zres.category > res.category):
-        res = zres
-    sres = None
-    for s in scalars:
-        d = scalar_dtype(s)
-        sres = d if sres is None else promote_types(sres, d)
-    if sres is not None:
-        if res is None:
-            res = sres
-        elif sres.category > res.category:
-            if sres.category == FLOAT:
-                res = _default[0]
-            elif sres.category == COMPLEX:
-                res = complex128 if res is float64 else sres
-            else:
-                res = sres
-    return res
+    wrapped = _promote_all([scalar_dtype(s) for s in scalars])
+    return _combine(_promote_all(dims), _combine(_promote_all(zero_dims), wrapped))
+
+
+def _info_dtype(fname, type):
+    if type is None:
+        return _default[0]
+    if not isinstance(type, dtype):
+        raise TypeError(
+            f"{fname}(): argument 'type' (position 1) must be torch.dtype, not "
+            f"{builtins.type(type).__name__}"
+        )
+    return type
+
+
+class finfo:
+    """Matches torch.finfo: the limits of a floating-point dtype (the default dtype when none is
+    given; a complex dtype gives its real part's)."""
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+
+    def __init__(self, type=None):
+        d = _info_dtype("finfo", type)
+        if d.category < FLOAT:
+            raise TypeError(
+                "torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                "'torch.finfo'"
+            )
+        real = {complex64: float32, complex128: float64}.get(d, d)
+        f = np.finfo(real.np)
+        self.bits = real.itemsize * 8
+        self.eps = float(f.eps)
+        self.max = float(f.max)
+        self.min = float(f.min)
+        self.tiny = self.smallest_normal = float(f.smallest_normal)
+        self.resolution = 10.0**-f.precision  # NOTE: torch: 10 ** -digits10, exactly
+        self.dtype = real.name
+
+    def __repr__(self):
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """Matches torch.iinfo: the limits of an integer dtype."""
+
+    __slots__ = ("bits", "max", "min", "dtype")
+
+    def __init__(self, type):
+        d = _info_dtype("iinfo", type)
+        if d is bool_:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if d.category != INT:
+            raise TypeError(
+                "torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                "'torch.iinfo'"
+            )
+        i = np.iinfo(d.np)
+        self.bits = d.itemsize * 8
+        self.max = int(i.max)
+        self.min = int(i.min)
+        self.dtype = d.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

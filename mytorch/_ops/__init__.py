@@ -8,6 +8,7 @@ Adding an op: one declaration line in its family file and one row in tests/ops/o
 
 from mytorch._ops import (
     composite,
+    conversion,
     creation,
     fused,
     indexing,
@@ -19,7 +20,18 @@ from mytorch._ops import (
 )
 from mytorch._registry import publish, register_functions
 
-FAMILIES = (pointwise, reduction, shape, indexing, strided, linalg, fused, composite, creation)
+FAMILIES = (
+    pointwise,
+    reduction,
+    shape,
+    indexing,
+    strided,
+    linalg,
+    fused,
+    composite,
+    creation,
+    conversion,
+)
 
 for _family in FAMILIES:
     register_functions(vars(_family), list(_family.__all__) + list(_family.INTERNAL))
