@@ -7,6 +7,8 @@ follow their input's device. Python data is read on the host first, with PyTorch
 import math
 import warnings
 
+import numpy as np
+
 from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch import _random
@@ -376,7 +378,35 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, ou
         raise RuntimeError("number of steps must be non-negative")
     if npdt.kind == "b":
         raise _not_implemented("linspace_cpu", D.bool_)
+    # NOTE: torch converts start when there is a value to make, and end when there are two
+    for v in (start, end)[: min(steps, 2)]:
+        _check_fits(v.item() if isinstance(v, TensorBase) else v, npdt)
     return _make(be, be.linspace(start, end, steps, npdt), requires_grad)
+
+
+# The C type names of torch's "value cannot be converted" message.
+_C_TYPES = {
+    "e": "c10::Half", "f": "float", "d": "double", "F": "c10::complex<float>",
+    "D": "c10::complex<double>", "b": "int8_t", "h": "int16_t", "i": "int32_t", "l": "int64_t",
+    "q": "int64_t", "B": "uint8_t",
+}  # fmt: skip
+
+
+def _check_fits(v, npdt):
+    """torch's RuntimeError when a number overflows ``npdt`` (c10's checked conversion: an
+    unsigned type takes a negative integer down to -max, which wraps around)."""
+    if npdt.kind in "iu":
+        info = np.iinfo(npdt)
+        lo = -int(info.max) if npdt.kind == "u" and isinstance(v, int) else int(info.min)
+        ok = isinstance(v, (int, float)) and lo <= v <= int(info.max)
+    else:
+        big = float(np.finfo(npdt).max)
+        parts = (v.real, v.imag) if isinstance(v, complex) else (v,)
+        ok = all(not math.isfinite(p) or abs(p) <= big for p in parts)
+    if not ok:
+        raise RuntimeError(
+            f"value cannot be converted to type {_C_TYPES[npdt.char]} without overflow"
+        )
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False, out=None):
