@@ -27,6 +27,7 @@ COMPILED = (
     "mytorch._ops.fused",
     "mytorch._ops.composite",
     "mytorch._ops.conversion",
+    "mytorch._ops.interop",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

@@ -123,6 +123,7 @@ RANDOM = (
 TRANSFERS = (
     ("from_numpy", "a", "A copy of host array a in this backend's memory (host to device)."),
     ("to_numpy", "x", "x's values as a host NumPy array (device to host)."),
+    ("from_dlpack", "obj", "An array of this backend sharing obj's memory (DLPack, no copy)."),
 )
 # fmt: on
 

@@ -14,7 +14,7 @@ import operator
 import numpy as np
 from scipy.special import expit as _expit
 
-from mytorch._backends import _rng
+from mytorch._backends import _ranges, _rng
 from mytorch._backends.base import BackendContract
 from mytorch._device import device as _device
 
@@ -360,6 +360,10 @@ class Backend(BackendContract):
         """The values of ``x`` as a NumPy array in host memory (device to host copy)."""
         return self.xp.asnumpy(x)
 
+    def from_dlpack(self, obj):
+        """An array sharing the memory of ``obj`` (an object with __dlpack__), no copy."""
+        return self.xp.from_dlpack(obj)
+
     def scalar(self, x):
         """0-d results as this backend keeps them (the CPU keeps NumPy scalars)."""
         return x
@@ -409,38 +413,7 @@ class Backend(BackendContract):
         return xp.arange(start, end, step).astype(np_dtype)
 
     def linspace(self, start, end, steps, np_dtype):
-        """As PyTorch's CPU kernel: step = (end - start) / (steps - 1) in the result's dtype,
-        the first half start + i * step and the second end - (steps - 1 - i) * step, each
-        product and sum rounded once (a fused multiply-add: float16 excepted, whose kernel
-        rounds each operation); integers from the ends cast to the dtype, in double."""
-        xp = self.xp
-        i = xp.arange(steps)
-        if steps == 1:
-            return xp.full((1,), start).astype(np_dtype)
-        first = i < steps // 2
-        if np_dtype.kind in "iub":
-            s, e = (float(np.array(int(v)).astype(np_dtype)) for v in (start, end))
-            step = (e - s) / (steps - 1)
-            out = xp.where(first, s + i * step, e - (steps - 1 - i) * step)
-            return out.astype(np.int64).astype(np_dtype)
-        t = np_dtype.type
-        s, e = t(start), t(end)
-        step = (e - s) / t(steps - 1)
-        if np_dtype == np.float16:
-            j = i.astype(np_dtype)
-            return xp.where(first, s + j * step, e - (t(steps - 1) - j) * step)
-        # NOTE: a wider type stands in for the fused multiply-add (exact where long double has
-        # 64 bits of mantissa, as on x86; elsewhere, and on a device, within an ulp)
-        w = (
-            _WIDER[np_dtype.char]
-            if xp is np
-            else np.complex128
-            if np_dtype.kind == "c"
-            else np.float64
-        )
-        s, e, step = w(s), w(e), w(step)
-        out = xp.where(first, s + i * step, e - (steps - 1 - i) * step)
-        return out.astype(np_dtype)
+        return _ranges.linspace(self.xp, start, end, steps, np_dtype)
 
     def eye(self, n, m, np_dtype):
         return self.xp.eye(n, m, dtype=np_dtype)
@@ -506,10 +479,6 @@ class Backend(BackendContract):
 
     def array_equal(self, a, b):
         return bool(self.xp.all(a == b))
-
-
-# The type that linspace computes a float type's values in (see Backend.linspace).
-_WIDER = {"f": np.float64, "d": np.longdouble, "F": np.complex128, "D": np.clongdouble}
 
 
 def _select_dim(be, arg, x, dim, keepdim):

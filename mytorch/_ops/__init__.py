@@ -12,6 +12,7 @@ from mytorch._ops import (
     creation,
     fused,
     indexing,
+    interop,
     linalg,
     pointwise,
     reduction,
@@ -31,6 +32,7 @@ FAMILIES = (
     composite,
     creation,
     conversion,
+    interop,
 )
 
 for _family in FAMILIES:

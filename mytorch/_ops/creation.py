@@ -7,8 +7,6 @@ follow their input's device. Python data is read on the host first, with PyTorch
 import math
 import warnings
 
-import numpy as np
-
 from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch import _random
@@ -395,12 +393,13 @@ _C_TYPES = {
 def _check_fits(v, npdt):
     """torch's RuntimeError when a number overflows ``npdt`` (c10's checked conversion: an
     unsigned type takes a negative integer down to -max, which wraps around)."""
+    dt = D.FROM_NP[npdt]
     if npdt.kind in "iu":
-        info = np.iinfo(npdt)
-        lo = -int(info.max) if npdt.kind == "u" and isinstance(v, int) else int(info.min)
-        ok = isinstance(v, (int, float)) and lo <= v <= int(info.max)
+        info = D.iinfo(dt)
+        lo = -info.max if npdt.kind == "u" and isinstance(v, int) else info.min
+        ok = isinstance(v, (int, float)) and lo <= v <= info.max
     else:
-        big = float(np.finfo(npdt).max)
+        big = D.finfo(dt).max
         parts = (v.real, v.imag) if isinstance(v, complex) else (v,)
         ok = all(not math.isfinite(p) or abs(p) <= big for p in parts)
     if not ok:
