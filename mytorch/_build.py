@@ -28,6 +28,7 @@ COMPILED = (
     "mytorch._ops.composite",
     "mytorch._ops.conversion",
     "mytorch._ops.interop",
+    "mytorch._ops.sampling",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

@@ -115,7 +115,8 @@ ALLOCATION = (
 RANDOM = (
     ("generator", "seed", "A new random generator of this device seeded with an int."),
     ("random", "gen, kind, shape, np_dtype, *args",
-     "Samples made here from gen: uniform, normal, integers [lo, hi) or permutation."),
+     "Samples made here from gen: uniform, normal, integers [lo, hi), poisson, multinomial or "
+     "permutation."),
     ("rng_state", "gen", "The state of gen as a host uint8 NumPy array."),
     ("set_rng_state", "gen, state", "Put gen back in a state that rng_state returned."),
     ("entropy", "", "A fresh seed from the operating system."),

@@ -14,7 +14,7 @@ import operator
 import numpy as np
 from scipy.special import expit as _expit
 
-from mytorch._backends import _ranges, _rng
+from mytorch._backends import _ranges, _rng, _sampling
 from mytorch._backends.base import BackendContract
 from mytorch._device import device as _device
 
@@ -431,7 +431,9 @@ class Backend(BackendContract):
 
     def random(self, gen, kind, shape, np_dtype, *args):
         """Samples from ``gen`` of one kind: uniform in [0, 1), standard normal, integers in
-        [args[0], args[1]), or a permutation of range(shape[0]); cast to ``np_dtype``."""
+        [args[0], args[1]), Poisson counts of rates args[0] (an array of ``shape``), multinomial
+        indices (args: probabilities (rows, k), samples per row, with replacement), or a
+        permutation of range(shape[0]); cast to ``np_dtype``."""
         rs = gen.state
         rs.seed(_rng.mix(gen.seed, gen.offset))
         gen.offset += 1
@@ -445,6 +447,11 @@ class Backend(BackendContract):
             a = rs.standard_normal(shape, dtype=draw)
         elif kind == "integers":
             a = rs.randint(args[0], args[1], shape, dtype=np.int64)
+        elif kind == "poisson":
+            a = rs.poisson(args[0], shape)
+        elif kind == "multinomial":
+            ushape = shape if args[2] else args[0].shape
+            a = _sampling.multinomial(xp, rs.random_sample(ushape), *args)
         else:
             a = rs.permutation(shape[0])
         return a.astype(np_dtype)
@@ -548,6 +555,11 @@ class NumpyBackend(Backend):
             a = gen.standard_normal(shape)
         elif kind == "integers":
             a = gen.integers(args[0], args[1], shape)
+        elif kind == "poisson":
+            a = gen.poisson(args[0], shape)
+        elif kind == "multinomial":
+            ushape = shape if args[2] else args[0].shape
+            a = _sampling.multinomial(np, gen.random(ushape), *args)
         else:
             a = gen.permutation(shape[0])
         return a.astype(np_dtype)

@@ -16,6 +16,7 @@ from mytorch._ops import (
     linalg,
     pointwise,
     reduction,
+    sampling,
     shape,
     strided,
 )
@@ -33,6 +34,7 @@ FAMILIES = (
     creation,
     conversion,
     interop,
+    sampling,
 )
 
 for _family in FAMILIES:
