@@ -4,6 +4,7 @@ Write ``import mytorch as torch`` at the top of a PyTorch script.
 """
 
 from mytorch._dtype import (
+    bfloat16,
     bool_ as bool,
     complex64,
     complex128,

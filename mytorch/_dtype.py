@@ -4,6 +4,11 @@ import builtins
 
 import numpy as np
 
+try:
+    import ml_dtypes
+except ImportError:  # NOTE: a dependency of the package; without it there is no bfloat16
+    ml_dtypes = None
+
 # NOTE: categories order the promotion lattice: a higher category always wins over a lower one,
 # whatever the item sizes (an int64 tensor plus a float16 tensor gives float16, as in PyTorch).
 BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
@@ -31,7 +36,7 @@ class dtype:
         self.itemsize = self.np.itemsize
         self.is_floating_point = category == FLOAT
         self.is_complex = category == COMPLEX
-        self.is_signed = self.np.kind in "fic"
+        self.is_signed = category >= FLOAT or self.np.kind == "i"
 
     def __repr__(self):
         return "torch." + self.name
@@ -43,7 +48,31 @@ class dtype:
         return self
 
     def to_complex(self):
-        return complex64 if self is float32 else complex128
+        return complex64 if self is float32 or self.name == "bfloat16" else complex128
+
+
+class _Unavailable(dtype):
+    """A dtype whose NumPy type comes from a package that is not installed: it exists (so that
+    ``torch.bfloat16`` in a script resolves) and raises ImportError where it is used."""
+
+    __slots__ = ("package",)
+
+    def __init__(self, name, title, itemsize, category, package):
+        self.name = name
+        self.title = title
+        self.category = category
+        self.itemsize = itemsize
+        self.is_floating_point = category == FLOAT
+        self.is_complex = category == COMPLEX
+        self.is_signed = True
+        self.package = package
+
+    @property
+    def np(self):
+        raise ImportError(
+            f"torch.{self.name} needs the {self.package} package, which is not installed: "
+            f"pip install {self.package}"
+        )
 
 
 float16 = dtype("float16", "Half", np.float16, FLOAT)
@@ -58,7 +87,15 @@ int64 = dtype("int64", "Long", np.int64, INT)
 uint8 = dtype("uint8", "Byte", np.uint8, INT)
 bool_ = dtype("bool", "Bool", np.bool_, BOOL)
 
+# bfloat16 through ml-dtypes (the NumPy extension JAX uses): arithmetic in float32, rounded back
+if ml_dtypes is not None:
+    bfloat16 = dtype("bfloat16", "BFloat16", ml_dtypes.bfloat16, FLOAT)
+else:
+    bfloat16 = _Unavailable("bfloat16", "BFloat16", 2, FLOAT, "ml-dtypes")
+
 ALL = (float16, float32, float64, complex64, complex128, int8, int16, int32, int64, uint8, bool_)
+if ml_dtypes is not None:
+    ALL += (bfloat16,)
 ALIASES = {
     "half": float16,
     "float": float32,
@@ -79,7 +116,7 @@ FROM_NP = {d.np: d for d in ALL}
 
 
 def _by_name(name):
-    return {d.name: d for d in ALL}[name]
+    return {d.name: d for d in ALL + (bfloat16,)}[name]
 
 
 def from_numpy_dtype(np_dtype):
@@ -118,6 +155,8 @@ def promote_types(a, b):
         if hi.category == COMPLEX and lo is float64:
             return complex128
         return hi
+    if a.itemsize == b.itemsize == 2 and a.category == FLOAT:
+        return float32  # float16 with bfloat16: neither holds the other
     return FROM_NP[np.promote_types(a.np, b.np)]
 
 
@@ -191,7 +230,7 @@ class finfo:
                 "'torch.finfo'"
             )
         real = {complex64: float32, complex128: float64}.get(d, d)
-        f = np.finfo(real.np)
+        f = ml_dtypes.finfo(real.np) if real is bfloat16 else np.finfo(real.np)
         self.bits = real.itemsize * 8
         self.eps = float(f.eps)
         self.max = float(f.max)

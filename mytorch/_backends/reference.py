@@ -149,10 +149,13 @@ class Backend(BackendContract):
         """Sum over ``dim`` (None for all); integers and bool accumulate in int64 as in PyTorch."""
         if x.dtype.kind in "biu":
             return self.xp.sum(x, axis=dim, keepdims=keepdim, dtype=np.int64)
+        if x.dtype.kind == "V":  # NOTE: bfloat16 accumulates in float32, as in PyTorch
+            return self.xp.sum(x, axis=dim, keepdims=keepdim, dtype=np.float32).astype(x.dtype)
         return self.xp.sum(x, axis=dim, keepdims=keepdim)
 
     def mean(self, x, dim, keepdim):
-        return self.xp.mean(x, axis=dim, keepdims=keepdim, dtype=x.dtype)
+        acc = np.float32 if x.dtype.kind == "V" else x.dtype  # bfloat16: as sum
+        return self.xp.mean(x, axis=dim, keepdims=keepdim, dtype=acc).astype(x.dtype)
 
     def var(self, x, dim, correction, keepdim):
         """sum((x - mean)**2) over ``dim`` (None for all) / max(N - correction, 0), N the count
@@ -524,6 +527,8 @@ class NumpyBackend(Backend):
 
     def sigmoid(self, x):
         # NOTE: scipy's expit is 1 / (1 + exp(-x)) in one pass, without overflow warnings.
+        if x.dtype.kind == "V":  # bfloat16 (which scipy computes in float64): in float32
+            return _expit(x.astype(np.float32)).astype(x.dtype)
         return _expit(x)
 
     def device(self, x):

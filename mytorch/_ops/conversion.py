@@ -1,5 +1,5 @@
 """dtype questions and conversions: result_type, can_cast, is_complex, is_nonzero,
-is_same_size, and the Tensor methods short, char and byte."""
+is_same_size, and the Tensor methods short, char, byte and bfloat16."""
 
 import numbers
 
@@ -88,6 +88,11 @@ def char(self):
     return to_dtype(self, D.int8)
 
 
+def bfloat16(self):
+    """Matches torch.Tensor.bfloat16: a cast to bfloat16 (needs ml-dtypes)."""
+    return to_dtype(self, D.bfloat16)
+
+
 def byte(self):
     """Matches torch.Tensor.byte: a cast to uint8."""
     return to_dtype(self, D.uint8)
@@ -98,7 +103,7 @@ declare(can_cast)
 declare(is_complex)
 declare(is_nonzero, method=True)
 declare(is_same_size, method=True)
-for _fn in (short, char, byte):
+for _fn in (short, char, byte, bfloat16):
     declare(_fn, namespace=(), method=True)
 
 __all__ = []

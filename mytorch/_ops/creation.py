@@ -504,7 +504,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
 def _check_random(name, float_kernel, npdt):
     """A float_kernel function draws floats only (``generator=`` is checked where it is drawn
     from, mytorch._random.draw_from)."""
-    if float_kernel is not None and npdt.kind not in "fc":
+    if float_kernel is not None and D.FROM_NP[npdt].category < D.FLOAT:
         raise _not_implemented(float_kernel, D.FROM_NP[npdt])
 
 
