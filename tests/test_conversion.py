@@ -107,6 +107,8 @@ def test_iinfo(name):
         lambda T: T.tensor([1, 2]).is_nonzero(),
         lambda T: T.is_same_size(T.zeros(1), 1),
         lambda T: T.is_same_size(1, T.zeros(1)),
+        lambda T: T.numel(1),
+        lambda T: T.numel([1, 2]),
     ],
 )
 def test_errors(fn):
@@ -153,3 +155,9 @@ def test_a_float_tensor_keeps_its_precision_with_a_complex_0d_tensor(real, cplx)
     )
     t = torch.ones(2, dtype=getattr(torch, real)) + torch.tensor(1j, dtype=getattr(torch, cplx))
     assert repr(m.dtype) == repr(t.dtype)
+
+
+def test_numel():
+    for shape in [(), (0,), (2, 3), (4, 0, 2)]:
+        assert mytorch.numel(mytorch.zeros(shape)) == torch.numel(torch.zeros(shape))
+        assert mytorch.numel(input=mytorch.zeros(shape)) == torch.numel(input=torch.zeros(shape))

@@ -119,6 +119,10 @@ def is_tensor(obj):
 
 def numel(input):
     """Matches torch.numel."""
+    if not isinstance(input, TensorBase):
+        raise TypeError(
+            f"numel(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
     return input.numel()
 
 
