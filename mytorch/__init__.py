@@ -4,14 +4,17 @@ Write ``import mytorch as torch`` at the top of a PyTorch script.
 """
 
 from mytorch._dtype import (
+    bfloat16,
     bool_ as bool,
     complex64,
     complex128,
     dtype,
+    finfo,
     float16,
     float32,
     float64,
     get_default_dtype,
+    iinfo,
     int8,
     int16,
     int32,
@@ -41,6 +44,7 @@ from mytorch._random import (
 )
 from mytorch._build import build_info, compiled
 from mytorch._threads import get_num_threads, set_num_threads
+from mytorch._repr import set_printoptions
 from mytorch import autograd, cuda, fft, linalg, nn, special
 
 # Every function declared (or written by hand) in the torch namespace, now and later.

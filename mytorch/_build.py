@@ -38,6 +38,9 @@ COMPILED = (
     "mytorch._ops.linalg_ops",
     "mytorch._ops.linalg_decomp",
     "mytorch._ops.activation",
+    "mytorch._ops.conversion",
+    "mytorch._ops.interop",
+    "mytorch._ops.sampling",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

@@ -57,7 +57,8 @@ def cast(x, npdt):
     """Convert an operand (array, NumPy scalar or Python scalar) to a NumPy dtype."""
     tx = type(x)
     if tx is float or tx is int or tx is bool or tx is complex:
-        return x
+        # NOTE: ml-dtypes' bfloat16 with a Python float gives float32: the scalar takes the type
+        return npdt.type(x) if npdt.kind == "V" else x
     if x.dtype is npdt:
         return x
     if tx is np.ndarray or isinstance(x, np.generic):

@@ -8,11 +8,30 @@ from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch import _registry
 
-# PyTorch's default print options.
-PRECISION = 4
-THRESHOLD = 1000
-EDGEITEMS = 3
-LINEWIDTH = 80
+# The print options (torch.set_printoptions), PyTorch's defaults first; sci_mode None: chosen
+# from the values.
+PROFILES = {
+    "default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+    "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+    "full": dict(precision=4, threshold=math.inf, edgeitems=3, linewidth=80),
+}
+OPTIONS = dict(PROFILES["default"], sci_mode=None)
+
+
+def set_printoptions(
+    precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None
+):
+    """Matches torch.set_printoptions: a profile ("default", "short", "full") first, then the
+    options given; ``sci_mode`` is always set (None: chosen from the values)."""
+    if profile is not None:
+        OPTIONS.update(PROFILES.get(profile, {}))
+    for k, v in (
+        ("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
+        ("linewidth", linewidth),
+    ):  # fmt: skip
+        if v is not None:
+            OPTIONS[k] = v
+    OPTIONS["sci_mode"] = sci_mode
 
 
 class _Format:
@@ -20,6 +39,7 @@ class _Format:
 
     def __init__(self, values, floating):
         self.floating = floating
+        self.precision = p = OPTIONS["precision"]
         self.int_mode = True
         self.sci = False
         self.width = 1
@@ -29,42 +49,48 @@ class _Format:
             return
         vals = [v for v in values if math.isfinite(v) and v != 0]
         if not vals:
-            return
+            return  # NOTE: as torch, no notation to force without a nonzero finite value
         mags = [abs(v) for v in vals]
         lo, hi = min(mags), max(mags)
         self.int_mode = all(v == math.ceil(v) for v in vals)
         # NOTE: PyTorch's thresholds: ratio over 1000, max over 1e8, or (fractions only) min
         # under 1e-4.
-        self.sci = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+        forced = OPTIONS["sci_mode"]
+        self.sci = (
+            hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+            if forced is None
+            else forced
+        )
         for v in vals:
             if self.sci:
-                n = len(f"{v:.{PRECISION}e}")
+                n = len(f"{v:.{p}e}")
             elif self.int_mode:
                 n = len(f"{v:.0f}") + 1
             else:
-                n = len(f"{v:.{PRECISION}f}")
+                n = len(f"{v:.{p}f}")
             self.width = max(self.width, n)
 
     def __call__(self, v):
         if not self.floating:
             s = str(v)
         elif self.sci:
-            s = f"{v:{self.width}.{PRECISION}e}"
+            s = f"{v:{self.width}.{self.precision}e}"
         elif self.int_mode:
             s = f"{v:.0f}"
             if math.isfinite(v):
                 s += "."
         else:
-            s = f"{v:.{PRECISION}f}"
+            s = f"{v:.{self.precision}f}"
         return " " * (self.width - len(s)) + s
 
 
 def _summarized(a):
     """The values PyTorch shows of a large array: the edge items along every dim."""
+    edge = OPTIONS["edgeitems"]
     if a.ndim == 0:
         return a.reshape(1)
-    if a.shape[0] > 2 * EDGEITEMS:
-        a = np.concatenate([a[:EDGEITEMS], a[-EDGEITEMS:]])
+    if a.shape[0] > 2 * edge:
+        a = np.concatenate([a[:edge], a[-edge:]])
     if a.ndim == 1:
         return a
     return np.stack([_summarized(r) for r in a]).reshape(-1)
@@ -75,26 +101,23 @@ def _py(v):
 
 
 def _body(a, fmt, indent, summarize):
+    edge = OPTIONS["edgeitems"]
     if a.ndim == 0:
         return fmt(_py(a))
     n = a.shape[0]
     if a.ndim == 1:
-        if summarize and n > 2 * EDGEITEMS:
+        if summarize and n > 2 * edge:
             # NOTE: PyTorch pads the ellipsis of a row with one space: "2.,  ..., 7.".
-            items = (
-                [fmt(_py(v)) for v in a[:EDGEITEMS]]
-                + [" ..."]
-                + [fmt(_py(v)) for v in a[-EDGEITEMS:]]
-            )
+            items = [fmt(_py(v)) for v in a[:edge]] + [" ..."] + [fmt(_py(v)) for v in a[-edge:]]
         else:
             items = [fmt(_py(v)) for v in a]
-        per_line = max(1, (LINEWIDTH - indent) // (fmt.width + 2))
+        per_line = max(1, (OPTIONS["linewidth"] - indent) // (fmt.width + 2))
         lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
-    if summarize and n > 2 * EDGEITEMS:
-        rows = [_body(a[i], fmt, indent + 1, summarize) for i in range(EDGEITEMS)]
+    if summarize and n > 2 * edge:
+        rows = [_body(a[i], fmt, indent + 1, summarize) for i in range(edge)]
         rows += ["..."]
-        rows += [_body(a[i], fmt, indent + 1, summarize) for i in range(n - EDGEITEMS, n)]
+        rows += [_body(a[i], fmt, indent + 1, summarize) for i in range(n - edge, n)]
     else:
         rows = [_body(a[i], fmt, indent + 1, summarize) for i in range(n)]
     sep = "," + "\n" * (a.ndim - 1) + " " * (indent + 1)
@@ -104,7 +127,7 @@ def _body(a, fmt, indent, summarize):
 def array_str(a, indent):
     """The bracketed values of an array, laid out as PyTorch lays them out."""
     dt = D.from_numpy_dtype(a.dtype)
-    summarize = a.size > THRESHOLD
+    summarize = a.size > OPTIONS["threshold"]
     shown = _summarized(a) if summarize else a.reshape(-1)
     fmt = _Format([_py(v) for v in shown], dt.category >= D.FLOAT)
     return _body(a, fmt, indent, summarize)
@@ -143,7 +166,7 @@ def tensor_repr(t):
     # NOTE: torch counts the last line as two longer than it is until the first wrap.
     line = len(text) - text.rfind("\n") + 1
     for s in suffixes:
-        if line + len(s) + 2 > LINEWIDTH:
+        if line + len(s) + 2 > OPTIONS["linewidth"]:
             text += ",\n" + " " * indent + s
             line = indent + len(s)
         else:

@@ -257,8 +257,14 @@ class TensorMethods(OpMethods):
         return (F.getitem(self, i) for i in range(self._data.shape[0]))
 
     def __array__(self, dtype=None, copy=None):
+        """NumPy's view of the tensor (memory shared, as numpy()); NumPy 2's ``copy``: True
+        copies, False refuses to (ValueError) where a copy is needed."""
         a = self.numpy()
-        return a if dtype is None else a.astype(dtype)
+        if dtype is not None and a.dtype != dtype:
+            if copy is False:
+                raise ValueError(f"Unable to avoid copy while casting {a.dtype} to {dtype}")
+            return a.astype(dtype)
+        return a.copy() if copy else a
 
     def __format__(self, spec):
         if self._data.ndim == 0:

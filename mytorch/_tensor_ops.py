@@ -161,47 +161,47 @@ class OpMethods:
         return F.allclose(self, other, rtol, atol, equal_nan)
 
     # --- reductions ----------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False, dtype=None):
-        return F.sum(self, dim, keepdim, dtype=dtype)
+    def sum(self, dim=None, keepdim=False, dtype=None, **kwargs):
+        return F.sum(self, dim, keepdim, dtype=dtype, **kwargs)
 
-    def mean(self, dim=None, keepdim=False, dtype=None):
-        return F.mean(self, dim, keepdim, dtype=dtype)
+    def mean(self, dim=None, keepdim=False, dtype=None, **kwargs):
+        return F.mean(self, dim, keepdim, dtype=dtype, **kwargs)
 
-    def amax(self, dim=(), keepdim=False):
-        return F.amax(self, dim, keepdim)
+    def amax(self, dim=(), keepdim=False, **kwargs):
+        return F.amax(self, dim, keepdim, **kwargs)
 
-    def amin(self, dim=(), keepdim=False):
-        return F.amin(self, dim, keepdim)
+    def amin(self, dim=(), keepdim=False, **kwargs):
+        return F.amin(self, dim, keepdim, **kwargs)
 
-    def argmax(self, dim=None, keepdim=False):
-        return F.argmax(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False, **kwargs):
+        return F.argmax(self, dim, keepdim, **kwargs)
 
-    def argmin(self, dim=None, keepdim=False):
-        return F.argmin(self, dim, keepdim)
+    def argmin(self, dim=None, keepdim=False, **kwargs):
+        return F.argmin(self, dim, keepdim, **kwargs)
 
-    def all(self, dim=None, keepdim=False):
-        return F.all(self, dim, keepdim)
+    def all(self, dim=None, keepdim=False, **kwargs):
+        return F.all(self, dim, keepdim, **kwargs)
 
-    def any(self, dim=None, keepdim=False):
-        return F.any(self, dim, keepdim)
+    def any(self, dim=None, keepdim=False, **kwargs):
+        return F.any(self, dim, keepdim, **kwargs)
 
-    def max(self, dim=None, keepdim=False):
-        return F.max(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False, **kwargs):
+        return F.max(self, dim, keepdim, **kwargs)
 
-    def min(self, dim=None, keepdim=False):
-        return F.min(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False, **kwargs):
+        return F.min(self, dim, keepdim, **kwargs)
 
-    def sort(self, dim=-1, descending=False, stable=None):
-        return F.sort(self, dim, descending, stable)
+    def sort(self, dim=-1, descending=False, stable=None, **kwargs):
+        return F.sort(self, dim, descending, stable, **kwargs)
 
-    def topk(self, k, dim=-1, largest=True, sorted=True):
-        return F.topk(self, k, dim, largest, sorted)
+    def topk(self, k, dim=-1, largest=True, sorted=True, **kwargs):
+        return F.topk(self, k, dim, largest, sorted, **kwargs)
 
-    def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        return F.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+    def var(self, dim=None, unbiased=True, keepdim=False, correction=None, **kwargs):
+        return F.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction, **kwargs)
 
-    def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        return F.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+    def std(self, dim=None, unbiased=True, keepdim=False, correction=None, **kwargs):
+        return F.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction, **kwargs)
 
     # --- shape and views -----------------------------------------------------------------
     def reshape(self, *shape):

@@ -175,7 +175,8 @@ ALLOCATION = (
 RANDOM = (
     ("generator", "seed", "A new random generator of this device seeded with an int."),
     ("random", "gen, kind, shape, np_dtype, *args",
-     "Samples made here from gen: uniform, normal, integers [lo, hi) or permutation."),
+     "Samples made here from gen: uniform, normal, integers [lo, hi), poisson, multinomial or "
+     "permutation."),
     ("rng_state", "gen", "The state of gen as a host uint8 NumPy array."),
     ("set_rng_state", "gen, state", "Put gen back in a state that rng_state returned."),
     ("entropy", "", "A fresh seed from the operating system."),
@@ -183,6 +184,7 @@ RANDOM = (
 TRANSFERS = (
     ("from_numpy", "a", "A copy of host array a in this backend's memory (host to device)."),
     ("to_numpy", "x", "x's values as a host NumPy array (device to host)."),
+    ("from_dlpack", "obj", "An array of this backend sharing obj's memory (DLPack, no copy)."),
 )
 # fmt: on
 

@@ -15,7 +15,8 @@ import numpy as np
 from scipy.special import erf as _scipy_erf
 from scipy.special import expit as _expit
 
-from mytorch._backends import _rng
+from mytorch._backends import _ranges, _rng, _sampling
+from mytorch._backends._sampling import DeviceRandom
 from mytorch._backends._scan_kernels import ScanKernels
 from mytorch._backends._linalg import LinalgKernels
 from mytorch._backends._activation import ActivationKernels
@@ -24,7 +25,9 @@ from mytorch._backends.math_kernels import MathKernels
 from mytorch._device import device as _device
 
 
-class Backend(ScanKernels, MathKernels, LinalgKernels, ActivationKernels, BackendContract):
+class Backend(
+    ScanKernels, MathKernels, LinalgKernels, ActivationKernels, DeviceRandom, BackendContract
+):
     """The reference kernels over ``xp``. Subclasses override kernels, never their contract."""
 
     # NOTE: KERNELS (the kernel names the op families use) and the rest of the members are
@@ -154,10 +157,13 @@ class Backend(ScanKernels, MathKernels, LinalgKernels, ActivationKernels, Backen
         """Sum over ``dim`` (None for all); integers and bool accumulate in int64 as in PyTorch."""
         if x.dtype.kind in "biu":
             return self.xp.sum(x, axis=dim, keepdims=keepdim, dtype=np.int64)
+        if x.dtype.kind == "V":  # NOTE: bfloat16 accumulates in float32, as in PyTorch
+            return self.xp.sum(x, axis=dim, keepdims=keepdim, dtype=np.float32).astype(x.dtype)
         return self.xp.sum(x, axis=dim, keepdims=keepdim)
 
     def mean(self, x, dim, keepdim):
-        return self.xp.mean(x, axis=dim, keepdims=keepdim, dtype=x.dtype)
+        acc = np.float32 if x.dtype.kind == "V" else x.dtype  # bfloat16: as sum
+        return self.xp.mean(x, axis=dim, keepdims=keepdim, dtype=acc).astype(x.dtype)
 
     def var(self, x, dim, correction, keepdim):
         """sum((x - mean)**2) over ``dim`` (None for all) / max(N - correction, 0), N the count
@@ -377,6 +383,10 @@ class Backend(ScanKernels, MathKernels, LinalgKernels, ActivationKernels, Backen
         """The values of ``x`` as a NumPy array in host memory (device to host copy)."""
         return self.xp.asnumpy(x)
 
+    def from_dlpack(self, obj):
+        """An array sharing the memory of ``obj`` (an object with __dlpack__), no copy."""
+        return self.xp.from_dlpack(obj)
+
     def scalar(self, x):
         """0-d results as this backend keeps them (the CPU keeps NumPy scalars)."""
         return x
@@ -426,52 +436,10 @@ class Backend(ScanKernels, MathKernels, LinalgKernels, ActivationKernels, Backen
         return xp.arange(start, end, step).astype(np_dtype)
 
     def linspace(self, start, end, steps, np_dtype):
-        return self.xp.linspace(start, end, steps, dtype=np.float64).astype(np_dtype)
+        return _ranges.linspace(self.xp, start, end, steps, np_dtype)
 
     def eye(self, n, m, np_dtype):
         return self.xp.eye(n, m, dtype=np_dtype)
-
-    # --- random numbers: made on the device by xp.random.RandomState ---------------------
-    # NOTE: a device generator is a (seed, offset) pair, as torch's CUDA (Philox) generators
-    # are: draw number ``offset`` reseeds the module's RandomState with a mix of the two, so
-    # that the state can be read and restored without reading the device generator back.
-    def generator(self, seed):
-        """A generator of this device (draws happen on the device, nothing is uploaded)."""
-        return _rng.Stream(self._random_state(), int(seed))
-
-    def _random_state(self):
-        return self.xp.random.RandomState(0)
-
-    def random(self, gen, kind, shape, np_dtype, *args):
-        """Samples from ``gen`` of one kind: uniform in [0, 1), standard normal, integers in
-        [args[0], args[1]), or a permutation of range(shape[0]); cast to ``np_dtype``."""
-        rs = gen.state
-        rs.seed(_rng.mix(gen.seed, gen.offset))
-        gen.offset += 1
-        xp = self.xp
-        if 0 in shape:
-            return xp.zeros(shape, dtype=np_dtype)
-        draw = np.float32 if np_dtype in _rng.SINGLE else np.float64
-        if kind == "uniform":
-            a = rs.random_sample(shape, dtype=draw)
-        elif kind == "normal":
-            a = rs.standard_normal(shape, dtype=draw)
-        elif kind == "integers":
-            a = rs.randint(args[0], args[1], shape, dtype=np.int64)
-        else:
-            a = rs.permutation(shape[0])
-        return a.astype(np_dtype)
-
-    def rng_state(self, gen):
-        """(seed, offset) as 16 bytes."""
-        return _rng.to_bytes([gen.seed, gen.offset])
-
-    def set_rng_state(self, gen, state):
-        gen.seed, gen.offset = _rng.from_bytes(state, 2)
-
-    def entropy(self):
-        """A fresh 64-bit seed from the operating system."""
-        return _rng.entropy()
 
     def data_ptr(self, x):
         """The address of ``x``'s first element (CuPy's ``x.data.ptr``)."""
@@ -530,6 +498,8 @@ class NumpyBackend(Backend):
 
     def sigmoid(self, x):
         # NOTE: scipy's expit is 1 / (1 + exp(-x)) in one pass, without overflow warnings.
+        if x.dtype.kind == "V":  # bfloat16 (which scipy computes in float64): in float32
+            return _expit(x.astype(np.float32)).astype(x.dtype)
         return _expit(x)
 
     def _erf(self, x):
@@ -564,6 +534,11 @@ class NumpyBackend(Backend):
             a = gen.standard_normal(shape)
         elif kind == "integers":
             a = gen.integers(args[0], args[1], shape)
+        elif kind == "poisson":
+            a = gen.poisson(args[0], shape)
+        elif kind == "multinomial":
+            ushape = shape if args[2] else args[0].shape
+            a = _sampling.multinomial(np, gen.random(ushape), *args)
         else:
             a = gen.permutation(shape[0])
         return a.astype(np_dtype)

@@ -9,9 +9,11 @@ Adding an op: one declaration line in its family file and one row in tests/ops/o
 from mytorch._ops import (
     activation,
     composite,
+    conversion,
     creation,
     fused,
     indexing,
+    interop,
     linalg,
     norms,
     nn_linear,
@@ -25,6 +27,7 @@ from mytorch._ops import (
     reduction,
     scan,
     scatter,
+    sampling,
     shape,
     special_fns,
     strided,
@@ -53,6 +56,9 @@ FAMILIES = (
     linalg_ops,
     linalg_decomp,
     activation,
+    conversion,
+    interop,
+    sampling,
 )
 
 for _family in FAMILIES:

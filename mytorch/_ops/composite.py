@@ -5,6 +5,7 @@ reductions). ``@composite(...)`` declares one with its namespaces and methods.
 
 from mytorch import _backends
 from mytorch import _dtype as D
+from mytorch._aliases import numpy_kwargs
 from mytorch._core import TensorBase
 from mytorch._ops._declare import composite
 from mytorch._ops.pointwise import exp, log, to_dtype, where
@@ -46,9 +47,16 @@ def _float_out(result, out):
     return None
 
 
+_REQUIRED = object()
+
+
 @composite(namespace=("torch", "special"), method=True, out=True)
-def logsumexp(input, dim, keepdim=False, *, out=None):
+def logsumexp(input, dim=_REQUIRED, keepdim=False, *, out=None, **kwargs):
     """Matches torch.logsumexp."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("logsumexp", kwargs, dim, keepdim, _REQUIRED)
+    if dim is _REQUIRED:  # a default only so that axis= can stand for it
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     acc = None
     if out is not None:
         check_out("logsumexp", out, (input,))
@@ -111,6 +119,10 @@ def is_tensor(obj):
 
 def numel(input):
     """Matches torch.numel."""
+    if not isinstance(input, TensorBase):
+        raise TypeError(
+            f"numel(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
     return input.numel()
 
 

@@ -376,7 +376,36 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, ou
         raise RuntimeError("number of steps must be non-negative")
     if npdt.kind == "b":
         raise _not_implemented("linspace_cpu", D.bool_)
+    # NOTE: torch converts start when there is a value to make, and end when there are two
+    for v in (start, end)[: min(steps, 2)]:
+        _check_fits(v.item() if isinstance(v, TensorBase) else v, npdt)
     return _make(be, be.linspace(start, end, steps, npdt), requires_grad)
+
+
+# The C type names of torch's "value cannot be converted" message.
+_C_TYPES = {
+    "e": "c10::Half", "f": "float", "d": "double", "F": "c10::complex<float>",
+    "D": "c10::complex<double>", "b": "int8_t", "h": "int16_t", "i": "int32_t", "l": "int64_t",
+    "q": "int64_t", "B": "uint8_t",
+}  # fmt: skip
+
+
+def _check_fits(v, npdt):
+    """torch's RuntimeError when a number overflows ``npdt`` (c10's checked conversion: an
+    unsigned type takes a negative integer down to -max, which wraps around)."""
+    dt = D.FROM_NP[npdt]
+    if npdt.kind in "iu":
+        info = D.iinfo(dt)
+        lo = -info.max if npdt.kind == "u" and isinstance(v, int) else info.min
+        ok = isinstance(v, (int, float)) and lo <= v <= info.max
+    else:
+        big = D.finfo(dt).max
+        parts = (v.real, v.imag) if isinstance(v, complex) else (v,)
+        ok = all(not math.isfinite(p) or abs(p) <= big for p in parts)
+    if not ok:
+        raise RuntimeError(
+            f"value cannot be converted to type {_C_TYPES[npdt.char]} without overflow"
+        )
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False, out=None):
@@ -475,7 +504,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
 def _check_random(name, float_kernel, npdt):
     """A float_kernel function draws floats only (``generator=`` is checked where it is drawn
     from, mytorch._random.draw_from)."""
-    if float_kernel is not None and npdt.kind not in "fc":
+    if float_kernel is not None and D.FROM_NP[npdt].category < D.FLOAT:
         raise _not_implemented(float_kernel, D.FROM_NP[npdt])
 
 

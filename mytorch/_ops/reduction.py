@@ -9,6 +9,7 @@ from collections import namedtuple
 
 from mytorch import _backends
 from mytorch import _dtype as D
+from mytorch._aliases import numpy_kwargs
 from mytorch._applyn import apply_multi
 from mytorch._core import KIND_FLOAT, SAVE_OUT, SAVE_X, TensorBase, apply1
 from mytorch._ops._declare import defop
@@ -148,8 +149,10 @@ def _check_tensor(name, t):
         )
 
 
-def sum(input, dim=None, keepdim=False, dtype=None, out=None):
+def sum(input, dim=None, keepdim=False, dtype=None, out=None, **kwargs):
     """Matches torch.sum."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("sum", kwargs, dim, keepdim)
     _check_tensor("sum", input)
     if out is not None:
         check_out("sum", out, (input,))
@@ -164,8 +167,10 @@ def sum(input, dim=None, keepdim=False, dtype=None, out=None):
     return apply1(SUM if dim is None else SUM_DIM, input, (dims, keepdim))
 
 
-def mean(input, dim=None, keepdim=False, dtype=None, out=None):
+def mean(input, dim=None, keepdim=False, dtype=None, out=None, **kwargs):
     """Matches torch.mean (floating-point inputs only, as in PyTorch)."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("mean", kwargs, dim, keepdim)
     _check_tensor("mean", input)
     if out is not None:
         check_out("mean", out, (input,))
@@ -194,9 +199,11 @@ def _dof_check(name, input, dims, correction):
         )
 
 
-def var(input, dim=None, unbiased=True, keepdim=False, correction=None, out=None):
+def var(input, dim=None, unbiased=True, keepdim=False, correction=None, out=None, **kwargs):
     """Matches torch.var: the sum of squared deviations from the mean over ``dim`` divided by
     N - ``correction`` (default 1, 0 when not ``unbiased``); ``var(input, unbiased)`` too."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("var", kwargs, dim, keepdim)
     if out is not None:
         check_out("var", out, (input,))
         r = var(_in_float_out(input, out), dim, unbiased, keepdim, correction)
@@ -204,10 +211,12 @@ def var(input, dim=None, unbiased=True, keepdim=False, correction=None, out=None
     return _var("var", input, dim, unbiased, keepdim, correction)
 
 
-def std(input, dim=None, unbiased=True, keepdim=False, correction=None, *, out=None):
+def std(input, dim=None, unbiased=True, keepdim=False, correction=None, *, out=None, **kwargs):
     """Matches torch.std: sqrt(var), with torch's zero gradient where the spread is zero
     (there sqrt's derivative is inf and var's 0). Its grad_fn is WhereBackward0, torch's
     StdBackward0."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("std", kwargs, dim, keepdim)
     if out is not None:
         check_out("std", out, (input,))
         r = std(_in_float_out(input, out), dim, unbiased, keepdim, correction)
@@ -242,8 +251,10 @@ def _input_dtype(result, out):
     return None
 
 
-def amax(input, dim=(), keepdim=False, out=None):
+def amax(input, dim=(), keepdim=False, out=None, **kwargs):
     """Matches torch.amax (ties share the gradient evenly)."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("amax", kwargs, dim, keepdim, ())
     if out is not None:
         check_out("amax", out, (input,))
         return write_out(out, amax(input, dim, keepdim), _input_dtype)
@@ -253,8 +264,10 @@ def amax(input, dim=(), keepdim=False, out=None):
     return apply1(AMAX, input, (dims, keepdim))
 
 
-def amin(input, dim=(), keepdim=False, out=None):
+def amin(input, dim=(), keepdim=False, out=None, **kwargs):
     """Matches torch.amin (ties share the gradient evenly)."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("amin", kwargs, dim, keepdim, ())
     if out is not None:
         check_out("amin", out, (input,))
         return write_out(out, amin(input, dim, keepdim), _input_dtype)
@@ -264,8 +277,10 @@ def amin(input, dim=(), keepdim=False, out=None):
     return apply1(AMIN, input, (dims, keepdim))
 
 
-def argmax(input, dim=None, keepdim=False, out=None):
+def argmax(input, dim=None, keepdim=False, out=None, **kwargs):
     """Matches torch.argmax (int64 indices; the first of tied maxima)."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("argmax", kwargs, dim, keepdim)
     _check_tensor("argmax", input)
     if out is not None:
         check_out("argmax", out)  # int64 indices: inputs that require grad are fine
@@ -276,8 +291,10 @@ def argmax(input, dim=None, keepdim=False, out=None):
     return apply1(ARGMAX, input, (d, keepdim))
 
 
-def argmin(input, dim=None, keepdim=False, out=None):
+def argmin(input, dim=None, keepdim=False, out=None, **kwargs):
     """Matches torch.argmin (int64 indices; the first of tied minima)."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("argmin", kwargs, dim, keepdim)
     _check_tensor("argmin", input)
     if out is not None:
         check_out("argmin", out)
@@ -299,8 +316,10 @@ def _bool_rule(name):
     return rule
 
 
-def all(input, dim=None, keepdim=False, out=None):
+def all(input, dim=None, keepdim=False, out=None, **kwargs):
     """Matches torch.all (a bool tensor)."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("all", kwargs, dim, keepdim)
     _check_tensor("all", input)
     if out is not None:
         check_out("all", out)
@@ -310,8 +329,10 @@ def all(input, dim=None, keepdim=False, out=None):
     return apply1(ALL, input, (_dims(dim, input.ndim), keepdim))
 
 
-def any(input, dim=None, keepdim=False, out=None):
+def any(input, dim=None, keepdim=False, out=None, **kwargs):
     """Matches torch.any (a bool tensor)."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("any", kwargs, dim, keepdim)
     _check_tensor("any", input)
     if out is not None:
         check_out("any", out)
@@ -369,9 +390,11 @@ def _max_min(op, all_op, result, input, dim, keepdim):
     return result(*apply_multi(op, input, (d, keepdim), save=(1,)))
 
 
-def max(input, dim=None, keepdim=False, out=None):
+def max(input, dim=None, keepdim=False, out=None, **kwargs):
     """Matches torch.max: the maximum; (values, indices) along ``dim``, the gradient going to
     the selected entries; or maximum() of two tensors."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("max", kwargs, dim, keepdim)
     if out is not None:
         return _max_min_out("max", input, dim, keepdim, out, max)
     if isinstance(dim, TensorBase):
@@ -379,9 +402,11 @@ def max(input, dim=None, keepdim=False, out=None):
     return _max_min(MAX, MAX_ALL, _MAX, input, dim, keepdim)
 
 
-def min(input, dim=None, keepdim=False, out=None):
+def min(input, dim=None, keepdim=False, out=None, **kwargs):
     """Matches torch.min: the minimum; (values, indices) along ``dim``, the gradient going to
     the selected entries; or minimum() of two tensors."""
+    if kwargs:
+        dim, keepdim = numpy_kwargs("min", kwargs, dim, keepdim)
     if out is not None:
         return _max_min_out("min", input, dim, keepdim, out, min)
     if isinstance(dim, TensorBase):
@@ -389,9 +414,11 @@ def min(input, dim=None, keepdim=False, out=None):
     return _max_min(MIN, MIN_ALL, _MIN, input, dim, keepdim)
 
 
-def sort(input, dim=-1, descending=False, stable=None, out=None):
+def sort(input, dim=-1, descending=False, stable=None, out=None, **kwargs):
     """Matches torch.sort: (values, indices), stable (NaN sorts as the largest value); the
     grad_fn is SortBackward1 when ``stable`` is given, as torch's overloads are named."""
+    if kwargs:
+        dim, _ = numpy_kwargs("sort", kwargs, dim, None, -1)
     _check_tensor("sort", input)
     if out is not None:
         return _values_indices_out("sort", out, input, lambda: sort(input, dim, descending, stable))
@@ -401,9 +428,11 @@ def sort(input, dim=-1, descending=False, stable=None, out=None):
     return _SORT(*apply_multi(op, input, (d, descending), save=(1,)))
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True, out=None):
+def topk(input, k, dim=-1, largest=True, sorted=True, out=None, **kwargs):
     """Matches torch.topk: the ``k`` largest (``largest=False``: smallest) entries along
     ``dim`` and their indices, always in sorted order."""
+    if kwargs:
+        dim, _ = numpy_kwargs("topk", kwargs, dim, None, -1)
     _check_tensor("topk", input)
     if out is not None:
         return _values_indices_out("topk", out, input, lambda: topk(input, k, dim, largest, sorted))

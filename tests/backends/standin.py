@@ -19,8 +19,8 @@ What is CuPy's and not NumPy's is modelled, so that NumPy-only code fails here a
 * ``DEVICE_COUNT`` devices: ``cuda.Device(n)`` makes device ``n`` current; arrays are made on
   the current device; a kernel given an array of another device raises ValueError (CuPy's
   error where peer access is unavailable); ``a.copy()`` copies onto the current device;
-* ``random`` makes numbers on the device (``RandomState``: uniform, normal, integers,
-  permutations), with no host transfer.
+* ``random`` makes numbers on the device (``RandomState``: uniform, normal, integers, Poisson
+  counts, permutations), with no host transfer.
 
 Explicit host transfers are allowed, as in CuPy, and counted in ``transfers``:
 
@@ -944,6 +944,10 @@ class RandomState:
             raise ValueError("low >= high")
         return self._out(self._gen.integers(lo, hi, size, dtype=np.int64).astype(dtype))
 
+    def poisson(self, lam=1.0, size=None, dtype=int):
+        lam = _unwrap(lam, {})  # a host ndarray raises, as CuPy's would
+        return self._out(self._gen.poisson(lam, size).astype(dtype))
+
     def permutation(self, a):
         if isinstance(a, int):
             return self._out(self._gen.permutation(a))
@@ -985,6 +989,7 @@ random = types.SimpleNamespace(
             "random_sample",
             "standard_normal",
             "randint",
+            "poisson",
             "permutation",
         )  # fmt: skip
     },
