@@ -26,6 +26,8 @@ COMPILED = (
     "mytorch._ops.linalg",
     "mytorch._ops.fused",
     "mytorch._ops.composite",
+    "mytorch._ops.loss",
+    "mytorch._ops.nn_misc",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

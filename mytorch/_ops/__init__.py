@@ -12,6 +12,8 @@ from mytorch._ops import (
     fused,
     indexing,
     linalg,
+    loss,
+    nn_misc,
     pointwise,
     reduction,
     shape,
@@ -20,6 +22,7 @@ from mytorch._ops import (
 from mytorch._registry import publish, register_functions
 
 FAMILIES = (pointwise, reduction, shape, indexing, strided, linalg, fused, composite, creation)
+FAMILIES += (loss, nn_misc)
 
 for _family in FAMILIES:
     register_functions(vars(_family), list(_family.__all__) + list(_family.INTERNAL))
