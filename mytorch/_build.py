@@ -28,6 +28,7 @@ COMPILED = (
     "mytorch._ops.composite",
     "mytorch._ops.loss",
     "mytorch._ops.nn_misc",
+    "mytorch._ops.loss_margin",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

@@ -13,6 +13,7 @@ from mytorch._ops import (
     indexing,
     linalg,
     loss,
+    loss_margin,
     nn_misc,
     pointwise,
     reduction,
@@ -22,7 +23,7 @@ from mytorch._ops import (
 from mytorch._registry import publish, register_functions
 
 FAMILIES = (pointwise, reduction, shape, indexing, strided, linalg, fused, composite, creation)
-FAMILIES += (loss, nn_misc)
+FAMILIES += (loss, nn_misc, loss_margin)
 
 for _family in FAMILIES:
     register_functions(vars(_family), list(_family.__all__) + list(_family.INTERNAL))
