@@ -57,17 +57,37 @@ def _warn_size(input, target):
 
 
 def log1p_small(e):
-    """log(1 + e) for 0 <= e <= 1, accurate where e is tiny (a series below 1e-5)."""
-    return where(e < 1e-5, e * (1 - e * (0.5 - e / 3)), log(1 + e))
+    """log(1 + e) for e >= 0, accurate where e is tiny: the value is log(u) * e / (u - 1) with
+    u = 1 + e (exact to rounding; e itself where u rounds to 1), the gradients log(u)'s."""
+    u = 1 + e
+    g = log(u)
+    ud, ed, gd = u.detach(), e.detach(), g.detach()
+    one = ud == 1
+    v = where(one, ed, gd * ed / where(one, 1.0, ud - 1))
+    return g + (v - gd)
 
 
 def softplus_neg(x):
-    """-log(sigmoid(x)) = log(1 + exp(-x)), stable for any x, with exact derivatives at 0: the
-    branch for x >= 0 and the one for x < 0 each see only values where they are stable (the
-    other side is 0 there, whose term is log 2)."""
-    pos = where(x >= 0, x, 0.0)
-    neg = where(x < 0, x, 0.0)
-    return log1p_small(exp(-pos)) + (log1p_small(exp(neg)) - neg) - math.log(2.0)
+    """-log(sigmoid(x)) = log(1 + exp(-x)), stable for any x: the branch for x >= 0 and the one
+    for x < 0 each see only values where they are stable (0 on the other side, where ``where``
+    drops them), so the derivatives are exact at 0 too."""
+    pos = x >= 0
+    xp = where(pos, x, 0.0)
+    xn = where(pos, 0.0, x)
+    return where(pos, log1p_small(exp(-xp)), log1p_small(exp(xn)) - xn)
+
+
+def check_broadcast(a, b):
+    """torch's RuntimeError where the shapes of ``a`` and ``b`` do not broadcast."""
+    sa, sb = list(a.shape), list(b.shape)
+    n = max(len(sa), len(sb))
+    pa, pb = [1] * (n - len(sa)) + sa, [1] * (n - len(sb)) + sb
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
+                f"non-singleton dimension {i}"
+            )
 
 
 def _weighted(loss, weight, reduction, input, weighted_mean=True):
@@ -307,11 +327,19 @@ def binary_cross_entropy_with_logits(
             f"Target size ({_size(target.shape)}) must be the same as input size "
             f"({_size(input.shape)})"
         )
-    sp = softplus_neg(input)  # -log(sigmoid(input))
-    if pos_weight is not None:
-        loss = (1 - target) * input + ((pos_weight - 1) * target + 1) * sp
-    else:
-        loss = (1 - target) * input + sp
+    # (1 - t) x - lw log(sigmoid(x)), lw = 1 + (pos_weight - 1) t, written per sign of x so
+    # that each side only sees exp of a non-positive number and no gradient term cancels
+    # another: (1 - t) x + lw log1p(exp(-x)) for x >= 0, (1 - t - lw) x + lw log1p(exp(x))
+    # below (the other side is fed 0, which ``where`` drops).
+    lw = 1 if pos_weight is None else (pos_weight - 1) * target + 1
+    pos = input >= 0
+    xp = where(pos, input, 0.0)
+    xn = where(pos, 0.0, input)
+    loss = where(
+        pos,
+        (1 - target) * xp + lw * log1p_small(exp(-xp)),
+        (1 - target - lw) * xn + lw * log1p_small(exp(xn)),
+    )
     if weight is not None:
         loss = loss * weight
     return reduce_loss(loss, reduction)

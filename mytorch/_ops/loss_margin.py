@@ -7,7 +7,7 @@ import math
 from mytorch._ops._declare import composite
 from mytorch._ops.creation import arange, tensor
 from mytorch._ops.indexing import cat
-from mytorch._ops.loss import reduce_loss, reduction_arg, softplus_neg
+from mytorch._ops.loss import check_broadcast, reduce_loss, reduction_arg, softplus_neg
 from mytorch._ops.nn_misc import pairwise_distance
 from mytorch._ops.pointwise import clamp_min, exp, log, maximum, minimum, where
 
@@ -36,6 +36,7 @@ def hinge_embedding_loss(
     """Matches torch.nn.functional.hinge_embedding_loss: x where target is 1, max(0, margin - x)
     where it is -1 (torch's rule: both terms where it is neither)."""
     reduction = reduction_arg(size_average, reduce, reduction)
+    check_broadcast(target, input)
     hinge = where(target != 1, clamp_min(margin - input, 0), 0.0)
     return reduce_loss(hinge + where(target != -1, input, 0.0), reduction)
 

@@ -978,7 +978,6 @@ OPS = [
 ]
 
 
-
 def _family_rows():
     """The rows of the op families whose rows live in a file of their own,
     tests/ops/op_db_<family>.py (each defines ROWS, written with this module's helpers)."""
