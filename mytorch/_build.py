@@ -41,6 +41,9 @@ COMPILED = (
     "mytorch._ops.conversion",
     "mytorch._ops.interop",
     "mytorch._ops.sampling",
+    "mytorch._ops.loss",
+    "mytorch._ops.nn_misc",
+    "mytorch._ops.loss_margin",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

@@ -19,6 +19,9 @@ from mytorch._ops import (
     nn_linear,
     math,
     pad,
+    loss,
+    loss_margin,
+    nn_misc,
     pointwise,
     rearrange,
     linalg_decomp,
@@ -59,6 +62,9 @@ FAMILIES = (
     conversion,
     interop,
     sampling,
+    loss,
+    loss_margin,
+    nn_misc,
 )
 
 for _family in FAMILIES:
