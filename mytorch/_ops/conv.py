@@ -21,7 +21,7 @@ _BOTH = ("torch", "nn.functional")
 
 def _im2col_vjp(n, g):
     kernel, dilation, stride = n.params
-    return _col2im(g, dilation, stride, n.shapes[0][-len(kernel) :])
+    return col2im(g, dilation, stride, n.shapes[0][-len(kernel) :])
 
 
 def _col2im_vjp(n, g):
@@ -42,7 +42,7 @@ def im2col(x, kernel, dilation, stride):
     return apply1(IM2COL, x, (tuple(kernel), tuple(dilation), tuple(stride)))
 
 
-def _col2im(cols, dilation, stride, spatial=None):
+def col2im(cols, dilation, stride, spatial=None):
     """cols (N, C, *kernel, *out) -> windows summed into (N, C, *spatial) (default: the
     smallest spatial size the windows cover; a larger one gets zeros on the right)."""
     out = apply1(COL2IM, cols, (tuple(dilation), tuple(stride)))
@@ -238,7 +238,7 @@ def _conv_transposend(name, n, input, weight, bias, stride, padding, output_padd
         w = transpose(reshape(weight, (groups, cin_g, kk)), 1, 2)
         cols = matmul(w, reshape(x, (nb, groups, cin_g, length)))
     cols = reshape(cols, (nb, cout_g * groups) + kernel + in_sp)
-    out = _col2im(cols, dilation, stride)
+    out = col2im(cols, dilation, stride)
     out = _pad_dims(out, [(-p, o - p) for p, o in zip(padding, output_padding)])
     out = _add_bias(out, bias, n)
     return out if batched else squeeze(out, 0)
@@ -369,10 +369,10 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         )
     c = x.shape[1] // kprod
     cols = reshape(x, (x.shape[0], c) + kernel + tuple(blocks))
-    out = _col2im(cols, dilation, stride, tuple(s + 2 * p for s, p in zip(size, padding)))
+    out = col2im(cols, dilation, stride, tuple(s + 2 * p for s, p in zip(size, padding)))
     out = _pad_dims(out, [(-p, -p) for p in padding])
     return out if batched else squeeze(out, 0)
 
 
 __all__ = []
-INTERNAL = []
+INTERNAL = ["im2col", "col2im"]  # the primitives' functions (mytorch._ops.conv)
