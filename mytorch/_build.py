@@ -44,6 +44,7 @@ COMPILED = (
     "mytorch._ops.loss",
     "mytorch._ops.nn_misc",
     "mytorch._ops.loss_margin",
+    "mytorch._ops.conv",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

@@ -139,6 +139,9 @@ KERNELS = (
     ("softplus", "x, beta, threshold", "log1p(exp(beta * x)) / beta; x if beta * x > threshold."),
     ("gelu", "x, approximate", "x * Phi(x), Phi the normal CDF ('tanh': its tanh approximation)."),
     ("gelu_backward", "grad, x, approximate", "grad * d gelu(x) / dx."),
+    # convolution (mytorch._backends._conv)
+    ("im2col", "x, kernel, dilation, stride", "x's windows (N, C, *kernel, *out), contiguous."),
+    ("col2im", "cols, dilation, stride", "The adjoint of im2col: windows added into (N, C, *n)."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),

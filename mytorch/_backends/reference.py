@@ -20,13 +20,20 @@ from mytorch._backends._sampling import DeviceRandom
 from mytorch._backends._scan_kernels import ScanKernels
 from mytorch._backends._linalg import LinalgKernels
 from mytorch._backends._activation import ActivationKernels
+from mytorch._backends._conv import ConvKernels
 from mytorch._backends.base import BackendContract
 from mytorch._backends.math_kernels import MathKernels
 from mytorch._device import device as _device
 
 
 class Backend(
-    ScanKernels, MathKernels, LinalgKernels, ActivationKernels, DeviceRandom, BackendContract
+    ScanKernels,
+    MathKernels,
+    LinalgKernels,
+    ActivationKernels,
+    ConvKernels,
+    DeviceRandom,
+    BackendContract,
 ):
     """The reference kernels over ``xp``. Subclasses override kernels, never their contract."""
 

@@ -9,6 +9,7 @@ Adding an op: one declaration line in its family file and one row in tests/ops/o
 from mytorch._ops import (
     activation,
     composite,
+    conv,
     conversion,
     creation,
     fused,
@@ -65,6 +66,7 @@ FAMILIES = (
     loss,
     loss_margin,
     nn_misc,
+    conv,
 )
 
 for _family in FAMILIES:

@@ -8,6 +8,14 @@ from mytorch.nn.modules.container import (
     ParameterList,
     Sequential,
 )
+from mytorch.nn.modules.conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from mytorch.nn.modules.flatten import Flatten, Unflatten
 from mytorch.nn.modules.lazy import LazyModuleMixin  # noqa: F401  (torch.nn.modules has it)
 from mytorch.nn.modules.linear import Bilinear, Identity, LazyLinear, Linear
@@ -25,4 +33,10 @@ __all__ = [
     "Linear",
     "LazyLinear",
     "Bilinear",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
 ]

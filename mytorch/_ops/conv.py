@@ -1,0 +1,378 @@
+"""The convolutions in nn.functional (and at torch's top level): conv1d/2d/3d,
+conv_transpose1d/2d/3d, unfold and fold, composites over two primitives: ``im2col`` (every
+kernel window of the padded input laid out as columns) and its adjoint ``col2im``. A
+convolution is pad, im2col, one matmul batched over the groups, reshape; a transposed
+convolution is its adjoint: one matmul, col2im, crop. Each primitive's VJP is the other, so
+derivatives of any order work.
+"""
+
+import builtins
+import math
+
+from mytorch._core import TensorBase, apply1
+from mytorch._ops._declare import composite, defop
+from mytorch._ops.linalg import matmul
+from mytorch._ops.pad import pad as _pad
+from mytorch._ops.shape import reshape, squeeze, transpose, unsqueeze
+from mytorch._size import _int_arg
+
+_BOTH = ("torch", "nn.functional")
+
+
+def _im2col_vjp(n, g):
+    kernel, dilation, stride = n.params
+    return col2im(g, dilation, stride, n.shapes[0][-len(kernel) :])
+
+
+def _col2im_vjp(n, g):
+    dilation, stride = n.params
+    k = len(dilation)
+    shape = n.shapes[0]
+    return im2col(g, tuple(shape[len(shape) - 2 * k : len(shape) - k]), dilation, stride)
+
+
+# fmt: off
+IM2COL = defop("im2col", _im2col_vjp, node_name="Im2ColBackward0")
+COL2IM = defop("col2im", _col2im_vjp, node_name="Col2ImBackward0")
+# fmt: on
+
+
+def im2col(x, kernel, dilation, stride):
+    """x (N, C, *spatial) -> its windows (N, C, *kernel, *out)."""
+    return apply1(IM2COL, x, (tuple(kernel), tuple(dilation), tuple(stride)))
+
+
+def col2im(cols, dilation, stride, spatial=None):
+    """cols (N, C, *kernel, *out) -> windows summed into (N, C, *spatial) (default: the
+    smallest spatial size the windows cover; a larger one gets zeros on the right)."""
+    out = apply1(COL2IM, cols, (tuple(dilation), tuple(stride)))
+    if spatial is None:
+        return out
+    n = len(dilation)
+    have = out.shape[out.ndim - n :]
+    return _pad_dims(out, [(0, want - got) for want, got in zip(spatial, have)])
+
+
+def _pad_dims(x, pairs):
+    """x zero-padded (negative: cropped) by (before, after) for each of its last len(pairs)
+    dims, in order."""
+    if all(lo == 0 and hi == 0 for lo, hi in pairs):
+        return x
+    flat = []
+    for lo, hi in reversed(pairs):
+        flat += [lo, hi]
+    return _pad(x, flat)
+
+
+def _tuple(v, n, what):
+    """An int or a sequence of n ints, as a tuple of n ints."""
+    if isinstance(v, (tuple, list)):
+        out = tuple(_int_arg(e, what) for e in v)
+        if len(out) == 1:
+            out = out * n
+    else:
+        out = (_int_arg(v, what),) * n
+    if len(out) != n:
+        raise RuntimeError(
+            f"expected {what} to be a single integer value or a list of {n} values to match the "
+            f"convolution dimensions, but got {what}={list(out)}"
+        )
+    return out
+
+
+def _check_tensor(name, x, what):
+    if not isinstance(x, TensorBase):
+        raise TypeError(f"{name}(): argument '{what}' must be Tensor, not {type(x).__name__}")
+
+
+def _check_common(name, n, input, weight, bias, stride, dilation, groups):
+    _check_tensor(name, input, "input")
+    _check_tensor(name, weight, "weight")
+    if input.ndim not in (n + 1, n + 2):
+        raise RuntimeError(
+            f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {name}, but got "
+            f"input of size: {list(input.shape)}"
+        )
+    if weight.ndim != n + 2:
+        raise RuntimeError(
+            f"Expected {n + 2}-dimensional weight for {name}, but got {weight.ndim}-dimensional "
+            f"weight of size {list(weight.shape)}"
+        )
+    stride = _tuple(stride, n, "stride")
+    dilation = _tuple(dilation, n, "dilation")
+    groups = _int_arg(groups, "groups")
+    if builtins.any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if builtins.any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            f"Input type ({input.dtype}) and weight type ({weight.dtype}) should be the same"
+        )
+    if weight.shape[0] % groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size [{list(weight.shape)}] instead"
+        )
+    if bias is not None:
+        _check_tensor(name, bias, "bias")
+        if bias.dtype != input.dtype:
+            raise RuntimeError(
+                f"Input type ({input.dtype}) and bias type ({bias.dtype}) should be the same"
+            )
+    return stride, dilation, groups
+
+
+def _add_bias(out, bias, n):
+    if bias is None:
+        return out
+    if bias.ndim != 1 or bias.shape[0] != out.shape[1]:
+        raise RuntimeError(
+            f"expected bias to be 1-dimensional with {out.shape[1]} elements, but got bias of "
+            f"size {list(bias.shape)} instead"
+        )
+    return out + reshape(bias, (out.shape[1],) + (1,) * n)
+
+
+def _same_pairs(kernel, dilation):
+    """'same' padding: d * (k - 1) in all, the odd one on the right (as torch pads)."""
+    pairs = []
+    for k, d in zip(kernel, dilation):
+        total = d * (k - 1)
+        pairs.append((total // 2, total - total // 2))
+    return pairs
+
+
+def _convnd(name, n, input, weight, bias, stride, padding, dilation, groups):
+    stride, dilation, groups = _check_common(name, n, input, weight, bias, stride, dilation, groups)
+    kernel = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding == "valid":
+            pairs = [(0, 0)] * n
+        elif padding == "same":
+            if builtins.any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pairs = _same_pairs(kernel, dilation)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        p = _tuple(padding, n, "padding")
+        if builtins.any(e < 0 for e in p):
+            raise RuntimeError("negative padding is not supported")
+        pairs = [(e, e) for e in p]
+    batched = input.ndim == n + 2
+    x = input if batched else unsqueeze(input, 0)
+    cout, cin_g = weight.shape[0], weight.shape[1]
+    if x.shape[1] != cin_g * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+            f"input{list(x.shape)} to have {cin_g * groups} channels, but got {x.shape[1]} "
+            "channels instead"
+        )
+    padded = [s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pairs)]
+    if builtins.any(p < d * (k - 1) + 1 for p, k, d in zip(padded, kernel, dilation)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(str(d * (k - 1) + 1) for k, d in zip(kernel, dilation))})"
+            ". Kernel size can't be greater than actual input size"
+        )
+    x = _pad_dims(x, pairs)
+    cols = im2col(x, kernel, dilation, stride)  # (N, C, *kernel, *out)
+    out_sp = tuple(cols.shape[2 + n :])
+    nb = x.shape[0]
+    ck = cin_g * math.prod(kernel)
+    length = math.prod(out_sp)
+    if groups == 1:
+        out = matmul(reshape(weight, (cout, ck)), reshape(cols, (nb, ck, length)))
+    else:
+        w = reshape(weight, (groups, cout // groups, ck))
+        out = matmul(w, reshape(cols, (nb, groups, ck, length)))
+    out = _add_bias(reshape(out, (nb, cout) + out_sp), bias, n)
+    return out if batched else squeeze(out, 0)
+
+
+def _conv_transposend(name, n, input, weight, bias, stride, padding, output_padding, groups,
+                      dilation):  # fmt: skip
+    stride, dilation, groups = _check_common(name, n, input, weight, bias, stride, dilation, groups)
+    if isinstance(padding, str):
+        raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    padding = _tuple(padding, n, "padding")
+    output_padding = _tuple(output_padding, n, "output_padding")
+    if builtins.any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if builtins.any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output padding is not supported")
+    if builtins.any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(
+            "output padding must be smaller than either stride or dilation, but got "
+            f"output_padding={list(output_padding)} stride={list(stride)} "
+            f"dilation={list(dilation)}"
+        )
+    batched = input.ndim == n + 2
+    x = input if batched else unsqueeze(input, 0)
+    cin, cout_g = weight.shape[0], weight.shape[1]
+    kernel = tuple(weight.shape[2:])
+    if x.shape[1] != cin:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+            f"input{list(x.shape)} to have {cin} channels, but got {x.shape[1]} channels instead"
+        )
+    nb, in_sp = x.shape[0], tuple(x.shape[2:])
+    sizes = [(s - 1) * st - 2 * p + d * (k - 1) + o + 1
+             for s, st, p, d, k, o in zip(in_sp, stride, padding, dilation, kernel,
+                                          output_padding)]  # fmt: skip
+    if builtins.any(e <= 0 for e in sizes):
+        raise RuntimeError(
+            f"Given input size per channel: ({' x '.join(map(str, in_sp))}). Calculated output "
+            f"size per channel: ({' x '.join(map(str, sizes))}). Output size is too small"
+        )
+    cin_g = cin // groups
+    kk = cout_g * math.prod(kernel)
+    length = math.prod(in_sp)
+    if groups == 1:
+        w = transpose(reshape(weight, (cin, kk)), 0, 1)
+        cols = matmul(w, reshape(x, (nb, cin, length)))
+    else:
+        w = transpose(reshape(weight, (groups, cin_g, kk)), 1, 2)
+        cols = matmul(w, reshape(x, (nb, groups, cin_g, length)))
+    cols = reshape(cols, (nb, cout_g * groups) + kernel + in_sp)
+    out = col2im(cols, dilation, stride)
+    out = _pad_dims(out, [(-p, o - p) for p, o in zip(padding, output_padding)])
+    out = _add_bias(out, bias, n)
+    return out if batched else squeeze(out, 0)
+
+
+@composite(namespace=_BOTH)
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Matches torch.nn.functional.conv1d."""
+    return _convnd("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+@composite(namespace=_BOTH)
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Matches torch.nn.functional.conv2d."""
+    return _convnd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+@composite(namespace=_BOTH)
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Matches torch.nn.functional.conv3d."""
+    return _convnd("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+@composite(namespace=_BOTH)
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):  # fmt: skip
+    """Matches torch.nn.functional.conv_transpose1d."""
+    return _conv_transposend("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)  # fmt: skip
+
+
+@composite(namespace=_BOTH)
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):  # fmt: skip
+    """Matches torch.nn.functional.conv_transpose2d."""
+    return _conv_transposend("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)  # fmt: skip
+
+
+@composite(namespace=_BOTH)
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):  # fmt: skip
+    """Matches torch.nn.functional.conv_transpose3d."""
+    return _conv_transposend("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)  # fmt: skip
+
+
+def _fold_args(kernel_size, dilation, padding, stride):
+    return (
+        _tuple(kernel_size, 2, "kernel_size"),
+        _tuple(dilation, 2, "dilation"),
+        _tuple(padding, 2, "padding"),
+        _tuple(stride, 2, "stride"),
+    )
+
+
+def _fold_check(kernel, dilation, padding, stride):
+    for what, v, low in (("kernel", kernel, 1), ("dilation", dilation, 1),
+                         ("padding", padding, 0), ("stride", stride, 1)):  # fmt: skip
+        if builtins.any(e < low for e in v):
+            raise RuntimeError(
+                f"{what} should be greater than {'or equal to ' if low == 0 else ''}zero, but got "
+                f"{what}: {' '.join(map(str, v))}"
+            )
+
+
+@composite(namespace="nn.functional")
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Matches torch.nn.functional.unfold: (N, C, H, W) -> (N, C * kh * kw, L)."""
+    _check_tensor("unfold", input, "input")
+    kernel, dilation, padding, stride = _fold_args(kernel_size, dilation, padding, stride)
+    _fold_check(kernel, dilation, padding, stride)
+    if input.ndim not in (3, 4):
+        raise NotImplementedError(
+            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)"
+        )
+    batched = input.ndim == 4
+    x = input if batched else unsqueeze(input, 0)
+    sp = tuple(x.shape[2:])
+    blocks = [(s + 2 * p - d * (k - 1) - 1) // st + 1
+              for s, p, d, k, st in zip(sp, padding, dilation, kernel, stride)]  # fmt: skip
+    if builtins.any(b < 1 for b in blocks):
+        raise RuntimeError(
+            f"Given input with spatial size {sp}, kernel_size={kernel}, dilation={dilation}, "
+            f"padding={padding}, calculated shape of the array of sliding blocks as "
+            f"{tuple(blocks)}, but its components must be at least one."
+        )
+    cols = im2col(_pad_dims(x, [(p, p) for p in padding]), kernel, dilation, stride)
+    out = reshape(cols, (x.shape[0], x.shape[1] * math.prod(kernel), math.prod(blocks)))
+    return out if batched else squeeze(out, 0)
+
+
+@composite(namespace="nn.functional")
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Matches torch.nn.functional.fold: (N, C * kh * kw, L) -> (N, C, *output_size), the
+    blocks' entries summed where they overlap."""
+    _check_tensor("fold", input, "input")
+    size = _tuple(output_size, 2, "output_size")
+    kernel, dilation, padding, stride = _fold_args(kernel_size, dilation, padding, stride)
+    _fold_check(kernel, dilation, padding, stride)
+    if input.ndim not in (2, 3) or builtins.any(s == 0 for s in input.shape[1:]):
+        raise RuntimeError(
+            "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+            f"non-zero dimensions for input, but got: {list(input.shape)}"
+        )
+    batched = input.ndim == 3
+    x = input if batched else unsqueeze(input, 0)
+    kprod = math.prod(kernel)
+    if x.shape[1] % kprod:
+        raise RuntimeError(
+            "Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size={kernel}."
+        )
+    blocks = [(s + 2 * p - d * (k - 1) - 1) // st + 1
+              for s, p, d, k, st in zip(size, padding, dilation, kernel, stride)]  # fmt: skip
+    if builtins.any(b < 1 for b in blocks):
+        raise RuntimeError(
+            f"Given output_size={size}, kernel_size={kernel}, dilation={dilation}, "
+            f"padding={padding}, stride={stride}, calculated shape of the array of sliding "
+            f"blocks as {tuple(blocks)}, but its components must be at least one."
+        )
+    if x.shape[2] != math.prod(blocks):
+        raise RuntimeError(
+            f"Given output_size={size}, kernel_size={kernel}, dilation={dilation}, "
+            f"padding={padding}, stride={stride}, expected size of input's dimension 2 to match "
+            f"the calculated number of sliding blocks {blocks[0]} * {blocks[1]} = "
+            f"{math.prod(blocks)}, but got input.size(2)={x.shape[2]}."
+        )
+    c = x.shape[1] // kprod
+    cols = reshape(x, (x.shape[0], c) + kernel + tuple(blocks))
+    out = col2im(cols, dilation, stride, tuple(s + 2 * p for s, p in zip(size, padding)))
+    out = _pad_dims(out, [(-p, -p) for p in padding])
+    return out if batched else squeeze(out, 0)
+
+
+__all__ = []
+INTERNAL = ["im2col", "col2im"]  # the primitives' functions (mytorch._ops.conv)
