@@ -273,10 +273,28 @@ def select(input, dim, index):
 def narrow(input, dim, start, length):
     """Matches torch.narrow."""
     d = _wrap_dim(dim, input.ndim)
-    start = _int_arg(start, "start")
+    start = _narrow_start(input, d, start)
     if _int_arg(length, "length") < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
+    _narrow_end(input, d, start, length)
     return getitem(input, (slice(None),) * d + (slice(start, start + length),))
+
+
+def _narrow_start(input, d, start):
+    """narrow's start, counted from the end when negative (IndexError out of range)."""
+    n = input.shape[d]
+    start = _int_arg(start, "start")
+    if not -n <= start <= n:
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-n}, {n}], but got {start})"
+        )
+    return start + n if start < 0 else start
+
+
+def _narrow_end(input, d, start, length):
+    n = input.shape[d]
+    if length < 0 or start > n - length:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
 
 
 def _promoted(tensors):
@@ -349,7 +367,7 @@ __all__ = [
 ]  # fmt: skip
 INTERNAL = [
     "getitem", "index_backward", "_device_index", "_setitem_value", "_is_basic_index",
-    "_split_ints", "_check_setitem",
+    "_split_ints", "_check_setitem", "_narrow_start", "_narrow_end",
 ]  # fmt: skip
 
 
