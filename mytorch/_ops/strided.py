@@ -5,7 +5,7 @@ again).
 
 from mytorch._core import apply1
 from mytorch._ops._declare import defop
-from mytorch._ops.creation import arange
+from mytorch._ops.creation import arange, zeros
 from mytorch._ops.indexing import getitem, index_backward
 from mytorch._ops.shape import permute, reshape
 from mytorch._size import _wrap_dim
@@ -63,8 +63,24 @@ def _as_strided_vjp(n, g):
         offset + sum(max(0, (s - 1) * st) for s, st in zip(size, stride)),
         sum(max(0, (s - 1) * st) for s, st in zip(shape, in_stride)),
     )
-    storage = index_backward(reshape(g, (-1,)), (hi - lo + 1,), (out_pos - lo,), False)
-    return reshape(getitem(storage, (in_pos - lo,)), shape)
+    span = (hi - lo + 1,)
+    storage = index_backward(reshape(g, (-1,)), span, (out_pos - lo,), False)
+    gx = getitem(storage, (in_pos - lo,))
+    if _may_overlap(shape, in_stride):  # an input element shared: the gradient shared out
+        ones = zeros((numel,), dtype=g.dtype, device=g.device) + 1
+        gx = gx / getitem(index_backward(ones, span, (in_pos - lo,), False), (in_pos - lo,))
+    return reshape(gx, shape)
+
+
+def _may_overlap(shape, stride):
+    """Whether two elements of a layout may share a storage position (torch's test)."""
+    dims = sorted((st, s) for s, st in zip(shape, stride) if s > 1)
+    extent = 0
+    for st, s in dims:
+        if st <= extent:
+            return True
+        extent += (s - 1) * st
+    return False
 
 
 # fmt: off
