@@ -14,6 +14,7 @@ from mytorch._ops.creation import arange, linspace, ones, zeros
 from mytorch._ops.indexing import _narrow_end, _narrow_start, _promoted, cat, getitem, narrow
 from mytorch._ops.indexing import stack
 from mytorch._ops.rearrange import meshgrid
+from mytorch._ops.norms import vector_norm
 from mytorch._ops.pointwise import where
 from mytorch._ops.scan import cumsum
 from mytorch._ops.scatter import _put
@@ -234,8 +235,6 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
 @composite()
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """Matches torch.cdist: the p-norm distances between the rows of x1 and of x2."""
-    from mytorch._ops.norms import vector_norm
-
     for name, t in (("X1", x1), ("X2", x2)):
         if t.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t.ndim}D")
