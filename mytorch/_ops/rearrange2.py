@@ -154,14 +154,14 @@ def narrow_copy(input, dim, start, length, *, out=None):
     return narrow(input, d, start, length).clone()
 
 
-def _scatter_into(input, src, index, target):
-    """``input`` with ``src`` written at ``index`` (whose slice has shape ``target``)."""
-    if tuple(src.shape) != tuple(target):
+def _scatter_into(input, value, index, target):
+    """``input`` with ``value`` written at ``index`` (whose slice has shape ``target``)."""
+    if tuple(value.shape) != tuple(target):
         raise RuntimeError(
             "expected src to have a size equal to the slice of self. src size = "
-            f"{list(src.shape)}, slice size = {list(target)}"
+            f"{list(value.shape)}, slice size = {list(target)}"
         )
-    return _put(input, index, src.to(input.dtype), False)
+    return _put(input, index, value.to(input.dtype), False)
 
 
 @composite(method=True)
@@ -188,15 +188,16 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     target = diagonal(input, offset, dim1, dim2).shape
     d1, d2 = _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim)
     offset = _int_arg(offset, "offset")
-    if tuple(src.shape) != tuple(target):
-        _scatter_into(input, src, (), target)  # torch's error
+    value = src  # torch's name for it
+    if tuple(value.shape) != tuple(target):
+        _scatter_into(input, value, (), target)  # torch's error
     m = target[-1]
     index = [slice(None)] * input.ndim
     index[d1] = arange(m, device=input.device) + builtins.max(-offset, 0)
     index[d2] = arange(m, device=input.device) + builtins.max(offset, 0)
     lo, hi = builtins.min(d1, d2), builtins.max(d1, d2)
     # NOTE: two advanced indices side by side put their dim where they stand, else first.
-    v = _last_to(src, lo if hi == lo + 1 else 0)
+    v = _last_to(value, lo if hi == lo + 1 else 0)
     return _put(input, tuple(index), v.to(input.dtype), False)
 
 
