@@ -21,6 +21,7 @@ COMPILED = (
     "mytorch._ops._declare",
     "mytorch._ops.pointwise",
     "mytorch._ops.rearrange",
+    "mytorch._ops.rearrange2",
     "mytorch._ops.scatter",
     "mytorch._ops.pad",
     "mytorch._ops.reduction",

@@ -89,7 +89,7 @@ KERNELS = (
     ("transpose", "x, dim0, dim1", "A view of x with two dims swapped."),
     ("permute", "x, dims", "A view of x with its dims reordered."),
     ("diagonal", "x, offset, dim1, dim2", "A view of a diagonal of dims (dim1, dim2), last."),
-    ("as_strided", "x, size, stride, offset", "A view of contiguous x by element strides."),
+    ("as_strided", "x, size, stride, offset, x_stride", "A view of x's memory, offset from x."),
     ("unfold", "x, dim, size, step", "A view of x's windows of size every step along dim, last."),
     ("flip", "x, dims", "A copy of x with the order of entries along dims reversed."),
     # indexing

@@ -295,11 +295,13 @@ class Backend(
         strides = tuple(x.strides[d] for d in keep) + (x.strides[dim1] + x.strides[dim2],)
         return self.strided(start, shape, strides)
 
-    def as_strided(self, x, size, stride, offset):
-        """A view of ``x``'s memory (x contiguous) with element strides, from element
-        ``offset``."""
-        flat = self.xp.reshape(x, (-1,))[offset:] if offset else x
-        return self.strided(flat, size, tuple(s * x.itemsize for s in stride))
+    def as_strided(self, x, size, stride, offset, x_stride=None):
+        """A view of ``x``'s memory with element strides, from ``offset`` elements after (or,
+        negative, before) ``x``'s first element (``x_stride``, x's own strides, is for the
+        VJP)."""
+        n = abs(offset)
+        start = self.strided(x, (n + 1,), (x.itemsize if offset >= 0 else -x.itemsize,))[n:]
+        return self.strided(start, size, tuple(s * x.itemsize for s in stride))
 
     def unfold(self, x, dim, size, step):
         """A view of the windows of ``size`` every ``step`` along ``dim``, in a new last dim."""

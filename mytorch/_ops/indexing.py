@@ -3,6 +3,7 @@ stack.
 """
 
 import builtins
+import warnings
 
 from mytorch import _backends
 from mytorch import _dtype as D
@@ -55,8 +56,7 @@ def _normalize_index(index, shape, be):
     """Index as a tuple the array module understands (index arrays on backend ``be``), a
     'basic' flag (no advanced indices), and the kind of PyTorch grad_fn it makes.
     """
-    if not isinstance(index, tuple):
-        index = (index,)
+    index = _index_tuple(index)
     out = []
     basic = True
     kind = "alias"
@@ -69,8 +69,10 @@ def _normalize_index(index, shape, be):
             i = d if ib is be else be.from_numpy(ib.to_numpy(d))
             basic = False
             kind = "index"
-        elif isinstance(i, list) or (hasattr(i, "dtype") and hasattr(i, "ndim") and i.ndim):
-            i = be.array(i)
+        elif isinstance(i, (list, tuple)) or (
+            hasattr(i, "ndim") and hasattr(i, "dtype") and i.ndim
+        ):
+            i = be.array(i, "int64" if isinstance(i, (list, tuple)) and _empty(i) else None)
             basic = False
             kind = "index"
         elif isinstance(i, bool):
@@ -98,6 +100,31 @@ def _normalize_index(index, shape, be):
         out.append(i)
     _check_index_bounds(out, shape)
     return tuple(out), basic, kind
+
+
+def _index_tuple(index, warn=False):
+    """The index as a tuple, read as torch reads it: a list (shorter than 32) holding a
+    sequence, a tensor, a slice, None or ... is a tuple of indices (torch warns that this is
+    deprecated); any other list is one index tensor."""
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, list) and len(index) < 32:
+        for i in index:
+            if isinstance(i, (list, tuple, slice, TensorBase)) or i is None or i is Ellipsis:
+                if warn:
+                    warnings.warn(
+                        "Using a non-tuple sequence for multidimensional indexing is deprecated; "
+                        "use x[tuple(seq)] instead of x[seq]",
+                        UserWarning,
+                        stacklevel=4,
+                    )
+                return tuple(index)
+    return (index,)
+
+
+def _empty(seq):
+    """Whether a nested sequence holds no number (torch reads it as an empty long index)."""
+    return all(isinstance(i, (list, tuple)) and _empty(i) for i in seq)
 
 
 def _is_bool_array(i):
@@ -203,8 +230,10 @@ def _check_setitem(input, idx, value):
 def _split_ints(index):
     """(first, rest): torch applies the integers of an index that also has advanced indices
     as selects first, then the rest; NumPy would broadcast them with the advanced ones."""
-    index = index if isinstance(index, tuple) else (index,)
-    adv = any(isinstance(i, (TensorBase, list)) or (hasattr(i, "ndim") and i.ndim) for i in index)
+    index = _index_tuple(index, True)
+    adv = any(
+        isinstance(i, (TensorBase, list, tuple)) or (hasattr(i, "ndim") and i.ndim) for i in index
+    )
     ints = [isinstance(i, int) and not isinstance(i, bool) for i in index]
     if not adv or not any(ints):
         return None, index
@@ -244,10 +273,28 @@ def select(input, dim, index):
 def narrow(input, dim, start, length):
     """Matches torch.narrow."""
     d = _wrap_dim(dim, input.ndim)
-    start = _int_arg(start, "start")
+    start = _narrow_start(input, d, start)
     if _int_arg(length, "length") < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
+    _narrow_end(input, d, start, length)
     return getitem(input, (slice(None),) * d + (slice(start, start + length),))
+
+
+def _narrow_start(input, d, start):
+    """narrow's start, counted from the end when negative (IndexError out of range)."""
+    n = input.shape[d]
+    start = _int_arg(start, "start")
+    if not -n <= start <= n:
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-n}, {n}], but got {start})"
+        )
+    return start + n if start < 0 else start
+
+
+def _narrow_end(input, d, start, length):
+    n = input.shape[d]
+    if length < 0 or start > n - length:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
 
 
 def _promoted(tensors):
@@ -320,7 +367,7 @@ __all__ = [
 ]  # fmt: skip
 INTERNAL = [
     "getitem", "index_backward", "_device_index", "_setitem_value", "_is_basic_index",
-    "_split_ints", "_check_setitem",
+    "_split_ints", "_check_setitem", "_narrow_start", "_narrow_end",
 ]  # fmt: skip
 
 

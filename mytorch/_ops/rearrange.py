@@ -10,7 +10,7 @@ import warnings
 from mytorch._core import TensorBase, apply1
 from mytorch._ops._declare import composite, declare, defop
 from mytorch._ops.creation import arange, tensor, zeros
-from mytorch._ops.indexing import cat, getitem, index_backward
+from mytorch._ops.indexing import _cat_rule, cat, getitem, index_backward
 from mytorch._ops.pointwise import clone, where
 from mytorch._ops.reduction import sum
 from mytorch._ops.shape import _sizes, expand, permute, reshape
@@ -296,7 +296,7 @@ def _stack_fn(name, fix, dim_of):
     def fn(tensors, *, out=None):
         if out is not None:
             check_out(name, out, list(tensors))
-            return write_out(out, fn(tensors))
+            return write_out(out, fn(tensors), _cat_rule)
         ts = [fix(t) for t in tensors]
         if not ts:
             raise RuntimeError(f"{name} expects a non-empty TensorList")

@@ -17,10 +17,11 @@ from mytorch._ops.pointwise import nonzero, to_dtype, where
 from mytorch._ops.rearrange import broadcast_shapes, broadcast_tensors
 from mytorch._ops.reduction import _return_type, amax, sort, sum
 from mytorch._ops.shape import expand, reshape
-from mytorch._out import check_out, write_out
+from mytorch._out import check_out, check_outs, same_dtype, write_out, write_outs
 from mytorch._size import _int_arg, _wrap_dim
 
 _KTH = _return_type("kthvalue")
+_KTH_OUT = _return_type("kthvalue_out")
 
 
 def _along(index, dim):
@@ -308,9 +309,17 @@ def masked_scatter(input, mask, source):
     return _put(x.clone() if x is input else x * 1, (m,), flat, False)
 
 
-@composite(method=True)
-def take(input, index):
+@composite(method=True, out=True)
+def take(input, index, *, out=None):
     """Matches torch.take: ``input`` read as 1-D at ``index`` (the result has index's shape)."""
+    if out is not None:
+        check_out("take", out, (input,))
+        if out.dtype is not input.dtype:
+            raise RuntimeError(
+                "take(): self and out expected to have the same dtype, but got self.dtype = "
+                f"{input.dtype.title} and out.dtype = {out.dtype.title}"
+            )
+        return write_out(out, take(input, index))
     if index.dtype is not D.int64:
         raise RuntimeError("take(): Expected a long tensor for index, but got " + index.dtype.title)
     flat = reshape(input, (-1,))
@@ -362,10 +371,18 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 
 
 # --- index-valued ops ---------------------------------------------------------------------------
-@composite(method=True)
-def argsort(input, dim=-1, descending=False, *, stable=False):
-    """Matches torch.argsort."""
-    return sort(input, dim, descending, stable=stable)[1]
+@composite(method=True, out=True)
+def argsort(input, dim=-1, descending=False, *, stable=None, out=None):
+    """Matches torch.argsort (out= only with stable= given, as torch's)."""
+    if out is not None:
+        if stable is None:
+            raise TypeError(
+                "argsort() received an invalid combination of arguments - got (Tensor, "
+                "out=Tensor): out= needs stable="
+            )
+        check_out("argsort", out, (input,))
+        return write_out(out, argsort(input, dim, descending, stable=stable), same_dtype)
+    return sort(input, dim, descending, stable=bool(stable))[1]
 
 
 @composite(method=True, out=True)
@@ -377,9 +394,17 @@ def msort(input, *, out=None):
     return sort(input, 0)[0]
 
 
-@composite(method=True)
-def kthvalue(input, k, dim=-1, keepdim=False):
+@composite(method=True, out=True)
+def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """Matches torch.kthvalue: the k-th smallest entry along ``dim`` and its index."""
+    if out is not None:
+        check_outs("kthvalue", out, 2, (input,))
+        if out[0].dtype is not input.dtype:
+            raise RuntimeError("output values must be of same type as input")
+        if out[1].dtype is not D.int64:
+            raise RuntimeError("output indices must be of scalar type Long")
+        r = kthvalue(input, k, dim, keepdim)
+        return _KTH_OUT(*write_outs(out, r, (same_dtype, same_dtype)))
     d = _wrap_dim(dim, builtins.max(input.ndim, 1))
     n = input.shape[d] if input.ndim else 1
     k = _int_arg(k, "k")

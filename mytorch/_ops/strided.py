@@ -5,8 +5,8 @@ again).
 
 from mytorch._core import apply1
 from mytorch._ops._declare import defop
-from mytorch._ops.creation import arange
-from mytorch._ops.indexing import index_backward
+from mytorch._ops.creation import arange, zeros
+from mytorch._ops.indexing import getitem, index_backward
 from mytorch._ops.shape import permute, reshape
 from mytorch._size import _wrap_dim
 
@@ -37,17 +37,50 @@ def _diagonal_vjp(n, g):
     return index_backward(_last_to(g, pos), shape, tuple(index), False)
 
 
+def _positions(size, stride, offset, device):
+    """The storage positions (elements from a fixed origin) of a strided layout, flat."""
+    idx = arange(offset, offset + 1, device=device)
+    for sz, st in zip(size, stride):
+        idx = idx.unsqueeze(-1) + arange(sz, device=device) * st
+    return reshape(idx, (-1,))
+
+
 def _as_strided_vjp(n, g):
-    size, stride, offset = n.params
+    size, stride, offset, in_stride = n.params
     shape = n.shapes[0]
     numel = 1
     for s in shape:
         numel *= s
-    idx = arange(offset, offset + 1, device=g.device)
-    for sz, st in zip(size, stride):
-        idx = idx.unsqueeze(-1) + arange(sz, device=g.device) * st
-    flat = index_backward(reshape(g, (-1,)), (numel,), (reshape(idx, (-1,)),), False)
-    return reshape(flat, shape)
+    out_pos = _positions(size, stride, offset, g.device)
+    if in_stride is None:  # a contiguous input: its elements are storage positions 0, 1, ...
+        flat = index_backward(reshape(g, (-1,)), (numel,), (out_pos,), False)
+        return reshape(flat, shape)
+    # NOTE: as torch's: the gradient gathered in storage, then read at the input's positions.
+    in_pos = _positions(shape, in_stride, 0, g.device)
+    lo = min(0, offset + sum(min(0, (s - 1) * st) for s, st in zip(size, stride)))
+    lo = min(lo, sum(min(0, (s - 1) * st) for s, st in zip(shape, in_stride)))
+    hi = max(
+        offset + sum(max(0, (s - 1) * st) for s, st in zip(size, stride)),
+        sum(max(0, (s - 1) * st) for s, st in zip(shape, in_stride)),
+    )
+    span = (hi - lo + 1,)
+    storage = index_backward(reshape(g, (-1,)), span, (out_pos - lo,), False)
+    gx = getitem(storage, (in_pos - lo,))
+    if _may_overlap(shape, in_stride):  # an input element shared: the gradient shared out
+        ones = zeros((numel,), dtype=g.dtype, device=g.device) + 1
+        gx = gx / getitem(index_backward(ones, span, (in_pos - lo,), False), (in_pos - lo,))
+    return reshape(gx, shape)
+
+
+def _may_overlap(shape, stride):
+    """Whether two elements of a layout may share a storage position (torch's test)."""
+    dims = sorted((st, s) for s, st in zip(shape, stride) if s > 1)
+    extent = 0
+    for st, s in dims:
+        if st <= extent:
+            return True
+        extent += (s - 1) * st
+    return False
 
 
 # fmt: off
@@ -67,17 +100,19 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 
 
 def as_strided(input, size, stride, storage_offset=None):
-    """Matches torch.as_strided for a contiguous input: a view of its memory with the given
-    sizes and element strides."""
-    if not input.is_contiguous():
-        raise NotImplementedError(
-            "mytorch: as_strided of a non-contiguous tensor is not supported; call contiguous()"
-        )
+    """Matches torch.as_strided: a view of ``input``'s storage with the given sizes and element
+    strides, from ``storage_offset`` (default: input's), for any input, contiguous or not."""
     size = tuple(int(s) for s in size)
     stride = tuple(int(s) for s in stride)
     if len(size) != len(stride):
         raise RuntimeError(f"mismatch in length of strides and shape: {len(stride)} vs {len(size)}")
+    for s in stride:
+        if s < 0:
+            raise RuntimeError("as_strided: Negative strides are not supported at the moment, got "
+                               f"strides: {list(stride)}")  # fmt: skip
     offset = input.storage_offset() if storage_offset is None else int(storage_offset)
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
     span = offset + sum((s - 1) * st for s, st in zip(size, stride)) + 1 if all(size) else 0
     base = input._base if input._base is not None else input
     if span > base.numel():
@@ -87,7 +122,9 @@ def as_strided(input, size, stride, storage_offset=None):
             f"{span * input.element_size()} are out of bounds for storage of size "
             f"{base.numel() * input.element_size()}"
         )
-    return apply1(AS_STRIDED, input, (size, stride, offset - input.storage_offset()))
+    in_stride = None if input.is_contiguous() else tuple(input.stride())
+    params = (size, stride, offset - input.storage_offset(), in_stride)
+    return apply1(AS_STRIDED, input, params)
 
 
 __all__ = ["diagonal", "as_strided"]
