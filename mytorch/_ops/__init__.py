@@ -22,6 +22,8 @@ from mytorch._ops import (
     loss,
     loss_margin,
     nn_misc,
+    nn_embedding,
+    nn_shuffle,
     pointwise,
     rearrange,
     linalg_decomp,
@@ -65,6 +67,8 @@ FAMILIES = (
     loss,
     loss_margin,
     nn_misc,
+    nn_embedding,
+    nn_shuffle,
 )
 
 for _family in FAMILIES:
