@@ -3,6 +3,7 @@ torch's constructor arguments (``inplace=`` where torch has it) and its extra_re
 
 import warnings
 
+import mytorch
 from mytorch.nn import functional as F
 from mytorch.nn import init
 from mytorch.nn.modules.module import Module
@@ -327,12 +328,10 @@ class PReLU(Module):
     __constants__ = ["num_parameters"]
 
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
-        from mytorch import empty
-
         self.num_parameters = num_parameters
         super().__init__()
         self.init = init
-        self.weight = Parameter(empty(num_parameters, device=device, dtype=dtype))
+        self.weight = Parameter(mytorch.empty(num_parameters, device=device, dtype=dtype))
         self.reset_parameters()
 
     def reset_parameters(self):
