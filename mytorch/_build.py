@@ -46,6 +46,8 @@ COMPILED = (
     "mytorch._ops.nn_misc",
     "mytorch._ops.loss_margin",
     "mytorch._ops.conv",
+    "mytorch._ops.nn_embedding",
+    "mytorch._ops.nn_shuffle",
 )
 # Hand-written kernels in csrc/, built under explicit package names.
 KERNELS = {

@@ -23,6 +23,8 @@ from mytorch._ops import (
     loss,
     loss_margin,
     nn_misc,
+    nn_embedding,
+    nn_shuffle,
     pointwise,
     rearrange,
     rearrange2,
@@ -69,6 +71,8 @@ FAMILIES = (
     loss_margin,
     nn_misc,
     conv,
+    nn_embedding,
+    nn_shuffle,
 )
 
 for _family in FAMILIES:

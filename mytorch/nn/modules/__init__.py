@@ -20,6 +20,23 @@ from mytorch.nn.modules.flatten import Flatten, Unflatten
 from mytorch.nn.modules.lazy import LazyModuleMixin  # noqa: F401  (torch.nn.modules has it)
 from mytorch.nn.modules.linear import Bilinear, Identity, LazyLinear, Linear
 
+from mytorch.nn.modules.activation import *  # noqa: F403
+from mytorch.nn.modules import activation as _activation
+from mytorch.nn.modules.channelshuffle import *  # noqa: F403
+from mytorch.nn.modules import channelshuffle as _channelshuffle
+from mytorch.nn.modules.distance import *  # noqa: F403
+from mytorch.nn.modules import distance as _distance
+from mytorch.nn.modules.dropout import *  # noqa: F403
+from mytorch.nn.modules import dropout as _dropout
+from mytorch.nn.modules.loss import *  # noqa: F403
+from mytorch.nn.modules import loss as _loss
+from mytorch.nn.modules.padding import *  # noqa: F403
+from mytorch.nn.modules import padding as _padding
+from mytorch.nn.modules.pixelshuffle import *  # noqa: F403
+from mytorch.nn.modules import pixelshuffle as _pixelshuffle
+from mytorch.nn.modules.sparse import *  # noqa: F403
+from mytorch.nn.modules import sparse as _sparse
+
 __all__ = [
     "Module",
     "Sequential",
@@ -39,4 +56,17 @@ __all__ = [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "ConvTranspose3d",
+] + [
+    _name
+    for _mod in (
+        _activation,
+        _channelshuffle,
+        _distance,
+        _dropout,
+        _loss,
+        _padding,
+        _pixelshuffle,
+        _sparse,
+    )
+    for _name in _mod.__all__
 ]
