@@ -33,6 +33,7 @@ from mytorch._ops import (
     sampling,
     shape,
     special_fns,
+    statistics,
     strided,
 )
 from mytorch._registry import publish, register_functions
@@ -65,6 +66,7 @@ FAMILIES = (
     loss,
     loss_margin,
     nn_misc,
+    statistics,
 )
 
 for _family in FAMILIES:
