@@ -64,6 +64,9 @@ def _return_type(name, fields=("values", "indices")):
 
 _MEDIAN, _NANMEDIAN, _MODE = (_return_type(n) for n in ("median", "nanmedian", "mode"))
 _AMINMAX = _return_type("aminmax", ("min", "max"))
+# What the out= forms return, named as torch's.
+_OUT_TYPES = {n: _return_type(n + "_out") for n in ("median", "nanmedian", "mode")}
+_OUT_TYPES["aminmax"] = _return_type("aminmax_out", ("min", "max"))
 
 
 # --- median, nanmedian, mode --------------------------------------------------------------------
@@ -78,7 +81,7 @@ def _select_dim(name, op, result, input, dim, keepdim, params, out):
     if out is not None:
         check_outs(name, out, 2, (input,))
         r = _select_dim(name, op, result, input, dim, keepdim, params, None)
-        return result(*write_outs(out, r, (same_dtype, same_dtype)))
+        return _OUT_TYPES[name](*write_outs(out, r, (same_dtype, same_dtype)))
     d = _dim1(dim, input.ndim)
     if input.ndim and input.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
@@ -125,6 +128,8 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
 # --- unique --------------------------------------------------------------------------------------
 def _unique_result(name, op, input, return_inverse, return_counts, dim):
     _check_tensor(name, input)
+    if dim is not None and not input.ndim:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = None if dim is None else _dims(dim, input.ndim)[0]
     values, inverse, counts = apply_multi(op, input.detach(), (d,))
     if name == "unique_consecutive" and d is None:
@@ -159,7 +164,7 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
     if out is not None:
         check_outs("aminmax", out, 2, (input,))
         r = aminmax(input, dim=dim, keepdim=keepdim)
-        return _AMINMAX(*write_outs(out, r, (same_dtype, same_dtype)))
+        return _OUT_TYPES["aminmax"](*write_outs(out, r, (same_dtype, same_dtype)))
     keepdim = _bool_arg("aminmax", "keepdim", keepdim)
     if input.numel() == 0:
         raise RuntimeError(
