@@ -40,12 +40,14 @@ def _dim_select_vjp(n, g, g_indices):
 
 # fmt: off
 # name                   VJP: (node n, output gradient g) -> gradient of the input
-MEDIAN        = defop("median",     _evenly_vjp,     SAVE_X | SAVE_OUT, node_name="MedianBackward0")
-NANMEDIAN     = MEDIAN.variant("NanmedianBackward0")
-# Two outputs (values, indices): the gradient goes to the index returned.
-MEDIAN_DIM    = defop("median_dim", _dim_select_vjp, node_name="MedianBackward1")
+# Over all entries: one primitive, two grad_fn names (kernel: the backend's median).
+NANMEDIAN     = defop("nanmedian", _evenly_vjp,   SAVE_X | SAVE_OUT, kernel="median",
+                      node_name="NanmedianBackward0")
+MEDIAN        = NANMEDIAN.variant("MedianBackward0")
+# Along a dim, two outputs (values, indices): the gradient goes to the index returned.
+MEDIAN_DIM    = defop("median", _dim_select_vjp, kernel="median_dim", node_name="MedianBackward1")
 NANMEDIAN_DIM = MEDIAN_DIM.variant("NanmedianBackward1")
-MODE          = defop("mode",       _dim_select_vjp, node_name="ModeBackward0")
+MODE          = defop("mode",   _dim_select_vjp, node_name="ModeBackward0")
 # (values, inverse, counts): never differentiable.
 UNIQUE             = defop("unique",             None)
 UNIQUE_CONSECUTIVE = defop("unique_consecutive", None)
@@ -469,7 +471,7 @@ def corrcoef(input):
     return clamp(c, -1, 1)
 
 
-declare(median, method=True, out=True, op=MEDIAN)
+declare(median, method=True, out=True, op=MEDIAN_DIM)
 declare(nanmedian, method=True, out=True, op=NANMEDIAN)
 declare(mode, method=True, out=True, op=MODE)
 declare(unique, method=True, op=UNIQUE)

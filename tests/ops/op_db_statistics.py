@@ -15,44 +15,50 @@ SVD = dict(op="linalg_svd", tol={"float32": dict(rtol=1e-4, atol=1e-4)})
 ROWS = [
     # median, nanmedian: over all (the gradient split among the tied entries), along a dim (the
     # gradient to the index returned)
-    _unary("median", lambda T, x: T.median(x), grad_fn="MedianBackward0", shapes=R3 + R24 + R0),
+    _unary(
+        "median",
+        lambda T, x: T.median(x),
+        grad_fn="MedianBackward0",
+        shapes=R3 + R24 + R0,
+        op="nanmedian",
+    ),
     _unary("median_dim", lambda T, x: x.median(1)[0], grad_fn="MedianBackward1", shapes=R3),
     _unary(
         "median_dim_keepdims",
         lambda T, x: T.median(x, axis=-1, keepdims=True).values * x,
         shapes=R24,
-        op="median_dim",
+        op="median",
     ),  # fmt: skip
-    _unary("median_0d", lambda T, x: T.median(x, -1)[0] * x, shapes=R0, op="median_dim"),
-    _kink("median_ties", lambda T, x: T.median(x), TIED, R23, op="median"),
-    _kink("median_dim_ties", lambda T, x: T.median(x, 1)[0], TIED, R23, op="median_dim"),
+    _unary("median_0d", lambda T, x: T.median(x, -1)[0] * x, shapes=R0, op="median"),
+    _kink("median_ties", lambda T, x: T.median(x), TIED, R23, op="nanmedian"),
+    _kink("median_dim_ties", lambda T, x: T.median(x, 1)[0], TIED, R23, op="median"),
     _kink(
-        "median_dim0_ties", lambda T, x: x.median(0).values, TIES, [((5, 3),)], op="median_dim"
+        "median_dim0_ties", lambda T, x: x.median(0).values, TIES, [((5, 3),)], op="median"
     ),  # fmt: skip
-    _nograd("median_indices_ties", lambda T, x: T.median(x, 1)[1], R23, TIED, op="median_dim"),
-    _kink("median_nan", lambda T, x: T.median(x), WITH_NAN, R23, op="median"),
-    _kink("median_dim_nan", lambda T, x: T.median(x, 1)[0], WITH_NAN, R23, op="median_dim"),
-    _nograd("median_int", lambda T, x: T.median(x, 0)[0] + T.median(x), R3, INT, op="median_dim"),
+    _nograd("median_indices_ties", lambda T, x: T.median(x, 1)[1], R23, TIED, op="median"),
+    _kink("median_nan", lambda T, x: T.median(x), WITH_NAN, R23, op="nanmedian"),
+    _kink("median_dim_nan", lambda T, x: T.median(x, 1)[0], WITH_NAN, R23, op="median"),
+    _nograd("median_int", lambda T, x: T.median(x, 0)[0] + T.median(x), R3, INT, op="median"),
     _unary(
         "nanmedian",
         lambda T, x: T.nanmedian(x),
         grad_fn="NanmedianBackward0",
         shapes=R3,
-        op="median",
+        op="nanmedian",
     ),  # fmt: skip
     _unary(
         "nanmedian_dim",
         lambda T, x: x.nanmedian(1)[0],
         grad_fn="NanmedianBackward1",
         shapes=R3,
-        op="median_dim",
+        op="median",
     ),  # fmt: skip
-    _kink("nanmedian_nan", lambda T, x: T.nanmedian(x), WITH_NAN, R23, op="median"),
+    _kink("nanmedian_nan", lambda T, x: T.nanmedian(x), WITH_NAN, R23, op="nanmedian"),
     _kink(
-        "nanmedian_dim_nan", lambda T, x: T.nanmedian(x, -1)[0], WITH_NAN, R23, op="median_dim"
+        "nanmedian_dim_nan", lambda T, x: T.nanmedian(x, -1)[0], WITH_NAN, R23, op="median"
     ),  # fmt: skip
-    _kink("nanmedian_all_nan", lambda T, x: T.nanmedian(x, 1)[0], NAN_ROW, R23, op="median_dim"),
-    _kink("nanmedian_ties", lambda T, x: T.nanmedian(x), TIED, R23, op="median"),
+    _kink("nanmedian_all_nan", lambda T, x: T.nanmedian(x, 1)[0], NAN_ROW, R23, op="median"),
+    _kink("nanmedian_ties", lambda T, x: T.nanmedian(x), TIED, R23, op="nanmedian"),
     # mode: the gradient to the last occurrence of the (smallest) most frequent value
     _kink("mode", lambda T, x: T.mode(x)[0], TIED4, R24, grad_fn="ModeBackward0"),
     _kink("mode_dim0", lambda T, x: x.mode(0).values * 2, TIES, [((6, 3),)], op="mode"),
