@@ -31,6 +31,7 @@ COMPILED = (
     "mytorch._ops.fused",
     "mytorch._ops.composite",
     "mytorch._ops.scan",
+    "mytorch._ops.statistics",
     "mytorch._ops.norms",
     "mytorch._ops.nn_linear",
     "mytorch._ops.math",

@@ -37,6 +37,7 @@ from mytorch._ops import (
     sampling,
     shape,
     special_fns,
+    statistics,
     strided,
 )
 from mytorch._registry import publish, register_functions
@@ -73,6 +74,7 @@ FAMILIES = (
     conv,
     nn_embedding,
     nn_shuffle,
+    statistics,
 )
 
 for _family in FAMILIES:

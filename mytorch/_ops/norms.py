@@ -1,8 +1,7 @@
 """Norms: linalg.vector_norm (a primitive, with torch's gradient at zero and at ties),
 linalg.matrix_norm, linalg.norm, torch.norm and dist (composites of it).
 
-NOTE: matrix ord 'nuc', 2 and -2 need singular values (linalg.svdvals), which are not here yet:
-they raise NotImplementedError.
+Matrix ord 'nuc', 2 and -2 are the sum, largest and smallest of linalg.svdvals.
 """
 
 import math
@@ -13,7 +12,9 @@ from mytorch._ops._declare import declare, defop
 from mytorch._ops.pointwise import abs, pow, sign, where
 from mytorch._ops.reduction import _reduced_back, amax, amin, sum
 from mytorch._ops.scan import numpy_aliases
-from mytorch._ops.shape import _dims, squeeze
+from mytorch._ops.linalg_decomp import svdvals
+from mytorch._ops.rearrange import movedim
+from mytorch._ops.shape import _dims, squeeze, unsqueeze
 from mytorch._out import check_out, same_dtype, write_out
 from mytorch._size import _bool_arg
 
@@ -94,8 +95,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 
 @numpy_aliases
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
-    """Matches torch.linalg.matrix_norm for ord 'fro', inf, -inf, 1 and -1 (NotImplementedError
-    for 'nuc', 2 and -2: singular values are not here yet)."""
+    """Matches torch.linalg.matrix_norm ('nuc', 2 and -2 through linalg.svdvals)."""
     if out is not None:
         check_out("linalg.matrix_norm", out, (A,))
         return write_out(out, matrix_norm(A, ord, dim, keepdim, dtype=dtype), same_dtype)
@@ -115,9 +115,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(
-            f"mytorch: linalg.matrix_norm with ord={ord!r} needs singular values (not yet)"
-        )
+        s = svdvals(movedim(A, (d0, d1), (-2, -1)))
+        r = sum(s, -1) if ord == "nuc" else amax(s, -1) if ord == 2 else amin(s, -1)
+        return unsqueeze(unsqueeze(r, min(d0, d1)), max(d0, d1)) if keepdim else r
     if isinstance(ord, str) or ord not in (1, -1, INF, -INF):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if ord in (1, -1):  # the largest (smallest) column sum: columns run along d0
