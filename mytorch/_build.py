@@ -43,6 +43,8 @@ COMPILED = (
     "mytorch._ops.sampling",
     "mytorch._ops.loss",
     "mytorch._ops.nn_misc",
+    "mytorch._ops.pooling",
+    "mytorch._ops.normalization",
     "mytorch._ops.loss_margin",
 )
 # Hand-written kernels in csrc/, built under explicit package names.

@@ -22,6 +22,8 @@ from mytorch._ops import (
     loss,
     loss_margin,
     nn_misc,
+    pooling,
+    normalization,
     pointwise,
     rearrange,
     linalg_decomp,
@@ -65,6 +67,8 @@ FAMILIES = (
     loss,
     loss_margin,
     nn_misc,
+    pooling,
+    normalization,
 )
 
 for _family in FAMILIES:
