@@ -55,8 +55,9 @@ def _check_channels(name, input, *vectors):
 
 
 @composite(namespace=NN)
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):  # fmt: skip
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
     """Matches torch.nn.functional.batch_norm: statistics per channel (dim 1) over the batch
     and spatial dims when ``training`` (updating the running ones when given), the running ones
     otherwise."""
@@ -69,8 +70,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 "Expected more than 1 value per channel when training, got input size "
                 f"{input.shape}"
             )
-    _check_channels("batch_norm", input, ("running_mean", running_mean),
-                    ("running_var", running_var), ("weight", weight), ("bias", bias))  # fmt: skip
+    _check_channels(
+        "batch_norm",
+        input,
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    )
     shape = _channel_shape(input)
     dims = (0,) + tuple(range(2, input.ndim))
     if training or running_mean is None or running_var is None:
@@ -86,8 +93,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _affine(out, weight, bias, shape)
 
 
-def _torch_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps,
-                      cudnn_enabled):  # fmt: skip
+def _torch_batch_norm(
+    input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled
+):
     """Matches torch.batch_norm (all arguments positional, in this order)."""
     return batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
@@ -96,8 +104,16 @@ declare(_torch_batch_norm, name="batch_norm", composite=True)
 
 
 @composite(namespace=NN)
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-                  use_input_stats=True, momentum=0.1, eps=1e-5):  # fmt: skip
+def instance_norm(
+    input,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    use_input_stats=True,
+    momentum=0.1,
+    eps=1e-5,
+):
     """Matches torch.nn.functional.instance_norm: statistics per (sample, channel) over the
     spatial dims; the running ones get the batch average of each channel's statistics."""
     if input.ndim < 3 and use_input_stats:
@@ -129,11 +145,13 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return _affine(out, weight, bias, shape)
 
 
-def _torch_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats,
-                         momentum, eps, cudnn_enabled):  # fmt: skip
+def _torch_instance_norm(
+    input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled
+):
     """Matches torch.instance_norm (all arguments positional, in this order)."""
-    return instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
-                         momentum, eps)  # fmt: skip
+    return instance_norm(
+        input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps
+    )
 
 
 declare(_torch_instance_norm, name="instance_norm", composite=True)

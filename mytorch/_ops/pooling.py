@@ -131,7 +131,7 @@ def _max_pool(name, n, input, kernel_size, stride, padding, dilation, ceil_mode)
 @composite(namespace=NN)
 def max_pool1d_with_indices(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-):  # fmt: skip
+):
     """Matches torch.nn.functional.max_pool1d_with_indices: (values, indices into L)."""
     return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
 
@@ -139,7 +139,7 @@ def max_pool1d_with_indices(
 @composite(namespace=NN)
 def max_pool2d_with_indices(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-):  # fmt: skip
+):
     """Matches torch.nn.functional.max_pool2d_with_indices: (values, indices into H * W)."""
     return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
 
@@ -147,7 +147,7 @@ def max_pool2d_with_indices(
 @composite(namespace=NN)
 def max_pool1d(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-):  # fmt: skip
+):
     """Matches torch.nn.functional.max_pool1d (``return_indices``: also the argmax in L)."""
     out = _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
     return out if return_indices else out[0]
@@ -156,7 +156,7 @@ def max_pool1d(
 @composite(namespace=NN)
 def max_pool2d(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-):  # fmt: skip
+):
     """Matches torch.nn.functional.max_pool2d (``return_indices``: also the flat argmax in
     H * W)."""
     out = _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
@@ -175,7 +175,7 @@ def _torch_max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil
 
 def _torch_max_pool1d_with_indices(
     input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False
-):  # fmt: skip
+):
     """Matches torch.max_pool1d_with_indices."""
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
@@ -200,8 +200,9 @@ def _divisor(sizes, k, s, p, wins, count_include_pad):
     return div
 
 
-def _avg_pool(name, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-              divisor_override):  # fmt: skip
+def _avg_pool(
+    name, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+):
     wins, k, s, p = _fixed(name, input, n, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
@@ -216,19 +217,35 @@ def _avg_pool(name, n, input, kernel_size, stride, padding, ceil_mode, count_inc
 
 
 @composite(namespace=_BOTH)
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):  # fmt: skip
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """Matches torch.nn.functional.avg_pool1d."""
-    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, None)  # fmt: skip
+    return _avg_pool(
+        "avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None
+    )
 
 
 @composite(namespace=NN)
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):  # fmt: skip
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     """Matches torch.nn.functional.avg_pool2d."""
-    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, divisor_override)  # fmt: skip
+    return _avg_pool(
+        "avg_pool2d",
+        2,
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
 
 
 def _adaptive(name, input, n, output_size):
@@ -343,8 +360,10 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     lead = tuple(input.shape[:-2])
     hw = size[0] * size[1]
     if indices.numel() and (int(indices.min().item()) < 0 or int(indices.max().item()) >= hw):
-        raise RuntimeError(f"Found an invalid max index: {int(indices.max().item())} (output "
-                           f"volumes are of size {size[0]}x{size[1]}")  # fmt: skip
+        raise RuntimeError(
+            f"Found an invalid max index: {int(indices.max().item())} (output "
+            f"volumes are of size {size[0]}x{size[1]}"
+        )
     out = zeros(lead + (hw,), dtype=input.dtype, device=input.device)
     flat_in = reshape(input, lead + (-1,))
     out = out.scatter(-1, reshape(indices, lead + (-1,)), flat_in)
