@@ -207,8 +207,9 @@ def test_layer_rms_norm(ns, dtype_name, device):
 def test_group_norm(shape, groups, dtype_name, device):
     rng = seeded_rng("gn", shape, groups)
     x, w, b = rng.standard_normal(shape), rng.standard_normal(6), rng.standard_normal(6)
-    if groups == 6 and len(shape) == 2:  # one value per group: torch's rsqrt(eps) scaling
-        x = x + 0.0
+    # NOTE: channels offset alternately, so that no small group has a near-zero variance (where
+    # float32's rounding of 1 / std differs between the two libraries by more than TOL)
+    x = x + np.where(np.arange(6) % 2, 1.5, -1.5).reshape((6,) + (1,) * (len(shape) - 2))
     check_fn(
         lambda T, x, w, b: T.nn.functional.group_norm(x, groups, w, b),
         [x, w, b],
