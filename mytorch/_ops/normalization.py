@@ -4,8 +4,6 @@ layer_norm, group_norm, rms_norm and local_response_norm. Composites of mean, va
 elementwise ops, so their derivatives of any order are those ops'.
 """
 
-import numpy as np
-
 from mytorch import _dtype as D
 from mytorch._grad_mode import no_grad
 from mytorch._ops._declare import composite, declare
@@ -231,11 +229,12 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     if input.numel() == 0:
         return input
     c = input.shape[1]
-    pos = np.arange(c)[:, None] - size // 2 + np.arange(size)[None, :]
+    pos = [[i - size // 2 + j for j in range(size)] for i in range(c)]
+    pos = tensor(pos, dtype=D.int64, device=input.device)
     valid = (pos >= 0) & (pos < c)
-    idx = tensor(np.clip(pos, 0, c - 1), device=input.device)
+    idx = pos.clamp(0, c - 1)
     sq = getitem(input * input, (slice(None), idx))  # (N, C, size, ...)
-    mask = tensor(valid.reshape((c, size) + (1,) * (input.ndim - 2)), device=input.device)
+    mask = valid.reshape((c, size) + (1,) * (input.ndim - 2))
     div = sum(where(mask, sq, 0.0), 2) / size
     return input / (div * alpha + k) ** beta
 

@@ -6,13 +6,12 @@ to the window's argmax (the first in scan order, as torch's), accumulated where 
 and every derivative of any order is the gather's and the reduction's.
 """
 
-import numpy as np
-
+from mytorch import _dtype as D
 from mytorch._ops._declare import composite, declare
 from mytorch._ops.creation import tensor, zeros
 from mytorch._ops.indexing import getitem
 from mytorch._ops.pointwise import abs, pow, relu, sign, where
-from mytorch._ops.reduction import sum
+from mytorch._ops.reduction import mean, sum
 from mytorch._ops.shape import reshape
 
 NN = "nn.functional"
@@ -41,44 +40,49 @@ def _out_len(size, k, s, p, d, ceil):
 
 
 def _windows(size, k, s, p, d, ceil):
-    """(positions (out, k), valid (out, k), out) of a fixed-size window along one dim."""
+    """(positions [out][k], out) of a fixed-size window along one dim (as Python lists: the
+    tables depend on the shapes only)."""
     out = _out_len(size, k, s, p, d, ceil)
-    pos = np.arange(out)[:, None] * s - p + np.arange(k)[None, :] * d
-    return pos, (pos >= 0) & (pos < size), out
+    return [[o * s - p + j * d for j in range(k)] for o in range(out)], k, out
 
 
 def _adaptive_windows(size, out):
-    """torch's adaptive windows: [floor(i L / out), ceil((i + 1) L / out)) for output i."""
-    i = np.arange(out)
-    start = (i * size) // out
-    end = -((-(i + 1) * size) // out)
-    k = int((end - start).max()) if out else 0
-    pos = start[:, None] + np.arange(k)[None, :]
-    return pos, pos < end[:, None], out
+    """torch's adaptive windows: [floor(i L / out), ceil((i + 1) L / out)) for output i;
+    positions past a window's end are marked -1 (masked)."""
+    bounds = [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
+    k = max((e - b for b, e in bounds), default=0)
+    return [[b + j if b + j < e else -1 for j in range(k)] for b, e in bounds], k, out
 
 
 def _gather(input, wins):
     """input's windows: (..., o_1, .., o_n, K) with K the product of the window sizes; the
-    validity mask (o_1, .., o_n, K) as a NumPy array; the flat input index of each entry."""
+    validity mask (o_1, .., o_n, K) (None when all are valid); the flat input index of each
+    entry, all on the input's device."""
     n = len(wins)
-    index, mask, flat = [], np.ones((), bool), np.zeros((), np.int64)
-    for j, (pos, valid, _) in enumerate(wins):
+    dev = input.device
+    index, mask, flat = [], None, None
+    for j, (pos, k, out) in enumerate(wins):
         shape = [1] * (2 * n)
-        shape[j] = pos.shape[0]
-        shape[n + j] = pos.shape[1]
+        shape[j] = out
+        shape[n + j] = k
         size = input.shape[input.ndim - n + j]
-        clipped = np.clip(pos, 0, max(size - 1, 0)).reshape(shape)
-        index.append(tensor(clipped, device=input.device))
-        mask = mask & valid.reshape(shape)
-        flat = flat * size + clipped
+        pos = tensor(pos, dtype=D.int64, device=dev).reshape(tuple(shape))
+        valid = (pos >= 0) & (pos < size)
+        clipped = pos.clamp(0, max(size - 1, 0))
+        index.append(clipped)
+        mask = valid if mask is None else mask & valid
+        flat = clipped if flat is None else flat * size + clipped
     outs = tuple(w[2] for w in wins)
-    kk = int(np.prod([w[0].shape[1] for w in wins]))
+    ks = tuple(w[1] for w in wins)
+    kk = 1
+    for k in ks:
+        kk *= k
     win = getitem(input, (Ellipsis,) + tuple(index))
     lead = tuple(input.shape[: input.ndim - n])
     win = reshape(win, lead + outs + (kk,))
-    mask = np.broadcast_to(mask, outs + tuple(w[0].shape[1] for w in wins)).reshape(outs + (kk,))
-    flat = np.broadcast_to(flat, mask.shape[:-1] + tuple(w[0].shape[1] for w in wins))
-    return win, mask, flat.reshape(mask.shape)
+    mask = mask.expand(outs + ks).reshape(outs + (kk,))
+    flat = flat.expand(outs + ks).reshape(outs + (kk,))
+    return win, (None if bool(mask.all().item()) else mask), flat
 
 
 def _check_input(name, input, n):
@@ -116,10 +120,10 @@ def _fixed(name, input, n, kernel_size, stride, padding, dilation, ceil_mode):
 
 def _max(input, wins):
     win, mask, flat = _gather(input, wins)
-    if not mask.all():
-        win = where(tensor(mask, device=input.device), win, float("-inf"))
+    if mask is not None:
+        win = where(mask, win, float("-inf"))
     values, arg = win.max(-1)
-    idx = tensor(flat, device=input.device).expand(tuple(win.shape))
+    idx = flat.expand(tuple(win.shape))
     return values, idx.gather(-1, arg.unsqueeze(-1)).squeeze(-1)
 
 
@@ -185,18 +189,23 @@ declare(_torch_max_pool2d, name="max_pool2d", composite=True)
 declare(_torch_max_pool1d_with_indices, name="max_pool1d_with_indices", composite=True)
 
 
-def _divisor(sizes, k, s, p, wins, count_include_pad):
+def _divisor(input, sizes, k, s, p, wins, count_include_pad):
     """torch's avg_pool divisor per output entry: the window clipped to the padded input (with
     count_include_pad) or to the input."""
-    div = np.ones((), np.int64)
+    n = len(sizes)
+    div = None
     for j, (size, kj, sj, pj, w) in enumerate(zip(sizes, k, s, p, wins)):
-        start = np.arange(w[2]) * sj - pj
-        end = np.minimum(start + kj, size + pj)
-        if not count_include_pad:
-            start, end = np.maximum(start, 0), np.minimum(end, size)
-        shape = [1] * len(sizes)
+        counts = []
+        for o in range(w[2]):
+            start = o * sj - pj
+            end = min(start + kj, size + pj)
+            if not count_include_pad:
+                start, end = max(start, 0), min(end, size)
+            counts.append(end - start)
+        shape = [1] * n
         shape[j] = w[2]
-        div = div * (end - start).reshape(shape)
+        c = tensor(counts, dtype=input.dtype, device=input.device).reshape(tuple(shape))
+        div = c if div is None else div * c
     return div
 
 
@@ -207,13 +216,12 @@ def _avg_pool(
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     win, mask, _ = _gather(input, wins)
-    if not mask.all():
-        win = where(tensor(mask, device=input.device), win, 0.0)
+    if mask is not None:
+        win = where(mask, win, 0.0)
     total = sum(win, -1)
     if divisor_override is not None:
         return total / divisor_override
-    div = _divisor(input.shape[input.ndim - n :], k, s, p, wins, count_include_pad)
-    return total / tensor(div.astype(np.float64), dtype=input.dtype, device=input.device)
+    return total / _divisor(input, input.shape[input.ndim - n :], k, s, p, wins, count_include_pad)
 
 
 @composite(namespace=_BOTH)
@@ -267,9 +275,9 @@ def _adaptive(name, input, n, output_size):
 
 def _adaptive_avg(name, input, n, output_size):
     win, mask, _ = _gather(input, _adaptive(name, input, n, output_size))
-    m = tensor(mask, device=input.device)
-    count = tensor(mask.sum(-1).astype(np.float64), dtype=input.dtype, device=input.device)
-    return sum(where(m, win, 0.0), -1) / count
+    if mask is None:
+        return mean(win, -1)
+    return sum(where(mask, win, 0.0), -1) / sum(mask, -1).to(input.dtype)
 
 
 @composite(namespace=_BOTH)
