@@ -45,6 +45,8 @@ COMPILED = (
     "mytorch._ops.sampling",
     "mytorch._ops.loss",
     "mytorch._ops.nn_misc",
+    "mytorch._ops.pooling",
+    "mytorch._ops.normalization",
     "mytorch._ops.loss_margin",
     "mytorch._ops.conv",
     "mytorch._ops.nn_embedding",

@@ -25,6 +25,8 @@ from mytorch._ops import (
     nn_misc,
     nn_embedding,
     nn_shuffle,
+    pooling,
+    normalization,
     pointwise,
     rearrange,
     rearrange2,
@@ -75,6 +77,8 @@ FAMILIES = (
     nn_embedding,
     nn_shuffle,
     statistics,
+    pooling,
+    normalization,
 )
 
 for _family in FAMILIES:

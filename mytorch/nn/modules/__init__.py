@@ -19,6 +19,11 @@ from mytorch.nn.modules.conv import (
 from mytorch.nn.modules.flatten import Flatten, Unflatten
 from mytorch.nn.modules.lazy import LazyModuleMixin  # noqa: F401  (torch.nn.modules has it)
 from mytorch.nn.modules.linear import Bilinear, Identity, LazyLinear, Linear
+from mytorch.nn.modules.pooling import *  # noqa: F403
+from mytorch.nn.modules.pooling import __all__ as _pooling_all
+from mytorch.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from mytorch.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from mytorch.nn.modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 
 from mytorch.nn.modules.activation import *  # noqa: F403
 from mytorch.nn.modules import activation as _activation
@@ -37,36 +42,50 @@ from mytorch.nn.modules import pixelshuffle as _pixelshuffle
 from mytorch.nn.modules.sparse import *  # noqa: F403
 from mytorch.nn.modules import sparse as _sparse
 
-__all__ = [
-    "Module",
-    "Sequential",
-    "ModuleList",
-    "ModuleDict",
-    "ParameterList",
-    "ParameterDict",
-    "Flatten",
-    "Unflatten",
-    "Identity",
-    "Linear",
-    "LazyLinear",
-    "Bilinear",
-    "Conv1d",
-    "Conv2d",
-    "Conv3d",
-    "ConvTranspose1d",
-    "ConvTranspose2d",
-    "ConvTranspose3d",
-] + [
-    _name
-    for _mod in (
-        _activation,
-        _channelshuffle,
-        _distance,
-        _dropout,
-        _loss,
-        _padding,
-        _pixelshuffle,
-        _sparse,
-    )
-    for _name in _mod.__all__
-]
+__all__ = (
+    [
+        "Module",
+        "Sequential",
+        "ModuleList",
+        "ModuleDict",
+        "ParameterList",
+        "ParameterDict",
+        "Flatten",
+        "Unflatten",
+        "Identity",
+        "Linear",
+        "LazyLinear",
+        "Bilinear",
+        "Conv1d",
+        "Conv2d",
+        "Conv3d",
+        "ConvTranspose1d",
+        "ConvTranspose2d",
+        "ConvTranspose3d",
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "BatchNorm3d",
+        "InstanceNorm1d",
+        "InstanceNorm2d",
+        "InstanceNorm3d",
+        "LayerNorm",
+        "GroupNorm",
+        "RMSNorm",
+        "LocalResponseNorm",
+    ]
+    + list(_pooling_all)
+    + [
+        _name
+        for _mod in (
+            _activation,
+            _channelshuffle,
+            _distance,
+            _dropout,
+            _loss,
+            _padding,
+            _pixelshuffle,
+            _sparse,
+        )
+        for _name in _mod.__all__
+    ]
+)

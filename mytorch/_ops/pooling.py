@@ -1,0 +1,382 @@
+"""Pooling in nn.functional (and torch's top-level names for it): max, average, adaptive and
+power-average pooling over 1 or 2 spatial dims, and max_unpool2d. Composites: each output
+entry's window is gathered by advanced indexing (an index per spatial dim, made in NumPy from
+the shapes only), entries outside the input masked, then reduced; so max pooling's gradient goes
+to the window's argmax (the first in scan order, as torch's), accumulated where windows overlap,
+and every derivative of any order is the gather's and the reduction's.
+"""
+
+from mytorch import _dtype as D
+from mytorch._ops._declare import composite, declare
+from mytorch._ops.creation import tensor, zeros
+from mytorch._ops.indexing import getitem
+from mytorch._ops.pointwise import abs, pow, relu, sign, where
+from mytorch._ops.reduction import mean, sum
+from mytorch._ops.shape import reshape
+
+NN = "nn.functional"
+_BOTH = ("torch", NN)
+
+
+def _tuple(v, n, name):
+    if isinstance(v, (list, tuple)):
+        v = tuple(int(a) for a in v)
+        if len(v) == 1:
+            v = v * n
+        if len(v) != n:
+            raise RuntimeError(f"{name} must either be a single int, or a tuple of {n} ints")
+        return v
+    return (int(v),) * n
+
+
+def _out_len(size, k, s, p, d, ceil):
+    """torch's pooling output length (with ceil_mode's rule that the last window starts inside
+    the input or its left padding)."""
+    span = size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)
+    out = span // s + 1
+    if ceil and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _windows(size, k, s, p, d, ceil):
+    """(positions [out][k], out) of a fixed-size window along one dim (as Python lists: the
+    tables depend on the shapes only)."""
+    out = _out_len(size, k, s, p, d, ceil)
+    return [[o * s - p + j * d for j in range(k)] for o in range(out)], k, out
+
+
+def _adaptive_windows(size, out):
+    """torch's adaptive windows: [floor(i L / out), ceil((i + 1) L / out)) for output i;
+    positions past a window's end are marked -1 (masked)."""
+    bounds = [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
+    k = max((e - b for b, e in bounds), default=0)
+    return [[b + j if b + j < e else -1 for j in range(k)] for b, e in bounds], k, out
+
+
+def _gather(input, wins):
+    """input's windows: (..., o_1, .., o_n, K) with K the product of the window sizes; the
+    validity mask (o_1, .., o_n, K) (None when all are valid); the flat input index of each
+    entry, all on the input's device."""
+    n = len(wins)
+    dev = input.device
+    index, mask, flat = [], None, None
+    for j, (pos, k, out) in enumerate(wins):
+        shape = [1] * (2 * n)
+        shape[j] = out
+        shape[n + j] = k
+        size = input.shape[input.ndim - n + j]
+        pos = tensor(pos, dtype=D.int64, device=dev).reshape(tuple(shape))
+        valid = (pos >= 0) & (pos < size)
+        clipped = pos.clamp(0, max(size - 1, 0))
+        index.append(clipped)
+        mask = valid if mask is None else mask & valid
+        flat = clipped if flat is None else flat * size + clipped
+    outs = tuple(w[2] for w in wins)
+    ks = tuple(w[1] for w in wins)
+    kk = 1
+    for k in ks:
+        kk *= k
+    win = getitem(input, (Ellipsis,) + tuple(index))
+    lead = tuple(input.shape[: input.ndim - n])
+    win = reshape(win, lead + outs + (kk,))
+    mask = mask.expand(outs + ks).reshape(outs + (kk,))
+    flat = flat.expand(outs + ks).reshape(outs + (kk,))
+    return win, (None if bool(mask.all().item()) else mask), flat
+
+
+def _check_input(name, input, n):
+    if input.ndim not in (n + 1, n + 2) or any(s == 0 for s in input.shape[1:]):
+        raise RuntimeError(
+            f"{name}: Expected {n + 1}D or {n + 2}D (batch mode) tensor with optional 0 dim "
+            f"batch size for input, but got: {list(input.shape)}"
+        )
+
+
+def _fixed(name, input, n, kernel_size, stride, padding, dilation, ceil_mode):
+    _check_input(name, input, n)
+    k = _tuple(kernel_size, n, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else None
+    s = s or _tuple(stride, n, "stride")
+    p = _tuple(padding, n, "padding")
+    d = _tuple(dilation, n, "dilation")
+    if any(a <= 0 for a in k + s + d):
+        raise RuntimeError(f"{name}: kernel_size, stride and dilation must be greater than zero")
+    for kj, pj, dj in zip(k, p, d):
+        if pj < 0 or pj > ((kj - 1) * dj + 1) // 2:
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={pj}, "
+                f"kernel_size={kj} and dilation={dj}"
+            )
+    sizes = input.shape[input.ndim - n :]
+    wins = [_windows(*a, ceil_mode) for a in zip(sizes, k, s, p, d)]
+    if any(w[2] < 1 for w in wins):
+        raise RuntimeError(
+            f"Given input size: {tuple(input.shape)}. Calculated output size: "
+            f"{tuple(w[2] for w in wins)}. Output size is too small"
+        )
+    return wins, k, s, p
+
+
+def _max(input, wins):
+    win, mask, flat = _gather(input, wins)
+    if mask is not None:
+        win = where(mask, win, float("-inf"))
+    values, arg = win.max(-1)
+    idx = flat.expand(tuple(win.shape))
+    return values, idx.gather(-1, arg.unsqueeze(-1)).squeeze(-1)
+
+
+def _max_pool(name, n, input, kernel_size, stride, padding, dilation, ceil_mode):
+    wins = _fixed(name, input, n, kernel_size, stride, padding, dilation, ceil_mode)[0]
+    return _max(input, wins)
+
+
+@composite(namespace=NN)
+def max_pool1d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Matches torch.nn.functional.max_pool1d_with_indices: (values, indices into L)."""
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+@composite(namespace=NN)
+def max_pool2d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Matches torch.nn.functional.max_pool2d_with_indices: (values, indices into H * W)."""
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+@composite(namespace=NN)
+def max_pool1d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Matches torch.nn.functional.max_pool1d (``return_indices``: also the argmax in L)."""
+    out = _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
+    return out if return_indices else out[0]
+
+
+@composite(namespace=NN)
+def max_pool2d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Matches torch.nn.functional.max_pool2d (``return_indices``: also the flat argmax in
+    H * W)."""
+    out = _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
+    return out if return_indices else out[0]
+
+
+def _torch_max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """Matches torch.max_pool1d (values only)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _torch_max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """Matches torch.max_pool2d (values only)."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _torch_max_pool1d_with_indices(
+    input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False
+):
+    """Matches torch.max_pool1d_with_indices."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+declare(_torch_max_pool1d, name="max_pool1d", composite=True)
+declare(_torch_max_pool2d, name="max_pool2d", composite=True)
+declare(_torch_max_pool1d_with_indices, name="max_pool1d_with_indices", composite=True)
+
+
+def _divisor(input, sizes, k, s, p, wins, count_include_pad):
+    """torch's avg_pool divisor per output entry: the window clipped to the padded input (with
+    count_include_pad) or to the input."""
+    n = len(sizes)
+    div = None
+    for j, (size, kj, sj, pj, w) in enumerate(zip(sizes, k, s, p, wins)):
+        counts = []
+        for o in range(w[2]):
+            start = o * sj - pj
+            end = min(start + kj, size + pj)
+            if not count_include_pad:
+                start, end = max(start, 0), min(end, size)
+            counts.append(end - start)
+        shape = [1] * n
+        shape[j] = w[2]
+        c = tensor(counts, dtype=input.dtype, device=input.device).reshape(tuple(shape))
+        div = c if div is None else div * c
+    return div
+
+
+def _avg_pool(
+    name, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+):
+    wins, k, s, p = _fixed(name, input, n, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    win, mask, _ = _gather(input, wins)
+    if mask is not None:
+        win = where(mask, win, 0.0)
+    total = sum(win, -1)
+    if divisor_override is not None:
+        return total / divisor_override
+    return total / _divisor(input, input.shape[input.ndim - n :], k, s, p, wins, count_include_pad)
+
+
+@composite(namespace=_BOTH)
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Matches torch.nn.functional.avg_pool1d."""
+    return _avg_pool(
+        "avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None
+    )
+
+
+@composite(namespace=NN)
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """Matches torch.nn.functional.avg_pool2d."""
+    return _avg_pool(
+        "avg_pool2d",
+        2,
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
+
+
+def _adaptive(name, input, n, output_size):
+    if input.ndim not in (n + 1, n + 2) or any(s == 0 for s in input.shape[1:]):
+        raise RuntimeError(
+            f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}"
+        )
+    if isinstance(output_size, (list, tuple)):
+        if len(output_size) != n:
+            raise RuntimeError(f"{name}: internal error: output_size.size() must be {n}")
+        sizes = input.shape[input.ndim - n :]
+        out = tuple(sz if o is None else int(o) for o, sz in zip(output_size, sizes))
+    else:
+        out = (int(output_size),) * n
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0")
+    return [_adaptive_windows(sz, o) for sz, o in zip(input.shape[input.ndim - n :], out)]
+
+
+def _adaptive_avg(name, input, n, output_size):
+    win, mask, _ = _gather(input, _adaptive(name, input, n, output_size))
+    if mask is None:
+        return mean(win, -1)
+    return sum(where(mask, win, 0.0), -1) / sum(mask, -1).to(input.dtype)
+
+
+@composite(namespace=_BOTH)
+def adaptive_avg_pool1d(input, output_size):
+    """Matches torch.nn.functional.adaptive_avg_pool1d."""
+    return _adaptive_avg("adaptive_avg_pool1d", input, 1, output_size)
+
+
+@composite(namespace=NN)
+def adaptive_avg_pool2d(input, output_size):
+    """Matches torch.nn.functional.adaptive_avg_pool2d (None in output_size keeps that dim)."""
+    return _adaptive_avg("adaptive_avg_pool2d", input, 2, output_size)
+
+
+@composite(namespace=NN)
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Matches torch.nn.functional.adaptive_max_pool1d."""
+    out = _max(input, _adaptive("adaptive_max_pool1d", input, 1, output_size))
+    return out if return_indices else out[0]
+
+
+@composite(namespace=NN)
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Matches torch.nn.functional.adaptive_max_pool2d."""
+    out = _max(input, _adaptive("adaptive_max_pool2d", input, 2, output_size))
+    return out if return_indices else out[0]
+
+
+@composite(namespace=NN)
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """Matches torch.nn.functional.adaptive_max_pool1d_with_indices."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+@composite(namespace=NN)
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """Matches torch.nn.functional.adaptive_max_pool2d_with_indices."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def _torch_adaptive_max_pool1d(input, output_size):
+    """Matches torch.adaptive_max_pool1d: (values, indices)."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+declare(_torch_adaptive_max_pool1d, name="adaptive_max_pool1d", composite=True)
+
+
+def _lp(out, norm_type, kernel):
+    return (sign(out) * relu(abs(out)) * kernel) ** (1.0 / norm_type)
+
+
+@composite(namespace=NN)
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Matches torch.nn.functional.lp_pool1d: (sum over the window of x^p)^(1/p)."""
+    out = avg_pool1d(pow(input, norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp(out, norm_type, _tuple(kernel_size, 1, "kernel_size")[0])
+
+
+@composite(namespace=NN)
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Matches torch.nn.functional.lp_pool2d: (sum over the window of x^p)^(1/p)."""
+    kh, kw = _tuple(kernel_size, 2, "kernel_size")
+    out = avg_pool2d(pow(input, norm_type), (kh, kw), stride, 0, ceil_mode)
+    return _lp(out, norm_type, kh * kw)
+
+
+@composite(namespace=NN)
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches torch.nn.functional.max_unpool2d: input's entries put at their flat ``indices``
+    in H_out * W_out, zeros elsewhere."""
+    k = _tuple(kernel_size, 2, "kernel_size")
+    s = k if stride is None else _tuple(stride, 2, "stride")
+    p = _tuple(padding, 2, "padding")
+    size = tuple((input.shape[-2 + j] - 1) * s[j] - 2 * p[j] + k[j] for j in range(2))
+    if output_size is not None:
+        size = tuple(int(a) for a in tuple(output_size)[-2:])
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with "
+            f"{input.ndim} dimensions."
+        )
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"Expected shape of indices to be same as that of the input tensor "
+            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
+        )
+    lead = tuple(input.shape[:-2])
+    hw = size[0] * size[1]
+    if indices.numel() and (int(indices.min().item()) < 0 or int(indices.max().item()) >= hw):
+        raise RuntimeError(
+            f"Found an invalid max index: {int(indices.max().item())} (output "
+            f"volumes are of size {size[0]}x{size[1]}"
+        )
+    out = zeros(lead + (hw,), dtype=input.dtype, device=input.device)
+    flat_in = reshape(input, lead + (-1,))
+    out = out.scatter(-1, reshape(indices, lead + (-1,)), flat_in)
+    return reshape(out, lead + size)
+
+
+__all__ = []
+INTERNAL = []

@@ -1,0 +1,128 @@
+"""mytorch.nn.modules.batchnorm: BatchNorm1d/2d/3d and their base _NormBase (weight, bias and
+the running statistics as buffers: running_mean, running_var, num_batches_tracked)."""
+
+import mytorch
+from mytorch.nn import functional as F
+from mytorch.nn import init
+from mytorch.nn.modules.module import Module
+from mytorch.nn.parameter import Parameter
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+
+
+class _NormBase(Module):
+    """The state shared by the batch and instance norms. Matches torch's _NormBase."""
+
+    _version = 2
+    __constants__ = ["track_running_stats", "momentum", "eps", "num_features", "affine"]
+
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        bias=True,
+    ):
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        kw = dict(device=device, dtype=dtype)
+        if affine:
+            self.weight = Parameter(mytorch.empty(num_features, **kw))
+            if bias:
+                self.bias = Parameter(mytorch.empty(num_features, **kw))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", mytorch.zeros(num_features, **kw))
+            self.register_buffer("running_var", mytorch.ones(num_features, **kw))
+            self.register_buffer(
+                "num_batches_tracked", mytorch.tensor(0, dtype=mytorch.long, device=device)
+            )
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def _check_input_dim(self, input):
+        raise NotImplementedError
+
+    def extra_repr(self):
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class _BatchNorm(_NormBase):
+    def forward(self, input):
+        self._check_input_dim(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            with mytorch.no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # a cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        keep = not self.training or self.track_running_stats
+        return F.batch_norm(
+            input,
+            self.running_mean if keep else None,
+            self.running_var if keep else None,
+            self.weight,
+            self.bias,
+            use_batch,
+            factor,
+            self.eps,
+        )
+
+
+def _dims(name, allowed):
+    def check(self, input):
+        if input.ndim not in allowed:
+            raise ValueError(f"expected {name} input (got {input.ndim}D input)")
+
+    return check
+
+
+class BatchNorm1d(_BatchNorm):
+    """Matches torch.nn.BatchNorm1d: (N, C) or (N, C, L) inputs."""
+
+    _check_input_dim = _dims("2D or 3D", (2, 3))
+
+
+class BatchNorm2d(_BatchNorm):
+    """Matches torch.nn.BatchNorm2d: (N, C, H, W) inputs."""
+
+    _check_input_dim = _dims("4D", (4,))
+
+
+class BatchNorm3d(_BatchNorm):
+    """Matches torch.nn.BatchNorm3d: (N, C, D, H, W) inputs."""
+
+    _check_input_dim = _dims("5D", (5,))
