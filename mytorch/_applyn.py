@@ -66,7 +66,17 @@ def applyn(op, inputs, params=()):
     it = iter(arrays)
     values = [next(it) if isinstance(t, TensorBase) else t for t in inputs]
     kernel = op.kernel if be is _CPU else op.kernel_on(be)
-    out = kernel(*values, *params)
+    try:
+        out = kernel(*values, *params)
+    except ValueError:
+        # operands that do not broadcast (where): torch's RuntimeError naming the first pair
+        shaped = [v for v in values if hasattr(v, "shape")]
+        for i in range(len(shaped)):
+            for j in range(i + 1, len(shaped)):
+                e = P.broadcast_error(op, shaped[i], shaped[j])
+                if "must match" in str(e):
+                    raise e from None
+        raise
     if _grad_on() and out.dtype.kind in "fc":
         for t in tensors:
             if t._requires_grad:

@@ -2,7 +2,7 @@
 half-updated behind."""
 
 import pytest
-from helpers import raises
+from helpers import raises, raises_like
 
 import mytorch
 
@@ -689,3 +689,11 @@ def test_python_number_types_are_dtypes_as_in_torch():
         assert T.full((2,), 1, dtype=bool).dtype == T.bool
         assert T.ones(2).to(float).dtype == T.float64
         assert T.ones(2).to(dtype=int).dtype == T.int64
+
+
+def test_where_of_shapes_that_do_not_broadcast_raises_torchs_error():
+    raises_like(
+        lambda T: T.where(T.ones(3) > 0, T.ones(3), T.ones(4)),
+        ["The size of tensor a (3) must match the size of tensor b (4)"],
+        RuntimeError,
+    )
