@@ -691,6 +691,7 @@ def test_python_number_types_are_dtypes_as_in_torch():
         assert T.ones(2).to(dtype=int).dtype == T.int64
 
 
+@pytest.mark.torch
 def test_where_of_shapes_that_do_not_broadcast_raises_torchs_error():
     raises_like(
         lambda T: T.where(T.ones(3) > 0, T.ones(3), T.ones(4)),
