@@ -185,7 +185,13 @@ def _convnd(name, n, input, weight, bias, stride, padding, dilation, groups):
     ck = cin_g * math.prod(kernel)
     length = math.prod(out_sp)
     if groups == 1:
-        out = matmul(reshape(weight, (cout, ck)), reshape(cols, (nb, ck, length)))
+        # NOTE: the batch joins the columns, (ck, nb * length), so that the forward and both
+        # gradients are one plain GEMM each; a batched matmul against the weight would make the
+        # weight's gradient nb small GEMMs on transposed operands plus a sum (5x slower here).
+        cols2 = reshape(transpose(reshape(cols, (nb, ck, length)), 0, 1), (ck, nb * length))
+        out = transpose(
+            reshape(matmul(reshape(weight, (cout, ck)), cols2), (cout, nb, length)), 0, 1
+        )
     else:
         w = reshape(weight, (groups, cout // groups, ck))
         out = matmul(w, reshape(cols, (nb, groups, ck, length)))
