@@ -44,6 +44,13 @@ def check_layer(make, inputs, dtype_name, device, train=True, second=True):
     assert om.device.type == device
     tp = [x for x in xt if x.requires_grad] + list(tm.parameters())
     mp = [x for x in xm if x.requires_grad] + list(mm.parameters())
+    compare_derivatives(ot, om, tp, mp, dtype_name, device, second)
+
+
+def compare_derivatives(ot, om, tp, mp, dtype_name, device, second):
+    """First derivatives of torch's ``ot`` and mytorch's ``om`` with respect to ``tp``/``mp``
+    against each other (a random cotangent), and, with ``second``, the second derivatives of a
+    random weighting of those gradients."""
     w = np.random.default_rng(0).standard_normal(tuple(ot.shape)).astype(dtype_name)
     gt = torch.autograd.grad((ot * torch.tensor(w)).sum(), tp, create_graph=True)
     gm = mytorch.autograd.grad((om * mytorch.tensor(w, device=device)).sum(), mp)
@@ -67,4 +74,4 @@ def check_layer(make, inputs, dtype_name, device, train=True, second=True):
         np.testing.assert_allclose(a, b, **TOL2[dtype_name])
 
 
-__all__ = ["check_layer", "copy_state", "assert_same_state_dict", "TOL"]
+__all__ = ["check_layer", "compare_derivatives", "copy_state", "assert_same_state_dict", "TOL"]

@@ -17,6 +17,28 @@ def _shape(normalized_shape):
     return tuple(normalized_shape)
 
 
+def _affine(module, affine, bias, shape, device, dtype):
+    """The weight and bias parameters of a normalisation of ``shape`` (registered as None when
+    there are none, as torch does)."""
+    if not affine:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+        return
+    module.weight = Parameter(mytorch.empty(shape, device=device, dtype=dtype))
+    if bias:
+        module.bias = Parameter(mytorch.empty(shape, device=device, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(module):
+    """torch's initial affine parameters: weight ones, bias zeros."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class LayerNorm(Module):
     """Matches torch.nn.LayerNorm: normalised over the last dims, with an elementwise affine."""
 
@@ -35,23 +57,11 @@ class LayerNorm(Module):
         self.normalized_shape = _shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        kw = dict(device=device, dtype=dtype)
-        if elementwise_affine:
-            self.weight = Parameter(mytorch.empty(self.normalized_shape, **kw))
-            if bias:
-                self.bias = Parameter(mytorch.empty(self.normalized_shape, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, elementwise_affine, bias, self.normalized_shape, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -80,23 +90,11 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        kw = dict(device=device, dtype=dtype)
-        if affine:
-            self.weight = Parameter(mytorch.empty(num_channels, **kw))
-            if bias:
-                self.bias = Parameter(mytorch.empty(num_channels, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, affine, bias, num_channels, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
