@@ -17,6 +17,7 @@ import shlex
 import sys
 
 from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
 
 PURE = os.environ.get("MYTORCH_PURE_BUILD", "") == "1"
 REQUIRE = os.environ.get("MYTORCH_REQUIRE_COMPILE", "") == "1"
@@ -200,5 +201,23 @@ except Exception:
     print("mytorch: compiling failed, building the pure-Python package", file=sys.stderr)
     ext_modules = []
 
+
+
+class BuildPy(build_py):
+    """A compiled build ships each module of COMPILED once, as its extension: the .py it was
+    compiled from would never be imported (the extension comes first on import), and the wheel's
+    5 MB budget goes to code that runs. The pure build ships every .py."""
+
+    def find_package_modules(self, package, package_dir):
+        found = super().find_package_modules(package, package_dir)
+        if not ext_modules:
+            return found
+        return [(pkg, mod, path) for pkg, mod, path in found if f"{pkg}.{mod}" not in CORE]
+
+
 # NOTE: compile the extensions on every core (build_ext's own option; -j on the command line).
-setup(ext_modules=ext_modules, options={"build_ext": {"parallel": os.cpu_count() or 1}})
+setup(
+    ext_modules=ext_modules,
+    cmdclass={"build_py": BuildPy},
+    options={"build_ext": {"parallel": os.cpu_count() or 1}},
+)

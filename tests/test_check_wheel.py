@@ -91,3 +91,25 @@ def test_loader_counts_only_where_allowed(cw, tmp_path):
     data = _shared_object(tmp_path, TLS_SOURCE)
     problems, _ = cw.elf_problems("m.so", data, cw.SYSTEM_LIBS)
     assert problems == [f"m.so: links ['{cw.LOADER}'], neither system nor bundled"]
+
+
+def test_a_compiled_modules_py_source_in_the_wheel_fails(cw, tmp_path):
+    import zipfile
+
+    so = _shared_object(tmp_path, TLS_SOURCE)
+    assert so is not None
+    build = 'COMPILED = ("mytorch._core",)\nKERNELS = {}\n'
+
+    def wheel(with_source):
+        path = tmp_path / f"w{int(with_source)}.whl"
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("mytorch/_build.py", build)
+            zf.writestr("mytorch/py.typed", "")
+            zf.writestr("mytorch/_core.cpython-311-x86_64-linux-gnu.so", so)
+            if with_source:
+                zf.writestr("mytorch/_core.py", "x = 1\n")
+        return cw.check(path)[0]
+
+    twin = "mytorch._core: its .py source ships beside the extension"
+    assert twin in wheel(True)
+    assert twin not in wheel(False)

@@ -6,8 +6,8 @@ which has pyelftools: auditwheel depends on it).
   check_wheel.py --glibc-max LIB 2.17  exit 0 when LIB needs no glibc symbol newer than 2.17
 
 A wheel passes when: every module of mytorch/_build.py's COMPILED and KERNELS is an extension in
-it; it holds no generated C (or other build leftovers) and ships py.typed; it installs in at most
-5 MB; every extension links only the C library, a libgomp bundled in the wheel and (for
+it, and its .py source is not (the extension is what imports); it holds no generated C (or other
+build leftovers) and ships py.typed; it installs in at most 5 MB; every extension links only the C library, a libgomp bundled in the wheel and (for
 __tls_get_addr alone) the dynamic loader, needs no glibc symbol newer than 2.17 (the bundled
 libgomp neither; the loader's symbols count too), and every symbol it imports from outside
 Python carries a symbol version (an unversioned one would mean a header redirected a call to a
@@ -130,6 +130,8 @@ def check(path):
         prefix = mod.replace(".", "/") + "."
         if not any(e.startswith(prefix) for e in exts):
             problems.append(f"{mod}: no compiled extension")
+        if prefix + "py" in names:
+            problems.append(f"{mod}: its .py source ships beside the extension")
     problems += [f"{n}: a build leftover in the wheel" for n in names if LEFTOVERS.search(n)]
     if "mytorch/py.typed" not in names:
         problems.append("mytorch/py.typed is missing")
