@@ -24,7 +24,9 @@ COMMAND = "python tools/coverage.py"
 # fnmatch pattern, prefixed with "<section>:" to apply in one section only (sections: torch,
 # Tensor, linalg, special, nn.functional). Issue numbers are the project's tracker.
 ISSUE15 = "issue 15 (breadth: ops, dtypes, interop, random)"
-NN = "issue 15 (nn.functional)"
+NN = "issue 16 (torch.nn)"
+TRAINING = "issue 17 (training stack: optim, data, save/load)"
+AUTOGRAD = "issue 18 (autograd tools: functional transforms, vmap, anomaly mode)"
 LATER = "planned, no issue yet"
 QUANT = "not planned: quantized tensors"
 SPARSE = "not planned: sparse tensors"
@@ -60,8 +62,8 @@ REASONS = [
     ),
     (
         "import_ir_module* parse_ir parse_schema parse_type_comment merge_type_from_type_comment "
-        "unify_type_list fork wait compile classproperty sym_* while_loop cond get_file_path "
-        "vmap compiled_with_cxx11_abi prepare_multiprocessing_environment "
+        "unify_type_list fork wait compile classproperty sym_* while_loop torch:cond get_file_path "
+        "compiled_with_cxx11_abi prepare_multiprocessing_environment "
         "profiler_allow_cudagraph_* nn.functional:boolean_dispatch "
         "nn.functional:assert_int_or_pair nn.functional:*torch_function*",
         JIT,
@@ -102,11 +104,13 @@ REASONS = [
         "rrelu* selu* celu* threshold* hardshrink",
         NN,
     ),
+    ("save load Tensor:module_load", TRAINING),
+    ("vmap *anomaly* Tensor:register_post_accumulate_grad_hook", AUTOGRAD),
     (
-        "*window stft istft *deterministic* *anomaly* *interop_threads init_num_threads "
+        "*window stft istft *deterministic* *interop_threads init_num_threads "
         "set_flush_denormal *warn_always* *float32_matmul_precision *default_device "
-        "get_device_module save load Tensor:apply_ Tensor:map_ Tensor:map2_ Tensor:module_load "
-        "Tensor:register_post_accumulate_grad_hook Tensor:as_subclass lobpcg *_lowrank "
+        "get_device_module Tensor:apply_ Tensor:map_ Tensor:map2_ "
+        "Tensor:as_subclass lobpcg *_lowrank "
         "is_inference* Tensor:new* Tensor:resize* resize_as_",
         LATER,
     ),
