@@ -28,16 +28,7 @@ from mytorch.nn.modules._hooks import (  # noqa: F401  (torch has them in this m
 )
 from mytorch.nn.parameter import Buffer, Parameter
 
-__all__ = [
-    "register_module_forward_pre_hook",
-    "register_module_forward_hook",
-    "register_module_full_backward_pre_hook",
-    "register_module_full_backward_hook",
-    "register_module_buffer_registration_hook",
-    "register_module_module_registration_hook",
-    "register_module_parameter_registration_hook",
-    "Module",
-]
+__all__ = [n for n in _hooks.__all__ if n.startswith("register_module_")] + ["Module"]
 
 
 def _typename(obj):

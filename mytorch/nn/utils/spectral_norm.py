@@ -5,6 +5,7 @@ nn.utils.parametrizations.spectral_norm."""
 
 import mytorch
 import mytorch.nn.functional as F
+from mytorch.nn.modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from mytorch.nn.parameter import Parameter, UninitializedParameter
 
 __all__ = [
@@ -24,8 +25,6 @@ def _to_matrix(weight, dim):
 
 
 def _is_conv_transpose(module):
-    from mytorch.nn.modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-
     return isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d))
 
 
