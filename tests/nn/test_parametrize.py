@@ -456,3 +456,21 @@ def test_old_spectral_norm(layer):
         ["spectral_norm of 'weight' not found"],
         ValueError,
     )
+
+
+def test_old_spectral_norm_loads_version_0_state_dict():
+    def make(T):
+        T.manual_seed(0)
+        return T.nn.utils.spectral_norm(T.nn.Linear(4, 3).double())
+
+    mm, tm = both(make)
+    sd = {k: to_numpy(v) for k, v in tm.state_dict().items()}
+    # the version-0 form: the normalised weight saved, v not
+    sd["weight"] = to_numpy(tm.weight_orig) / 1.7
+    del sd["weight_v"]
+    for m, T in ((mm, mytorch), (tm, torch)):
+        state = {k: T.tensor(v) for k, v in sd.items()}
+        assert repr(m.load_state_dict(state)) == "<All keys matched successfully>"
+    assert_same_module(mm, tm)
+    mm.eval(), tm.eval()
+    check_call(mm, tm, (2, 4))
