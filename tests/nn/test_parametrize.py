@@ -474,3 +474,33 @@ def test_old_spectral_norm_loads_version_0_state_dict():
     assert_same_module(mm, tm)
     mm.eval(), tm.eval()
     check_call(mm, tm, (2, 4))
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["weight_norm", "spectral_norm", "orthogonal-cayley", "orthogonal-householder", "old_sn"],
+)
+def test_parametrized_module_moved(how, device):
+    """A parametrized module moved to a device (matrix_exp is CPU-only: not here)."""
+
+    def make(T):
+        T.manual_seed(0)
+        m = T.nn.Linear(4, 3).double()
+        if how.startswith("orthogonal"):
+            T.nn.utils.parametrizations.orthogonal(m, orthogonal_map=how.split("-")[1])
+        elif how == "old_sn":
+            T.nn.utils.spectral_norm(m)
+        else:
+            getattr(T.nn.utils.parametrizations, how)(m)
+        return m
+
+    mm, tm = both(make)
+    mm.to(device)
+    xm, xt = pair_input((2, 4))
+    om, ot = mm(xm.detach().to(device)), tm(xt)
+    assert om.device.type == device
+    assert_matches(om.cpu(), ot)
+    om.sum().backward(), ot.sum().backward()
+    for (name, pm), pt in zip(mm.named_parameters(), tm.parameters()):
+        assert pm.grad.device.type == device, name
+        assert_matches(pm.grad.cpu(), pt.grad)
