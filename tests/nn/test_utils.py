@@ -125,3 +125,58 @@ def test_functional_call_tied_weights():
         m, {"a.weight": mytorch.zeros(2, 2)}, mytorch.ones(2), tie_weights=False
     )
     assert not np.array_equal(out.detach().numpy(), np.zeros(2))
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1, math.inf])
+def test_get_total_norm_and_clip_grads_with_norm(norm_type):
+    pm, pt = params_with_grads(mytorch, "float64"), params_with_grads(torch, "float64")
+    nm = mytorch.nn.utils.get_total_norm([p.grad for p in pm], norm_type)
+    nt = torch.nn.utils.get_total_norm([p.grad for p in pt], norm_type)
+    assert_matches(nm, nt)
+    assert_matches(
+        mytorch.nn.utils.get_total_norm(pm[0], norm_type),
+        torch.nn.utils.get_total_norm(pt[0], norm_type),
+    )
+    assert_matches(mytorch.nn.utils.get_total_norm([]), torch.nn.utils.get_total_norm([]))
+    assert mytorch.nn.utils.clip_grads_with_norm_(iter(pm), 0.5, nm) is None
+    torch.nn.utils.clip_grads_with_norm_(iter(pt), 0.5, nt)
+    for a, b in zip(pm, pt):
+        assert_matches(a.grad, b.grad)
+
+    def nonfinite(T):
+        T.nn.utils.get_total_norm([T.tensor([1.0, math.inf])], norm_type, True)
+
+    raises_like(nonfinite, ["is non-finite"], RuntimeError)
+
+
+def test_clip_grad_norm_generator():
+    pm, pt = params_with_grads(mytorch, "float64"), params_with_grads(torch, "float64")
+    nm = mytorch.nn.utils.clip_grad_norm_((p for p in pm), 0.1)
+    nt = torch.nn.utils.clip_grad_norm_((p for p in pt), 0.1)
+    assert_matches(nm, nt)
+    for a, b in zip(pm, pt):
+        assert_matches(a.grad, b.grad)
+
+
+def test_skip_init_and_memory_format():
+    m = mytorch.nn.utils.skip_init(mytorch.nn.Linear, 3, 4, bias=False)
+    t = torch.nn.utils.skip_init(torch.nn.Linear, 3, 4, bias=False)
+    assert repr(m) == repr(t) and list(m.state_dict()) == list(t.state_dict())
+    assert m.weight.shape == t.weight.shape and m.weight.device.type == "cpu"
+    raises_like(lambda T: T.nn.utils.skip_init(int), ["Expected a Module"], RuntimeError)
+
+    class NoDevice(mytorch.nn.Module):
+        pass
+
+    class NoDeviceT(torch.nn.Module):
+        pass
+
+    raises_like(
+        lambda T: T.nn.utils.skip_init(NoDevice if T is mytorch else NoDeviceT),
+        ["must support a 'device' arg"],
+        RuntimeError,
+    )
+    conv = mytorch.nn.Sequential(mytorch.nn.Conv2d(2, 3, 1))
+    fmt = getattr(mytorch, "channels_last", None)
+    assert mytorch.nn.utils.convert_conv2d_weight_memory_format(conv, fmt) is conv
+    assert mytorch.nn.utils.convert_conv3d_weight_memory_format(conv, fmt) is conv

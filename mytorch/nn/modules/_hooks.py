@@ -5,11 +5,23 @@ module's inputs and outputs)."""
 import functools
 import itertools
 import weakref
+from collections import OrderedDict
 
 from mytorch.autograd import Function
 from mytorch._core import TensorBase
 
-__all__ = ["RemovableHandle", "BackwardHook", "HookMethods"]
+__all__ = [
+    "RemovableHandle",
+    "BackwardHook",
+    "HookMethods",
+    "register_module_forward_pre_hook",
+    "register_module_forward_hook",
+    "register_module_full_backward_pre_hook",
+    "register_module_full_backward_hook",
+    "register_module_buffer_registration_hook",
+    "register_module_module_registration_hook",
+    "register_module_parameter_registration_hook",
+]
 
 
 class RemovableHandle:
@@ -38,6 +50,84 @@ class RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+# --- the hooks common to all modules (torch.nn.modules.module's register_module_*) ----------
+_global_forward_pre_hooks = OrderedDict()
+_global_forward_hooks = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
+_global_backward_pre_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
+_global_buffer_registration_hooks = OrderedDict()
+_global_module_registration_hooks = OrderedDict()
+_global_parameter_registration_hooks = OrderedDict()
+
+
+def _add_global(hooks, hook, extra_dict=None):
+    handle = RemovableHandle(hooks, extra_dict=extra_dict)
+    hooks[handle.id] = hook
+    return handle
+
+
+def register_module_forward_pre_hook(hook):
+    """``hook(module, args)`` runs before every module's forward (before the module's own
+    pre-hooks). Matches torch.nn.modules.module.register_module_forward_pre_hook."""
+    return _add_global(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """``hook(module, args, output)`` (or ``(module, args, kwargs, output)``) runs after every
+    module's forward. Matches torch.nn.modules.module.register_module_forward_hook."""
+    handle = _add_global(
+        _global_forward_hooks,
+        hook,
+        extra_dict=[_global_forward_hooks_with_kwargs, _global_forward_hooks_always_called],
+    )
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook):
+    """``hook(module, grad_output)`` for every module, before the module's own backward
+    pre-hooks. Matches torch.nn.modules.module.register_module_full_backward_pre_hook."""
+    return _add_global(_global_backward_pre_hooks, hook)
+
+
+def register_module_full_backward_hook(hook):
+    """``hook(module, grad_input, grad_output)`` for every module, before the module's own
+    backward hooks. Matches torch.nn.modules.module.register_module_full_backward_hook."""
+    return _add_global(_global_backward_hooks, hook)
+
+
+def register_module_buffer_registration_hook(hook):
+    """``hook(module, name, buffer)`` runs whenever a buffer is registered; it may return a
+    replacement. Matches torch.nn.modules.module.register_module_buffer_registration_hook."""
+    return _add_global(_global_buffer_registration_hooks, hook)
+
+
+def register_module_module_registration_hook(hook):
+    """``hook(module, name, submodule)`` runs whenever a submodule is registered; it may return
+    a replacement. Matches torch.nn.modules.module.register_module_module_registration_hook."""
+    return _add_global(_global_module_registration_hooks, hook)
+
+
+def register_module_parameter_registration_hook(hook):
+    """``hook(module, name, param)`` runs whenever a parameter is registered; it may return a
+    replacement. Matches torch's register_module_parameter_registration_hook."""
+    return _add_global(_global_parameter_registration_hooks, hook)
+
+
+def _registered(hooks, module, name, value):
+    """``value`` as the registration hooks leave it."""
+    for hook in hooks.values():
+        output = hook(module, name, value)
+        if output is not None:
+            value = output
+    return value
 
 
 class _Identity(Function):

@@ -8,26 +8,27 @@ import mytorch
 from mytorch.nn.modules import _hooks
 from mytorch.nn.modules._hooks import HookMethods
 from mytorch.nn.modules._state import StateDictMethods, _IncompatibleKeys  # noqa: F401
+from mytorch.nn.modules._hooks import (  # noqa: F401  (torch has them in this module)
+    _global_backward_hooks,
+    _global_backward_pre_hooks,
+    _global_buffer_registration_hooks,
+    _global_forward_hooks,
+    _global_forward_hooks_with_kwargs,
+    _global_forward_pre_hooks,
+    _global_module_registration_hooks,
+    _global_parameter_registration_hooks,
+    _registered,
+    register_module_buffer_registration_hook,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+    register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
+    register_module_module_registration_hook,
+    register_module_parameter_registration_hook,
+)
 from mytorch.nn.parameter import Buffer, Parameter
 
-__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook"]
-
-_global_forward_pre_hooks = OrderedDict()
-_global_forward_hooks = OrderedDict()
-
-
-def register_module_forward_pre_hook(hook):
-    """A forward pre-hook run for every module. Matches torch's (a RemovableHandle)."""
-    handle = _hooks.RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
-
-
-def register_module_forward_hook(hook):
-    """A forward hook run for every module. Matches torch's (a RemovableHandle)."""
-    handle = _hooks.RemovableHandle(_global_forward_hooks)
-    _global_forward_hooks[handle.id] = hook
-    return handle
+__all__ = [n for n in _hooks.__all__ if n.startswith("register_module_")] + ["Module"]
 
 
 def _typename(obj):
@@ -116,6 +117,8 @@ class Module(HookMethods, StateDictMethods):
             )
         if isinstance(tensor, Buffer):
             tensor = tensor._plain()
+        if _global_buffer_registration_hooks:
+            tensor = _registered(_global_buffer_registration_hooks, self, name, tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -148,6 +151,8 @@ class Module(HookMethods, StateDictMethods):
                 f"be created explicitly. To express '{name}' as a function of another Tensor, "
                 "compute the value in the forward() method."
             )
+        if _global_parameter_registration_hooks:
+            param = _registered(_global_parameter_registration_hooks, self, name, param)
         self._parameters[name] = param
 
     def add_module(self, name, module):
@@ -162,6 +167,8 @@ class Module(HookMethods, StateDictMethods):
             raise KeyError(f'module name can\'t contain ".", got: {name}')
         if name == "":
             raise KeyError('module name can\'t be empty string ""')
+        if _global_module_registration_hooks:
+            module = _registered(_global_module_registration_hooks, self, name, module)
         self._modules[name] = module
 
     def register_module(self, name, module):
@@ -208,7 +215,7 @@ class Module(HookMethods, StateDictMethods):
             remove_from(
                 self.__dict__, self._parameters, self._buffers, self._non_persistent_buffers_set
             )
-            modules[name] = value
+            modules[name] = _registered(_global_module_registration_hooks, self, name, value)
             return
         if modules is not None and name in modules:
             if value is not None:
@@ -216,7 +223,7 @@ class Module(HookMethods, StateDictMethods):
                     f"cannot assign '{_typename(value)}' as child module '{name}' "
                     "(torch.nn.Module or None expected)"
                 )
-            modules[name] = value
+            modules[name] = _registered(_global_module_registration_hooks, self, name, value)
             return
         buffers = self.__dict__.get("_buffers")
         if isinstance(value, Buffer) or (buffers is not None and name in buffers):
@@ -495,6 +502,8 @@ class Module(HookMethods, StateDictMethods):
             or self._backward_pre_hooks
             or _global_forward_hooks
             or _global_forward_pre_hooks
+            or _global_backward_hooks
+            or _global_backward_pre_hooks
         ):
             return self.forward(*args, **kwargs)
         for hook_id, hook in itertools.chain(
@@ -515,16 +524,19 @@ class Module(HookMethods, StateDictMethods):
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         bw_hook = None
-        if self._backward_hooks or self._backward_pre_hooks:
-            bw_hook = _hooks.BackwardHook(
-                self, list(self._backward_hooks.values()), list(self._backward_pre_hooks.values())
-            )
+        full = [*_global_backward_hooks.values(), *self._backward_hooks.values()]
+        pre = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+        if full or pre:
+            bw_hook = _hooks.BackwardHook(self, full, pre)
             args = bw_hook.setup_input_hook(args)
         result = self.forward(*args, **kwargs)
         for hook_id, hook in itertools.chain(
             _global_forward_hooks.items(), self._forward_hooks.items()
         ):
-            if hook_id in self._forward_hooks_with_kwargs:
+            if (
+                hook_id in self._forward_hooks_with_kwargs
+                or hook_id in _global_forward_hooks_with_kwargs
+            ):
                 hook_result = hook(self, args, kwargs, result)
             else:
                 hook_result = hook(self, args, result)
