@@ -28,7 +28,7 @@ def test_every_missing_name_has_a_reason_and_present_names_are_real():
     tool = _tool()
     secs = tool.sections()
     counts = tool.counts(secs)
-    assert set(counts) == {"torch", "Tensor", "linalg", "special", "nn.functional"}
+    assert set(counts) == {"torch", "Tensor", "linalg", "special", "nn.functional", "nn"}
     for section, _, rows in secs:
         for name, has, why in rows:
             assert has or why, (section, name)
@@ -45,3 +45,7 @@ def test_reasons_follow_the_first_matching_rule():
     assert tool.reason("torch", "view_copy") == tool.COPY
     assert tool.reason("nn.functional", "conv2d") == tool.NN
     assert tool.reason("torch", "no_such_name_yet") == tool.ISSUE15
+    assert tool.reason("nn", "SyncBatchNorm").startswith("issue 20")
+    assert tool.reason("nn", "NoSuchLayer") == tool.NN
+    assert tool.reason("linalg", "cond") == tool.ISSUE15  # not TorchScript's torch.cond
+    assert tool.reason("torch", "cond") == tool.JIT

@@ -22,7 +22,7 @@ COMMAND = "python tools/coverage.py"
 
 # Where a missing name will come from, or why it will not. First match wins; a pattern is an
 # fnmatch pattern, prefixed with "<section>:" to apply in one section only (sections: torch,
-# Tensor, linalg, special, nn.functional). Issue numbers are the project's tracker.
+# Tensor, linalg, special, nn.functional, nn). Issue numbers are the project's tracker.
 ISSUE15 = "issue 15 (breadth: ops, dtypes, interop, random)"
 NN = "issue 16 (torch.nn)"
 TRAINING = "issue 17 (training stack: optim, data, save/load)"
@@ -96,7 +96,8 @@ REASONS = [
         "is_complex is_nonzero is_same_size set_printoptions from_dlpack to_dlpack",
         ISSUE15,
     ),
-    ("nn.functional:*", NN),
+    ("nn:SyncBatchNorm nn:DataParallel", "issue 20 (distributed)"),
+    ("nn.functional:* nn:*", NN),
     (
         "conv* adaptive_* avg_pool* max_pool* *_norm batch_norm instance_norm group_norm "
         "layer_norm rms_norm gru* lstm* rnn_* embedding* pixel_* channel_shuffle *dropout* "
@@ -149,8 +150,14 @@ def _public_callables(mod):
     return sorted(names)
 
 
+def _public_classes(mod):
+    return sorted(
+        n for n in dir(mod) if not n.startswith("_") and inspect.isclass(getattr(mod, n, None))
+    )
+
+
 def sections():
-    """(section, torch path, [(name, has it, reason or "")]) for the five namespaces."""
+    """(section, torch path, [(name, has it, reason or "")]) for the six namespaces."""
     import torch
     import torch.nn.functional
 
@@ -169,6 +176,7 @@ def sections():
             mytorch.nn.functional,
             _public_callables,
         ),
+        ("nn", "torch.nn", torch.nn, mytorch.nn, _public_classes),
     ]
     out = []
     for section, path, tmod, mmod, lister in pairs:
@@ -201,8 +209,8 @@ def render(secs):
         "of date: run that command and commit the result).",
         "",
         "Names: the public callables of `torch`, `torch.linalg`, `torch.special` and "
-        "`torch.nn.functional` (classes aside), and every public attribute of `torch.Tensor` "
-        "(methods and properties).",
+        "`torch.nn.functional` (classes aside), every public attribute of `torch.Tensor` "
+        "(methods and properties), and the classes of `torch.nn` (modules and their helpers).",
         "",
         "| namespace | torch | mytorch has | missing |",
         "| --- | ---: | ---: | ---: |",
