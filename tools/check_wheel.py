@@ -5,15 +5,15 @@ which has pyelftools: auditwheel depends on it).
   check_wheel.py --table WHEEL...      a Markdown table of wheel and installed sizes
   check_wheel.py --glibc-max LIB 2.17  exit 0 when LIB needs no glibc symbol newer than 2.17
 
-A wheel passes when: every module of mytorch/_build.py's COMPILED and KERNELS is an extension in
-it, and its .py source is not (the extension is what imports); it holds no generated C (or other
-build leftovers) and ships py.typed; it installs in at most 5 MB; every extension links only the C library, a libgomp bundled in the wheel and (for
-__tls_get_addr alone) the dynamic loader, needs no glibc symbol newer than 2.17 (the bundled
-libgomp neither; the loader's symbols count too), and every symbol it imports from outside
-Python carries a symbol version (an unversioned one would mean a header redirected a call to a
-symbol glibc 2.17 lacks, which the linker let through); no extension imports a symbol of NumPy's
-C API, which only exists as a table (such a call compiles when NumPy's headers hide a function
-newer than their target version, and fails on import).
+A wheel passes when: every module of mytorch/_build.py's COMPILED and KERNELS is an extension in it,
+and its .py source is not (the extension is what imports); it holds no generated C (or other build
+leftovers) and ships py.typed; it installs in at most 5 MB; every extension links only the C
+library, a libgomp bundled in the wheel and (for __tls_get_addr alone) the dynamic loader, needs no
+glibc symbol newer than 2.17 (the bundled libgomp neither; the loader's symbols count too), and
+every symbol it imports from outside Python carries a symbol version (an unversioned one would mean
+a header redirected a call to a symbol glibc 2.17 lacks, which the linker let through); no extension
+imports a symbol of NumPy's C API, which only exists as a table (such a call compiles when NumPy's
+headers hide a function newer than their target version, and fails on import).
 """
 
 import argparse
