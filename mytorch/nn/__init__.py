@@ -1,7 +1,7 @@
 """mytorch.nn: torch.nn's modules, parameters, functional interface, init and utils."""
 
 from mytorch.nn import functional
-from mytorch.nn.parameter import Buffer, Parameter, UninitializedParameter
+from mytorch.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from mytorch.nn import init
 from mytorch.nn.modules import *  # noqa: F403
 from mytorch.nn.modules import __all__ as _modules_all
@@ -13,5 +13,6 @@ __all__ = [
     "utils",
     "Parameter",
     "UninitializedParameter",
+    "UninitializedBuffer",
     "Buffer",
 ] + list(_modules_all)

@@ -7,7 +7,7 @@ import copy
 import mytorch
 from mytorch import _core
 
-__all__ = ["Parameter", "UninitializedParameter", "Buffer", "is_lazy"]
+__all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer", "Buffer", "is_lazy"]
 
 
 def _adopt(cls, data, requires_grad):
@@ -97,6 +97,8 @@ class Buffer(mytorch.Tensor):
 class _Uninitialized:
     """What the uninitialized parameter and buffer share: no shape until ``materialize``."""
 
+    __slots__ = ()
+
     cls_to_become = None
 
     def materialize(self, shape, device=None, dtype=None):
@@ -149,6 +151,34 @@ class UninitializedParameter(_Uninitialized, Parameter):
         return _adopt(cls, mytorch.empty(0, device=device, dtype=dtype), requires_grad)
 
     def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
+    def __deepcopy__(self, memo):
+        result = type(self)(self.requires_grad, self.device, self.dtype)
+        memo[id(self)] = result
+        return result
+
+
+class _MaterializedBuffer(mytorch.Tensor):
+    """What an UninitializedBuffer becomes: a plain tensor in all but its type's name (the
+    compiled Tensor is not a heap type, so an instance's class cannot become Tensor itself; the
+    lazy modules put fresh Tensors in their buffers instead)."""
+
+    __slots__ = ()
+
+
+class UninitializedBuffer(_Uninitialized, mytorch.Tensor):
+    """A buffer with no shape yet (a lazy module's running statistics before its first call).
+    Matches torch.nn.UninitializedBuffer."""
+
+    __slots__ = ()
+    cls_to_become = _MaterializedBuffer
+
+    def __new__(cls, requires_grad=False, device=None, dtype=None, persistent=True):
+        t = _adopt(cls, mytorch.empty(0, device=device, dtype=dtype), requires_grad)
+        return t
+
+    def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
         pass
 
     def __deepcopy__(self, memo):

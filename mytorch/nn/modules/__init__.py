@@ -16,13 +16,19 @@ from mytorch.nn.modules.conv import (
     ConvTranspose2d,
     ConvTranspose3d,
 )
+from mytorch.nn.modules.conv import __all__ as _conv_all
+from mytorch.nn.modules.conv import *  # noqa: F403
 from mytorch.nn.modules.flatten import Flatten, Unflatten
 from mytorch.nn.modules.lazy import LazyModuleMixin  # noqa: F401  (torch.nn.modules has it)
 from mytorch.nn.modules.linear import Bilinear, Identity, LazyLinear, Linear
 from mytorch.nn.modules.pooling import *  # noqa: F403
 from mytorch.nn.modules.pooling import __all__ as _pooling_all
 from mytorch.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from mytorch.nn.modules.batchnorm import *  # noqa: F403
+from mytorch.nn.modules import batchnorm as _batchnorm
 from mytorch.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from mytorch.nn.modules.instancenorm import *  # noqa: F403
+from mytorch.nn.modules import instancenorm as _instancenorm
 from mytorch.nn.modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 
 from mytorch.nn.modules.activation import *  # noqa: F403
@@ -74,6 +80,8 @@ __all__ = (
         "LocalResponseNorm",
     ]
     + list(_pooling_all)
+    + [n for n in _conv_all if n.startswith("Lazy")]
+    + [n for n in _batchnorm.__all__ + _instancenorm.__all__ if n.startswith("Lazy")]
     + [
         _name
         for _mod in (

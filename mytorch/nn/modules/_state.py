@@ -47,10 +47,12 @@ class StateDictMethods:
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, param in self._parameters.items():
             if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
+                keep = keep_vars or is_lazy(param)  # an unsized one stays itself, as torch's
+                destination[prefix + name] = param if keep else param.detach()
         for name, buf in self._buffers.items():
             if buf is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buf if keep_vars else buf.detach()
+                keep = keep_vars or is_lazy(buf)
+                destination[prefix + name] = buf if keep else buf.detach()
         if self._has_extra_state("get_extra_state"):
             destination[prefix + "_extra_state"] = self.get_extra_state()
 

@@ -4,10 +4,14 @@ the running statistics as buffers: running_mean, running_var, num_batches_tracke
 import mytorch
 from mytorch.nn import functional as F
 from mytorch.nn import init
+from mytorch.nn.modules.lazy import LazyModuleMixin
 from mytorch.nn.modules.module import Module
-from mytorch.nn.parameter import Parameter
+from mytorch.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+__all__ = [
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+]  # fmt: skip
 
 
 class _NormBase(Module):
@@ -126,3 +130,59 @@ class BatchNorm3d(_BatchNorm):
     """Matches torch.nn.BatchNorm3d: (N, C, D, H, W) inputs."""
 
     _check_input_dim = _dims("5D", (5,))
+
+
+class _LazyNormBase(LazyModuleMixin, _NormBase):
+    """A batch or instance norm whose num_features is read from its first input (then it
+    becomes ``cls_to_become``). Matches torch's _LazyNormBase."""
+
+    def __init__(
+        self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
+        dtype=None,
+    ):  # fmt: skip
+        # NOTE: no affine parameters and no statistics first: they are made unsized below.
+        super().__init__(0, eps, momentum, False, False, device, dtype)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = mytorch.tensor(0, dtype=mytorch.long, device=device)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        if not self.has_uninitialized_params():
+            return
+        self.num_features = input.shape[1]
+        with mytorch.no_grad():
+            if self.affine:
+                self.weight.materialize((self.num_features,))
+                self.bias.materialize((self.num_features,))
+            if self.track_running_stats:
+                # NOTE: fresh tensors rather than materialize(): see _MaterializedBuffer
+                for name in ("running_mean", "running_var"):
+                    old = self._buffers[name]
+                    self._buffers[name] = mytorch.empty(
+                        self.num_features, device=old.device, dtype=old.dtype
+                    )
+            self.reset_parameters()
+
+
+def _lazy(base, doc):
+    cls = type(
+        "Lazy" + base.__name__,
+        (_LazyNormBase, base),
+        {"cls_to_become": base, "__doc__": doc, "__module__": base.__module__},
+    )
+    return cls
+
+
+LazyBatchNorm1d = _lazy(BatchNorm1d, "Matches torch.nn.LazyBatchNorm1d.")
+LazyBatchNorm2d = _lazy(BatchNorm2d, "Matches torch.nn.LazyBatchNorm2d.")
+LazyBatchNorm3d = _lazy(BatchNorm3d, "Matches torch.nn.LazyBatchNorm3d.")

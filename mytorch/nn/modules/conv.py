@@ -6,10 +6,15 @@ import math
 import mytorch
 from mytorch.nn import functional as F
 from mytorch.nn import init
+from mytorch.nn.modules.lazy import LazyModuleMixin
 from mytorch.nn.modules.module import Module
-from mytorch.nn.parameter import Parameter
+from mytorch.nn.parameter import Parameter, UninitializedParameter
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+__all__ = [
+    "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+    "LazyConv1d", "LazyConv2d", "LazyConv3d",
+    "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
+]  # fmt: skip
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -231,3 +236,94 @@ class ConvTranspose3d(_ConvTranspose):
 
     _n = 3
     _conv = staticmethod(F.conv_transpose3d)
+
+
+class _LazyConvXdMixin(LazyModuleMixin):
+    """A convolution whose in_channels is read from its first input (then it becomes
+    ``cls_to_become``). Matches torch's _LazyConvXdMixin."""
+
+    def _lazy_init(self, out_channels, bias, device, dtype):
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        if not self.has_uninitialized_params():
+            return
+        # an unbatched input has one dimension fewer: its channels come first
+        self.in_channels = input.shape[0 if input.ndim == self._n + 1 else 1]
+        if self.in_channels % self.groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if self.transposed:
+            shape = (self.in_channels, self.out_channels // self.groups)
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups)
+        with mytorch.no_grad():
+            self.weight.materialize(shape + tuple(self.kernel_size))
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+
+def _lazy_conv(n, base):
+    class LazyConv(_LazyConvXdMixin, base):
+        cls_to_become = base
+
+        def __init__(
+            self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+            bias=True, padding_mode="zeros", device=None, dtype=None,
+        ):  # fmt: skip
+            # NOTE: in_channels 0 keeps the weight empty until the first call; bias False
+            # keeps _ConvNd from making a sized one.
+            super().__init__(
+                0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode,
+                device, dtype,
+            )  # fmt: skip
+            self._lazy_init(out_channels, bias, device, dtype)
+
+    return LazyConv
+
+
+def _lazy_conv_transpose(n, base):
+    class LazyConvTranspose(_LazyConvXdMixin, base):
+        cls_to_become = base
+
+        def __init__(
+            self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+            bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None,
+        ):  # fmt: skip
+            super().__init__(
+                0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation,
+                padding_mode, device, dtype,
+            )  # fmt: skip
+            self._lazy_init(out_channels, bias, device, dtype)
+
+    return LazyConvTranspose
+
+
+def _named(cls, name, doc):
+    cls.__name__ = cls.__qualname__ = name
+    cls.__doc__ = doc
+    return cls
+
+
+LazyConv1d = _named(_lazy_conv(1, Conv1d), "LazyConv1d", "Matches torch.nn.LazyConv1d.")
+LazyConv2d = _named(_lazy_conv(2, Conv2d), "LazyConv2d", "Matches torch.nn.LazyConv2d.")
+LazyConv3d = _named(_lazy_conv(3, Conv3d), "LazyConv3d", "Matches torch.nn.LazyConv3d.")
+LazyConvTranspose1d = _named(
+    _lazy_conv_transpose(1, ConvTranspose1d), "LazyConvTranspose1d",
+    "Matches torch.nn.LazyConvTranspose1d.",
+)  # fmt: skip
+LazyConvTranspose2d = _named(
+    _lazy_conv_transpose(2, ConvTranspose2d), "LazyConvTranspose2d",
+    "Matches torch.nn.LazyConvTranspose2d.",
+)  # fmt: skip
+LazyConvTranspose3d = _named(
+    _lazy_conv_transpose(3, ConvTranspose3d), "LazyConvTranspose3d",
+    "Matches torch.nn.LazyConvTranspose3d.",
+)  # fmt: skip

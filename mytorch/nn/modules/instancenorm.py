@@ -4,9 +4,12 @@ running statistics only with track_running_stats)."""
 import warnings
 
 from mytorch.nn import functional as F
-from mytorch.nn.modules.batchnorm import _NormBase
+from mytorch.nn.modules.batchnorm import _lazy, _NormBase
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ = [
+    "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+    "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+]  # fmt: skip
 
 
 class _InstanceNorm(_NormBase):
@@ -80,3 +83,8 @@ class InstanceNorm3d(_InstanceNorm):
     """Matches torch.nn.InstanceNorm3d: (N, C, D, H, W) or (C, D, H, W) inputs."""
 
     _NO_BATCH_DIM = 4
+
+
+LazyInstanceNorm1d = _lazy(InstanceNorm1d, "Matches torch.nn.LazyInstanceNorm1d.")
+LazyInstanceNorm2d = _lazy(InstanceNorm2d, "Matches torch.nn.LazyInstanceNorm2d.")
+LazyInstanceNorm3d = _lazy(InstanceNorm3d, "Matches torch.nn.LazyInstanceNorm3d.")

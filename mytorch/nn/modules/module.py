@@ -26,7 +26,7 @@ from mytorch.nn.modules._hooks import (  # noqa: F401  (torch has them in this m
     register_module_module_registration_hook,
     register_module_parameter_registration_hook,
 )
-from mytorch.nn.parameter import Buffer, Parameter
+from mytorch.nn.parameter import Buffer, Parameter, is_lazy
 
 __all__ = [n for n in _hooks.__all__ if n.startswith("register_module_")] + ["Module"]
 
@@ -440,7 +440,10 @@ class Module(HookMethods, StateDictMethods):
                     param._grad = g.detach().requires_grad_(grad.requires_grad)
         for key, buf in self._buffers.items():
             if buf is not None:
-                self._buffers[key] = fn(buf)
+                applied = fn(buf)
+                if is_lazy(buf):  # an unsized buffer stays itself (as its parameters do)
+                    buf.data, applied = applied, buf
+                self._buffers[key] = applied
         return self
 
     def to(self, *args, **kwargs):
