@@ -47,7 +47,9 @@ def _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal):
                 f"attn_mask.dtype: {_c_name(md)} and  query.dtype: {_c_name(query.dtype)} "
                 "instead."
             )
-        if is_causal:
+        if is_causal and query.shape[-1] != value.shape[-1]:
+            # NOTE: torch 2.13's CPU kernels apply both where the head sizes agree, and raise
+            # (as its docs say) where they do not.
             raise RuntimeError(
                 "_scaled_dot_product_attention: Explicit attn_mask should not be set when "
                 "is_causal=True"
@@ -74,7 +76,7 @@ def scaled_dot_product_attention(
     """softmax(query @ key^T * scale + mask) @ value, over the last two dimensions (the rest
     broadcast). Matches torch.nn.functional.scaled_dot_product_attention: a bool ``attn_mask``
     says which positions take part (True), a float one is added to the scores; ``is_causal``
-    keeps position j <= i; ``dropout_p`` drops attention weights (always, as torch does)."""
+    keeps position j <= i (with a mask too: both apply); ``dropout_p`` drops attention weights (always, as torch does)."""
     _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal)
     if enable_gqa:
         heads = query.shape[-3]
@@ -88,19 +90,25 @@ def scaled_dot_product_attention(
         scores = (query * scale).matmul(key.transpose(-2, -1))
     else:
         scores = query.matmul(key.transpose(-2, -1)) * scale
-    dead = None  # the rows that take no position, where the result is zero
+    keep = None  # bool: which scores take part
     if is_causal:
         keep = query.new_ones((L, S), dtype=D.bool_).tril()
-        scores = where(keep, scores, _NEG_INF)
-    elif attn_mask is not None:
+    allowed = None  # bool, of the mask's shape: the positions a mask leaves in
+    if attn_mask is not None:
         if attn_mask.dtype is D.bool_:
-            scores = where(attn_mask, scores, _NEG_INF)
-            dead = attn_mask.any(-1, keepdim=True).logical_not()
+            allowed = attn_mask
+            keep = attn_mask if keep is None else keep.logical_and(attn_mask)
         else:
             scores = scores + attn_mask
-            dead = (attn_mask == _NEG_INF).all(-1, keepdim=True)
-        if not bool(dead.any()):
-            dead = None
+            allowed = attn_mask != _NEG_INF
+        if is_causal:
+            allowed = allowed.logical_and(query.new_ones((L, S), dtype=D.bool_).tril())
+    # NOTE: a causal mask alone shuts no row (row i keeps position 0)
+    if keep is not None:
+        scores = where(keep, scores, _NEG_INF)
+    dead = None if allowed is None else allowed.any(-1, keepdim=True).logical_not()
+    if dead is not None and not bool(dead.any()):
+        dead = None
     if dead is not None:
         scores = where(dead, 0.0, scores)
     attn = scores.softmax(-1)
