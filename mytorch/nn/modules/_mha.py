@@ -16,6 +16,7 @@ class MultiheadAttention(Module):
     ``vdim``). Matches torch.nn.MultiheadAttention: its parameters, initialisation, masks
     (True = left out) and the (output, averaged or per-head weights) it returns."""
 
+    __module__ = "mytorch.nn.modules.activation"  # torch's path, where it is re-exported
     __constants__ = ["batch_first"]
 
     def __init__(
