@@ -8,6 +8,7 @@ Adding an op: one declaration line in its family file and one row in tests/ops/o
 
 from mytorch._ops import (
     activation,
+    attention,
     composite,
     conv,
     conversion,
@@ -79,6 +80,7 @@ FAMILIES = (
     statistics,
     pooling,
     normalization,
+    attention,
 )
 
 for _family in FAMILIES:

@@ -47,6 +47,8 @@ from mytorch.nn.modules.pixelshuffle import *  # noqa: F403
 from mytorch.nn.modules import pixelshuffle as _pixelshuffle
 from mytorch.nn.modules.sparse import *  # noqa: F403
 from mytorch.nn.modules import sparse as _sparse
+from mytorch.nn.modules import transformer as _transformer
+from mytorch.nn.modules.transformer import *  # noqa: F403
 
 __all__ = (
     [
@@ -93,6 +95,7 @@ __all__ = (
             _padding,
             _pixelshuffle,
             _sparse,
+            _transformer,
         )
         for _name in _mod.__all__
     ]

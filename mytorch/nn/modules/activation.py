@@ -38,6 +38,7 @@ __all__ = [
     "Softmax",
     "Softmax2d",
     "LogSoftmax",
+    "MultiheadAttention",
 ]
 
 
@@ -404,3 +405,6 @@ class Softmax2d(Module):
                 f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead"
             )
         return F.softmax(input, -3, _stacklevel=5)
+
+
+from mytorch.nn.modules._mha import MultiheadAttention  # noqa: E402  (torch's path)

@@ -60,6 +60,11 @@ class Linear(Module):
         )
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear by another name: MultiheadAttention's out_proj (torch names it so that its
+    quantisation leaves it alone)."""
+
+
 class LazyLinear(LazyModuleMixin, Linear):
     """A Linear whose in_features is read from its first input. Matches torch.nn.LazyLinear
     (it becomes a Linear after that call)."""
