@@ -6,11 +6,15 @@ from mytorch.nn import init
 from mytorch.nn.modules import *  # noqa: F403
 from mytorch.nn.modules import __all__ as _modules_all
 from mytorch.nn import utils
+from mytorch.nn import parallel
+from mytorch.nn.parallel import DataParallel
 
 __all__ = [
     "functional",
     "init",
     "utils",
+    "parallel",
+    "DataParallel",
     "Parameter",
     "UninitializedParameter",
     "UninitializedBuffer",

@@ -30,6 +30,10 @@ from mytorch.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, Inst
 from mytorch.nn.modules.instancenorm import *  # noqa: F403
 from mytorch.nn.modules import instancenorm as _instancenorm
 from mytorch.nn.modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
+from mytorch.nn.modules.normalization import CrossMapLRN2d
+from mytorch.nn.modules.fold import Fold, Unfold
+from mytorch.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss
+from mytorch.nn.modules.container import Container
 
 from mytorch.nn.modules.activation import *  # noqa: F403
 from mytorch.nn.modules import activation as _activation
@@ -83,6 +87,7 @@ __all__ = (
     ]
     + list(_pooling_all)
     + [n for n in _conv_all if n.startswith("Lazy")]
+    + ["CrossMapLRN2d", "Fold", "Unfold", "AdaptiveLogSoftmaxWithLoss", "Container"]
     + [n for n in _batchnorm.__all__ + _instancenorm.__all__ if n.startswith("Lazy")]
     + [
         _name

@@ -1,6 +1,9 @@
-"""mytorch.nn.modules.normalization: LayerNorm, GroupNorm, RMSNorm and LocalResponseNorm."""
+"""mytorch.nn.modules.normalization: LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm and
+CrossMapLRN2d."""
 
 import numbers
+
+import numpy as np
 
 import mytorch
 from mytorch.nn import functional as F
@@ -8,7 +11,7 @@ from mytorch.nn import init
 from mytorch.nn.modules.module import Module
 from mytorch.nn.parameter import Parameter
 
-__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "CrossMapLRN2d"]
 
 
 def _shape(normalized_shape):
@@ -154,6 +157,41 @@ class LocalResponseNorm(Module):
 
     def forward(self, input):
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """The legacy cross-channel normalisation of 4-d inputs. Matches torch.nn.CrossMapLRN2d's
+    values, window included: channel c sums the squares of channels c - p + 1 .. c + p - 1
+    (p = (size - 1) // 2 + 1), and once c passes p the sum keeps channel 0's square too.
+
+    NOTE: its gradient is the true derivative of that forward (torch's hand-written backward
+    is not: it fails gradcheck), written in mytorch ops so higher orders work."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        if input.ndim != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D instead.")
+        channels = input.shape[1]
+        pre = (self.size - 1) // 2 + 1
+        window = np.zeros((channels, channels))
+        for c in range(channels):
+            lo = 0 if c <= pre else c - pre + 1
+            window[c, lo : min(channels, c + pre)] = 1
+            window[c, 0] = 1
+        window = mytorch.tensor(window, dtype=input.dtype, device=input.device)
+        squares = (input * input).flatten(2)  # (N, C, H*W)
+        total = mytorch.matmul(window, squares).reshape(input.shape)
+        scale = total * (self.alpha / self.size) + self.k
+        return input * scale.pow(-self.beta)
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
