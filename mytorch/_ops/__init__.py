@@ -30,6 +30,7 @@ from mytorch._ops import (
     pointwise,
     rearrange,
     rearrange2,
+    rnn,
     linalg_decomp,
     linalg_ops,
     products,
@@ -79,6 +80,7 @@ FAMILIES = (
     statistics,
     pooling,
     normalization,
+    rnn,
 )
 
 for _family in FAMILIES:
