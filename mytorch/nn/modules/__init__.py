@@ -41,6 +41,8 @@ from mytorch.nn.modules.pixelshuffle import *  # noqa: F403
 from mytorch.nn.modules import pixelshuffle as _pixelshuffle
 from mytorch.nn.modules.sparse import *  # noqa: F403
 from mytorch.nn.modules import sparse as _sparse
+from mytorch.nn.modules.rnn import *  # noqa: F403
+from mytorch.nn.modules import rnn as _rnn
 
 __all__ = (
     [
@@ -85,6 +87,7 @@ __all__ = (
             _padding,
             _pixelshuffle,
             _sparse,
+            _rnn,
         )
         for _name in _mod.__all__
     ]
