@@ -407,3 +407,30 @@ def test_cpu_kernels_match_reference(dt):
     gates = rng.standard_normal((8, 4)).astype(dt)[::2]
     c = rng.standard_normal((4, 1)).astype(dt)
     np.testing.assert_allclose(cpu.lstm_cell_gates(gates, c)[1], NUMPY.lstm_cell_gates(gates, c)[1])
+
+
+def _output_only(T, m, x):
+    return m(x)[0]  # the final states get no gradient: the cell VJPs see None for c
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU"])
+def test_output_only(cls, device):
+    check_rnn(lambda T: getattr(T.nn, cls)(2, 3, num_layers=2), [_r(3, 2, 2)], "float64", device,
+              call=_output_only)  # fmt: skip
+
+
+def test_gradcheck_through_packed_layers():
+    mytorch.manual_seed(3)
+    m = mytorch.nn.LSTM(2, 3, bidirectional=True, proj_size=2).double()
+    g = mytorch.nn.GRU(2, 2).double()
+    x = mytorch.tensor(_r(3, 2, 2), requires_grad=True)
+    h0 = mytorch.tensor(_r(2, 2, 2), requires_grad=True)
+
+    def f(x, h0):
+        p = mytorch.nn.utils.rnn.pack_padded_sequence(x, [2, 3], enforce_sorted=False)
+        out, (h, c) = m(p, (h0, h0.sum(-1, keepdim=True).expand(2, 2, 3)))
+        out2, h2 = g(mytorch.nn.utils.rnn.pad_packed_sequence(out)[0][..., :2])
+        return out2.sum(0) * h2[0] + c.sum(0)[:, :2]
+
+    assert mytorch.autograd.gradcheck(f, (x, h0))
+    assert mytorch.autograd.gradgradcheck(f, (x, h0))
