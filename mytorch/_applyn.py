@@ -137,3 +137,26 @@ def materialize(grads, metas):
             g = _wrap(be.full(shape, 0, npdt))
         out.append(g)
     return tuple(out)
+
+
+def applyn_multi(op, inputs, params=()):
+    """Run an op over several tensors (one device) with several outputs (an RNN cell's step:
+    (h, c) from gates and c), recording ONE Node. Its VJP reads the inputs (the op saves them:
+    ``node.inputs``, version-checked) and is called with one gradient per output (None where
+    one received none)."""
+    for t in inputs:
+        if t._view is not None:
+            _CORE.refresh_view(t)
+    be, arrays = P.common_backend(inputs)
+    kernel = op.kernel if be is _CPU else op.kernel_on(be)
+    outs = tuple(_wrap(a) for a in kernel(*arrays, *params))
+    if not _grad_on() or not any(t._requires_grad for t in inputs):
+        return outs
+    node = _record(op, outs[0]._data, tuple(inputs), params)._grad_fn
+    node.n_outputs = len(outs)
+    for i in range(len(outs)):
+        out = outs[i]
+        out._grad_fn = node
+        out._requires_grad = True
+        out._output_nr = i
+    return outs

@@ -24,6 +24,7 @@ def test_compiled_build_is_compiled():
             "_blas",
             "_elementwise",
             "_reduce",
+            "_rnn",
             "_shape",
         ]
 

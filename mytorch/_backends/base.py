@@ -142,6 +142,9 @@ KERNELS = (
     # convolution (mytorch._backends._conv)
     ("im2col", "x, kernel, dilation, stride", "x's windows (N, C, *kernel, *out), contiguous."),
     ("col2im", "cols, dilation, stride", "The adjoint of im2col: windows added into (N, C, *n)."),
+    # recurrent cells (mytorch._backends._rnn)
+    ("lstm_cell_gates", "gates, c", "(o * tanh(c'), c' = f * c + i * g) from gates i, f, g, o."),
+    ("gru_cell_gates", "gi, gh, h", "(1 - z) * n + z * h, n = tanh(gi_n + r * gh_n); r, z, n."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),

@@ -31,6 +31,7 @@ from mytorch._ops import (
     pointwise,
     rearrange,
     rearrange2,
+    rnn,
     linalg_decomp,
     linalg_ops,
     products,
@@ -81,6 +82,7 @@ FAMILIES = (
     pooling,
     normalization,
     attention,
+    rnn,
 )
 
 for _family in FAMILIES:

@@ -53,6 +53,8 @@ from mytorch.nn.modules.sparse import *  # noqa: F403
 from mytorch.nn.modules import sparse as _sparse
 from mytorch.nn.modules import transformer as _transformer
 from mytorch.nn.modules.transformer import *  # noqa: F403
+from mytorch.nn.modules.rnn import *  # noqa: F403
+from mytorch.nn.modules import rnn as _rnn
 
 __all__ = (
     [
@@ -101,6 +103,7 @@ __all__ = (
             _pixelshuffle,
             _sparse,
             _transformer,
+            _rnn,
         )
         for _name in _mod.__all__
     ]

@@ -9,6 +9,7 @@ from mytorch.nn.utils.clip_grad import (
     clip_grads_with_norm_,
     get_total_norm,
 )
+from mytorch.nn.utils import rnn
 from mytorch.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 from mytorch.nn.utils.fusion import (
     fuse_conv_bn_eval,
@@ -25,6 +26,7 @@ from mytorch.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm
 from mytorch.nn.utils.weight_norm import remove_weight_norm, weight_norm
 
 __all__ = [
+    "rnn",
     "clip_grad_norm",
     "clip_grad_norm_",
     "clip_grads_with_norm_",

@@ -1,0 +1,228 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The recurrent cells' time steps in one pass over the memory: the reference kernels
+(mytorch/_backends/_rnn.py) make a temporary array per sigmoid, tanh, product and sum; these
+loops read each gate once and write h and c' (LSTM) or h' (GRU) directly, a block of a row at
+a time, with exp and tanh computed by NumPy's own (SIMD) inner loops on the block held in L1
+(sigmoid(x) = 1 / (1 + exp(-x)): no overflow trouble, exp(-x) = inf gives 0).
+
+Fast path: C-contiguous float32/float64 arrays of one dtype whose shapes fit (gates (..., 4H)
+or (..., 3H), states (..., H)). Everything else goes to the NumPy reference. Rows of the batch
+are split across threads from PAR_SIZE elements.
+"""
+
+cimport numpy as cnp
+from cython.parallel cimport prange
+
+from _ufunc_loops cimport Loop, find_loop, intp
+
+import numpy as np
+
+from mytorch._backends.reference import NUMPY as _ref
+
+cnp.import_array()
+
+ctypedef fused real:
+    float
+    double
+
+cdef enum:
+    # Elements (batch rows x H) from which the rows are split across threads.
+    PAR_SIZE = 1 << 17
+    # Below this many elements the loop keeps the GIL (releasing it costs more).
+    NOGIL_MIN = 8192
+    # Columns of a row handled at once (the temporaries of a block stay in L1).
+    BLOCK = 256
+
+cdef int _nthreads = 1
+
+
+def _set_num_threads(int n):
+    """Threads the kernels may use (mytorch.set_num_threads calls this)."""
+    global _nthreads
+    _nthreads = n if n > 0 else 1
+
+
+# NumPy's own (SIMD) exp and tanh loops, slot 0 float32, slot 1 float64.
+cdef Loop _exp_loops[2]
+cdef Loop _tanh_loops[2]
+
+
+cdef inline void _run(Loop *loops, real *x, real *out, intp n) noexcept nogil:
+    """out[:n] = loop(x[:n]) through the dtype's NumPy inner loop (x may be out)."""
+    cdef char *args[2]
+    cdef intp steps[2]
+    cdef Loop lp = loops[0] if real is float else loops[1]
+    args[0] = <char *>x
+    args[1] = <char *>out
+    steps[0] = sizeof(real)
+    steps[1] = sizeof(real)
+    lp.fn(args, &n, steps, lp.data)
+
+
+cdef void _lstm_row(const real *g, const real *c, real *h, real *c2, intp k) noexcept nogil:
+    """One batch row, in blocks of BLOCK columns held in L1: e = exp(-x) of the i, f, o gates
+    (one loop call), tanh of g, then c' = f * c + i * g and h = o * tanh(c')."""
+    cdef double store[4 * BLOCK]  # NOTE: room for 4 * BLOCK of either dtype
+    cdef real *e = <real *>store
+    cdef real *t = e + 3 * BLOCK
+    cdef real one = 1, i, f
+    cdef intp j0 = 0, j, n
+    while j0 < k:
+        n = k - j0 if k - j0 < BLOCK else BLOCK
+        for j in range(n):
+            e[j] = -g[j0 + j]
+            e[n + j] = -g[k + j0 + j]
+            e[2 * n + j] = -g[3 * k + j0 + j]
+        _run(_exp_loops, e, e, 3 * n)
+        _run(_tanh_loops, <real *>(g + 2 * k + j0), t, n)
+        for j in range(n):
+            i = one / (one + e[j])
+            f = one / (one + e[n + j])
+            c2[j0 + j] = f * c[j0 + j] + i * t[j]
+            e[2 * n + j] = one / (one + e[2 * n + j])
+        _run(_tanh_loops, c2 + j0, t, n)
+        for j in range(n):
+            h[j0 + j] = e[2 * n + j] * t[j]
+        j0 += n
+
+
+cdef void _gru_row(const real *gi, const real *gh, const real *h, real *out,
+                   intp k) noexcept nogil:
+    """One batch row in blocks: e = exp(-(gi + gh)) of r and z (one loop call), then
+    n = tanh(gi_n + r * gh_n) and h' = (1 - z) * n + z * h."""
+    cdef double store[3 * BLOCK]
+    cdef real *e = <real *>store
+    cdef real *t = e + 2 * BLOCK
+    cdef real one = 1, z
+    cdef intp j0 = 0, j, n
+    while j0 < k:
+        n = k - j0 if k - j0 < BLOCK else BLOCK
+        for j in range(n):
+            e[j] = -(gi[j0 + j] + gh[j0 + j])
+            e[n + j] = -(gi[k + j0 + j] + gh[k + j0 + j])
+        _run(_exp_loops, e, e, 2 * n)
+        for j in range(n):
+            t[j] = gi[2 * k + j0 + j] + gh[2 * k + j0 + j] / (one + e[j])
+        _run(_tanh_loops, t, t, n)
+        for j in range(n):
+            z = one / (one + e[n + j])
+            out[j0 + j] = (one - z) * t[j] + z * h[j0 + j]
+        j0 += n
+
+
+cdef void _lstm(const real *g, const real *c, real *h, real *c2, intp rows, intp k,
+                int threads) noexcept nogil:
+    cdef intp r
+    if threads > 1:
+        for r in prange(rows, num_threads=threads, schedule="static"):
+            _lstm_row(g + r * 4 * k, c + r * k, h + r * k, c2 + r * k, k)
+    else:
+        for r in range(rows):
+            _lstm_row(g + r * 4 * k, c + r * k, h + r * k, c2 + r * k, k)
+
+
+cdef void _gru(const real *gi, const real *gh, const real *h, real *out, intp rows, intp k,
+               int threads) noexcept nogil:
+    cdef intp r
+    if threads > 1:
+        for r in prange(rows, num_threads=threads, schedule="static"):
+            _gru_row(gi + r * 3 * k, gh + r * 3 * k, h + r * k, out + r * k, k)
+    else:
+        for r in range(rows):
+            _gru_row(gi + r * 3 * k, gh + r * 3 * k, h + r * k, out + r * k, k)
+
+
+cdef int _typenum(x) noexcept:
+    """The dtype slot of a C-contiguous float32/float64 ndarray (-1: not the fast path)."""
+    if type(x) is not cnp.ndarray:
+        return -1
+    cdef cnp.ndarray a = <cnp.ndarray>x
+    if not cnp.PyArray_IS_C_CONTIGUOUS(a):
+        return -1
+    cdef int t = cnp.PyArray_TYPE(a)
+    return t if t == cnp.NPY_FLOAT or t == cnp.NPY_DOUBLE else -1
+
+
+cdef bint _fits(cnp.ndarray gates, cnp.ndarray state, intp n) noexcept:
+    """gates has state's shape but n times its last dim."""
+    cdef int nd = cnp.PyArray_NDIM(state), i
+    if nd < 1 or cnp.PyArray_NDIM(gates) != nd:
+        return False
+    for i in range(nd - 1):
+        if cnp.PyArray_DIM(gates, i) != cnp.PyArray_DIM(state, i):
+            return False
+    return cnp.PyArray_DIM(gates, nd - 1) == n * cnp.PyArray_DIM(state, nd - 1)
+
+
+cdef int _threads(intp size) noexcept:
+    return _nthreads if size >= PAR_SIZE else 1
+
+
+def lstm_cell_gates(gates, c):
+    """(h, c') of one LSTM step in one pass (the reference's contract)."""
+    cdef int t = _typenum(gates)
+    if t < 0 or _typenum(c) != t or not _fits(<cnp.ndarray>gates, <cnp.ndarray>c, 4):
+        return _ref.lstm_cell_gates(gates, c)
+    cdef cnp.ndarray g = <cnp.ndarray>gates, cc = <cnp.ndarray>c
+    cdef intp size = cnp.PyArray_SIZE(cc)
+    cdef intp k = cnp.PyArray_DIM(cc, cnp.PyArray_NDIM(cc) - 1)
+    cdef intp rows = size // k if k else 0
+    cdef int nt = _threads(size)
+    cdef cnp.ndarray h = np.empty_like(c), c2 = np.empty_like(c)
+    if t == cnp.NPY_FLOAT:
+        if size >= NOGIL_MIN:
+            with nogil:
+                _lstm(<float *>cnp.PyArray_DATA(g), <float *>cnp.PyArray_DATA(cc),
+                      <float *>cnp.PyArray_DATA(h), <float *>cnp.PyArray_DATA(c2), rows, k, nt)
+        else:
+            _lstm(<float *>cnp.PyArray_DATA(g), <float *>cnp.PyArray_DATA(cc),
+                  <float *>cnp.PyArray_DATA(h), <float *>cnp.PyArray_DATA(c2), rows, k, 1)
+    else:
+        if size >= NOGIL_MIN:
+            with nogil:
+                _lstm(<double *>cnp.PyArray_DATA(g), <double *>cnp.PyArray_DATA(cc),
+                      <double *>cnp.PyArray_DATA(h), <double *>cnp.PyArray_DATA(c2), rows, k, nt)
+        else:
+            _lstm(<double *>cnp.PyArray_DATA(g), <double *>cnp.PyArray_DATA(cc),
+                  <double *>cnp.PyArray_DATA(h), <double *>cnp.PyArray_DATA(c2), rows, k, 1)
+    return h, c2
+
+
+def gru_cell_gates(gi, gh, h):
+    """h' of one GRU step in one pass (the reference's contract)."""
+    cdef int t = _typenum(h)
+    if (t < 0 or _typenum(gi) != t or _typenum(gh) != t
+            or not _fits(<cnp.ndarray>gi, <cnp.ndarray>h, 3)
+            or not _fits(<cnp.ndarray>gh, <cnp.ndarray>h, 3)):
+        return _ref.gru_cell_gates(gi, gh, h)
+    cdef cnp.ndarray a = <cnp.ndarray>gi, b = <cnp.ndarray>gh, hh = <cnp.ndarray>h
+    cdef intp size = cnp.PyArray_SIZE(hh)
+    cdef intp k = cnp.PyArray_DIM(hh, cnp.PyArray_NDIM(hh) - 1)
+    cdef intp rows = size // k if k else 0
+    cdef int nt = _threads(size)
+    cdef cnp.ndarray out = np.empty_like(h)
+    if t == cnp.NPY_FLOAT:
+        if size >= NOGIL_MIN:
+            with nogil:
+                _gru(<float *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(b),
+                     <float *>cnp.PyArray_DATA(hh), <float *>cnp.PyArray_DATA(out), rows, k, nt)
+        else:
+            _gru(<float *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(b),
+                 <float *>cnp.PyArray_DATA(hh), <float *>cnp.PyArray_DATA(out), rows, k, 1)
+    else:
+        if size >= NOGIL_MIN:
+            with nogil:
+                _gru(<double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(b),
+                     <double *>cnp.PyArray_DATA(hh), <double *>cnp.PyArray_DATA(out), rows, k, nt)
+        else:
+            _gru(<double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(b),
+                 <double *>cnp.PyArray_DATA(hh), <double *>cnp.PyArray_DATA(out), rows, k, 1)
+    return out
+
+
+_exp_loops[0] = find_loop(np.exp, cnp.NPY_FLOAT)
+_exp_loops[1] = find_loop(np.exp, cnp.NPY_DOUBLE)
+_tanh_loops[0] = find_loop(np.tanh, cnp.NPY_FLOAT)
+_tanh_loops[1] = find_loop(np.tanh, cnp.NPY_DOUBLE)
+
+OVERRIDES = ("lstm_cell_gates", "gru_cell_gates")

@@ -1,0 +1,53 @@
+"""op_db rows of the recurrent cells (mytorch/_ops/rnn.py): lstm_cell_gates through
+torch.lstm_cell and gru_cell_gates through torch.gru_cell (weights made in the row, so the
+derivatives with respect to the input and both states go through the primitives), and the
+composites rnn_tanh_cell and rnn_relu_cell."""
+
+import numpy as np
+
+from op_db import NONZERO, OpInfo
+
+_R = np.random.default_rng(11)
+_W = {k: _R.standard_normal(s) * 0.7 for k, s in
+      [("wi4", (12, 2)), ("wh4", (12, 3)), ("b4", (12,)), ("wi3", (9, 2)), ("wh3", (9, 3)),
+       ("b3", (9,)), ("wi1", (3, 2)), ("wh1", (3, 3)), ("b1", (3,))]}  # fmt: skip
+
+
+def _w(T, x, *names):
+    return [T.tensor(_W[k], dtype=x.dtype, device=x.device) for k in names]
+
+
+def _lstm(T, x, h, c):
+    h2, c2 = T.lstm_cell(x, (h, c), *_w(T, x, "wi4", "wh4", "b4", "b4"))
+    return T.cat([h2, c2 * c2], -1)
+
+
+def _lstm_nobias(T, x, h, c):
+    h2, c2 = T.lstm_cell(x, (h, c), *_w(T, x, "wi4", "wh4"))
+    return h2 * c2
+
+
+def _gru(T, x, h):
+    wi, wh, b = _w(T, x, "wi3", "wh3", "b3")
+    return T.gru_cell(x, h, wi, wh, b, b * 0.5)
+
+
+def _rnn(name):
+    def fn(T, x, h):
+        return getattr(T, name)(x, h, *_w(T, x, "wi1", "wh1", "b1", "b1"))
+
+    return fn
+
+
+ROWS = [
+    OpInfo(
+        "lstm_cell",
+        _lstm,
+        [((2, 2), (2, 3), (2, 3)), ((3, 2), (3, 3), (3, 3))],
+        op="lstm_cell_gates",
+    ),  # fmt: skip
+    OpInfo("lstm_cell_nobias", _lstm_nobias, [((1, 2), (1, 3), (1, 3))], op="lstm_cell_gates"),
+    OpInfo("gru_cell", _gru, [((2, 2), (2, 3)), ((1, 2), (1, 3))], op="gru_cell_gates"),
+    OpInfo("rnn_tanh_cell", _rnn("rnn_tanh_cell"), [((2, 2), (2, 3))], op="tanh"),
+    OpInfo("rnn_relu_cell", _rnn("rnn_relu_cell"), [((2, 2), (2, 3))], NONZERO, op="relu"),
+]
