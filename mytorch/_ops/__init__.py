@@ -41,6 +41,7 @@ from mytorch._ops import (
     special_fns,
     statistics,
     strided,
+    upsample,
 )
 from mytorch._registry import publish, register_functions
 
@@ -79,6 +80,7 @@ FAMILIES = (
     statistics,
     pooling,
     normalization,
+    upsample,
 )
 
 for _family in FAMILIES:

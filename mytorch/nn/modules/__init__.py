@@ -41,6 +41,8 @@ from mytorch.nn.modules.pixelshuffle import *  # noqa: F403
 from mytorch.nn.modules import pixelshuffle as _pixelshuffle
 from mytorch.nn.modules.sparse import *  # noqa: F403
 from mytorch.nn.modules import sparse as _sparse
+from mytorch.nn.modules.upsampling import *  # noqa: F403
+from mytorch.nn.modules import upsampling as _upsampling
 
 __all__ = (
     [
@@ -85,6 +87,7 @@ __all__ = (
             _padding,
             _pixelshuffle,
             _sparse,
+            _upsampling,
         )
         for _name in _mod.__all__
     ]
