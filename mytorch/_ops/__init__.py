@@ -13,6 +13,7 @@ from mytorch._ops import (
     conversion,
     creation,
     fused,
+    grid,
     indexing,
     interop,
     linalg,
@@ -81,6 +82,7 @@ FAMILIES = (
     pooling,
     normalization,
     upsample,
+    grid,
 )
 
 for _family in FAMILIES:
