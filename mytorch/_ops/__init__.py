@@ -27,6 +27,7 @@ from mytorch._ops import (
     nn_embedding,
     nn_shuffle,
     pooling,
+    pooling_fractional,
     normalization,
     pointwise,
     rearrange,
@@ -83,6 +84,7 @@ FAMILIES = (
     normalization,
     upsample,
     grid,
+    pooling_fractional,
 )
 
 for _family in FAMILIES:

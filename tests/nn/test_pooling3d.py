@@ -218,3 +218,119 @@ def test_unpool_modules(n, device):
         assert repr(getattr(mytorch.nn, f"MaxUnpool{n}d")(*args)) == repr(
             getattr(torch.nn, f"MaxUnpool{n}d")(*args)
         )
+
+
+FRACTIONAL = [
+    (2, (2, 3, 7, 8), 2, dict(output_size=(3, 4))),
+    (2, (2, 3, 7, 8), (2, 3), dict(output_size=(6, 6))),
+    (2, (2, 3, 9, 8), 3, dict(output_size=1)),
+    (2, (3, 7, 8), 2, dict(output_ratio=(0.5, 0.75))),
+    (3, (2, 2, 5, 6, 7), 2, dict(output_size=(3, 3, 4))),
+    (3, (2, 2, 5, 6, 7), (2, 1, 3), dict(output_size=(3, 2, 4))),
+    (3, (2, 5, 6, 7), 2, dict(output_ratio=0.5)),
+    (3, (2, 2, 5, 6, 7), 2, dict(output_ratio=(0.5, 0.6, 0.5))),
+]
+
+
+@pytest.mark.parametrize("n, shape, k, kw", FRACTIONAL, ids=str)
+def test_fractional_max_pool(n, shape, k, kw, dtype_name, device):
+    # the samples are given (torch's own draw need not be reproduced); more rows than the batch
+    rng = seeded_rng("fractional", shape, str(kw))
+    x = rng.standard_normal(shape)
+    u = rng.uniform(0, 1, (3, shape[-n - 1], n))
+    u[0] = 0.0  # the first windows start at 0
+    name = f"fractional_max_pool{n}d"
+
+    def f(T, x, u):
+        return getattr(T.nn.functional, name)(x, k, _random_samples=u, return_indices=True, **kw)
+
+    def g(T, x, u):
+        return getattr(T.nn.functional, name + "_with_indices")(x, k, _random_samples=u, **kw)
+
+    check_fn(f, [x, u], dtype_name, device, grad=[0])
+    check_fn(g, [x, u], dtype_name, device, grad=[0])
+
+
+def test_fractional_ties_and_draw(device):
+    x = np.zeros((2, 2, 6, 6))
+    x[:, :, 2:4] = 1.0
+    u = seeded_rng("fracties").uniform(0, 1, (2, 2, 2))
+    for kw in [dict(output_size=(3, 3)), dict(output_size=(5, 2))]:
+        check_fn(
+            lambda T, x, u: T.nn.functional.fractional_max_pool2d(
+                x, 2, _random_samples=u, return_indices=True, **kw
+            ),
+            [x, u],
+            "float64",
+            device,
+            grad=[0],
+        )
+    # drawn samples: every output is some entry of its plane, at the index it reports
+    xm = mytorch.tensor(seeded_rng("fracdraw").standard_normal((2, 3, 7, 8)), device=device)
+    out, idx = mytorch.nn.functional.fractional_max_pool2d(
+        xm, 2, output_ratio=(0.5, 0.5), return_indices=True
+    )
+    assert tuple(out.shape) == (2, 3, 3, 4)
+    picked = xm.reshape(2, 3, -1).gather(2, idx.reshape(2, 3, -1)).reshape(out.shape)
+    np.testing.assert_array_equal(picked.cpu().numpy(), out.cpu().numpy())
+
+
+def test_fractional_errors():
+    F = lambda T: T.nn.functional  # noqa: E731
+    x4, x5 = np.zeros((2, 3, 7, 8), "float32"), np.zeros((2, 3, 5, 6, 7), "float32")
+    u = lambda T, *s: T.zeros(*s)  # noqa: E731
+    for fn in [
+        lambda T: F(T).fractional_max_pool2d(T.tensor(x4), 2),
+        lambda T: F(T).fractional_max_pool2d(T.tensor(x4), 2, output_ratio=0.5),
+        lambda T: F(T).fractional_max_pool2d(T.tensor(x4), 2, output_ratio=(0.5, 0.5, 0.5)),
+        lambda T: F(T).fractional_max_pool2d(
+            T.tensor(x4), 2, (7, 3), _random_samples=u(T, 2, 3, 2)
+        ),
+        lambda T: F(T).fractional_max_pool2d(
+            T.tensor(x4), 2, (3, 8), _random_samples=u(T, 2, 3, 2)
+        ),
+        lambda T: F(T).fractional_max_pool2d(
+            T.tensor(x4[0, 0]), 2, 3, _random_samples=u(T, 1, 1, 2)
+        ),
+        lambda T: F(T).fractional_max_pool2d(T.tensor(x4), 2, 3, _random_samples=u(T, 1, 3, 2)),
+        lambda T: F(T).fractional_max_pool2d(T.tensor(x4), 2, 3, _random_samples=u(T, 2, 4, 2)),
+        lambda T: F(T).fractional_max_pool2d(T.tensor(x4), 2, 3, _random_samples=u(T, 2, 3, 1)),
+        lambda T: F(T).fractional_max_pool2d(T.tensor(x4), 2, 3, _random_samples=u(T, 2, 3)),
+        lambda T: F(T).fractional_max_pool2d(
+            T.tensor(x4), 2, 3, _random_samples=u(T, 2, 3, 2).double()
+        ),
+        lambda T: F(T).fractional_max_pool3d(T.tensor(x5), 2),
+        lambda T: F(T).fractional_max_pool3d(
+            T.tensor(x5), 2, (4, 3, 3), _random_samples=u(T, 2, 3, 3)
+        ),
+        lambda T: F(T).fractional_max_pool3d(
+            T.tensor(x5), 2, (3, 3, 6), _random_samples=u(T, 2, 3, 3)
+        ),
+        lambda T: F(T).fractional_max_pool3d(
+            T.tensor(x5[0, 0]), 2, 2, _random_samples=u(T, 1, 1, 3)
+        ),
+        lambda T: T.nn.FractionalMaxPool2d(2),
+        lambda T: T.nn.FractionalMaxPool2d(2, output_size=3, output_ratio=0.5),
+        lambda T: T.nn.FractionalMaxPool2d(2, output_ratio=1.5),
+        lambda T: T.nn.FractionalMaxPool3d(2, output_ratio=(0.5, 0.5, 0)),
+        lambda T: T.nn.FractionalMaxPool3d(2),
+    ]:
+        raises_like(fn)
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_fractional_modules(n, dtype_name, device):
+    shape = (2, 3, 7, 8) if n == 2 else (2, 2, 5, 6, 7)
+    rng = seeded_rng("fracmod", n)
+    x = rng.standard_normal(shape)
+    u = rng.uniform(0, 1, (2, shape[1], n)).astype(dtype_name)
+    cls = f"FractionalMaxPool{n}d"
+    for kw in [dict(output_size=3), dict(output_ratio=0.5)]:
+
+        def make(T):
+            return getattr(T.nn, cls)(2, _random_samples=T.tensor(u), **kw)
+
+        check_layer(make, [x], dtype_name, device)
+    for T in (torch, mytorch):
+        m = getattr(T.nn, cls)(2, output_size=2, return_indices=True)
+        assert isinstance(m(T.ones(shape)), tuple) and "_random_samples" not in m.state_dict()
