@@ -14,6 +14,7 @@ from mytorch._ops import (
     conversion,
     creation,
     fused,
+    grid,
     indexing,
     interop,
     linalg,
@@ -27,6 +28,7 @@ from mytorch._ops import (
     nn_embedding,
     nn_shuffle,
     pooling,
+    pooling_fractional,
     normalization,
     pointwise,
     rearrange,
@@ -43,6 +45,7 @@ from mytorch._ops import (
     special_fns,
     statistics,
     strided,
+    upsample,
 )
 from mytorch._registry import publish, register_functions
 
@@ -83,6 +86,9 @@ FAMILIES = (
     normalization,
     attention,
     rnn,
+    upsample,
+    grid,
+    pooling_fractional,
 )
 
 for _family in FAMILIES:
