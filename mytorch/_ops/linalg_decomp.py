@@ -28,10 +28,13 @@ from mytorch._ops.linalg_ops import (
     _result,
     _solve_tri,
     _square_check,
+    _castable,
     _tril,
     _triu,
     inv,
+    linalg_out,
 )
+from mytorch._out import same_dtype
 from mytorch._ops.shape import unsqueeze
 
 
@@ -64,7 +67,8 @@ EIGH = defop("linalg_eigh", _eigh_vjp, node_name="LinalgEighBackward0")
 _EIGH = _result("linalg_eigh", ["eigenvalues", "eigenvectors"])
 
 
-def eigh(A, UPLO="L", *, out=None):
+@linalg_out("linalg_eigh", (same_dtype, same_dtype), ["eigenvalues", "eigenvectors"])
+def eigh(A, UPLO="L"):
     """Matches torch.linalg.eigh: ascending eigenvalues and orthonormal eigenvectors of a
     symmetric matrix (the triangle UPLO read)."""
     _float_check("linalg.eigh", A)
@@ -74,13 +78,14 @@ def eigh(A, UPLO="L", *, out=None):
     return _EIGH(*apply_multi(EIGH, A, (UPLO,), save=(0, 1)))
 
 
-def eigvalsh(A, UPLO="L", *, out=None):
+@linalg_out("linalg_eigvalsh")
+def eigvalsh(A, UPLO="L"):
     """Matches torch.linalg.eigvalsh (its gradient eigh's)."""
     return eigh(A, UPLO).eigenvalues
 
 
-declare(eigh, namespace="linalg", op=EIGH)
-declare(eigvalsh, namespace="linalg", composite=True)
+declare(eigh, namespace="linalg", op=EIGH, out=True)
+declare(eigvalsh, namespace="linalg", composite=True, out=True)
 
 
 # --- svd ----------------------------------------------------------------------------------------
@@ -119,7 +124,8 @@ _SVD = _result("linalg_svd", ["U", "S", "Vh"])
 _TORCH_SVD = _result("svd", ["U", "S", "V"])
 
 
-def svd(A, full_matrices=True, *, driver=None, out=None):
+@linalg_out("linalg_svd", (same_dtype, same_dtype, same_dtype), ["U", "S", "Vh"])
+def svd(A, full_matrices=True, *, driver=None):
     """Matches torch.linalg.svd: A = U diag(S) Vh, S descending."""
     _float_check("linalg.svd", A)
     if A.ndim < 2:
@@ -127,12 +133,14 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     return _SVD(*apply_multi(SVD, A, (bool(full_matrices),), save=(0, 1, 2)))
 
 
-def svdvals(A, *, driver=None, out=None):
+@linalg_out("linalg_svdvals")
+def svdvals(A, *, driver=None):
     """Matches torch.linalg.svdvals (its gradient svd's)."""
     return svd(A, full_matrices=False).S
 
 
-def _torch_svd(input, some=True, compute_uv=True, *, out=None):
+@linalg_out("svd", (same_dtype, same_dtype, same_dtype), ["U", "S", "V"])
+def _torch_svd(input, some=True, compute_uv=True):
     """Matches torch.svd: (U, S, V) with V = Vh^T; compute_uv=False: zero U and V."""
     u, s, vh = svd(input, full_matrices=not some)
     if not compute_uv:
@@ -140,9 +148,9 @@ def _torch_svd(input, some=True, compute_uv=True, *, out=None):
     return _TORCH_SVD(u, s, _mT(vh))
 
 
-declare(svd, namespace="linalg", op=SVD)
-declare(svdvals, namespace="linalg", composite=True)
-declare(_torch_svd, name="svd", method=True, composite=True)
+declare(svd, namespace="linalg", op=SVD, out=True)
+declare(svdvals, namespace="linalg", composite=True, out=True)
+declare(_torch_svd, name="svd", method=True, composite=True, out=True)
 
 
 # --- qr -----------------------------------------------------------------------------------------
@@ -183,7 +191,8 @@ _QR = _result("linalg_qr", ["Q", "R"])
 _TORCH_QR = _result("qr", ["Q", "R"])
 
 
-def qr(A, mode="reduced", *, out=None):
+@linalg_out("linalg_qr", (same_dtype, same_dtype), ["Q", "R"])
+def qr(A, mode="reduced"):
     """Matches torch.linalg.qr: A = Q R, mode 'reduced', 'complete' or 'r' (Q empty)."""
     _float_check("linalg.qr", A)
     if A.ndim < 2:
@@ -196,13 +205,14 @@ def qr(A, mode="reduced", *, out=None):
     return _QR(*apply_multi(QR, A, (mode,), save=(0, 1)))
 
 
-def _torch_qr(input, some=True, *, out=None):
+@linalg_out("qr", (same_dtype, same_dtype), ["Q", "R"])
+def _torch_qr(input, some=True):
     """Matches torch.qr (some=False: the complete Q)."""
     return _TORCH_QR(*qr(input, "reduced" if some else "complete"))
 
 
-declare(qr, namespace="linalg", op=QR)
-declare(_torch_qr, name="qr", method=True, composite=True)
+declare(qr, namespace="linalg", op=QR, out=True)
+declare(_torch_qr, name="qr", method=True, composite=True, out=True)
 
 
 # --- pinv, matrix_rank, lstsq -------------------------------------------------------------------
@@ -220,7 +230,8 @@ def _cutoff(s, atol, rtol, m, n):
     return tol
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+@linalg_out("linalg_pinv", _castable("linalg.pinv"))
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """Matches torch.linalg.pinv: through the SVD (eigh when hermitian), small singular values
     cut off (rtol defaults to max(m, n) * eps)."""
     _float_check("linalg.pinv", A)
@@ -239,7 +250,8 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     return matmul(_mT(vh) * unsqueeze(inv_s, -2), _mT(u))
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+@linalg_out("linalg_matrix_rank", _castable("torch.linalg.matrix_rank"))
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     """Matches torch.linalg.matrix_rank: the singular values above the cutoff, counted."""
     _float_check("linalg.matrix_rank", A)
     m, n = A.shape[-2:]
@@ -273,8 +285,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     return _LSTSQ(x, res, rank, sv)
 
 
-declare(pinv, namespace="linalg", composite=True)
-declare(matrix_rank, namespace="linalg", composite=True)
+declare(pinv, namespace="linalg", composite=True, out=True)
+declare(matrix_rank, namespace="linalg", composite=True, out=True)
 declare(lstsq, namespace="linalg", composite=True)
 
 
@@ -311,7 +323,8 @@ LU_FACTOR = defop("linalg_lu_factor", _lu_factor_vjp, node_name="LinalgLuFactorE
 _LU_FACTOR = _result("linalg_lu_factor", ["LU", "pivots"])
 
 
-def lu_factor(A, *, pivot=True, out=None):
+@linalg_out("linalg_lu_factor", (same_dtype, same_dtype), ["LU", "pivots"])
+def lu_factor(A, *, pivot=True):
     """Matches torch.linalg.lu_factor: (LU packed, int32 pivots) of A = P L U (CPU)."""
     _float_check("linalg.lu_factor", A)
     if not pivot:
@@ -319,7 +332,8 @@ def lu_factor(A, *, pivot=True, out=None):
     return _LU_FACTOR(*apply_multi(LU_FACTOR, A, save=(0, 1)))
 
 
-def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+@linalg_out("linalg_lu_solve")
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
     """Matches torch.linalg.lu_solve: A X = B from A's LU factors (adjoint: A^T X = B; left
     False: X A = B); written in solve_triangular, so its gradients are those of the solves."""
     _float_check("linalg.lu_solve", LU, B)
@@ -333,8 +347,8 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     return _solve_tri(LU, y, True, False)
 
 
-declare(lu_factor, namespace="linalg", op=LU_FACTOR)
-declare(lu_solve, namespace="linalg", composite=True)
+declare(lu_factor, namespace="linalg", op=LU_FACTOR, out=True)
+declare(lu_solve, namespace="linalg", composite=True, out=True)
 
 
 # --- eig (values and vectors, forward) ---------------------------------------------------------
@@ -344,26 +358,35 @@ def _eig_vjp(n, g_w, g_v):
 
 EIG = defop("linalg_eig", _eig_vjp, node_name="LinalgEigBackward0")
 _EIG = _result("linalg_eig", ["eigenvalues", "eigenvectors"])
+_EIG_RULE = _castable("torch.linalg.eig", "eigenvalues")
 
 
-def eig(A, *, out=None):
+@linalg_out("linalg_eig", (_EIG_RULE, _EIG_RULE), ["eigenvalues", "eigenvectors"])
+def eig(A):
     """Matches torch.linalg.eig: complex eigenvalues and eigenvectors (CPU; forward only)."""
     _float_check("linalg.eig", A)
     _square_check("linalg.eig", A)
     return _EIG(*apply_multi(EIG, A))
 
 
-def eigvals(A, *, out=None):
+@linalg_out("linalg_eigvals", _castable("torch.linalg.eigvals", "eigenvalues"))
+def eigvals(A):
     """Matches torch.linalg.eigvals (CPU; forward only)."""
     return eig(A).eigenvalues
 
 
-declare(eig, namespace="linalg", op=EIG)
-declare(eigvals, namespace="linalg", composite=True)
+declare(eig, namespace="linalg", op=EIG, out=True)
+declare(eigvals, namespace="linalg", composite=True, out=True)
+
+
+def _matrix_power_rule(result, out):
+    """matrix_power's out: castable (n == 0 copies), else of the result's dtype."""
+    return _castable("matrix_power")(result, out) or same_dtype(result, out)
 
 
 # --- householder_product, vander, matrix_power ------------------------------------------------
-def householder_product(A, tau, *, out=None):
+@linalg_out("linalg_householder_product", _castable("torch.linalg.householder_product"))
+def householder_product(A, tau):
     """Matches torch.linalg.householder_product: the first n columns of H_1 ... H_k, with
     H_i = I - tau_i v_i v_i^T and v_i the i-th column of A below a unit diagonal."""
     _float_check("linalg.householder_product", A, tau)
@@ -398,6 +421,7 @@ def vander(x, *, N=None):
     return stack(cols, -1)
 
 
+@linalg_out("linalg_matrix_power", _matrix_power_rule)
 def matrix_power(A, n):
     """Matches torch.linalg.matrix_power (and torch.matrix_power): by repeated squaring;
     n < 0 powers the inverse."""
@@ -416,9 +440,9 @@ def matrix_power(A, n):
     return result
 
 
-declare(householder_product, namespace="linalg", composite=True)
+declare(householder_product, namespace="linalg", composite=True, out=True)
 declare(vander, namespace="linalg", composite=True)
-declare(matrix_power, namespace=("torch", "linalg"), method=True, composite=True)
+declare(matrix_power, namespace=("torch", "linalg"), method=True, composite=True, out=True)
 
 
 __all__ = []

@@ -7,6 +7,7 @@ them. Everything else (inv_ex, eigvalsh, svdvals, pinv, lstsq, matrix_rank, lu_s
 householder_product, torch's older aliases) is written in these primitives.
 """
 
+import functools
 from collections import namedtuple
 
 from mytorch import _backends
@@ -16,6 +17,7 @@ from mytorch._backends.base import _LinAlgError
 from mytorch._core import SAVE_OUT, SAVE_X, SAVE_XY, TensorBase, _wrap, apply1, apply2
 from mytorch._grad_mode import no_grad
 from mytorch._ops._declare import declare, defop
+from mytorch._out import can_cast, check_out, check_outs, same_dtype, write_out, write_outs
 from mytorch._ops.indexing import cat
 from mytorch._ops.linalg import matmul
 from mytorch._ops.pointwise import where
@@ -92,6 +94,64 @@ def _result(name, fields):
                                 "__module__": "mytorch.return_types"})  # fmt: skip
 
 
+# --- out= ---------------------------------------------------------------------------------------
+def _castable(name, what="result"):
+    """torch's rule for a linalg function computed out of place then copied: out's dtype must
+    not be of a lower category (float32 takes a float64 result)."""
+
+    def rule(result, out):
+        if can_cast(result, out) is not None:
+            return RuntimeError(
+                f"{name}: Expected {what} to be safely castable from {result.title} dtype, but "
+                f"got {what} with dtype {out.title}"
+            )
+        return None
+
+    return rule
+
+
+def _scalar_type(result, out):
+    """solve_triangular's rule: out of the result's dtype, in its message's words."""
+    if result is not out:
+        return RuntimeError(
+            f"expected scalar type {result.title} but found {out.title}"
+        )  # fmt: skip
+    return None
+
+
+def _tensors(args):
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            yield from _tensors(a)
+        elif isinstance(a, TensorBase):
+            yield a
+
+
+def linalg_out(name, rules=same_dtype, fields=None):
+    """Give a linalg function torch's ``out=``: one tensor (``rules`` one dtype rule) or, for
+    a function of several results, a tuple (``rules`` one rule per result, ``fields`` the
+    names of torch's ``<name>_out`` named tuple it returns). Checked before anything runs
+    (a Tensor or a tuple of them, nothing requiring grad), computed out of place, written."""
+    many = isinstance(rules, tuple)
+    result_type = _result(name + "_out", fields) if many else None
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def fn_out(*args, out=None, **kwargs):
+            if out is None:
+                return fn(*args, **kwargs)
+            tensors = tuple(_tensors((*args, *kwargs.values())))
+            if not many:
+                check_out(name, out, tensors)
+                return write_out(out, fn(*args, **kwargs), rules)
+            check_outs(name, out, len(rules), tensors)
+            return result_type(*write_outs(out, tuple(fn(*args, **kwargs)), rules))
+
+        return fn_out
+
+    return wrap
+
+
 def _keep_input(outs, a):
     """Keep input ``a`` first in the Node of a multi-output op (the VJP reads it as n.x)."""
     for o in outs:
@@ -128,14 +188,16 @@ _SLOGDET = _result("linalg_slogdet", ["sign", "logabsdet"])
 _INV_EX = _result("linalg_inv_ex", ["inverse", "info"])
 
 
-def inv(A, *, out=None):
+@linalg_out("linalg_inv")
+def inv(A):
     """Matches torch.linalg.inv; a singular matrix raises torch.linalg.LinAlgError."""
     _float_check("linalg.inv", A)
     _square_check("linalg.inv", A)
     return apply1(INV, A)
 
 
-def inv_ex(A, *, check_errors=False, out=None):
+@linalg_out("linalg_inv_ex", (same_dtype, same_dtype), ["inverse", "info"])
+def inv_ex(A, *, check_errors=False):
     """Matches torch.linalg.inv_ex: (inverse, info), info > 0 where a matrix is singular."""
     _float_check("linalg.inv_ex", A)
     _square_check("linalg.inv_ex", A)
@@ -166,14 +228,16 @@ def _singular_info(A, sign):
     return (first.to(D.int32) + 1) * zero
 
 
-def det(A, *, out=None):
+@linalg_out("linalg_det")
+def det(A):
     """Matches torch.linalg.det (also torch.det and Tensor.det)."""
     _float_check("linalg.det", A)
     _square_check("linalg.det", A)
     return apply1(DET, A)
 
 
-def slogdet(A, *, out=None):
+@linalg_out("linalg_slogdet", (same_dtype, same_dtype), ["sign", "logabsdet"])
+def slogdet(A):
     """Matches torch.linalg.slogdet: (sign, log |det|), the gradient through log |det|."""
     _float_check("linalg.slogdet", A)
     _square_check("linalg.slogdet", A)
@@ -186,19 +250,20 @@ def logdet(input):
     return where(sign >= 0, logabsdet, float("nan"))
 
 
-declare(inv, namespace="linalg", op=INV)
-declare(inv_ex, namespace="linalg", composite=True)
-declare(det, namespace=("torch", "linalg"), method=True, op=DET)
-declare(slogdet, namespace=("torch", "linalg"), method=True, op=SLOGDET)
+declare(inv, namespace="linalg", op=INV, out=True)
+declare(inv_ex, namespace="linalg", composite=True, out=True)
+declare(det, namespace=("torch", "linalg"), method=True, op=DET, out=True)
+declare(slogdet, namespace=("torch", "linalg"), method=True, op=SLOGDET, out=True)
 declare(logdet, method=True, composite=True)
 
 
-def inverse(input, *, out=None):
+@linalg_out("inverse")
+def inverse(input):
     """Matches torch.inverse (linalg.inv)."""
     return inv(input)
 
 
-declare(inverse, method=True, composite=True)
+declare(inverse, method=True, composite=True, out=True)
 
 
 # --- solve, solve_triangular --------------------------------------------------------------------
@@ -219,7 +284,8 @@ def _vector_rhs(A, B):
     return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
 
 
-def solve(A, B, *, left=True, out=None):
+@linalg_out("linalg_solve")
+def solve(A, B, *, left=True):
     """Matches torch.linalg.solve: A X = B (left=False: X A = B); B of vectors or matrices,
     batch dims broadcast."""
     _float_check("linalg.solve", A, B)
@@ -262,7 +328,8 @@ def _solve_tri(a, b, upper, unit):
     return apply2(SOLVE_TRI, a, b, (upper, unit))
 
 
-def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+@linalg_out("linalg_solve_triangular", _scalar_type)
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     """Matches torch.linalg.solve_triangular: A X = B (left=False: X A = B), A triangular."""
     _float_check("linalg.solve_triangular", A, B)
     _square_check("linalg.solve_triangular", A)
@@ -275,8 +342,8 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     return _solve_tri(A, B, bool(upper), bool(unitriangular))
 
 
-declare(solve, namespace="linalg", op=SOLVE)
-declare(solve_triangular, namespace="linalg", op=SOLVE_TRI)
+declare(solve, namespace="linalg", op=SOLVE, out=True)
+declare(solve_triangular, namespace="linalg", op=SOLVE_TRI, out=True)
 
 
 # --- cholesky -----------------------------------------------------------------------------------
@@ -294,7 +361,8 @@ CHOLESKY = defop("linalg_cholesky", _cholesky_vjp, SAVE_OUT, node_name="LinalgCh
 _CHOLESKY_EX = _result("linalg_cholesky_ex", ["L", "info"])
 
 
-def cholesky(A, *, upper=False, out=None):
+@linalg_out("linalg_cholesky")
+def cholesky(A, *, upper=False):
     """Matches torch.linalg.cholesky (A symmetric positive-definite; its lower triangle read)."""
     _float_check("linalg.cholesky", A)
     _square_check("linalg.cholesky", A)
@@ -312,7 +380,8 @@ def _not_pd_order(A):
     return info
 
 
-def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+@linalg_out("linalg_cholesky_ex", (same_dtype, same_dtype), ["L", "info"])
+def cholesky_ex(A, *, upper=False, check_errors=False):
     """Matches torch.linalg.cholesky_ex: (L, info), info the order of the first leading minor
     that is not positive-definite."""
     try:
@@ -328,8 +397,8 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     return _CHOLESKY_EX(cholesky(fixed, upper=upper) * ok, info)
 
 
-declare(cholesky, namespace="linalg", op=CHOLESKY)
-declare(cholesky_ex, namespace="linalg", composite=True)
+declare(cholesky, namespace="linalg", op=CHOLESKY, out=True)
+declare(cholesky_ex, namespace="linalg", composite=True, out=True)
 
 
 # --- matrix_exp ---------------------------------------------------------------------------------
