@@ -21,6 +21,11 @@ from mytorch._ops.indexing import cat, stack
 from mytorch._ops.linalg import matmul
 from mytorch._ops.linalg_ops import (
     _be,
+    _gap,
+    _skew,
+    _zeros,
+    svd,
+    svdvals,
     _diag_embed,
     _eye,
     _float_check,
@@ -36,20 +41,6 @@ from mytorch._ops.linalg_ops import (
 )
 from mytorch._out import same_dtype
 from mytorch._ops.shape import unsqueeze
-
-
-def _zeros(t, shape):
-    return _wrap(_be(t).full(tuple(shape), 0, t._data.dtype))
-
-
-def _gap(values, squared):
-    """E_ij = v_j - v_i (of the squares when ``squared``), 1 on the diagonal."""
-    v = values * values if squared else values
-    return unsqueeze(v, -2) - unsqueeze(v, -1) + _eye(values, values.shape[-1])
-
-
-def _skew(x):
-    return x - _mT(x)
 
 
 # --- eigh ---------------------------------------------------------------------------------------
@@ -86,71 +77,6 @@ def eigvalsh(A, UPLO="L"):
 
 declare(eigh, namespace="linalg", op=EIGH, out=True)
 declare(eigvalsh, namespace="linalg", composite=True, out=True)
-
-
-# --- svd ----------------------------------------------------------------------------------------
-def _svd_vjp(n, g_u, g_s, g_vh):
-    u, s, vh = n.saved
-    (full_matrices,) = n.params
-    m, k, ncols = u.shape[-2], s.shape[-1], vh.shape[-1]
-    if g_u is None and g_vh is None:
-        return matmul(u * unsqueeze(g_s, -2), vh)
-    if full_matrices and m != ncols:
-        raise RuntimeError(
-            "linalg_svd_backward: The singular vectors in the complete SVD are not "
-            "well-defined. Please use full_matrices=False."
-        )
-    v = _mT(vh)
-    g_u = _zeros(u, u.shape) if g_u is None else g_u
-    g_v = _zeros(v, v.shape) if g_vh is None else _mT(g_vh)
-    u, v, g_u, g_v = u[..., :k], v[..., :k], g_u[..., :k], g_v[..., :k]
-    e = _gap(s, True)
-    s_row = unsqueeze(s, -2)  # scales columns
-    utgu = matmul(_mT(u), g_u)
-    vtgv = matmul(_mT(v), g_v)
-    inner = _skew(utgu) / e * s_row + unsqueeze(s, -1) * (_skew(vtgv) / e)
-    if g_s is not None:
-        inner = inner + _diag_embed(g_s)
-    ga = matmul(matmul(u, inner), _mT(v))
-    if m > k:
-        ga = ga + matmul((g_u - matmul(u, utgu)) / s_row, _mT(v))
-    if ncols > k:
-        ga = ga + matmul(u, _mT((g_v - matmul(v, vtgv)) / s_row))
-    return ga
-
-
-SVD = defop("linalg_svd", _svd_vjp, node_name="LinalgSvdBackward0")
-_SVD = _result("linalg_svd", ["U", "S", "Vh"])
-_TORCH_SVD = _result("svd", ["U", "S", "V"])
-
-
-@linalg_out("linalg_svd", (same_dtype, same_dtype, same_dtype), ["U", "S", "Vh"])
-def svd(A, full_matrices=True, *, driver=None):
-    """Matches torch.linalg.svd: A = U diag(S) Vh, S descending."""
-    _float_check("linalg.svd", A)
-    if A.ndim < 2:
-        raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
-    return _SVD(*apply_multi(SVD, A, (bool(full_matrices),), save=(0, 1, 2)))
-
-
-@linalg_out("linalg_svdvals")
-def svdvals(A, *, driver=None):
-    """Matches torch.linalg.svdvals (its gradient svd's)."""
-    return svd(A, full_matrices=False).S
-
-
-@linalg_out("svd", (same_dtype, same_dtype, same_dtype), ["U", "S", "V"])
-def _torch_svd(input, some=True, compute_uv=True):
-    """Matches torch.svd: (U, S, V) with V = Vh^T; compute_uv=False: zero U and V."""
-    u, s, vh = svd(input, full_matrices=not some)
-    if not compute_uv:
-        return _TORCH_SVD(u.detach() * 0, s, _mT(vh).detach() * 0)
-    return _TORCH_SVD(u, s, _mT(vh))
-
-
-declare(svd, namespace="linalg", op=SVD, out=True)
-declare(svdvals, namespace="linalg", composite=True, out=True)
-declare(_torch_svd, name="svd", method=True, composite=True, out=True)
 
 
 # --- qr -----------------------------------------------------------------------------------------

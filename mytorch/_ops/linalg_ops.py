@@ -15,7 +15,7 @@ from mytorch import _dtype as D
 from mytorch._applyn import apply_multi
 from mytorch._backends.base import _LinAlgError
 from mytorch._core import SAVE_OUT, SAVE_X, SAVE_XY, TensorBase, _wrap, apply1, apply2
-from mytorch._grad_mode import no_grad
+from mytorch._grad_mode import is_grad_enabled, no_grad
 from mytorch._ops._declare import declare, defop
 from mytorch._out import can_cast, check_out, check_outs, same_dtype, write_out, write_outs
 from mytorch._ops.indexing import cat
@@ -164,21 +164,145 @@ def _keep_input(outs, a):
     return outs
 
 
+def _zeros(t, shape):
+    return _wrap(_be(t).full(tuple(shape), 0, t._data.dtype))
+
+
+def _gap(values, squared):
+    """E_ij = v_j - v_i (of the squares when ``squared``), 1 on the diagonal."""
+    v = values * values if squared else values
+    return unsqueeze(v, -2) - unsqueeze(v, -1) + _eye(values, values.shape[-1])
+
+
+def _skew(x):
+    return x - _mT(x)
+
+
+# --- svd ----------------------------------------------------------------------------------------
+def _svd_vjp(n, g_u, g_s, g_vh):
+    u, s, vh = n.saved
+    (full_matrices,) = n.params
+    m, k, ncols = u.shape[-2], s.shape[-1], vh.shape[-1]
+    if g_u is None and g_vh is None:
+        return matmul(u * unsqueeze(g_s, -2), vh)
+    if full_matrices and m != ncols:
+        raise RuntimeError(
+            "linalg_svd_backward: The singular vectors in the complete SVD are not "
+            "well-defined. Please use full_matrices=False."
+        )
+    v = _mT(vh)
+    g_u = _zeros(u, u.shape) if g_u is None else g_u
+    g_v = _zeros(v, v.shape) if g_vh is None else _mT(g_vh)
+    u, v, g_u, g_v = u[..., :k], v[..., :k], g_u[..., :k], g_v[..., :k]
+    e = _gap(s, True)
+    s_row = unsqueeze(s, -2)  # scales columns
+    utgu = matmul(_mT(u), g_u)
+    vtgv = matmul(_mT(v), g_v)
+    inner = _skew(utgu) / e * s_row + unsqueeze(s, -1) * (_skew(vtgv) / e)
+    if g_s is not None:
+        inner = inner + _diag_embed(g_s)
+    ga = matmul(matmul(u, inner), _mT(v))
+    if m > k:
+        ga = ga + matmul((g_u - matmul(u, utgu)) / s_row, _mT(v))
+    if ncols > k:
+        ga = ga + matmul(u, _mT((g_v - matmul(v, vtgv)) / s_row))
+    return ga
+
+
+SVD = defop("linalg_svd", _svd_vjp, node_name="LinalgSvdBackward0")
+_SVD = _result("linalg_svd", ["U", "S", "Vh"])
+_TORCH_SVD = _result("svd", ["U", "S", "V"])
+
+
+@linalg_out("linalg_svd", (same_dtype, same_dtype, same_dtype), ["U", "S", "Vh"])
+def svd(A, full_matrices=True, *, driver=None):
+    """Matches torch.linalg.svd: A = U diag(S) Vh, S descending."""
+    _float_check("linalg.svd", A)
+    if A.ndim < 2:
+        raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    return _SVD(*apply_multi(SVD, A, (bool(full_matrices),), save=(0, 1, 2)))
+
+
+@linalg_out("linalg_svdvals")
+def svdvals(A, *, driver=None):
+    """Matches torch.linalg.svdvals (its gradient svd's)."""
+    return svd(A, full_matrices=False).S
+
+
+@linalg_out("svd", (same_dtype, same_dtype, same_dtype), ["U", "S", "V"])
+def _torch_svd(input, some=True, compute_uv=True):
+    """Matches torch.svd: (U, S, V) with V = Vh^T; compute_uv=False: zero U and V."""
+    u, s, vh = svd(input, full_matrices=not some)
+    if not compute_uv:
+        return _TORCH_SVD(u.detach() * 0, s, _mT(vh).detach() * 0)
+    return _TORCH_SVD(u, s, _mT(vh))
+
+
+declare(svd, namespace="linalg", op=SVD, out=True)
+declare(svdvals, namespace="linalg", composite=True, out=True)
+declare(_torch_svd, name="svd", method=True, composite=True, out=True)
+
+
 # --- inv, det, slogdet --------------------------------------------------------------------------
 def _inv_vjp(n, g):
     ai_t = _mT(n.out)
     return -matmul(matmul(ai_t, g), ai_t)
 
 
+def _excl_prod(s):
+    """p_i = prod_{j != i} s_j along the last dim, in multiplications only (so its derivatives
+    stay finite where some s_j are 0)."""
+    n = s.shape[-1]
+    eye = _eye(s, n)
+    p = s * 0 + 1
+    for j in range(n):
+        p = p * (s[..., j : j + 1] * (1 - eye[j]) + eye[j])
+    return p
+
+
+def _cofactors_svd(a):
+    """The matrix of cofactors (adj(a)^T) of every matrix, singular or not, through the SVD:
+    a = U S Vh, cof(a) = det(U) det(Vh) U diag(prod_{j != i} S_j) Vh (torch's formula)."""
+    u, s, vh = svd(a)
+    with no_grad():
+        sign = det(u) * det(vh)
+    p = _excl_prod(s) * unsqueeze(sign, -1)
+    return matmul(u * unsqueeze(p, -2), vh)
+
+
+def _singular(a, d):
+    """A bool mask of the matrices whose determinant ``d`` is 0, and ``a`` with the identity
+    in their place (safe to invert)."""
+    bad = unsqueeze(unsqueeze(d == 0, -1), -1)
+    return bad, where(bad, _eye(a), a)
+
+
 def _det_vjp(n, g):
-    a = n.x
-    return unsqueeze(unsqueeze(g * n.out, -1), -1) * _mT(inv(a))
+    """torch's linalg_det_backward: under create_graph the cofactors through the SVD (defined at
+    singular matrices, and differentiable again); otherwise det(A) A^-T, which is 0 where det
+    is exactly 0 (torch solves with a perturbed LU there: 0 times a finite inverse)."""
+    a, d = n.x, n.out
+    gd = unsqueeze(unsqueeze(g, -1), -1)
+    if is_grad_enabled():
+        return gd * _cofactors_svd(a)
+    bad, fixed = _singular(a, d)
+    return gd * unsqueeze(unsqueeze(d, -1), -1) * _mT(inv(fixed))
 
 
 def _slogdet_vjp(n, g_sign, g_logabsdet):
+    """g A^-T; at a singular matrix cof(A) / 0, infinite as torch's (whose LU solve divides by
+    the zero pivot). No host sync: the singular branch is the SVD of A where A is singular and
+    of diag(1, ..., n) elsewhere (distinct singular values, so its own derivatives are finite)."""
     if g_logabsdet is None:
         return None
-    return unsqueeze(unsqueeze(g_logabsdet, -1), -1) * _mT(inv(n.x))
+    a, sign = n.saved
+    gl = unsqueeze(unsqueeze(g_logabsdet, -1), -1)
+    bad, fixed = _singular(a, sign)
+    k = a.shape[-1]
+    steps = _wrap(_be(a).arange(1, k + 1, 1, a._data.dtype))
+    cof = _cofactors_svd(where(bad, a, _diag_embed(steps)))
+    zero = where(bad, 0.0, 1.0)
+    return gl * where(bad, cof / zero, _mT(inv(fixed)))
 
 
 INV = defop("linalg_inv", _inv_vjp, SAVE_OUT, node_name="LinalgInvExBackward0")
@@ -241,7 +365,7 @@ def slogdet(A):
     """Matches torch.linalg.slogdet: (sign, log |det|), the gradient through log |det|."""
     _float_check("linalg.slogdet", A)
     _square_check("linalg.slogdet", A)
-    return _SLOGDET(*_keep_input(apply_multi(SLOGDET, A), A))
+    return _SLOGDET(*_keep_input(apply_multi(SLOGDET, A, save=(0,)), A))
 
 
 def logdet(input):
