@@ -13,7 +13,7 @@ Walter and Lehmann 2018 for QR), as torch's derivatives.yaml states them:
 """
 
 from mytorch import _dtype as D
-from mytorch._applyn import apply_multi
+from mytorch._applyn import apply_multi, applyn
 from mytorch._core import _wrap
 from mytorch._grad_mode import no_grad
 from mytorch._ops._declare import declare, defop
@@ -41,6 +41,7 @@ from mytorch._ops.linalg_ops import (
 )
 from mytorch._out import same_dtype
 from mytorch._ops.shape import unsqueeze
+from mytorch._ops.strided import diagonal as _diagonal
 
 
 # --- eigh ---------------------------------------------------------------------------------------
@@ -189,23 +190,56 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
 _LSTSQ = _result("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 
+_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
 def lstsq(A, B, rcond=None, *, driver=None):
-    """Matches torch.linalg.lstsq (full-rank A; CPU drivers: 'gelsy' by default, 'gelsd' and
-    'gelss' also give the residuals and singular values)."""
+    """Matches torch.linalg.lstsq (CPU drivers; 'gelsy' by default, LAPACK's through SciPy;
+    gelsd, gelss and gels, and every driver off the CPU, through the pseudo-inverse with the
+    singular values at or below rcond * the largest cut off: rcond None is eps * max(m, n);
+    gels cuts nothing). Its derivatives are torch's: pinv(A) B's. What torch fills per driver: rank (all but gels), singular_values (gelsd,
+    gelss), residuals (all but gelsy, where m > n and every matrix has full rank)."""
     _float_check("linalg.lstsq", A, B)
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if A.dtype != B.dtype:
+        raise RuntimeError(
+            "torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
+            f"input's dtype {A.dtype.title} and other's dtype {B.dtype.title}"
+        )
+    if driver is None:
+        driver = "gelsy"
+    if driver not in _DRIVERS:
+        raise RuntimeError(
+            "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
     vec = B.ndim == A.ndim - 1
     b = unsqueeze(B, -1) if vec else B
     m, n = A.shape[-2:]
-    x = matmul(pinv(A), b)
+    if b.shape[-2] != m:
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    eps = _EPS.get(A.dtype, _EPS[D.float64])
+    rtol = max(m, n) * eps if rcond is None or rcond < 0 else float(rcond)
+    # The value is the driver's; the derivatives are torch's: those of pinv(A) B (default rtol).
+    y = matmul(pinv(A), b)
     empty = _zeros(A, (0,))
-    rank = matrix_rank(A)
+    with no_grad():
+        s = svdvals(A)
+        rank = (s > _cutoff(s, None, rtol, m, n)).sum(-1) if s.shape[-1] else s.sum(-1).long()
+        if driver == "gelsy" and A.device.type == "cpu":
+            x, r = _be(A).linalg_lstsq_gelsy(A._data, b._data, rtol)
+            x, rank = _wrap(x), _wrap(r)
+        else:
+            x = matmul(pinv(A, rtol=0.0 if driver == "gels" else rtol), b)
+    x = x + (y - y.detach()) if y.requires_grad else x
     res, sv = empty, empty
     if driver in ("gelsd", "gelss"):
-        with no_grad():
-            sv = svdvals(A)
-    if driver not in (None, "gelsy") and m > n:
+        sv = s
+    if driver != "gelsy" and m > n and (driver == "gels" or bool((rank == n).all())):
         r = matmul(A, x) - b
         res = (r * r).sum(-2)
+    if driver == "gels":
+        rank = _wrap(_be(A).full((0,), 0, D.int64.np))
     if vec:
         x = x[..., 0]
     return _LSTSQ(x, res, rank, sv)
@@ -245,6 +279,27 @@ def _lu_factor_vjp(n, g_lu, g_piv):
     return matmul(_perm_matrix(piv, m, lu), x)
 
 
+def _lu_info(lu):
+    """getrf's info: the first zero on U's diagonal, 1-based (0: none)."""
+    with no_grad():
+        d = _diagonal(lu, 0, -2, -1) == 0
+        k = d.shape[-1]
+        if k == 0:
+            return _wrap(_be(lu).full(lu.shape[:-2], 0, D.int32.np))
+        first = (d.to(D.int32) * _wrap(_be(lu).arange(k, 0, -1, D.int32.np))).argmax(-1)
+        return ((first + 1) * d.any(-1).to(D.int64)).to(D.int32)
+
+
+def _raise_singular(name, info):
+    if bool((info > 0).any()):
+        i = int(info[info > 0][0])
+        raise RuntimeError(
+            f"{name}: U[{i},{i}] is zero and using it on lu_solve would result in a division "
+            "by zero. If you still want to perform the factorization, consider calling "
+            "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
+        )
+
+
 LU_FACTOR = defop("linalg_lu_factor", _lu_factor_vjp, node_name="LinalgLuFactorExBackward0")
 _LU_FACTOR = _result("linalg_lu_factor", ["LU", "pivots"])
 
@@ -255,7 +310,9 @@ def lu_factor(A, *, pivot=True):
     _float_check("linalg.lu_factor", A)
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    return _LU_FACTOR(*apply_multi(LU_FACTOR, A, save=(0, 1)))
+    lu, piv = apply_multi(LU_FACTOR, A, save=(0, 1))
+    _raise_singular("torch.linalg.lu_factor", _lu_info(lu))
+    return _LU_FACTOR(lu, piv)
 
 
 @linalg_out("linalg_lu_solve")
@@ -279,25 +336,42 @@ declare(lu_solve, namespace="linalg", composite=True, out=True)
 
 # --- eig (values and vectors, forward) ---------------------------------------------------------
 def _eig_vjp(n, g_w, g_v):
-    raise NotImplementedError("linalg.eig: derivatives of complex eigendecompositions")
+    """torch's linalg_eig_backward (one kernel, mytorch._backends._linalg); its own derivative
+    (second order) is not implemented: mytorch's complex autograd cannot carry it."""
+    w, v = n.saved
+    real = not n.params[0]
+    gw = g_w if g_w is not None else w * 0
+    gv = g_v if g_v is not None else v * 0
+    return applyn(EIG_BACKWARD, (w, v, gw, gv), (g_w is not None, g_v is not None, real))
+
+
+def _eig_backward_vjp(n, g):
+    raise NotImplementedError(
+        "linalg.eig: second derivatives (the derivative of eig's backward) are not implemented "
+        "in mytorch (its complex autograd cannot carry them)"
+    )
 
 
 EIG = defop("linalg_eig", _eig_vjp, node_name="LinalgEigBackward0")
+EIG_BACKWARD = defop(
+    "linalg_eig_backward", _eig_backward_vjp, node_name="LinalgEigBackwardBackward0"
+)
 _EIG = _result("linalg_eig", ["eigenvalues", "eigenvectors"])
 _EIG_RULE = _castable("torch.linalg.eig", "eigenvalues")
 
 
 @linalg_out("linalg_eig", (_EIG_RULE, _EIG_RULE), ["eigenvalues", "eigenvectors"])
 def eig(A):
-    """Matches torch.linalg.eig: complex eigenvalues and eigenvectors (CPU; forward only)."""
+    """Matches torch.linalg.eig: complex eigenvalues and eigenvectors (CPU); first derivatives
+    only."""
     _float_check("linalg.eig", A)
     _square_check("linalg.eig", A)
-    return _EIG(*apply_multi(EIG, A))
+    return _EIG(*apply_multi(EIG, A, (A.dtype.is_complex,), save=(0, 1)))
 
 
 @linalg_out("linalg_eigvals", _castable("torch.linalg.eigvals", "eigenvalues"))
 def eigvals(A):
-    """Matches torch.linalg.eigvals (CPU; forward only)."""
+    """Matches torch.linalg.eigvals (CPU; first derivatives only)."""
     return eig(A).eigenvalues
 
 
