@@ -257,3 +257,22 @@ class LinalgKernels:
             return x, np.zeros(batch, dtype=np.int64)
         x, _, rank, _ = _sl.lstsq(a, b, cond=rcond, lapack_driver="gelsy", check_finite=False)
         return np.ascontiguousarray(x, dtype=a.dtype), np.asarray(rank, dtype=np.int64)
+
+    def linalg_pinv(self, a, atol, rtol, hermitian):
+        """The pseudo-inverses: singular values (|eigenvalues| when hermitian) at or below
+        max(atol, rtol * the largest) dropped; batched SVD (eigh)."""
+        xp = self.xp
+        if a.size == 0:
+            return xp.zeros(a.shape[:-2] + (a.shape[-1], a.shape[-2]), dtype=a.dtype)
+        if hermitian:
+            lam, v = _lapack(xp.linalg.eigh, a)
+            mag = xp.abs(lam)
+            tol = xp.maximum(atol, rtol * mag.max(-1, keepdims=True))
+            keep = mag > tol
+            inv = xp.where(keep, 1 / xp.where(keep, lam, 1), 0).astype(a.dtype)
+            return xp.matmul(v * inv[..., None, :], xp.swapaxes(v, -1, -2))
+        u, s, vh = _lapack(xp.linalg.svd, a, full_matrices=False)
+        tol = xp.maximum(atol, rtol * s[..., :1])
+        keep = s > tol
+        inv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(a.dtype)
+        return xp.matmul(xp.swapaxes(vh, -1, -2) * inv[..., None, :], xp.swapaxes(u, -1, -2))

@@ -14,7 +14,7 @@ Walter and Lehmann 2018 for QR), as torch's derivatives.yaml states them:
 
 from mytorch import _dtype as D
 from mytorch._applyn import apply_multi, applyn
-from mytorch._core import _wrap
+from mytorch._core import SAVE_OUT, SAVE_X, _wrap, apply1
 from mytorch._grad_mode import no_grad
 from mytorch._ops._declare import declare, defop
 from mytorch._ops.indexing import cat, stack
@@ -24,7 +24,6 @@ from mytorch._ops.linalg_ops import (
     _gap,
     _skew,
     _zeros,
-    svd,
     svdvals,
     _diag_embed,
     _eye,
@@ -157,24 +156,45 @@ def _cutoff(s, atol, rtol, m, n):
     return tol
 
 
+def _pinv_vjp(n, g):
+    """torch's pinv_backward (the derivative of the pseudo-inverse P of A on a neighbourhood of
+    constant rank): gA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A)."""
+    a, p = n.x, n.out
+    pt, gt = _mT(p), _mT(g)
+    if a.shape[-2] <= a.shape[-1]:
+        k = matmul(gt, p)
+        kpt = matmul(k, pt)
+        return (
+            -_mT(matmul(p, k))
+            + kpt
+            - matmul(matmul(a, p), kpt)
+            + matmul(matmul(pt, p), gt - matmul(k, a))
+        )
+    k = matmul(p, gt)
+    ptk = matmul(pt, k)
+    return (
+        -_mT(matmul(k, p))
+        + matmul(matmul(gt - matmul(a, k), p), pt)
+        + ptk
+        - matmul(matmul(ptk, p), a)
+    )
+
+
+PINV = defop("linalg_pinv", _pinv_vjp, SAVE_X | SAVE_OUT, node_name="LinalgPinvBackward0")
+
+
 @linalg_out("linalg_pinv", _castable("linalg.pinv"))
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
-    """Matches torch.linalg.pinv: through the SVD (eigh when hermitian), small singular values
-    cut off (rtol defaults to max(m, n) * eps)."""
+    """Matches torch.linalg.pinv: through the SVD (eigh when hermitian), singular values at
+    or below max(atol, rtol * the largest) dropped (rtol defaults to max(m, n) * eps, or 0
+    when atol > 0); its derivative torch's pinv_backward."""
     _float_check("linalg.pinv", A)
     m, n = A.shape[-2:]
-    if hermitian:
-        lam, v = eigh(A)
-        a = lam.abs()
-        tol = _cutoff(a.amax(-1, keepdim=True), atol, rtol, m, n)
-        keep = a > tol
-        inv_l = (1 / (lam + (~keep).to(A.dtype))) * keep.to(A.dtype)
-        return matmul(v * unsqueeze(inv_l, -2), _mT(v))
-    u, s, vh = svd(A, full_matrices=False)
-    tol = _cutoff(s, atol, rtol, m, n)
-    keep = s > tol
-    inv_s = (1 / (s + (~keep).to(A.dtype))) * keep.to(A.dtype)
-    return matmul(_mT(vh) * unsqueeze(inv_s, -2), _mT(u))
+    if rtol is None:
+        eps = _EPS.get(A.dtype, _EPS[D.float64])
+        rtol = 0.0 if (atol is not None and atol > 0) else max(m, n) * eps
+    atol = 0.0 if atol is None else float(atol)
+    return apply1(PINV, A, (atol, float(rtol), bool(hermitian)))
 
 
 @linalg_out("linalg_matrix_rank", _castable("torch.linalg.matrix_rank"))
@@ -212,6 +232,11 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if driver not in _DRIVERS:
         raise RuntimeError(
             "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
+    if driver in ("gelsd", "gelss") and A.device.type != "cpu":
+        raise NotImplementedError(
+            f"linalg.lstsq(driver='{driver}') runs on the CPU only (its rank and residuals "
+            "are read on the host)"
         )
     vec = B.ndim == A.ndim - 1
     b = unsqueeze(B, -1) if vec else B
@@ -266,17 +291,35 @@ def _perm_matrix(piv, m, like):
     return (unsqueeze(rows, -1) == unsqueeze(perm, -2)).to(like.dtype)
 
 
+def _lu_square_back(low, up, g_l, g_u):
+    """L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T: the square LU's VJP before P."""
+    inner = _tril(matmul(_mT(low), g_l), -1) + _triu(matmul(g_u, _mT(up)))
+    x = _solve_tri(_mT(low), inner, True, True)  # L^-T inner
+    return _mT(_solve_tri(up, _mT(x), True, False))  # ... U^-T
+
+
 def _lu_factor_vjp(n, g_lu, g_piv):
+    """Square: P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T. Wide (m < n, U = [U1 U2] with
+    U2 = L^-1 P^T A2): gA2 = P L^-T gU2, and gL takes -L^-T gU2 U2^T. Tall (m > n, L = [L1; L2]
+    with L2 = (P^T A)_2 U^-1): g(P^T A)_2 = gL2 U^-T, and gU takes -L2^T gL2 U^-T."""
     lu, piv = n.saved
     m, k = lu.shape[-2:]
-    if m != k:
-        raise NotImplementedError("lu_factor's derivative is implemented for square matrices")
-    low = _tril(lu, -1) + _eye(lu)
-    up = _triu(lu)
-    inner = _tril(matmul(_mT(low), _tril(g_lu, -1)), -1) + _triu(matmul(_triu(g_lu), _mT(up)))
-    x = _solve_tri(_mT(low), inner, True, True)  # L^-T inner
-    x = _mT(_solve_tri(up, _mT(x), True, False))  # ... U^-T
-    return matmul(_perm_matrix(piv, m, lu), x)
+    p = _perm_matrix(piv, m, lu)
+    if m <= k:
+        low = _tril(lu[..., :, :m], -1) + _eye(lu, m)
+        up = _triu(lu[..., :, :m])
+        g_l, g_u = _tril(g_lu[..., :, :m], -1), _triu(g_lu[..., :, :m])
+        if m == k:
+            return matmul(p, _lu_square_back(low, up, g_l, g_u))
+        ga2 = _solve_tri(_mT(low), g_lu[..., :, m:], True, True)
+        g_l = g_l - _tril(matmul(ga2, _mT(lu[..., :, m:])), -1)
+        return matmul(p, cat([_lu_square_back(low, up, g_l, g_u), ga2], -1))
+    low1 = _tril(lu[..., :k, :], -1) + _eye(lu, k)
+    up = _triu(lu[..., :k, :])
+    gb2 = _mT(_solve_tri(up, _mT(g_lu[..., k:, :]), True, False))  # gL2 U^-T
+    g_u = _triu(g_lu[..., :k, :]) - _triu(matmul(_mT(lu[..., k:, :]), gb2))
+    gb1 = _lu_square_back(low1, up, _tril(g_lu[..., :k, :], -1), g_u)
+    return matmul(p, cat([gb1, gb2], -2))
 
 
 def _lu_info(lu):

@@ -4,13 +4,14 @@ torch.lu / torch.lu_unpack; ldl_factor(_ex) and ldl_solve (LAPACK's sytrf and sy
 SciPy, CPU only, no derivatives: torch has none either).
 """
 
+import warnings
+
 from mytorch import _dtype as D
 from mytorch._applyn import apply_multi, applyn
 from mytorch._backends.base import _LinAlgError
 from mytorch._core import _wrap
 from mytorch._grad_mode import no_grad
 from mytorch._ops._declare import declare, defop
-from mytorch._ops.indexing import cat
 from mytorch._ops.linalg import matmul as _matmul
 from mytorch._ops.linalg_decomp import LU_FACTOR, _lu_info, _perm_matrix, _raise_singular
 from mytorch._ops.linalg_ops import (
@@ -18,10 +19,8 @@ from mytorch._ops.linalg_ops import (
     _castable,
     _eye,
     _float_check,
-    _mT,
     _result,
     _singular_info,
-    _solve_tri,
     _square_check,
     _tril,
     _triu,
@@ -167,10 +166,8 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
 
 @linalg_out("linalg_lu", _SAME3, ["P", "L", "U"])
 def lu(A, *, pivot=True):
-    """Matches torch.linalg.lu: A = P L U (CPU). Square matrices through lu_factor; a wide one
-    factors its leading square block (U's other columns solve L U2 = P^T A2); a tall one
-    permutes its rows by the pivots of the whole, factors the leading block of that and
-    solves L2 U = the rest; so the gradients are those of the square LU and the solves."""
+    """Matches torch.linalg.lu: A = P L U (CPU), any shape; lu_factor unpacked (so its
+    gradients are lu_factor's)."""
     _float_check("linalg.lu", A)
     if A.ndim < 2:
         raise RuntimeError(
@@ -179,28 +176,20 @@ def lu(A, *, pivot=True):
         )
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    m, n = A.shape[-2:]
-    if m <= n:
-        lu_, piv = apply_multi(LU_FACTOR, A[..., :, :m], save=(0, 1))
-        p = _perm_matrix(piv, m, A)
-        low, up = _unpack_lu(lu_)
-        if n > m:
-            up2 = _solve_tri(low, _matmul(_mT(p), A[..., :, m:]), False, True)
-            up = cat([up, up2], -1)
-        return _LU(p, low, up)
-    with no_grad():
-        _, piv = apply_multi(LU_FACTOR, A.detach())
-    p = _perm_matrix(piv, m, A)
-    b = _matmul(_mT(p), A)
-    lu1, piv1 = apply_multi(LU_FACTOR, b[..., :n, :], save=(0, 1))
-    low1, up = _unpack_lu(lu1)
-    low1 = _matmul(_perm_matrix(piv1, n, A), low1)
-    low2 = _mT(_solve_tri(_mT(up), _mT(b[..., n:, :]), False, False))  # X U = B2
-    return _LU(p, cat([low1, low2], -2), up)
+    lu_, piv = apply_multi(LU_FACTOR, A, save=(0, 1))
+    low, up = _unpack_lu(lu_)
+    return _LU(_perm_matrix(piv, A.shape[-2], A), low, up)
 
 
 def torch_lu(A, pivot=True, get_infos=False):
-    """Matches torch.lu (deprecated in torch): (LU, pivots) or (LU, pivots, info)."""
+    """Matches torch.lu (deprecated in torch, which warns): (LU, pivots) or (LU, pivots,
+    info)."""
+    warnings.warn(
+        "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex "
+        "and will be removed in a future PyTorch release.",
+        UserWarning,
+        stacklevel=2,
+    )
     res = lu_factor_ex(A, pivot=pivot)
     if get_infos:
         return _LU_INFO(*res)
@@ -299,10 +288,14 @@ def _no_derivative(name):
 
 
 LDL_FACTOR = defop(
-    "linalg_ldl_factor", _no_derivative("linalg_ldl_factor_ex"), node_name="NotImplemented"
+    "linalg_ldl_factor",
+    _no_derivative("linalg_ldl_factor_ex"),
+    node_name="torch::autograd::NotImplemented",
 )
 LDL_SOLVE = defop(
-    "linalg_ldl_solve", _no_derivative("linalg_ldl_solve"), node_name="NotImplemented"
+    "linalg_ldl_solve",
+    _no_derivative("linalg_ldl_solve"),
+    node_name="torch::autograd::NotImplemented",
 )
 _LDL = _result("linalg_ldl_factor", ["LD", "pivots"])
 _LDL_EX = _result("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
