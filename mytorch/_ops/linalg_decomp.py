@@ -270,7 +270,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     return _LSTSQ(x, res, rank, sv)
 
 
-declare(pinv, namespace="linalg", composite=True, out=True)
+declare(pinv, namespace="linalg", op=PINV, out=True)
 declare(matrix_rank, namespace="linalg", composite=True, out=True)
 declare(lstsq, namespace="linalg", composite=True)
 
@@ -385,7 +385,12 @@ def _eig_vjp(n, g_w, g_v):
     real = not n.params[0]
     gw = g_w if g_w is not None else w * 0
     gv = g_v if g_v is not None else v * 0
-    return applyn(EIG_BACKWARD, (w, v, gw, gv), (g_w is not None, g_v is not None, real))
+    return linalg_eig_backward(w, v, gw, gv, g_w is not None, g_v is not None, real)
+
+
+def linalg_eig_backward(w, v, gw, gv, has_w, has_v, real):
+    """eig's VJP as one primitive (its kernel mytorch._backends._linalg's)."""
+    return applyn(EIG_BACKWARD, (w, v, gw, gv), (has_w, has_v, real))
 
 
 def _eig_backward_vjp(n, g):
@@ -489,4 +494,4 @@ declare(matrix_power, namespace=("torch", "linalg"), method=True, composite=True
 
 
 __all__ = []
-INTERNAL = []
+INTERNAL = ["linalg_eig_backward"]  # the primitive of eig's VJP
