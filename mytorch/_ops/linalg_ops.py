@@ -220,13 +220,18 @@ def svd(A, full_matrices=True, *, driver=None):
     _float_check("linalg.svd", A)
     if A.ndim < 2:
         raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    if driver is not None and A.device.type == "cpu":
+        raise RuntimeError(
+            "torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+            "cuSOLVER backend."
+        )
     return _SVD(*apply_multi(SVD, A, (bool(full_matrices),), save=(0, 1, 2)))
 
 
 @linalg_out("linalg_svdvals")
 def svdvals(A, *, driver=None):
     """Matches torch.linalg.svdvals (its gradient svd's)."""
-    return svd(A, full_matrices=False).S
+    return svd(A, full_matrices=False, driver=driver).S
 
 
 @linalg_out("svd", (same_dtype, same_dtype, same_dtype), ["U", "S", "V"])

@@ -465,11 +465,13 @@ def test_ldl_has_no_derivative_as_torch():
         lambda T: T.linalg.ldl_factor(T.zeros(2, 2)),
         lambda T: T.linalg.ldl_solve(*T.linalg.ldl_factor(T.eye(3)), T.ones(2, 2)),
         lambda T: T.lu_unpack(T.eye(3), T.ones(3, dtype=T.int64)),
+        lambda T: T.linalg.svd(T.eye(2), driver="gesvd"),
+        lambda T: T.linalg.svdvals(T.eye(2), driver="gesvd"),
     ],
     ids=["lu_factor_singular", "lu_factor_ex_check", "lu_1d", "cond_rect",
          "cond_p", "cond_1d", "tensorinv_ind", "tensorinv_shape", "tensorsolve_shape",
          "vecdot_dtypes", "vecdot_int", "ldl_rect", "ldl_singular", "ldl_solve_shape",
-         "lu_unpack_pivots"],
+         "lu_unpack_pivots", "svd_driver", "svdvals_driver"],
 )  # fmt: skip
 def test_errors_match_torch(fn):
     raises_like(fn)
