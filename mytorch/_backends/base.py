@@ -133,6 +133,12 @@ KERNELS = (
     ("linalg_lu_factor", "a", "(LU packed, int32 1-based LAPACK pivots) of a (CPU: SciPy)."),
     ("lu_pivots_to_perm", "pivots, m", "The int64 row order that 1-based LAPACK pivots make."),
     ("linalg_eig", "a", "(complex eigenvalues, complex eigenvectors) of a (CPU: NumPy)."),
+    ("linalg_eig_backward", "w, v, gw, gv, has_w, has_v, real",
+     "The VJP of eig, complex (its real part for a real input) (CPU: NumPy)."),
+    ("linalg_pinv", "a, atol, rtol, hermitian", "Pseudo-inverses, s <= max(atol, rtol s_max) cut."),
+    ("linalg_lstsq_gelsy", "a, b, rcond", "(x, rank) of gelsy for a x = b (CPU: SciPy)."),
+    ("linalg_ldl_factor", "a, hermitian", "(LD, int32 pivots, int32 info): sytrf (CPU: SciPy)."),
+    ("linalg_ldl_solve", "ld, b, pivots, hermitian", "X with A X = b from sytrf's LD (CPU)."),
     # activation
     ("elu", "x, alpha, scale, input_scale",
      "scale * x (x > 0) or alpha * scale * expm1(x * input_scale)."),
