@@ -18,6 +18,7 @@ from scipy.special import expit as _expit
 from mytorch._backends import _ranges, _rng, _sampling
 from mytorch._backends._sampling import DeviceRandom
 from mytorch._backends._scan_kernels import ScanKernels
+from mytorch._backends._special_kernels import SpecialKernels
 from mytorch._backends._linalg import LinalgKernels
 from mytorch._backends._activation import ActivationKernels
 from mytorch._backends._conv import ConvKernels
@@ -29,6 +30,7 @@ from mytorch._device import device as _device
 class Backend(
     ScanKernels,
     MathKernels,
+    SpecialKernels,
     LinalgKernels,
     ActivationKernels,
     ConvKernels,

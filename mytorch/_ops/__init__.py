@@ -39,6 +39,7 @@ from mytorch._ops import (
     sampling,
     shape,
     special_fns,
+    special_more,
     statistics,
     strided,
 )
@@ -59,6 +60,7 @@ FAMILIES = (
     nn_linear,
     math,
     special_fns,
+    special_more,
     rearrange,
     rearrange2,
     scatter,
