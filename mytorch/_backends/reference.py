@@ -50,7 +50,16 @@ class Backend(
     sub = operator.sub
     mul = operator.mul
     div = operator.truediv
-    neg = operator.neg
+
+    def neg(self, x):
+        try:
+            return -x
+        except TypeError:  # NumPy refuses bool negation with a TypeError; torch a RuntimeError
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                "to invert a mask, use the `~` or `logical_not()` operator instead."
+            ) from None
+
     lt = operator.lt
     le = operator.le
     gt = operator.gt

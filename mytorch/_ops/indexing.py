@@ -315,6 +315,10 @@ def _cat_rule(result, out):
 
 def cat(tensors, dim=0, out=None):
     """Matches torch.cat."""
+    if isinstance(tensors, TensorBase):
+        raise TypeError(
+            "cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor"
+        )
     tensors = list(tensors)
     if out is not None:
         check_out("cat", out, tensors)
@@ -345,6 +349,10 @@ concatenate = cat
 
 def stack(tensors, dim=0, out=None):
     """Matches torch.stack."""
+    if isinstance(tensors, TensorBase):
+        raise TypeError(
+            "stack(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor"
+        )
     tensors = list(tensors)
     if out is not None:
         check_out("stack", out, tensors)

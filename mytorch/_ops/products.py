@@ -120,7 +120,10 @@ def einsum(equation, *operands):
             raise TypeError(f"einsum(): operands must be Tensors, not {type(o).__name__}")
     subs, out = _parse(equation, [o._data.shape for o in operands])
     eq = ",".join(subs) + "->" + out
-    return applyn(EINSUM, tuple(operands), (eq,))
+    try:
+        return applyn(EINSUM, tuple(operands), (eq,))
+    except ValueError as e:  # sizes of one subscript that do not broadcast: torch's class
+        raise RuntimeError(f"einsum(): {e}") from None
 
 
 declare(einsum, op=EINSUM)

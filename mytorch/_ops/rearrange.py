@@ -50,13 +50,23 @@ def _dim_list(dims, nd, name="dims"):
     return out
 
 
-@composite(method=True)
+def _flip_method(self, *dims, **kwargs):
+    """Tensor.flip: the dims as one sequence, as separate ints, or dims=."""
+    if kwargs:
+        return flip(self, **kwargs)
+    return flip(self, dims[0] if len(dims) == 1 else dims)
+
+
+@composite()
 def flip(input, dims):
     """Matches torch.flip (a copy, not a view)."""
     dims = _dim_list(dims, builtins.max(input.ndim, 1))
     if input.ndim == 0:
         dims = ()
     return apply1(FLIP, input, (dims,))
+
+
+declare(_flip_method, name="flip", namespace=(), method=True)
 
 
 @composite(method=True)

@@ -477,6 +477,8 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 @composite(method=True)
 def bincount(input, weights=None, minlength=0):
     """Matches torch.bincount."""
+    if input.dtype.category != D.INT:
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{input.dtype.title}'")
     if input.ndim != 1 or input.dtype.category != D.INT:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
