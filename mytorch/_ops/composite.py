@@ -7,7 +7,7 @@ import builtins
 
 from mytorch import _backends
 from mytorch import _dtype as D
-from mytorch._aliases import numpy_kwargs
+from mytorch._aliases import numpy_axis, numpy_kwargs
 from mytorch._core import TensorBase
 from mytorch._ops._declare import composite
 from mytorch._ops.pointwise import exp, log, to_dtype, where
@@ -31,6 +31,7 @@ def _check_float(name, input, dim):
 
 @composite(namespace=("torch", "special"), method=True, out=True)
 @with_out("softmax", same_dtype)
+@numpy_axis
 def softmax(input, dim, dtype=None):
     """Matches torch.softmax."""
     d = _wrap_dim(dim, input._data.ndim)  # torch requires an int dim (no implicit one)
@@ -44,6 +45,7 @@ def softmax(input, dim, dtype=None):
 
 @composite(namespace=("torch", "special"), method=True, out=True)
 @with_out("log_softmax", same_dtype)
+@numpy_axis
 def log_softmax(input, dim, dtype=None):
     """Matches torch.log_softmax."""
     d = _wrap_dim(dim, input._data.ndim)  # torch requires an int dim (no implicit one)

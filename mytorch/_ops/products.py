@@ -5,6 +5,7 @@ tensordot, kron, cross, chain_matmul, linalg.multi_dot, matrix_power)."""
 import string
 import warnings
 
+from mytorch._aliases import numpy_axis
 from mytorch import _backends
 from mytorch._applyn import applyn
 from mytorch._core import SAVE_XY, TensorBase, _wrap
@@ -268,6 +269,7 @@ def _check_cross(input, other, d, nd):
 
 
 @composite(namespace="linalg", name="cross")
+@numpy_axis
 def linalg_cross(input, other, *, dim=-1):
     """Matches torch.linalg.cross (inputs broadcast, dim -1 by default)."""
     nd = max(input.ndim, other.ndim)
@@ -277,6 +279,7 @@ def linalg_cross(input, other, *, dim=-1):
 
 
 @composite(method=True)
+@numpy_axis
 def cross(input, other, dim=None):
     """Matches torch.cross: dim None picks the first dim of size 3 (torch warns)."""
     if dim is None:

@@ -7,6 +7,7 @@ meshgrid, broadcast_tensors and atleast_Nd.
 import builtins
 import warnings
 
+from mytorch._aliases import numpy_axis
 from mytorch._core import TensorBase, apply1
 from mytorch._ops._declare import composite, declare, defop
 from mytorch._ops.creation import arange, tensor, zeros
@@ -167,6 +168,7 @@ def moveaxis(input, source, destination):
 
 
 @composite(method=True)
+@numpy_axis
 def unflatten(input, dim, sizes):
     """Matches torch.unflatten (a view where reshape gives one)."""
     d = _wrap_dim(dim, builtins.max(input.ndim, 1))
@@ -224,6 +226,7 @@ def tile(input, dims):
 
 
 @composite(method=True)
+@numpy_axis
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Matches torch.repeat_interleave (int repeats: expand; tensor repeats: index_select)."""
     if repeats is None:  # repeat_interleave(repeats): each index i repeated repeats[i] times
@@ -329,6 +332,7 @@ column_stack = _stack_fn("column_stack", _col, lambda ts: 1)
 
 
 @composite(method=True)
+@numpy_axis
 def tensor_split(input, indices_or_sections, dim=0):
     """Matches torch.tensor_split: views of ``input`` along ``dim``."""
     if input.ndim == 0:
