@@ -145,6 +145,7 @@ KERNELS = (
     ("hermite_polynomial_he", "x, n", "Degree n (truncated; 0 for n < 0)."),
     ("laguerre_polynomial_l", "x, n", "Degree n (truncated; 0 for n < 0)."),
     ("legendre_polynomial_p", "x, n", "Degree n (truncated; 0 for n < 0)."),
+    ("matmul_bf16", "x, y", "x @ y of bfloat16 arrays, computed in float32 and rounded back."),
     # linalg
     ("einsum", "*arrays_and_equation", "einsum of the arrays by the equation (the last argument)."),
     ("linalg_inv", "a", "The inverses of a's matrices; _LinAlgError where one is singular."),

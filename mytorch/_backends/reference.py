@@ -102,6 +102,11 @@ class Backend(
         q = x / y
         return xp.trunc(q) if rounding_mode == "trunc" else xp.floor(q)
 
+    def matmul_bf16(self, x, y):
+        """x @ y of bfloat16 arrays: float32 products and sums, rounded back once."""
+        f32 = self.xp.float32
+        return self.xp.matmul(x.astype(f32), y.astype(f32)).astype(x.dtype)
+
     def xp_kernel(self, name):
         """The array module's function ``name``: the reference kernel of a declared op (see
         mytorch._ops._declare), e.g. ``xp.expm1``."""
@@ -186,6 +191,9 @@ class Backend(
     def var(self, x, dim, correction, keepdim):
         """sum((x - mean)**2) over ``dim`` (None for all) / max(N - correction, 0), N the count
         reduced (NumPy's ddof is PyTorch's correction)."""
+        if x.dtype.kind == "V":  # bfloat16: in float32, as sum
+            v = self.xp.var(x.astype(np.float32), axis=dim, ddof=correction, keepdims=keepdim)
+            return v.astype(x.dtype)
         return self.xp.var(x, axis=dim, ddof=correction, keepdims=keepdim)
 
     def amax(self, x, dim, keepdim):

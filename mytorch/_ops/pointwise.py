@@ -426,6 +426,12 @@ def where(condition, input=None, other=None):
     if not isinstance(a, TensorBase) and not isinstance(b, TensorBase):
         d = condition._data
         a = _wrap(_backends.for_array(d).full((), a, dt.np))
+    elif dt.np.kind == "V":  # bfloat16: NumPy would take a Python scalar beside it as float32
+        d = condition._data
+        if not isinstance(a, TensorBase):
+            a = _wrap(_backends.for_array(d).full((), a, dt.np))
+        if not isinstance(b, TensorBase):
+            b = _wrap(_backends.for_array(d).full((), b, dt.np))
     return applyn(WHERE, (condition, a, b))
 
 
