@@ -227,11 +227,11 @@ class OpMethods:
     def broadcast_to(self, size):
         return F.broadcast_to(self, size)
 
-    def unsqueeze(self, dim):
-        return F.unsqueeze(self, dim)
+    def unsqueeze(self, *args, **kwargs):  # NOTE: axis= too (see mytorch._aliases)
+        return F.unsqueeze(self, *args, **kwargs)
 
-    def squeeze(self, dim=None):
-        return F.squeeze(self, dim)
+    def squeeze(self, *args, **kwargs):
+        return F.squeeze(self, *args, **kwargs)
 
     def flatten(self, start_dim=0, end_dim=-1):
         return F.flatten(self, start_dim, end_dim)
@@ -239,7 +239,9 @@ class OpMethods:
     def transpose(self, dim0, dim1):
         return F.transpose(self, dim0, dim1)
 
-    swapaxes = transpose
+    def swapaxes(self, axis0, axis1):
+        return F.transpose(self, axis0, axis1)
+
     swapdims = transpose
 
     def permute(self, *dims):
@@ -263,20 +265,20 @@ class OpMethods:
         return F.as_strided(self, size, stride, storage_offset)
 
     # --- indexing ------------------------------------------------------------------------
-    def select(self, dim, index):
-        return F.select(self, dim, index)
+    def select(self, *args, **kwargs):
+        return F.select(self, *args, **kwargs)
 
-    def narrow(self, dim, start, length):
-        return F.narrow(self, dim, start, length)
+    def narrow(self, *args, **kwargs):
+        return F.narrow(self, *args, **kwargs)
 
     def split(self, split_size, dim=0):
         return F.split(self, split_size, dim)
 
-    def chunk(self, chunks, dim=0):
-        return F.chunk(self, chunks, dim)
+    def chunk(self, *args, **kwargs):
+        return F.chunk(self, *args, **kwargs)
 
-    def unbind(self, dim=0):
-        return F.unbind(self, dim)
+    def unbind(self, *args, **kwargs):
+        return F.unbind(self, *args, **kwargs)
 
     # --- linalg --------------------------------------------------------------------------
     def matmul(self, other):

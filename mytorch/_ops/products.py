@@ -5,6 +5,7 @@ tensordot, kron, cross, chain_matmul, linalg.multi_dot, matrix_power)."""
 import string
 import warnings
 
+from mytorch._aliases import numpy_axis
 from mytorch import _backends
 from mytorch._applyn import applyn
 from mytorch._core import SAVE_XY, TensorBase, _wrap
@@ -121,7 +122,10 @@ def einsum(equation, *operands):
             raise TypeError(f"einsum(): operands must be Tensors, not {type(o).__name__}")
     subs, out = _parse(equation, [o._data.shape for o in operands])
     eq = ",".join(subs) + "->" + out
-    return applyn(EINSUM, tuple(operands), (eq,))
+    try:
+        return applyn(EINSUM, tuple(operands), (eq,))
+    except ValueError as e:  # sizes of one subscript that do not broadcast: torch's class
+        raise RuntimeError(f"einsum(): {e}") from None
 
 
 declare(einsum, op=EINSUM)
@@ -266,6 +270,7 @@ def _check_cross(input, other, d, nd):
 
 
 @composite(namespace="linalg", name="cross", out=True)
+@numpy_axis
 def linalg_cross(input, other, *, dim=-1, out=None):
     """Matches torch.linalg.cross (inputs broadcast, dim -1 by default)."""
     if out is not None:
@@ -278,6 +283,7 @@ def linalg_cross(input, other, *, dim=-1, out=None):
 
 
 @composite(method=True, out=True)
+@numpy_axis
 def cross(input, other, dim=None, *, out=None):
     """Matches torch.cross: dim None picks the first dim of size 3 (torch warns)."""
     if out is not None:
