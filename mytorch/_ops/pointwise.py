@@ -143,7 +143,7 @@ tanh    = unary("tanh",    lambda n, g: tanh_backward(g, n.out),        SAVE_OUT
 sigmoid = unary("sigmoid", lambda n, g: sigmoid_backward(g, n.out),     SAVE_OUT, KIND_FLOAT)
 relu    = unary("relu",    lambda n, g: relu_backward(g, n.out),        SAVE_OUT)
 sqrt    = unary("sqrt",    lambda n, g: g / (2 * n.out),                SAVE_OUT, KIND_FLOAT)
-abs     = unary("abs",     lambda n, g: g * sign(n.x),                  SAVE_X, xp="absolute")
+abs     = unary("abs",     lambda n, g: g * apply1(SIGN, n.x),          SAVE_X, xp="absolute")
 expm1   = unary("expm1",   lambda n, g: g * (n.out + 1),                SAVE_OUT, KIND_FLOAT, namespace=("torch", "special"))
 # fmt: on
 absolute = declare(abs, name="absolute", method=True, inplace=True, out=True)
