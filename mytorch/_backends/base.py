@@ -142,6 +142,18 @@ KERNELS = (
     # convolution (mytorch._backends._conv)
     ("im2col", "x, kernel, dilation, stride", "x's windows (N, C, *kernel, *out), contiguous."),
     ("col2im", "cols, dilation, stride", "The adjoint of im2col: windows added into (N, C, *n)."),
+    # optimizer steps, in place on param and state (mytorch._backends._optim)
+    ("sgd_step", "p, g, buf, lr, wd, momentum, dampening, nesterov, maximize, first", "SGD."),
+    ("adam_step", "p, g, m, v, vmax, lr, b1, b2, eps, wd, decoupled, maximize, step, bc2s",
+     "Adam, or AdamW (decoupled); vmax None without amsgrad."),
+    ("rmsprop_step", "p, g, sq, gavg, buf, lr, alpha, eps, wd, momentum, maximize", "RMSprop."),
+    ("adagrad_step", "p, g, sum, clr, wd, eps, maximize", "Adagrad at learning rate clr."),
+    ("adadelta_step", "p, g, sq, acc, lr, rho, eps, wd, maximize", "Adadelta."),
+    ("adamax_step", "p, g, m, inf, clr, b1, b2, eps, wd, maximize", "Adamax."),
+    ("nadam_step", "p, g, m, v, b1, b2, eps, wd, decay, bc2, cg, cm, maximize", "NAdam."),
+    ("radam_step", "p, g, m, v, lr, b1, b2, eps, wd, decay, bc1, bc2, rect, maximize", "RAdam."),
+    ("asgd_step", "p, g, ax, eta, lambd, mu, wd, maximize", "ASGD."),
+    ("rprop_step", "p, g, prev, size, eta-, eta+, min, max, maximize", "Rprop."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),

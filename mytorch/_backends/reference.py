@@ -21,6 +21,7 @@ from mytorch._backends._scan_kernels import ScanKernels
 from mytorch._backends._linalg import LinalgKernels
 from mytorch._backends._activation import ActivationKernels
 from mytorch._backends._conv import ConvKernels
+from mytorch._backends._optim import OptimKernels
 from mytorch._backends.base import BackendContract
 from mytorch._backends.math_kernels import MathKernels
 from mytorch._device import device as _device
@@ -32,6 +33,7 @@ class Backend(
     LinalgKernels,
     ActivationKernels,
     ConvKernels,
+    OptimKernels,
     DeviceRandom,
     BackendContract,
 ):
