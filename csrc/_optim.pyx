@@ -122,15 +122,24 @@ def sgd_step(param, grad, buf, double lr, double weight_decay, double momentum,
     cdef char *gp = cnp.PyArray_BYTES(<cnp.ndarray>grad)
     cdef char *bp = cnp.PyArray_BYTES(<cnp.ndarray>buf) if use_mom else NULL
     cdef bint use_wd = weight_decay != 0
-    if tn == cnp.NPY_FLOAT:
-        with nogil(n >= NOGIL_MIN):
-            _sgd(<float *>pp, <const float *>gp, <float *>bp, n, <float>lr, <float>weight_decay,
-                 <float>momentum, <float>(1 - dampening), use_wd, use_mom, nesterov, maximize,
-                 first)
+    if n >= NOGIL_MIN:
+        with nogil:
+            _sgd_typed(tn, pp, gp, bp, n, lr, weight_decay, momentum, dampening, use_wd,
+                       use_mom, nesterov, maximize, first)
     else:
-        with nogil(n >= NOGIL_MIN):
-            _sgd(<double *>pp, <const double *>gp, <double *>bp, n, lr, weight_decay, momentum,
-                 1 - dampening, use_wd, use_mom, nesterov, maximize, first)
+        _sgd_typed(tn, pp, gp, bp, n, lr, weight_decay, momentum, dampening, use_wd, use_mom,
+                   nesterov, maximize, first)
+
+
+cdef void _sgd_typed(int tn, char *pp, char *gp, char *bp, intp n, double lr, double wd,
+                     double mom, double damp, bint use_wd, bint use_mom, bint nesterov,
+                     bint maximize, bint first) noexcept nogil:
+    if tn == cnp.NPY_FLOAT:
+        _sgd(<float *>pp, <const float *>gp, <float *>bp, n, <float>lr, <float>wd, <float>mom,
+             <float>(1 - damp), use_wd, use_mom, nesterov, maximize, first)
+    else:
+        _sgd(<double *>pp, <const double *>gp, <double *>bp, n, lr, wd, mom, 1 - damp, use_wd,
+             use_mom, nesterov, maximize, first)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,15 +160,19 @@ cdef void _adam_range(real *p, const real *g, real *m, real *v, real *vmax, intp
     cdef real decay = <real>a.decay, wd = <real>a.wd, w = <real>a.w
     cdef real omw = <real>a.one_minus_w, omb2 = <real>a.omb2, b2 = <real>a.b2
     cdef real eps = <real>a.eps, bc2s = <real>a.bc2s, neg_step = <real>a.neg_step
+    # NOTE: the flags are copied to locals: read through ``a`` they would be reloaded on every
+    # element (the stores to p, m and v may alias it as far as the compiler knows).
+    cdef bint maximize = a.maximize, use_decay = a.use_decay, use_wd = a.use_wd
+    cdef bint small_w = a.small_w, amsgrad = a.amsgrad
     for i in range(lo, hi):
         pi = p[i]
-        gi = -g[i] if a.maximize else g[i]
-        if a.use_decay:
+        gi = -g[i] if maximize else g[i]
+        if use_decay:
             pi = pi * decay
-        elif a.use_wd:
+        elif use_wd:
             gi = gi + pi * wd
         mi = m[i]
-        if a.small_w:
+        if small_w:
             mi = mi + (gi - mi) * w
         else:
             mi = gi - (gi - mi) * omw
@@ -167,7 +180,7 @@ cdef void _adam_range(real *p, const real *g, real *m, real *v, real *vmax, intp
         vi = v[i] * b2
         vi = vi + (gi * omb2) * gi
         v[i] = vi
-        if a.amsgrad:
+        if amsgrad:
             mx = vmax[i]
             if isnan(vi) or vi > mx:
                 mx = vi
@@ -227,10 +240,16 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, double lr, doubl
     cdef char *mp = cnp.PyArray_BYTES(<cnp.ndarray>exp_avg)
     cdef char *vp = cnp.PyArray_BYTES(<cnp.ndarray>exp_avg_sq)
     cdef char *xq = cnp.PyArray_BYTES(<cnp.ndarray>max_exp_avg_sq) if amsgrad else NULL
-    if tn == cnp.NPY_FLOAT:
-        with nogil(n >= NOGIL_MIN):
-            _adam(<float *>pp, <const float *>gp, <float *>mp, <float *>vp, <float *>xq, n, &a)
+    if n >= NOGIL_MIN:
+        with nogil:
+            _adam_typed(tn, pp, gp, mp, vp, xq, n, &a)
     else:
-        with nogil(n >= NOGIL_MIN):
-            _adam(<double *>pp, <const double *>gp, <double *>mp, <double *>vp, <double *>xq,
-                  n, &a)
+        _adam_typed(tn, pp, gp, mp, vp, xq, n, &a)
+
+
+cdef void _adam_typed(int tn, char *pp, char *gp, char *mp, char *vp, char *xq, intp n,
+                      AdamArgs *a) noexcept nogil:
+    if tn == cnp.NPY_FLOAT:
+        _adam(<float *>pp, <const float *>gp, <float *>mp, <float *>vp, <float *>xq, n, a)
+    else:
+        _adam(<double *>pp, <const double *>gp, <double *>mp, <double *>vp, <double *>xq, n, a)
