@@ -179,6 +179,18 @@ KERNELS = (
     # recurrent cells (mytorch._backends._rnn)
     ("lstm_cell_gates", "gates, c", "(o * tanh(c'), c' = f * c + i * g) from gates i, f, g, o."),
     ("gru_cell_gates", "gi, gh, h", "(1 - z) * n + z * h, n = tanh(gi_n + r * gh_n); r, z, n."),
+    # optimizer steps, in place on param and state (mytorch._backends._optim)
+    ("sgd_step", "p, g, buf, lr, wd, momentum, dampening, nesterov, maximize, first", "SGD."),
+    ("adam_step", "p, g, m, v, vmax, lr, b1, b2, eps, wd, decoupled, maximize, step, bc2s",
+     "Adam, or AdamW (decoupled); vmax None without amsgrad."),
+    ("rmsprop_step", "p, g, sq, gavg, buf, lr, alpha, eps, wd, momentum, maximize", "RMSprop."),
+    ("adagrad_step", "p, g, sum, clr, wd, eps, maximize", "Adagrad at learning rate clr."),
+    ("adadelta_step", "p, g, sq, acc, lr, rho, eps, wd, maximize", "Adadelta."),
+    ("adamax_step", "p, g, m, inf, clr, b1, b2, eps, wd, maximize", "Adamax."),
+    ("nadam_step", "p, g, m, v, b1, b2, eps, wd, decay, bc2, cg, cm, maximize", "NAdam."),
+    ("radam_step", "p, g, m, v, lr, b1, b2, eps, wd, decay, bc1, bc2, rect, maximize", "RAdam."),
+    ("asgd_step", "p, g, ax, eta, lambd, mu, wd, maximize", "ASGD."),
+    ("rprop_step", "p, g, prev, size, eta-, eta+, min, max, maximize", "Rprop."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),

@@ -23,6 +23,7 @@ from mytorch._backends._linalg import LinalgKernels
 from mytorch._backends._activation import ActivationKernels
 from mytorch._backends._conv import ConvKernels
 from mytorch._backends._rnn import RnnKernels
+from mytorch._backends._optim import OptimKernels
 from mytorch._backends.base import BackendContract
 from mytorch._backends.math_kernels import MathKernels
 from mytorch._device import device as _device
@@ -36,6 +37,7 @@ class Backend(
     ActivationKernels,
     ConvKernels,
     RnnKernels,
+    OptimKernels,
     DeviceRandom,
     BackendContract,
 ):
