@@ -202,7 +202,6 @@ except Exception:
     ext_modules = []
 
 
-
 class BuildPy(build_py):
     """A compiled build ships each module of COMPILED once, as its extension: the .py it was
     compiled from would never be imported (the extension comes first on import), and the wheel's

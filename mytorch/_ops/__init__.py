@@ -42,6 +42,7 @@ from mytorch._ops import (
     statistics,
     strided,
 )
+from mytorch._ops import inplace_forms  # noqa: E402  (after the families it completes)
 from mytorch._registry import publish, register_functions
 
 FAMILIES = (
@@ -79,6 +80,7 @@ FAMILIES = (
     statistics,
     pooling,
     normalization,
+    inplace_forms,
 )
 
 for _family in FAMILIES:
