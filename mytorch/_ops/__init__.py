@@ -42,6 +42,7 @@ from mytorch._ops import (
     statistics,
     strided,
 )
+from mytorch._ops import linalg_legacy, misc_numeric, misc_ops
 from mytorch._ops import inplace_forms  # noqa: E402  (after the families it completes)
 from mytorch._registry import publish, register_functions
 
@@ -80,6 +81,9 @@ FAMILIES = (
     statistics,
     pooling,
     normalization,
+    misc_ops,
+    misc_numeric,
+    linalg_legacy,
     inplace_forms,
 )
 

@@ -1,0 +1,158 @@
+"""torch's older linear-algebra functions, written over torch.linalg's: cholesky (deprecated),
+cholesky_inverse, cholesky_solve, triangular_solve (deprecated), orgqr, ormqr, and the
+adjoint (Tensor.adjoint, mH, H).
+
+Their gradients are those of the ops they are written in; cholesky_inverse and cholesky_solve
+read the whole factor (as torch's gradients do), the triangular solves only its triangle.
+"""
+
+import warnings
+
+from mytorch import _dtype as D
+from mytorch._ops._declare import composite
+from mytorch._ops.linalg_decomp import householder_product
+from mytorch._ops.linalg_ops import _float_check, _result, cholesky as _cholesky
+from mytorch._ops.linalg_ops import inv, solve, solve_triangular
+from mytorch._registry import F
+
+_TRIANGULAR_SOLVE = _result("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+def _square(name, A, what="A"):
+    if A.dim() < 2:
+        raise RuntimeError(f"{name}: The input tensor {what} must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(
+            f"{name}: {what} must be batches of square matrices, but they are "
+            f"{A.shape[-2]} by {A.shape[-1]} matrices"
+        )
+
+
+@composite(method=True)
+def cholesky(input, upper=False, *, out=None):
+    """Matches torch.cholesky (deprecated, with torch's warning): the Cholesky factor, lower
+    (or upper with ``upper``)."""
+    warnings.warn(
+        "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a "
+        "future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = "
+        "torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be replaced "
+        "with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce equivalent results "
+        "for all valid (symmetric positive definite) inputs.",
+        UserWarning,
+        stacklevel=2,
+    )
+    _square("cholesky", input)
+    r = _cholesky(input, upper=upper)
+    if out is not None:
+        out.resize_(r.shape) if tuple(out.shape) != tuple(r.shape) else None
+        return out.copy_(r)
+    return r
+
+
+def _gram(L, upper):
+    """L L^H (U^H U with ``upper``): the matrix a Cholesky factor factors."""
+    return L.mT @ L if upper else L @ L.mT
+
+
+@composite(method=True)
+def cholesky_inverse(input, upper=False, *, out=None):
+    """Matches torch.cholesky_inverse: the inverse of L L^T from its Cholesky factor L."""
+    _float_check("cholesky_inverse", input)
+    _square("cholesky_inverse", input)
+    r = inv(_gram(input, upper))
+    r = (r + r.mT) * 0.5  # exactly symmetric, as LAPACK's potri
+    if out is not None:
+        return out.copy_(r)
+    return r
+
+
+@composite(method=True)
+def cholesky_solve(input, input2, upper=False, *, out=None):
+    """Matches torch.cholesky_solve: X with (L L^T) X = input, L = input2 a Cholesky factor."""
+    _float_check("cholesky_solve", input, input2)
+    _square("cholesky_solve", input2)
+    if input.dim() < 2:
+        raise RuntimeError("b should have at least 2 dimensions, but has 1 dimensions instead")
+    r = solve(_gram(input2, upper), input)
+    if out is not None:
+        return out.copy_(r)
+    return r
+
+
+@composite(method=True)
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """Matches torch.triangular_solve (deprecated, with torch's warning): (solution of
+    op(A) X = input with A triangular, a copy of A)."""
+    warnings.warn(
+        "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will "
+        "be removed in a future PyTorch release.\ntorch.linalg.solve_triangular has its arguments "
+        "reversed and does not return a copy of one of the inputs.\nX = torch.triangular_solve(B, "
+        "A).solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, B).",
+        UserWarning,
+        stacklevel=2,
+    )
+    _square("triangular_solve", A)
+    if input.dim() < 2:
+        raise RuntimeError(
+            "torch.triangular_solve: Expected b to have at least 2 dimensions, but it has "
+            f"{input.dim()} dimensions instead"
+        )
+    a = A.mT if transpose else A
+    x = solve_triangular(a, input, upper=bool(upper) != bool(transpose),
+                         unitriangular=unitriangular)  # fmt: skip
+    result = _TRIANGULAR_SOLVE(x, A.clone())
+    if out is not None:
+        out[0].copy_(result[0])
+        out[1].copy_(result[1])
+        return _TRIANGULAR_SOLVE(*out)
+    return result
+
+
+@composite(method=True)
+def orgqr(input, tau):
+    """Matches torch.orgqr: torch.linalg.householder_product (the Q of geqrf's reflectors)."""
+    return householder_product(input, tau)
+
+
+@composite(method=True)
+def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
+    """Matches torch.ormqr: ``other`` multiplied by Q (or Q^T with ``transpose``; from the
+    left, or from the right), Q the full product of the Householder reflectors in ``input``."""
+    _float_check("ormqr", input, tau, other)
+    m, n = input.shape[-2:]
+    k = other.shape[-2] if left else other.shape[-1]
+    if k != m:
+        which = "other.shape[-2]" if left else "other.shape[-1]"
+        raise RuntimeError(f"torch.ormqr: {which} must be equal to input.shape[-2]")
+    if tau.shape[-1] != min(k, n):
+        which = "other.shape[-2]" if left else "other.shape[-1]"
+        raise RuntimeError(
+            f"torch.ormqr: tau.shape[-1] must be equal to min({which}, input.shape[-1])"
+        )
+    pad = F.zeros((*input.shape[:-1], m - n), dtype=input.dtype, device=input.device)
+    tpad = F.zeros((*tau.shape[:-1], m - tau.shape[-1]), dtype=tau.dtype, device=tau.device)
+    q = householder_product(F.cat([input, pad], -1), F.cat([tau, tpad], -1))
+    if transpose:
+        q = q.mT
+    r = q @ other if left else other @ q
+    if out is not None:
+        return out.copy_(r)
+    return r
+
+
+# --- the adjoint ----------------------------------------------------------------------------
+@composite(method=True)
+def adjoint(input):
+    """Matches torch.adjoint: the conjugate transpose of the last two dims (for a real tensor
+    the transposed view)."""
+    if input.dim() < 2:
+        raise RuntimeError(
+            "tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+            f"{input.dim()}-D tensor."
+        )
+    t = input.transpose(-2, -1)
+    return F.conj(t) if input.dtype.category == D.COMPLEX else t
+
+
+__all__ = []
+INTERNAL = []
