@@ -75,7 +75,8 @@ def heaviside(input, values):
     _tensor_arg("heaviside", 2, "values", values)
     if input.dtype is not values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
-    return apply2(HEAVISIDE, input, values)
+    r = apply2(HEAVISIDE, input, values)
+    return r if r.dtype is input.dtype else r.to(input.dtype)  # NumPy's is float for integers
 
 
 def _integer_op(name, op):

@@ -182,3 +182,187 @@ def test_inplace_view_of_plain_tensor():
         return r is x, tuple(x.shape), x._version, x._base is None, x.contiguous(), x.stride()
 
     _match(*_both(run, A))
+
+
+# --- misc_ops, misc_numeric, linalg_legacy --------------------------------------------------
+I = np.array([4, 6, -3])
+X = np.array([1.0, 2.0, -0.5])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda T, x, i: T.addcmul(i, i, i, value=2),
+        lambda T, x, i: T.addcmul(x, x, i, value=0.5, out=T.zeros(3, dtype=x.dtype)),
+        lambda T, x, i: (x.clone().addcmul_(x, x), x.clone().addcdiv_(x, x, value=3)),
+        lambda T, x, i: T.addcdiv(i, x, i),
+        lambda T, x, i: T.heaviside(T.tensor([-1.0, 0, 2]), T.tensor([0.5])),
+        lambda T, x, i: T.heaviside(T.tensor([-1, 0, 2]), T.tensor([7])),
+        lambda T, x, i: (T.gcd(i, T.tensor(3, dtype=T.int32)), T.lcm(i, T.tensor([0, -4, 6]))),
+        lambda T, x, i: i.clone().gcd_(T.tensor([6])),
+        lambda T, x, i: T.gcd(i.to(T.uint8), T.tensor([6], dtype=T.uint8)),
+        lambda T, x, i: T.nextafter(x, T.tensor([0.0, 5, -0.5])),
+        lambda T, x, i: T.nextafter(x.float(), T.tensor(10.0)),
+        lambda T, x, i: T.frexp(
+            T.tensor([0.0, -0.0, 3.0, 1e-310, -5e-324, 0.75, 1 - 1e-16, 1.7e308, -4.0]).double()
+        ),
+        lambda T, x, i: T.frexp(T.tensor([1e-45, 3e38, 0.9999999, 2.0, float("inf"), -1.0])),
+        lambda T, x, i: T.frexp(T.tensor([float("nan"), float("-inf")])),
+        lambda T, x, i: T.frexp(x, out=(T.zeros(3, dtype=x.dtype), T.zeros(3, dtype=T.int32))),
+        lambda T, x, i: (T.ldexp(x, i), T.ldexp(i, i), x.clone().ldexp_(i)),
+        lambda T, x, i: (T.isin(x, 2.0), T.isin(2.0, x), T.isin(i, x), T.isin(x, x, invert=True)),
+        lambda T, x, i: T.isin(i, T.tensor([[6, 1], [4, 0]]), assume_unique=True),
+        lambda T, x, i: (x.is_signed(), i.to(T.uint8).is_signed(), (i > 0).is_signed()),
+        lambda T, x, i: (T.isreal(x), T.isreal(i)),
+        lambda T, x, i: (T.positive(x) is x, T.ravel(x), x.reshape(3, 1).ravel()),
+        lambda T, x, i: T.renorm(T.tensor([[1.0, 2.0], [0.1, 0.2]]), 2, 0, 1.0),
+        lambda T, x, i: T.tensor([[1.0, 2.0], [0.1, 0.2]]).renorm_(1, 1, 1.0),
+        lambda T, x, i: T.renorm(
+            T.tensor([[1.0, 2.0], [0.1, 0.2]]), float("inf"), 0, 1.5, out=T.zeros(2, 2)
+        ),
+        lambda T, x, i: (T.ones(2, 3).sum_to_size(3), T.ones(2, 3).sum_to_size((2, 1))),
+        lambda T, x, i: T.ones(2, 3, 4).sum_to_size(1, 3, 1),
+        lambda T, x, i: (x.type_as(i), i.type_as(x), x.type_as(x) is x),
+        lambda T, x, i: (T.ones(2, 3).itemsize, T.ones(2, 3).nbytes, i[::2].nbytes),
+        lambda T, x, i: (T.zeros(2, dtype=T.int16).itemsize, x.output_nr, x.max(0)[1].output_nr),
+        lambda T, x, i: T.split_with_sizes(T.arange(5), [2, 3]),
+        lambda T, x, i: (T.unsafe_split(T.arange(5), 2), T.unsafe_chunk(T.arange(5), 2, 0)),
+        lambda T, x, i: T.unsafe_split_with_sizes(T.arange(6).reshape(2, 3), [1, 2], 1),
+        lambda T, x, i: (T.logspace(0, 2, 3, dtype=T.int64), T.logspace(0, 2, 3, base=2)),
+        lambda T, x, i: T.logspace(-1, 2, 4, base=3, dtype=T.float64),
+        lambda T, x, i: T.logspace(0, 3, 4, base=-2.0),
+        lambda T, x, i: T.logspace(0, 1, 3, out=T.zeros(3, dtype=T.float64)),
+        lambda T, x, i: T.scalar_tensor(3),
+        lambda T, x, i: T.scalar_tensor(2, dtype=T.int32, requires_grad=False),
+        lambda T, x, i: (T.typename(x), T.typename(3), T.typename(i.int()), T.typename(i > 0)),
+        lambda T, x, i: T.unravel_index(T.tensor([5, 7, -1, -9, 9]), (2, 4)),
+        lambda T, x, i: T.unravel_index(T.tensor(3, dtype=T.int32), 5),
+        lambda T, x, i: T.unravel_index(T.tensor([[3, 11]]), T.Size([3, 4])),
+        lambda T, x, i: T.vander(x, 3),
+        lambda T, x, i: (T.vander(i, increasing=True), T.vander(i.int()), T.vander(x, 0)),
+        lambda T, x, i: T.vander(i > 0),
+        lambda T, x, i: T.cumulative_trapezoid(T.tensor([1, 2, 4])),
+        lambda T, x, i: T.cumulative_trapezoid(T.ones(2, 3), T.tensor([0.0, 1, 3]), dim=1),
+        lambda T, x, i: T.gradient(T.tensor([[1, 4, 9], [16, 25, 36]])),
+        lambda T, x, i: T.gradient(T.tensor([1.0, 4, 9, 16, 25]), spacing=2.0, edge_order=2),
+        lambda T, x, i: T.gradient(T.ones(2, 3), spacing=3.0, dim=(0, 1)),
+        lambda T, x, i: T.empty_strided((2, 3), (1, 2)).stride(),
+        lambda T, x, i: (T.empty_strided((2, 0), (1, 2)).shape, T.empty_strided([], []).shape),
+        lambda T, x, i: T.empty_permuted((2, 3, 4), (0, 2, 1), dtype=T.int32).stride(),
+        lambda T, x, i: T.empty_permuted((2, 3, 4), (2, 0, 1)).shape,
+        lambda T, x, i: T.frombuffer(bytearray(b"abcd"), dtype=T.int8),
+        lambda T, x, i: T.frombuffer(bytearray(8), dtype=T.float32, count=1, offset=4),
+        lambda T, x, i: (T.get_device(x), x.get_device(), T.is_distributed(x)),
+        lambda T, x, i: (T.ones(2, 3).H, T.ones(2, 2, 3).mH, T.adjoint(T.ones(1, 2, 3))),
+    ],
+)
+def test_misc_values(fn):
+    _match(*_both(fn, X, I))
+
+
+def test_unsafe_split_pieces_are_writable_views():
+    """A piece written in place changes its base. (torch's autograd does not see that write
+    through its unsafe pieces; mytorch's pieces are plain views, whose writes it sees.)"""
+
+    def run(T, x):
+        base = x.requires_grad_() * 1
+        a, b = T.unsafe_split(base, 2)
+        a.mul_(2)
+        return base, a._version, b.requires_grad
+
+    _match(*_both(run, np.arange(4.0)))
+
+
+def test_frombuffer_shares_memory():
+    buf = bytearray(8)
+    t = mytorch.frombuffer(buf, dtype=mytorch.int32)
+    t[1] = 7
+    assert buf[4] == 7
+
+
+def test_range_warns_like_torch():
+    for T in (mytorch, torch):
+        with pytest.warns(UserWarning, match="torch.range is deprecated"):
+            r = T.range(1, 2, 0.25)
+        assert r.tolist() == [1.0, 1.25, 1.5, 1.75, 2.0] and r.dtype == T.float32
+    with pytest.warns(UserWarning):
+        _match(*_both(lambda T, x: (T.range(0, 3), T.range(0, 3, dtype=T.int64)), X))
+
+
+def test_legacy_linalg_warns_like_torch():
+    a = np.array([[4.0, 1.0], [1.0, 3.0]])
+    for T in (mytorch, torch):
+        with pytest.warns(UserWarning, match="torch.cholesky is deprecated"):
+            T.cholesky(T.tensor(a))
+        with pytest.warns(UserWarning, match="torch.triangular_solve is deprecated"):
+            T.triangular_solve(T.ones(2, 1, dtype=T.float64), T.tensor(a))
+
+
+def test_vander_gradients():
+    """torch 2.13's own vander cannot backward (an in-place cumprod): its gradient is the
+    derivative of x ** k, checked numerically."""
+    x = mytorch.tensor([0.5, -1.2, 0.0], dtype=mytorch.float64, requires_grad=True)
+    assert mytorch.autograd.gradcheck(lambda x: mytorch.vander(x, 4), (x,))
+    assert mytorch.autograd.gradgradcheck(lambda x: mytorch.vander(x, 4), (x,))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize(
+    "fn, exc",
+    [
+        (lambda T, x, i: T.addcdiv(i, i, i), RuntimeError),
+        (lambda T, x, i: T.heaviside(x, x.float()), RuntimeError),
+        (lambda T, x, i: T.heaviside(x, 1.0), TypeError),
+        (lambda T, x, i: T.gcd(x, x), NotImplementedError),
+        (lambda T, x, i: T.gcd(i, 3), TypeError),
+        (lambda T, x, i: T.lcm(i > 0, i > 0), NotImplementedError),
+        (lambda T, x, i: T.nextafter(x, 5.0), TypeError),
+        (lambda T, x, i: T.frexp(i), RuntimeError),
+        (lambda T, x, i: T.ldexp(x, 2), TypeError),
+        (lambda T, x, i: T.positive(i > 0), RuntimeError),
+        (lambda T, x, i: T.renorm(x, 2, 0, 1.0), RuntimeError),
+        (lambda T, x, i: T.renorm(x.reshape(1, 3), -1, 0, 1.0), RuntimeError),
+        (lambda T, x, i: T.renorm(x.reshape(1, 3), 2, 0, -1.0), RuntimeError),
+        (lambda T, x, i: T.renorm(i.reshape(1, 3), 2, 0, 1.0), RuntimeError),
+        (lambda T, x, i: T.ones(2, 3).sum_to_size(1, 1, 3), RuntimeError),
+        (lambda T, x, i: T.ones(2, 3).sum_to_size(2), RuntimeError),
+        (lambda T, x, i: T.split_with_sizes(T.ones(5), [2, 2]), RuntimeError),
+        (lambda T, x, i: T.unravel_index(5, (2, 4)), AttributeError),
+        (lambda T, x, i: T.unravel_index(x, (2, 4)), TypeError),
+        (lambda T, x, i: T.vander(T.ones(2, 2)), RuntimeError),
+        (lambda T, x, i: T.vander(x, -1), RuntimeError),
+        (
+            lambda T, x, i: T.cumulative_trapezoid(T.ones(2, 3), T.tensor([0.0, 1]), dim=1),
+            RuntimeError,
+        ),  # noqa: E501
+        (lambda T, x, i: T.gradient(T.tensor([1.0, 4]), edge_order=2), RuntimeError),
+        (lambda T, x, i: T.gradient(x, edge_order=3), RuntimeError),
+        (lambda T, x, i: T.gradient(T.ones(2, 3), spacing=[1.0]), RuntimeError),
+        (lambda T, x, i: T.range(3, 0), RuntimeError),
+        (lambda T, x, i: T.range(0, 3, 0), RuntimeError),
+        (lambda T, x, i: T.empty_strided((2, 3), (1,)), RuntimeError),
+        (lambda T, x, i: T.ones(3).H, RuntimeError),
+        (lambda T, x, i: T.ones(3).mH, RuntimeError),
+        (lambda T, x, i: T.ones(2, 2, 2).H, RuntimeError),
+        (lambda T, x, i: T.adjoint(x), RuntimeError),
+        (lambda T, x, i: T.cholesky(T.ones(2, 3)), RuntimeError),
+        (lambda T, x, i: T.cholesky(T.tensor([[1.0, 2], [2, 1]])), "LinAlgError"),
+        (lambda T, x, i: T.cholesky_inverse(T.ones(2, 3)), RuntimeError),
+        (lambda T, x, i: T.cholesky_solve(T.ones(2, 1), T.ones(2, 3)), RuntimeError),
+        (lambda T, x, i: T.triangular_solve(T.ones(2, 1), T.ones(2, 3)), RuntimeError),
+        (lambda T, x, i: T.orgqr(T.ones(2, 3), T.ones(2)), RuntimeError),
+        (lambda T, x, i: T.ormqr(T.ones(3, 2), T.ones(2), T.ones(2, 3)), RuntimeError),
+        (lambda T, x, i: T.ormqr(T.ones(3, 2), T.ones(1), T.ones(3, 3)), RuntimeError),
+    ],
+)
+def test_misc_errors(fn, exc):
+    def run(T):
+        return fn(T, T.tensor(X), T.tensor(I))
+
+    if exc == "LinAlgError":
+        with pytest.raises(mytorch.linalg.LinAlgError):
+            run(mytorch)
+        with pytest.raises(torch.linalg.LinAlgError):
+            run(torch)
+        return
+    raises_like(run, exc=exc)
