@@ -185,7 +185,7 @@ def test_inplace_view_of_plain_tensor():
 
 
 # --- misc_ops, misc_numeric, linalg_legacy --------------------------------------------------
-I = np.array([4, 6, -3])
+INTS = np.array([4, 6, -3])
 X = np.array([1.0, 2.0, -0.5])
 
 
@@ -257,7 +257,7 @@ X = np.array([1.0, 2.0, -0.5])
     ],
 )
 def test_misc_values(fn):
-    _match(*_both(fn, X, I))
+    _match(*_both(fn, X, INTS))
 
 
 def test_unsafe_split_pieces_are_writable_views():
@@ -357,7 +357,7 @@ def test_vander_gradients():
 )
 def test_misc_errors(fn, exc):
     def run(T):
-        return fn(T, T.tensor(X), T.tensor(I))
+        return fn(T, T.tensor(X), T.tensor(INTS))
 
     if exc == "LinAlgError":
         with pytest.raises(mytorch.linalg.LinAlgError):
