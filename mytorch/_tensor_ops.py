@@ -277,6 +277,14 @@ class OpMethods:
         return F.adjoint(self)
 
     @property
+    def real(self):
+        return F.real(self)
+
+    @property
+    def imag(self):
+        return F.imag(self)
+
+    @property
     def itemsize(self):
         return self.dtype.itemsize
 

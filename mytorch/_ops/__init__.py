@@ -42,7 +42,7 @@ from mytorch._ops import (
     statistics,
     strided,
 )
-from mytorch._ops import linalg_legacy, misc_numeric, misc_ops
+from mytorch._ops import complex_ops, linalg_legacy, misc_numeric, misc_ops
 from mytorch._ops import inplace_forms  # noqa: E402  (after the families it completes)
 from mytorch._registry import publish, register_functions
 
@@ -84,6 +84,7 @@ FAMILIES = (
     misc_ops,
     misc_numeric,
     linalg_legacy,
+    complex_ops,
     inplace_forms,
 )
 

@@ -3,7 +3,7 @@
 torch on every device."""
 
 import numpy as np
-from op_db import ANY, BINARY_SHAPES, INT, NONZERO, POS, TIES, OpInfo, _nograd, _unary
+from op_db import ANY, BINARY_SHAPES, INT, NONZERO, POS, TIES, OpInfo, _nograd, _unary, cycle
 
 R23 = [((2, 3),)]
 SHIFTS = lambda rng, shape: np.resize(np.array([1, 2, 64, 70, -1, 0, 5]), shape)  # noqa: E731
@@ -233,6 +233,29 @@ ROWS = [
     _unary("adjoint", lambda T, x: T.adjoint(x) * 2, shapes=[((2, 3),), ((2, 2, 3),)]),
     _unary("mH", lambda T, x: x.mH.exp(), shapes=[((2, 2, 3),)]),
     _unary("H", lambda T, x: x.H + 1, shapes=[((2, 3),)]),
+    # --- complex_ops: values (mytorch's autograd does not go through complex tensors) ----------
+    _nograd("real", lambda T, x: T.real(T.complex(x, x * 2)), R23),
+    _nograd("imag", lambda T, x: T.imag(T.complex(x, x * 2)) * 1, R23),
+    _nograd(
+        "conj_physical", lambda T, x: T.view_as_real(T.conj_physical(T.complex(x, -x))) * 1, R23
+    ),
+    _nograd("angle", lambda T, x: T.angle(T.polar(x.abs() + 0.5, x)), R23),
+    _nograd(
+        "view_as_complex",
+        lambda T, x: T.view_as_real(T.view_as_complex(x) * 2) * 1,
+        [((3, 2),)],
+        op="mul",
+    ),
+    _unary(
+        "angle_real",
+        lambda T, x: T.angle(x) + x,
+        cycle(-1.0, 0.0, 2.0, -0.0, -3.0, 1.0),
+        op="where",
+        smooth=False,
+    ),
+    _unary(
+        "real_of_real", lambda T, x: T.real(x).conj().resolve_conj().resolve_neg() * 2, op="mul"
+    ),
 ]
 
 

@@ -366,3 +366,95 @@ def test_misc_errors(fn, exc):
             run(torch)
         return
     raises_like(run, exc=exc)
+
+
+# --- complex_ops ------------------------------------------------------------------------
+Z = np.array([1 + 2j, -3j, -0.5 + 0.25j])
+
+
+def _values(r):
+    """Results with complex tensors as (real, imag) float pairs (assert_matches compares
+    real values)."""
+    if isinstance(r, (tuple, list)):
+        return tuple(_values(v) for v in r)
+    if isinstance(r, (mytorch.Tensor, torch.Tensor)) and r.is_complex():
+        lib = mytorch if isinstance(r, mytorch.Tensor) else torch
+        return lib.view_as_real(r.resolve_conj())
+    return r
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda T, z, x: (T.real(z), T.imag(z), z.real, z.imag, x.real),
+        lambda T, z, x: (T.conj(z), T.conj_physical(z), z.conj_physical()),
+        lambda T, z, x: (T.angle(z), T.angle(z.to(T.complex128)), z.angle()),
+        lambda T, z, x: (T.isreal(z), T.isreal(T.real(z))),
+        lambda T, z, x: (T.real(x) is x, T.conj(x) is x, T.conj_physical(x) is x),
+        lambda T, z, x: (T.resolve_conj(x) is x, T.resolve_neg(x) is x, x.is_conj(), x.is_neg()),
+        lambda T, z, x: (T.is_conj(x), T.is_neg(x), T.real(z)._base is z),
+        lambda T, z, x: T.angle(T.tensor([1.0, -2, 0, -0.0, float("nan"), float("inf")])),
+        lambda T, z, x: (T.angle(T.tensor([1, -2, 0])), T.angle(T.tensor([True, False]))),
+        lambda T, z, x: T.angle(x, out=T.zeros(3, dtype=x.dtype)),
+        lambda T, z, x: (T.polar(x.abs(), x), T.complex(x, x * 2), T.complex(x.float(), x.float())),
+        lambda T, z, x: T.complex(x, -x, out=T.zeros(3, dtype=T.complex128)),
+        lambda T, z, x: (
+            T.view_as_real(z),
+            T.view_as_complex(T.ones(3, 2)),
+            T.view_as_complex(x[:2]),
+        ),
+        lambda T, z, x: (x.cfloat(), x.cdouble(), T.real(x.cfloat()), z.cdouble()),
+        lambda T, z, x: (
+            T.conj_physical_(z.clone()),
+            z.clone().conj_physical_(),
+            x.clone().conj_physical_(),
+        ),
+    ],
+)
+def test_complex_values(fn):
+    m, t = _both(lambda T, x: fn(T, T.tensor(Z.astype("complex64")), x), X)
+    _match(_values(m), _values(t))
+
+
+def test_complex_view_writes_reach_the_base():
+    def run(T, x):
+        z = T.complex(x, x * 2)
+        T.real(z).mul_(2)
+        T.imag(z).add_(1)
+        return T.view_as_real(z), z._version
+
+    _match(*_both(run, X))
+
+
+def test_angle_of_real_has_zero_gradients():
+    def run(T, x):
+        x.requires_grad_()
+        a = T.angle(x)
+        (g,) = T.autograd.grad(a.sum(), x, create_graph=True)
+        return a, g
+
+    _match(*_both(run, np.array([1.0, -2, 0, -0.0, float("nan"), float("inf")])))
+
+
+def test_complex_backward_is_refused():
+    x = mytorch.tensor(X, requires_grad=True)
+    z = mytorch.complex(x, x)
+    with pytest.raises(RuntimeError, match="complex"):
+        mytorch.real(z).sum().backward()
+
+
+@pytest.mark.parametrize(
+    "fn, exc",
+    [
+        (lambda T, x: T.imag(x), RuntimeError),
+        (lambda T, x: T.view_as_real(x), RuntimeError),
+        (lambda T, x: T.view_as_complex(x), RuntimeError),
+        (lambda T, x: T.view_as_complex(x.long().reshape(3, 1)), RuntimeError),
+        (lambda T, x: T.view_as_complex(x.reshape(1, 3)), RuntimeError),
+        (lambda T, x: T.complex(x, x.float()), RuntimeError),
+        (lambda T, x: T.complex(x.long(), x.long()), RuntimeError),
+        (lambda T, x: T.polar(x.long(), x.long()), RuntimeError),
+    ],
+)
+def test_complex_errors(fn, exc):
+    raises_like(lambda T: fn(T, T.tensor(X)), exc=exc)
