@@ -13,6 +13,7 @@ from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch._core import TensorBase
 from mytorch._ops._declare import composite, declare
+from mytorch._ops.statistics import _return_type
 from mytorch._registry import F
 
 
@@ -263,6 +264,88 @@ def vander(x, N=None, increasing=False):
     cols = F.cat([ones, v.unsqueeze(1).expand(x.shape[0], n - 1)], 1) if n > 1 else ones
     r = F.cumprod(cols, 1)
     return r if increasing else F.flip(r, (1,))
+
+
+# --- histogramdd, binomial ---------------------------------------------------------------
+_HISTOGRAMDD = _return_type("histogramdd", ("hist", "bin_edges"))
+
+
+@composite()
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """Matches torch.histogramdd: the histogram of the points in input's last dim, with
+    ``bins`` a count (for every dim), one count per dim, or one edge tensor per dim; equal
+    lowest and highest values widen to +-0.5; ``density`` divides by the count times the bin
+    volumes. Returns (hist, bin_edges)."""
+    if input.dtype.category != D.FLOAT:
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{input.dtype.title}'")
+    if input.dim() < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    nd = input.shape[-1]
+    pts = input.detach().reshape(-1, nd)
+    spec = [bins] * nd if isinstance(bins, int) else list(bins)
+    if len(spec) != nd:
+        raise RuntimeError(
+            "histogramdd: The size of bins must be equal to the innermost dimension of the input."
+        )
+    edges, index, inside = [], None, None
+    for d, b in enumerate(spec):
+        col = pts[:, d]
+        if isinstance(b, TensorBase):
+            e = b.to(input.dtype)
+            nb = e.shape[0] - 1
+            idx = F.searchsorted(e, col, right=True) - 1
+        else:
+            nb = int(b)
+            if range is not None:
+                lo, hi = float(range[2 * d]), float(range[2 * d + 1])
+            elif pts.shape[0]:
+                lo, hi = col.min().item(), col.max().item()
+            else:
+                lo, hi = 0.0, 0.0
+            if lo == hi:
+                lo, hi = lo - 0.5, hi + 0.5
+            e = F.linspace(lo, hi, nb + 1, dtype=input.dtype, device=input.device)
+            idx = F.floor((col - lo) * (nb / (hi - lo))).to(D.int64)
+        first, last = e[0], e[-1]
+        ok = (col >= first) & (col <= last)
+        idx = F.where(col == last, nb - 1, F.clamp(idx, 0, builtins.max(nb - 1, 0)))
+        index = idx if index is None else index * nb + idx
+        inside = ok if inside is None else inside & ok
+        edges.append(e)
+    sizes = [e.shape[0] - 1 for e in edges]
+    w = F.ones(pts.shape[0], dtype=input.dtype, device=input.device) if weight is None else (
+        weight.detach().reshape(-1).to(input.dtype))  # fmt: skip
+    w = F.where(inside, w, 0.0)
+    total = _m.prod(sizes)
+    hist = F.zeros(total, dtype=input.dtype, device=input.device)
+    hist = F.index_add(hist, 0, F.where(inside, index, 0), w).reshape(sizes)
+    if density:
+        vol = None
+        for d, e in enumerate(edges):
+            shape = [1] * nd
+            shape[d] = -1
+            width = F.diff(e).reshape(shape)
+            vol = width if vol is None else vol * width
+        hist = hist / (hist.sum() * vol)
+    return _HISTOGRAMDD(hist, tuple(edges))
+
+
+@composite()
+def binomial(count, prob, generator=None):
+    """Matches torch.binomial: successes in ``count`` trials of probability ``prob`` (mytorch's
+    own random stream: each trial one uniform draw, so memory grows with the largest count)."""
+    if count.dtype.category != D.FLOAT:
+        raise ValueError(
+            f"binomial only supports floating-point dtypes for count, got: {count.dtype.title}"
+        )
+    if prob.dtype is not count.dtype:
+        raise RuntimeError(f"Found dtype {prob.dtype.title} but expected {count.dtype.title}")
+    n, p = F.broadcast_tensors(count.detach(), prob.detach())
+    trials = int(builtins.max(n.max().item(), 0)) if n.numel() else 0
+    u = F.rand((*n.shape, trials), dtype=D.float64, device=n.device, generator=generator)
+    k = F.arange(trials, device=n.device)
+    hits = (u < p.unsqueeze(-1).to(D.float64)) & (k < n.unsqueeze(-1))
+    return hits.sum(-1).to(count.dtype)
 
 
 # --- about tensors --------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     return F.logical_not(hit) if invert else hit
 
 
-@composite(namespace=TENSOR, method=True)
+@composite(method=True)
 def is_signed(input):
     """Matches Tensor.is_signed: False for uint8 and bool only."""
     return input.dtype not in (D.uint8, D.bool_)

@@ -252,12 +252,39 @@ X = np.array([1.0, 2.0, -0.5])
         lambda T, x, i: T.empty_permuted((2, 3, 4), (2, 0, 1)).shape,
         lambda T, x, i: T.frombuffer(bytearray(b"abcd"), dtype=T.int8),
         lambda T, x, i: T.frombuffer(bytearray(8), dtype=T.float32, count=1, offset=4),
-        lambda T, x, i: (T.get_device(x), x.get_device(), T.is_distributed(x)),
+        lambda T, x, i: (T.get_device(x), x.get_device(), T.is_distributed(x), T.is_signed(i)),
+        lambda T, x, i: T.histogramdd(_PTS(T), bins=[2, 3]),
+        lambda T, x, i: T.histogramdd(_PTS(T), bins=2, range=[0.0, 4.0, 0.0, 2.0], density=True),
+        lambda T, x, i: T.histogramdd(
+            _PTS(T), bins=[T.tensor([0.0, 1, 3]), T.tensor([0.0, 2, 4])], weight=T.arange(5.0)
+        ),
+        lambda T, x, i: T.histogramdd(T.ones(3, 2), bins=2),
+        lambda T, x, i: T.histogramdd(_PTS(T).double().reshape(5, 1, 2), bins=3, density=True),
+        lambda T, x, i: (
+            str(T.binomial(T.tensor([0.0, 4]), T.tensor([0.5, 1.0])).dtype),
+            T.binomial(T.tensor([3.0, 2.0]).double(), T.tensor([0.0, 1.5]).double()),
+        ),  # fmt: skip
         lambda T, x, i: (T.ones(2, 3).H, T.ones(2, 2, 3).mH, T.adjoint(T.ones(1, 2, 3))),
     ],
 )
 def test_misc_values(fn):
     _match(*_both(fn, X, INTS))
+
+
+def _PTS(T):
+    return T.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5], [1.0, 1.0], [3.0, 3.0]])
+
+
+@pytest.mark.parametrize("device", ["cpu", "standin"])
+def test_binomial_draws(device):
+    """Counts of n trials of probability p: mean n p and variance n p (1 - p), within 0..n."""
+    n = mytorch.full((4000,), 20.0, device=device)
+    p = mytorch.full((4000,), 0.3, device=device)
+    k = mytorch.binomial(n, p, generator=mytorch.Generator(device).manual_seed(3))
+    assert k.device.type == device and k.dtype == mytorch.float32
+    k = k.cpu().numpy()
+    assert k.min() >= 0 and k.max() <= 20 and np.all(k == np.round(k))
+    assert abs(k.mean() - 6.0) < 0.15 and abs(k.var() - 4.2) < 0.4
 
 
 def test_unsafe_split_pieces_are_writable_views():
@@ -342,6 +369,11 @@ def test_vander_gradients():
         (lambda T, x, i: T.range(0, 3, 0), RuntimeError),
         (lambda T, x, i: T.empty_strided((2, 3), (1,)), RuntimeError),
         (lambda T, x, i: T.ones(3).H, RuntimeError),
+        (lambda T, x, i: T.histogramdd(_PTS(T).long(), bins=2), NotImplementedError),
+        (lambda T, x, i: T.histogramdd(_PTS(T), bins=(2, 2, 2)), RuntimeError),
+        (lambda T, x, i: T.histogramdd(x, bins=3), RuntimeError),
+        (lambda T, x, i: T.binomial(i.abs(), x), ValueError),
+        (lambda T, x, i: T.binomial(x.abs(), x.float()), RuntimeError),
         (lambda T, x, i: T.ones(3).mH, RuntimeError),
         (lambda T, x, i: T.ones(2, 2, 2).H, RuntimeError),
         (lambda T, x, i: T.adjoint(x), RuntimeError),
