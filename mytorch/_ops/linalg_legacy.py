@@ -140,6 +140,48 @@ def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     return r
 
 
+_GEQRF = _result("geqrf", ["a", "tau"])
+
+
+@composite(method=True)
+def geqrf(input, *, out=None):
+    """Matches torch.geqrf: LAPACK's QR in Householder form, (R above the diagonal and the
+    reflectors' vectors below it, their factors tau), computed column by column as LAPACK's
+    geqrf (beta = -sign(alpha) ||x||, tau = (beta - alpha) / beta; tau = 0 where the column
+    below the diagonal is zero). Forward only, as torch's."""
+    if input.dim() < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    if input.dtype.category != D.FLOAT:
+        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{input.dtype.title}'")
+    a = input.detach().clone()
+    m, n = a.shape[-2:]
+    taus = []
+    for k in range(min(m, n)):
+        x = a[..., k:, k]
+        alpha = x[..., 0]
+        tail = x[..., 1:]
+        xn = F.sqrt((tail * tail).sum(-1))
+        beta = -F.copysign(F.hypot(alpha, xn), alpha)
+        flat = xn == 0
+        tau = F.where(flat, 0.0, (beta - alpha) / F.where(flat, 1.0, beta))
+        scale = F.where(flat, 0.0, 1 / F.where(flat, 1.0, alpha - beta))
+        v = F.cat([F.ones_like(alpha).unsqueeze(-1), tail * scale.unsqueeze(-1)], -1)
+        a[..., k, k] = F.where(flat, alpha, beta)
+        a[..., k + 1 :, k] = v[..., 1:]
+        if k + 1 < n:
+            sub = a[..., k:, k + 1 :]
+            w = (v.unsqueeze(-1) * sub).sum(-2)
+            a[..., k:, k + 1 :] = sub - tau[..., None, None] * v.unsqueeze(-1) * w.unsqueeze(-2)
+        taus.append(tau)
+    shape = (*a.shape[:-2], 0)
+    tau = F.stack(taus, -1) if taus else F.zeros(shape, dtype=a.dtype, device=a.device)
+    if out is not None:
+        out[0].copy_(a)
+        out[1].copy_(tau)
+        return _GEQRF(*out)
+    return _GEQRF(a, tau)
+
+
 # --- the adjoint ----------------------------------------------------------------------------
 @composite(method=True)
 def adjoint(input):

@@ -230,6 +230,8 @@ ROWS = [
         [((4, 2), (2,), (3, 4))],
         tol=F32,
     ),  # fmt: skip
+    _nograd("geqrf", lambda T, x: T.geqrf(x.detach()).a, [((3, 2),), ((2, 2, 3),)], tol=F32),
+    _nograd("geqrf_tau", lambda T, x: T.geqrf(x.detach()).tau, [((4, 3),)], tol=F32),
     _unary("adjoint", lambda T, x: T.adjoint(x) * 2, shapes=[((2, 3),), ((2, 2, 3),)]),
     _unary("mH", lambda T, x: x.mH.exp(), shapes=[((2, 2, 3),)]),
     _unary("H", lambda T, x: x.H + 1, shapes=[((2, 3),)]),

@@ -325,6 +325,29 @@ def test_legacy_linalg_warns_like_torch():
             T.triangular_solve(T.ones(2, 1, dtype=T.float64), T.tensor(a))
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        [[1.0, 0], [0, 0], [0, 2]],
+        [[-1.0, 0], [0, 1]],
+        [[0.0, 1], [0, 1]],
+        [[3.0, -1, 2], [0.5, 4, 1]],
+        np.zeros((0, 2)),
+        np.arange(24.0).reshape(2, 4, 3) % 5 - 2,
+    ],
+)
+def test_geqrf_edge_cases(data):
+    """LAPACK's choices: a zero column below the diagonal gives tau 0 (whatever alpha's sign),
+    beta takes -sign(alpha), rank-deficient and empty inputs."""
+
+    def run(T, x):
+        r = T.geqrf(x)
+        q = T.orgqr(r.a, r.tau) if x.shape[-2] >= x.shape[-1] else None
+        return r.a, r.tau, q
+
+    _match(*_both(run, np.asarray(data, dtype="float64")))
+
+
 def test_vander_gradients():
     """torch 2.13's own vander cannot backward (an in-place cumprod): its gradient is the
     derivative of x ** k, checked numerically."""
@@ -384,6 +407,8 @@ def test_vander_gradients():
         (lambda T, x, i: T.triangular_solve(T.ones(2, 1), T.ones(2, 3)), RuntimeError),
         (lambda T, x, i: T.orgqr(T.ones(2, 3), T.ones(2)), RuntimeError),
         (lambda T, x, i: T.ormqr(T.ones(3, 2), T.ones(2), T.ones(2, 3)), RuntimeError),
+        (lambda T, x, i: T.geqrf(x), RuntimeError),
+        (lambda T, x, i: T.geqrf(i.reshape(3, 1)), NotImplementedError),
         (lambda T, x, i: T.ormqr(T.ones(3, 2), T.ones(1), T.ones(3, 3)), RuntimeError),
     ],
 )
