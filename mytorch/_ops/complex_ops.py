@@ -13,6 +13,7 @@ import math as _m
 from mytorch import _dtype as D
 from mytorch._core import TensorBase, apply1
 from mytorch._ops._declare import TENSOR, composite, declare, defop
+from mytorch._out import write_out
 from mytorch._registry import F
 from mytorch._views import _commit_inplace
 
@@ -53,7 +54,7 @@ def conj_physical(input, *, out=None):
     """Matches torch.conj_physical: the complex conjugate, computed (the tensor itself when it
     is real)."""
     r = apply1(CONJ, input) if _is_complex(input) else input
-    return r if out is None else out.copy_(r)
+    return r if out is None else write_out(out, r)
 
 
 @composite(method=True)
@@ -101,7 +102,7 @@ def angle(input, *, out=None):
     """Matches torch.angle: the argument of each element (for real tensors pi below zero, else
     0, NaN kept; a float result; zero gradient)."""
     if out is not None:
-        return out.copy_(angle(input))
+        return write_out(out, angle(input))
     if _is_complex(input):
         return apply1(ANGLE, input)
     x = input if input.dtype.category == D.FLOAT else input.to(D.get_default_dtype())
@@ -134,7 +135,7 @@ def complex(real, imag, *, out=None):
     _float_pair("complex", real, imag)
     r = real + imag * 1j  # recorded, as torch's; mytorch's backward refuses complex values
     r = r.to(real.dtype.to_complex())
-    return r if out is None else out.copy_(r)
+    return r if out is None else write_out(out, r)
 
 
 @composite(out=True)

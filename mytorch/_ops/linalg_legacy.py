@@ -13,6 +13,7 @@ from mytorch._ops._declare import composite
 from mytorch._ops.linalg_decomp import householder_product
 from mytorch._ops.linalg_ops import _float_check, _result, cholesky as _cholesky
 from mytorch._ops.linalg_ops import inv, solve, solve_triangular
+from mytorch._out import can_cast, write_out, write_outs
 from mytorch._registry import F
 
 _TRIANGULAR_SOLVE = _result("triangular_solve", ["solution", "cloned_coefficient"])
@@ -44,8 +45,7 @@ def cholesky(input, upper=False, *, out=None):
     _square("cholesky", input)
     r = _cholesky(input, upper=upper)
     if out is not None:
-        out.resize_(r.shape) if tuple(out.shape) != tuple(r.shape) else None
-        return out.copy_(r)
+        return write_out(out, r)
     return r
 
 
@@ -62,7 +62,7 @@ def cholesky_inverse(input, upper=False, *, out=None):
     r = inv(_gram(input, upper))
     r = (r + r.mT) * 0.5  # exactly symmetric, as LAPACK's potri
     if out is not None:
-        return out.copy_(r)
+        return write_out(out, r)
     return r
 
 
@@ -75,7 +75,7 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
         raise RuntimeError("b should have at least 2 dimensions, but has 1 dimensions instead")
     r = solve(_gram(input2, upper), input)
     if out is not None:
-        return out.copy_(r)
+        return write_out(out, r)
     return r
 
 
@@ -102,9 +102,7 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
                          unitriangular=unitriangular)  # fmt: skip
     result = _TRIANGULAR_SOLVE(x, A.clone())
     if out is not None:
-        out[0].copy_(result[0])
-        out[1].copy_(result[1])
-        return _TRIANGULAR_SOLVE(*out)
+        return _TRIANGULAR_SOLVE(*write_outs(out, result, (can_cast, can_cast)))
     return result
 
 
@@ -136,7 +134,7 @@ def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
         q = q.mT
     r = q @ other if left else other @ q
     if out is not None:
-        return out.copy_(r)
+        return write_out(out, r)
     return r
 
 
@@ -176,9 +174,7 @@ def geqrf(input, *, out=None):
     shape = (*a.shape[:-2], 0)
     tau = F.stack(taus, -1) if taus else F.zeros(shape, dtype=a.dtype, device=a.device)
     if out is not None:
-        out[0].copy_(a)
-        out[1].copy_(tau)
-        return _GEQRF(*out)
+        return _GEQRF(*write_outs(out, (a, tau), (can_cast, can_cast)))
     return _GEQRF(a, tau)
 
 

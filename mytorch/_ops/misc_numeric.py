@@ -14,6 +14,7 @@ from mytorch import _dtype as D
 from mytorch._core import TensorBase
 from mytorch._ops._declare import composite, declare
 from mytorch._ops.statistics import _return_type
+from mytorch._out import write_out
 from mytorch._registry import F
 
 
@@ -28,8 +29,8 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     in ``dtype``, by default the default float dtype)."""
     dt = dtype or D.get_default_dtype()
     if out is not None:
-        out.copy_(logspace(start, end, steps, base, dtype=out.dtype, device=out.device))
-        return _finish(out, requires_grad)
+        r = logspace(start, end, steps, base, dtype=out.dtype, device=out.device)
+        return _finish(write_out(out, r), requires_grad)
     if dt is D.bool_:
         raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
     exps = F.linspace(start, end, steps, dtype=D.float64, device=device)
@@ -62,9 +63,7 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
     r = F.arange(n, dtype=D.float64, device=device) * st + lo
     r = r.to(dt)
     if out is not None:
-        out.resize_(n) if tuple(out.shape) != (n,) else None
-        out.copy_(r)
-        return _finish(out, requires_grad)
+        return _finish(write_out(out, r), requires_grad)
     return _finish(r, requires_grad)
 
 

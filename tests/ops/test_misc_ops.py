@@ -316,13 +316,36 @@ def test_range_warns_like_torch():
         _match(*_both(lambda T, x: (T.range(0, 3), T.range(0, 3, dtype=T.int64)), X))
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda T, a: T.cholesky(a, out=T.zeros(2, 2, dtype=a.dtype)),
+        lambda T, a: T.cholesky_inverse(T.linalg.cholesky(a), out=T.zeros(2, 2, dtype=a.dtype)),
+        lambda T, a: T.cholesky_solve(a, T.linalg.cholesky(a), out=T.zeros(2, 2, dtype=a.dtype)),
+        lambda T, a: T.triangular_solve(
+            a, a, out=(T.zeros(2, 2, dtype=a.dtype), T.zeros(0, dtype=a.dtype))
+        ),
+        lambda T, a: T.geqrf(a, out=(T.zeros(2, 2, dtype=a.dtype), T.zeros(2, dtype=a.dtype))),
+        lambda T, a: T.ormqr(a, a[0], a, out=T.zeros(2, 2, dtype=a.dtype)),
+        lambda T, a: T.range(0, 2, out=T.zeros(0)),
+        lambda T, a: T.logspace(0, 2, 3, out=T.zeros(3, dtype=T.float64)),
+        lambda T, a: T.angle(a, out=T.zeros(2, 2, dtype=a.dtype)),
+    ],
+)
+def test_legacy_out_forms(fn):
+    _match(*_both(fn, np.array([[4.0, 1.0], [1.0, 3.0]])))
+
+
 def test_legacy_linalg_warns_like_torch():
+    """mytorch warns as torch does (torch warns once per process, so only its text is
+    compared here, not that it warns again)."""
     a = np.array([[4.0, 1.0], [1.0, 3.0]])
-    for T in (mytorch, torch):
-        with pytest.warns(UserWarning, match="torch.cholesky is deprecated"):
-            T.cholesky(T.tensor(a))
-        with pytest.warns(UserWarning, match="torch.triangular_solve is deprecated"):
-            T.triangular_solve(T.ones(2, 1, dtype=T.float64), T.tensor(a))
+    with pytest.warns(UserWarning, match="torch.cholesky is deprecated") as w:
+        mytorch.cholesky(mytorch.tensor(a))
+    assert "U = torch.linalg.cholesky(A).mH" in str(w[0].message)
+    with pytest.warns(UserWarning, match="torch.triangular_solve is deprecated"):
+        mytorch.triangular_solve(mytorch.ones(2, 1, dtype=mytorch.float64), mytorch.tensor(a))
 
 
 @pytest.mark.parametrize(
