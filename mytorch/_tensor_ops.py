@@ -258,6 +258,46 @@ class OpMethods:
     def mT(self):
         return F.transpose(self, -2, -1)
 
+    @property
+    def mH(self):
+        if self._data.ndim < 2:
+            raise RuntimeError(
+                "tensor.mH is only supported on matrices or batches of matrices. Got "
+                f"{self._data.ndim}-D tensor."
+            )
+        return F.adjoint(self)
+
+    @property
+    def H(self):
+        if self._data.ndim == 0:
+            return self
+        if self._data.ndim != 2:
+            raise RuntimeError(
+                "tensor.H is only supported on matrices (2-D tensors). Got "
+                f"{self._data.ndim}-D tensor."
+            )
+        return F.adjoint(self)
+
+    @property
+    def real(self):
+        return F.real(self)
+
+    @property
+    def imag(self):
+        return F.imag(self)
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self.numel() * self.dtype.itemsize
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
     def diagonal(self, offset=0, dim1=0, dim2=1):
         return F.diagonal(self, offset, dim1, dim2)
 

@@ -50,6 +50,8 @@ from mytorch._ops import (
     strided,
     upsample,
 )
+from mytorch._ops import complex_ops, linalg_legacy, misc_numeric, misc_ops
+from mytorch._ops import inplace_forms  # noqa: E402  (after the families it completes)
 from mytorch._registry import publish, register_functions
 
 FAMILIES = (
@@ -95,6 +97,11 @@ FAMILIES = (
     upsample,
     grid,
     pooling_fractional,
+    misc_ops,
+    misc_numeric,
+    linalg_legacy,
+    complex_ops,
+    inplace_forms,
 )
 
 for _family in FAMILIES:
