@@ -122,8 +122,10 @@ def collate_numpy_array_fn(batch, *, collate_fn_map=None):
 
 
 def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
-    """NumPy scalars: one tensor of their dtype."""
-    return mytorch.as_tensor(batch)
+    """NumPy scalars: one tensor of their (promoted) dtype."""
+    # NOTE: one scalar at a time: mytorch.as_tensor(list) gives a list of NumPy scalars
+    # Python's default dtypes (float32, int64), where torch keeps theirs (float64, int16).
+    return mytorch.stack([mytorch.as_tensor(b) for b in batch])
 
 
 def collate_float_fn(batch, *, collate_fn_map=None):
