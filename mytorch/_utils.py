@@ -37,4 +37,10 @@ class ExceptionWrapper:
             exception = self.exc_type(msg)
         except Exception:
             raise RuntimeError(msg) from None
-        raise exception
+        try:
+            raise exception
+        finally:
+            # NOTE: no cycle (this frame -> exception -> traceback -> this frame): the frames
+            # the traceback holds are freed with it, so a DataLoader iterator in them is shut
+            # down by reference counting, not later by the cycle collector.
+            exception = None

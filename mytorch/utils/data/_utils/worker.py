@@ -1,6 +1,7 @@
 """The DataLoader's worker processes (torch.utils.data._utils.worker): the loop each worker runs,
 and get_worker_info(), which tells code running in a worker which one it is."""
 
+import dataclasses
 import os
 import queue
 import random
@@ -12,33 +13,26 @@ from mytorch.utils.data._utils.fetch import _DatasetKind
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
-# How often (seconds) a worker checks that its parent is alive while it waits for work.
+# How long (seconds) the main process waits for a worker to exit at shutdown.
 MP_STATUS_CHECK_INTERVAL = 5.0
+# How often (seconds) an idle worker checks that its parent is alive and not shutting down.
+_IDLE_CHECK_INTERVAL = 0.5
 
 # This process's WorkerInfo once it runs as a worker (None in the main process).
 _worker_info = None
 
 
+@dataclasses.dataclass(frozen=True)
 class WorkerInfo:
     """Matches torch.utils.data._utils.worker.WorkerInfo: ``id``, ``num_workers``, ``seed`` and
     ``dataset`` (the worker's own copy) of the worker running this code; read-only."""
 
-    __initialized = False
-
-    def __init__(self, **kwargs):
-        for k, v in kwargs.items():
-            setattr(self, k, v)
-        self.__keys = tuple(kwargs.keys())
-        self.__initialized = True
-
-    def __setattr__(self, key, val):
-        if self.__initialized:
-            raise RuntimeError(f"Cannot assign attributes to {self.__class__.__name__} objects")
-        return super().__setattr__(key, val)
-
-    def __repr__(self):
-        items = [f"{k}={getattr(self, k)}" for k in self.__keys]
-        return f"{self.__class__.__name__}({', '.join(items)})"
+    id: int
+    num_workers: int
+    seed: int
+    dataset: object
+    rng: object = None
+    worker_method: str = "multiprocessing"
 
 
 def get_worker_info():
@@ -118,8 +112,12 @@ def _worker_loop(
         watchdog = ManagerWatchdog()
         while watchdog.is_alive():
             try:
-                r = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
+                r = index_queue.get(timeout=_IDLE_CHECK_INTERVAL)
             except queue.Empty:
+                # NOTE: the None that ends the loop may never come (a loader collected with
+                # its queues, whose feeder thread was closed first): the event ends it too.
+                if done_event.is_set():
+                    break
                 continue
             if isinstance(r, _ResumeIteration):
                 data_queue.put((r, None))
