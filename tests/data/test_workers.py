@@ -98,7 +98,7 @@ class BigOps(Samples):
     """Runs a kernel large enough for the compiled build's OpenMP loops."""
 
     def __getitem__(self, i):
-        x = mytorch.ones(300_000)
+        x = mytorch.ones(4_000_000)
         return float((x * x + x).sum()) + i
 
 
@@ -273,10 +273,10 @@ def test_iterable_dataset_copies_without_sharding():
 def test_workers_survive_the_parents_thread_pool():
     # NOTE: a forked child cannot use the parent's OpenMP pool (it would hang); the workers run
     # one thread. A timeout makes a hang fail instead of stalling the suite.
-    big = mytorch.ones(2_000_000)
-    assert float((big * big).sum()) == 2_000_000.0
-    out = list(DL(BigOps(4), batch_size=None, num_workers=2, timeout=20))
-    assert out == [600_000.0 + i for i in range(4)]
+    big = mytorch.ones(4_000_000)
+    assert float((big * big).sum()) == 4_000_000.0
+    out = list(DL(BigOps(4), batch_size=None, num_workers=2, timeout=10))
+    assert out == [8_000_000.0 + i for i in range(4)]
 
 
 def test_spawn_context():

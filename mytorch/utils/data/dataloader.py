@@ -350,7 +350,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         assert self._prefetch_factor > 0
         ctx = loader.multiprocessing_context or _default_context()
         self._worker_init_fn = loader.worker_init_fn
-        self._worker_queue_idx_cycle = itertools.cycle(range(self._num_workers))
         self._worker_result_queue = ctx.Queue()
         self._data_queue = self._worker_result_queue
         self._workers_done_event = ctx.Event()
@@ -392,6 +391,10 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._task_info = {}
         self._tasks_outstanding = 0
         self._workers_status = [True] * self._num_workers
+        # NOTE: each epoch hands its first task to worker 0 (torch goes on from where the last
+        # epoch's turn stopped, which depends on when workers ran out): persistent workers of
+        # an IterableDataset then give the same batch order in every epoch.
+        self._worker_queue_idx_cycle = itertools.cycle(range(self._num_workers))
         if not first_iter:
             # Persistent workers start over; results of the last epoch still on their way
             # arrive before each worker's answer and are dropped.
