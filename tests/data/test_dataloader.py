@@ -181,6 +181,7 @@ OPTION_ERRORS = [
     ("set batch_size", lambda T, ds: setattr(D(T).DataLoader(ds), "batch_size", 2)),
     ("set dataset", lambda T, ds: setattr(D(T).DataLoader(ds), "dataset", ds)),
     ("pickle iterator", lambda T, ds: iter(D(T).DataLoader(ds)).__getstate__()),
+    ("timeout, 0 workers", lambda T, ds: iter(D(T).DataLoader(ds, timeout=1))),
 ]  # fmt: skip
 
 

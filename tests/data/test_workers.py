@@ -296,3 +296,17 @@ def test_workers_are_gone_after_the_epoch():
     del it  # an epoch dropped half-way shuts its workers down too
     time.sleep(0.05)
     assert all(w.exitcode is not None for w in workers)
+
+
+class SlowFirst(Samples):
+    def __getitem__(self, i):
+        if i == 0:
+            time.sleep(0.5)
+        return i
+
+
+def test_in_order_false_returns_batches_as_they_are_ready():
+    out = [int(b) for b in DL(SlowFirst(6), batch_size=None, num_workers=2, in_order=False)]
+    assert sorted(out) == list(range(6)) and out[0] != 0
+    out = [int(b) for b in DL(SlowFirst(6), batch_size=None, num_workers=2)]
+    assert out == list(range(6))

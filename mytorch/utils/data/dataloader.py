@@ -51,7 +51,8 @@ def _default_context():
 class DataLoader:
     """Matches torch.utils.data.DataLoader: iterates over ``dataset`` in batches of
     ``batch_size`` samples (in the sampler's order), collated by ``collate_fn``; with
-    ``num_workers > 0`` the batches are made in worker processes and come back in order.
+    ``num_workers > 0`` the batches are made in worker processes and come back in the
+    sampler's order (with ``in_order=False``, as they are ready).
 
     ``pin_memory`` is accepted and does nothing (mytorch has no pinned memory).
     """
@@ -276,8 +277,6 @@ class _BaseDataLoaderIter:
         raise NotImplementedError
 
     def __next__(self):
-        if self._sampler_iter is None:
-            self._reset()
         data = self._next_data()
         self._num_yielded += 1
         if (
@@ -308,7 +307,7 @@ class _BaseDataLoaderIter:
 class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
-        assert self._timeout == 0
+        assert self._timeout == 0, "_SingleProcessDataLoaderIter requires timeout == 0"
         assert self._num_workers == 0
         self._dataset_fetcher = _DatasetKind.create_fetcher(
             self._dataset_kind,
@@ -346,6 +345,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
         self._prefetch_factor = loader.prefetch_factor
+        self._in_order = loader.in_order
         assert self._num_workers > 0
         assert self._prefetch_factor > 0
         ctx = loader.multiprocessing_context or _default_context()
@@ -471,6 +471,10 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 self._try_put_index()
                 continue
             if idx != self._rcvd_idx:
+                if not self._in_order:
+                    # returned now; the in-order scan skips its missing entry later
+                    del self._task_info[idx]
+                    return self._process_data(data)
                 self._task_info[idx] += (data,)
             else:
                 del self._task_info[idx]
