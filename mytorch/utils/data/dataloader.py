@@ -322,17 +322,19 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
         return self._dataset_fetcher.fetch(index)
 
 
-def _death_message(w):
-    if w.exitcode is not None and w.exitcode < 0:
-        try:
-            name = signal.Signals(-w.exitcode).name
-        except ValueError:
-            name = str(-w.exitcode)
-        return f"DataLoader worker (pid {w.pid}) is killed by signal: {name}. "
+def _death_message(failed):
+    """torch's message for workers that died, with how each one ended."""
+    pids = ", ".join(str(w.pid) for w in failed)
+    how = []
+    for w in failed:
+        if w.exitcode is not None and w.exitcode < 0:
+            name = signal.strsignal(-w.exitcode) or str(-w.exitcode)
+            how.append(f"pid {w.pid} was killed by signal: {name}")
+        else:
+            how.append(f"pid {w.pid} exited with exit code {w.exitcode}")
     return (
-        f"DataLoader worker (pid {w.pid}) exited unexpectedly with exit code {w.exitcode}. "
-        "Details are lost due to multiprocessing. Rerunning with num_workers=0 may give "
-        "better error trace."
+        f"DataLoader worker (pid(s) {pids}) exited unexpectedly ({'; '.join(how)}). Rerunning "
+        "with num_workers=0 may give a better error trace."
     )
 
 
@@ -412,11 +414,15 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         """RuntimeError if a worker that still has work died."""
         if self._shutdown:
             return
-        for i, w in enumerate(self._workers):
-            if (self._workers_status[i] or self._persistent_workers) and not w.is_alive():
-                msg = _death_message(w)
-                self._shutdown_workers()
-                raise RuntimeError(msg)
+        failed = [
+            w
+            for i, w in enumerate(self._workers)
+            if (self._workers_status[i] or self._persistent_workers) and not w.is_alive()
+        ]
+        if failed:
+            msg = _death_message(failed)
+            self._shutdown_workers()
+            raise RuntimeError(msg)
 
     def _try_get_data(self, timeout):
         try:
