@@ -11,6 +11,7 @@ import pickle
 from mytorch import _backends, _device
 from mytorch import _dtype as D
 from mytorch._core import Size, Tensor, _wrap
+from mytorch.nn.parameter import Parameter
 
 UNSAFE_MESSAGE = (
     "In PyTorch 2.6, we changed the default value of the `weights_only` argument in `torch.load` "
@@ -102,8 +103,6 @@ def _rebuild_tensor_v2(
 
 def _rebuild_parameter(data, requires_grad, backward_hooks):
     """torch._utils._rebuild_parameter."""
-    from mytorch.nn.parameter import Parameter
-
     return Parameter(data, requires_grad)
 
 
@@ -119,8 +118,6 @@ def _rebuild_from_type_v2(func, new_type, args, state):
     """torch._tensor._rebuild_from_type_v2: a tensor subclass, or a tensor with attributes."""
     ret = func(*args)
     if type(ret) is not new_type and new_type is not Tensor:
-        from mytorch.nn.parameter import Parameter
-
         if new_type is Parameter:
             ret = Parameter(ret, ret.requires_grad)
         else:
@@ -154,12 +151,6 @@ _TORCH_GLOBALS = {
     **_dtype_globals(),
     **{("torch", n): st for n, st in _STORAGE_TYPES.items()},
 }
-
-
-def _parameter_global():
-    from mytorch.nn.parameter import Parameter
-
-    return Parameter
 
 
 # mytorch's objects -> the names torch writes for them.

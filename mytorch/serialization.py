@@ -31,22 +31,21 @@ import contextlib
 import io
 import os
 import pickle
+import pickletools
 import sys
 import tempfile
 
-import numpy as np
-
-from mytorch import _device
+from mytorch import _device, cuda
 from mytorch._core import Size, Tensor
 from mytorch._grad_mode import no_grad
-from mytorch._serialization_io import open_archive, write_archive
+from mytorch.nn.parameter import Parameter
+from mytorch._backends._checkpoint import SavedStorage, StorageTable, open_archive, write_archive
 from mytorch._serialization_names import (  # noqa: F401 (re-exported: torch's API)
     _STORAGE_OF,
     _TORCH_GLOBALS,
     UNSAFE_MESSAGE,
     _fix_name,
     _LoadedStorage,
-    _parameter_global,
     _rebuild_parameter,
     _rebuild_parameter_with_state,
     _rebuild_tensor_v2,
@@ -106,14 +105,12 @@ class _Pickler(pickle._Pickler):
         super().save(obj, save_persistent_id)
 
     def persistent_id(self, obj):
-        if isinstance(obj, _SavedStorage):
+        if isinstance(obj, SavedStorage):
             return ("storage", _STORAGE_OF[obj.dtype], obj.key, obj.location, obj.numel)
         return None
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
-            from mytorch.nn.parameter import Parameter
-
             if isinstance(obj, Parameter):
                 state = dict(obj.__dict__)
                 hooks = collections.OrderedDict()
@@ -121,7 +118,12 @@ class _Pickler(pickle._Pickler):
                     args = (obj.detach(), obj.requires_grad, hooks, state)
                     return (_rebuild_parameter_with_state, args)
                 return (_rebuild_parameter, (obj.detach(), obj.requires_grad, hooks))
-            st, offset, size, stride = self._storages.place(obj)
+            size = tuple(obj.shape)
+            if obj.device.type == "cpu":
+                data, location = obj._data, "cpu"
+            else:  # through a host copy of its own
+                data, location = obj.detach().cpu()._data, str(obj.device)
+            st, offset, stride = self._storages.place(data, obj.dtype, location, obj.stride())
             args = (st, offset, size, stride, obj.requires_grad, collections.OrderedDict())
             return (_rebuild_tensor_v2, args)
         if isinstance(obj, Size):
@@ -129,94 +131,6 @@ class _Pickler(pickle._Pickler):
         if isinstance(obj, _device.device):
             return (_device.device, (str(obj),))
         return NotImplemented
-
-
-class _SavedStorage:
-    __slots__ = ("key", "dtype", "location", "numel", "data")
-
-    def __init__(self, key, dtype, location, numel, data):
-        self.key, self.dtype, self.location, self.numel, self.data = (
-            key,
-            dtype,
-            location,
-            numel,
-            data,
-        )
-
-
-def _root(a):
-    """The array that owns ``a``'s memory block (through views and as_strided's wrappers)."""
-    r = a
-    while True:
-        b = r.base
-        if not isinstance(b, np.ndarray) and hasattr(b, "__array_interface__"):
-            b = getattr(b, "base", None)  # NumPy's as_strided wraps its source
-        if not isinstance(b, np.ndarray):
-            return r
-        r = b
-
-
-class _StorageTable:
-    """The storages of one save: tensors over the same memory (and dtype) get one storage."""
-
-    def __init__(self):
-        self.by_memory = {}  # (id(root array), dtype) -> _SavedStorage
-        self.storages = []
-        self.keep = []  # the root arrays (so that their ids stay theirs during the save)
-
-    def _new(self, dtype, location, data):
-        st = _SavedStorage(str(len(self.storages)), dtype, location, data.size, data)
-        self.storages.append(st)
-        return st
-
-    def place(self, t):
-        """(storage, offset, size, stride) of tensor ``t``."""
-        dtype = t.dtype
-        size = tuple(t.shape)
-        data = t._data
-        if t.device.type != "cpu":
-            flat = np.ascontiguousarray(t.detach().cpu()._data).reshape(-1)
-            return self._new(dtype, str(t.device), flat), 0, size, t.stride()
-        if not isinstance(data, np.ndarray):
-            return self._new(dtype, "cpu", np.asarray(data).reshape(-1)), 0, size, ()
-        placed = self._shared(data, dtype)
-        if placed is not None:
-            st, offset = placed
-            return st, offset, size, t.stride()
-        flat = np.ascontiguousarray(data).reshape(-1)
-        return self._new(dtype, "cpu", flat), 0, size, _contiguous_strides(size)
-
-    def _shared(self, a, dtype):
-        """The storage over ``a``'s whole memory block, and ``a``'s offset in it; None when
-        the block can't be one storage (then ``a`` is saved as a copy of its own)."""
-        item = a.itemsize
-        if any(s < 0 or s % item for s in a.strides) or not a.dtype.isnative:
-            return None
-        r = _root(a)
-        if not (r.flags.c_contiguous or r.flags.f_contiguous) or r.nbytes % item:
-            return None
-        low, high = np.lib.array_utils.byte_bounds(r)
-        ptr = a.__array_interface__["data"][0]
-        a_low, a_high = np.lib.array_utils.byte_bounds(a)
-        if (ptr - low) % item or a.size and (a_low < low or a_high > high):
-            return None
-        key = (id(r), dtype)
-        st = self.by_memory.get(key)
-        if st is None:
-            raw = r.ravel(order="K").view(np.uint8)
-            flat = raw.view(a.dtype)
-            st = self._new(dtype, "cpu", flat)
-            self.by_memory[key] = st
-            self.keep.append(r)
-        return st, (ptr - low) // item
-
-
-def _contiguous_strides(size):
-    st, acc = [], 1
-    for s in reversed(size):
-        st.append(acc)
-        acc *= max(s, 1)
-    return tuple(reversed(st))
 
 
 def save(
@@ -235,7 +149,7 @@ def save(
         raise NotImplementedError(
             "mytorch.save writes only torch's zip format (_use_new_zipfile_serialization=True)"
         )
-    storages = _StorageTable()
+    storages = StorageTable()
     buf = io.BytesIO()
     _Pickler(buf, pickle_protocol, storages).dump(obj)
     records = [("data.pkl", buf.getbuffer()), (".format_version", b"1")]
@@ -285,7 +199,7 @@ class _Unpickler(pickle.Unpickler):
         if obj is not None:
             return obj
         if (module, name) == ("torch.nn.parameter", "Parameter"):
-            return _parameter_global()
+            return Parameter
         full = f"{module}.{name}"
         if self._weights_only:
             if full in self._allowed:
@@ -322,8 +236,6 @@ def _location_fn(map_location):
 
     def default(storage, location):
         if location.startswith("cuda"):
-            from mytorch import cuda
-
             if not cuda.is_available():
                 raise RuntimeError(
                     "Attempting to deserialize object on a CUDA device but "
@@ -381,8 +293,6 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
 def get_unsafe_globals_in_checkpoint(f):
     """Matches torch.serialization.get_unsafe_globals_in_checkpoint: the globals in ``f``'s
     pickle that ``weights_only=True`` would refuse (as ``module.name`` strings)."""
-    import pickletools
-
     with open_archive(f) as archive:
         data = archive.read_record("data.pkl")
     allowed = _user_allowed()

@@ -1,4 +1,5 @@
-"""The zip layer of mytorch.serialization: torch's checkpoint archive written and read.
+"""Host bytes of mytorch.serialization: the storages of a save (tensors over one memory block
+share one), and torch's checkpoint archive written and read.
 
 Records are stored uncompressed; each record's data starts at a multiple of 64 bytes in the
 file (the local header is padded with an extra field, as torch's writer does), which is what
@@ -153,6 +154,87 @@ class Archive:
 
     def close(self):
         self.zf.close()
+
+
+class SavedStorage:
+    __slots__ = ("key", "dtype", "location", "numel", "data")
+
+    def __init__(self, key, dtype, location, numel, data):
+        self.key, self.dtype, self.location, self.numel, self.data = (
+            key,
+            dtype,
+            location,
+            numel,
+            data,
+        )
+
+
+def _root(a):
+    """The array that owns ``a``'s memory block (through views and as_strided's wrappers)."""
+    r = a
+    while True:
+        b = r.base
+        if not isinstance(b, np.ndarray) and hasattr(b, "__array_interface__"):
+            b = getattr(b, "base", None)  # NumPy's as_strided wraps its source
+        if not isinstance(b, np.ndarray):
+            return r
+        r = b
+
+
+class StorageTable:
+    """The storages of one save: tensors over the same memory (and dtype) get one storage."""
+
+    def __init__(self):
+        self.by_memory = {}  # (id(root array), dtype) -> _SavedStorage
+        self.storages = []
+        self.keep = []  # the root arrays (so that their ids stay theirs during the save)
+
+    def _new(self, dtype, location, data):
+        st = SavedStorage(str(len(self.storages)), dtype, location, data.size, data)
+        self.storages.append(st)
+        return st
+
+    def place(self, data, dtype, location, stride):
+        """(storage, offset, stride) for a tensor over host array ``data`` (with torch's
+        ``stride``) of ``dtype``, whose device is ``location``."""
+        if location == "cpu" and isinstance(data, np.ndarray):
+            placed = self._shared(data, dtype)
+            if placed is not None:
+                return placed[0], placed[1], stride
+        flat = np.ascontiguousarray(data).reshape(-1)
+        return self._new(dtype, location, flat), 0, _contiguous_strides(np.shape(data))
+
+    def _shared(self, a, dtype):
+        """The storage over ``a``'s whole memory block, and ``a``'s offset in it; None when
+        the block can't be one storage (then ``a`` is saved as a copy of its own)."""
+        item = a.itemsize
+        if any(s < 0 or s % item for s in a.strides) or not a.dtype.isnative:
+            return None
+        r = _root(a)
+        if not (r.flags.c_contiguous or r.flags.f_contiguous) or r.nbytes % item:
+            return None
+        low, high = np.lib.array_utils.byte_bounds(r)
+        ptr = a.__array_interface__["data"][0]
+        a_low, a_high = np.lib.array_utils.byte_bounds(a)
+        if (ptr - low) % item or a.size and (a_low < low or a_high > high):
+            return None
+        key = (id(r), dtype)
+        st = self.by_memory.get(key)
+        if st is None:
+            raw = r.ravel(order="K").view(np.uint8)
+            flat = raw.view(a.dtype)
+            st = self._new(dtype, "cpu", flat)
+            self.by_memory[key] = st
+            self.keep.append(r)
+        return st, (ptr - low) // item
+
+
+def _contiguous_strides(size):
+    st, acc = [], 1
+    for s in reversed(size):
+        st.append(acc)
+        acc *= max(s, 1)
+    return tuple(reversed(st))
 
 
 @contextlib.contextmanager
