@@ -254,3 +254,8 @@ def open_archive(f, mmap=False):
             yield archive
         finally:
             archive.close()
+
+
+def array_from_bytes(data, np_dtype, shape):
+    """A writable host array of ``shape`` holding the bytes ``data`` (a copy of them)."""
+    return np.frombuffer(bytearray(data), dtype=np_dtype).reshape(shape)

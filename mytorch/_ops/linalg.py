@@ -4,6 +4,9 @@ from mytorch._core import KIND_MATMUL, SAVE_XY, TensorBase, apply2
 from mytorch._ops._declare import defop
 from mytorch._ops.shape import squeeze, transpose, unsqueeze
 from mytorch._out import check_out, same_dtype, write_out
+from mytorch import _dtype as _D
+from mytorch._autocast import STATE as _AUTOCAST
+from mytorch._autocast import cast as _autocast_cast
 
 
 def _matmul_vjp(n, g):
@@ -60,6 +63,8 @@ def _dot_rule(result, out):
 
 def matmul(input, other, out=None):
     """Matches torch.matmul: 1-D, 2-D and batched with broadcast batch dims."""
+    if _AUTOCAST.on and out is None:
+        return _autocast_matmul(input, other)
     if out is not None:
         check_out("matmul", out, (input, other))
         r = matmul(input, other)
@@ -101,6 +106,23 @@ def matmul(input, other, out=None):
     if op is None:
         op = _BATCHED if xd == yd == 3 and xs[0] == ys[0] else _OTHER
     return apply2(op, input, other)
+
+
+def _autocast_matmul(input, other):
+    """matmul under autocast: operands rounded to the autocast dtype, products accumulated in
+    float32 and the result rounded to the autocast dtype, as torch's CPU kernels do."""
+    a, b = _autocast_cast(input, other)
+    _AUTOCAST.on = False
+    try:
+        if (
+            isinstance(a, TensorBase)
+            and a.dtype in (_D.bfloat16, _D.float16)
+            and (isinstance(b, TensorBase) and b.dtype is a.dtype)
+        ):
+            return matmul(a.float(), b.float()).to(a.dtype)
+        return matmul(a, b)  # float64, or its own errors
+    finally:
+        _AUTOCAST.on = True
 
 
 def mm(input, mat2, out=None):
