@@ -98,8 +98,11 @@ class Archive:
             raise RuntimeError(
                 f"PytorchStreamReader failed locating file {name}: file not found"
             ) from None
-        if zi.compress_size > self.length or (
-            zi.compress_type == zipfile.ZIP_STORED and zi.file_size > self.length
+        # NOTE: deflate expands at most ~1032 times: a larger claim is a corrupt (or hostile) file
+        if (
+            zi.compress_size > self.length
+            or zi.file_size > 1032 * zi.compress_size + 1024
+            or (zi.compress_type == zipfile.ZIP_STORED and zi.file_size > self.length)
         ):
             raise _corrupt(name)
         return zi

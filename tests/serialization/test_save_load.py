@@ -434,3 +434,33 @@ def test_top_level_names():
     assert mytorch.save is mytorch.serialization.save
     assert mytorch.load is mytorch.serialization.load
     assert mytorch.serialization.DEFAULT_PROTOCOL == torch.serialization.DEFAULT_PROTOCOL
+
+
+@pytest.mark.skipif(mytorch.cuda.is_available(), reason="checks a machine without a GPU")
+def test_cuda_location_without_a_gpu():
+    data = _saved_by_mytorch({"x": mytorch.arange(3.0)}).getvalue()
+
+    def to_cuda(name, b):
+        if not name.endswith("data.pkl"):
+            return b
+        assert b.count(b"X\x03\x00\x00\x00cpu") == 1
+        return b.replace(b"X\x03\x00\x00\x00cpu", b"X\x06\x00\x00\x00cuda:0")
+
+    data = _rewrite(data, to_cuda)
+    raises_like(
+        lambda lib: lib.load(io.BytesIO(data)),
+        ["Attempting to deserialize object on a CUDA device", "map_location"],
+        exc=RuntimeError,
+    )
+    for lib in (mytorch, torch):
+        got = lib.load(io.BytesIO(data), map_location="cpu")["x"]
+        assert got.tolist() == [0.0, 1.0, 2.0] and got.device.type == "cpu"
+
+
+def test_unsafe_globals_with_protocol_4():
+    b = _saved_by_mytorch({"m": mytorch.nn.ReLU()}, pickle_protocol=4)
+    assert "mytorch.nn.modules.activation.ReLU" in (
+        mytorch.serialization.get_unsafe_globals_in_checkpoint(b)
+    )
+    b.seek(0)
+    assert type(mytorch.load(b, weights_only=False)["m"]) is mytorch.nn.ReLU
