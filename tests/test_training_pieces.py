@@ -308,3 +308,15 @@ def test_compile_returns_the_model():
 
     assert f(mytorch.ones(1)).item() == 2.0 and g(mytorch.ones(1)).item() == 2.0
     raises_like(lambda lib: lib.compile(model, mode="default", options={}))
+
+
+def test_bfloat16_results_keep_their_history():
+    """A cast to bfloat16, a broadcasting bfloat16 op and a Function's bfloat16 output stay
+    differentiable, as in torch (autocast relies on it)."""
+    for lib in (mytorch, torch):
+        w = lib.ones(2, 3, requires_grad=True)
+        h = w.to(lib.bfloat16)
+        y = h + lib.ones(3, dtype=lib.bfloat16)  # broadcast: a result of another shape
+        assert h.requires_grad and h.grad_fn is not None and y.requires_grad
+        y.float().sum().backward()
+        assert w.grad.dtype == lib.float32 and w.grad.tolist() == [[1.0] * 3] * 2
