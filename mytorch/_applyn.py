@@ -77,7 +77,7 @@ def applyn(op, inputs, params=()):
                 if "must match" in str(e):
                     raise e from None
         raise
-    if _grad_on() and out.dtype.kind in "fc":
+    if _grad_on() and out.dtype.kind in "fcV":
         for t in tensors:
             if t._requires_grad:
                 return _record(op, out, tuple(inputs), params)
@@ -116,7 +116,7 @@ def apply_multi(op, input, params=(), kernel=None, save=()):
     node.n_outputs = len(outs)
     for i in range(len(outs)):
         out = outs[i]
-        if out._data.dtype.kind in "fc":
+        if out._data.dtype.kind in "fcV":
             out._grad_fn = node
             out._requires_grad = True
             out._output_nr = i

@@ -40,6 +40,7 @@ KERNELS = {
     "mytorch._ext._reduce": "csrc/_reduce.pyx",
     "mytorch._ext._shape": "csrc/_shape.pyx",
     "mytorch._ext._rnn": "csrc/_rnn.pyx",
+    "mytorch._ext._optim": "csrc/_optim.pyx",
 }
 
 

@@ -494,7 +494,7 @@ def apply2(op, a, b, params=()):
     if ra or rb:
         if same:  # a float result of the operands' shape and dtype
             return _record2(op, out, a, b, ra, rb, params, False)
-        if out.dtype.kind in "fcV":  # V: bfloat16
+        if out.dtype.kind in "fcV":
             return _record2(op, out, a, b, ra, rb, params, True)
     return _wrap(out)
 
@@ -519,12 +519,11 @@ def apply1(op, a, params=()):
         out = kernel(x, *params)
     else:
         out = kernel(x)
-    # NOTE: a tensor that requires grad is float or complex, so an elementwise result is too
-    # ("V": ml-dtypes' bfloat16, a float type to torch).
+    # NOTE: a tensor that requires grad is float or complex, so an elementwise result is too.
     if (
         t._requires_grad
         and (_grad_on() if _COMPILED else _grad_mode.enabled)
-        and (op.elementwise or out.dtype.kind in "fcV")
+        and (op.elementwise or out.dtype.kind in "fcV")  # V: bfloat16
     ):
         return _record1(op, out, t, params)
     return _wrap(out)

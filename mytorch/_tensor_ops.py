@@ -227,11 +227,11 @@ class OpMethods:
     def broadcast_to(self, size):
         return F.broadcast_to(self, size)
 
-    def unsqueeze(self, dim):
-        return F.unsqueeze(self, dim)
+    def unsqueeze(self, *args, **kwargs):  # NOTE: axis= too (see mytorch._aliases)
+        return F.unsqueeze(self, *args, **kwargs)
 
-    def squeeze(self, dim=None):
-        return F.squeeze(self, dim)
+    def squeeze(self, *args, **kwargs):
+        return F.squeeze(self, *args, **kwargs)
 
     def flatten(self, start_dim=0, end_dim=-1):
         return F.flatten(self, start_dim, end_dim)
@@ -239,7 +239,9 @@ class OpMethods:
     def transpose(self, dim0, dim1):
         return F.transpose(self, dim0, dim1)
 
-    swapaxes = transpose
+    def swapaxes(self, axis0, axis1):
+        return F.transpose(self, axis0, axis1)
+
     swapdims = transpose
 
     def permute(self, *dims):
@@ -256,6 +258,46 @@ class OpMethods:
     def mT(self):
         return F.transpose(self, -2, -1)
 
+    @property
+    def mH(self):
+        if self._data.ndim < 2:
+            raise RuntimeError(
+                "tensor.mH is only supported on matrices or batches of matrices. Got "
+                f"{self._data.ndim}-D tensor."
+            )
+        return F.adjoint(self)
+
+    @property
+    def H(self):
+        if self._data.ndim == 0:
+            return self
+        if self._data.ndim != 2:
+            raise RuntimeError(
+                "tensor.H is only supported on matrices (2-D tensors). Got "
+                f"{self._data.ndim}-D tensor."
+            )
+        return F.adjoint(self)
+
+    @property
+    def real(self):
+        return F.real(self)
+
+    @property
+    def imag(self):
+        return F.imag(self)
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self.numel() * self.dtype.itemsize
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
     def diagonal(self, offset=0, dim1=0, dim2=1):
         return F.diagonal(self, offset, dim1, dim2)
 
@@ -263,20 +305,20 @@ class OpMethods:
         return F.as_strided(self, size, stride, storage_offset)
 
     # --- indexing ------------------------------------------------------------------------
-    def select(self, dim, index):
-        return F.select(self, dim, index)
+    def select(self, *args, **kwargs):
+        return F.select(self, *args, **kwargs)
 
-    def narrow(self, dim, start, length):
-        return F.narrow(self, dim, start, length)
+    def narrow(self, *args, **kwargs):
+        return F.narrow(self, *args, **kwargs)
 
     def split(self, split_size, dim=0):
         return F.split(self, split_size, dim)
 
-    def chunk(self, chunks, dim=0):
-        return F.chunk(self, chunks, dim)
+    def chunk(self, *args, **kwargs):
+        return F.chunk(self, *args, **kwargs)
 
-    def unbind(self, dim=0):
-        return F.unbind(self, dim)
+    def unbind(self, *args, **kwargs):
+        return F.unbind(self, *args, **kwargs)
 
     # --- linalg --------------------------------------------------------------------------
     def matmul(self, other):

@@ -144,3 +144,93 @@ def test_random_in_bfloat16():
     assert r.dtype is mytorch.bfloat16
     a = to_numpy(r.float())
     assert 0 <= a.min() and a.max() <= 1
+
+
+# --- autograd in bfloat16 -----------------------------------------------------------------------
+# fn(T, x, y) with x of shape (3, 4) and y (3, 4) positive, both bfloat16 and requiring grad
+GRAD_CASES = {
+    "add_mul": lambda T, x, y: x * y + x,
+    "div": lambda T, x, y: x / y,
+    "scalar": lambda T, x, y: x * 2.5 - 1,
+    "exp_log": lambda T, x, y: x.exp() + y.log(),
+    "tanh_sigmoid": lambda T, x, y: x.tanh() * y.sigmoid(),
+    "pow_sqrt": lambda T, x, y: x**2 + y.sqrt(),
+    "relu_gelu_silu": lambda T, x, y: T.relu(x) + T.nn.functional.gelu(y) + T.nn.functional.silu(x),
+    "where": lambda T, x, y: T.where(x > 0, x, 0.0) * y,
+    "clamp": lambda T, x, y: x.clamp(-0.5, 0.5) + y,
+    "sum": lambda T, x, y: (x * y).sum(),
+    "sum_dim": lambda T, x, y: x.sum(1) * y.sum(1),
+    "mean": lambda T, x, y: x.mean(0) + y.mean(),
+    "amax": lambda T, x, y: x.amax(1) + y.max(),
+    "var_std": lambda T, x, y: x.var(1) + y.std(),
+    "logsumexp": lambda T, x, y: x.logsumexp(1),
+    "prod": lambda T, x, y: y.prod(1),
+    "cumsum": lambda T, x, y: x.cumsum(1) * y,
+    "matmul": lambda T, x, y: x @ y.T,
+    "matmul_vec": lambda T, x, y: x @ y[0],
+    "bmm": lambda T, x, y: x.reshape(1, 3, 4) @ y.reshape(1, 4, 3),
+    "softmax": lambda T, x, y: T.softmax(x, 1) * y,
+    "log_softmax": lambda T, x, y: T.log_softmax(x, 0) * y,
+    "cross_entropy": lambda T, x, y: T.nn.functional.cross_entropy(x * y, T.tensor([0, 3, 1])),
+    "mse": lambda T, x, y: T.nn.functional.mse_loss(x, y),
+    "layer_norm": lambda T, x, y: T.nn.functional.layer_norm(x, (4,), y[0], y[1]),
+    "linear": lambda T, x, y: T.nn.functional.linear(x, y, y[:, 0]),
+    "views": lambda T, x, y: T.cat([x[1:, ::2], y[:2, :2]]).t() * 2,
+}
+
+
+def _bf16_close(m, t):
+    """bfloat16 results of the same computation: one or two ulps, relative to the largest."""
+    assert repr(m.dtype) == repr(t.dtype) == "torch.bfloat16", (m.dtype, t.dtype)
+    a, b = to_numpy(m.detach().float()), to_numpy(t.detach().float())
+    assert a.shape == b.shape
+    np.testing.assert_allclose(a, b, rtol=2**-6, atol=2**-7 * max(np.abs(b).max(), 1e-3))
+
+
+@needs_ml_dtypes
+@pytest.mark.parametrize("name", list(GRAD_CASES))
+def test_autograd_in_bfloat16(name):
+    """Forward in float32 rounded back and gradients in bfloat16, as torch on the CPU (the bug:
+    results of reductions, matmul and composites did not require grad; matmul gave float32)."""
+    rng = np.random.default_rng(11)
+    a, b = rng.standard_normal((3, 4)), rng.uniform(0.5, 2.0, (3, 4))
+    res = []
+    for T in (mytorch, torch):
+        x = T.tensor(a, dtype=T.float32).bfloat16().requires_grad_()
+        y = T.tensor(b, dtype=T.float32).bfloat16().requires_grad_()
+        out = GRAD_CASES[name](T, x, y)
+        assert out.requires_grad
+        wa = rng.standard_normal(tuple(out.shape)) if T is mytorch else res[0][3]
+        w = T.tensor(wa, dtype=T.float32).bfloat16()
+        gx, gy = T.autograd.grad(out, (x, y), w, allow_unused=True)
+        res.append((out, gx, gy, wa))
+    (om, gxm, gym, _), (ot, gxt, gyt, _) = res
+    _bf16_close(om, ot)
+    for gm, gt in ((gxm, gxt), (gym, gyt)):
+        assert (gm is None) == (gt is None)
+        if gt is not None:
+            _bf16_close(gm, gt)
+
+
+@needs_ml_dtypes
+def test_linear_layer_trains_in_bfloat16():
+    """nn.Linear in bfloat16: output, input and parameter gradients, and a step of gradient
+    descent in place, as torch's."""
+    rng = np.random.default_rng(2)
+    xa, wa, ba = rng.standard_normal((5, 4)), rng.standard_normal((3, 4)), rng.standard_normal(3)
+    res = []
+    for T in (mytorch, torch):
+        lin = T.nn.Linear(4, 3).to(T.bfloat16)
+        with T.no_grad():
+            lin.weight.copy_(T.tensor(wa, dtype=T.float32))
+            lin.bias.copy_(T.tensor(ba, dtype=T.float32))
+        x = T.tensor(xa, dtype=T.float32).bfloat16().requires_grad_()
+        out = lin(x)
+        loss = (out * out).mean()
+        loss.backward()
+        with T.no_grad():
+            for p in lin.parameters():
+                p -= 0.1 * p.grad
+        res.append((out, loss, x.grad, lin.weight.grad, lin.bias.grad, lin.weight.detach()))
+    for m, t in zip(*res):
+        _bf16_close(m, t)

@@ -50,6 +50,8 @@ class ActivationKernels:
     def gelu(self, x, approximate):
         """out = x * Phi(x) (Phi: the standard normal CDF); 'tanh': Phi(x) taken as
         (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3))) / 2."""
+        if x.dtype.kind == "V":  # bfloat16: in float32, rounded back
+            return self.gelu(x.astype(self.xp.float32), approximate).astype(x.dtype)
         if approximate == "tanh":
             inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
             return self.scalar(self.xp.asarray(x * 0.5 * (1 + self.xp.tanh(inner))))
@@ -58,6 +60,9 @@ class ActivationKernels:
     def gelu_backward(self, grad, x, approximate):
         """out = grad * d gelu(x) / dx."""
         xp = self.xp
+        if x.dtype.kind == "V":  # bfloat16: in float32, rounded back
+            f32 = xp.float32
+            return self.gelu_backward(grad.astype(f32), x.astype(f32), approximate).astype(x.dtype)
         if approximate == "tanh":
             t = xp.tanh((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI)
             du = (1 + x * x * (3 * 0.044715)) * _SQRT_2_OVER_PI

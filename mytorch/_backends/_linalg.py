@@ -7,6 +7,7 @@ stacks of matrices, so no kernel loops over a batch in Python. Kernels that exis
 
 import numpy as np
 import scipy.linalg as _sl
+import scipy.linalg.lapack as _lapack_fns
 
 from mytorch._backends.base import _LinAlgError
 
@@ -170,8 +171,108 @@ class LinalgKernels:
             flat[rows, j] = a
         return flat.reshape(batch + (m,))
 
-    def linalg_eig(self, a):
+    def linalg_eig(self, a, is_complex=False):
         self._host_only("linalg.eig")
+        ct = np.complex64 if a.dtype in (np.float32, np.complex64) else np.complex128
+        if a.size == 0:
+            return np.zeros(a.shape[:-1], ct), np.zeros(a.shape, ct)
         w, v = _lapack(np.linalg.eig, a)
-        ct = np.complex128 if a.dtype == np.float64 else np.complex64
         return w.astype(ct), v.astype(ct)
+
+    def linalg_ldl_factor(self, a, hermitian):
+        """(LD, int32 pivots, int32 info) of LAPACK's sytrf (hetrf when hermitian) on the lower
+        triangle of each matrix; LD keeps that triangle. SciPy's LAPACK wrappers take one
+        matrix, so the batch is a loop of LAPACK calls."""
+        self._host_only("linalg.ldl_factor")
+        name = "hetrf" if hermitian and np.iscomplexobj(a) else "sytrf"
+        (fn,) = _lapack_fns.get_lapack_funcs((name,), (a,))
+        n = a.shape[-1]
+        batch = a.shape[:-2]
+        flat = a.reshape(-1, n, n)
+        ld = np.empty_like(flat)
+        piv = np.empty((flat.shape[0], n), dtype=np.int32)
+        info = np.empty(flat.shape[0], dtype=np.int32)
+        for i in range(flat.shape[0]):
+            if n:
+                f, p, inf = fn(flat[i], lower=1)
+                ld[i], piv[i], info[i] = np.tril(f), p, inf
+            else:
+                info[i] = 0
+        return ld.reshape(a.shape), piv.reshape(batch + (n,)), info.reshape(batch)
+
+    def linalg_ldl_solve(self, ld, b, pivots, hermitian):
+        """X with A X = b from sytrf's factors (sytrs / hetrs), batch dims broadcast."""
+        self._host_only("linalg.ldl_solve")
+        name = "hetrs" if hermitian and np.iscomplexobj(ld) else "sytrs"
+        (fn,) = _lapack_fns.get_lapack_funcs((name,), (ld, b))
+        n, k = ld.shape[-1], b.shape[-1]
+        batch = np.broadcast_shapes(ld.shape[:-2], b.shape[:-2], pivots.shape[:-1])
+        lds = np.broadcast_to(ld, batch + (n, n)).reshape(-1, n, n)
+        ps = np.broadcast_to(pivots, batch + (n,)).reshape(-1, n)
+        bs = np.broadcast_to(b, batch + (n, k)).reshape(-1, n, k)
+        x = np.empty(bs.shape, dtype=np.result_type(ld, b))
+        for i in range(bs.shape[0]):
+            x[i] = fn(lds[i], ps[i], bs[i], lower=1)[0] if n and k else bs[i]
+        return x.reshape(batch + (n, k))
+
+    def linalg_eig_backward(self, w, v, gw, gv, has_w, has_v, real):
+        """torch's linalg_eig_backward: gA = V^-H (diag(gw) + (V^H gv - V^H V diag(re(diag(
+        V^H gv)))) / conj(E)) V^H, E_ij = w_j - w_i (1 on the diagonal); the real part for a
+        real input. A loss that depends on the eigenvectors' phases raises, as torch."""
+        self._host_only("linalg.eig")
+        vh = np.conj(np.swapaxes(v, -1, -2))
+        n = w.shape[-1]
+        eye = np.eye(n, dtype=bool)
+        if has_v:
+            vhgv = vh @ gv
+            diag = np.diagonal(vhgv, 0, -2, -1)
+            if not np.allclose(diag.imag, 0, rtol=1e-2, atol=1e-2):
+                raise RuntimeError(
+                    "linalg_eig_backward: The eigenvectors in the complex case are specified up "
+                    "to multiplication by e^{i phi}. The specified loss function depends on this "
+                    "quantity, so it is ill-defined."
+                )
+            inner = vhgv - vh @ (v * diag.real[..., None, :])
+            wc = np.conj(w)
+            e = np.where(eye, 1, wc[..., None, :] - wc[..., :, None])
+            inner = inner / e
+            if has_w:
+                inner[..., eye] = gw
+        else:
+            inner = gw[..., :, None] * eye
+        ga = np.linalg.solve(vh, inner @ vh)
+        if real:
+            ga = np.ascontiguousarray(ga.real)
+        return ga
+
+    def linalg_lstsq_gelsy(self, a, b, rcond):
+        """(solutions, int64 ranks) of LAPACK's gelsy (complete orthogonal factorization; the
+        rank from rcond), batch dims broadcast: SciPy's batched lstsq."""
+        self._host_only("linalg.lstsq(driver='gelsy')")
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a = np.broadcast_to(a, batch + a.shape[-2:])
+        b = np.broadcast_to(b, batch + b.shape[-2:])
+        if a.size == 0 or b.size == 0:
+            x = np.zeros(batch + (a.shape[-1], b.shape[-1]), dtype=a.dtype)
+            return x, np.zeros(batch, dtype=np.int64)
+        x, _, rank, _ = _sl.lstsq(a, b, cond=rcond, lapack_driver="gelsy", check_finite=False)
+        return np.ascontiguousarray(x, dtype=a.dtype), np.asarray(rank, dtype=np.int64)
+
+    def linalg_pinv(self, a, atol, rtol, hermitian):
+        """The pseudo-inverses: singular values (|eigenvalues| when hermitian) at or below
+        max(atol, rtol * the largest) dropped; batched SVD (eigh)."""
+        xp = self.xp
+        if a.size == 0:
+            return xp.zeros(a.shape[:-2] + (a.shape[-1], a.shape[-2]), dtype=a.dtype)
+        if hermitian:
+            lam, v = _lapack(xp.linalg.eigh, a)
+            mag = xp.abs(lam)
+            tol = xp.maximum(atol, rtol * mag.max(-1, keepdims=True))
+            keep = mag > tol
+            inv = xp.where(keep, 1 / xp.where(keep, lam, 1), 0).astype(a.dtype)
+            return xp.matmul(v * inv[..., None, :], xp.swapaxes(v, -1, -2))
+        u, s, vh = _lapack(xp.linalg.svd, a, full_matrices=False)
+        tol = xp.maximum(atol, rtol * s[..., :1])
+        keep = s > tol
+        inv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(a.dtype)
+        return xp.matmul(xp.swapaxes(vh, -1, -2) * inv[..., None, :], xp.swapaxes(u, -1, -2))

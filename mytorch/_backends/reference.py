@@ -18,10 +18,12 @@ from scipy.special import expit as _expit
 from mytorch._backends import _ranges, _rng, _sampling
 from mytorch._backends._sampling import DeviceRandom
 from mytorch._backends._scan_kernels import ScanKernels
+from mytorch._backends._special_kernels import SpecialKernels
 from mytorch._backends._linalg import LinalgKernels
 from mytorch._backends._activation import ActivationKernels
 from mytorch._backends._conv import ConvKernels
 from mytorch._backends._rnn import RnnKernels
+from mytorch._backends._optim import OptimKernels
 from mytorch._backends.base import BackendContract
 from mytorch._backends.math_kernels import MathKernels
 from mytorch._device import device as _device
@@ -30,10 +32,12 @@ from mytorch._device import device as _device
 class Backend(
     ScanKernels,
     MathKernels,
+    SpecialKernels,
     LinalgKernels,
     ActivationKernels,
     ConvKernels,
     RnnKernels,
+    OptimKernels,
     DeviceRandom,
     BackendContract,
 ):
@@ -50,7 +54,16 @@ class Backend(
     sub = operator.sub
     mul = operator.mul
     div = operator.truediv
-    neg = operator.neg
+
+    def neg(self, x):
+        try:
+            return -x
+        except TypeError:  # NumPy refuses bool negation with a TypeError; torch a RuntimeError
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                "to invert a mask, use the `~` or `logical_not()` operator instead."
+            ) from None
+
     lt = operator.lt
     le = operator.le
     gt = operator.gt
@@ -92,6 +105,11 @@ class Backend(
             return q.astype(dt if dt is not None else y.dtype) if hasattr(q, "astype") else q
         q = x / y
         return xp.trunc(q) if rounding_mode == "trunc" else xp.floor(q)
+
+    def matmul_bf16(self, x, y):
+        """x @ y of bfloat16 arrays: float32 products and sums, rounded back once."""
+        f32 = self.xp.float32
+        return self.xp.matmul(x.astype(f32), y.astype(f32)).astype(x.dtype)
 
     def xp_kernel(self, name):
         """The array module's function ``name``: the reference kernel of a declared op (see
@@ -177,6 +195,9 @@ class Backend(
     def var(self, x, dim, correction, keepdim):
         """sum((x - mean)**2) over ``dim`` (None for all) / max(N - correction, 0), N the count
         reduced (NumPy's ddof is PyTorch's correction)."""
+        if x.dtype.kind == "V":  # bfloat16: in float32, as sum
+            v = self.xp.var(x.astype(np.float32), axis=dim, ddof=correction, keepdims=keepdim)
+            return v.astype(x.dtype)
         return self.xp.var(x, axis=dim, ddof=correction, keepdims=keepdim)
 
     def amax(self, x, dim, keepdim):

@@ -14,6 +14,7 @@ from mytorch._ops import (
     conversion,
     creation,
     fused,
+    grid,
     indexing,
     interop,
     linalg,
@@ -24,15 +25,18 @@ from mytorch._ops import (
     loss,
     loss_margin,
     nn_misc,
+    nn_gumbel,
     nn_embedding,
     nn_shuffle,
     pooling,
+    pooling_fractional,
     normalization,
     pointwise,
     rearrange,
     rearrange2,
     rnn,
     linalg_decomp,
+    linalg_more,
     linalg_ops,
     products,
     reduction,
@@ -41,9 +45,13 @@ from mytorch._ops import (
     sampling,
     shape,
     special_fns,
+    special_more,
     statistics,
     strided,
+    upsample,
 )
+from mytorch._ops import complex_ops, linalg_legacy, misc_numeric, misc_ops
+from mytorch._ops import inplace_forms  # noqa: E402  (after the families it completes)
 from mytorch._registry import publish, register_functions
 
 FAMILIES = (
@@ -61,6 +69,7 @@ FAMILIES = (
     nn_linear,
     math,
     special_fns,
+    special_more,
     rearrange,
     rearrange2,
     scatter,
@@ -68,6 +77,7 @@ FAMILIES = (
     products,
     linalg_ops,
     linalg_decomp,
+    linalg_more,
     activation,
     conversion,
     interop,
@@ -75,6 +85,7 @@ FAMILIES = (
     loss,
     loss_margin,
     nn_misc,
+    nn_gumbel,
     conv,
     nn_embedding,
     nn_shuffle,
@@ -83,6 +94,14 @@ FAMILIES = (
     normalization,
     attention,
     rnn,
+    upsample,
+    grid,
+    pooling_fractional,
+    misc_ops,
+    misc_numeric,
+    linalg_legacy,
+    complex_ops,
+    inplace_forms,
 )
 
 for _family in FAMILIES:

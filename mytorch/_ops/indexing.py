@@ -5,6 +5,7 @@ stack.
 import builtins
 import warnings
 
+from mytorch._aliases import numpy_axis
 from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch._applyn import apply_multi, applyn, materialize
@@ -264,12 +265,14 @@ def index_backward(grad, shape, index, basic):
     return apply1(INDEX_BWD, grad, (shape, index, basic))
 
 
+@numpy_axis
 def select(input, dim, index):
     """Matches torch.select."""
     d = _wrap_dim(dim, input.ndim)
     return getitem(input, (slice(None),) * d + (index,))
 
 
+@numpy_axis
 def narrow(input, dim, start, length):
     """Matches torch.narrow."""
     d = _wrap_dim(dim, input.ndim)
@@ -313,8 +316,13 @@ def _cat_rule(result, out):
     return None
 
 
+@numpy_axis
 def cat(tensors, dim=0, out=None):
     """Matches torch.cat."""
+    if isinstance(tensors, TensorBase):
+        raise TypeError(
+            "cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor"
+        )
     tensors = list(tensors)
     if out is not None:
         check_out("cat", out, tensors)
@@ -343,8 +351,13 @@ concat = cat
 concatenate = cat
 
 
+@numpy_axis
 def stack(tensors, dim=0, out=None):
     """Matches torch.stack."""
+    if isinstance(tensors, TensorBase):
+        raise TypeError(
+            "stack(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor"
+        )
     tensors = list(tensors)
     if out is not None:
         check_out("stack", out, tensors)
@@ -465,6 +478,7 @@ def split(tensor, split_size_or_sections, dim=0):
     return _view_pieces(op, tensor, (sizes, d), indices, _BY_KIND["slice"])
 
 
+@numpy_axis
 def chunk(input, chunks, dim=0):
     """Matches torch.chunk: split into pieces of ceil(size / chunks) along ``dim`` (so maybe
     fewer than ``chunks`` pieces)."""
@@ -482,6 +496,7 @@ def chunk(input, chunks, dim=0):
     return split(input, size, d)
 
 
+@numpy_axis
 def unbind(input, dim=0):
     """Matches torch.unbind: the slices along ``dim``, as views."""
     nd = input._data.ndim

@@ -1,5 +1,6 @@
 """Linear algebra: matmul (1-D, 2-D, batched with broadcast batch dims), mm, bmm, dot."""
 
+from mytorch._registry import Op
 from mytorch._core import KIND_MATMUL, SAVE_XY, TensorBase, apply2
 from mytorch._ops._declare import defop
 from mytorch._ops.shape import squeeze, transpose, unsqueeze
@@ -105,6 +106,8 @@ def matmul(input, other, out=None):
     op = _BY_NDIM.get((xd, yd))
     if op is None:
         op = _BATCHED if xd == yd == 3 and xs[0] == ys[0] else _OTHER
+    if input._data.dtype.kind == "V":  # bfloat16
+        op = _bf16(op)
     return apply2(op, input, other)
 
 
@@ -116,13 +119,25 @@ def _autocast_matmul(input, other):
     try:
         if (
             isinstance(a, TensorBase)
-            and a.dtype in (_D.bfloat16, _D.float16)
+            and a.dtype is _D.float16
             and (isinstance(b, TensorBase) and b.dtype is a.dtype)
         ):
-            return matmul(a.float(), b.float()).to(a.dtype)
-        return matmul(a, b)  # float64, or its own errors
+            return matmul(a.float(), b.float()).to(a.dtype)  # NumPy's float16 sums in float16
+        return matmul(a, b)  # bfloat16 accumulates in float32 already
     finally:
         _AUTOCAST.on = True
+
+
+_BF16 = {}  # grad_fn name -> the matmul variant whose kernel computes bfloat16 in float32
+
+
+def _bf16(op):
+    v = _BF16.get(op.node_name)
+    if v is None:
+        v = _BF16[op.node_name] = Op(
+            op.name, "matmul_bf16", op.vjp, op.save, op.kind, op.node_name, op.elementwise
+        )
+    return v
 
 
 def mm(input, mat2, out=None):

@@ -35,7 +35,7 @@ from mytorch._ops.pointwise import (
     to_dtype,
     where,
 )
-from mytorch._out import check_out, with_out, write_out
+from mytorch._out import C_NAMES, check_out, with_out, write_out
 
 LN2 = _m.log(2.0)
 LN10 = _m.log(10.0)
@@ -268,6 +268,12 @@ def lerp(input, end, weight, *, out=None):
     if out is not None:
         check_out("lerp", out, (input, end, weight))
         return write_out(out, lerp(input, end, weight))
+    for arg, t in (("end", end), ("weight", weight)):
+        if isinstance(t, TensorBase) and t.dtype is not input.dtype:
+            raise RuntimeError(
+                f"expected dtype {C_NAMES.get(input.dtype, input.dtype.title)} for `{arg}` but "
+                f"got dtype {C_NAMES.get(t.dtype, t.dtype.title)}"
+            )
     d = end - input
     if not isinstance(weight, TensorBase):
         return input + weight * d if builtins.abs(weight) < 0.5 else end - d * (1 - weight)

@@ -6,6 +6,7 @@ masks from the input device's generator (so ``manual_seed`` makes them reproduci
 import math
 import warnings
 
+from mytorch._aliases import numpy_axis
 from mytorch import _dtype as D
 from mytorch._grad_mode import no_grad
 from mytorch._ops._declare import composite
@@ -233,6 +234,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 @composite(namespace=NN)
+@numpy_axis
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Matches torch.nn.functional.cosine_similarity: each norm clamped at ``eps`` (with the
     unclamped norm's gradient, as torch's clamp under no_grad)."""

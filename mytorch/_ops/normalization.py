@@ -178,6 +178,9 @@ def _trailing(name, input, normalized_shape, *vectors):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
     """Matches torch.nn.functional.layer_norm: normalised over the last dims."""
     dims = _trailing("layer_norm", input, normalized_shape, ("weight", weight), ("bias", bias))
+    if input.dtype is D.bfloat16:  # torch's kernel computes in float32 and rounds once
+        w, b = (None if p is None else p.float() for p in (weight, bias))
+        return layer_norm(input.float(), normalized_shape, w, b, eps).to(D.bfloat16)
     out = _normalize(input, dims, eps)[0]
     if weight is not None:
         out = out * weight

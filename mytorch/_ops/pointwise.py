@@ -6,6 +6,8 @@ its VJP in mytorch ops (so it differentiates again). Broadcasting is the engine'
 sums every gradient down to its input's shape.
 """
 
+import numbers as _numbers
+
 from mytorch import _backends
 from mytorch import _device
 from mytorch import _dtype as D
@@ -141,7 +143,7 @@ tanh    = unary("tanh",    lambda n, g: tanh_backward(g, n.out),        SAVE_OUT
 sigmoid = unary("sigmoid", lambda n, g: sigmoid_backward(g, n.out),     SAVE_OUT, KIND_FLOAT)
 relu    = unary("relu",    lambda n, g: relu_backward(g, n.out),        SAVE_OUT)
 sqrt    = unary("sqrt",    lambda n, g: g / (2 * n.out),                SAVE_OUT, KIND_FLOAT)
-abs     = unary("abs",     lambda n, g: g * sign(n.x),                  SAVE_X, xp="absolute")
+abs     = unary("abs",     lambda n, g: g * apply1(SIGN, n.x),          SAVE_X, xp="absolute")
 expm1   = unary("expm1",   lambda n, g: g * (n.out + 1),                SAVE_OUT, KIND_FLOAT, namespace=("torch", "special"))
 # fmt: on
 absolute = declare(abs, name="absolute", method=True, inplace=True, out=True)
@@ -244,10 +246,17 @@ subtract = declare(sub, name="subtract", method=True, inplace=True, out=True)
 @with_out("sign")
 def sign(input):
     """Matches torch.sign (gradient zero)."""
+    if isinstance(input, TensorBase) and input.dtype.is_complex:
+        raise NotImplementedError(
+            "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+            "torch.sgn instead."
+        )
     return apply1(SIGN, input)
 
 
 def _rounding(op, input):
+    if isinstance(input, TensorBase) and input.dtype is D.bool_:
+        raise NotImplementedError(f"\"{op.name}_vml_cpu\" not implemented for 'Bool'")
     if isinstance(input, TensorBase) and input.dtype.category < D.FLOAT:
         return clone(input)  # NOTE: integers are already whole; NumPy would return floats
     return apply1(op, input)
@@ -417,6 +426,12 @@ def where(condition, input=None, other=None):
     if not isinstance(a, TensorBase) and not isinstance(b, TensorBase):
         d = condition._data
         a = _wrap(_backends.for_array(d).full((), a, dt.np))
+    elif dt.np.kind == "V":  # bfloat16: NumPy would take a Python scalar beside it as float32
+        d = condition._data
+        if not isinstance(a, TensorBase):
+            a = _wrap(_backends.for_array(d).full((), a, dt.np))
+        if not isinstance(b, TensorBase):
+            b = _wrap(_backends.for_array(d).full((), b, dt.np))
     return applyn(WHERE, (condition, a, b))
 
 
@@ -446,6 +461,9 @@ def copy(input, src):
     return apply2(COPY, input, src)
 
 
+_NUMBER = (_numbers.Number,)
+
+
 @with_out("clamp", same_dtype)
 def clamp(input, min=None, max=None):
     """Matches torch.clamp (tensor bounds broadcast and get gradients too)."""
@@ -458,6 +476,12 @@ def clamp(input, min=None, max=None):
         return _clamp_tensors(input, min, max)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    for b in (min, max):
+        if b is not None and not isinstance(b, _NUMBER):
+            raise TypeError(
+                f"clamp() received an invalid combination of arguments - got (Tensor, "
+                f"{type(b).__name__}): the bounds must be numbers or tensors"
+            )
     return apply1(CLAMP, input, (min, max))
 
 
@@ -510,6 +534,10 @@ clip = clamp
 
 def nonzero(input, as_tuple=False):
     """Matches torch.nonzero: the indices of the nonzero elements (int64, one row each)."""
+    if as_tuple is not True and as_tuple is not False:
+        raise TypeError(
+            f"nonzero(): argument 'as_tuple' must be bool, not {type(as_tuple).__name__}"
+        )
     out = apply1(NONZERO, input)
     if not as_tuple:
         return out

@@ -1,5 +1,5 @@
 """Pooling in nn.functional (and torch's top-level names for it): max, average, adaptive and
-power-average pooling over 1 or 2 spatial dims, and max_unpool2d. Composites: each output
+power-average pooling over 1, 2 or 3 spatial dims, and max_unpool1d/2d/3d. Composites: each output
 entry's window is gathered by advanced indexing (an index per spatial dim, made in NumPy from
 the shapes only), entries outside the input masked, then reduced; so max pooling's gradient goes
 to the window's argmax (the first in scan order, as torch's), accumulated where windows overlap,
@@ -326,56 +326,181 @@ def _torch_adaptive_max_pool1d(input, output_size):
 declare(_torch_adaptive_max_pool1d, name="adaptive_max_pool1d", composite=True)
 
 
+@composite(namespace=NN)
+def max_pool3d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Matches torch.nn.functional.max_pool3d_with_indices: (values, indices into D * H * W)."""
+    return _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode):
+    if input.ndim not in (4, 5) or any(s == 0 for s in input.shape[1:]):
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+@composite(namespace=NN)
+def max_pool3d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Matches torch.nn.functional.max_pool3d (``return_indices``: also the flat argmax in
+    D * H * W)."""
+    out = _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return out if return_indices else out[0]
+
+
+def _torch_max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """Matches torch.max_pool3d (values only)."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+declare(_torch_max_pool3d, name="max_pool3d", composite=True)
+
+
+@composite(namespace=NN)
+def avg_pool3d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """Matches torch.nn.functional.avg_pool3d."""
+    if input.ndim not in (4, 5) or any(s == 0 for s in input.shape[1:]):
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+    args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return _avg_pool("avg_pool3d", 3, input, *args)
+
+
+@composite(namespace=NN)
+def adaptive_avg_pool3d(input, output_size):
+    """Matches torch.nn.functional.adaptive_avg_pool3d (None in output_size keeps that dim)."""
+    return _adaptive_avg("adaptive_avg_pool3d", input, 3, output_size)
+
+
+@composite(namespace=NN)
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Matches torch.nn.functional.adaptive_max_pool3d."""
+    out = _max(input, _adaptive("adaptive_max_pool3d", input, 3, output_size))
+    return out if return_indices else out[0]
+
+
+@composite(namespace=NN)
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """Matches torch.nn.functional.adaptive_max_pool3d_with_indices."""
+    return adaptive_max_pool3d(input, output_size, True)
+
+
 def _lp(out, norm_type, kernel):
     return (sign(out) * relu(abs(out)) * kernel) ** (1.0 / norm_type)
+
+
+def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
+    k = _tuple(kernel_size, n, "kernel_size")
+    pool = (avg_pool1d, avg_pool2d, avg_pool3d)[n - 1]
+    out = pool(pow(input, norm_type), k if n > 1 else k[0], stride, 0, ceil_mode)
+    kk = 1
+    for a in k:
+        kk *= a
+    return _lp(out, norm_type, kk)
 
 
 @composite(namespace=NN)
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Matches torch.nn.functional.lp_pool1d: (sum over the window of x^p)^(1/p)."""
-    out = avg_pool1d(pow(input, norm_type), kernel_size, stride, 0, ceil_mode)
-    return _lp(out, norm_type, _tuple(kernel_size, 1, "kernel_size")[0])
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 @composite(namespace=NN)
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Matches torch.nn.functional.lp_pool2d: (sum over the window of x^p)^(1/p)."""
-    kh, kw = _tuple(kernel_size, 2, "kernel_size")
-    out = avg_pool2d(pow(input, norm_type), (kh, kw), stride, 0, ceil_mode)
-    return _lp(out, norm_type, kh * kw)
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+@composite(namespace=NN)
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Matches torch.nn.functional.lp_pool3d: (sum over the window of x^p)^(1/p)."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def _unpool_size(input, k, s, p, output_size):
+    """torch's max_unpool output size: the default (in - 1) * stride + kernel - 2 * pad, or
+    ``output_size`` (its last n entries) when it lies strictly within a stride of it."""
+    n = len(k)
+    default = [(input.shape[input.ndim - n + d] - 1) * s[d] + k[d] - 2 * p[d] for d in range(n)]
+    if output_size is None:
+        return tuple(default)
+    size = [int(a) for a in output_size]
+    if len(size) == n + 2:
+        size = size[2:]
+    if len(size) != n:
+        raise ValueError(
+            f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a "
+            f"length of '{len(size)}'"
+        )
+    for d in range(n):
+        lo, hi = default[d] - s[d], default[d] + s[d]
+        if not lo < size[d] < hi:
+            raise ValueError(
+                f'invalid output_size "{output_size}" (dim {d} must be between {lo} and {hi})'
+            )
+    return tuple(size)
+
+
+def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
+    """input's entries put at their flat ``indices`` in the n output dims, zeros elsewhere."""
+    k = _tuple(kernel_size, n, "kernel_size")
+    s = k if stride is None else _tuple(stride, n, "stride")
+    p = _tuple(padding, n, "padding")
+    size = _unpool_size(input, k, s, p, output_size)
+    m, extra = (2, 1) if n == 1 else (n, 0)  # 1-d unpooling is torch's 2-d one on (..., L, 1)
+    if input.ndim + extra not in (m + 1, m + 2):
+        raise RuntimeError(
+            f"Input to max_unpooling{m}d should be a {m + 1}d or {m + 2}d Tensor, but got a "
+            f"tensor with {input.ndim + extra} dimensions."
+        )
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"Expected shape of indices to be same as that of the input tensor "
+            f"({list(input.shape) + [1] * extra}) but got indices tensor with shape: "
+            f"{list(indices.shape) + [1] * extra}"
+        )
+    lead = tuple(input.shape[: input.ndim - n])
+    total = 1
+    for a in size:
+        total *= a
+    if indices.numel() and (int(indices.min().item()) < 0 or int(indices.max().item()) >= total):
+        bad = int(indices.max().item()) if int(indices.max().item()) >= total else None
+        bad = int(indices.min().item()) if bad is None else bad
+        dims = "x".join(str(a) for a in size + (1,) * extra)
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {dims}")
+    out = zeros(lead + (total,), dtype=input.dtype, device=input.device)
+    out = out.scatter(-1, reshape(indices, lead + (-1,)), reshape(input, lead + (-1,)))
+    return reshape(out, lead + size)
+
+
+@composite(namespace=NN)
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches torch.nn.functional.max_unpool1d: input's entries put at their ``indices`` in
+    L_out, zeros elsewhere."""
+    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
 
 
 @composite(namespace=NN)
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Matches torch.nn.functional.max_unpool2d: input's entries put at their flat ``indices``
     in H_out * W_out, zeros elsewhere."""
-    k = _tuple(kernel_size, 2, "kernel_size")
-    s = k if stride is None else _tuple(stride, 2, "stride")
-    p = _tuple(padding, 2, "padding")
-    size = tuple((input.shape[-2 + j] - 1) * s[j] - 2 * p[j] + k[j] for j in range(2))
-    if output_size is not None:
-        size = tuple(int(a) for a in tuple(output_size)[-2:])
-    if input.ndim not in (3, 4):
-        raise RuntimeError(
-            f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with "
-            f"{input.ndim} dimensions."
-        )
-    if tuple(indices.shape) != tuple(input.shape):
-        raise RuntimeError(
-            f"Expected shape of indices to be same as that of the input tensor "
-            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
-        )
-    lead = tuple(input.shape[:-2])
-    hw = size[0] * size[1]
-    if indices.numel() and (int(indices.min().item()) < 0 or int(indices.max().item()) >= hw):
-        raise RuntimeError(
-            f"Found an invalid max index: {int(indices.max().item())} (output "
-            f"volumes are of size {size[0]}x{size[1]}"
-        )
-    out = zeros(lead + (hw,), dtype=input.dtype, device=input.device)
-    flat_in = reshape(input, lead + (-1,))
-    out = out.scatter(-1, reshape(indices, lead + (-1,)), flat_in)
-    return reshape(out, lead + size)
+    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
+
+
+@composite(namespace=NN)
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches torch.nn.functional.max_unpool3d: input's entries put at their flat ``indices``
+    in D_out * H_out * W_out, zeros elsewhere."""
+    return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)
 
 
 __all__ = []

@@ -5,12 +5,14 @@ tensordot, kron, cross, chain_matmul, linalg.multi_dot, matrix_power)."""
 import string
 import warnings
 
+from mytorch._aliases import numpy_axis
 from mytorch import _backends
 from mytorch._applyn import applyn
 from mytorch._autocast import STATE as _AUTOCAST
 from mytorch._autocast import cast as _autocast_cast
 from mytorch._core import SAVE_XY, TensorBase, _wrap
 from mytorch._ops._declare import composite, declare, defop
+from mytorch._out import C_NAMES, check_out, same_dtype, write_out
 from mytorch._dtype import bool_
 from mytorch._ops.creation import zeros
 from mytorch._ops.indexing import stack
@@ -122,7 +124,10 @@ def einsum(equation, *operands):
             raise TypeError(f"einsum(): operands must be Tensors, not {type(o).__name__}")
     subs, out = _parse(equation, [o._data.shape for o in operands])
     eq = ",".join(subs) + "->" + out
-    return applyn(EINSUM, tuple(operands), (eq,))
+    try:
+        return applyn(EINSUM, tuple(operands), (eq,))
+    except ValueError as e:  # sizes of one subscript that do not broadcast: torch's class
+        raise RuntimeError(f"einsum(): {e}") from None
 
 
 declare(einsum, op=EINSUM)
@@ -272,18 +277,26 @@ def _check_cross(input, other, d, nd):
         )
 
 
-@composite(namespace="linalg", name="cross")
-def linalg_cross(input, other, *, dim=-1):
+@composite(namespace="linalg", name="cross", out=True)
+@numpy_axis
+def linalg_cross(input, other, *, dim=-1, out=None):
     """Matches torch.linalg.cross (inputs broadcast, dim -1 by default)."""
+    if out is not None:
+        check_out("linalg_cross", out, (input, other))
+        return write_out(out, linalg_cross(input, other, dim=dim), same_dtype)
     nd = max(input.ndim, other.ndim)
     d = _wrap_dim(dim, nd)
     _check_cross(input, other, d, nd)
     return _cross(input, other, d)
 
 
-@composite(method=True)
-def cross(input, other, dim=None):
+@composite(method=True, out=True)
+@numpy_axis
+def cross(input, other, dim=None, *, out=None):
     """Matches torch.cross: dim None picks the first dim of size 3 (torch warns)."""
+    if out is not None:
+        check_out("cross", out, (input, other))
+        return write_out(out, cross(input, other, dim), same_dtype)
     if dim is None:
         warnings.warn(
             "Using torch.cross without specifying the dim arg is deprecated.\nPlease either "
@@ -324,10 +337,22 @@ def _multiply(ms, split, i, j):
     return mm(_multiply(ms, split, i, k), _multiply(ms, split, k + 1, j))
 
 
-@composite(namespace="linalg")
+def _multi_dot_rule(result, out):
+    if result is not out:
+        return RuntimeError(
+            f"multi_dot(): expected out tensor to have dtype {C_NAMES[result]} but got "
+            f"{C_NAMES[out]}"
+        )
+    return None
+
+
+@composite(namespace="linalg", out=True)
 def multi_dot(tensors, *, out=None):
     """Matches torch.linalg.multi_dot: the first and last may be vectors; the cheapest order."""
     ms = list(tensors)
+    if out is not None:
+        check_out("linalg_multi_dot", out, ms)
+        return write_out(out, multi_dot(ms), _multi_dot_rule)
     if len(ms) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(ms)}")
     first_vec, last_vec = ms[0].ndim == 1, ms[-1].ndim == 1
@@ -348,7 +373,7 @@ def multi_dot(tensors, *, out=None):
     return r
 
 
-@composite()
+@composite(out=True)
 def chain_matmul(*matrices, out=None):
     """Matches torch.chain_matmul (deprecated in torch: linalg.multi_dot)."""
     warnings.warn(
@@ -359,8 +384,13 @@ def chain_matmul(*matrices, out=None):
         stacklevel=2,
     )
     if len(matrices) == 1:
-        return matrices[0].clone()
-    return multi_dot(matrices)
+        r = matrices[0].clone()
+    else:
+        r = multi_dot(matrices)
+    if out is not None:
+        check_out("chain_matmul", out, matrices)
+        return write_out(out, r, same_dtype)
+    return r
 
 
 __all__ = []

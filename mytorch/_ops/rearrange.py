@@ -7,6 +7,7 @@ meshgrid, broadcast_tensors and atleast_Nd.
 import builtins
 import warnings
 
+from mytorch._aliases import numpy_axis
 from mytorch._core import TensorBase, apply1
 from mytorch._ops._declare import composite, declare, defop
 from mytorch._ops.creation import arange, tensor, zeros
@@ -50,13 +51,23 @@ def _dim_list(dims, nd, name="dims"):
     return out
 
 
-@composite(method=True)
+def _flip_method(self, *dims, **kwargs):
+    """Tensor.flip: the dims as one sequence, as separate ints, or dims=."""
+    if kwargs:
+        return flip(self, **kwargs)
+    return flip(self, dims[0] if len(dims) == 1 else dims)
+
+
+@composite()
 def flip(input, dims):
     """Matches torch.flip (a copy, not a view)."""
     dims = _dim_list(dims, builtins.max(input.ndim, 1))
     if input.ndim == 0:
         dims = ()
     return apply1(FLIP, input, (dims,))
+
+
+declare(_flip_method, name="flip", namespace=(), method=True)
 
 
 @composite(method=True)
@@ -157,6 +168,7 @@ def moveaxis(input, source, destination):
 
 
 @composite(method=True)
+@numpy_axis
 def unflatten(input, dim, sizes):
     """Matches torch.unflatten (a view where reshape gives one)."""
     d = _wrap_dim(dim, builtins.max(input.ndim, 1))
@@ -214,6 +226,7 @@ def tile(input, dims):
 
 
 @composite(method=True)
+@numpy_axis
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Matches torch.repeat_interleave (int repeats: expand; tensor repeats: index_select)."""
     if repeats is None:  # repeat_interleave(repeats): each index i repeated repeats[i] times
@@ -319,6 +332,7 @@ column_stack = _stack_fn("column_stack", _col, lambda ts: 1)
 
 
 @composite(method=True)
+@numpy_axis
 def tensor_split(input, indices_or_sections, dim=0):
     """Matches torch.tensor_split: views of ``input`` along ``dim``."""
     if input.ndim == 0:

@@ -142,6 +142,13 @@ def _real_out(result, out):
     return can_cast(result, out)
 
 
+def _check_nonempty(name, t, exc):
+    """torch's error for an all-elements max/min/argmax/... of an empty tensor."""
+    if t._data.size == 0:
+        tail = " Specify the reduction dim with the 'dim' argument." if exc is RuntimeError else ""
+        raise exc(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.{tail}")
+
+
 def _check_tensor(name, t):
     if not isinstance(t, TensorBase):
         raise TypeError(
@@ -259,6 +266,8 @@ def amax(input, dim=(), keepdim=False, out=None, **kwargs):
         check_out("amax", out, (input,))
         return write_out(out, amax(input, dim, keepdim), _input_dtype)
     dims = _dims(dim, input.ndim) if dim != () else None
+    if not dims:
+        _check_nonempty("amax", input, RuntimeError)
     if keepdim is not False and keepdim is not True:
         _bool_arg("amax", "keepdim", keepdim)
     return apply1(AMAX, input, (dims, keepdim))
@@ -272,6 +281,8 @@ def amin(input, dim=(), keepdim=False, out=None, **kwargs):
         check_out("amin", out, (input,))
         return write_out(out, amin(input, dim, keepdim), _input_dtype)
     dims = _dims(dim, input.ndim) if dim != () else None
+    if not dims:
+        _check_nonempty("amin", input, RuntimeError)
     if keepdim is not False and keepdim is not True:
         _bool_arg("amin", "keepdim", keepdim)
     return apply1(AMIN, input, (dims, keepdim))
@@ -286,6 +297,8 @@ def argmax(input, dim=None, keepdim=False, out=None, **kwargs):
         check_out("argmax", out)  # int64 indices: inputs that require grad are fine
         return write_out(out, argmax(input, dim, keepdim), same_dtype)
     d = None if dim is None else _dims(dim, input.ndim)[0]
+    if d is None:
+        _check_nonempty("argmax", input, IndexError)
     if keepdim is not False and keepdim is not True:
         _bool_arg("argmax", "keepdim", keepdim)
     return apply1(ARGMAX, input, (d, keepdim))
@@ -300,6 +313,8 @@ def argmin(input, dim=None, keepdim=False, out=None, **kwargs):
         check_out("argmin", out)
         return write_out(out, argmin(input, dim, keepdim), same_dtype)
     d = None if dim is None else _dims(dim, input.ndim)[0]
+    if d is None:
+        _check_nonempty("argmin", input, IndexError)
     if keepdim is not False and keepdim is not True:
         _bool_arg("argmin", "keepdim", keepdim)
     return apply1(ARGMIN, input, (d, keepdim))
@@ -379,7 +394,14 @@ def _max_min_out(name, input, dim, keepdim, out, fn):
 
 def _max_min(op, all_op, result, input, dim, keepdim):
     _check_tensor(op.name, input)
+    if input.dtype.is_complex:
+        if dim is None:
+            raise NotImplementedError(
+                f"\"{op.name}_all\" not implemented for '{input.dtype.title}'"
+            )
+        raise RuntimeError(f"{op.name}(): does not support complex input")
     if dim is None:
+        _check_nonempty(op.name, input, RuntimeError)
         return apply1(all_op, input, (None, False))
     nd = input._data.ndim
     d = _wrap_dim(dim, nd)

@@ -7,6 +7,7 @@ bucketize, bincount, argwhere.
 
 import builtins
 
+from mytorch._aliases import numpy_axis
 from mytorch import _dtype as D
 from mytorch._core import TensorBase
 from mytorch._ops._declare import composite
@@ -72,6 +73,7 @@ def _nd1(t):
 
 
 @composite(method=True, out=True)
+@numpy_axis
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     """Matches torch.gather."""
     if out is not None:
@@ -108,6 +110,7 @@ def _scatter(name, input, dim, index, vals, accumulate):
 
 
 @composite(method=True, inplace=True, out=True)
+@numpy_axis
 def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
     """Matches torch.scatter (``vals`` a tensor or a number; ``reduce`` 'add' or 'multiply')."""
     if out is not None:
@@ -130,6 +133,7 @@ def _full_src(vals, index, input):
 
 
 @composite(method=True, inplace=True, out=True)
+@numpy_axis
 def scatter_add(input, dim, index, src, *, out=None):
     """Matches torch.scatter_add."""
     if out is not None:
@@ -139,6 +143,7 @@ def scatter_add(input, dim, index, src, *, out=None):
 
 
 @composite(method=True, inplace=True, out=True)
+@numpy_axis
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
     """Matches torch.scatter_reduce: 'sum', 'mean', 'prod', 'amax' or 'amin' of the entries
     scattered to each place (and the place's own value unless include_self=False)."""
@@ -215,6 +220,7 @@ def _indexed(fn, dim, size, cls=RuntimeError):
 
 
 @composite(method=True, out=True)
+@numpy_axis
 def index_select(input, dim, index, *, out=None):
     """Matches torch.index_select."""
     if out is not None:
@@ -247,6 +253,7 @@ def _index_into(name, input, dim, index, source, accumulate):
 
 
 @composite(method=True, inplace=True, out=True)
+@numpy_axis
 def index_add(input, dim, index, source, *, alpha=1, out=None):
     """Matches torch.index_add."""
     if out is not None:
@@ -257,6 +264,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
 
 
 @composite(method=True, inplace=True, out=True)
+@numpy_axis
 def index_copy(input, dim, index, source, *, out=None):
     """Matches torch.index_copy."""
     if out is not None:
@@ -266,6 +274,7 @@ def index_copy(input, dim, index, source, *, out=None):
 
 
 @composite(method=True, inplace=True)
+@numpy_axis
 def index_fill(input, dim, index, value):
     """Matches torch.index_fill (``value`` a number or a 0-d tensor)."""
     if isinstance(value, TensorBase):
@@ -342,6 +351,7 @@ def put(input, index, source, accumulate=False):
 
 
 @composite(method=True, out=True)
+@numpy_axis
 def take_along_dim(input, indices, dim=None, *, out=None):
     """Matches torch.take_along_dim (indices broadcast against input, but along ``dim``)."""
     if out is not None:
@@ -372,6 +382,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 
 # --- index-valued ops ---------------------------------------------------------------------------
 @composite(method=True, out=True)
+@numpy_axis
 def argsort(input, dim=-1, descending=False, *, stable=None, out=None):
     """Matches torch.argsort (out= only with stable= given, as torch's)."""
     if out is not None:
@@ -395,6 +406,7 @@ def msort(input, *, out=None):
 
 
 @composite(method=True, out=True)
+@numpy_axis
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """Matches torch.kthvalue: the k-th smallest entry along ``dim`` and its index."""
     if out is not None:
@@ -477,6 +489,8 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 @composite(method=True)
 def bincount(input, weights=None, minlength=0):
     """Matches torch.bincount."""
+    if input.dtype.category != D.INT:
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{input.dtype.title}'")
     if input.ndim != 1 or input.dtype.category != D.INT:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:

@@ -2,6 +2,7 @@
 unsqueeze, flatten, transpose and permute.
 """
 
+from mytorch._aliases import numpy_axis
 from mytorch import _backends
 from mytorch._core import _shared_data, _wrap, apply1
 from mytorch._ops._declare import defop
@@ -135,6 +136,7 @@ def view(input, *shape):
     return apply1(RESHAPE, input, (shape,))
 
 
+@numpy_axis
 def unsqueeze(input, dim):
     """Matches torch.unsqueeze."""
     s = input._data.shape
@@ -142,6 +144,7 @@ def unsqueeze(input, dim):
     return apply1(UNSQUEEZE, input, (s[:d] + (1,) + s[d:],))
 
 
+@numpy_axis
 def squeeze(input, dim=None):
     """Matches torch.squeeze."""
     s = input._data.shape
@@ -175,7 +178,11 @@ def transpose(input, dim0, dim1):
     return apply1(TRANSPOSE, input, (_wrap_dim(dim0, nd), _wrap_dim(dim1, nd)))
 
 
-swapaxes = transpose
+def swapaxes(input, axis0, axis1):
+    """Matches torch.swapaxes (NumPy's names: axis0, axis1)."""
+    return transpose(input, axis0, axis1)
+
+
 swapdims = transpose
 
 

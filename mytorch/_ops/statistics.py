@@ -8,6 +8,7 @@ import math
 import warnings
 from collections import namedtuple
 
+from mytorch._aliases import numpy_axis
 from mytorch import _dtype as D
 from mytorch._applyn import apply_multi
 from mytorch._core import SAVE_OUT, SAVE_X, TensorBase, apply1
@@ -366,6 +367,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
     return x
 
 
+@numpy_axis
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """Matches torch.trapezoid: the trapezoidal rule along ``dim``, with sample points ``x``
     (1-D, or of y's shape) or spacing ``dx`` (default 1)."""
@@ -395,6 +397,7 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     return sum(dxs * pairs, d) / 2.0
 
 
+@numpy_axis
 def trapz(y, x=None, *, dx=None, dim=-1):
     """Matches torch.trapz (trapezoid's older name)."""
     return trapezoid(y, x, dx=dx, dim=dim)

@@ -186,7 +186,7 @@ def test_forward_only_rows_record_like_torch(op, device, monkeypatch):
     with _no_transfers(op, device, monkeypatch):
         out_m = op.fn(mytorch, *xs_m)
     out_t = op.fn(torch, *_make(torch, arrays, "float64", requires_grad=True))
-    assert_matches(out_m, out_t)
+    assert_matches(out_m, out_t, **op.tol_for("float64"))
     assert out_m.requires_grad == out_t.requires_grad
     if out_t.grad_fn is None:
         assert out_m.grad_fn is None

@@ -55,6 +55,8 @@ from mytorch.nn.modules import transformer as _transformer
 from mytorch.nn.modules.transformer import *  # noqa: F403
 from mytorch.nn.modules.rnn import *  # noqa: F403
 from mytorch.nn.modules import rnn as _rnn
+from mytorch.nn.modules.upsampling import *  # noqa: F403
+from mytorch.nn.modules import upsampling as _upsampling
 
 __all__ = (
     [
@@ -104,6 +106,7 @@ __all__ = (
             _sparse,
             _transformer,
             _rnn,
+            _upsampling,
         )
         for _name in _mod.__all__
     ]

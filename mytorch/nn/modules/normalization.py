@@ -3,8 +3,6 @@ CrossMapLRN2d."""
 
 import numbers
 
-import numpy as np
-
 import mytorch
 from mytorch.nn import functional as F
 from mytorch.nn import init
@@ -182,11 +180,11 @@ class CrossMapLRN2d(Module):
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D instead.")
         channels = input.shape[1]
         pre = (self.size - 1) // 2 + 1
-        window = np.zeros((channels, channels))
+        window = []
         for c in range(channels):
             lo = 0 if c <= pre else c - pre + 1
-            window[c, lo : min(channels, c + pre)] = 1
-            window[c, 0] = 1
+            hi = min(channels, c + pre)
+            window.append([1.0 if lo <= j < hi or j == 0 else 0.0 for j in range(channels)])
         window = mytorch.tensor(window, dtype=input.dtype, device=input.device)
         squares = (input * input).flatten(2)  # (N, C, H*W)
         total = mytorch.matmul(window, squares).reshape(input.shape)

@@ -18,7 +18,6 @@ from mytorch.nn import functional as F
 from mytorch.nn import init
 from mytorch.nn.modules.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch.nn.utils.rnn import PackedSequence
 from mytorch._ops.rnn import gru_cell_gates, lstm_cell_gates
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -29,6 +28,11 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 def _check_type(value, kind, name):
     if not isinstance(value, kind):
         raise TypeError(f"{name} should be of type {kind.__name__}, got: {type(value).__name__}")
+
+
+def _packed_sequence():
+    # NOTE: read when called: mytorch.nn.utils (parametrizations) imports mytorch.nn.modules
+    return mytorch.nn.utils.rnn.PackedSequence
 
 
 class RNNBase(Module):
@@ -189,7 +193,7 @@ class RNNBase(Module):
         """(input as (T, B, I) or packed data, batch sizes or None, sorted and unsorted indices,
         states (tuple of 3-d tensors or None), whether the input was unbatched)."""
         name = type(self).__name__ if self.mode == "LSTM" else "RNN"
-        if isinstance(input, PackedSequence):
+        if isinstance(input, _packed_sequence()):
             data, batch_sizes, sorted_i, unsorted_i = input
             sizes = [int(b) for b in batch_sizes.tolist()]
             if hx is not None:
@@ -248,7 +252,7 @@ class RNNBase(Module):
             self.check_hidden_size(hx[0], h_shape)
         out, finals = self._run(data, sizes, hx)
         if packed:
-            out = PackedSequence(out, batch_sizes, sorted_i, unsorted_i)
+            out = _packed_sequence()(out, batch_sizes, sorted_i, unsorted_i)
             finals = tuple(self.permute_hidden(f, unsorted_i) for f in finals)
         else:
             out = out.reshape(len(sizes), mini_batch, out.shape[-1])

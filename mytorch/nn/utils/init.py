@@ -2,7 +2,7 @@
 
 import inspect
 
-from mytorch.nn.modules.module import Module
+import mytorch
 
 __all__ = ["skip_init"]
 
@@ -11,7 +11,8 @@ def skip_init(module_cls, *args, **kwargs):
     """``module_cls(*args, **kwargs)`` whose parameters need not be initialised. Matches
     torch.nn.utils.skip_init, whose parameters hold whatever memory held; mytorch has no meta
     device, so they hold the module's usual initial values (equally unspecified to a caller)."""
-    if not issubclass(module_cls, Module):
+    # NOTE: read when called: mytorch.nn.modules imports mytorch.nn.utils
+    if not issubclass(module_cls, mytorch.nn.Module):
         raise RuntimeError(f"Expected a Module; got {module_cls}")
     if "device" not in inspect.signature(module_cls).parameters:
         raise RuntimeError("Module must support a 'device' arg to skip initialization")

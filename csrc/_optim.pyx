@@ -1,0 +1,255 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Fused optimizer steps: SGD (with momentum) and Adam/AdamW in one pass over the parameter, its
+gradient and its state, instead of the reference's several whole-array passes and temporaries.
+
+Fast path: every array a C-contiguous, aligned, writable (the gradient: readable) ndarray of one
+dtype, float32 or float64, all of one size. Everything else goes to the NumPy reference
+(mytorch._backends._optim), whose contract (and order of operations) these loops keep: each
+element goes through the same float operations in the same order, in the array's precision.
+"""
+
+cimport numpy as cnp
+from cython.parallel cimport prange
+from libc.math cimport sqrt, isnan
+
+from mytorch._backends.reference import NUMPY as _ref
+
+cnp.import_array()
+
+ctypedef cnp.npy_intp intp
+
+ctypedef fused real:
+    float
+    double
+
+cdef int _nthreads = 1
+cdef enum:
+    # At or above this many elements a step is split across threads.
+    PAR_SIZE = 65536
+    # Below this many elements the loop runs holding the GIL.
+    NOGIL_MIN = 8192
+
+OVERRIDES = ("sgd_step", "adam_step")
+
+
+def _set_num_threads(int n):
+    """Threads the kernels may use (mytorch.set_num_threads calls this)."""
+    global _nthreads
+    _nthreads = n if n > 0 else 1
+
+
+cdef int _FLAGS = cnp.NPY_ARRAY_C_CONTIGUOUS | cnp.NPY_ARRAY_ALIGNED
+cdef int _WFLAGS = _FLAGS | cnp.NPY_ARRAY_WRITEABLE
+
+
+cdef inline bint _fits(object x, int typenum, intp n, int flags) noexcept:
+    """x is an ndarray of dtype typenum and size n with the flags (None fits nothing)."""
+    if type(x) is not cnp.ndarray:
+        return False
+    cdef cnp.ndarray a = <cnp.ndarray>x
+    return (cnp.PyArray_FLAGS(a) & flags) == flags and cnp.PyArray_TYPE(a) == typenum and \
+        cnp.PyArray_SIZE(a) == n
+
+
+cdef inline int _typenum(object param) noexcept:
+    if type(param) is not cnp.ndarray:
+        return -1
+    cdef int t = cnp.PyArray_TYPE(<cnp.ndarray>param)
+    return t if t == cnp.NPY_FLOAT or t == cnp.NPY_DOUBLE else -1
+
+
+cdef inline void _chunks(intp n, intp *chunk, int *nt) noexcept nogil:
+    cdef int t = _nthreads if n >= PAR_SIZE else 1
+    nt[0] = t
+    chunk[0] = ((n + t - 1) // t + 63) // 64 * 64
+
+
+# ---------------------------------------------------------------------------------------------
+# SGD: d = -g if maximize; d += wd * p; buf = d (first) or buf * momentum + (1 - dampening) * d;
+# d = d + momentum * buf (nesterov) or buf; p -= lr * d.
+# ---------------------------------------------------------------------------------------------
+
+cdef void _sgd_range(real *p, const real *g, real *buf, intp lo, intp hi, real lr, real wd,
+                     real mom, real damp1, bint use_wd, bint use_mom, bint nesterov,
+                     bint maximize, bint first) noexcept nogil:
+    cdef intp i
+    cdef real d, b
+    for i in range(lo, hi):
+        d = -g[i] if maximize else g[i]
+        if use_wd:
+            d = d + p[i] * wd
+        if use_mom:
+            if first:
+                b = d
+            else:
+                b = buf[i] * mom
+                b = b + d * damp1
+            buf[i] = b
+            if nesterov:
+                d = d + b * mom
+            else:
+                d = b
+        p[i] = p[i] - d * lr
+
+
+cdef void _sgd(real *p, const real *g, real *buf, intp n, real lr, real wd, real mom,
+               real damp1, bint use_wd, bint use_mom, bint nesterov, bint maximize,
+               bint first) noexcept nogil:
+    cdef intp chunk, t
+    cdef int nt
+    _chunks(n, &chunk, &nt)
+    if nt <= 1:
+        _sgd_range(p, g, buf, 0, n, lr, wd, mom, damp1, use_wd, use_mom, nesterov, maximize,
+                   first)
+        return
+    for t in prange(nt, num_threads=nt, schedule="static"):
+        if t * chunk < n:
+            _sgd_range(p, g, buf, t * chunk, min(n, (t + 1) * chunk), lr, wd, mom, damp1,
+                       use_wd, use_mom, nesterov, maximize, first)
+
+
+def sgd_step(param, grad, buf, double lr, double weight_decay, double momentum,
+             double dampening, bint nesterov, bint maximize, bint first):
+    """mytorch._backends._optim.OptimKernels.sgd_step, fused."""
+    cdef int tn = _typenum(param)
+    cdef intp n = cnp.PyArray_SIZE(<cnp.ndarray>param) if tn >= 0 else 0
+    cdef bint use_mom = momentum != 0
+    if tn < 0 or not _fits(param, tn, n, _WFLAGS) or not _fits(grad, tn, n, _FLAGS) or (
+            use_mom and not _fits(buf, tn, n, _WFLAGS)):
+        return _ref.sgd_step(param, grad, buf, lr, weight_decay, momentum, dampening, nesterov,
+                             maximize, first)
+    cdef char *pp = cnp.PyArray_BYTES(<cnp.ndarray>param)
+    cdef char *gp = cnp.PyArray_BYTES(<cnp.ndarray>grad)
+    cdef char *bp = cnp.PyArray_BYTES(<cnp.ndarray>buf) if use_mom else NULL
+    cdef bint use_wd = weight_decay != 0
+    if n >= NOGIL_MIN:
+        with nogil:
+            _sgd_typed(tn, pp, gp, bp, n, lr, weight_decay, momentum, dampening, use_wd,
+                       use_mom, nesterov, maximize, first)
+    else:
+        _sgd_typed(tn, pp, gp, bp, n, lr, weight_decay, momentum, dampening, use_wd, use_mom,
+                   nesterov, maximize, first)
+
+
+cdef void _sgd_typed(int tn, char *pp, char *gp, char *bp, intp n, double lr, double wd,
+                     double mom, double damp, bint use_wd, bint use_mom, bint nesterov,
+                     bint maximize, bint first) noexcept nogil:
+    if tn == cnp.NPY_FLOAT:
+        _sgd(<float *>pp, <const float *>gp, <float *>bp, n, <float>lr, <float>wd, <float>mom,
+             <float>(1 - damp), use_wd, use_mom, nesterov, maximize, first)
+    else:
+        _sgd(<double *>pp, <const double *>gp, <double *>bp, n, lr, wd, mom, 1 - damp, use_wd,
+             use_mom, nesterov, maximize, first)
+
+
+# ---------------------------------------------------------------------------------------------
+# Adam / AdamW, torch's single-tensor order: decay (AdamW) or g += wd * p; m = lerp(m, g, 1 - b1);
+# v = v * b2 + ((1 - b2) * g) * g; vmax = max(vmax, v); d = sqrt(v) / bc2_sqrt + eps;
+# p += (m / d) * -step_size.
+# ---------------------------------------------------------------------------------------------
+
+cdef struct AdamArgs:
+    double decay, wd, w, one_minus_w, omb2, b2, eps, bc2s, neg_step
+    bint use_decay, use_wd, amsgrad, maximize, small_w
+
+
+cdef void _adam_range(real *p, const real *g, real *m, real *v, real *vmax, intp lo, intp hi,
+                      AdamArgs *a) noexcept nogil:
+    cdef intp i
+    cdef real gi, pi, mi, vi, di, mx
+    cdef real decay = <real>a.decay, wd = <real>a.wd, w = <real>a.w
+    cdef real omw = <real>a.one_minus_w, omb2 = <real>a.omb2, b2 = <real>a.b2
+    cdef real eps = <real>a.eps, bc2s = <real>a.bc2s, neg_step = <real>a.neg_step
+    # NOTE: the flags are copied to locals: read through ``a`` they would be reloaded on every
+    # element (the stores to p, m and v may alias it as far as the compiler knows).
+    cdef bint maximize = a.maximize, use_decay = a.use_decay, use_wd = a.use_wd
+    cdef bint small_w = a.small_w, amsgrad = a.amsgrad
+    for i in range(lo, hi):
+        pi = p[i]
+        gi = -g[i] if maximize else g[i]
+        if use_decay:
+            pi = pi * decay
+        elif use_wd:
+            gi = gi + pi * wd
+        mi = m[i]
+        if small_w:
+            mi = mi + (gi - mi) * w
+        else:
+            mi = gi - (gi - mi) * omw
+        m[i] = mi
+        vi = v[i] * b2
+        vi = vi + (gi * omb2) * gi
+        v[i] = vi
+        if amsgrad:
+            mx = vmax[i]
+            if isnan(vi) or vi > mx:
+                mx = vi
+            vmax[i] = mx
+            vi = mx
+        di = sqrt(vi) / bc2s
+        di = di + eps
+        p[i] = pi + (mi / di) * neg_step
+
+
+cdef void _adam(real *p, const real *g, real *m, real *v, real *vmax, intp n,
+                AdamArgs *a) noexcept nogil:
+    cdef intp chunk, t
+    cdef int nt
+    _chunks(n, &chunk, &nt)
+    if nt <= 1:
+        _adam_range(p, g, m, v, vmax, 0, n, a)
+        return
+    for t in prange(nt, num_threads=nt, schedule="static"):
+        if t * chunk < n:
+            _adam_range(p, g, m, v, vmax, t * chunk, min(n, (t + 1) * chunk), a)
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, double lr, double beta1,
+              double beta2, double eps, double weight_decay, bint decoupled, bint maximize,
+              double step_size, double bias_correction2_sqrt):
+    """mytorch._backends._optim.OptimKernels.adam_step, fused."""
+    cdef int tn = _typenum(param)
+    cdef intp n = cnp.PyArray_SIZE(<cnp.ndarray>param) if tn >= 0 else 0
+    cdef bint amsgrad = max_exp_avg_sq is not None
+    if tn < 0 or not _fits(param, tn, n, _WFLAGS) or not _fits(grad, tn, n, _FLAGS) or \
+            not _fits(exp_avg, tn, n, _WFLAGS) or not _fits(exp_avg_sq, tn, n, _WFLAGS) or (
+            amsgrad and not _fits(max_exp_avg_sq, tn, n, _WFLAGS)):
+        return _ref.adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1,
+                              beta2, eps, weight_decay, decoupled, maximize, step_size,
+                              bias_correction2_sqrt)
+    cdef AdamArgs a
+    cdef double w = 1 - beta1, w32
+    a.use_decay = decoupled and weight_decay != 0
+    a.use_wd = not decoupled and weight_decay != 0
+    a.decay = 1 - lr * weight_decay
+    a.wd = weight_decay
+    a.omb2 = 1 - beta2
+    a.b2 = beta2
+    a.eps = eps
+    a.bc2s = bias_correction2_sqrt
+    a.neg_step = -step_size
+    a.amsgrad = amsgrad
+    a.maximize = maximize
+    # torch's lerp rounds its weight to the dtype, then picks its formula by |weight| < 0.5.
+    w32 = <float>w if tn == cnp.NPY_FLOAT else w
+    a.w = w32
+    a.small_w = (w32 if w32 >= 0 else -w32) < 0.5
+    a.one_minus_w = <float>(<float>1 - <float>w32) if tn == cnp.NPY_FLOAT else 1 - w32
+    cdef char *pp = cnp.PyArray_BYTES(<cnp.ndarray>param)
+    cdef char *gp = cnp.PyArray_BYTES(<cnp.ndarray>grad)
+    cdef char *mp = cnp.PyArray_BYTES(<cnp.ndarray>exp_avg)
+    cdef char *vp = cnp.PyArray_BYTES(<cnp.ndarray>exp_avg_sq)
+    cdef char *xq = cnp.PyArray_BYTES(<cnp.ndarray>max_exp_avg_sq) if amsgrad else NULL
+    if n >= NOGIL_MIN:
+        with nogil:
+            _adam_typed(tn, pp, gp, mp, vp, xq, n, &a)
+    else:
+        _adam_typed(tn, pp, gp, mp, vp, xq, n, &a)
+
+
+cdef void _adam_typed(int tn, char *pp, char *gp, char *mp, char *vp, char *xq, intp n,
+                      AdamArgs *a) noexcept nogil:
+    if tn == cnp.NPY_FLOAT:
+        _adam(<float *>pp, <const float *>gp, <float *>mp, <float *>vp, <float *>xq, n, a)
+    else:
+        _adam(<double *>pp, <const double *>gp, <double *>mp, <double *>vp, <double *>xq, n, a)
