@@ -271,7 +271,7 @@ def test_grad_scaler_enabled_on_cpu_against_torch():
     for lib in (mytorch, torch):
         s = lib.amp.GradScaler("cpu", init_scale=8.0, growth_interval=2)
         w = lib.ones(2, requires_grad=True)
-        opt = _Opt([w]) if lib is mytorch else torch.optim.SGD([w], lr=0.1)
+        opt = lib.optim.SGD([w], lr=0.1)
         trace = []
         for bad in (False, False, True, False):
             loss = (w * 3).sum() * (float("inf") if bad else 1.0)

@@ -464,3 +464,25 @@ def test_unsafe_globals_with_protocol_4():
     )
     b.seek(0)
     assert type(mytorch.load(b, weights_only=False)["m"]) is mytorch.nn.ReLU
+
+
+def test_training_checkpoint_round_trip_with_optimizer_state():
+    """model + Adam state saved here resume in torch, and torch's resume here."""
+    mm = mytorch.nn.Linear(2, 2)
+    opt = mytorch.optim.Adam(mm.parameters(), lr=0.1)
+    mm(mytorch.ones(1, 2)).sum().backward()
+    opt.step()
+    ck = torch.load(_saved_by_mytorch({"model": mm.state_dict(), "opt": opt.state_dict()}))
+    tm = torch.nn.Linear(2, 2)
+    topt = torch.optim.Adam(tm.parameters(), lr=0.1)
+    tm.load_state_dict(ck["model"])
+    topt.load_state_dict(ck["opt"])
+    assert sorted(ck["opt"]["state"][0]) == ["exp_avg", "exp_avg_sq", "step"]
+    tm(torch.ones(1, 2)).sum().backward()
+    topt.step()
+    back = mytorch.load(_saved_by_torch({"model": tm.state_dict(), "opt": topt.state_dict()}))
+    opt.load_state_dict(back["opt"])
+    mm.load_state_dict(back["model"])
+    assert opt.state_dict()["state"][0]["step"].item() == 2.0
+    for k, v in tm.state_dict().items():
+        np.testing.assert_array_equal(to_numpy(mm.state_dict()[k]), to_numpy(v))
