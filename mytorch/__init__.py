@@ -45,7 +45,21 @@ from mytorch._random import (
 from mytorch._build import build_info, compiled
 from mytorch._threads import get_num_threads, set_num_threads
 from mytorch._repr import set_printoptions
-from mytorch import autograd, cuda, fft, linalg, nn, optim, special, utils
+from mytorch import autograd, cuda, fft, linalg, nn, optim, special
+from mytorch import serialization
+from mytorch.serialization import load, save
+from mytorch import amp, backends, utils
+from mytorch.cuda import amp as _cuda_amp  # noqa: F401 (makes mytorch.cuda.amp)
+from mytorch.amp import autocast
+from mytorch.amp.autocast_mode import get_autocast_dtype, is_autocast_enabled
+from mytorch._compile import compile
+from mytorch._flags import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 
 # Every function declared (or written by hand) in the torch namespace, now and later.
 _registry.open_namespace("torch", globals())

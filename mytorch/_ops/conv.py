@@ -9,6 +9,8 @@ derivatives of any order work.
 import builtins
 import math
 
+from mytorch._autocast import STATE as _AUTOCAST
+from mytorch._autocast import cast as _autocast_cast
 from mytorch._core import TensorBase, apply1
 from mytorch._ops._declare import composite, defop
 from mytorch._ops.linalg import matmul
@@ -146,6 +148,8 @@ def _same_pairs(kernel, dilation):
 
 
 def _convnd(name, n, input, weight, bias, stride, padding, dilation, groups):
+    if _AUTOCAST.on:
+        input, weight, bias = _autocast_cast(input, weight, bias)
     stride, dilation, groups = _check_common(name, n, input, weight, bias, stride, dilation, groups)
     kernel = tuple(weight.shape[2:])
     if isinstance(padding, str):
@@ -201,6 +205,8 @@ def _convnd(name, n, input, weight, bias, stride, padding, dilation, groups):
 
 def _conv_transposend(name, n, input, weight, bias, stride, padding, output_padding, groups,
                       dilation):  # fmt: skip
+    if _AUTOCAST.on:
+        input, weight, bias = _autocast_cast(input, weight, bias)
     stride, dilation, groups = _check_common(name, n, input, weight, bias, stride, dilation, groups)
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")

@@ -144,7 +144,7 @@ class Function:
             d = o._data
             r = _wrap(d)
             metas.append((d.shape, d.dtype, _backends.for_array(d)))
-            if id(o) not in nondiff and d.dtype.kind in "fc":
+            if id(o) not in nondiff and d.dtype.kind in "fcV":
                 r._grad_fn = node
                 r._requires_grad = True
                 r._output_nr = i
