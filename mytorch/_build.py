@@ -39,6 +39,7 @@ KERNELS = {
     "mytorch._ext._blas": "csrc/_blas.pyx",
     "mytorch._ext._reduce": "csrc/_reduce.pyx",
     "mytorch._ext._shape": "csrc/_shape.pyx",
+    "mytorch._ext._im2col": "csrc/_im2col.pyx",
 }
 
 

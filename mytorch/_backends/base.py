@@ -140,8 +140,10 @@ KERNELS = (
     ("gelu", "x, approximate", "x * Phi(x), Phi the normal CDF ('tanh': its tanh approximation)."),
     ("gelu_backward", "grad, x, approximate", "grad * d gelu(x) / dx."),
     # convolution (mytorch._backends._conv)
-    ("im2col", "x, kernel, dilation, stride", "x's windows (N, C, *kernel, *out), contiguous."),
-    ("col2im", "cols, dilation, stride", "The adjoint of im2col: windows added into (N, C, *n)."),
+    ("im2col", "x, kernel, dilation, stride, lo, out, batch_inner",
+     "Windows of x padded by lo: (N, C, *kernel, *out) or (C, *kernel, N, *out), contiguous."),
+    ("col2im", "cols, dilation, stride, lo, spatial, batch_inner",
+     "The adjoint of im2col: window entries added into (N, C, *spatial)."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),
