@@ -218,9 +218,17 @@ def load_libraries(builds, orig=None):
     return libs
 
 
-def parse_args(description, argv=None, orig=False):
-    """The common options; with `orig`, also ``--orig DIR`` (the original project's folder)."""
+def parse_args(description, argv=None, orig=False, rows=False):
+    """The common options; with `orig`, also ``--orig DIR`` (the original project's folder);
+    with `rows`, also ``--rows NAME,...`` (only the workloads whose names contain one)."""
     parser = argparse.ArgumentParser(description=description)
+    if rows:
+        parser.add_argument(
+            "--rows",
+            default=None,
+            metavar="NAME,...",
+            help="only the workloads whose names contain one of these (comma-separated) strings",
+        )
     if orig:
         parser.add_argument(
             "--orig",
