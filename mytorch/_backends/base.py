@@ -144,6 +144,12 @@ KERNELS = (
      "Windows of x padded by lo: (N, C, *kernel, *out) or (C, *kernel, N, *out), contiguous."),
     ("col2im", "cols, dilation, stride, lo, spatial, batch_inner",
      "The adjoint of im2col: window entries added into (N, C, *spatial)."),
+    ("conv_forward", "x, w, stride, dilation, lo, out, groups",
+     "x convolved with w (x padded by lo before): (N, Cout, *out)."),
+    ("conv_input_grad", "g, w, stride, dilation, lo, spatial, groups",
+     "conv_forward's gradient in x for output gradient g: (N, C, *spatial)."),
+    ("conv_weight_grad", "x, g, kernel, stride, dilation, lo, groups",
+     "conv_forward's gradient in w for output gradient g: (Cout, C / groups, *kernel)."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),

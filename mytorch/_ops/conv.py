@@ -10,10 +10,10 @@ the other, so derivatives of any order work.
 import builtins
 import math
 
-from mytorch._core import TensorBase, apply1
+from mytorch._core import TensorBase, apply1, apply2
 from mytorch._ops._declare import composite, defop
-from mytorch._ops.linalg import matmul
-from mytorch._ops.shape import reshape, squeeze, transpose, unsqueeze
+from mytorch._registry import KIND_BINARY, SAVE_XY
+from mytorch._ops.shape import reshape, squeeze, unsqueeze
 from mytorch._size import _int_arg
 
 _BOTH = ("torch", "nn.functional")
@@ -32,10 +32,75 @@ def _col2im_vjp(n, g):
     return im2col(g, kernel, dilation, stride, lo, shape[2 + k :], inner)
 
 
+# The convolution: three contractions of T(x, w, g) = <g, conv(x, w)> (mytorch._backends._conv),
+# each one's VJP made of the other two, so derivatives of any order work.
+def _forward_vjp(n, g):
+    stride, dilation, lo, _, groups = n.params
+    w = n.y
+    x = n.x
+    gx = gw = None
+    if n.needs_x:
+        gx = conv_input_grad(g, w, stride, dilation, lo, x.shape[2:], groups)
+    if n.needs_y:
+        gw = conv_weight_grad(x, g, w.shape[2:], stride, dilation, lo, groups)
+    return gx, gw
+
+
+def _input_grad_vjp(n, h):
+    # <h, input_grad(g, w)> = T(h, w, g)
+    stride, dilation, lo, _, groups = n.params
+    w = n.y
+    g = n.x
+    dg = dw = None
+    if n.needs_x:
+        dg = conv_forward(h, w, stride, dilation, lo, g.shape[2:], groups)
+    if n.needs_y:
+        dw = conv_weight_grad(h, g, w.shape[2:], stride, dilation, lo, groups)
+    return dg, dw
+
+
+def _weight_grad_vjp(n, h):
+    # <h, weight_grad(x, g)> = T(x, h, g)
+    _, stride, dilation, lo, groups = n.params
+    g = n.y
+    x = n.x
+    dx = dg = None
+    if n.needs_x:
+        dx = conv_input_grad(g, h, stride, dilation, lo, x.shape[2:], groups)
+    if n.needs_y:
+        dg = conv_forward(x, h, stride, dilation, lo, g.shape[2:], groups)
+    return dx, dg
+
+
 # fmt: off
 IM2COL = defop("im2col", _im2col_vjp, node_name="Im2ColBackward0")
 COL2IM = defop("col2im", _col2im_vjp, node_name="Col2ImBackward0")
+# torch's node of both convolutions is ConvolutionBackward0, of their gradients
+# ConvolutionBackwardBackward0.
+CONV_FORWARD = defop("conv_forward", _forward_vjp, SAVE_XY, KIND_BINARY, "ConvolutionBackward0")
+CONV_INPUT_GRAD = defop("conv_input_grad", _input_grad_vjp, SAVE_XY, KIND_BINARY,
+                        "ConvolutionBackward0")
+CONV_WEIGHT_GRAD = defop("conv_weight_grad", _weight_grad_vjp, SAVE_XY, KIND_BINARY,
+                         "ConvolutionBackwardBackward0")
 # fmt: on
+
+
+def conv_forward(x, w, stride, dilation, lo, out, groups):
+    """x (N, C, *spatial) convolved with w (Cout, C / groups, *kernel): (N, Cout, *out)."""
+    params = (tuple(stride), tuple(dilation), tuple(lo), tuple(out), groups)
+    return apply2(CONV_FORWARD, x, w, params)
+
+
+def conv_input_grad(g, w, stride, dilation, lo, spatial, groups):
+    """conv_forward's gradient in x for the output gradient g: (N, C, *spatial)."""
+    params = (tuple(stride), tuple(dilation), tuple(lo), tuple(spatial), groups)
+    return apply2(CONV_INPUT_GRAD, g, w, params)
+
+
+def conv_weight_grad(x, g, kernel, stride, dilation, lo, groups):
+    """conv_forward's gradient in w for the output gradient g: (Cout, C / groups, *kernel)."""
+    params = (tuple(kernel), tuple(stride), tuple(dilation), tuple(lo), groups)
+    return apply2(CONV_WEIGHT_GRAD, x, g, params)
 
 
 def im2col(x, kernel, dilation, stride, lo, out, inner=False):
@@ -159,7 +224,7 @@ def _convnd(name, n, input, weight, bias, stride, padding, dilation, groups):
         pairs = [(e, e) for e in p]
     batched = input.ndim == n + 2
     x = input if batched else unsqueeze(input, 0)
-    cout, cin_g = weight.shape[0], weight.shape[1]
+    cin_g = weight.shape[1]
     if x.shape[1] != cin_g * groups:
         raise RuntimeError(
             f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
@@ -174,20 +239,8 @@ def _convnd(name, n, input, weight, bias, stride, padding, dilation, groups):
             ". Kernel size can't be greater than actual input size"
         )
     out_sp = _out_sizes(x.shape[2:], pairs, kernel, dilation, stride)
-    # (C, *kernel, N, *out): the batch joins the columns, so that the forward and both gradients
-    # are one GEMM each (per group); a batched matmul against the weight would make the weight's
-    # gradient nb small GEMMs on transposed operands plus a sum (5x slower here).
-    cols = im2col(x, kernel, dilation, stride, [lo for lo, _ in pairs], out_sp, True)
-    nb = x.shape[0]
-    ck = cin_g * math.prod(kernel)
-    length = nb * math.prod(out_sp)
-    if groups == 1:
-        out = matmul(reshape(weight, (cout, ck)), reshape(cols, (ck, length)))
-    else:
-        w = reshape(weight, (groups, cout // groups, ck))
-        out = matmul(w, reshape(cols, (groups, ck, length)))
-    out = transpose(reshape(out, (cout, nb) + out_sp), 0, 1)
-    out = _add_bias(reshape(out, (nb, cout) + out_sp), bias, n)
+    out = conv_forward(x, weight, stride, dilation, [lo for lo, _ in pairs], out_sp, groups)
+    out = _add_bias(out, bias, n)
     return out if batched else squeeze(out, 0)
 
 
@@ -210,14 +263,14 @@ def _conv_transposend(name, n, input, weight, bias, stride, padding, output_padd
         )
     batched = input.ndim == n + 2
     x = input if batched else unsqueeze(input, 0)
-    cin, cout_g = weight.shape[0], weight.shape[1]
+    cin = weight.shape[0]
     kernel = tuple(weight.shape[2:])
     if x.shape[1] != cin:
         raise RuntimeError(
             f"Given transposed=1, weight of size {list(weight.shape)}, expected "
             f"input{list(x.shape)} to have {cin} channels, but got {x.shape[1]} channels instead"
         )
-    nb, in_sp = x.shape[0], tuple(x.shape[2:])
+    in_sp = tuple(x.shape[2:])
     sizes = [(s - 1) * st - 2 * p + d * (k - 1) + o + 1
              for s, st, p, d, k, o in zip(in_sp, stride, padding, dilation, kernel,
                                           output_padding)]  # fmt: skip
@@ -226,19 +279,8 @@ def _conv_transposend(name, n, input, weight, bias, stride, padding, output_padd
             f"Given input size per channel: ({' x '.join(map(str, in_sp))}). Calculated output "
             f"size per channel: ({' x '.join(map(str, sizes))}). Output size is too small"
         )
-    cin_g = cin // groups
-    kk = cout_g * math.prod(kernel)
-    # The adjoint of the convolution's layout: x as (Cin, N * L), one GEMM (per group) into the
-    # (Cout, *kernel, N, *in) columns, and col2im crops the padding.
-    length = nb * math.prod(in_sp)
-    x2 = reshape(transpose(x, 0, 1), (cin, length))
-    if groups == 1:
-        cols = matmul(transpose(reshape(weight, (cin, kk)), 0, 1), x2)
-    else:
-        w = transpose(reshape(weight, (groups, cin_g, kk)), 1, 2)
-        cols = matmul(w, reshape(x2, (groups, cin_g, length)))
-    cols = reshape(cols, (cout_g * groups,) + kernel + (nb,) + in_sp)
-    out = col2im(cols, dilation, stride, padding, sizes, True)
+    # The adjoint of the convolution whose weight is this one: its gradient in the input.
+    out = conv_input_grad(x, weight, stride, dilation, padding, sizes, groups)
     out = _add_bias(out, bias, n)
     return out if batched else squeeze(out, 0)
 
@@ -373,4 +415,10 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 
 __all__ = []
-INTERNAL = ["im2col", "col2im"]  # the primitives' functions (mytorch._ops.conv)
+INTERNAL = [
+    "im2col",
+    "col2im",
+    "conv_forward",
+    "conv_input_grad",
+    "conv_weight_grad",
+]  # the primitives' functions (mytorch._ops.conv)
