@@ -61,6 +61,8 @@ def _build_lists():
 
 
 CORE, KERNELS = _build_lists()
+# The module holding the Cython utility code that every extension shares.
+SHARED_UTILITY = "mytorch._cyutility"
 
 
 def _compiler():
@@ -185,10 +187,21 @@ def extensions():
                 extra_link_args=lflags + slflags,
             )
         )
+    # NOTE: Cython's utility code (its function and generator types, argument parsing, ...) goes
+    # into one shared module instead of into each extension: 0.1-0.2 MB less per module.
+    exts.append(
+        Extension(
+            SHARED_UTILITY,
+            [],
+            extra_compile_args=scflags,
+            extra_link_args=slflags,
+        )
+    )
     return cythonize(
         exts,
         compiler_directives={"language_level": 3, "embedsignature": True},
         include_path=["csrc"],  # csrc/*.pxd, shared by the kernel modules
+        shared_utility_qualified_name=SHARED_UTILITY,
         quiet=True,
     )
 
