@@ -11,6 +11,15 @@ from mytorch._registry cimport CoreHooks, HotOps, Op
 cdef class VersionCounter:
     cdef public long version
 
+# The count of live Nodes, kept by Node's __cinit__ and __dealloc__.
+cdef extern from *:
+    """
+    static Py_ssize_t _mt_live_nodes = 0;
+    """
+    Py_ssize_t _mt_live_nodes
+
+cpdef Py_ssize_t live_nodes()
+
 @cython.freelist(256)
 cdef class Node:
     cdef public Op op
