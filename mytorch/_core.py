@@ -7,8 +7,6 @@ declared in ``_core.pxd`` beside it; otherwise it is imported as it is (the pure
 Both builds run the same lines, so they give identical results.
 """
 
-import gc
-
 import numpy as np
 
 try:
@@ -54,6 +52,7 @@ _K_COMPARE = KIND_COMPARE
 _K_FLOAT = KIND_FLOAT
 _S_XY = SAVE_XY
 _S_OUT = SAVE_OUT
+_live_nodes = lambda: _mt_live_nodes() if _COMPILED else -1  # noqa: E731, F821  (see _core.pxd)
 
 
 class Node:
@@ -84,15 +83,11 @@ class Node:
         self.next_nr = None  # the output number of each edge (None: all 0)
         self.n_outputs = 1
 
-    # The count of live Nodes (live_nodes below): a C counter in the compiled build (these two
-    # run only there: a Python __del__ would cost the pure build about 170 ns per Node).
-    def __cinit__(self):
-        global _mt_live_nodes
-        _mt_live_nodes += 1
+    def __cinit__(self):  # counts the live Nodes, in the compiled build only: autograd.graph
+        _mt_live_add(1)  # noqa: F821  (declared in _core.pxd)
 
     def __dealloc__(self):
-        global _mt_live_nodes
-        _mt_live_nodes -= 1
+        _mt_live_add(-1)  # noqa: F821
 
     # --- what a VJP reads -------------------------------------------------------------
     @property
@@ -182,22 +177,6 @@ class Node:
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
-
-
-def live_nodes():
-    """How many graph Nodes (grad_fns and AccumulateGrad nodes) are alive in this process.
-
-    NOTE: the compiled build reads the C counter kept by Node's __cinit__/__dealloc__; the pure
-    build counts the Nodes among the objects the garbage collector tracks (a few ms per call),
-    which costs its ops nothing. Both count unreachable Nodes that gc has not collected yet.
-    """
-    if _COMPILED:
-        return _mt_live_nodes  # noqa: F821  (declared in _core.pxd)
-    n = 0
-    for o in gc.get_objects():
-        if type(o) is Node:
-            n += 1
-    return n
 
 
 class VersionCounter:
