@@ -46,6 +46,7 @@ from mytorch._build import build_info, compiled
 from mytorch._threads import get_num_threads, set_num_threads
 from mytorch._repr import set_printoptions
 from mytorch import autograd, cuda, fft, linalg, nn, special
+from mytorch import viz  # graph pictures (mytorch only)
 
 # Every function declared (or written by hand) in the torch namespace, now and later.
 _registry.open_namespace("torch", globals())
