@@ -60,6 +60,7 @@ from mytorch._flags import (
     set_float32_matmul_precision,
     use_deterministic_algorithms,
 )
+from mytorch import viz  # graph pictures (mytorch only)
 
 # Every function declared (or written by hand) in the torch namespace, now and later.
 _registry.open_namespace("torch", globals())

@@ -52,6 +52,7 @@ _K_COMPARE = KIND_COMPARE
 _K_FLOAT = KIND_FLOAT
 _S_XY = SAVE_XY
 _S_OUT = SAVE_OUT
+_live_nodes = lambda: _mt_live_nodes() if _COMPILED else -1  # noqa: E731, F821  (see _core.pxd)
 
 
 class Node:
@@ -81,6 +82,12 @@ class Node:
         self.out_version = 0
         self.next_nr = None  # the output number of each edge (None: all 0)
         self.n_outputs = 1
+
+    def __cinit__(self):  # counts the live Nodes, in the compiled build only: autograd.graph
+        _mt_live_add(1)  # noqa: F821  (declared in _core.pxd)
+
+    def __dealloc__(self):
+        _mt_live_add(-1)  # noqa: F821
 
     # --- what a VJP reads -------------------------------------------------------------
     @property

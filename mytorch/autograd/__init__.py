@@ -3,7 +3,10 @@
 from mytorch._autograd import backward, grad
 from mytorch._grad_mode import is_grad_enabled
 from mytorch._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
+from mytorch.autograd._create_graph import create_graph_default
+from mytorch.autograd._create_graph import get_create_graph_default, set_create_graph_default
 from mytorch.autograd.function import Function, FunctionCtx
+from mytorch.autograd import graph
 from mytorch.autograd.gradcheck import gradcheck, gradgradcheck
 
 
@@ -19,4 +22,8 @@ __all__ = [
     "is_grad_enabled",
     "gradcheck",
     "gradgradcheck",
+    "graph",
+    "create_graph_default",
+    "get_create_graph_default",
+    "set_create_graph_default",
 ]
