@@ -3,7 +3,8 @@
 from mytorch._autograd import backward, grad
 from mytorch._grad_mode import is_grad_enabled
 from mytorch._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
-from mytorch.autograd.function import Function, FunctionCtx
+from mytorch.autograd import graph
+from mytorch.autograd.function import Function, FunctionCtx, once_differentiable
 from mytorch.autograd.gradcheck import gradcheck, gradgradcheck
 
 
@@ -12,6 +13,7 @@ __all__ = [
     "grad",
     "Function",
     "FunctionCtx",
+    "graph",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",

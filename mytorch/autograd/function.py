@@ -18,6 +18,7 @@ class FunctionCtx:
         self.needs_input_grad = ()
         self.non_differentiable = ()
         self.dirty_tensors = ()
+        self.saved_for_forward = None
         self.materialize_grads = True
         self._node = None  # the Node recorded for this application, once there is one
 
@@ -132,6 +133,10 @@ class Function:
                 cls.setup_context(ctx, args, out)
         finally:
             _set_grad_enabled(prev)
+        if ctx.saved_for_forward is not None:
+            # As torch: read during the application only (forward mode's jvp will read it).
+            ctx._for_forward = ctx.saved_for_forward
+            ctx.saved_for_forward = None
         if not (is_grad_enabled() and any(ctx.needs_input_grad)):
             for t in ctx.dirty_tensors:
                 _ensure_vc(t).version += 1

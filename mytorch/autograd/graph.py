@@ -6,14 +6,14 @@ While a ``saved_tensors_hooks(pack_hook, unpack_hook)`` block is active, every t
 Node saves for its backward (an op's saved inputs and output, an autograd.Function's
 ``save_for_backward`` tensors) is replaced in the Node by ``pack_hook(tensor)``; the backward
 pass reads it back through ``unpack_hook(packed)``, as a tensor with the history of the one
-saved (so it differentiates again), checked against in-place changes of the saved tensor
-since. Blocks nest: the innermost one packs.
+saved (so it differentiates again); as in torch, in-place changes of the saved tensor since are
+not checked (the hooks own what was saved). Blocks nest: the innermost one packs.
 """
 
 import abc
 
 from mytorch._core import Node as _Node
-from mytorch._core import PackedSaved, TensorBase, _ensure_vc, _wrap
+from mytorch._core import PackedSaved, TensorBase, _wrap
 from mytorch._registry import CORE as _CORE
 
 __all__ = [
@@ -62,11 +62,9 @@ _disabled = []  # the error messages of the active disable_saved_tensors_hooks b
 class _Entry:
     """One saved tensor, packed: what unpacks it and the history it is given back with."""
 
-    __slots__ = ("packed", "unpack", "vc", "version", "grad_fn", "requires_grad", "nr", "acc")
+    __slots__ = ("packed", "unpack", "grad_fn", "requires_grad", "nr", "acc")
 
     def __init__(self, t, pack, unpack):
-        self.vc = _ensure_vc(t)
-        self.version = self.vc.version
         self.grad_fn = t._grad_fn
         self.requires_grad = t._requires_grad
         self.nr = t._output_nr
@@ -81,16 +79,14 @@ class _Entry:
                 "Output of saved tensor unpack_hook expected to be a Tensor but got result of "
                 f"type {type(r).__name__}"
             )
-        if r._grad_fn is not self.grad_fn or r._requires_grad != self.requires_grad:
-            t = _wrap(r._data)  # the unpacked values, with the saved tensor's history
-            t._grad_fn = self.grad_fn
-            t._requires_grad = self.requires_grad
-            t._output_nr = self.nr
-            t._acc = self.acc
-            r = t
-        if self.vc.version != self.version:
-            _CORE.raise_modified(r, self.grad_fn, self.vc.version, self.version)
-        return r
+        # NOTE: as torch, the saved tensor's version is not checked: the hooks own what was saved
+        # (a packed copy is right after an in-place write to the original).
+        t = _wrap(r._data)  # the unpacked values, with the saved tensor's history
+        t._grad_fn = self.grad_fn
+        t._requires_grad = self.requires_grad
+        t._output_nr = self.nr
+        t._acc = self.acc
+        return t
 
 
 class _PackedTuple(PackedSaved):
