@@ -1,191 +1,206 @@
-"""mytorch.autograd.graph: a count of the live graph nodes and a guard against a graph that keeps
-growing across training iterations (mytorch's own additions; torch has no equivalent).
+"""mytorch.autograd.graph (as torch.autograd.graph): the public Node base of every grad_fn, and
+the hooks on tensors saved for backward (saved_tensors_hooks, save_on_cpu,
+disable_saved_tensors_hooks); and mytorch's own graph-growth guard (live_nodes,
+warn_on_graph_growth: see mytorch.autograd._growth).
 
-The guard's rule. While it is on, every backward pass (``Tensor.backward``,
-``autograd.backward``, ``autograd.grad``) ends by counting the live graph nodes
-(:func:`live_nodes`). When the count has grown at each of the last ``passes`` passes (``passes + 1``
-counts, each larger than the one before), the guard collects garbage (``gc.collect()``) and
-counts again; if the count is still larger than it was ``passes`` passes ago, it warns with a
-:class:`GraphGrowthWarning` at the user's line that ran the backward pass (the first frame outside
-mytorch), naming the variables of that frame that hold a graph larger than the one just
-differentiated, then starts over. A training loop whose graph is freed each iteration keeps a
-steady count and never warns; ``total_loss += loss`` (a tensor with grad history accumulated over
-iterations) or gradients kept across iterations while they carry a graph (``autograd.grad``'s
-default ``create_graph=None`` when grad mode is on) add nodes at every pass and warn after
-``passes`` of them. A model whose graph legitimately grows for ``passes`` passes in a row (e.g. a
-sequence length that increases each step) warns too: raise ``passes`` or turn the guard off.
-
-Cost: the compiled build keeps a C counter of live Nodes (a few nanoseconds per Node); the pure
-build counts them through the garbage collector when asked (a few milliseconds per call, only
-while the guard is on or when :func:`live_nodes` is called).
+While a ``saved_tensors_hooks(pack_hook, unpack_hook)`` block is active, every tensor a new
+Node saves for its backward (an op's saved inputs and output, an autograd.Function's
+``save_for_backward`` tensors) is replaced in the Node by ``pack_hook(tensor)``; the backward
+pass reads it back through ``unpack_hook(packed)``, as a tensor with the history of the one
+saved (so it differentiates again); as in torch, in-place changes of the saved tensor since are
+not checked (the hooks own what was saved). Blocks nest: the innermost one packs.
 """
 
-import gc
-import os
-import sys
-import warnings
+import abc
 
-from mytorch import _autograd
-from mytorch._core import Node, TensorBase
-from mytorch._core import _live_nodes as _compiled_count
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
-class GraphGrowthWarning(UserWarning):
-    """The autograd graph kept growing across backward passes (see warn_on_graph_growth)."""
-
-
-def live_nodes():
-    """How many autograd graph nodes (grad_fns and leaves' AccumulateGrad nodes) are alive now.
-
-    A steady training loop keeps this number steady from one iteration to the next. Both builds
-    count the Nodes that are unreachable but not yet collected by the garbage collector.
-    """
-    return _live_nodes()
-
-
-def _live_nodes():
-    n = _compiled_count()  # the C counter kept by Node's __cinit__/__dealloc__
-    if n >= 0:
-        return n
-    # NOTE: the pure build counts the Nodes among the objects gc tracks (every Node is): a few
-    # ms per call, and nothing per op, where a Python __del__ would cost about 170 ns per Node.
-    n = 0
-    for o in gc.get_objects():
-        if type(o) is Node:
-            n += 1
-    return n
-
-
-class _Guard:
-    """The guard's state: process-wide, like the switch that turns it on."""
-
-    enabled = False
-    passes = 10
-    counts = []  # the counts after the recent passes (at most passes + 1)
-
-
-def _graph_size(node, limit=1_000_000):
-    """How many Nodes are reachable from ``node`` (its whole backward graph), up to ``limit``."""
-    seen = {id(node)}
-    stack = [node]
-    while stack and len(seen) < limit:
-        n = stack.pop()
-        for nxt in n.next:
-            if nxt is not None and id(nxt) not in seen:
-                seen.add(id(nxt))
-                stack.append(nxt)
-    return len(seen)
-
-
-def _holders(frame, floor):
-    """The variables of ``frame`` that hold a graph larger than ``floor`` nodes, or several
-    tensors with grad history (a list of gradients kept across iterations), largest first."""
-    found = []
-    for name, value in frame.f_locals.items():
-        if isinstance(value, TensorBase):
-            fn = value._grad_fn
-            if fn is not None:
-                size = _graph_size(fn)
-                if size > floor:
-                    found.append((size, f"`{name}` holds a graph of {size} nodes"))
-        elif isinstance(value, (list, tuple, dict)):
-            items = value.values() if isinstance(value, dict) else value
-            n = 0
-            for v in items:
-                if isinstance(v, (list, tuple)):  # e.g. a list of autograd.grad results
-                    n += sum(1 for w in v if isinstance(w, TensorBase) and w._grad_fn is not None)
-                elif isinstance(v, TensorBase) and v._grad_fn is not None:
-                    n += 1
-            if n > 1:
-                found.append((n, f"`{name}` holds {n} tensors with grad history"))
-    found.sort(key=lambda p: -p[0])
-    return [text for _, text in found[:3]]
-
-
-def _user_frame():
-    """The innermost frame outside mytorch and its stacklevel as seen from _after_backward."""
-    frame = sys._getframe(2)  # _after_backward's caller: its stacklevel there is 2
-    level = 2
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-        level += 1
-    return frame, level
-
-
-def _after_backward(outputs):
-    """Called at the end of every backward pass while the guard is on."""
-    counts = _Guard.counts
-    n = _live_nodes()
-    if counts and n <= counts[-1]:
-        del counts[:]
-    counts.append(n)
-    passes = _Guard.passes
-    if len(counts) <= passes:
-        return
-    first = counts[0]
-    del counts[:]
-    gc.collect()
-    n = _live_nodes()
-    if n <= first:
-        return
-    frame, level = _user_frame()
-    floor = 0
-    for t in outputs:
-        if isinstance(t, TensorBase) and t._grad_fn is not None:
-            floor = max(floor, _graph_size(t._grad_fn))
-    where = "" if frame is None else f" at {frame.f_code.co_filename}:{frame.f_lineno}"
-    held = [] if frame is None else _holders(frame, floor)
-    message = (
-        f"the autograd graph grew at each of the last {passes} backward passes{where}: "
-        f"{first} -> {n} live graph nodes. "
-        + ("; ".join(held) + ". " if held else "")
-        + "A tensor with grad history kept across iterations keeps every iteration's graph "
-        "alive: accumulate `loss.item()` or `loss.detach()` (not `loss`), and keep gradients "
-        "from autograd.grad with create_graph=False (or set_create_graph_default(False))."
-    )
-    warnings.warn(message, GraphGrowthWarning, stacklevel=level)
-
-
-class warn_on_graph_growth:
-    """Turn the graph-growth guard on (``mode=True``) or off, process-wide.
-
-    It takes effect at once; used with ``with``, the previous setting comes back on exit.
-    ``passes``: how many backward passes in a row must grow the graph before it warns (see the
-    module's docstring for the exact rule).
-    """
-
-    def __init__(self, mode=True, passes=10):
-        if int(passes) < 1:
-            raise ValueError(f"warn_on_graph_growth: passes must be at least 1, got {passes}")
-        self._prev = (_Guard.enabled, _Guard.passes)
-        _set_guard(bool(mode), int(passes))
-
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        _set_guard(*self._prev)
-        return False
-
-
-def _set_guard(mode, passes):
-    _Guard.enabled = mode
-    _Guard.passes = passes
-    _Guard.counts = []
-    _autograd._set_after_backward(_after_backward if mode else None)
-
-
-def is_graph_growth_warning_enabled():
-    """Whether the graph-growth guard is on."""
-    return _Guard.enabled
-
+from mytorch._core import Node as _Node
+from mytorch._core import PackedSaved, TensorBase, _wrap
+from mytorch._registry import CORE as _CORE
+from mytorch.autograd._growth import (
+    GraphGrowthWarning,
+    is_graph_growth_warning_enabled,
+    live_nodes,
+    warn_on_graph_growth,
+)
 
 __all__ = [
     "Node",
+    "saved_tensors_hooks",
+    "save_on_cpu",
+    "disable_saved_tensors_hooks",
     "live_nodes",
     "warn_on_graph_growth",
     "is_graph_growth_warning_enabled",
     "GraphGrowthWarning",
 ]
+
+
+class Node(abc.ABC):
+    """The public base of grad_fn objects: ``isinstance(y.grad_fn, Node)`` holds for every node
+    the engine records (AccumulateGrad nodes included). Matches torch.autograd.graph.Node."""
+
+    @abc.abstractmethod
+    def name(self):
+        """The node's name (``MulBackward0``)."""
+
+    @property
+    @abc.abstractmethod
+    def next_functions(self):
+        """``((node, output_nr), ...)``: where the node's gradients flow."""
+
+    @property
+    @abc.abstractmethod
+    def metadata(self):
+        """A dict for the user's own data."""
+
+    @abc.abstractmethod
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` after the node runs; returns a removable handle."""
+
+    @abc.abstractmethod
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` before the node runs; returns a removable handle."""
+
+
+Node.register(_Node)
+
+
+# --- saved tensors hooks --------------------------------------------------------------------
+_stack = []  # the active (pack_hook, unpack_hook) pairs, innermost last
+_disabled = []  # the error messages of the active disable_saved_tensors_hooks blocks
+
+
+class _Entry:
+    """One saved tensor, packed: what unpacks it and the history it is given back with."""
+
+    __slots__ = ("packed", "unpack", "grad_fn", "requires_grad", "nr", "acc")
+
+    def __init__(self, t, pack, unpack):
+        self.grad_fn = t._grad_fn
+        self.requires_grad = t._requires_grad
+        self.nr = t._output_nr
+        self.acc = t._accumulate_node() if t._requires_grad and t._grad_fn is None else None
+        self.unpack = unpack
+        self.packed = pack(t)
+
+    def get(self):
+        r = self.unpack(self.packed)
+        if not isinstance(r, TensorBase):
+            raise TypeError(
+                "Output of saved tensor unpack_hook expected to be a Tensor but got result of "
+                f"type {type(r).__name__}"
+            )
+        # NOTE: as torch, the saved tensor's version is not checked: the hooks own what was saved
+        # (a packed copy is right after an in-place write to the original).
+        t = _wrap(r._data)  # the unpacked values, with the saved tensor's history
+        t._grad_fn = self.grad_fn
+        t._requires_grad = self.requires_grad
+        t._output_nr = self.nr
+        t._acc = self.acc
+        return t
+
+
+class _PackedTuple(PackedSaved):
+    """A Node's saved inputs with the tensors among them packed: indexing or iterating unpacks
+    (Node._saved and Node.inputs read them so)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, saved, pack, unpack):
+        self.items = tuple(
+            _Entry(t, pack, unpack) if isinstance(t, TensorBase) else t for t in saved
+        )
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        x = self.items[i]
+        return x.get() if isinstance(x, _Entry) else x
+
+    def __iter__(self):
+        for i in range(len(self.items)):
+            yield self[i]
+
+
+class _PackedOut(PackedSaved):
+    """A Node's saved output, packed (Node.out unpacks it)."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self, out, pack, unpack):
+        self.entry = _Entry(out, pack, unpack)
+
+    def unpack_out(self, node):
+        return self.entry.get()
+
+
+def _pack_node(node, out):
+    """Pack what ``node`` saved (CORE.saved_pack while a saved_tensors_hooks block is active);
+    ``out`` is the node's output (None when the node saves no output of its own)."""
+    pack, unpack = _stack[-1]
+    saved = node.saved
+    if type(saved) is tuple and any(isinstance(t, TensorBase) for t in saved):
+        node.saved = _PackedTuple(saved, pack, unpack)
+    if out is not None and node.out_data is not None:
+        node.out_data = _PackedOut(out, pack, unpack)
+    return out
+
+
+def _set_active():
+    # NOTE: CORE.saved_pack is not a provide()d entry: it is on only while hooks are active,
+    # so that recording a Node costs one pointer test when none is.
+    _CORE.saved_pack = _pack_node if _stack else None
+
+
+class saved_tensors_hooks:
+    """Matches torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook)."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        if _disabled:
+            raise RuntimeError(_disabled[-1])
+        _stack.append((self.pack_hook, self.unpack_hook))
+        _set_active()
+        return self
+
+    def __exit__(self, *exc):
+        _stack.pop()
+        _set_active()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Matches torch.autograd.graph.save_on_cpu: saved tensors are kept on the CPU and moved
+    back to their device when backward reads them."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        def pack(t):
+            return (t.device, t.detach().cpu().clone())
+
+        def unpack(packed):
+            device, t = packed
+            return t.to(device)
+
+        super().__init__(pack, unpack)
+
+
+class disable_saved_tensors_hooks:
+    """Matches torch.autograd.graph.disable_saved_tensors_hooks(error_message): inside it, using
+    saved_tensors_hooks raises RuntimeError(error_message)."""
+
+    def __init__(self, error_message):
+        self.error_message = error_message
+
+    def __enter__(self):
+        if _stack:
+            raise RuntimeError(self.error_message)
+        _disabled.append(self.error_message)
+        return self
+
+    def __exit__(self, *exc):
+        _disabled.pop()
+        return False
