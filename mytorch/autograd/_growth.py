@@ -1,5 +1,6 @@
-"""mytorch.autograd._growth (re-exported by mytorch.autograd.graph): a count of the live graph nodes and a guard against a graph that keeps
-growing across training iterations (mytorch's own additions; torch has no equivalent).
+"""mytorch.autograd._growth (re-exported by mytorch.autograd.graph): a count of the live graph
+nodes and a guard against a graph that keeps growing across training iterations (mytorch's own
+additions; torch has no equivalent).
 
 The guard's rule. While it is on, every backward pass (``Tensor.backward``,
 ``autograd.backward``, ``autograd.grad``) ends by counting the live graph nodes
