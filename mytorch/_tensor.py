@@ -266,24 +266,6 @@ class TensorMethods(OpMethods):
     def __invert__(self):
         return F.bitwise_not(self)
 
-    def __lshift__(self, other):
-        return F.bitwise_left_shift(self, F._numpy_operand(other))
-
-    def __rlshift__(self, other):
-        return F.bitwise_left_shift(F._numpy_operand(other), self)
-
-    def __ilshift__(self, other):
-        return self.bitwise_left_shift_(other)
-
-    def __rshift__(self, other):
-        return F.bitwise_right_shift(self, F._numpy_operand(other))
-
-    def __rrshift__(self, other):
-        return F.bitwise_right_shift(F._numpy_operand(other), self)
-
-    def __irshift__(self, other):
-        return self.bitwise_right_shift_(other)
-
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
