@@ -59,4 +59,9 @@ short = int16
 cfloat = complex64
 cdouble = complex128
 
+# torch's constants: torch.e, torch.pi, torch.inf, torch.nan, and torch.newaxis (None)
+from math import e, inf, nan, pi  # noqa: E402
+
+newaxis = None
+
 from mytorch._version import __version__  # noqa: E402 (the one place the version is written)
