@@ -28,6 +28,7 @@ from mytorch._grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -45,7 +46,15 @@ from mytorch._random import (
 from mytorch._build import build_info, compiled
 from mytorch._threads import get_num_threads, set_num_threads
 from mytorch._repr import set_printoptions
-from mytorch import autograd, cuda, fft, linalg, nn, optim, special
+from mytorch._settings import (
+    are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
+from mytorch import autograd, backends, cuda, fft, linalg, nn, optim, special
 
 # Every function declared (or written by hand) in the torch namespace, now and later.
 _registry.open_namespace("torch", globals())
