@@ -18,7 +18,7 @@ import pytest
 
 import mytorch
 
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.slow]
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = sorted(p for p in (HERE / "scripts").glob("*.py") if not p.name.startswith("_"))
