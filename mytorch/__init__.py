@@ -28,6 +28,7 @@ from mytorch._grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -53,8 +54,9 @@ from mytorch.cuda import amp as _cuda_amp  # noqa: F401 (makes mytorch.cuda.amp)
 from mytorch.amp import autocast
 from mytorch.amp.autocast_mode import get_autocast_dtype, is_autocast_enabled
 from mytorch._compile import compile
-from mytorch._flags import (
+from mytorch._settings import (
     are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
     get_float32_matmul_precision,
     is_deterministic_algorithms_warn_only_enabled,
     set_float32_matmul_precision,
@@ -73,5 +75,10 @@ int = int32
 short = int16
 cfloat = complex64
 cdouble = complex128
+
+# torch's constants: torch.e, torch.pi, torch.inf, torch.nan, and torch.newaxis (None)
+from math import e, inf, nan, pi  # noqa: E402
+
+newaxis = None
 
 from mytorch._version import __version__  # noqa: E402 (the one place the version is written)

@@ -4,7 +4,7 @@ __all__ = ["is_available", "version", "enabled", "benchmark", "deterministic", "
 
 enabled = True
 benchmark = False
-benchmark_limit = 10
+benchmark_limit = None  # (torch: None without cuDNN)
 deterministic = False
 allow_tf32 = True
 
