@@ -53,6 +53,9 @@ _K_FLOAT = KIND_FLOAT
 _S_XY = SAVE_XY
 _S_OUT = SAVE_OUT
 
+# Forward AD's op hook while a dual level is open (mytorch.autograd.forward_ad), else None.
+_FW = [None]
+
 
 class Node:
     """One recorded op application (a grad_fn): edges to its inputs' nodes, what its VJP needs."""
@@ -437,6 +440,8 @@ def _same_shape(x, y):
 
 def apply2(op, a, b, params=()):
     """Run a two-input op: promote dtypes, call its kernel, record a Node if grad mode asks."""
+    if _FW[0] is not None:
+        return _FW[0](apply2, op, (a, b), params)
     x = None
     y = None
     kernel = op.kernel
@@ -501,6 +506,8 @@ def apply2(op, a, b, params=()):
 
 def apply1(op, a, params=()):
     """Run a one-input op: call its kernel, record a Node if grad mode asks."""
+    if _FW[0] is not None:
+        return _FW[0](apply1, op, (a,), params)
     if not isinstance(a, TensorBase):
         raise TypeError(
             f"{op.name}(): argument 'input' (position 1) must be Tensor, not {type(a).__name__}"
