@@ -5,7 +5,7 @@ from mytorch._grad_mode import is_grad_enabled
 from mytorch._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from mytorch.autograd.function import Function, FunctionCtx
 from mytorch.autograd.gradcheck import gradcheck, gradgradcheck
-from mytorch.autograd import forward_ad  # noqa: F401  (mytorch.autograd.forward_ad)
+from mytorch.autograd import forward_ad, functional  # noqa: F401  (their submodules)
 
 
 __all__ = [
