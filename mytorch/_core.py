@@ -52,9 +52,7 @@ _K_COMPARE = KIND_COMPARE
 _K_FLOAT = KIND_FLOAT
 _S_XY = SAVE_XY
 _S_OUT = SAVE_OUT
-
-# Forward AD's op hook while a dual level is open (mytorch.autograd.forward_ad), else None.
-_FW = [None]
+_FW = _registry.FORWARD_AD  # [hook]: forward AD's op hook while a dual level is open
 
 
 class Node:
