@@ -15,10 +15,12 @@ Tangents are written in mytorch ops, so they are differentiable (reverse over fo
 respect to the primals and the tangents they came from. When no level is open, the only cost
 to an op is the check of one module global (``mytorch._core._FW``).
 
-Not supported: complex tensors (their tangents follow no conjugation convention here), custom
-``autograd.Function`` (no ``jvp`` staticmethod: its outputs get no tangent), and an in-place
-write through a view of a dual tensor that has no tangent of its own updates only the view's
-tangent.
+A custom ``autograd.Function`` gives its tangents by its ``jvp`` staticmethod, as in torch.
+Not supported: complex tensors (their tangents follow no conjugation convention here), and an
+in-place write through a view of a dual tensor that has no tangent of its own updates only the
+view's tangent. Composites that return a detached value when no input requires grad (clamp
+with tensor bounds) or take their value from a no_grad computation (lstsq) give such values no
+or a wrong tangent (tests/ops/test_forward_ad.py lists them).
 """
 
 import weakref
@@ -42,6 +44,7 @@ from mytorch._core import (
 from mytorch._grad_mode import _grad_on, _set_grad_enabled
 from mytorch._registry import F as _F
 from mytorch._registry import KIND_BINARY, KIND_DIV
+from mytorch.autograd.function import FunctionCtx
 
 __all__ = [
     "UnpackedDualTensor",
@@ -233,6 +236,31 @@ class _Hook:
                 if t is not None:
                     _propagate(fn, op, tuple(inputs), params, (kernel, save), out, tans)
                     break
+        finally:
+            _set_hook(prev)
+        return out
+
+    def function(self, cls, args):
+        """A custom autograd.Function: its forward runs on the primals (forward AD paused) and
+        its ``jvp(ctx, *tangents)`` gives the outputs' tangents (zeros for tensor inputs
+        without one, None for other arguments), as torch's."""
+        tans = [_tangent(a) if isinstance(a, TensorBase) else None for a in args]
+        ctx = FunctionCtx()
+        prev = _set_hook(None)
+        try:
+            out = cls.apply(*args, _ctx=ctx)
+            if all(t is None for t in tans):
+                return out
+            full = [
+                t if t is not None else (_F.zeros_like(a) if isinstance(a, TensorBase) else None)
+                for a, t in zip(args, tans)
+            ]
+            touts = cls.jvp(ctx, *full)
+            outs = out if isinstance(out, tuple) else (out,)
+            touts = touts if isinstance(touts, tuple) else (touts,)
+            for o, t in zip(outs, touts):
+                if isinstance(o, TensorBase) and isinstance(t, TensorBase) and _float(o):
+                    _set_tangent(o, _fit(t, o))
         finally:
             _set_hook(prev)
         return out

@@ -3,6 +3,7 @@
 from mytorch import _backends
 from mytorch._applyn import materialize
 from mytorch._core import KIND_SAME, SAVE_NONE, Node, TensorBase, _edge, _wrap
+from mytorch._registry import FORWARD_AD as _FW
 from mytorch._registry import Op
 from mytorch._grad_mode import _set_grad_enabled, is_grad_enabled
 
@@ -99,8 +100,10 @@ class Function:
         pass
 
     @classmethod
-    def apply(cls, *args):
-        ctx = FunctionCtx()
+    def apply(cls, *args, _ctx=None):
+        if _FW[0] is not None and _ctx is None:  # forward AD: through the class's jvp
+            return _FW[0].function(cls, args)
+        ctx = FunctionCtx() if _ctx is None else _ctx
         ctx.needs_input_grad = tuple(isinstance(a, TensorBase) and a.requires_grad for a in args)
         prev = _set_grad_enabled(False)
         try:
@@ -167,6 +170,13 @@ class Function:
     def forward(ctx, *args):
         raise NotImplementedError(
             "You must implement the forward function for custom autograd.Function."
+        )
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with "
+            "forward mode AD."
         )
 
     @staticmethod

@@ -226,3 +226,34 @@ def test_no_level_costs_one_check():
     assert _FW == [None]
     x = mytorch.tensor(np.ones(2), requires_grad=True)
     assert (x * 2).grad_fn.name() == "MulBackward0"
+
+
+def _custom_function(L, with_jvp):
+    class Scale(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y, k):
+            ctx.k = k
+            return x * y * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g, None
+
+    if with_jvp:
+        Scale.jvp = staticmethod(lambda ctx, tx, ty, tk: (tx * 2 + ty) * ctx.k)
+    with _ad(L).dual_level():
+        d = _ad(L).make_dual(L.ones(2), L.tensor([3.0, 4.0]))
+        plain = _ad(L).unpack_dual(Scale.apply(L.ones(2), L.ones(2), 5.0)).tangent
+        assert plain is None  # no dual input: jvp is not called
+        return _ad(L).unpack_dual(Scale.apply(d, L.ones(2), 5.0))
+
+
+def test_custom_function_jvp():
+    m = _custom_function(mytorch, True)
+    t = _custom_function(torch, True)
+    assert_matches(m.primal, t.primal)
+    assert_matches(m.tangent, t.tangent)
+    raises_like(
+        lambda L: _custom_function(L, False), ["You must implement the jvp function"],
+        NotImplementedError,
+    )  # fmt: skip
