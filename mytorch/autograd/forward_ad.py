@@ -20,7 +20,7 @@ Not supported: complex tensors (their tangents follow no conjugation convention 
 in-place write through a view of a dual tensor that has no tangent of its own updates only the
 view's tangent. Composites that return a detached value when no input requires grad (clamp
 with tensor bounds) or take their value from a no_grad computation (lstsq) give such values no
-or a wrong tangent (tests/ops/test_forward_ad.py lists them).
+or a wrong tangent (tests/ops/test_op_db_forward_ad.py lists them).
 """
 
 import weakref

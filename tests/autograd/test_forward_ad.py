@@ -2,7 +2,7 @@
 unpack_dual (values, errors), tangents through ops, views and in-place writes, grad modes, and
 tangents that are themselves differentiated (reverse over forward).
 
-Every op of the op database is checked against reverse mode in tests/ops/test_forward_ad.py.
+Every op of the op database is checked against reverse mode in tests/ops/test_op_db_forward_ad.py.
 """
 
 import numpy as np
