@@ -9,6 +9,7 @@ from mytorch._core import (
     SAVE_XY,
     Node,
     TensorBase,
+    _FW,
     _edge,
     _wrap,
 )
@@ -58,6 +59,8 @@ def _record(op, out_data, inputs, params):
 
 def applyn(op, inputs, params=()):
     """Run an op over a tuple of tensors and scalars (cat, stack, where, ...), all on one device."""
+    if _FW[0] is not None:
+        return _FW[0](applyn, op, inputs, params)
     tensors = [t for t in inputs if isinstance(t, TensorBase)]
     for t in tensors:
         if t._view is not None:
@@ -94,6 +97,8 @@ def apply_multi(op, input, params=(), kernel=None, save=()):
     are kept in ``node.saved`` for the VJP, which is called with one gradient per output (None
     where an output received none: VJPs materialise what they need, see ``materialize``).
     """
+    if _FW[0] is not None:
+        return _FW[0](apply_multi, op, (input,), params, kernel, save)
     t = input
     if t._view is not None:
         _CORE.refresh_view(t)
@@ -146,6 +151,8 @@ def applyn_multi(op, inputs, params=()):
     (h, c) from gates and c), recording ONE Node. Its VJP reads the inputs (the op saves them:
     ``node.inputs``, version-checked) and is called with one gradient per output (None where
     one received none)."""
+    if _FW[0] is not None:
+        return _FW[0](applyn_multi, op, inputs, params)
     for t in inputs:
         if t._view is not None:
             _CORE.refresh_view(t)

@@ -54,6 +54,7 @@ _K_FLOAT = KIND_FLOAT
 _S_XY = SAVE_XY
 _S_OUT = SAVE_OUT
 _live_nodes = lambda: _mt_live_nodes() if _COMPILED else -1  # noqa: E731, F821  (see _core.pxd)
+_FW = _registry.FORWARD_AD  # [hook]: forward AD's op hook while a dual level is open
 
 
 class Node:
@@ -301,12 +302,6 @@ class TensorBase(TensorMethods):
     def __rpow__(self, other):
         return _F.pow(other if type(other) is float else _F._numpy_operand(other), self)
 
-    def __matmul__(self, other):
-        return _F.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _F.matmul(_F._numpy_operand(other), self)
-
     def __getitem__(self, index):
         return _F.getitem(self, index)
 
@@ -444,6 +439,8 @@ def _same_shape(x, y):
 
 def apply2(op, a, b, params=()):
     """Run a two-input op: promote dtypes, call its kernel, record a Node if grad mode asks."""
+    if _FW[0] is not None:
+        return _FW[0](apply2, op, (a, b), params)
     x = None
     y = None
     kernel = op.kernel
@@ -508,6 +505,8 @@ def apply2(op, a, b, params=()):
 
 def apply1(op, a, params=()):
     """Run a one-input op: call its kernel, record a Node if grad mode asks."""
+    if _FW[0] is not None:
+        return _FW[0](apply1, op, (a,), params)
     if not isinstance(a, TensorBase):
         raise TypeError(
             f"{op.name}(): argument 'input' (position 1) must be Tensor, not {type(a).__name__}"

@@ -123,6 +123,10 @@ class CoreHooks:
 
 CORE = CoreHooks()
 
+# Forward AD's op hook, [None] unless a dual level is open: every op application checks it
+# (mytorch.autograd.forward_ad sets it on entering a level).
+FORWARD_AD = [None]
+
 
 def sync(t):
     """The one door to a tensor's state for code outside the op hot path: a view whose base (or

@@ -391,7 +391,7 @@ class TensorMethods(OpMethods):
         if first is not None:  # torch: the integers select first, then the rest is written
             F.getitem(self, first)[rest] = value
             return
-        if not (needs_graph and is_grad_enabled()):
+        if not (needs_graph and is_grad_enabled()) and _registry.FORWARD_AD[0] is None:
             F._check_writable(self, False)
             idx = F._device_index(self, index)
             F._check_setitem(self, idx, value)

@@ -338,7 +338,7 @@ class OpMethods:
 
     ger = outer
 
-    # --- NumPy interop, % and the shifts ------------------------------------------------
+    # --- NumPy interop, @, % and the shifts ---------------------------------------------
     # NOTE: above NumPy's priorities, so that a NumPy scalar or array on the left of an
     # operator returns NotImplemented and Python calls the Tensor's reflected operator (as
     # torch's Tensor does). A NumPy ufunc on a Tensor still reads it through __array__, and
@@ -347,6 +347,12 @@ class OpMethods:
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
         return F.tensor(array) if array.ndim == 0 else F.from_numpy(array)
+
+    def __matmul__(self, other):
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return F.matmul(F._numpy_operand(other), self)
 
     def __mod__(self, other):
         return _remainder(self, F._numpy_operand(other))

@@ -13,6 +13,7 @@ except ImportError:  # the pure build runs without Cython installed
 from mytorch import _backends
 from mytorch._applyn import applyn
 from mytorch._core import (
+    _FW,
     Node,
     _full_like,
     _ensure_vc,
@@ -263,6 +264,8 @@ def _commit_inplace(t, r):
                 node.out_version = vc.version
         else:
             _copy_slices(t, r)
+    if _FW[0] is not None:  # forward AD: t's tangent becomes r's
+        _FW[0].inplace(t, r)
     return t
 
 

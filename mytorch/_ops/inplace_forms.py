@@ -5,7 +5,7 @@ change a tensor's own shape.
 """
 
 from mytorch import _dtype as D
-from mytorch._core import KIND_BINARY, TensorBase, _ensure_vc, apply2
+from mytorch._core import _FW, KIND_BINARY, TensorBase, _ensure_vc, apply2
 from mytorch._grad_mode import _grad_on
 from mytorch._ops import pointwise
 from mytorch._ops._declare import TENSOR, declare, defop
@@ -144,6 +144,8 @@ def _inplace_view(t, view):
     if grad and t._grad_fn is None and t._base is None:
         _check_writable(t, True)  # torch's error for a leaf that requires grad
     v = view(t)
+    if _FW[0] is not None:  # forward AD: t's tangent takes the view's shape too
+        _FW[0].inplace_view(t, v)
     t._data = v._data
     if t._base is not None:
         t._view = v._view

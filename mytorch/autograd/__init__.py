@@ -8,6 +8,7 @@ from mytorch.autograd._create_graph import get_create_graph_default, set_create_
 from mytorch.autograd import graph
 from mytorch.autograd.function import Function, FunctionCtx, once_differentiable
 from mytorch.autograd.gradcheck import gradcheck, gradgradcheck
+from mytorch.autograd import forward_ad, functional  # noqa: F401  (their submodules)
 
 
 __all__ = [

@@ -6,6 +6,7 @@ from mytorch import _backends
 from mytorch._applyn import materialize
 from mytorch._core import KIND_SAME, SAVE_NONE, Node, TensorBase, _edge, _ensure_vc, _wrap
 from mytorch._registry import CORE as _CORE
+from mytorch._registry import FORWARD_AD as _FW
 from mytorch._registry import Op
 from mytorch._grad_mode import _set_grad_enabled, is_grad_enabled, no_grad
 
@@ -121,8 +122,10 @@ class Function:
         pass
 
     @classmethod
-    def apply(cls, *args):
-        ctx = FunctionCtx()
+    def apply(cls, *args, _ctx=None):
+        if _FW[0] is not None and _ctx is None:  # forward AD: through the class's jvp
+            return _FW[0].function(cls, args)
+        ctx = FunctionCtx() if _ctx is None else _ctx
         ctx.needs_input_grad = tuple(isinstance(a, TensorBase) and a.requires_grad for a in args)
         prev = _set_grad_enabled(False)
         try:

@@ -1,0 +1,467 @@
+"""mytorch.autograd.functional: vjp, jvp, jacobian, hessian, vhp and hvp, as torch's.
+
+Each takes a function of tensors and the point (a Tensor or a tuple of Tensors) and returns
+results shaped as torch's: a tuple exactly where the inputs or outputs were given as a tuple.
+
+NOTE: ``vectorize=True`` gives the same results as ``vectorize=False``, computed the same way
+(one backward pass per row of the Jacobian, or one forward-mode pass per column): mytorch's
+engine has no batched backward yet (the VJPs reduce and broadcast against the un-batched
+shapes, so a cotangent with a leading batch dimension would be summed over it).
+"""
+
+from mytorch._autograd import grad as _grad
+from mytorch._core import TensorBase
+from mytorch._grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
+from mytorch._registry import F as _F
+from mytorch.autograd import forward_ad as fwAD
+
+__all__ = ["vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"]
+
+
+# --- arguments and results ----------------------------------------------------------------------
+def _as_tuple(x, what, fn_name):
+    """(whether ``x`` was a tuple, ``x`` as a tuple of Tensors), with torch's TypeError."""
+    is_tuple = isinstance(x, tuple)
+    items = x if is_tuple else (x,)
+    for i, el in enumerate(items):
+        if not isinstance(el, TensorBase):
+            where = f"value at index {i}" if is_tuple else f"given {what}"
+            raise TypeError(
+                f"The {what} given to {fn_name} must be either a Tensor or a tuple of Tensors "
+                f"but the {where} has type {type(el)}."
+            )
+    return is_tuple, items
+
+
+def _unpack(res, is_tuple):
+    """A tuple of results as the caller gave its argument: the tuple, or its one element."""
+    return res if is_tuple else res[0]
+
+
+def _unpack2(res, outer, inner):
+    """A table res[i][j] (outputs by inputs) as the caller's structure."""
+    if not inner:
+        res = type(res)(r[0] for r in res)
+    return res if outer else res[0]
+
+
+def _prepare(tensors, create_graph, need_graph):
+    """Fresh differentiable stand-ins: with create_graph an input that requires grad stays in
+    its own graph (an alias), every other one is detached."""
+    out = []
+    for t in tensors:
+        if create_graph and t.requires_grad:
+            out.append(t.view_as(t))
+        else:
+            out.append(t.detach().requires_grad_(need_graph))
+    return tuple(out)
+
+
+def _finish(tensors, create_graph):
+    """Results the caller keeps: detached unless a graph was asked for."""
+    if create_graph:
+        return tensors
+    return tuple(_finish(t, False) if isinstance(t, tuple) else t.detach() for t in tensors)
+
+
+def _check_v(v, refs, refs_is_tuple):
+    if len(v) != len(refs):
+        if refs_is_tuple:
+            raise RuntimeError(
+                f"v is a tuple of invalid length: should be {len(refs)} but got {len(v)}."
+            )
+        raise RuntimeError("The given v should contain a single Tensor.")
+    for i, (a, b) in enumerate(zip(v, refs)):
+        if a.shape != b.shape:
+            where = f"Entry {i} in " if refs_is_tuple else ""
+            raise RuntimeError(f"{where}v has invalid size: should be {b.shape} but got {a.shape}.")
+
+
+def _check_outputs_require_grad(outputs, strict):
+    if not strict:
+        return
+    for i, o in enumerate(outputs):
+        if not o.requires_grad:
+            raise RuntimeError(
+                f"Output {i} of the user-provided function does not require gradients. The "
+                "outputs must be computed in a differentiable manner from the input when running "
+                "in strict mode."
+            )
+
+
+def _check_grads(grads, kind, strict):
+    """Strict mode's checks of intermediate gradients (kind: grad_inputs, jacobian, hessian)."""
+    if not strict:
+        return
+    for i, g in enumerate(grads):
+        if g is None:
+            raise RuntimeError(
+                f"The output of the user-provided function is independent of input {i}. This is "
+                "not allowed in strict mode."
+            )
+        if g.requires_grad:
+            continue
+        if kind == "hessian":
+            raise RuntimeError(
+                f"The hessian of the user-provided function with respect to input {i} is "
+                "independent of the input. This is not allowed in strict mode. You should ensure "
+                "that your function is thrice differentiable and that the hessian depends on the "
+                "inputs."
+            )
+        if kind == "jacobian":
+            raise RuntimeError(
+                "While computing the hessian, found that the jacobian of the user-provided "
+                f"function with respect to input {i} is independent of the input. This is not "
+                "allowed in strict mode. You should ensure that your function is twice "
+                "differentiable and that the jacobian depends on the inputs (this would be "
+                "violated by a linear function for example)."
+            )
+        raise RuntimeError(
+            f"The gradient with respect to input {i} is independent of the inputs of the "
+            "user-provided function. This is not allowed in strict mode."
+        )
+
+
+_MISSING = {
+    "back": "The output of the user-provided function is independent of input {i}. This is "
+    "not allowed in strict mode.",
+    "back_trick": "The gradient with respect to the input is independent of entry {i} in the "
+    "grad_outputs when using the double backward trick to compute forward mode gradients. "
+    "This is not allowed in strict mode.",
+    "double_back": "The jacobian of the user-provided function is independent of input {i}. "
+    "This is not allowed in strict mode.",
+    "double_back_trick": "The hessian of the user-provided function is independent of entry "
+    "{i} in the grad_jacobian. This is not allowed in strict mode as it prevents from using "
+    "the double backward trick to replace forward mode AD.",
+}
+
+
+def _zeros_for_missing(grads, refs, strict, create_graph, stage):
+    """None gradients become zeros of their reference's shape (strict mode raises instead)."""
+    out = []
+    for i, (g, ref) in enumerate(zip(grads, refs)):
+        if g is None:
+            if strict:
+                raise RuntimeError(_MISSING[stage].format(i=i))
+            g = _F.zeros_like(ref)
+        elif strict and create_graph and not g.requires_grad:
+            what = "hessian" if stage.startswith("double") else "jacobian"
+            raise RuntimeError(
+                f"The {what} of the user-provided function is independent of input {i}. This "
+                "is not allowed in strict mode when create_graph=True."
+            )
+        out.append(g)
+    return tuple(out)
+
+
+def _grads(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None):
+    """autograd.grad over the outputs that require grad (None for an input none reaches)."""
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o is not None and o.requires_grad]
+    if not pairs:
+        return (None,) * len(inputs)
+    outs = tuple(o for o, _ in pairs)
+    gos = tuple(g for _, g in pairs)
+    if all(g is None for g in gos):
+        gos = None
+    return _grad(
+        outs,
+        inputs,
+        gos,
+        create_graph=create_graph,
+        retain_graph=retain_graph if retain_graph is not None else create_graph,
+        allow_unused=True,
+    )
+
+
+def _v_for(v, refs, refs_is_tuple, create_graph, fn_name, none_message):
+    if v is None:
+        if len(refs) != 1 or refs[0].numel() != 1:
+            raise RuntimeError(none_message)
+        return None
+    _, v = _as_tuple(v, "v", fn_name)
+    v = _prepare(v, create_graph, False)
+    _check_v(v, refs, refs_is_tuple)
+    return v
+
+
+_OUTPUTS = "outputs of the user-provided function"
+_V_FOR_INPUT = (
+    "The vector v can only be None if the input to the user-provided function is a single "
+    "Tensor with a single element."
+)
+
+
+# --- vjp and jvp ----------------------------------------------------------------------------------
+def vjp(func, inputs, v=None, create_graph=False, strict=False):
+    """Matches torch.autograd.functional.vjp: (func(inputs), v^T J)."""
+    with enable_grad():
+        in_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
+        inputs = _prepare(inputs, create_graph, True)
+        out_tuple, outputs = _as_tuple(func(*inputs), _OUTPUTS, "vjp")
+        _check_outputs_require_grad(outputs, strict)
+        v = _v_for(
+            v, outputs, out_tuple, create_graph, "vjp",
+            "The vector v can only be None if the user-provided function returns a single "
+            "Tensor with a single element.",
+        )  # fmt: skip
+    with set_grad_enabled(create_graph or is_grad_enabled()):
+        res = _grads(outputs, inputs, v, create_graph)
+        res = _zeros_for_missing(res, inputs, strict, create_graph, "back")
+    return _unpack(_finish(outputs, create_graph), out_tuple), _unpack(
+        _finish(res, create_graph), in_tuple
+    )
+
+
+def jvp(func, inputs, v=None, create_graph=False, strict=False):
+    """Matches torch.autograd.functional.jvp: (func(inputs), J v), by the double-backward trick
+    (J v is the gradient of u -> <vjp(u), v>, linear in u)."""
+    with enable_grad():
+        in_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
+        inputs = _prepare(inputs, create_graph, True)
+        v = _v_for(v, inputs, in_tuple, create_graph, "jvp", _V_FOR_INPUT)
+        out_tuple, outputs = _as_tuple(func(*inputs), _OUTPUTS, "jvp")
+        _check_outputs_require_grad(outputs, strict)
+        us = tuple(_F.zeros_like(o, requires_grad=True) for o in outputs)
+        g = _grads(outputs, inputs, us, create_graph=True)
+        _check_grads(g, "grad_inputs", strict)
+    with set_grad_enabled(create_graph or is_grad_enabled()):
+        res = _grads(g, us, v, create_graph)
+        res = _zeros_for_missing(res, outputs, strict, create_graph, "back_trick")
+    return _unpack(_finish(outputs, create_graph), out_tuple), _unpack(
+        _finish(res, create_graph), out_tuple
+    )
+
+
+# --- jacobian and hessian -------------------------------------------------------------------------
+def jacobian(
+    func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"
+):
+    """Matches torch.autograd.functional.jacobian: J[i][j] of shape out_i.shape + in_j.shape."""
+    if strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError(
+            'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
+            'function has more outputs than inputs, "forward-mode" tends to be more performant. '
+            'Otherwise, prefer to use "reverse-mode".'
+        )
+    if strategy == "forward-mode":
+        return _jacobian_forward(func, inputs, create_graph, strict, vectorize)
+    with enable_grad():
+        in_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+        inputs = _prepare(inputs, create_graph, True)
+        out_tuple, outputs = _as_tuple(
+            func(*inputs), "outputs of the user-provided function", "jacobian"
+        )
+        _check_outputs_require_grad(outputs, strict)
+        if vectorize and strict:
+            raise RuntimeError(
+                "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are "
+                "not supported together. Please either set `strict=False` or `vectorize=False`."
+            )
+        table = []
+        for i, out in enumerate(outputs):
+            rows = [[] for _ in inputs]
+            flat = out.reshape(-1)
+            for k in range(out.numel()):
+                got = _grads((flat[k],), inputs, None, create_graph, retain_graph=True)
+                for j, (g, x) in enumerate(zip(got, inputs)):
+                    if g is None:
+                        if strict:
+                            raise RuntimeError(
+                                f"Output {i} of the user-provided function is independent of "
+                                f"input {j}. This is not allowed in strict mode."
+                            )
+                        g = _F.zeros_like(x)
+                    elif strict and create_graph and not g.requires_grad:
+                        raise RuntimeError(
+                            "The jacobian of the user-provided function is independent of "
+                            f"input {i}. This is not allowed in strict mode when "
+                            "create_graph=True."
+                        )
+                    rows[j].append(g)
+            table.append(rows)
+        if vectorize:
+            table = _vectorized_layout(table, outputs, inputs)
+        else:
+            table = tuple(
+                tuple(_stack(r, out.shape + x.shape, x) for r, x in zip(rows, inputs))
+                for rows, out in zip(table, outputs)
+            )
+    table = _finish(table, create_graph)
+    return _unpack2(table, out_tuple, in_tuple)
+
+
+def _vectorized_layout(table, outputs, inputs):
+    """The rows laid out as torch's vectorized Jacobian: one tensor per input over every
+    output's rows, split by output (so the pieces share whether they require grad)."""
+    sizes = [o.numel() for o in outputs]
+    per_input = []
+    for j, x in enumerate(inputs):
+        rows = [g for i in range(len(outputs)) for g in table[i][j]]
+        if rows:
+            big = _F.stack(rows, 0)
+        else:
+            big = _F.zeros((0,) + tuple(x.shape), dtype=x.dtype, device=x.device)
+        per_input.append(_F.split(big, sizes, 0))
+    return tuple(
+        tuple(per_input[j][i].view(tuple(out.shape) + tuple(x.shape)) for j, x in enumerate(inputs))
+        for i, out in enumerate(outputs)
+    )
+
+
+def _stack(pieces, shape, like):
+    if not pieces:
+        return _F.zeros(tuple(shape), dtype=like.dtype, device=like.device)
+    return _F.stack(pieces, 0).reshape(tuple(shape))
+
+
+def _jacobian_forward(func, inputs, create_graph, strict, vectorize):
+    """The Jacobian column by column: one forward-mode pass per input element."""
+    if create_graph:
+        raise NotImplementedError(
+            "torch.autograd.functional.jacobian: `create_graph=True` and "
+            '`strategy="forward-mode"` are not supported together (yet). Please either set '
+            '`create_graph=False` or `strategy="reverse-mode"`.'
+        )
+    if strict:
+        raise RuntimeError(
+            'torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` '
+            "are not supported together (yet). Please either set `strict=False` or "
+            '`strategy="reverse-mode"`.'
+        )
+    in_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    if not vectorize:
+        raise NotImplementedError(
+            "Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly "
+            "implemented for `vectorize=True`."
+        )
+    columns = None  # columns[i][j]: the tangents of output i for each element of input j
+    outputs = None
+    out_tuple = False
+    for j, x in enumerate(inputs):
+        for k in range(x.numel()):
+            tangents = [_F.zeros_like(xx) for xx in inputs]
+            tangents[j] = _F.zeros(x.numel(), dtype=x.dtype, device=x.device)
+            tangents[j][k] = 1
+            tangents[j] = tangents[j].reshape(tuple(x.shape))
+            with fwAD.dual_level():
+                duals = [fwAD.make_dual(xx, t) for xx, t in zip(inputs, tangents)]
+                out_tuple, outs = _as_tuple(func(*duals), "outputs", "jacobian")
+                if columns is None:
+                    columns = [[[] for _ in inputs] for _ in outs]
+                    outputs = [fwAD.unpack_dual(o).primal for o in outs]
+                for i, o in enumerate(outs):
+                    t = fwAD.unpack_dual(o).tangent
+                    columns[i][j].append(_F.zeros_like(o) if t is None else t)
+    if columns is None:  # every input is empty: one call for the outputs' shapes
+        out_tuple, outputs = _as_tuple(func(*inputs), "outputs", "jacobian")
+        columns = [[[] for _ in inputs] for _ in outputs]
+    table = []
+    for i, out in enumerate(outputs):
+        row = []
+        for j, x in enumerate(inputs):
+            if columns[i][j]:
+                jac = _F.stack(columns[i][j], -1).reshape(tuple(out.shape) + tuple(x.shape))
+            else:
+                jac = _F.zeros(tuple(out.shape) + tuple(x.shape), dtype=out.dtype)
+            row.append(jac)
+        table.append(row)
+    # NOTE: torch's forward-mode Jacobian nests lists, not tuples.
+    return _unpack2(table, out_tuple, in_tuple)
+
+
+def hessian(
+    func,
+    inputs,
+    create_graph=False,
+    strict=False,
+    vectorize=False,
+    outer_jacobian_strategy="reverse-mode",
+):
+    """Matches torch.autograd.functional.hessian of a function with one scalar output."""
+    in_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
+    if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
+
+    def scalar(*xs):
+        out = func(*xs)
+        out_tuple, outs = _as_tuple(out, "outputs of the user-provided function", "hessian")
+        _check_outputs_require_grad(outs, strict)
+        if out_tuple or not isinstance(out, TensorBase):
+            raise RuntimeError("The function given to hessian should return a single Tensor")
+        if out.numel() != 1:
+            raise RuntimeError(
+                "The Tensor returned by the function given to hessian should contain a single "
+                "element"
+            )
+        return out.squeeze()
+
+    def gradient(*xs):
+        if outer_jacobian_strategy == "forward-mode":
+            xs = tuple(x.requires_grad_(True) for x in xs)
+        jac = jacobian(scalar, xs, create_graph=True)
+        _check_grads(jac, "jacobian", strict)
+        return jac
+
+    res = jacobian(
+        gradient,
+        tuple(inputs),
+        create_graph=create_graph,
+        strict=strict,
+        vectorize=vectorize,
+        strategy=outer_jacobian_strategy,
+    )
+    return _unpack2(res, in_tuple, in_tuple)
+
+
+# --- vhp and hvp ----------------------------------------------------------------------------------
+def _scalar_output(func, inputs, strict, fn_name):
+    out_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function", fn_name)
+    _check_outputs_require_grad(outputs, strict)
+    if out_tuple:
+        raise RuntimeError(f"The function given to {fn_name} should return a single Tensor")
+    if outputs[0].numel() != 1:
+        raise RuntimeError(
+            f"The Tensor returned by the function given to {fn_name} should contain a single "
+            "element"
+        )
+    return out_tuple, outputs
+
+
+def vhp(func, inputs, v=None, create_graph=False, strict=False):
+    """Matches torch.autograd.functional.vhp: (func(inputs), v^T H)."""
+    with enable_grad():
+        in_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
+        inputs = _prepare(inputs, create_graph, True)
+        v = _v_for(v, inputs, in_tuple, create_graph, "vhp", _V_FOR_INPUT)
+        out_tuple, outputs = _scalar_output(func, inputs, strict, "vhp")
+        jac = _grads(outputs, inputs, None, create_graph=True)
+        _check_grads(jac, "jacobian", strict)
+    with set_grad_enabled(create_graph or is_grad_enabled()):
+        res = _grads(jac, inputs, v, create_graph)
+        res = _zeros_for_missing(res, inputs, strict, create_graph, "double_back")
+    return _unpack(_finish(outputs, create_graph), out_tuple), _unpack(
+        _finish(res, create_graph), in_tuple
+    )
+
+
+def hvp(func, inputs, v=None, create_graph=False, strict=False):
+    """Matches torch.autograd.functional.hvp: (func(inputs), H v), by the double-backward trick
+    on the gradient (for a twice-differentiable function H is symmetric, so it equals vhp)."""
+    with enable_grad():
+        in_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
+        inputs = _prepare(inputs, create_graph, True)
+        v = _v_for(v, inputs, in_tuple, create_graph, "hvp", _V_FOR_INPUT)
+        out_tuple, outputs = _scalar_output(func, inputs, strict, "hvp")
+        jac = _grads(outputs, inputs, None, create_graph=True)
+        _check_grads(jac, "jacobian", strict)
+        us = tuple(_F.zeros_like(x, requires_grad=True) for x in inputs)
+        back = _grads(jac, inputs, us, create_graph=True)
+        _check_grads(jac, "hessian", strict)
+    with set_grad_enabled(create_graph or is_grad_enabled()):
+        res = _grads(back, us, v, create_graph)
+        res = _zeros_for_missing(res, inputs, strict, create_graph, "double_back_trick")
+    return _unpack(_finish(outputs, create_graph), out_tuple), _unpack(
+        _finish(res, create_graph), in_tuple
+    )
