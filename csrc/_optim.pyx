@@ -10,7 +10,7 @@ element goes through the same float operations in the same order, in the array's
 
 cimport numpy as cnp
 from cython.parallel cimport prange
-from libc.math cimport sqrt, isnan
+from libc.math cimport sqrt, sqrtf
 
 from mytorch._backends.reference import NUMPY as _ref
 
@@ -72,23 +72,32 @@ cdef inline void _chunks(intp n, intp *chunk, int *nt) noexcept nogil:
 cdef void _sgd_range(real *p, const real *g, real *buf, intp lo, intp hi, real lr, real wd,
                      real mom, real damp1, bint use_wd, bint use_mom, bint nesterov,
                      bint maximize, bint first) noexcept nogil:
+    """NOTE: maximize is an exact multiplication by -1 (or 1), and the loop with momentum is
+    apart from the one without: GCC unswitches the branches left (use_wd, first, nesterov)
+    and vectorises every copy (see _adam_range)."""
     cdef intp i
-    cdef real d, b
+    cdef real d, b, sgn = -1 if maximize else 1
+    if not use_mom:
+        for i in range(lo, hi):
+            d = g[i] * sgn
+            if use_wd:
+                d = d + p[i] * wd
+            p[i] = p[i] - d * lr
+        return
     for i in range(lo, hi):
-        d = -g[i] if maximize else g[i]
+        d = g[i] * sgn
         if use_wd:
             d = d + p[i] * wd
-        if use_mom:
-            if first:
-                b = d
-            else:
-                b = buf[i] * mom
-                b = b + d * damp1
-            buf[i] = b
-            if nesterov:
-                d = d + b * mom
-            else:
-                d = b
+        if first:
+            b = d
+        else:
+            b = buf[i] * mom
+            b = b + d * damp1
+        buf[i] = b
+        if nesterov:
+            d = d + b * mom
+        else:
+            d = b
         p[i] = p[i] - d * lr
 
 
@@ -149,27 +158,41 @@ cdef void _sgd_typed(int tn, char *pp, char *gp, char *bp, intp n, double lr, do
 # ---------------------------------------------------------------------------------------------
 
 cdef struct AdamArgs:
-    double decay, wd, w, one_minus_w, omb2, b2, eps, bc2s, neg_step
-    bint use_decay, use_wd, amsgrad, maximize, small_w
+    double sign, decay, wd, w, one_minus_w, omb2, b2, eps, bc2s, neg_step
+    bint use_wd, small_w
 
 
-cdef void _adam_range(real *p, const real *g, real *m, real *v, real *vmax, intp lo, intp hi,
+cdef inline real _sqrt(real x) noexcept nogil:
+    # NOTE: sqrtf for float32: sqrt of a float would run in double, and the division after it
+    # too (one rounding where torch has two); sqrtf also keeps the loop in float lanes.
+    if real is float:
+        return sqrtf(x)
+    else:
+        return sqrt(x)
+
+
+cdef void _adam_range(real *p, const real *g, real *m, real *v, intp lo, intp hi,
                       AdamArgs *a) noexcept nogil:
+    """Adam without amsgrad: one pass over p, g, m and v, vectorised.
+
+    NOTE: maximize and AdamW's decay are exact multiplications (by -1 or 1, by the decay or 1)
+    rather than branches; only two loop-invariant branches remain, which GCC unswitches (four
+    copies of the loop, each vectorised). More branches exceed its unswitching budget, and a
+    branch left in the loop stops vectorisation: the arithmetic under it may trap, so it is
+    not if-converted.
+    """
     cdef intp i
-    cdef real gi, pi, mi, vi, di, mx
-    cdef real decay = <real>a.decay, wd = <real>a.wd, w = <real>a.w
+    cdef real gi, pi, mi, vi, di
+    cdef real sgn = <real>a.sign, decay = <real>a.decay, wd = <real>a.wd, w = <real>a.w
     cdef real omw = <real>a.one_minus_w, omb2 = <real>a.omb2, b2 = <real>a.b2
     cdef real eps = <real>a.eps, bc2s = <real>a.bc2s, neg_step = <real>a.neg_step
     # NOTE: the flags are copied to locals: read through ``a`` they would be reloaded on every
     # element (the stores to p, m and v may alias it as far as the compiler knows).
-    cdef bint maximize = a.maximize, use_decay = a.use_decay, use_wd = a.use_wd
-    cdef bint small_w = a.small_w, amsgrad = a.amsgrad
+    cdef bint use_wd = a.use_wd, small_w = a.small_w
     for i in range(lo, hi):
-        pi = p[i]
-        gi = -g[i] if maximize else g[i]
-        if use_decay:
-            pi = pi * decay
-        elif use_wd:
+        pi = p[i] * decay
+        gi = g[i] * sgn
+        if use_wd:
             gi = gi + pi * wd
         mi = m[i]
         if small_w:
@@ -180,15 +203,50 @@ cdef void _adam_range(real *p, const real *g, real *m, real *v, real *vmax, intp
         vi = v[i] * b2
         vi = vi + (gi * omb2) * gi
         v[i] = vi
-        if amsgrad:
-            mx = vmax[i]
-            if isnan(vi) or vi > mx:
-                mx = vi
-            vmax[i] = mx
-            vi = mx
-        di = sqrt(vi) / bc2s
+        di = _sqrt(vi) / bc2s
         di = di + eps
         p[i] = pi + (mi / di) * neg_step
+
+
+cdef void _adam_ams_range(real *p, const real *g, real *m, real *v, real *vmax, intp lo,
+                          intp hi, AdamArgs *a) noexcept nogil:
+    """Adam with amsgrad: _adam_range's pass, the denominator from max(vmax, v)."""
+    cdef intp i
+    cdef real gi, pi, mi, vi, di, mx
+    cdef real sgn = <real>a.sign, decay = <real>a.decay, wd = <real>a.wd, w = <real>a.w
+    cdef real omw = <real>a.one_minus_w, omb2 = <real>a.omb2, b2 = <real>a.b2
+    cdef real eps = <real>a.eps, bc2s = <real>a.bc2s, neg_step = <real>a.neg_step
+    cdef bint use_wd = a.use_wd, small_w = a.small_w
+    for i in range(lo, hi):
+        pi = p[i] * decay
+        gi = g[i] * sgn
+        if use_wd:
+            gi = gi + pi * wd
+        mi = m[i]
+        if small_w:
+            mi = mi + (gi - mi) * w
+        else:
+            mi = gi - (gi - mi) * omw
+        m[i] = mi
+        vi = v[i] * b2
+        vi = vi + (gi * omb2) * gi
+        v[i] = vi
+        # torch.maximum: NaN wins (| rather than ``or``, which would be a branch).
+        mx = vmax[i]
+        if (vi > mx) | (vi != vi):
+            mx = vi
+        vmax[i] = mx
+        di = _sqrt(mx) / bc2s
+        di = di + eps
+        p[i] = pi + (mi / di) * neg_step
+
+
+cdef inline void _adam_span(real *p, const real *g, real *m, real *v, real *vmax, intp lo,
+                            intp hi, AdamArgs *a) noexcept nogil:
+    if vmax == NULL:
+        _adam_range(p, g, m, v, lo, hi, a)
+    else:
+        _adam_ams_range(p, g, m, v, vmax, lo, hi, a)
 
 
 cdef void _adam(real *p, const real *g, real *m, real *v, real *vmax, intp n,
@@ -197,11 +255,11 @@ cdef void _adam(real *p, const real *g, real *m, real *v, real *vmax, intp n,
     cdef int nt
     _chunks(n, &chunk, &nt)
     if nt <= 1:
-        _adam_range(p, g, m, v, vmax, 0, n, a)
+        _adam_span(p, g, m, v, vmax, 0, n, a)
         return
     for t in prange(nt, num_threads=nt, schedule="static"):
         if t * chunk < n:
-            _adam_range(p, g, m, v, vmax, t * chunk, min(n, (t + 1) * chunk), a)
+            _adam_span(p, g, m, v, vmax, t * chunk, min(n, (t + 1) * chunk), a)
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, double lr, double beta1,
@@ -219,17 +277,16 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, double lr, doubl
                               bias_correction2_sqrt)
     cdef AdamArgs a
     cdef double w = 1 - beta1, w32
-    a.use_decay = decoupled and weight_decay != 0
     a.use_wd = not decoupled and weight_decay != 0
-    a.decay = 1 - lr * weight_decay
+    # x * 1 and x * -1 are exact: no decay, no maximize
+    a.decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1
+    a.sign = -1 if maximize else 1
     a.wd = weight_decay
     a.omb2 = 1 - beta2
     a.b2 = beta2
     a.eps = eps
     a.bc2s = bias_correction2_sqrt
     a.neg_step = -step_size
-    a.amsgrad = amsgrad
-    a.maximize = maximize
     # torch's lerp rounds its weight to the dtype, then picks its formula by |weight| < 0.5.
     w32 = <float>w if tn == cnp.NPY_FLOAT else w
     a.w = w32
