@@ -11,6 +11,7 @@ element goes through the same float operations in the same order, in the array's
 cimport numpy as cnp
 from cython.parallel cimport prange
 from libc.math cimport sqrt, sqrtf
+from libc.stdlib cimport malloc, free
 
 from mytorch._backends.reference import NUMPY as _ref
 
@@ -29,7 +30,7 @@ cdef enum:
     # Below this many elements the loop runs holding the GIL.
     NOGIL_MIN = 8192
 
-OVERRIDES = ("sgd_step", "adam_step")
+OVERRIDES = ("sgd_step", "adam_step", "adam_steps")
 
 
 def _set_num_threads(int n):
@@ -262,20 +263,10 @@ cdef void _adam(real *p, const real *g, real *m, real *v, real *vmax, intp n,
             _adam_span(p, g, m, v, vmax, t * chunk, min(n, (t + 1) * chunk), a)
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, double lr, double beta1,
-              double beta2, double eps, double weight_decay, bint decoupled, bint maximize,
-              double step_size, double bias_correction2_sqrt):
-    """mytorch._backends._optim.OptimKernels.adam_step, fused."""
-    cdef int tn = _typenum(param)
-    cdef intp n = cnp.PyArray_SIZE(<cnp.ndarray>param) if tn >= 0 else 0
-    cdef bint amsgrad = max_exp_avg_sq is not None
-    if tn < 0 or not _fits(param, tn, n, _WFLAGS) or not _fits(grad, tn, n, _FLAGS) or \
-            not _fits(exp_avg, tn, n, _WFLAGS) or not _fits(exp_avg_sq, tn, n, _WFLAGS) or (
-            amsgrad and not _fits(max_exp_avg_sq, tn, n, _WFLAGS)):
-        return _ref.adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1,
-                              beta2, eps, weight_decay, decoupled, maximize, step_size,
-                              bias_correction2_sqrt)
-    cdef AdamArgs a
+cdef void _adam_args(AdamArgs *a, int tn, double lr, double beta1, double beta2, double eps,
+                     double weight_decay, bint decoupled, bint maximize, double step_size,
+                     double bias_correction2_sqrt) noexcept:
+    """The loop's constants for arrays of dtype tn."""
     cdef double w = 1 - beta1, w32
     a.use_wd = not decoupled and weight_decay != 0
     # x * 1 and x * -1 are exact: no decay, no maximize
@@ -292,6 +283,24 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, double lr, doubl
     a.w = w32
     a.small_w = (w32 if w32 >= 0 else -w32) < 0.5
     a.one_minus_w = <float>(<float>1 - <float>w32) if tn == cnp.NPY_FLOAT else 1 - w32
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, double lr, double beta1,
+              double beta2, double eps, double weight_decay, bint decoupled, bint maximize,
+              double step_size, double bias_correction2_sqrt):
+    """mytorch._backends._optim.OptimKernels.adam_step, fused."""
+    cdef int tn = _typenum(param)
+    cdef intp n = cnp.PyArray_SIZE(<cnp.ndarray>param) if tn >= 0 else 0
+    cdef bint amsgrad = max_exp_avg_sq is not None
+    if tn < 0 or not _fits(param, tn, n, _WFLAGS) or not _fits(grad, tn, n, _FLAGS) or \
+            not _fits(exp_avg, tn, n, _WFLAGS) or not _fits(exp_avg_sq, tn, n, _WFLAGS) or (
+            amsgrad and not _fits(max_exp_avg_sq, tn, n, _WFLAGS)):
+        return _ref.adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1,
+                              beta2, eps, weight_decay, decoupled, maximize, step_size,
+                              bias_correction2_sqrt)
+    cdef AdamArgs a
+    _adam_args(&a, tn, lr, beta1, beta2, eps, weight_decay, decoupled, maximize, step_size,
+               bias_correction2_sqrt)
     cdef char *pp = cnp.PyArray_BYTES(<cnp.ndarray>param)
     cdef char *gp = cnp.PyArray_BYTES(<cnp.ndarray>grad)
     cdef char *mp = cnp.PyArray_BYTES(<cnp.ndarray>exp_avg)
@@ -310,3 +319,115 @@ cdef void _adam_typed(int tn, char *pp, char *gp, char *mp, char *vp, char *xq, 
         _adam(<float *>pp, <const float *>gp, <float *>mp, <float *>vp, <float *>xq, n, a)
     else:
         _adam(<double *>pp, <const double *>gp, <double *>mp, <double *>vp, <double *>xq, n, a)
+
+
+# ---------------------------------------------------------------------------------------------
+# Adam over many tensors at once (the optimizer's step over a parameter group): one parallel
+# region for all of them, the threads splitting their elements end to end, instead of a region
+# (a fork and a join) per tensor.
+# ---------------------------------------------------------------------------------------------
+
+cdef struct AdamItem:
+    char *p
+    char *g
+    char *m
+    char *v
+    char *x
+    intp n, start
+    int tn
+    double neg_step, bc2s
+
+
+cdef void _adam_item(AdamItem *it, intp lo, intp hi, AdamArgs *a32, AdamArgs *a64) noexcept nogil:
+    """Elements [lo, hi) of one tensor."""
+    cdef AdamArgs a = a32[0] if it.tn == cnp.NPY_FLOAT else a64[0]
+    a.neg_step = it.neg_step
+    a.bc2s = it.bc2s
+    if it.tn == cnp.NPY_FLOAT:
+        if it.x == NULL:
+            _adam_range(<float *>it.p, <const float *>it.g, <float *>it.m, <float *>it.v, lo,
+                        hi, &a)
+        else:
+            _adam_ams_range(<float *>it.p, <const float *>it.g, <float *>it.m, <float *>it.v,
+                            <float *>it.x, lo, hi, &a)
+    else:
+        if it.x == NULL:
+            _adam_range(<double *>it.p, <const double *>it.g, <double *>it.m, <double *>it.v,
+                        lo, hi, &a)
+        else:
+            _adam_ams_range(<double *>it.p, <const double *>it.g, <double *>it.m,
+                            <double *>it.v, <double *>it.x, lo, hi, &a)
+
+
+cdef void _adam_slice(AdamItem *items, intp count, intp lo, intp hi, AdamArgs *a32,
+                      AdamArgs *a64) noexcept nogil:
+    """Elements [lo, hi) of the tensors laid end to end."""
+    cdef intp k, s, e
+    for k in range(count):
+        s = items[k].start
+        e = s + items[k].n
+        if e > lo and s < hi:
+            _adam_item(&items[k], max(lo, s) - s, min(hi, e) - s, a32, a64)
+
+
+cdef void _adam_items(AdamItem *items, intp count, intp total, AdamArgs *a32,
+                      AdamArgs *a64) noexcept nogil:
+    cdef intp chunk, t
+    cdef int nt
+    _chunks(total, &chunk, &nt)
+    if nt <= 1:
+        _adam_slice(items, count, 0, total, a32, a64)
+        return
+    for t in prange(nt, num_threads=nt, schedule="static"):
+        if t * chunk < total:
+            _adam_slice(items, count, t * chunk, min(total, (t + 1) * chunk), a32, a64)
+
+
+def adam_steps(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step_sizes,
+               bias_correction2_sqrts, double lr, double beta1, double beta2, double eps,
+               double weight_decay, bint decoupled, bint maximize):
+    """mytorch._backends._optim.OptimKernels.adam_steps, fused: the tensors outside the fast
+    path go to the reference one by one, the others through one pass."""
+    cdef Py_ssize_t k, count = len(params), used = 0
+    cdef intp n, total = 0
+    cdef int tn
+    cdef bint amsgrad = max_exp_avg_sqs is not None
+    cdef AdamArgs a32, a64
+    cdef AdamItem *items = <AdamItem *>malloc(max(count, 1) * sizeof(AdamItem))
+    if items == NULL:
+        raise MemoryError()
+    try:
+        for k in range(count):
+            param, grad, m, v = params[k], grads[k], exp_avgs[k], exp_avg_sqs[k]
+            x = max_exp_avg_sqs[k] if amsgrad else None
+            tn = _typenum(param)
+            n = cnp.PyArray_SIZE(<cnp.ndarray>param) if tn >= 0 else 0
+            if tn < 0 or not _fits(param, tn, n, _WFLAGS) or not _fits(grad, tn, n, _FLAGS) or \
+                    not _fits(m, tn, n, _WFLAGS) or not _fits(v, tn, n, _WFLAGS) or (
+                    amsgrad and not _fits(x, tn, n, _WFLAGS)):
+                _ref.adam_step(param, grad, m, v, x, lr, beta1, beta2, eps, weight_decay,
+                               decoupled, maximize, step_sizes[k], bias_correction2_sqrts[k])
+                continue
+            items[used].p = cnp.PyArray_BYTES(<cnp.ndarray>param)
+            items[used].g = cnp.PyArray_BYTES(<cnp.ndarray>grad)
+            items[used].m = cnp.PyArray_BYTES(<cnp.ndarray>m)
+            items[used].v = cnp.PyArray_BYTES(<cnp.ndarray>v)
+            items[used].x = cnp.PyArray_BYTES(<cnp.ndarray>x) if amsgrad else NULL
+            items[used].n = n
+            items[used].start = total
+            items[used].tn = tn
+            items[used].neg_step = -<double>step_sizes[k]
+            items[used].bc2s = bias_correction2_sqrts[k]
+            total += n
+            used += 1
+        _adam_args(&a32, cnp.NPY_FLOAT, lr, beta1, beta2, eps, weight_decay, decoupled,
+                   maximize, 0, 1)
+        _adam_args(&a64, cnp.NPY_DOUBLE, lr, beta1, beta2, eps, weight_decay, decoupled,
+                   maximize, 0, 1)
+        if total >= NOGIL_MIN:
+            with nogil:
+                _adam_items(items, used, total, &a32, &a64)
+        else:
+            _adam_items(items, used, total, &a32, &a64)
+    finally:
+        free(items)

@@ -179,3 +179,30 @@ def test_large_parameters_with_non_finite_gradients_match_torch(case, dtype_name
             np.testing.assert_allclose(to_numpy(a), to_numpy(b), **TOLS[dtype_name])
         _compare_state(om.state_dict()["state"], ot.state_dict()["state"], TOLS[dtype_name],
                        "cpu", name)  # fmt: skip
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_group_with_different_step_counts_and_dtypes_matches_torch(amsgrad):
+    """One group whose parameters have different step counts (one has no gradient at first)
+    and dtypes: each tensor its own bias corrections in the group's one kernel call."""
+    rng = seeded_rng("adam-group", str(amsgrad))
+    arrays = [
+        rng.standard_normal((40000,)).astype("float32"),
+        rng.standard_normal((30001,)).astype("float64"),
+        rng.standard_normal((5, 3)).astype("float32"),
+    ]
+    pm, om = _make(mytorch, "Adam", dict(lr=0.01, amsgrad=amsgrad), arrays, "cpu")
+    pt, ot = _make(torch, "Adam", dict(lr=0.01, amsgrad=amsgrad), arrays, "cpu")
+    for step in range(4):
+        for i, a in enumerate(arrays):
+            if i == 1 and step < 2:
+                continue  # no gradient: no step for this one
+            g = rng.standard_normal(a.shape).astype(a.dtype)
+            pm[i].grad, pt[i].grad = mytorch.tensor(g), torch.tensor(g)
+        om.step()
+        ot.step()
+        om.zero_grad()
+        ot.zero_grad()
+        for a, b in zip(pm, pt):
+            np.testing.assert_allclose(to_numpy(a), to_numpy(b), **TOLS[str(b.dtype)[6:]])
+    assert float(om.state[pm[1]]["step"]) == 2.0 and float(om.state[pm[0]]["step"]) == 4.0
