@@ -242,27 +242,6 @@ cdef void _adam_ams_range(real *p, const real *g, real *m, real *v, real *vmax, 
         p[i] = pi + (mi / di) * neg_step
 
 
-cdef inline void _adam_span(real *p, const real *g, real *m, real *v, real *vmax, intp lo,
-                            intp hi, AdamArgs *a) noexcept nogil:
-    if vmax == NULL:
-        _adam_range(p, g, m, v, lo, hi, a)
-    else:
-        _adam_ams_range(p, g, m, v, vmax, lo, hi, a)
-
-
-cdef void _adam(real *p, const real *g, real *m, real *v, real *vmax, intp n,
-                AdamArgs *a) noexcept nogil:
-    cdef intp chunk, t
-    cdef int nt
-    _chunks(n, &chunk, &nt)
-    if nt <= 1:
-        _adam_span(p, g, m, v, vmax, 0, n, a)
-        return
-    for t in prange(nt, num_threads=nt, schedule="static"):
-        if t * chunk < n:
-            _adam_span(p, g, m, v, vmax, t * chunk, min(n, (t + 1) * chunk), a)
-
-
 cdef void _adam_args(AdamArgs *a, int tn, double lr, double beta1, double beta2, double eps,
                      double weight_decay, bint decoupled, bint maximize, double step_size,
                      double bias_correction2_sqrt) noexcept:
@@ -288,37 +267,10 @@ cdef void _adam_args(AdamArgs *a, int tn, double lr, double beta1, double beta2,
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, double lr, double beta1,
               double beta2, double eps, double weight_decay, bint decoupled, bint maximize,
               double step_size, double bias_correction2_sqrt):
-    """mytorch._backends._optim.OptimKernels.adam_step, fused."""
-    cdef int tn = _typenum(param)
-    cdef intp n = cnp.PyArray_SIZE(<cnp.ndarray>param) if tn >= 0 else 0
-    cdef bint amsgrad = max_exp_avg_sq is not None
-    if tn < 0 or not _fits(param, tn, n, _WFLAGS) or not _fits(grad, tn, n, _FLAGS) or \
-            not _fits(exp_avg, tn, n, _WFLAGS) or not _fits(exp_avg_sq, tn, n, _WFLAGS) or (
-            amsgrad and not _fits(max_exp_avg_sq, tn, n, _WFLAGS)):
-        return _ref.adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1,
-                              beta2, eps, weight_decay, decoupled, maximize, step_size,
-                              bias_correction2_sqrt)
-    cdef AdamArgs a
-    _adam_args(&a, tn, lr, beta1, beta2, eps, weight_decay, decoupled, maximize, step_size,
-               bias_correction2_sqrt)
-    cdef char *pp = cnp.PyArray_BYTES(<cnp.ndarray>param)
-    cdef char *gp = cnp.PyArray_BYTES(<cnp.ndarray>grad)
-    cdef char *mp = cnp.PyArray_BYTES(<cnp.ndarray>exp_avg)
-    cdef char *vp = cnp.PyArray_BYTES(<cnp.ndarray>exp_avg_sq)
-    cdef char *xq = cnp.PyArray_BYTES(<cnp.ndarray>max_exp_avg_sq) if amsgrad else NULL
-    if n >= NOGIL_MIN:
-        with nogil:
-            _adam_typed(tn, pp, gp, mp, vp, xq, n, &a)
-    else:
-        _adam_typed(tn, pp, gp, mp, vp, xq, n, &a)
-
-
-cdef void _adam_typed(int tn, char *pp, char *gp, char *mp, char *vp, char *xq, intp n,
-                      AdamArgs *a) noexcept nogil:
-    if tn == cnp.NPY_FLOAT:
-        _adam(<float *>pp, <const float *>gp, <float *>mp, <float *>vp, <float *>xq, n, a)
-    else:
-        _adam(<double *>pp, <const double *>gp, <double *>mp, <double *>vp, <double *>xq, n, a)
+    """mytorch._backends._optim.OptimKernels.adam_step, fused (adam_steps over one tensor)."""
+    adam_steps((param,), (grad,), (exp_avg,), (exp_avg_sq,),
+               None if max_exp_avg_sq is None else (max_exp_avg_sq,), (step_size,),
+               (bias_correction2_sqrt,), lr, beta1, beta2, eps, weight_decay, decoupled, maximize)
 
 
 # ---------------------------------------------------------------------------------------------
