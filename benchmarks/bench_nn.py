@@ -16,6 +16,17 @@ of every parameter under ``no_grad`` (``p -= lr * p.grad``, then the gradient is
 Every contender starts from the same weights (torch's initial state_dict copied in through NumPy)
 and the same batch. A second table gives each layer's share of the step: every leaf module's
 forward and backward, timed alone on the input it received in the step, over the sum of them.
+
+Issue 17's rows:
+
+- full training steps: the same four networks, each step forward, backward, ``optimizer.step()``
+  and ``optimizer.zero_grad(set_to_none=True)``; Adam (lr 1e-3) for the cnn, the transformer and
+  the mlp, SGD with momentum 0.9 (lr 0.01) for the lstm, each library's default implementation;
+- the optimizer alone: one Adam step over 10M float32 parameters in 100 tensors of 100k (1M in
+  10k with --quick), gradients set once; torch twice, with ``foreach=True`` and ``fused=True``;
+- a DataLoader epoch over sklearn's digits (1797 samples of 8x8 float32, int64 labels) as a
+  TensorDataset, batch_size 64, shuffle=True, num_workers 0 and 2.
+
 Run from the repository root:
 
     python -m pip install . && python benchmarks/bench_nn.py
@@ -29,6 +40,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (
     compare,
+    fmt_ratio,
     fmt_time,
     load_libraries,
     load_line,
@@ -44,6 +56,18 @@ from common import (
 LR = 0.01
 # Issue 16's targets: compiled/torch at most this.
 TARGETS = {"cnn": 1.2, "transformer": 1.2, "lstm": 1.0, "mlp": 1.0}
+# Issue 17: each row's optimizer in the full training steps, and the targets.
+OPTIMIZERS = {
+    "cnn": ("Adam", {"lr": 1e-3}),
+    "lstm": ("SGD", {"lr": 0.01, "momentum": 0.9}),
+    "transformer": ("Adam", {"lr": 1e-3}),
+    "mlp": ("Adam", {"lr": 1e-3}),
+}
+TRAIN_TARGET = 1.2  # compiled/torch, every full training step
+OPTIM_TARGET = 1.0  # compiled/torch (fused), the Adam step alone
+# The optimizer-alone row: tensors x elements (float32); --quick: a tenth of the elements.
+OPTIM_TENSORS, OPTIM_SIZE = 100, 100_000
+LOADER_WORKERS = (0, 2)
 _rng = np.random.default_rng(0)
 
 
@@ -164,6 +188,35 @@ def make_step(torch, row, state):
     return step
 
 
+def make_train_step(torch, row, state, eval_mode=False):
+    """A zero-argument full training step: forward, backward, optimizer.step(), zero_grad."""
+    model, xt, yt, loss, params = _build(torch, row, state)
+    if eval_mode:
+        model.eval()
+    name, kwargs = OPTIMIZERS[row]
+    opt = getattr(torch.optim, name)(params, **kwargs)
+
+    def step():
+        out = loss(torch, model(xt), yt)
+        out.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        return out
+
+    def loss_now():
+        with torch.no_grad():
+            return float(loss(torch, model(xt), yt))
+
+    return step, loss_now
+
+
+def trained_loss(torch, row, state):
+    """The loss after one full training step in eval mode (no dropout): checks the optimizer."""
+    step, loss_now = make_train_step(torch, row, state, eval_mode=True)
+    step()
+    return loss_now()
+
+
 def first_loss(torch, row, state):
     """The loss of the first forward in eval mode (no dropout): the same for every contender."""
     model, xt, yt, loss, _ = _build(torch, row, state)
@@ -233,6 +286,86 @@ def make_layer_step(torch, module, args, kwargs):
     return step
 
 
+def _optim_arrays(quick):
+    size = OPTIM_SIZE // 10 if quick else OPTIM_SIZE
+    rng = np.random.default_rng(1)
+    params = [rng.standard_normal(size).astype(np.float32) for _ in range(OPTIM_TENSORS)]
+    grads = [rng.standard_normal(size).astype(np.float32) for _ in range(OPTIM_TENSORS)]
+    return params, grads
+
+
+def make_optim_step(torch, params, grads, **kwargs):
+    """Adam over the parameters (copies of the arrays), their gradients set once: (its step,
+    the first parameter as a NumPy array)."""
+    ps = [torch.tensor(a, requires_grad=True) for a in params]
+    for p, g in zip(ps, grads):
+        p.grad = torch.tensor(g)
+    opt = torch.optim.Adam(ps, lr=1e-3, **kwargs)
+    return opt.step, lambda: ps[0].detach().numpy().copy()
+
+
+def optim_row(libs, torch_lib, timing, quick):
+    """{contender: seconds per Adam step}; torch as "torch (foreach)" and "torch (fused)"."""
+    params, grads = _optim_arrays(quick)
+    fns, firsts = {}, {}
+    for name, lib in libs.items():
+        variants = {name: {}}
+        if name == "torch":
+            variants = {"torch (foreach)": {"foreach": True}, "torch (fused)": {"fused": True}}
+        for label, kwargs in variants.items():
+            with lib.active() as torch:
+                fns[label], firsts[label] = make_optim_step(torch, params, grads, **kwargs)
+                fns[label]()
+                firsts[label] = firsts[label]()
+    if "torch (foreach)" in firsts:
+        want = firsts["torch (foreach)"]
+        for label, got in firsts.items():
+            if not np.allclose(got, want, rtol=1e-5, atol=1e-6):
+                raise SystemExit(f"bench_nn: Adam: {label}'s step differs from torch's")
+    del params, grads
+    return compare(fns, libs, **timing)
+
+
+def _digits():
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        return None
+    d = load_digits()
+    return d.data.reshape(-1, 8, 8).astype(np.float32), d.target.astype(np.int64)
+
+
+def make_epoch(torch, x, y, workers):
+    """One pass over a shuffled DataLoader of the digits: a zero-argument function."""
+    data = torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y))
+    loader = torch.utils.data.DataLoader(data, batch_size=64, shuffle=True, num_workers=workers)
+
+    def epoch():
+        seen = 0
+        for xb, yb in loader:
+            seen += int(yb.shape[0])
+        if seen != len(y):
+            raise SystemExit(f"bench_nn: a DataLoader epoch gave {seen} samples, not {len(y)}")
+        return seen
+
+    return epoch
+
+
+def loader_rows(libs, timing):
+    """{"digits, num_workers=N": {contender: seconds per epoch}}, or {} without sklearn."""
+    digits = _digits()
+    if digits is None:
+        return {}
+    results = {}
+    for workers in LOADER_WORKERS:
+        fns = {}
+        for name, lib in libs.items():
+            with lib.active() as torch:
+                fns[name] = make_epoch(torch, *digits, workers)
+        results[f"digits, num_workers={workers}"] = compare(fns, libs, **timing)
+    return results
+
+
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv)
     libs = load_libraries(args.builds)
@@ -245,11 +378,12 @@ def main(argv=None):
     min_time = 0.02 if args.quick else 0.2
     timing = {"repeat": repeat, "warmup": 2, "min_time": min_time, "stat": args.stat}
 
-    results, shares, skipped = {}, {}, []
+    results, trains, shares, skipped = {}, {}, {}, []
     for row in ROWS:
         state = _state(torch_lib, row)
-        fns, layer_fns = {}, {}
+        fns, train_fns, layer_fns = {}, {}, {}
         reference = first_loss(torch_lib, row, state)
+        trained = trained_loss(torch_lib, row, state)
         for name, lib in libs.items():
             with lib.active() as torch:
                 if not _has(torch, row):
@@ -258,12 +392,19 @@ def main(argv=None):
                 got = first_loss(torch, row, state)
                 if not np.isclose(got, reference, rtol=1e-4, atol=1e-5):
                     raise SystemExit(f"bench_nn: {row}: {name}'s loss {got} != torch's {reference}")
+                got = trained_loss(torch, row, state)
+                if not np.isclose(got, trained, rtol=1e-3, atol=1e-4):
+                    raise SystemExit(
+                        f"bench_nn: {row}: {name}'s loss after a step {got} != torch's {trained}"
+                    )
                 fns[name] = make_step(torch, row, state)
+                train_fns[name] = make_train_step(torch, row, state)[0]
                 layer_fns[name] = {
                     lname: make_layer_step(torch, *recorded)
                     for lname, recorded in layer_inputs(torch, row, state).items()
                 }
         results[row] = compare(fns, libs, **timing)
+        trains[row] = compare(train_fns, libs, **timing)
         per_layer = {}
         for lname in next(iter(layer_fns.values())):
             per_layer[lname] = compare(
@@ -275,8 +416,10 @@ def main(argv=None):
                 stat=args.stat,
             )
         shares[row] = per_layer
+    optim = optim_row(libs, torch_lib, timing, args.quick)
+    loaders = loader_rows(libs, timing)
 
-    print(f"## Training steps ({args.stat})")
+    print(f"## Training steps, plain SGD under no_grad ({args.stat})")
     print()
     print(results_table(results, libs))
     print()
@@ -301,6 +444,20 @@ def main(argv=None):
         print()
         print("Not run (the layer is missing): " + ", ".join(skipped))
     print()
+    print(f"## Full training steps: forward, backward, optimizer.step(), zero_grad ({args.stat})")
+    print()
+    notes = {row: _optimizer_note(row) for row in trains}
+    print(results_table(trains, libs, extra=notes, note_col="optimizer"))
+    print()
+    print(_optim_table(optim, args.quick, args.stat))
+    print()
+    if loaders:
+        print(f"## DataLoader epoch over the digits, batch_size 64, shuffle ({args.stat})")
+        print()
+        print(results_table(loaders, libs))
+    else:
+        print("DataLoader rows not run: sklearn (load_digits) is not installed.")
+    print()
     print("## Targets (issue 16)")
     print()
     for row, target in TARGETS.items():
@@ -309,7 +466,39 @@ def main(argv=None):
         if "compiled" in times and "torch" in times:
             ratio = times["compiled"] / times["torch"]
         print(target_line(row, ratio, target))
+    print()
+    print("## Targets (issue 17)")
+    print()
+    for row in ROWS:
+        print(target_line(f"{row} full step", _ratio(trains.get(row, {}), "torch"), TRAIN_TARGET))
+    fused = _ratio(optim, "torch (fused)")
+    print(target_line("Adam step alone", fused, OPTIM_TARGET, versus="torch (fused)"))
     print(f"- {load_line()} at end")
+
+
+def _ratio(times, den):
+    if "compiled" in times and den in times:
+        return times["compiled"] / times[den]
+    return None
+
+
+def _optimizer_note(row):
+    name, kwargs = OPTIMIZERS[row]
+    return name + "(" + ", ".join(f"{k}={v}" for k, v in kwargs.items()) + ")"
+
+
+def _optim_table(times, quick, stat):
+    """The optimizer-alone row as a table of its own: torch has two columns."""
+    size = OPTIM_SIZE // 10 if quick else OPTIM_SIZE
+    names = [n for n in ("compiled", "pure", "torch (foreach)", "torch (fused)") if n in times]
+    ratios = [(a, b) for a, b in (("compiled", "torch (fused)"), ("compiled", "torch (foreach)"),
+                                  ("pure", "compiled")) if a in times and b in times]  # fmt: skip
+    header = ["workload"] + names + [f"{a}/{b}" for a, b in ratios]
+    cells = [f"Adam, {OPTIM_TENSORS} x {size} float32"]
+    cells += [fmt_time(times[n]) for n in names]
+    cells += [fmt_ratio(times[a], times[b]) for a, b in ratios]
+    title = f"## The optimizer alone: one Adam step, gradients set once ({stat})"
+    return title + "\n\n" + markdown_table(header, [cells])
 
 
 if __name__ == "__main__":

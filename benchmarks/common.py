@@ -553,10 +553,11 @@ def results_table(results, libs, *, value_fmt=fmt_time, extra=None, note_col="no
     return markdown_table(header, rows)
 
 
-def target_line(workload, ratio, target, held=""):
-    """One line of a targets section: `ratio` (compiled/torch) against `target`, met or MISSED."""
+def target_line(workload, ratio, target, held="", versus="torch"):
+    """One line of a targets section: `ratio` (compiled/`versus`) against `target`, met or
+    MISSED."""
     if ratio is None:
-        return f"- {workload}: compiled/torch ≤ {target:.2f} → not measured"
+        return f"- {workload}: compiled/{versus} ≤ {target:.2f} → not measured"
     verdict = "met" if ratio <= target else "MISSED"
-    line = f"- {workload}: compiled/torch ≤ {target:.2f} → {ratio:.3f} ({verdict})"
+    line = f"- {workload}: compiled/{versus} ≤ {target:.2f} → {ratio:.3f} ({verdict})"
     return line + (f"; held against: {held}" if held else "")

@@ -10,7 +10,8 @@ element goes through the same float operations in the same order, in the array's
 
 cimport numpy as cnp
 from cython.parallel cimport prange
-from libc.math cimport sqrt, isnan
+from libc.math cimport sqrt, sqrtf
+from libc.stdlib cimport malloc, free
 
 from mytorch._backends.reference import NUMPY as _ref
 
@@ -29,7 +30,7 @@ cdef enum:
     # Below this many elements the loop runs holding the GIL.
     NOGIL_MIN = 8192
 
-OVERRIDES = ("sgd_step", "adam_step")
+OVERRIDES = ("sgd_step", "adam_step", "adam_steps")
 
 
 def _set_num_threads(int n):
@@ -72,23 +73,32 @@ cdef inline void _chunks(intp n, intp *chunk, int *nt) noexcept nogil:
 cdef void _sgd_range(real *p, const real *g, real *buf, intp lo, intp hi, real lr, real wd,
                      real mom, real damp1, bint use_wd, bint use_mom, bint nesterov,
                      bint maximize, bint first) noexcept nogil:
+    """NOTE: maximize is an exact multiplication by -1 (or 1), and the loop with momentum is
+    apart from the one without: GCC unswitches the branches left (use_wd, first, nesterov)
+    and vectorises every copy (see _adam_range)."""
     cdef intp i
-    cdef real d, b
+    cdef real d, b, sgn = -1 if maximize else 1
+    if not use_mom:
+        for i in range(lo, hi):
+            d = g[i] * sgn
+            if use_wd:
+                d = d + p[i] * wd
+            p[i] = p[i] - d * lr
+        return
     for i in range(lo, hi):
-        d = -g[i] if maximize else g[i]
+        d = g[i] * sgn
         if use_wd:
             d = d + p[i] * wd
-        if use_mom:
-            if first:
-                b = d
-            else:
-                b = buf[i] * mom
-                b = b + d * damp1
-            buf[i] = b
-            if nesterov:
-                d = d + b * mom
-            else:
-                d = b
+        if first:
+            b = d
+        else:
+            b = buf[i] * mom
+            b = b + d * damp1
+        buf[i] = b
+        if nesterov:
+            d = d + b * mom
+        else:
+            d = b
         p[i] = p[i] - d * lr
 
 
@@ -149,27 +159,41 @@ cdef void _sgd_typed(int tn, char *pp, char *gp, char *bp, intp n, double lr, do
 # ---------------------------------------------------------------------------------------------
 
 cdef struct AdamArgs:
-    double decay, wd, w, one_minus_w, omb2, b2, eps, bc2s, neg_step
-    bint use_decay, use_wd, amsgrad, maximize, small_w
+    double sign, decay, wd, w, one_minus_w, omb2, b2, eps, bc2s, neg_step
+    bint use_wd, small_w
 
 
-cdef void _adam_range(real *p, const real *g, real *m, real *v, real *vmax, intp lo, intp hi,
+cdef inline real _sqrt(real x) noexcept nogil:
+    # NOTE: sqrtf for float32: sqrt of a float would run in double, and the division after it
+    # too (one rounding where torch has two); sqrtf also keeps the loop in float lanes.
+    if real is float:
+        return sqrtf(x)
+    else:
+        return sqrt(x)
+
+
+cdef void _adam_range(real *p, const real *g, real *m, real *v, intp lo, intp hi,
                       AdamArgs *a) noexcept nogil:
+    """Adam without amsgrad: one pass over p, g, m and v, vectorised.
+
+    NOTE: maximize and AdamW's decay are exact multiplications (by -1 or 1, by the decay or 1)
+    rather than branches; only two loop-invariant branches remain, which GCC unswitches (four
+    copies of the loop, each vectorised). More branches exceed its unswitching budget, and a
+    branch left in the loop stops vectorisation: the arithmetic under it may trap, so it is
+    not if-converted.
+    """
     cdef intp i
-    cdef real gi, pi, mi, vi, di, mx
-    cdef real decay = <real>a.decay, wd = <real>a.wd, w = <real>a.w
+    cdef real gi, pi, mi, vi, di
+    cdef real sgn = <real>a.sign, decay = <real>a.decay, wd = <real>a.wd, w = <real>a.w
     cdef real omw = <real>a.one_minus_w, omb2 = <real>a.omb2, b2 = <real>a.b2
     cdef real eps = <real>a.eps, bc2s = <real>a.bc2s, neg_step = <real>a.neg_step
     # NOTE: the flags are copied to locals: read through ``a`` they would be reloaded on every
     # element (the stores to p, m and v may alias it as far as the compiler knows).
-    cdef bint maximize = a.maximize, use_decay = a.use_decay, use_wd = a.use_wd
-    cdef bint small_w = a.small_w, amsgrad = a.amsgrad
+    cdef bint use_wd = a.use_wd, small_w = a.small_w
     for i in range(lo, hi):
-        pi = p[i]
-        gi = -g[i] if maximize else g[i]
-        if use_decay:
-            pi = pi * decay
-        elif use_wd:
+        pi = p[i] * decay
+        gi = g[i] * sgn
+        if use_wd:
             gi = gi + pi * wd
         mi = m[i]
         if small_w:
@@ -180,76 +204,182 @@ cdef void _adam_range(real *p, const real *g, real *m, real *v, real *vmax, intp
         vi = v[i] * b2
         vi = vi + (gi * omb2) * gi
         v[i] = vi
-        if amsgrad:
-            mx = vmax[i]
-            if isnan(vi) or vi > mx:
-                mx = vi
-            vmax[i] = mx
-            vi = mx
-        di = sqrt(vi) / bc2s
+        di = _sqrt(vi) / bc2s
         di = di + eps
         p[i] = pi + (mi / di) * neg_step
 
 
-cdef void _adam(real *p, const real *g, real *m, real *v, real *vmax, intp n,
-                AdamArgs *a) noexcept nogil:
-    cdef intp chunk, t
-    cdef int nt
-    _chunks(n, &chunk, &nt)
-    if nt <= 1:
-        _adam_range(p, g, m, v, vmax, 0, n, a)
-        return
-    for t in prange(nt, num_threads=nt, schedule="static"):
-        if t * chunk < n:
-            _adam_range(p, g, m, v, vmax, t * chunk, min(n, (t + 1) * chunk), a)
+cdef void _adam_ams_range(real *p, const real *g, real *m, real *v, real *vmax, intp lo,
+                          intp hi, AdamArgs *a) noexcept nogil:
+    """Adam with amsgrad: _adam_range's pass, the denominator from max(vmax, v)."""
+    cdef intp i
+    cdef real gi, pi, mi, vi, di, mx
+    cdef real sgn = <real>a.sign, decay = <real>a.decay, wd = <real>a.wd, w = <real>a.w
+    cdef real omw = <real>a.one_minus_w, omb2 = <real>a.omb2, b2 = <real>a.b2
+    cdef real eps = <real>a.eps, bc2s = <real>a.bc2s, neg_step = <real>a.neg_step
+    cdef bint use_wd = a.use_wd, small_w = a.small_w
+    for i in range(lo, hi):
+        pi = p[i] * decay
+        gi = g[i] * sgn
+        if use_wd:
+            gi = gi + pi * wd
+        mi = m[i]
+        if small_w:
+            mi = mi + (gi - mi) * w
+        else:
+            mi = gi - (gi - mi) * omw
+        m[i] = mi
+        vi = v[i] * b2
+        vi = vi + (gi * omb2) * gi
+        v[i] = vi
+        # torch.maximum: NaN wins (| rather than ``or``, which would be a branch).
+        mx = vmax[i]
+        if (vi > mx) | (vi != vi):
+            mx = vi
+        vmax[i] = mx
+        di = _sqrt(mx) / bc2s
+        di = di + eps
+        p[i] = pi + (mi / di) * neg_step
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, double lr, double beta1,
-              double beta2, double eps, double weight_decay, bint decoupled, bint maximize,
-              double step_size, double bias_correction2_sqrt):
-    """mytorch._backends._optim.OptimKernels.adam_step, fused."""
-    cdef int tn = _typenum(param)
-    cdef intp n = cnp.PyArray_SIZE(<cnp.ndarray>param) if tn >= 0 else 0
-    cdef bint amsgrad = max_exp_avg_sq is not None
-    if tn < 0 or not _fits(param, tn, n, _WFLAGS) or not _fits(grad, tn, n, _FLAGS) or \
-            not _fits(exp_avg, tn, n, _WFLAGS) or not _fits(exp_avg_sq, tn, n, _WFLAGS) or (
-            amsgrad and not _fits(max_exp_avg_sq, tn, n, _WFLAGS)):
-        return _ref.adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1,
-                              beta2, eps, weight_decay, decoupled, maximize, step_size,
-                              bias_correction2_sqrt)
-    cdef AdamArgs a
+cdef void _adam_args(AdamArgs *a, int tn, double lr, double beta1, double beta2, double eps,
+                     double weight_decay, bint decoupled, bint maximize, double step_size,
+                     double bias_correction2_sqrt) noexcept:
+    """The loop's constants for arrays of dtype tn."""
     cdef double w = 1 - beta1, w32
-    a.use_decay = decoupled and weight_decay != 0
     a.use_wd = not decoupled and weight_decay != 0
-    a.decay = 1 - lr * weight_decay
+    # x * 1 and x * -1 are exact: no decay, no maximize
+    a.decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1
+    a.sign = -1 if maximize else 1
     a.wd = weight_decay
     a.omb2 = 1 - beta2
     a.b2 = beta2
     a.eps = eps
     a.bc2s = bias_correction2_sqrt
     a.neg_step = -step_size
-    a.amsgrad = amsgrad
-    a.maximize = maximize
     # torch's lerp rounds its weight to the dtype, then picks its formula by |weight| < 0.5.
     w32 = <float>w if tn == cnp.NPY_FLOAT else w
     a.w = w32
     a.small_w = (w32 if w32 >= 0 else -w32) < 0.5
     a.one_minus_w = <float>(<float>1 - <float>w32) if tn == cnp.NPY_FLOAT else 1 - w32
-    cdef char *pp = cnp.PyArray_BYTES(<cnp.ndarray>param)
-    cdef char *gp = cnp.PyArray_BYTES(<cnp.ndarray>grad)
-    cdef char *mp = cnp.PyArray_BYTES(<cnp.ndarray>exp_avg)
-    cdef char *vp = cnp.PyArray_BYTES(<cnp.ndarray>exp_avg_sq)
-    cdef char *xq = cnp.PyArray_BYTES(<cnp.ndarray>max_exp_avg_sq) if amsgrad else NULL
-    if n >= NOGIL_MIN:
-        with nogil:
-            _adam_typed(tn, pp, gp, mp, vp, xq, n, &a)
-    else:
-        _adam_typed(tn, pp, gp, mp, vp, xq, n, &a)
 
 
-cdef void _adam_typed(int tn, char *pp, char *gp, char *mp, char *vp, char *xq, intp n,
-                      AdamArgs *a) noexcept nogil:
-    if tn == cnp.NPY_FLOAT:
-        _adam(<float *>pp, <const float *>gp, <float *>mp, <float *>vp, <float *>xq, n, a)
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, double lr, double beta1,
+              double beta2, double eps, double weight_decay, bint decoupled, bint maximize,
+              double step_size, double bias_correction2_sqrt):
+    """mytorch._backends._optim.OptimKernels.adam_step, fused (adam_steps over one tensor)."""
+    adam_steps((param,), (grad,), (exp_avg,), (exp_avg_sq,),
+               None if max_exp_avg_sq is None else (max_exp_avg_sq,), (step_size,),
+               (bias_correction2_sqrt,), lr, beta1, beta2, eps, weight_decay, decoupled, maximize)
+
+
+# ---------------------------------------------------------------------------------------------
+# Adam over many tensors at once (the optimizer's step over a parameter group): one parallel
+# region for all of them, the threads splitting their elements end to end, instead of a region
+# (a fork and a join) per tensor.
+# ---------------------------------------------------------------------------------------------
+
+cdef struct AdamItem:
+    char *p
+    char *g
+    char *m
+    char *v
+    char *x
+    intp n, start
+    int tn
+    double neg_step, bc2s
+
+
+cdef void _adam_item(AdamItem *it, intp lo, intp hi, AdamArgs *a32, AdamArgs *a64) noexcept nogil:
+    """Elements [lo, hi) of one tensor."""
+    cdef AdamArgs a = a32[0] if it.tn == cnp.NPY_FLOAT else a64[0]
+    a.neg_step = it.neg_step
+    a.bc2s = it.bc2s
+    if it.tn == cnp.NPY_FLOAT:
+        if it.x == NULL:
+            _adam_range(<float *>it.p, <const float *>it.g, <float *>it.m, <float *>it.v, lo,
+                        hi, &a)
+        else:
+            _adam_ams_range(<float *>it.p, <const float *>it.g, <float *>it.m, <float *>it.v,
+                            <float *>it.x, lo, hi, &a)
     else:
-        _adam(<double *>pp, <const double *>gp, <double *>mp, <double *>vp, <double *>xq, n, a)
+        if it.x == NULL:
+            _adam_range(<double *>it.p, <const double *>it.g, <double *>it.m, <double *>it.v,
+                        lo, hi, &a)
+        else:
+            _adam_ams_range(<double *>it.p, <const double *>it.g, <double *>it.m,
+                            <double *>it.v, <double *>it.x, lo, hi, &a)
+
+
+cdef void _adam_slice(AdamItem *items, intp count, intp lo, intp hi, AdamArgs *a32,
+                      AdamArgs *a64) noexcept nogil:
+    """Elements [lo, hi) of the tensors laid end to end."""
+    cdef intp k, s, e
+    for k in range(count):
+        s = items[k].start
+        e = s + items[k].n
+        if e > lo and s < hi:
+            _adam_item(&items[k], max(lo, s) - s, min(hi, e) - s, a32, a64)
+
+
+cdef void _adam_items(AdamItem *items, intp count, intp total, AdamArgs *a32,
+                      AdamArgs *a64) noexcept nogil:
+    cdef intp chunk, t
+    cdef int nt
+    _chunks(total, &chunk, &nt)
+    if nt <= 1:
+        _adam_slice(items, count, 0, total, a32, a64)
+        return
+    for t in prange(nt, num_threads=nt, schedule="static"):
+        if t * chunk < total:
+            _adam_slice(items, count, t * chunk, min(total, (t + 1) * chunk), a32, a64)
+
+
+def adam_steps(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step_sizes,
+               bias_correction2_sqrts, double lr, double beta1, double beta2, double eps,
+               double weight_decay, bint decoupled, bint maximize):
+    """mytorch._backends._optim.OptimKernels.adam_steps, fused: the tensors outside the fast
+    path go to the reference one by one, the others through one pass."""
+    cdef Py_ssize_t k, count = len(params), used = 0
+    cdef intp n, total = 0
+    cdef int tn
+    cdef bint amsgrad = max_exp_avg_sqs is not None
+    cdef AdamArgs a32, a64
+    cdef AdamItem *items = <AdamItem *>malloc(max(count, 1) * sizeof(AdamItem))
+    if items == NULL:
+        raise MemoryError()
+    try:
+        for k in range(count):
+            param, grad, m, v = params[k], grads[k], exp_avgs[k], exp_avg_sqs[k]
+            x = max_exp_avg_sqs[k] if amsgrad else None
+            tn = _typenum(param)
+            n = cnp.PyArray_SIZE(<cnp.ndarray>param) if tn >= 0 else 0
+            if tn < 0 or not _fits(param, tn, n, _WFLAGS) or not _fits(grad, tn, n, _FLAGS) or \
+                    not _fits(m, tn, n, _WFLAGS) or not _fits(v, tn, n, _WFLAGS) or (
+                    amsgrad and not _fits(x, tn, n, _WFLAGS)):
+                _ref.adam_step(param, grad, m, v, x, lr, beta1, beta2, eps, weight_decay,
+                               decoupled, maximize, step_sizes[k], bias_correction2_sqrts[k])
+                continue
+            items[used].p = cnp.PyArray_BYTES(<cnp.ndarray>param)
+            items[used].g = cnp.PyArray_BYTES(<cnp.ndarray>grad)
+            items[used].m = cnp.PyArray_BYTES(<cnp.ndarray>m)
+            items[used].v = cnp.PyArray_BYTES(<cnp.ndarray>v)
+            items[used].x = cnp.PyArray_BYTES(<cnp.ndarray>x) if amsgrad else NULL
+            items[used].n = n
+            items[used].start = total
+            items[used].tn = tn
+            items[used].neg_step = -<double>step_sizes[k]
+            items[used].bc2s = bias_correction2_sqrts[k]
+            total += n
+            used += 1
+        _adam_args(&a32, cnp.NPY_FLOAT, lr, beta1, beta2, eps, weight_decay, decoupled,
+                   maximize, 0, 1)
+        _adam_args(&a64, cnp.NPY_DOUBLE, lr, beta1, beta2, eps, weight_decay, decoupled,
+                   maximize, 0, 1)
+        if total >= NOGIL_MIN:
+            with nogil:
+                _adam_items(items, used, total, &a32, &a64)
+        else:
+            _adam_items(items, used, total, &a32, &a64)
+    finally:
+        free(items)

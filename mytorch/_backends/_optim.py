@@ -101,6 +101,17 @@ class OptimKernels:
         denom = self._into(xp.add, denom, eps)
         self._addcdiv_(param, exp_avg, denom, -step_size)
 
+    def adam_steps(self, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step_sizes,
+                   bias_correction2_sqrts, lr, beta1, beta2, eps, weight_decay, decoupled,
+                   maximize):  # fmt: skip
+        """adam_step over lists of arrays (a parameter group): each tensor's own step_size and
+        bias_correction2_sqrt; max_exp_avg_sqs is None without amsgrad."""
+        for k, param in enumerate(params):
+            vmax = None if max_exp_avg_sqs is None else max_exp_avg_sqs[k]
+            self.adam_step(param, grads[k], exp_avgs[k], exp_avg_sqs[k], vmax, lr, beta1, beta2,
+                           eps, weight_decay, decoupled, maximize, step_sizes[k],
+                           bias_correction2_sqrts[k])  # fmt: skip
+
     def rmsprop_step(self, param, grad, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay,
                      momentum, maximize):  # fmt: skip
         """One RMSprop step in place; grad_avg (centered) and buf (momentum) may be None."""

@@ -191,6 +191,8 @@ KERNELS = (
     ("sgd_step", "p, g, buf, lr, wd, momentum, dampening, nesterov, maximize, first", "SGD."),
     ("adam_step", "p, g, m, v, vmax, lr, b1, b2, eps, wd, decoupled, maximize, step, bc2s",
      "Adam, or AdamW (decoupled); vmax None without amsgrad."),
+    ("adam_steps", "ps, gs, ms, vs, vmaxs, steps, bc2ss, lr, b1, b2, eps, wd, decoupled, maximize",
+     "adam_step over lists of arrays; vmaxs None without amsgrad."),
     ("rmsprop_step", "p, g, sq, gavg, buf, lr, alpha, eps, wd, momentum, maximize", "RMSprop."),
     ("adagrad_step", "p, g, sum, clr, wd, eps, maximize", "Adagrad at learning rate clr."),
     ("adadelta_step", "p, g, sq, acc, lr, rho, eps, wd, maximize", "Adadelta."),

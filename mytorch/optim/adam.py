@@ -97,19 +97,33 @@ class Adam(Optimizer):
             beta1, beta2 = (_value(b) for b in group["betas"])
             eps, wd = group["eps"], _value(group["weight_decay"])
             decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
+            amsgrad = group["amsgrad"]
+            # NOTE: the group's tensors go to one kernel call per backend (adam_steps, one pass
+            # over all of them); the bias corrections are computed once per step count.
+            batches, scalars, written = {}, {}, []
             for p, g in _grads(group, msg):
-                state = self._init_state(p, group)
+                state = self.state.get(p) or self._init_state(p, group)
                 step = _next_step(state["step"])
-                bias_correction1 = 1 - beta1**step
-                bias_correction2 = 1 - beta2**step
-                step_size = lr / bias_correction1
-                bc2_sqrt = bias_correction2**0.5
+                sc = scalars.get(step)
+                if sc is None:
+                    bias_correction1 = 1 - beta1**step
+                    bias_correction2 = 1 - beta2**step
+                    sc = scalars[step] = (lr / bias_correction1, bias_correction2**0.5)
                 m, v = state["exp_avg"], state["exp_avg_sq"]
-                vmax = state.get("max_exp_avg_sq") if group["amsgrad"] else None
+                vmax = state.get("max_exp_avg_sq") if amsgrad else None
                 pa, ma, va, xa = _arrays(p, m, v, vmax)
-                _backend(p).adam_step(pa, g, ma, va, xa, lr, beta1, beta2, eps, wd, decoupled,
-                                      maximize, step_size, bc2_sqrt)  # fmt: skip
-                _written(p, m, v, vmax)
+                be = _backend(p)
+                rows = batches.get(be)
+                if rows is None:
+                    rows = batches[be] = []
+                rows.append((pa, g, ma, va, xa, sc[0], sc[1]))
+                written.append((p, m, v, vmax))
+            for be, rows in batches.items():
+                ps, gs, ms, vs, xs, steps, bc2s = zip(*rows)
+                be.adam_steps(ps, gs, ms, vs, xs if amsgrad else None, steps, bc2s, lr, beta1,
+                              beta2, eps, wd, decoupled, maximize)  # fmt: skip
+            for tensors in written:
+                _written(*tensors)
         return loss
 
 

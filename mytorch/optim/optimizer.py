@@ -13,6 +13,8 @@ import warnings
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
 
+from numpy import ndarray
+
 import mytorch
 from mytorch import _backends
 from mytorch._core import Tensor, _shared_data
@@ -73,10 +75,13 @@ def _arrays(*tensors):
         if t is None:
             out.append(None)
             continue
-        d = _shared_data(t)
-        be = _backends.for_array(d)
-        if not be.writable(d):
-            d = t._data = be.copy_array(d)
+        d = t._data
+        # NOTE: a writable ndarray (the common case) is the answer as it is.
+        if type(d) is not ndarray or not d.flags.writeable:
+            d = _shared_data(t)
+            be = _backends.for_array(d)
+            if not be.writable(d):
+                d = t._data = be.copy_array(d)
         out.append(d)
     return out
 
@@ -435,8 +440,11 @@ def _next_step(t):
     """Add one to a step-count tensor in place; its new value as a Python float."""
     (d,) = _arrays(t)
     value = float(d) + 1
-    _backends.for_array(d).assign(d, value)
-    _written(t)
+    if type(d) is ndarray:
+        d[()] = value
+    else:
+        _backends.for_array(d).assign(d, value)
+    _bump_version(t)
     return value
 
 

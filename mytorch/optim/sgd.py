@@ -61,6 +61,8 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr = _value(group["lr"])
             momentum = group["momentum"]
+            wd, dampening = _value(group["weight_decay"]), group["dampening"]
+            nesterov, maximize = group["nesterov"], group["maximize"]
             for p, g in _grads(group, "SGD does not support sparse gradients"):
                 buf = None
                 first = False
@@ -71,8 +73,7 @@ class SGD(Optimizer):
                         buf = state["momentum_buffer"] = _state_zeros(p)
                         first = True
                 pa, ba = _arrays(p, buf)
-                _backend(p).sgd_step(pa, g, ba, lr, _value(group["weight_decay"]), momentum,
-                                     group["dampening"], group["nesterov"], group["maximize"],
+                _backend(p).sgd_step(pa, g, ba, lr, wd, momentum, dampening, nesterov, maximize,
                                      first)  # fmt: skip
                 _written(p, buf)
         return loss

@@ -63,9 +63,41 @@ def test_adam_step_matches_the_reference(n, amsgrad, opts, dtype_name, rng):
         np.testing.assert_allclose(a, b, **ULPS[dtype_name])
 
 
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize(
+    "opts",
+    [(1e-3, 0.9, 0.999, 1e-8, 0.0, False, False), (1e-2, 0.3, 0.9, 1e-8, 0.1, True, True)],
+)  # fmt: skip
+def test_adam_steps_over_a_group_matches_the_reference(amsgrad, opts, rng):
+    """adam_steps: tensors of several sizes and both dtypes, each its own step scalars, split
+    across threads end to end; a non-contiguous one falls back to the reference."""
+    sizes = [(40000, "float32"), (7, "float64"), (30001, "float32"), (3, "float32"),
+             (50000, "float64"), (1000, "float32")]  # fmt: skip
+    groups = []
+    for n, dtype in sizes:
+        p, g, m, v, vmax = _arrays(rng, n, dtype, 5)
+        groups.append([p, g, m, v * v, vmax * vmax])
+    steps = [1.0, 3.0, 3.0, 10.0, 2.0, 5.0]
+    lr, b1, b2 = opts[:3]
+    sizes_ = [lr / (1 - b1**s) for s in steps]
+    bc2s = [(1 - b2**s) ** 0.5 for s in steps]
+    got = [[a.copy() for a in grp] for grp in groups]
+    got[5][0] = np.stack([got[5][0], got[5][0]], 1)[:, 0]  # a strided view: the reference's
+    assert not got[5][0].flags.c_contiguous
+    want = [[a.copy() for a in grp] for grp in groups]
+    cols = [list(c) for c in zip(*got)]
+    K.adam_steps(*cols[:4], cols[4] if amsgrad else None, sizes_, bc2s, *opts)
+    for k, arrs in enumerate(want):
+        R.adam_step(*arrs[:4], arrs[4] if amsgrad else None, *opts, sizes_[k], bc2s[k])
+    for k, (ga, wa) in enumerate(zip(got, want)):
+        for a, b in zip(ga, wa):
+            np.testing.assert_allclose(a, b, **ULPS[str(b.dtype)], err_msg=f"tensor {k}")
+
+
 def test_the_fused_kernels_are_loaded():
     assert "_optim" in mytorch._build.kernel_modules()
     assert K.adam_step is not R.adam_step and K.sgd_step is not R.sgd_step
+    assert K.adam_steps is not R.adam_steps
 
 
 def test_other_layouts_fall_back_to_the_reference(rng):

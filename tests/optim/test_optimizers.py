@@ -144,3 +144,65 @@ def test_zero_dim_parameter_is_updated_in_place():
     opt.step()
     assert float(alias) == pytest.approx(0.9)
     assert float(p) == pytest.approx(0.9)
+
+
+LARGE_CASES = [
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.3, maximize=True)),
+    ("SGD", dict(lr=0.1, weight_decay=0.01)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, betas=(0.3, 0.9), amsgrad=True, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.01, amsgrad=True, maximize=True, weight_decay=0.5)),
+]
+
+
+@pytest.mark.parametrize("case", LARGE_CASES, ids=_ids)
+def test_large_parameters_with_non_finite_gradients_match_torch(case, dtype_name):
+    """Parameters large enough for the compiled kernels' threaded loops (65536 elements and
+    more), an odd size (a vector loop's remainder), inf and NaN in the gradients."""
+    name, kwargs = case
+    rng = seeded_rng("large", name, str(kwargs), dtype_name)
+    shapes = [(301, 250), (7,)]
+    arrays = [rng.standard_normal(s).astype(dtype_name) for s in shapes]
+    pm, om = _make(mytorch, name, kwargs, arrays, "cpu")
+    pt, ot = _make(torch, name, kwargs, arrays, "cpu")
+    for step in range(3):
+        grads = [rng.standard_normal(s).astype(dtype_name) for s in shapes]
+        grads[0][step, :3] = [np.inf, -np.inf, np.nan]
+        grads[1][step] = np.nan
+        for p, t, g in zip(pm, pt, grads):
+            p.grad = mytorch.tensor(g)
+            t.grad = torch.tensor(g)
+        om.step()
+        ot.step()
+        for a, b in zip(pm, pt):
+            np.testing.assert_allclose(to_numpy(a), to_numpy(b), **TOLS[dtype_name])
+        _compare_state(om.state_dict()["state"], ot.state_dict()["state"], TOLS[dtype_name],
+                       "cpu", name)  # fmt: skip
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_group_with_different_step_counts_and_dtypes_matches_torch(amsgrad):
+    """One group whose parameters have different step counts (one has no gradient at first)
+    and dtypes: each tensor its own bias corrections in the group's one kernel call."""
+    rng = seeded_rng("adam-group", str(amsgrad))
+    arrays = [
+        rng.standard_normal((40000,)).astype("float32"),
+        rng.standard_normal((30001,)).astype("float64"),
+        rng.standard_normal((5, 3)).astype("float32"),
+    ]
+    pm, om = _make(mytorch, "Adam", dict(lr=0.01, amsgrad=amsgrad), arrays, "cpu")
+    pt, ot = _make(torch, "Adam", dict(lr=0.01, amsgrad=amsgrad), arrays, "cpu")
+    for step in range(4):
+        for i, a in enumerate(arrays):
+            if i == 1 and step < 2:
+                continue  # no gradient: no step for this one
+            g = rng.standard_normal(a.shape).astype(a.dtype)
+            pm[i].grad, pt[i].grad = mytorch.tensor(g), torch.tensor(g)
+        om.step()
+        ot.step()
+        om.zero_grad()
+        ot.zero_grad()
+        for a, b in zip(pm, pt):
+            np.testing.assert_allclose(to_numpy(a), to_numpy(b), **TOLS[str(b.dtype)[6:]])
+    assert float(om.state[pm[1]]["step"]) == 2.0 and float(om.state[pm[0]]["step"]) == 4.0
