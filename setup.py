@@ -61,6 +61,8 @@ def _build_lists():
 
 
 CORE, KERNELS = _build_lists()
+# The module holding the Cython utility code that every extension shares.
+SHARED_UTILITY = "mytorch._cyutility"
 
 
 def _compiler():
@@ -119,7 +121,9 @@ def _probe(cc, cflags, lflags):
 
 def kernel_flags(cc):
     """Compile and link flags for the csrc/ kernels: optimisation, and OpenMP where it links."""
-    opt = ["/O2"] if cc.compiler_type == "msvc" else ["-O3"]
+    # NOTE: -fno-math-errno lets sqrt and friends inline and vectorise (no kernel reads errno);
+    # results are unchanged (IEEE sqrt either way).
+    opt = ["/O2"] if cc.compiler_type == "msvc" else ["-O3", "-fno-math-errno"]
     candidates = _openmp_candidates(cc)
     if cc.compiler_type == "msvc" and candidates == [(["/openmp"], [])]:
         return opt + ["/openmp"], []  # every MSVC since 2005 has it: no probe to go wrong
@@ -183,10 +187,21 @@ def extensions():
                 extra_link_args=lflags + slflags,
             )
         )
+    # NOTE: Cython's utility code (its function and generator types, argument parsing, ...) goes
+    # into one shared module instead of into each extension: 0.1-0.2 MB less per module.
+    exts.append(
+        Extension(
+            SHARED_UTILITY,
+            [],
+            extra_compile_args=scflags,
+            extra_link_args=slflags,
+        )
+    )
     return cythonize(
         exts,
         compiler_directives={"language_level": 3, "embedsignature": True},
         include_path=["csrc"],  # csrc/*.pxd, shared by the kernel modules
+        shared_utility_qualified_name=SHARED_UTILITY,
         quiet=True,
     )
 

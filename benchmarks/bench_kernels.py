@@ -48,6 +48,8 @@ FUSED_KERNELS = {
 }
 FUSED_TARGET = 0.80
 CUMSUM_N = 16 * 1024 * 1024  # issue 15's cumsum row: 64 MiB of float32
+# The convolution row: F.conv2d on (N, C, H, W) float32 with COUT 3 x 3 filters, padding 1.
+CONV_SHAPE, CONV_OUT, CONV_K = (16, 64, 32, 32), 64, 3
 
 # Inputs are drawn once with NumPy and handed to every library, so all three compute on the same
 # numbers.
@@ -145,6 +147,44 @@ def numpy_cumsum(backward):
             return out
         # the upstream gradient is ones: the reversed running sum of ones
         return out, (np.arange(x.size, 0, -1, dtype=np.float32),)
+
+    return step
+
+
+def conv_fn(x, w, b):
+    # NOTE: a workload gets only tensors: nn.functional is the one of the library that made x
+    # (the harness keeps the active build's modules in sys.modules).
+    functional = sys.modules[type(x).__module__.split(".")[0]].nn.functional
+    return functional.conv2d(x, w, b, padding=CONV_K // 2)
+
+
+def numpy_conv(backward):
+    """conv2d by im2col in NumPy: the columns (C * 9, N * H * W), one GEMM each way."""
+    x, w, b = CONV_DATA
+    g = CONV_GRAD
+    nb, c, h, wd = x.shape
+    cout, k = w.shape[0], CONV_K
+    p = k // 2
+    w2 = w.reshape(cout, -1)
+
+    def step():
+        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+        s = xp.strides
+        win = np.lib.stride_tricks.as_strided(
+            xp, (c, k, k, nb, h, wd), (s[1], s[2], s[3], s[0], s[2], s[3])
+        )
+        cols = win.reshape(c * k * k, nb * h * wd)
+        out = (w2 @ cols).reshape(cout, nb, h, wd).transpose(1, 0, 2, 3) + b[:, None, None]
+        if not backward:
+            return out
+        g2 = g.transpose(1, 0, 2, 3).reshape(cout, -1)
+        gw = (g2 @ cols.T).reshape(w.shape)
+        gcols = (w2.T @ g2).reshape(c, k, k, nb, h, wd)
+        gxp = np.zeros_like(xp)
+        for i in range(k):
+            for j in range(k):
+                gxp[:, :, i : i + h, j : j + wd] += gcols[:, i, j].transpose(1, 0, 2, 3)
+        return out, (gxp[:, :, p:-p, p:-p], gw, g.sum(axis=(0, 2, 3)))
 
     return step
 
@@ -454,6 +494,14 @@ def linalg_workloads():
             lambda: np.linalg.solve(a, rhs),
             SOLVE_BATCH * (2 * k**3 // 3 + 2 * k * k),
         ),
+        _linalg_workload(
+            "linalg.solve 256x64, vector rhs",
+            f"float32 {SOLVE_BATCH} systems of size {k}, b ({SOLVE_BATCH}, {k}), fwd",
+            lambda torch, a, vec: torch.linalg.solve(a, vec),
+            (a, rhs[..., 0].copy()),
+            lambda: np.linalg.solve(a, rhs[..., :1])[..., 0],
+            SOLVE_BATCH * (2 * k**3 // 3 + 2 * k),
+        ),
     ]
 
 
@@ -463,7 +511,7 @@ def _prepare_data():
     eye = np.eye(SOLVE_N, dtype=np.float32) * SOLVE_N**0.5 * 2
     SOLVE_DATA = (_randn(SOLVE_BATCH, SOLVE_N, SOLVE_N) + eye, _randn(SOLVE_BATCH, SOLVE_N, 4))
     global ELEMENTWISE_DATA, BROADCAST_DATA, BROADCAST_GRAD, WIDE_DATA, WIDE_GRAD
-    global MATMUL_DATA, MLP_DATA, CUMSUM_DATA
+    global MATMUL_DATA, MLP_DATA, CUMSUM_DATA, CONV_DATA, CONV_GRAD
     ELEMENTWISE_DATA = (_randn(ELEMENTWISE_N), _randn(ELEMENTWISE_N))
     BROADCAST_DATA = (_randn(*BROADCAST_SHAPE), _randn(BROADCAST_SHAPE[1]))
     BROADCAST_GRAD = np.ones(BROADCAST_SHAPE[1], dtype=np.float32)
@@ -471,6 +519,13 @@ def _prepare_data():
     # NOTE: a is square, so one (WIDE,) upstream gradient serves sum(dim=0) and sum(dim=1).
     WIDE_GRAD = _randn(WIDE)
     CUMSUM_DATA = (_randn(CUMSUM_N),)
+    fan_in = CONV_SHAPE[1] * CONV_K**2
+    CONV_DATA = (
+        _randn(*CONV_SHAPE),
+        _randn(CONV_OUT, CONV_SHAPE[1], CONV_K, CONV_K, scale=fan_in**-0.5),
+        _randn(CONV_OUT),
+    )
+    CONV_GRAD = _randn(CONV_SHAPE[0], CONV_OUT, *CONV_SHAPE[2:])
     MATMUL_DATA = {n: (_randn(n, n), _randn(n, n), _randn(n, n)) for n in MATMUL_SIZES}
     onehot = np.zeros((MLP_BATCH, MLP_OUT), dtype=np.float32)
     onehot[np.arange(MLP_BATCH), _rng.integers(0, MLP_OUT, MLP_BATCH)] = 1
@@ -615,6 +670,22 @@ def build_workloads():
         )
     )
     rows += linalg_workloads()
+    nb, c, h, wd = CONV_SHAPE
+    for backward in (True, False):
+        row = _graph_workload(
+            f"conv2d {nb}x{c}x{h}x{wd}" + ("" if backward else ", fwd only"),
+            f"float32, {CONV_OUT} {CONV_K}x{CONV_K} filters, padding 1, bias"
+            + (", fwd + bwd" if backward else ""),
+            conv_fn,
+            CONV_DATA,
+            CONV_GRAD,
+            backward,
+            numpy_conv,
+        )
+        # The GEMM work: the forward's, and with a backward the weight's and the input's.
+        row.moved = None
+        row.flops = 2 * CONV_OUT * c * CONV_K**2 * nb * h * wd * (3 if backward else 1)
+        rows.append(row)
     return rows
 
 
@@ -633,6 +704,8 @@ TARGETS = (
     ("cumsum_large, fwd only", 1.2),  # issue 15
     ("einsum bij,bjk->bik", 1.2),
     ("linalg.solve 256x64", 1.2),
+    ("linalg.solve 256x64, vector rhs", 1.2),
+    ("conv2d 16x64x32x32", 1.2),
 )
 
 
@@ -667,7 +740,7 @@ def held_table(rows, results, libs, copy_bw, sgemm_1024):
 
 
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], argv)
+    args = parse_args(__doc__.splitlines()[0], argv, rows=True)
     libs = load_libraries(args.builds)
     pin_threads(libs, args.threads)
     print_header(
@@ -684,6 +757,9 @@ def main(argv=None):
     big_timing = {**timing, "repeat": max(3, repeat - 2), "min_time": 0.0}
     _prepare_data()
     rows = build_workloads()
+    if args.rows:
+        wanted = [w.strip() for w in args.rows.split(",") if w.strip()]
+        rows = [row for row in rows if any(w in row.name for w in wanted)]
 
     results = {}
     for row in rows:
@@ -767,11 +843,15 @@ def print_targets(results, held):
     print("## Targets (issue 9: compiled time / torch time)")
     print()
     for name, target in TARGETS:
-        res = results[name]
+        res = results.get(name)
+        if res is None:  # not among the --rows
+            continue
         print(target_line(name, res["compiled"] / res["torch"], target, _held_line(held[name])))
     print()
     # Issue 3's targets that issue 9 does not restate, in the same convention: "no slower than
     # torch" is a ratio of at most 1, "at least 0.90× torch's speed" one of at most 1 / 0.9.
+    if "broadcast_reduce" not in results or f"matmul {MATMUL_SIZES[-1]}" not in results:
+        return  # --rows left them out
     print("## Targets (issue 3, still held)")
     print()
     res = results["broadcast_reduce"]

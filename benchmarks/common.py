@@ -218,9 +218,17 @@ def load_libraries(builds, orig=None):
     return libs
 
 
-def parse_args(description, argv=None, orig=False):
-    """The common options; with `orig`, also ``--orig DIR`` (the original project's folder)."""
+def parse_args(description, argv=None, orig=False, rows=False):
+    """The common options; with `orig`, also ``--orig DIR`` (the original project's folder);
+    with `rows`, also ``--rows NAME,...`` (only the workloads whose names contain one)."""
     parser = argparse.ArgumentParser(description=description)
+    if rows:
+        parser.add_argument(
+            "--rows",
+            default=None,
+            metavar="NAME,...",
+            help="only the workloads whose names contain one of these (comma-separated) strings",
+        )
     if orig:
         parser.add_argument(
             "--orig",
@@ -246,6 +254,14 @@ def parse_args(description, argv=None, orig=False):
         help="statistic over the repeats (default median; min is steadier on a loaded machine)",
     )
     parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="what a repeat's time is: wall-clock (default) or this process's CPU time, the "
+        "sum over its threads (with --threads 1, steadier than wall-clock on a machine whose "
+        "cores other jobs keep busy: time spent waiting for a core is not counted)",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=None,
@@ -255,6 +271,8 @@ def parse_args(description, argv=None, orig=False):
         "cores",
     )
     args = parser.parse_args(argv)
+    global _clock
+    _clock = time.process_time if args.clock == "cpu" else time.perf_counter
     if args.threads is None:
         args.threads = _usable_cores()
     if args.threads < 1:
@@ -358,6 +376,8 @@ def print_header(title, libs):
     for lib in libs.values():
         print(f"- {lib.name}: {lib.info}")
     print(f"- {threads_line(libs)}")
+    clock = "process CPU time (--clock cpu)" if _clock is time.process_time else "wall-clock"
+    print(f"- clock: {clock}")
     print(f"- {load_line()} at start")
     print()
     sys.stdout.flush()
@@ -377,11 +397,15 @@ def load_line():
 # ------------------------------------------------------------------------------------------- timing
 
 
+# The timer of every repeat: time.perf_counter, or time.process_time with --clock cpu.
+_clock = time.perf_counter
+
+
 def _run(fn, number):
-    t0 = time.perf_counter()
+    t0 = _clock()
     for _ in range(number):
         fn()
-    return time.perf_counter() - t0
+    return _clock() - t0
 
 
 def _calibrate(fn, warmup, min_time):

@@ -28,6 +28,7 @@ from mytorch._grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -45,7 +46,23 @@ from mytorch._random import (
 from mytorch._build import build_info, compiled
 from mytorch._threads import get_num_threads, set_num_threads
 from mytorch._repr import set_printoptions
-from mytorch import autograd, cuda, fft, linalg, nn, optim, special, utils
+from mytorch import autograd, cuda, fft, linalg, nn, optim, special
+from mytorch import serialization
+from mytorch.serialization import load, save
+from mytorch import amp, backends, utils
+from mytorch.cuda import amp as _cuda_amp  # noqa: F401 (makes mytorch.cuda.amp)
+from mytorch.amp import autocast
+from mytorch.amp.autocast_mode import get_autocast_dtype, is_autocast_enabled
+from mytorch._compile import compile
+from mytorch._settings import (
+    are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
+from mytorch import viz  # graph pictures (mytorch only)
 
 # Every function declared (or written by hand) in the torch namespace, now and later.
 _registry.open_namespace("torch", globals())
@@ -58,5 +75,10 @@ int = int32
 short = int16
 cfloat = complex64
 cdouble = complex128
+
+# torch's constants: torch.e, torch.pi, torch.inf, torch.nan, and torch.newaxis (None)
+from math import e, inf, nan, pi  # noqa: E402
+
+newaxis = None
 
 from mytorch._version import __version__  # noqa: E402 (the one place the version is written)

@@ -53,7 +53,7 @@ def _record(op, out_data, inputs, params):
         node.out_data = out_data
     out._grad_fn = node
     out._requires_grad = True
-    return out
+    return out if _CORE.saved_pack is None else _CORE.saved_pack(node, out)  # saved_tensors_hooks
 
 
 def applyn(op, inputs, params=()):
@@ -122,6 +122,8 @@ def apply_multi(op, input, params=(), kernel=None, save=()):
             out._output_nr = i
     if save:
         node.saved = tuple(outs[i] for i in save)
+        if _CORE.saved_pack is not None:
+            _CORE.saved_pack(node, None)  # saved_tensors_hooks
     return outs
 
 

@@ -1,5 +1,8 @@
 """The engine's entry points, autograd.backward and autograd.grad (compiled with the hot path)."""
 
+import os
+import warnings
+
 from mytorch import _backends
 from mytorch._core import TensorBase, _full_like, _wrap
 from mytorch._engine import run_backward
@@ -9,6 +12,44 @@ from mytorch._registry import CORE as _CORE
 from mytorch._registry import provide
 
 _SCALAR_ONES = _backends.CPU.SCALAR_ONES
+
+# What ``autograd.grad(create_graph=None)`` means, process-wide (a C int in the compiled build):
+# 1, mytorch's default: the grad mode (gradients stay differentiable); 0: False, as torch.
+# MYTORCH_CREATE_GRAPH_DEFAULT=0 at import selects torch's meaning.
+_CG_DEFAULT = 1
+_CG_ENV = os.environ.get("MYTORCH_CREATE_GRAPH_DEFAULT", "").strip().lower()
+if _CG_ENV in ("0", "false", "no", "off", "torch"):
+    _CG_DEFAULT = 0
+elif _CG_ENV not in ("", "1", "true", "yes", "on", "mytorch"):
+    warnings.warn(
+        f"MYTORCH_CREATE_GRAPH_DEFAULT={_CG_ENV!r} is not 0 or 1: keeping mytorch's default (1)",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
+# Called after each backward pass when the graph-growth guard is on (mytorch.autograd.graph).
+_AFTER_BACKWARD = None
+
+
+def set_create_graph_default(mode):
+    """What ``autograd.grad(create_graph=None)`` means from now on, in every thread: True (mytorch's
+    default) builds the backward graph whenever grad mode is on; False is torch's detached default.
+    Returns the previous setting."""
+    global _CG_DEFAULT
+    prev = _CG_DEFAULT != 0
+    _CG_DEFAULT = 1 if mode else 0
+    return prev
+
+
+def get_create_graph_default():
+    """The current meaning of ``create_graph=None`` (see set_create_graph_default)."""
+    return _CG_DEFAULT != 0
+
+
+def _set_after_backward(fn):
+    """Install (or remove, with None) the function called after each backward pass."""
+    global _AFTER_BACKWARD
+    _AFTER_BACKWARD = fn
 
 
 def _as_tuple(x):
@@ -95,6 +136,8 @@ def backward(
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
     run_backward(outputs, grads, retain_graph, create_graph, inputs, True)
+    if _AFTER_BACKWARD is not None:
+        _AFTER_BACKWARD(outputs)
 
 
 def grad(
@@ -112,13 +155,14 @@ def grad(
 
     NOTE: ``create_graph=None`` (the default) means "build the backward graph when grad mode is
     on", so the returned gradients can be differentiated again without asking. Pass
-    ``create_graph=False`` for PyTorch's detached result. ``retain_graph`` defaults to the
-    resolved ``create_graph``, as in PyTorch.
+    ``create_graph=False`` for PyTorch's detached result, or make None mean False everywhere, as
+    in PyTorch, with ``set_create_graph_default(False)`` (or MYTORCH_CREATE_GRAPH_DEFAULT=0).
+    ``retain_graph`` defaults to the resolved ``create_graph``, as in PyTorch.
     """
     if is_grads_batched:
         raise NotImplementedError("mytorch: is_grads_batched is not supported")
     if create_graph is None:
-        create_graph = is_grad_enabled()
+        create_graph = _CG_DEFAULT != 0 and is_grad_enabled()
     if retain_graph is None:
         retain_graph = create_graph
     if allow_unused is None:
@@ -132,6 +176,8 @@ def grad(
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _make_grads(outputs, grad_outputs)
     result = run_backward(outputs, grads, retain_graph, create_graph, inputs, False)
+    if _AFTER_BACKWARD is not None:
+        _AFTER_BACKWARD(outputs)
     for i, g in enumerate(result):
         if g is None:
             if materialize_grads:

@@ -41,6 +41,7 @@ KERNELS = {
     "mytorch._ext._shape": "csrc/_shape.pyx",
     "mytorch._ext._rnn": "csrc/_rnn.pyx",
     "mytorch._ext._optim": "csrc/_optim.pyx",
+    "mytorch._ext._im2col": "csrc/_im2col.pyx",
 }
 
 

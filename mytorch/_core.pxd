@@ -11,6 +11,17 @@ from mytorch._registry cimport CoreHooks, HotOps, Op
 cdef class VersionCounter:
     cdef public long version
 
+# The count of live Nodes (mytorch.autograd.graph.live_nodes), kept by Node's __cinit__ and
+# __dealloc__ (NOTE: each module that cimports this file gets its own copy: only _core's counts).
+cdef extern from *:
+    """
+    static Py_ssize_t _mt_live_count = 0;
+    static inline void _mt_live_add(Py_ssize_t n) { _mt_live_count += n; }
+    static inline Py_ssize_t _mt_live_nodes(void) { return _mt_live_count; }
+    """
+    void _mt_live_add(Py_ssize_t n)
+    Py_ssize_t _mt_live_nodes()
+
 @cython.freelist(256)
 cdef class Node:
     cdef public Op op
@@ -21,6 +32,7 @@ cdef class Node:
     cdef public long out_version
     cdef public object next_nr
     cdef public int n_outputs
+    cdef public object node_hooks
     cdef object __weakref__
     cpdef bint _wants(self, Py_ssize_t i)
     @cython.locals(tb=TensorBase, vc=VersionCounter)

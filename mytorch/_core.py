@@ -19,6 +19,7 @@ except ImportError:  # the pure build runs without Cython installed
 from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch._grad_mode import _grad_mode, _grad_on, _set_grad_enabled, is_grad_enabled  # noqa: F401
+from mytorch._hooks import NH_POST, NH_PRE, PackedSaved, node_hooks  # Node's hooks (below it)
 from mytorch import _registry
 from mytorch._registry import F as _F
 
@@ -52,6 +53,7 @@ _K_COMPARE = KIND_COMPARE
 _K_FLOAT = KIND_FLOAT
 _S_XY = SAVE_XY
 _S_OUT = SAVE_OUT
+_live_nodes = lambda: _mt_live_nodes() if _COMPILED else -1  # noqa: E731, F821  (see _core.pxd)
 
 
 class Node:
@@ -60,7 +62,7 @@ class Node:
     __slots__ = (
         "op", "next", "saved", "out_data", "params", "shapes", "dtypes", "retained", "variable",
         "hooks", "freed", "wanted", "versions", "out_vc", "out_version", "next_nr", "n_outputs",
-        "__weakref__",
+        "node_hooks", "__weakref__",
     )  # fmt: skip
 
     def __init__(self):
@@ -81,6 +83,13 @@ class Node:
         self.out_version = 0
         self.next_nr = None  # the output number of each edge (None: all 0)
         self.n_outputs = 1
+        self.node_hooks = None  # a NodeHooks once a node hook is registered
+
+    def __cinit__(self):  # counts the live Nodes, in the compiled build only: autograd.graph
+        _mt_live_add(1)  # noqa: F821  (declared in _core.pxd)
+
+    def __dealloc__(self):
+        _mt_live_add(-1)  # noqa: F821
 
     # --- what a VJP reads -------------------------------------------------------------
     @property
@@ -126,6 +135,8 @@ class Node:
         """All saved inputs."""
         if self.freed:
             _CORE.raise_freed()
+        if type(self.saved) is not tuple:
+            return tuple(self.saved)  # packed by saved_tensors_hooks: unpacked and checked
         for i in range(len(self.saved)):
             self._saved(i)
         return self.saved
@@ -136,6 +147,8 @@ class Node:
         if self.freed:
             _CORE.raise_freed()
         vc = self.out_vc
+        if isinstance(self.out_data, PackedSaved):
+            return self.out_data.unpack_out(self)  # packed by saved_tensors_hooks
         t = _wrap(self.out_data)
         t._grad_fn = self
         t._requires_grad = True
@@ -158,12 +171,13 @@ class Node:
 
     @property
     def metadata(self):
-        return {}
+        return node_hooks(self).metadata
 
-    def register_hook(self, fn):
-        if self.hooks is None:
-            self.hooks = []
-        self.hooks.append(fn)
+    def register_hook(self, fn):  # fn(grad_inputs, grad_outputs), see mytorch._hooks
+        return node_hooks(self).add(NH_POST, fn)
+
+    def register_prehook(self, fn):  # fn(grad_outputs)
+        return node_hooks(self).add(NH_PRE, fn)
 
     def __call__(self, *grads):
         return self.op.vjp(self, *grads)
@@ -362,11 +376,8 @@ def _edge(t):
 
 
 def _ensure_vc(t):
-    """The version counter of ``t``, made on first need.
-
-    NOTE: a Node that saved ``t``'s data as its output learns the counter here, so an in-place
-    write to that output later fails the Node's version check (as torch's does).
-    """
+    """The version counter of ``t``, made on first need. NOTE: a Node that saved ``t``'s data as
+    its output learns the counter here, so a later in-place write fails its version check."""
     vc = t._vc
     if vc is None:
         vc = VersionCounter() if not _COMPILED else VersionCounter.__new__(VersionCounter)
@@ -378,13 +389,9 @@ def _ensure_vc(t):
 
 
 def _shared_data(t):
-    """``t``'s data as memory that an alias can share (detach, .data, a view).
-
-    NOTE: a 0-d CPU result is kept as an immutable NumPy scalar (cheap arithmetic); before a
-    second tensor shares it, it becomes a 0-d array, so a write through either is seen by both.
-    A Node that saved the scalar as its output keeps the array instead, so its version check
-    still sees writes.
-    """
+    """``t``'s data as memory an alias can share (detach, .data, a view). NOTE: a 0-d CPU result is
+    an immutable NumPy scalar (cheap arithmetic); before a second tensor shares it, it becomes a 0-d
+    array seen by both (and by a Node that saved the scalar as its output, for version checks)."""
     d = t._data
     if type(d) is ndarray or not _is_cpu(d):
         return d
@@ -558,7 +565,7 @@ def _wrap_result(out_data, node):
     out = _wrap(out_data)
     out._grad_fn = node
     out._requires_grad = True
-    return out
+    return out if _CORE.saved_pack is None else _CORE.saved_pack(node, out)  # saved_tensors_hooks
 
 
 def _record2(op, out_data, a, b, ra, rb, params, fit):

@@ -23,7 +23,7 @@ cdef _add_grad(_Slot s, Py_ssize_t k, TensorBase g)
 @cython.locals(slots=list)
 cdef object _take(_Slot s)
 
-@cython.locals(node=Node, nxt=Node, var=TensorBase, s=_Slot, ns=_Slot, i=Py_ssize_t,
+@cython.locals(node=Node, nxt=Node, var=TensorBase, s=_Slot, ns=_Slot, i=Py_ssize_t, nh=object,
                c=Py_ssize_t, run_vjp=bint, multi=bint, slots=dict, roots=list, ready=list,
                prev_mode=bint)
 cpdef run_backward(outputs, grad_outputs, bint retain_graph, bint create_graph, inputs, bint accumulate)

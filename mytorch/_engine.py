@@ -125,6 +125,62 @@ def _hook_grad(hook, g, r):
     return r
 
 
+def _checked_grads(hook, r, grads):
+    """The gradients a node hook returned in place of ``grads``, checked as torch checks them."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(r, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(r).__name__}'")
+    if len(r) != len(grads):
+        raise RuntimeError(
+            f"hook '{name}' has returned an incorrect number of values (got {len(r)}, but "
+            f"expected {len(grads)})"
+        )
+    for i in range(len(r)):
+        if r[i] is not None and grads[i] is not None:
+            _hook_grad(hook, grads[i], r[i])
+    return r
+
+
+def _pre_hooks(nh, g, multi):
+    """A node's gradient(s) after its pre-hooks (Node.register_prehook): one tensor, or for a
+    multi-output node a list with one entry per output."""
+    grads = tuple(g) if multi else (g,)
+    for entry in nh.lists[0]:
+        r = entry[0](grads)
+        if r is not None:
+            grads = _checked_grads(entry[0], r, grads)
+    return list(grads) if multi else grads[0]
+
+
+def _post_hooks(nh, node, in_grads, g, multi):
+    """A node's input gradients after its post-hooks (Node.register_hook), which see them as
+    torch's grad_inputs (reduced to each input's shape and dtype, None for an input that needs
+    none) with the gradients the node received."""
+    grad_outputs = tuple(g) if multi else (g,)
+    nxt = node.next
+    gi = []
+    for i in range(len(nxt)):
+        x = in_grads[i] if nxt[i] is not None and i < len(in_grads) else None
+        if x is not None and node.shapes is not None:
+            x = _fit(x, node.shapes[i], node.dtypes[i])
+        gi.append(x)
+    gi = tuple(gi)
+    for entry in nh.lists[1]:
+        r = entry[0](gi, grad_outputs)
+        if r is not None:
+            gi = _checked_grads(entry[0], r, gi)
+    return gi
+
+
+def _leaf_post_hooks(nh, var, g):
+    """An AccumulateGrad node's hooks after it accumulated ``g``: the leaf's
+    post-accumulate-grad hooks, then the node's post-hooks (torch passes them no grad_inputs)."""
+    for entry in nh.lists[2]:
+        entry[0](var)
+    for entry in nh.lists[1]:
+        entry[0]((), (g,))
+
+
 def _retain_multi(retained, slots, create_graph):
     """``.grad`` of the outputs of a multi-output node that retain their gradient (one tensor,
     or a tuple or list of them)."""
@@ -302,12 +358,17 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                 if not accumulate and node.variable is not None:
                     continue
             var = node.variable
+            nh = node.node_hooks
             if var is not None:
                 if accumulate and g is not None and (targets is None or s.target):
+                    if nh is not None:
+                        g = _pre_hooks(nh, g, False)
                     if _COMPILED and var._grad is None and node.hooks is None and _sole(g, 1):
                         var._grad = g  # nothing else holds g or its array: .grad takes it whole
                     else:
                         _accumulate_leaf(var, g, create_graph)
+                    if nh is not None:
+                        _leaf_post_hooks(nh, var, g)
                 continue
             if node.retained is not None and g is not None:
                 if multi:
@@ -315,6 +376,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                 else:
                     _accumulate_leaf(node.retained, g, create_graph)
             run_vjp = g is not None and (needed is None or s.feeds)
+            if run_vjp and nh is not None:
+                g = _pre_hooks(nh, g, multi)
             if run_vjp:
                 if needed is None:
                     in_grads = node.op.vjp(node, *g) if multi else node.op.vjp(node, g)
@@ -326,6 +389,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                         node.wanted = None
                 if not isinstance(in_grads, tuple):
                     in_grads = (in_grads,)
+                if nh is not None and nh.lists[1]:
+                    in_grads = _post_hooks(nh, node, in_grads, g, multi)
             g = None
             nxt_nodes = node.next
             nrs = node.next_nr

@@ -96,11 +96,56 @@ class enable_grad(_GradModeContext):
     _mode = True
 
 
+class _InferenceMode(threading.local):
+    enabled = False
+
+
+_inference_mode = _InferenceMode()
+
+
+def is_inference_mode_enabled():
+    """Matches torch.is_inference_mode_enabled (thread-local)."""
+    return _inference_mode.enabled
+
+
 class inference_mode(_GradModeContext):
-    """Matches torch.inference_mode (here the same as no_grad)."""
+    """Matches torch.inference_mode: grad mode off, and is_inference_mode_enabled() True
+    (tensors made inside are ordinary tensors: mytorch has no inference tensors)."""
+
+    def __new__(cls, mode=True):
+        self = super().__new__(cls)
+        if callable(mode):  # used as a bare decorator: @inference_mode
+            self.__init__(True)
+            return self(mode)
+        return self
 
     def __init__(self, mode=True):
+        if callable(mode):
+            return  # __new__ has set it up
         self._mode = not mode
+        self._inference = bool(mode)
+
+    def __enter__(self):
+        self._prev_inference = _inference_mode.enabled
+        _inference_mode.enabled = self._inference
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        _inference_mode.enabled = self._prev_inference
+        return super().__exit__(*exc)
+
+    def __call__(self, func):
+        mode = self._inference
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    def clone(self):
+        return type(self)(self._inference)
 
 
 class set_grad_enabled(_GradModeContext):
@@ -123,4 +168,11 @@ class set_grad_enabled(_GradModeContext):
         return _GradModeContext.__call__(self, func)
 
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled"]
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "inference_mode",
+    "is_grad_enabled",
+    "is_inference_mode_enabled",
+]

@@ -12,4 +12,4 @@ cdef class HotOps:
 
 cdef class CoreHooks:
     cdef public object promote2, broadcast_error, refresh_view, apply_view, raise_freed
-    cdef public object raise_modified, backward
+    cdef public object raise_modified, backward, saved_pack

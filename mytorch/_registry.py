@@ -114,7 +114,7 @@ class CoreHooks:
     (their modules stand above it). Each is provided once, by the module that owns it."""
 
     __slots__ = ("promote2", "broadcast_error", "refresh_view", "apply_view", "raise_freed",
-                 "raise_modified", "backward")  # fmt: skip
+                 "raise_modified", "backward", "saved_pack")  # fmt: skip
 
     def __init__(self):
         for name in CoreHooks.__slots__:

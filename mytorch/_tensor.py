@@ -8,6 +8,7 @@ from mytorch import _backends
 from mytorch import _dtype as D
 from mytorch import _device
 from mytorch._grad_mode import is_grad_enabled
+from mytorch._hooks import NH_ACC, node_hooks
 from mytorch import _registry
 from mytorch._registry import F
 from mytorch._repr import tensor_repr
@@ -175,8 +176,22 @@ class TensorMethods(OpMethods):
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         node = self._grad_fn if self._grad_fn is not None else self._accumulate_node()
         hook = (self._output_nr, hook) if node.n_outputs > 1 else hook  # for that output only
-        node.register_hook(hook)
+        if node.hooks is None:
+            node.hooks = []  # the engine's tensor hooks (the node's own: Node.register_hook)
+        node.hooks.append(hook)
         return _Handle(node, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Matches torch.Tensor.register_post_accumulate_grad_hook: ``hook(tensor)`` runs after
+        backward accumulated the leaf's ``.grad``."""
+        _sync(self)
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        return node_hooks(self._accumulate_node()).add(NH_ACC, hook)
 
     def __len__(self):
         if self._data.ndim == 0:
@@ -250,24 +265,6 @@ class TensorMethods(OpMethods):
 
     def __invert__(self):
         return F.bitwise_not(self)
-
-    def __lshift__(self, other):
-        return F.bitwise_left_shift(self, F._numpy_operand(other))
-
-    def __rlshift__(self, other):
-        return F.bitwise_left_shift(F._numpy_operand(other), self)
-
-    def __ilshift__(self, other):
-        return self.bitwise_left_shift_(other)
-
-    def __rshift__(self, other):
-        return F.bitwise_right_shift(self, F._numpy_operand(other))
-
-    def __rrshift__(self, other):
-        return F.bitwise_right_shift(F._numpy_operand(other), self)
-
-    def __irshift__(self, other):
-        return self.bitwise_right_shift_(other)
 
     def __iter__(self):
         if self._data.ndim == 0:
@@ -586,3 +583,9 @@ class _Handle:
         hooks = self._node.hooks
         if hooks and self._hook in hooks:
             hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()

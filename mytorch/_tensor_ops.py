@@ -338,7 +338,7 @@ class OpMethods:
 
     ger = outer
 
-    # --- NumPy interop and % -----------------------------------------------------------
+    # --- NumPy interop, % and the shifts ------------------------------------------------
     # NOTE: above NumPy's priorities, so that a NumPy scalar or array on the left of an
     # operator returns NotImplemented and Python calls the Tensor's reflected operator (as
     # torch's Tensor does). A NumPy ufunc on a Tensor still reads it through __array__, and
@@ -353,6 +353,24 @@ class OpMethods:
 
     def __rmod__(self, other):
         return _remainder(F._numpy_operand(other), self)
+
+    def __lshift__(self, other):
+        return F.bitwise_left_shift(self, F._numpy_operand(other))
+
+    def __rlshift__(self, other):
+        return F.bitwise_left_shift(F._numpy_operand(other), self)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __rshift__(self, other):
+        return F.bitwise_right_shift(self, F._numpy_operand(other))
+
+    def __rrshift__(self, other):
+        return F.bitwise_right_shift(F._numpy_operand(other), self)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
 
     # --- creation from a tensor ----------------------------------------------------------
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):

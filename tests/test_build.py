@@ -23,6 +23,7 @@ def test_compiled_build_is_compiled():
             "_alloc",
             "_blas",
             "_elementwise",
+            "_im2col",
             "_optim",
             "_reduce",
             "_rnn",

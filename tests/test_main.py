@@ -14,7 +14,7 @@ import mytorch
 from mytorch import _threads
 
 EXPECT = os.environ.get("MYTORCH_EXPECT_BUILD")
-KERNELS = ["_alloc", "_blas", "_elementwise", "_optim", "_reduce", "_rnn", "_shape"]
+KERNELS = ["_alloc", "_blas", "_elementwise", "_im2col", "_optim", "_reduce", "_rnn", "_shape"]
 
 
 def run_report(*args, env=None, cwd=None):

@@ -75,6 +75,7 @@ def torch_seed_values():
     return ns, text
 
 
+@mytorch.autograd.create_graph_default(True)  # mytorch's default, which the seed needs
 def test_seed_program_without_create_graph(torch_seed_values):
     tns, _ = torch_seed_values
     ns, text = run_program(SEED_HEAD + SEED_NO_CREATE_GRAPH + SEED_TAIL, mytorch)

@@ -69,6 +69,18 @@ def test_dtype_aliases_match_torch():
 
 
 @pytest.mark.torch
+def test_constants_match_torch():
+    # Regression: torch.pi / torch.inf / torch.nan / torch.e / torch.newaxis were missing.
+    for name in ["e", "pi", "inf"]:
+        m, t = getattr(mytorch, name), getattr(torch, name)
+        assert type(m) is type(t) and m == t, name
+    assert type(mytorch.nan) is float and mytorch.nan != mytorch.nan
+    assert mytorch.newaxis is torch.newaxis is None
+    x = np.arange(6.0).reshape(2, 3)
+    assert_matches(mytorch.tensor(x)[:, mytorch.newaxis], torch.tensor(x)[:, torch.newaxis])
+
+
+@pytest.mark.torch
 def test_tensor_with_float64_dtype_keeps_python_precision():
     # Regression: the values once went through the default float32 before the requested dtype.
     m = mytorch.tensor([0.7, 1 / 3], dtype=mytorch.float64)

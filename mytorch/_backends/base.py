@@ -174,8 +174,16 @@ KERNELS = (
     ("gelu", "x, approximate", "x * Phi(x), Phi the normal CDF ('tanh': its tanh approximation)."),
     ("gelu_backward", "grad, x, approximate", "grad * d gelu(x) / dx."),
     # convolution (mytorch._backends._conv)
-    ("im2col", "x, kernel, dilation, stride", "x's windows (N, C, *kernel, *out), contiguous."),
-    ("col2im", "cols, dilation, stride", "The adjoint of im2col: windows added into (N, C, *n)."),
+    ("im2col", "x, kernel, dilation, stride, lo, out, batch_inner",
+     "Windows of x padded by lo: (N, C, *kernel, *out) or (C, *kernel, N, *out), contiguous."),
+    ("col2im", "cols, dilation, stride, lo, spatial, batch_inner",
+     "The adjoint of im2col: window entries added into (N, C, *spatial)."),
+    ("conv_forward", "x, w, stride, dilation, lo, out, groups",
+     "x convolved with w (x padded by lo before): (N, Cout, *out)."),
+    ("conv_input_grad", "g, w, stride, dilation, lo, spatial, groups",
+     "conv_forward's gradient in x for output gradient g: (N, C, *spatial)."),
+    ("conv_weight_grad", "x, g, kernel, stride, dilation, lo, groups",
+     "conv_forward's gradient in w for output gradient g: (Cout, C / groups, *kernel)."),
     # recurrent cells (mytorch._backends._rnn)
     ("lstm_cell_gates", "gates, c", "(o * tanh(c'), c' = f * c + i * g) from gates i, f, g, o."),
     ("gru_cell_gates", "gi, gh, h", "(1 - z) * n + z * h, n = tanh(gi_n + r * gh_n); r, z, n."),

@@ -14,7 +14,7 @@ from mytorch import _threads
 from mytorch._backends.reference import NumpyBackend
 
 # Kernel modules under mytorch._ext whose OVERRIDES replace the reference kernels of that name.
-EXT_MODULES = ("_alloc", "_elementwise", "_blas", "_reduce", "_shape", "_rnn", "_optim")
+EXT_MODULES = ("_alloc", "_elementwise", "_blas", "_reduce", "_shape", "_rnn", "_optim", "_im2col")
 
 
 def _import_ext(mod_name):

@@ -121,10 +121,11 @@ ger = outer
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Matches torch.allclose."""
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
     a, b = input._data, other._data
-    err = broadcast_error(None, a, b)
     if not _broadcastable(a.shape, b.shape):
-        raise err
+        raise broadcast_error(None, a, b)
     return _backends.for_array(a).allclose(a, b, rtol, atol, equal_nan)
 
 

@@ -1,67 +1,129 @@
 """The convolutions in nn.functional (and at torch's top level): conv1d/2d/3d,
 conv_transpose1d/2d/3d, unfold and fold, composites over two primitives: ``im2col`` (every
-kernel window of the padded input laid out as columns) and its adjoint ``col2im``. A
-convolution is pad, im2col, one matmul batched over the groups, reshape; a transposed
-convolution is its adjoint: one matmul, col2im, crop. Each primitive's VJP is the other, so
-derivatives of any order work.
+kernel window of the zero-padded input laid out as columns; the padding is the kernel's, not a
+copy) and its adjoint ``col2im``. A convolution is im2col into the (C * K, N * L) layout, one
+matmul (batched over the groups), and the (Cout, N, L) result put batch first; a transposed
+convolution is its adjoint: one matmul, col2im, which crops the padding. Each primitive's VJP is
+the other, so derivatives of any order work.
 """
 
 import builtins
 import math
 
-from mytorch._core import TensorBase, apply1
+from mytorch._autocast import STATE as _AUTOCAST
+from mytorch._autocast import cast as _autocast_cast
+from mytorch._core import TensorBase, apply1, apply2
 from mytorch._ops._declare import composite, defop
-from mytorch._ops.linalg import matmul
-from mytorch._ops.pad import pad as _pad
-from mytorch._ops.shape import reshape, squeeze, transpose, unsqueeze
+from mytorch._registry import KIND_BINARY, SAVE_XY
+from mytorch._ops.shape import reshape, squeeze, unsqueeze
 from mytorch._size import _int_arg
 
 _BOTH = ("torch", "nn.functional")
 
 
 def _im2col_vjp(n, g):
-    kernel, dilation, stride = n.params
-    return col2im(g, dilation, stride, n.shapes[0][-len(kernel) :])
+    kernel, dilation, stride, lo, _, inner = n.params
+    return col2im(g, dilation, stride, lo, n.shapes[0][2:], inner)
 
 
 def _col2im_vjp(n, g):
-    dilation, stride = n.params
+    dilation, stride, lo, _, inner = n.params
     k = len(dilation)
     shape = n.shapes[0]
-    return im2col(g, tuple(shape[len(shape) - 2 * k : len(shape) - k]), dilation, stride)
+    kernel = shape[1 : 1 + k] if inner else shape[2 : 2 + k]
+    return im2col(g, kernel, dilation, stride, lo, shape[2 + k :], inner)
+
+
+# The convolution: three contractions of T(x, w, g) = <g, conv(x, w)> (mytorch._backends._conv),
+# each one's VJP made of the other two, so derivatives of any order work.
+def _forward_vjp(n, g):
+    stride, dilation, lo, _, groups = n.params
+    w = n.y
+    x = n.x
+    gx = gw = None
+    if n.needs_x:
+        gx = conv_input_grad(g, w, stride, dilation, lo, x.shape[2:], groups)
+    if n.needs_y:
+        gw = conv_weight_grad(x, g, w.shape[2:], stride, dilation, lo, groups)
+    return gx, gw
+
+
+def _input_grad_vjp(n, h):
+    # <h, input_grad(g, w)> = T(h, w, g)
+    stride, dilation, lo, _, groups = n.params
+    w = n.y
+    g = n.x
+    dg = dw = None
+    if n.needs_x:
+        dg = conv_forward(h, w, stride, dilation, lo, g.shape[2:], groups)
+    if n.needs_y:
+        dw = conv_weight_grad(h, g, w.shape[2:], stride, dilation, lo, groups)
+    return dg, dw
+
+
+def _weight_grad_vjp(n, h):
+    # <h, weight_grad(x, g)> = T(x, h, g)
+    _, stride, dilation, lo, groups = n.params
+    g = n.y
+    x = n.x
+    dx = dg = None
+    if n.needs_x:
+        dx = conv_input_grad(g, h, stride, dilation, lo, x.shape[2:], groups)
+    if n.needs_y:
+        dg = conv_forward(x, h, stride, dilation, lo, g.shape[2:], groups)
+    return dx, dg
 
 
 # fmt: off
 IM2COL = defop("im2col", _im2col_vjp, node_name="Im2ColBackward0")
 COL2IM = defop("col2im", _col2im_vjp, node_name="Col2ImBackward0")
+# torch's node of both convolutions is ConvolutionBackward0, of their gradients
+# ConvolutionBackwardBackward0.
+CONV_FORWARD = defop("conv_forward", _forward_vjp, SAVE_XY, KIND_BINARY, "ConvolutionBackward0")
+CONV_INPUT_GRAD = defop("conv_input_grad", _input_grad_vjp, SAVE_XY, KIND_BINARY,
+                        "ConvolutionBackward0")
+CONV_WEIGHT_GRAD = defop("conv_weight_grad", _weight_grad_vjp, SAVE_XY, KIND_BINARY,
+                         "ConvolutionBackwardBackward0")
 # fmt: on
 
 
-def im2col(x, kernel, dilation, stride):
-    """x (N, C, *spatial) -> its windows (N, C, *kernel, *out)."""
-    return apply1(IM2COL, x, (tuple(kernel), tuple(dilation), tuple(stride)))
+def conv_forward(x, w, stride, dilation, lo, out, groups):
+    """x (N, C, *spatial) convolved with w (Cout, C / groups, *kernel): (N, Cout, *out)."""
+    params = (tuple(stride), tuple(dilation), tuple(lo), tuple(out), groups)
+    return apply2(CONV_FORWARD, x, w, params)
 
 
-def col2im(cols, dilation, stride, spatial=None):
-    """cols (N, C, *kernel, *out) -> windows summed into (N, C, *spatial) (default: the
-    smallest spatial size the windows cover; a larger one gets zeros on the right)."""
-    out = apply1(COL2IM, cols, (tuple(dilation), tuple(stride)))
-    if spatial is None:
-        return out
-    n = len(dilation)
-    have = out.shape[out.ndim - n :]
-    return _pad_dims(out, [(0, want - got) for want, got in zip(spatial, have)])
+def conv_input_grad(g, w, stride, dilation, lo, spatial, groups):
+    """conv_forward's gradient in x for the output gradient g: (N, C, *spatial)."""
+    params = (tuple(stride), tuple(dilation), tuple(lo), tuple(spatial), groups)
+    return apply2(CONV_INPUT_GRAD, g, w, params)
 
 
-def _pad_dims(x, pairs):
-    """x zero-padded (negative: cropped) by (before, after) for each of its last len(pairs)
-    dims, in order."""
-    if all(lo == 0 and hi == 0 for lo, hi in pairs):
-        return x
-    flat = []
-    for lo, hi in reversed(pairs):
-        flat += [lo, hi]
-    return _pad(x, flat)
+def conv_weight_grad(x, g, kernel, stride, dilation, lo, groups):
+    """conv_forward's gradient in w for the output gradient g: (Cout, C / groups, *kernel)."""
+    params = (tuple(kernel), tuple(stride), tuple(dilation), tuple(lo), groups)
+    return apply2(CONV_WEIGHT_GRAD, x, g, params)
+
+
+def im2col(x, kernel, dilation, stride, lo, out, inner=False):
+    """x (N, C, *spatial) -> the windows of x zero-padded by ``lo`` before each spatial dim,
+    ``out`` per dim: (N, C, *kernel, *out), or (C, *kernel, N, *out) when ``inner``. Window o's
+    entry k reads position o * stride + k * dilation - lo (zero outside x)."""
+    params = (tuple(kernel), tuple(dilation), tuple(stride), tuple(lo), tuple(out), bool(inner))
+    return apply1(IM2COL, x, params)
+
+
+def col2im(cols, dilation, stride, lo, spatial, inner=False):
+    """The adjoint of im2col: cols (N, C, *kernel, *out), or (C, *kernel, N, *out) when
+    ``inner``, -> (N, C, *spatial), each entry added where im2col reads it (entries in the
+    padding dropped)."""
+    params = (tuple(dilation), tuple(stride), tuple(lo), tuple(spatial), bool(inner))
+    return apply1(COL2IM, cols, params)
+
+
+def _out_sizes(spatial, pairs, kernel, dilation, stride):
+    return tuple((s + lo + hi - d * (k - 1) - 1) // st + 1
+                 for s, (lo, hi), k, d, st in zip(spatial, pairs, kernel, dilation, stride))  # fmt: skip
 
 
 def _tuple(v, n, what):
@@ -146,6 +208,8 @@ def _same_pairs(kernel, dilation):
 
 
 def _convnd(name, n, input, weight, bias, stride, padding, dilation, groups):
+    if _AUTOCAST.on:
+        input, weight, bias = _autocast_cast(input, weight, bias)
     stride, dilation, groups = _check_common(name, n, input, weight, bias, stride, dilation, groups)
     kernel = tuple(weight.shape[2:])
     if isinstance(padding, str):
@@ -164,7 +228,7 @@ def _convnd(name, n, input, weight, bias, stride, padding, dilation, groups):
         pairs = [(e, e) for e in p]
     batched = input.ndim == n + 2
     x = input if batched else unsqueeze(input, 0)
-    cout, cin_g = weight.shape[0], weight.shape[1]
+    cin_g = weight.shape[1]
     if x.shape[1] != cin_g * groups:
         raise RuntimeError(
             f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
@@ -178,29 +242,16 @@ def _convnd(name, n, input, weight, bias, stride, padding, dilation, groups):
             f"Kernel size: ({' x '.join(str(d * (k - 1) + 1) for k, d in zip(kernel, dilation))})"
             ". Kernel size can't be greater than actual input size"
         )
-    x = _pad_dims(x, pairs)
-    cols = im2col(x, kernel, dilation, stride)  # (N, C, *kernel, *out)
-    out_sp = tuple(cols.shape[2 + n :])
-    nb = x.shape[0]
-    ck = cin_g * math.prod(kernel)
-    length = math.prod(out_sp)
-    if groups == 1:
-        # NOTE: the batch joins the columns, (ck, nb * length), so that the forward and both
-        # gradients are one plain GEMM each; a batched matmul against the weight would make the
-        # weight's gradient nb small GEMMs on transposed operands plus a sum (5x slower here).
-        cols2 = reshape(transpose(reshape(cols, (nb, ck, length)), 0, 1), (ck, nb * length))
-        out = transpose(
-            reshape(matmul(reshape(weight, (cout, ck)), cols2), (cout, nb, length)), 0, 1
-        )
-    else:
-        w = reshape(weight, (groups, cout // groups, ck))
-        out = matmul(w, reshape(cols, (nb, groups, ck, length)))
-    out = _add_bias(reshape(out, (nb, cout) + out_sp), bias, n)
+    out_sp = _out_sizes(x.shape[2:], pairs, kernel, dilation, stride)
+    out = conv_forward(x, weight, stride, dilation, [lo for lo, _ in pairs], out_sp, groups)
+    out = _add_bias(out, bias, n)
     return out if batched else squeeze(out, 0)
 
 
 def _conv_transposend(name, n, input, weight, bias, stride, padding, output_padding, groups,
                       dilation):  # fmt: skip
+    if _AUTOCAST.on:
+        input, weight, bias = _autocast_cast(input, weight, bias)
     stride, dilation, groups = _check_common(name, n, input, weight, bias, stride, dilation, groups)
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
@@ -218,14 +269,14 @@ def _conv_transposend(name, n, input, weight, bias, stride, padding, output_padd
         )
     batched = input.ndim == n + 2
     x = input if batched else unsqueeze(input, 0)
-    cin, cout_g = weight.shape[0], weight.shape[1]
+    cin = weight.shape[0]
     kernel = tuple(weight.shape[2:])
     if x.shape[1] != cin:
         raise RuntimeError(
             f"Given transposed=1, weight of size {list(weight.shape)}, expected "
             f"input{list(x.shape)} to have {cin} channels, but got {x.shape[1]} channels instead"
         )
-    nb, in_sp = x.shape[0], tuple(x.shape[2:])
+    in_sp = tuple(x.shape[2:])
     sizes = [(s - 1) * st - 2 * p + d * (k - 1) + o + 1
              for s, st, p, d, k, o in zip(in_sp, stride, padding, dilation, kernel,
                                           output_padding)]  # fmt: skip
@@ -234,18 +285,8 @@ def _conv_transposend(name, n, input, weight, bias, stride, padding, output_padd
             f"Given input size per channel: ({' x '.join(map(str, in_sp))}). Calculated output "
             f"size per channel: ({' x '.join(map(str, sizes))}). Output size is too small"
         )
-    cin_g = cin // groups
-    kk = cout_g * math.prod(kernel)
-    length = math.prod(in_sp)
-    if groups == 1:
-        w = transpose(reshape(weight, (cin, kk)), 0, 1)
-        cols = matmul(w, reshape(x, (nb, cin, length)))
-    else:
-        w = transpose(reshape(weight, (groups, cin_g, kk)), 1, 2)
-        cols = matmul(w, reshape(x, (nb, groups, cin_g, length)))
-    cols = reshape(cols, (nb, cout_g * groups) + kernel + in_sp)
-    out = col2im(cols, dilation, stride)
-    out = _pad_dims(out, [(-p, o - p) for p, o in zip(padding, output_padding)])
+    # The adjoint of the convolution whose weight is this one: its gradient in the input.
+    out = conv_input_grad(x, weight, stride, dilation, padding, sizes, groups)
     out = _add_bias(out, bias, n)
     return out if batched else squeeze(out, 0)
 
@@ -332,7 +373,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
             f"padding={padding}, calculated shape of the array of sliding blocks as "
             f"{tuple(blocks)}, but its components must be at least one."
         )
-    cols = im2col(_pad_dims(x, [(p, p) for p in padding]), kernel, dilation, stride)
+    cols = im2col(x, kernel, dilation, stride, padding, blocks)
     out = reshape(cols, (x.shape[0], x.shape[1] * math.prod(kernel), math.prod(blocks)))
     return out if batched else squeeze(out, 0)
 
@@ -375,10 +416,15 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         )
     c = x.shape[1] // kprod
     cols = reshape(x, (x.shape[0], c) + kernel + tuple(blocks))
-    out = col2im(cols, dilation, stride, tuple(s + 2 * p for s, p in zip(size, padding)))
-    out = _pad_dims(out, [(-p, -p) for p in padding])
+    out = col2im(cols, dilation, stride, padding, size)
     return out if batched else squeeze(out, 0)
 
 
 __all__ = []
-INTERNAL = ["im2col", "col2im"]  # the primitives' functions (mytorch._ops.conv)
+INTERNAL = [
+    "im2col",
+    "col2im",
+    "conv_forward",
+    "conv_input_grad",
+    "conv_weight_grad",
+]  # the primitives' functions (mytorch._ops.conv)

@@ -5,6 +5,9 @@ from mytorch._core import KIND_MATMUL, SAVE_XY, TensorBase, apply2
 from mytorch._ops._declare import defop
 from mytorch._ops.shape import squeeze, transpose, unsqueeze
 from mytorch._out import check_out, same_dtype, write_out
+from mytorch import _dtype as _D
+from mytorch._autocast import STATE as _AUTOCAST
+from mytorch._autocast import cast as _autocast_cast
 
 
 def _matmul_vjp(n, g):
@@ -61,6 +64,8 @@ def _dot_rule(result, out):
 
 def matmul(input, other, out=None):
     """Matches torch.matmul: 1-D, 2-D and batched with broadcast batch dims."""
+    if _AUTOCAST.on and out is None:
+        return _autocast_matmul(input, other)
     if out is not None:
         check_out("matmul", out, (input, other))
         r = matmul(input, other)
@@ -104,6 +109,23 @@ def matmul(input, other, out=None):
     if input._data.dtype.kind == "V":  # bfloat16
         op = _bf16(op)
     return apply2(op, input, other)
+
+
+def _autocast_matmul(input, other):
+    """matmul under autocast: operands rounded to the autocast dtype, products accumulated in
+    float32 and the result rounded to the autocast dtype, as torch's CPU kernels do."""
+    a, b = _autocast_cast(input, other)
+    _AUTOCAST.on = False
+    try:
+        if (
+            isinstance(a, TensorBase)
+            and a.dtype is _D.float16
+            and (isinstance(b, TensorBase) and b.dtype is a.dtype)
+        ):
+            return matmul(a.float(), b.float()).to(a.dtype)  # NumPy's float16 sums in float16
+        return matmul(a, b)  # bfloat16 accumulates in float32 already
+    finally:
+        _AUTOCAST.on = True
 
 
 _BF16 = {}  # grad_fn name -> the matmul variant whose kernel computes bfloat16 in float32

@@ -6,6 +6,7 @@ sample's (the straight-through estimator).
 """
 
 import math
+from dataclasses import dataclass
 import warnings
 
 from mytorch._core import TensorBase
@@ -35,6 +36,22 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     return y_hard - y_soft.detach() + y_soft
 
 
+@dataclass
+class LinearCrossEntropyOptions:
+    """Matches torch.nn.LinearCrossEntropyOptions (its fields and defaults). NOTE: torch uses
+    them to compute linear_cross_entropy in batch chunks, never holding the whole logits;
+    mytorch accepts them and computes the same loss on the whole logits."""
+
+    allow_retain_graph: bool = False
+    batch_chunk_size: int | None = None
+    chunking_method: str | None = "auto"
+    acc_policy: str = "auto"
+    acc_dtype: object = None
+
+
+LinearCrossEntropyOptions.__module__ = "mytorch.nn.modules.linear_cross_entropy_options"
+
+
 @composite(namespace=NN)
 def linear_cross_entropy(
     input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
@@ -42,10 +59,14 @@ def linear_cross_entropy(
 ):  # fmt: skip
     """Matches torch.nn.functional.linear_cross_entropy: cross_entropy(linear(input,
     linear_weight, linear_bias), target, ...). ``linear_weight`` is (C, in_features) or
-    (C, d_1, ..., d_K, in_features) (K-dimensional logits); ``options`` (torch's chunking) must
-    be None: the logits are computed whole."""
-    if options is not None:
-        raise NotImplementedError("mytorch: linear_cross_entropy computes without chunking")
+    (C, d_1, ..., d_K, in_features) (K-dimensional logits). ``options`` (torch's batch chunking,
+    a LinearCrossEntropyOptions) is accepted; the loss is computed on the whole logits, which
+    gives the same values."""
+    if options is not None and not isinstance(options, LinearCrossEntropyOptions):
+        raise TypeError(
+            "linear_cross_entropy(): options must be None or a LinearCrossEntropyOptions, not "
+            f"{type(options).__name__}"
+        )
     if not isinstance(input, TensorBase) or input.ndim not in (1, 2):
         nd = input.ndim if isinstance(input, TensorBase) else 0
         raise RuntimeError(f"expected input with dimensionality 1 or 2, got {nd}")

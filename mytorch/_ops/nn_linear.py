@@ -1,6 +1,8 @@
 """The linear layers' functions in nn.functional: linear and bilinear, composites of matmul
 (one GEMM) and elementwise ops, so their gradients of any order are matmul's."""
 
+from mytorch._autocast import STATE as _AUTOCAST
+from mytorch._autocast import cast as _autocast_cast
 from mytorch._ops._declare import composite
 from mytorch._ops.linalg import matmul
 from mytorch._ops.reduction import sum
@@ -10,6 +12,8 @@ from mytorch._ops.shape import reshape, transpose
 @composite(namespace="nn.functional")
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias. Matches torch.nn.functional.linear."""
+    if _AUTOCAST.on:
+        input, weight, bias = _autocast_cast(input, weight, bias)
     out = matmul(input, transpose(weight, 0, -1) if weight._data.ndim > 1 else weight)
     if bias is not None:
         out = out + bias

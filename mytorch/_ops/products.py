@@ -8,6 +8,8 @@ import warnings
 from mytorch._aliases import numpy_axis
 from mytorch import _backends
 from mytorch._applyn import applyn
+from mytorch._autocast import STATE as _AUTOCAST
+from mytorch._autocast import cast as _autocast_cast
 from mytorch._core import SAVE_XY, TensorBase, _wrap
 from mytorch._ops._declare import composite, declare, defop
 from mytorch._out import C_NAMES, check_out, same_dtype, write_out
@@ -178,18 +180,24 @@ def inner(input, other):
 @composite(method=True, inplace=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """Matches torch.addmm: beta * input + alpha * (mat1 @ mat2)."""
+    if _AUTOCAST.on:
+        input, mat1, mat2 = _autocast_cast(input, mat1, mat2)
     return _add_scaled(input, mm(mat1, mat2), beta, alpha, "addmm")
 
 
 @composite(method=True, inplace=True)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """Matches torch.addbmm: beta * input + alpha * sum_b (batch1[b] @ batch2[b])."""
+    if _AUTOCAST.on:
+        input, batch1, batch2 = _autocast_cast(input, batch1, batch2)
     return _add_scaled(input, bmm(batch1, batch2).sum(0), beta, alpha, "addbmm")
 
 
 @composite(method=True, inplace=True)
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """Matches torch.baddbmm: beta * input + alpha * (batch1 @ batch2), batched."""
+    if _AUTOCAST.on:
+        input, batch1, batch2 = _autocast_cast(input, batch1, batch2)
     return _add_scaled(input, bmm(batch1, batch2), beta, alpha, "baddbmm")
 
 

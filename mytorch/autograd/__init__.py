@@ -3,7 +3,10 @@
 from mytorch._autograd import backward, grad
 from mytorch._grad_mode import is_grad_enabled
 from mytorch._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
-from mytorch.autograd.function import Function, FunctionCtx
+from mytorch.autograd._create_graph import create_graph_default
+from mytorch.autograd._create_graph import get_create_graph_default, set_create_graph_default
+from mytorch.autograd import graph
+from mytorch.autograd.function import Function, FunctionCtx, once_differentiable
 from mytorch.autograd.gradcheck import gradcheck, gradgradcheck
 
 
@@ -12,6 +15,7 @@ __all__ = [
     "grad",
     "Function",
     "FunctionCtx",
+    "graph",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
@@ -19,4 +23,8 @@ __all__ = [
     "is_grad_enabled",
     "gradcheck",
     "gradgradcheck",
+    "once_differentiable",
+    "create_graph_default",
+    "get_create_graph_default",
+    "set_create_graph_default",
 ]

@@ -1,10 +1,13 @@
 """User-defined differentiable functions: mytorch.autograd.Function (as torch.autograd.Function)."""
 
+import functools
+
 from mytorch import _backends
 from mytorch._applyn import materialize
-from mytorch._core import KIND_SAME, SAVE_NONE, Node, TensorBase, _edge, _wrap
+from mytorch._core import KIND_SAME, SAVE_NONE, Node, TensorBase, _edge, _ensure_vc, _wrap
+from mytorch._registry import CORE as _CORE
 from mytorch._registry import Op
-from mytorch._grad_mode import _set_grad_enabled, is_grad_enabled
+from mytorch._grad_mode import _set_grad_enabled, is_grad_enabled, no_grad
 
 
 class FunctionCtx:
@@ -14,11 +17,23 @@ class FunctionCtx:
         self.to_save = ()
         self.needs_input_grad = ()
         self.non_differentiable = ()
+        self.dirty_tensors = ()
+        self.saved_for_forward = None
         self.materialize_grads = True
         self._node = None  # the Node recorded for this application, once there is one
 
     def save_for_backward(self, *tensors):
         self.to_save = tensors
+
+    def save_for_forward(self, *tensors):
+        """Keeps ``tensors`` for the Function's ``jvp`` (forward mode), as torch does."""
+        for t in tensors:
+            if not (isinstance(t, TensorBase) or t is None):
+                raise AssertionError(
+                    "save_for_forward expects all arguments to be tensors; you should "
+                    "save non-tensors as attributes on ctx."
+                )
+        self.saved_for_forward = tensors
 
     @property
     def saved_tensors(self):
@@ -34,7 +49,9 @@ class FunctionCtx:
         self.non_differentiable = tensors
 
     def mark_dirty(self, *tensors):
-        pass
+        """The inputs that forward modified in place (and returns): they take the Function's
+        node as their history, and their version counters are bumped once more."""
+        self.dirty_tensors = tensors
 
     def set_materialize_grads(self, value):
         self.materialize_grads = bool(value)
@@ -84,16 +101,21 @@ def _expandable(shape, target):
 
 class Function:
     """Matches torch.autograd.Function: subclass with static ``forward(ctx, ...)`` and
-    ``backward(ctx, *grads)``.
+    ``backward(ctx, *grads)``, or with ``forward(*args)`` and a static
+    ``setup_context(ctx, inputs, output)`` that fills ``ctx`` afterwards.
 
     ``forward`` may return one tensor or a tuple (tensors and other objects); ``backward`` then
     gets one gradient per output (zeros, or None after ``ctx.set_materialize_grads(False)``,
     for outputs that received none; ``ctx.mark_non_differentiable`` outputs and integer ones
     do not require grad). ``backward`` written with mytorch ops is differentiable again, like
-    any built-in VJP.
+    any built-in VJP (unless it is decorated with ``once_differentiable``). An input marked
+    with ``ctx.mark_dirty`` was modified in place: it is returned itself, with the Function's
+    node as its history. ``jvp`` and ``vmap`` (or ``generate_vmap_rule = True``) are kept on
+    the class for forward mode and vmap.
     """
 
     _op = None
+    generate_vmap_rule = False
 
     def __init__(self, *args, **kwargs):
         pass
@@ -104,10 +126,20 @@ class Function:
         ctx.needs_input_grad = tuple(isinstance(a, TensorBase) and a.requires_grad for a in args)
         prev = _set_grad_enabled(False)
         try:
-            out = cls.forward(ctx, *args)
+            if cls.setup_context is Function.setup_context:
+                out = cls.forward(ctx, *args)
+            else:
+                out = cls.forward(*args)
+                cls.setup_context(ctx, args, out)
         finally:
             _set_grad_enabled(prev)
+        if ctx.saved_for_forward is not None:
+            # As torch: read during the application only (forward mode's jvp will read it).
+            ctx._for_forward = ctx.saved_for_forward
+            ctx.saved_for_forward = None
         if not (is_grad_enabled() and any(ctx.needs_input_grad)):
+            for t in ctx.dirty_tensors:
+                _ensure_vc(t).version += 1
             return out
         is_tuple = isinstance(out, tuple)
         outs = out if is_tuple else (out,)
@@ -122,6 +154,7 @@ class Function:
                 cls.__name__, None, _function_vjp, SAVE_NONE, KIND_SAME, cls.__name__ + "Backward"
             )
             cls._op = op
+        dirty = _check_dirty(ctx.dirty_tensors, args, outs)
         node = Node()
         node.op = op
         node.next = tuple(
@@ -142,9 +175,13 @@ class Function:
                 metas.append(None)
                 continue
             d = o._data
-            r = _wrap(d)
+            if id(o) in dirty:
+                r = o  # modified in place: the input itself takes the new history
+                _ensure_vc(r).version += 1
+            else:
+                r = _wrap(d)
             metas.append((d.shape, d.dtype, _backends.for_array(d)))
-            if id(o) not in nondiff and d.dtype.kind in "fc":
+            if id(o) not in nondiff and d.dtype.kind in "fcV":
                 r._grad_fn = node
                 r._requires_grad = True
                 r._output_nr = i
@@ -154,12 +191,14 @@ class Function:
         # graph); an output saved in forward is saved as that output, with its history.
         by_id = {id(o): r for o, r in zip(outs, results) if isinstance(o, TensorBase)}
         saved = tuple(by_id.get(id(t), t) for t in ctx.to_save)
-        node.saved = saved
         versions = tuple(
             t._vc.version if isinstance(t, TensorBase) and t._vc is not None else 0 for t in saved
         )
         if any(versions):
             node.versions = versions
+        node.saved = saved
+        if _CORE.saved_pack is not None:
+            _CORE.saved_pack(node, None)  # saved_tensors_hooks (mytorch.autograd.graph)
         ctx._node = node
         return tuple(results) if is_tuple else results[0]
 
@@ -170,7 +209,95 @@ class Function:
         )
 
     @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
     def backward(ctx, *grads):
         raise NotImplementedError(
             "You must implement the backward function for custom autograd.Function."
         )
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with "
+            "forward mode AD."
+        )
+
+    @staticmethod
+    def vmap(info, in_dims, *args):
+        raise NotImplementedError(
+            "To use autograd.Function with vmap, you must either override the vmap staticmethod "
+            "or set generate_vmap_rule=True."
+        )
+
+
+def _check_dirty(dirty, args, outs):
+    """The ids of the tensors marked dirty, checked as torch checks them: each is an input that
+    forward returns, and none is a leaf that requires grad."""
+    ids = set()
+    inputs = {id(a) for a in args if isinstance(a, TensorBase)}
+    returned = {id(o) for o in outs if isinstance(o, TensorBase)}
+    for t in dirty:
+        if id(t) not in inputs:
+            raise RuntimeError("mark_dirty can only be called on input tensors")
+        if id(t) not in returned:
+            raise RuntimeError(
+                "Some elements marked as dirty during the forward method were not returned as "
+                "output. The inputs that are modified inplace must all be outputs of the Function."
+            )
+        if t._grad_fn is None and t._requires_grad:
+            raise RuntimeError(
+                "a leaf Variable that requires grad has been used in an in-place operation."
+            )
+        if t._base is not None:
+            raise NotImplementedError(
+                "mytorch: autograd.Function.mark_dirty on a view is not supported"
+            )
+        ids.add(id(t))
+    return ids
+
+
+class _DelayedError(Function):
+    """The node behind the gradients a ``once_differentiable`` backward returns while a graph
+    is recorded: differentiating through it raises torch's error."""
+
+    @staticmethod
+    def forward(ctx, *tensors):
+        return tensors
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(
+            "trying to differentiate twice a function that was marked with @once_differentiable"
+        )
+
+
+_DelayedError._op = Op("DelayedError", None, _function_vjp, SAVE_NONE, KIND_SAME, "DelayedError")
+
+
+def once_differentiable(fn):
+    """Matches torch.autograd.function.once_differentiable: ``backward`` runs under no_grad;
+    when a graph is being recorded its gradients lead to a node that raises if it is
+    differentiated again."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with no_grad():
+            outputs = fn(ctx, *args)
+        if not is_grad_enabled():
+            return outputs
+        if not any(isinstance(a, TensorBase) and a.requires_grad for a in args):
+            return outputs
+        outs = outputs if isinstance(outputs, tuple) else (outputs,)
+        aliases = []
+        for o in outs:
+            if isinstance(o, TensorBase):
+                o = o.detach()
+                o.requires_grad_(True)
+            aliases.append(o)
+        wrapped = _DelayedError.apply(*aliases)
+        return wrapped if isinstance(outputs, tuple) else wrapped[0]
+
+    return wrapper

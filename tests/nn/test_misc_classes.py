@@ -129,3 +129,62 @@ def test_data_parallel_without_gpus(device):
         torch.nn.parallel.data_parallel(tm.module, torch.tensor(x))
     with pytest.raises(RuntimeError, match="device type could not be determined"):
         mytorch.nn.parallel.data_parallel(mm.module, mytorch.tensor(x))
+
+
+@pytest.mark.parametrize(
+    "kw,tshape",
+    [
+        (dict(), (6,)),
+        (dict(bias=True, label_smoothing=0.1, ignore_index=2), (6,)),
+        (dict(out_features=(3,), bias=True), (6, 3)),
+        (dict(reduction="none", weight=True), (6,)),
+    ],
+)
+def test_linear_cross_entropy_loss(kw, tshape, dtype_name, device):
+    kw = dict(kw)
+    weight = kw.pop("weight", None)
+
+    def make(T):
+        T.manual_seed(0)
+        w = T.tensor(np.linspace(0.5, 1.5, 5).astype("float32")) if weight else None
+        return T.nn.LinearCrossEntropyLoss(4, 5, weight=w, **kw)
+
+    tm, mm = make(torch), make(mytorch)
+    assert repr(mm) == repr(tm)
+    assert list(mm.state_dict()) == list(tm.state_dict())
+    copy_state(mm, tm)
+    tm.to(getattr(torch, dtype_name))
+    mm.to(device, getattr(mytorch, dtype_name))
+    rng = seeded_rng("lce", str(kw))
+    x = rng.standard_normal((6, 4)).astype(dtype_name)
+    y = rng.integers(0, 5, tshape)
+    xt, xm = (
+        torch.tensor(x, requires_grad=True),
+        mytorch.tensor(x, device=device, requires_grad=True),
+    )
+    ot, om = tm(xt, torch.tensor(y)), mm(xm, mytorch.tensor(y, device=device))
+    assert_matches(om, ot)
+    compare_derivatives(
+        ot, om, [xt] + list(tm.parameters()), [xm] + list(mm.parameters()), dtype_name, device,
+        True,
+    )  # fmt: skip
+
+
+def test_linear_cross_entropy_options():
+    to, mo = torch.nn.LinearCrossEntropyOptions(), mytorch.nn.LinearCrossEntropyOptions()
+    assert repr(mo) == repr(to)
+    assert type(mo).__module__ == "mytorch.nn.modules.linear_cross_entropy_options"
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+    w = np.random.default_rng(1).standard_normal((5, 4)).astype("float32")
+    t = [1, 2, 3]
+    got = mytorch.nn.functional.linear_cross_entropy(
+        mytorch.tensor(x), mytorch.tensor(w), mytorch.tensor(t), options=mo
+    )
+    want = torch.nn.functional.linear_cross_entropy(
+        torch.tensor(x), torch.tensor(w), torch.tensor(t), options=to
+    )
+    assert_matches(got, want)
+    with pytest.raises(TypeError):
+        mytorch.nn.functional.linear_cross_entropy(
+            mytorch.tensor(x), mytorch.tensor(w), mytorch.tensor(t), options="chunked"
+        )

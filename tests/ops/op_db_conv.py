@@ -1,6 +1,8 @@
-"""op_db rows of the convolutions (mytorch/_ops/conv.py): im2col through F.unfold and
-conv2d, col2im through F.fold and conv_transpose2d (weights made in the row, so the input's
-first and second derivatives go through both primitives)."""
+"""op_db rows of the convolutions (mytorch/_ops/conv.py): im2col through F.unfold, col2im
+through F.fold, conv_forward through conv2d, conv_input_grad through conv_transpose2d (weights
+made in the row, so the input's first and second derivatives go through the other
+contractions), and conv_weight_grad through the weight's gradient of a conv2d, taken with
+create_graph (the row's input is the weight)."""
 
 import numpy as np
 
@@ -11,6 +13,21 @@ _W = np.random.default_rng(7).standard_normal((3, 2, 2, 2))
 
 def _w(T, x):
     return T.tensor(_W, dtype=x.dtype, device=x.device)
+
+
+_X = np.random.default_rng(8).standard_normal((2, 2, 4, 3))
+
+
+def _weight_grad(T, w):
+    """The gradient in w of a grouped, strided conv2d's squared output (so that it depends on
+    w, through conv_weight_grad's second operand)."""
+    x = T.tensor(_X, dtype=w.dtype, device=w.device)
+    forward_only = not w.requires_grad  # then w is a leaf of its own, and g is detached
+    if forward_only:
+        w = w.detach().requires_grad_()
+    out = T.nn.functional.conv2d(x, w.tanh(), padding=(1, 0), stride=(2, 1), groups=2)
+    (g,) = T.autograd.grad((out * out).sum(), w, create_graph=not forward_only)
+    return g
 
 
 ROWS = [
@@ -27,15 +44,21 @@ ROWS = [
         op="col2im",
     ),
     OpInfo(
-        "conv2d_im2col",
+        "conv2d_forward",
         lambda T, x: T.nn.functional.conv2d(x.tanh(), _w(T, x), padding=1),
         [((2, 2, 3, 3),)],
-        op="im2col",
+        op="conv_forward",
     ),
     OpInfo(
-        "conv_transpose2d_col2im",
+        "conv_transpose2d_input_grad",
         lambda T, x: T.nn.functional.conv_transpose2d(x.tanh(), _w(T, x).transpose(0, 1)[:2]),
         [((1, 2, 3, 3),)],
-        op="col2im",
+        op="conv_input_grad",
+    ),
+    OpInfo(
+        "conv2d_weight_grad",
+        lambda T, w: _weight_grad(T, w),
+        [((4, 1, 2, 2),)],
+        op="conv_weight_grad",
     ),
 ]

@@ -735,3 +735,10 @@ def test_where_of_shapes_that_do_not_broadcast_raises_torchs_error():
         ["The size of tensor a (3) must match the size of tensor b (4)"],
         RuntimeError,
     )
+
+
+def test_allclose_broadcasts_different_shapes_without_error():
+    """Shapes that broadcast but differ (the error path must not run for them)."""
+    for a, b in (((3, 1), (3,)), ((2, 3), (3,)), ((1,), (2, 2))):
+        got = mytorch.allclose(mytorch.ones(*a), mytorch.ones(*b))
+        assert got is torch.allclose(torch.ones(*a), torch.ones(*b)) is True

@@ -37,6 +37,9 @@ ERRORS = {
     "mvlgamma_p": (lambda T: T.mvlgamma(_t(T, P) + 3, 0), RuntimeError),
     "isclose_dtypes": (lambda T: T.isclose(_t(T), _t(T, dtype="float64")), RuntimeError),
     "isclose_rtol": (lambda T: T.isclose(_t(T), _t(T), rtol=-1.0), RuntimeError),
+    "allclose_dtypes": (lambda T: T.allclose(_t(T), _t(T, dtype="float64")), RuntimeError),
+    "allclose_int_float": (lambda T: T.allclose(_t(T), T.ones(2, 3, dtype=T.int64)), RuntimeError),
+    "allclose_shapes": (lambda T: T.allclose(_t(T), T.ones(3, 2)), RuntimeError),
     "isnan_out": (lambda T: T.isnan(_t(T), out=T.empty(2, 3, dtype=T.bool)), TypeError),
     "float_power_out_dtype": (lambda T: T.float_power(_t(T), 2, out=_t(T)), RuntimeError),
     "floor_divide_backward": (
@@ -50,6 +53,27 @@ ERRORS = {
 def test_errors_match_torch(name):
     fn, exc = ERRORS[name]
     raises_like(fn, exc=exc)
+
+
+ALLCLOSE = {
+    "equal": lambda T: T.allclose(_t(T), _t(T)),
+    "transpose": lambda T: T.allclose(_t(T).T, _t(T).T.clone()),
+    "broadcast_row": lambda T: T.allclose(_t(T)[:1], _t(T)),
+    "broadcast_other": lambda T: T.allclose(_t(T)[:1].expand(2, 3), _t(T)[:1]),
+    "far": lambda T: T.allclose(_t(T), _t(T) + 1e-3),
+    "rtol": lambda T: T.allclose(_t(T), _t(T) + 1e-3, rtol=1e-2),
+    "atol": lambda T: _t(T).allclose(_t(T) + 1e-3, atol=2e-3),
+    "nan": lambda T: T.allclose(T.tensor([1.0, float("nan")]), T.tensor([1.0, float("nan")])),
+    "nan_equal": lambda T: T.tensor([T.nan]).allclose(T.tensor([T.nan]), equal_nan=True),
+    "float64": lambda T: T.allclose(T.eye(3, dtype=T.float64), T.eye(3, dtype=T.float64)),
+}
+
+
+@pytest.mark.parametrize("name", ALLCLOSE)
+def test_allclose_matches_torch(name):
+    # allclose on two broadcastable tensors used to fail building an error it did not raise
+    got, want = ALLCLOSE[name](mytorch), ALLCLOSE[name](torch)
+    assert type(got) is bool and got == want
 
 
 def test_scipy_kernels_refuse_other_devices():

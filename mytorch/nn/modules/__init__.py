@@ -34,6 +34,7 @@ from mytorch.nn.modules.normalization import CrossMapLRN2d
 from mytorch.nn.modules.fold import Fold, Unfold
 from mytorch.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss
 from mytorch.nn.modules.container import Container
+from mytorch.nn.modules.linear_cross_entropy_options import LinearCrossEntropyOptions
 
 from mytorch.nn.modules.activation import *  # noqa: F403
 from mytorch.nn.modules import activation as _activation
@@ -92,6 +93,7 @@ __all__ = (
     + list(_pooling_all)
     + [n for n in _conv_all if n.startswith("Lazy")]
     + ["CrossMapLRN2d", "Fold", "Unfold", "AdaptiveLogSoftmaxWithLoss", "Container"]
+    + ["LinearCrossEntropyOptions"]
     + [n for n in _batchnorm.__all__ + _instancenorm.__all__ if n.startswith("Lazy")]
     + [
         _name

@@ -2,13 +2,16 @@
 torch's constructor arguments (the legacy ``size_average``/``reduce`` included) and its buffers
 (``weight``, ``pos_weight``)."""
 
+import math
 import warnings
 
 from mytorch.nn import functional as F
 from mytorch.nn.modules.distance import PairwiseDistance
+from mytorch.nn.modules.linear import Linear
 from mytorch.nn.modules.module import Module
 
 __all__ = [
+    "LinearCrossEntropyLoss",
     "L1Loss",
     "NLLLoss",
     "NLLLoss2d",
@@ -400,3 +403,39 @@ class CTCLoss(_Loss):
             log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
             self.zero_infinity,
         )  # fmt: skip
+
+
+class LinearCrossEntropyLoss(_WeightedLoss):
+    """A Linear layer (``linear``: in_features -> num_classes * prod(out_features)) fused with
+    cross_entropy over its logits. Matches torch.nn.LinearCrossEntropyLoss."""
+
+    def __init__(
+        self, in_features, num_classes, *, out_features=(), bias=False, device=None, dtype=None,
+        reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0, options=None,
+    ):  # fmt: skip
+        super().__init__(weight, None, None, reduction)
+        self.num_classes = num_classes
+        self.out_features = tuple(out_features)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+        self.options = options
+        width = num_classes * math.prod(self.out_features)
+        self.linear = Linear(in_features, width, bias=bias, device=device, dtype=dtype)
+
+    def forward(self, input, target):
+        shape = (self.num_classes,) + self.out_features
+        weight = self.linear.weight.reshape(shape + (self.linear.in_features,))
+        bias = None if self.linear.bias is None else self.linear.bias.reshape(shape)
+        return F.linear_cross_entropy(
+            input, weight, target, linear_bias=bias, weight=self.weight,
+            reduction=self.reduction, ignore_index=self.ignore_index,
+            label_smoothing=self.label_smoothing, options=self.options,
+        )  # fmt: skip
+
+    def extra_repr(self):
+        return (
+            f"in_features={self.linear.in_features}, num_classes={self.num_classes}, "
+            f"out_features={self.out_features}, bias={self.linear.bias is not None}, "
+            f"reduction={self.reduction}, ignore_index={self.ignore_index}, "
+            f"label_smoothing={self.label_smoothing}, options={self.options}"
+        )

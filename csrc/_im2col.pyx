@@ -1,0 +1,307 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True
+"""im2col and col2im (the convolutions' two primitives) for C-contiguous float32/float64 arrays
+with 1 to 3 spatial dims, in one pass each and with the zero padding written as it goes.
+
+The reference pads x into a zero array, makes the strided windows and copies them into the
+columns' layout (for the (C, *kernel, N, *out) layout NumPy's copy runs along rows of out[-1]
+elements, with a stride when the convolution's is not 1); col2im adds the kernel offsets one
+strided array pass at a time. Here each block of L = prod(out) columns (one (n, c, kernel
+offset)) is filled from its input plane row by row: the valid part of a row copied (memcpy
+for stride 1), the padding zeroed, blocks split across threads. col2im gives each thread whole
+(n, c) planes of the result, so no two threads add into one place, and adds the kernel offsets
+in the reference's order: the same sums, bit for bit.
+
+Fewer than 3 spatial dims are the same loops with leading dims of size 1.
+"""
+
+cimport numpy as cnp
+from cython.parallel cimport prange
+from libc.string cimport memcpy, memset
+
+from _ufunc_loops cimport intp
+
+import numpy as np
+
+from mytorch._backends.reference import NUMPY as _ref
+
+cnp.import_array()
+
+cdef enum:
+    MAX_THREADS = 64
+
+cdef int _nthreads = 1
+# From this many column entries (im2col's output, col2im's input) the loops use threads: a few
+# hundred microseconds of copying, well above a thread's wake-up (15-50 us on this machine).
+cdef intp _par_size = 1 << 18
+
+ctypedef fused real:
+    float
+    double
+
+
+def _set_num_threads(int n):
+    """Threads the kernels may use (mytorch.set_num_threads calls this)."""
+    global _nthreads
+    _nthreads = min(max(n, 1), MAX_THREADS)
+
+
+def _set_par_size(intp n):
+    """Column entries from which the loops use threads; returns the previous setting."""
+    global _par_size
+    prev = _par_size
+    _par_size = n
+    return prev
+
+
+cdef struct Geom:
+    intp nb, c, kk  # batch, channels, kernel entries (prod of kernel)
+    intp sp[3]  # input (im2col) or result (col2im) spatial sizes
+    intp k[3]
+    intp d[3]
+    intp s[3]
+    intp lo[3]
+    intp out[3]
+    intp plane, length  # prod(sp), prod(out)
+    bint inner  # the (C, *kernel, N, *out) layout
+
+
+cdef inline void _block_of(const Geom *g, intp b, intp *n, intp *c, intp *kk) noexcept nogil:
+    """The (n, c, kernel entry) of column block b (blocks are contiguous in both layouts)."""
+    if g.inner:  # b = (c * kk + k) * nb + n
+        n[0] = b % g.nb
+        kk[0] = (b // g.nb) % g.kk
+        c[0] = b // (g.nb * g.kk)
+    else:  # b = (n * c + c) * kk + k
+        kk[0] = b % g.kk
+        c[0] = (b // g.kk) % g.c
+        n[0] = b // (g.kk * g.c)
+
+
+cdef inline intp _first(intp base, intp s) noexcept nogil:
+    """The first o >= 0 with 0 <= o * s + base (positions below 0 are padding)."""
+    if base >= 0:
+        return 0
+    return (-base + s - 1) // s
+
+
+cdef inline intp _stop(intp base, intp s, intp size, intp out) noexcept nogil:
+    """One past the last o < out with o * s + base < size (at least _first's bound)."""
+    cdef intp m
+    if base >= size:
+        return 0
+    m = (size - 1 - base) // s + 1
+    return m if m < out else out
+
+
+cdef void _im2col_block(const real *x, real *y, const Geom *g, intp b) noexcept nogil:
+    cdef intp n, c, kk, k0, k1, k2, o0, o1, i0, i1, a, z, o
+    cdef intp base0, base1, base2
+    cdef const real *plane
+    cdef const real *row
+    cdef real *dst
+    _block_of(g, b, &n, &c, &kk)
+    k2 = kk % g.k[2]
+    k1 = (kk // g.k[2]) % g.k[1]
+    k0 = kk // (g.k[2] * g.k[1])
+    plane = x + (n * g.c + c) * g.plane
+    dst = y + b * g.length
+    base0 = k0 * g.d[0] - g.lo[0]
+    base1 = k1 * g.d[1] - g.lo[1]
+    base2 = k2 * g.d[2] - g.lo[2]
+    a = _first(base2, g.s[2])
+    z = _stop(base2, g.s[2], g.sp[2], g.out[2])
+    if z < a:
+        z = a
+    for o0 in range(g.out[0]):
+        i0 = o0 * g.s[0] + base0
+        if i0 < 0 or i0 >= g.sp[0]:
+            memset(dst, 0, g.out[1] * g.out[2] * sizeof(real))
+            dst += g.out[1] * g.out[2]
+            continue
+        for o1 in range(g.out[1]):
+            i1 = o1 * g.s[1] + base1
+            if i1 < 0 or i1 >= g.sp[1] or a >= z:
+                memset(dst, 0, g.out[2] * sizeof(real))
+                dst += g.out[2]
+                continue
+            row = plane + (i0 * g.sp[1] + i1) * g.sp[2]
+            if a > 0:
+                memset(dst, 0, a * sizeof(real))
+            if g.s[2] == 1:
+                memcpy(dst + a, row + a + base2, (z - a) * sizeof(real))
+            else:
+                for o in range(a, z):
+                    dst[o] = row[o * g.s[2] + base2]
+            if z < g.out[2]:
+                memset(dst + z, 0, (g.out[2] - z) * sizeof(real))
+            dst += g.out[2]
+
+
+cdef void _col2im_plane(const real *cols, real *y, const Geom *g, intp p) noexcept nogil:
+    """Plane p = n * C + c of the result: zeroed, then every kernel offset's block added."""
+    cdef intp n = p // g.c, c = p % g.c
+    cdef intp kk, b, k0, k1, k2, o0, o1, i0, i1, a, z, o
+    cdef intp base0, base1, base2
+    cdef const real *src
+    cdef real *row
+    cdef real *plane = y + p * g.plane
+    memset(plane, 0, g.plane * sizeof(real))
+    for kk in range(g.kk):
+        if g.inner:
+            b = (c * g.kk + kk) * g.nb + n
+        else:
+            b = p * g.kk + kk
+        src = cols + b * g.length
+        k2 = kk % g.k[2]
+        k1 = (kk // g.k[2]) % g.k[1]
+        k0 = kk // (g.k[2] * g.k[1])
+        base0 = k0 * g.d[0] - g.lo[0]
+        base1 = k1 * g.d[1] - g.lo[1]
+        base2 = k2 * g.d[2] - g.lo[2]
+        a = _first(base2, g.s[2])
+        z = _stop(base2, g.s[2], g.sp[2], g.out[2])
+        for o0 in range(g.out[0]):
+            i0 = o0 * g.s[0] + base0
+            if i0 < 0 or i0 >= g.sp[0]:
+                src += g.out[1] * g.out[2]
+                continue
+            for o1 in range(g.out[1]):
+                i1 = o1 * g.s[1] + base1
+                if i1 >= 0 and i1 < g.sp[1]:
+                    row = plane + (i0 * g.sp[1] + i1) * g.sp[2]
+                    if g.s[2] == 1:
+                        row += base2
+                        for o in range(a, z):
+                            row[o] += src[o]
+                    else:
+                        for o in range(a, z):
+                            row[o * g.s[2] + base2] += src[o]
+                src += g.out[2]
+
+
+cdef void _im2col_all(const real *x, real *y, const Geom *g, int nt) noexcept nogil:
+    cdef intp b, nblocks = g.nb * g.c * g.kk
+    if nt > 1:
+        for b in prange(nblocks, num_threads=nt, schedule="static"):
+            _im2col_block(x, y, g, b)
+    else:
+        for b in range(nblocks):
+            _im2col_block(x, y, g, b)
+
+
+cdef void _col2im_all(const real *cols, real *y, const Geom *g, int nt) noexcept nogil:
+    cdef intp p, planes = g.nb * g.c
+    if nt > 1:
+        for p in prange(planes, num_threads=nt, schedule="static"):
+            _col2im_plane(cols, y, g, p)
+    else:
+        for p in range(planes):
+            _col2im_plane(cols, y, g, p)
+
+
+cdef bint _fits(object a, int ndim):
+    """A C-contiguous float32/float64 ndarray of ndim dims."""
+    if type(a) is not cnp.ndarray:
+        return False
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    cdef int t = cnp.PyArray_TYPE(arr)
+    return (
+        (t == cnp.NPY_FLOAT or t == cnp.NPY_DOUBLE)
+        and cnp.PyArray_IS_C_CONTIGUOUS(arr)
+        and cnp.PyArray_NDIM(arr) == ndim
+    )
+
+
+cdef bint _all_len(int n, tuple seqs):
+    """1 <= n <= 3 and every sequence in seqs has n entries."""
+    if n < 1 or n > 3:
+        return False
+    for seq in seqs:
+        if len(seq) != n:
+            return False
+    return True
+
+
+cdef bint _geometry(Geom *g, object kernel, object dilation, object stride, object lo,
+                    object out, object spatial):
+    """Fill g's per-dim fields, the leading (3 - n) dims of size 1; False on a bad value."""
+    cdef int n = len(kernel), lead = 3 - n, i
+    for i in range(3):
+        if i < lead:
+            g.k[i] = g.d[i] = g.s[i] = g.out[i] = g.sp[i] = 1
+            g.lo[i] = 0
+        else:
+            g.k[i] = kernel[i - lead]
+            g.d[i] = dilation[i - lead]
+            g.s[i] = stride[i - lead]
+            g.lo[i] = lo[i - lead]
+            g.out[i] = out[i - lead]
+            g.sp[i] = spatial[i - lead]
+            if g.k[i] < 0 or g.d[i] < 1 or g.s[i] < 1 or g.lo[i] < 0 or g.out[i] < 0:
+                return False
+    g.kk = g.k[0] * g.k[1] * g.k[2]
+    g.plane = g.sp[0] * g.sp[1] * g.sp[2]
+    g.length = g.out[0] * g.out[1] * g.out[2]
+    return True
+
+
+cdef int _threads_for(intp n) noexcept nogil:
+    return _nthreads if n >= _par_size else 1
+
+
+def im2col(x, kernel, dilation, stride, lo, out, batch_inner):
+    """The reference's im2col (mytorch._backends._conv) in one threaded pass."""
+    cdef Geom g
+    cdef int n = len(kernel)
+    if not _all_len(n, (dilation, stride, lo, out)) or not _fits(x, n + 2):
+        return _ref.im2col(x, kernel, dilation, stride, lo, out, batch_inner)
+    shape = x.shape
+    g.nb, g.c, g.inner = shape[0], shape[1], bool(batch_inner)
+    if not _geometry(&g, kernel, dilation, stride, lo, out, shape[2:]):
+        return _ref.im2col(x, kernel, dilation, stride, lo, out, batch_inner)
+    if g.inner:
+        res_shape = (g.c,) + tuple(kernel) + (g.nb,) + tuple(out)
+    else:
+        res_shape = (g.nb, g.c) + tuple(kernel) + tuple(out)
+    cdef cnp.ndarray arr = <cnp.ndarray>x
+    cdef cnp.ndarray res = np.empty(res_shape, dtype=arr.dtype)
+    cdef int nt = _threads_for(cnp.PyArray_SIZE(res))
+    with nogil:
+        if cnp.PyArray_TYPE(arr) == cnp.NPY_FLOAT:
+            _im2col_all(<const float *>cnp.PyArray_DATA(arr), <float *>cnp.PyArray_DATA(res),
+                        &g, nt)
+        else:
+            _im2col_all(<const double *>cnp.PyArray_DATA(arr), <double *>cnp.PyArray_DATA(res),
+                        &g, nt)
+    return res
+
+
+def col2im(cols, dilation, stride, lo, spatial, batch_inner):
+    """The reference's col2im (mytorch._backends._conv): whole result planes per thread."""
+    cdef Geom g
+    cdef int n = len(dilation)
+    if not _all_len(n, (stride, lo, spatial)) or not _fits(cols, 2 * n + 2):
+        return _ref.col2im(cols, dilation, stride, lo, spatial, batch_inner)
+    shape = cols.shape
+    inner = bool(batch_inner)
+    if inner:
+        c, kernel, nb, out = shape[0], shape[1 : 1 + n], shape[1 + n], shape[2 + n :]
+    else:
+        nb, c, kernel, out = shape[0], shape[1], shape[2 : 2 + n], shape[2 + n :]
+    g.nb, g.c, g.inner = nb, c, inner
+    if not _geometry(&g, kernel, dilation, stride, lo, out, spatial) or any(s < 0 for s in spatial):
+        return _ref.col2im(cols, dilation, stride, lo, spatial, batch_inner)
+    cdef cnp.ndarray arr = <cnp.ndarray>cols
+    cdef cnp.ndarray res = np.empty((nb, c) + tuple(spatial), dtype=arr.dtype)
+    cdef int nt = _threads_for(cnp.PyArray_SIZE(arr))
+    with nogil:
+        if cnp.PyArray_TYPE(arr) == cnp.NPY_FLOAT:
+            _col2im_all(<const float *>cnp.PyArray_DATA(arr), <float *>cnp.PyArray_DATA(res),
+                        &g, nt)
+        else:
+            _col2im_all(<const double *>cnp.PyArray_DATA(arr), <double *>cnp.PyArray_DATA(res),
+                        &g, nt)
+    return res
+
+
+OVERRIDES = ("im2col", "col2im")
