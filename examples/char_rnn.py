@@ -84,6 +84,8 @@ def main():
     text = load_text(DATA)
     itos = sorted(set(text))
     stoi = {c: i for i, c in enumerate(itos)}
+    if not args.prime or set(args.prime) - set(stoi):
+        parser.error(f"--prime needs 1 or more of the text's characters: {''.join(itos)!r}")
     data = torch.tensor([stoi[c] for c in text])
     streams = batchify(data, args.batch_size)
     chunks = (streams.size(1) - 1) // args.bptt
