@@ -737,6 +737,7 @@ def test_where_of_shapes_that_do_not_broadcast_raises_torchs_error():
     )
 
 
+@pytest.mark.torch
 def test_allclose_broadcasts_different_shapes_without_error():
     """Shapes that broadcast but differ (the error path must not run for them)."""
     for a, b in (((3, 1), (3,)), ((2, 3), (3,)), ((1,), (2, 2))):
