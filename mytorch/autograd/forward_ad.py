@@ -42,6 +42,7 @@ from mytorch._core import (
     apply2,
 )
 from mytorch._grad_mode import _grad_on, _set_grad_enabled
+from mytorch._registry import KIND_BINARY, KIND_DIV
 from mytorch._registry import F as _F
 from mytorch.autograd.function import FunctionCtx
 
@@ -351,8 +352,9 @@ _LINEAR_N = {"cat", "stack", "where"}
 _LINEAR_MULTI = {"split", "unbind"}
 # Multi-output ops whose function puts the input first in the Node's saved tensors.
 _SAVES_INPUT_FIRST = {"linalg_slogdet"}
-# Two-input ops marked elementwise whose VJP is not diagonal all the same.
-_NOT_DIAGONAL2 = set()
+# Two-input ops whose result dtype follows the binary rule but that are not pointwise (their
+# VJP is not diagonal): the convolution primitives.
+_NOT_DIAGONAL2 = {"conv_forward", "conv_input_grad", "conv_weight_grad"}
 
 
 def _add(a, b):
@@ -392,7 +394,7 @@ def _rule(fn, op, inputs, params, out, tans):
                 None if ta is None else apply2(op, ta, b, params),
                 None if tb is None else apply2(op, a, tb, params),
             )
-        if op.elementwise and name not in _NOT_DIAGONAL2:
+        if op.kind in (KIND_BINARY, KIND_DIV) and name not in _NOT_DIAGONAL2:
             if out.dtype.is_complex:
                 return None
             node = _node(fn, op, inputs, params, (), (out,), tans)
