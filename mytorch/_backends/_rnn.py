@@ -15,6 +15,22 @@ class RnnKernels:
         c2 = s[..., k : 2 * k] * c + s[..., :k] * g
         return s[..., 3 * k :] * self.xp.tanh(c2), c2
 
+    def lstm_cell_gates_backward(self, gh, gc, gates, c):
+        """(d gates, d c) of lstm_cell_gates given the gradients gh, gc of (h, c')."""
+        xp = self.xp
+        k = c.shape[-1]
+        s = self.sigmoid(gates)
+        i, f, o = s[..., :k], s[..., k : 2 * k], s[..., 3 * k :]
+        g = xp.tanh(gates[..., 2 * k : 3 * k])
+        tc = xp.tanh(f * c + i * g)
+        dc = gc + gh * o * (1 - tc * tc)
+        out = xp.empty_like(gates)
+        out[..., :k] = dc * g * i * (1 - i)
+        out[..., k : 2 * k] = dc * c * f * (1 - f)
+        out[..., 2 * k : 3 * k] = dc * i * (1 - g * g)
+        out[..., 3 * k :] = gh * tc * o * (1 - o)
+        return out, dc * f
+
     def gru_cell_gates(self, gi, gh, h):
         """h' = (1 - z) * n + z * h, r and z = sigmoid(gi + gh) of their parts, n = tanh(gi_n +
         r * gh_n): gi, gh (..., 3H) in the order r, z, n, h (..., H)."""

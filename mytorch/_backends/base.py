@@ -151,6 +151,7 @@ KERNELS = (
     # recurrent cells (mytorch._backends._rnn)
     ("lstm_cell_gates", "gates, c", "(o * tanh(c'), c' = f * c + i * g) from gates i, f, g, o."),
     ("gru_cell_gates", "gi, gh, h", "(1 - z) * n + z * h, n = tanh(gi_n + r * gh_n); r, z, n."),
+    ("lstm_cell_gates_backward", "gh, gc, gates, c", "(d gates, d c) of lstm_cell_gates."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),

@@ -13,7 +13,9 @@ order work.
 
 from mytorch._applyn import applyn, applyn_multi, materialize
 from mytorch import _backends
-from mytorch._core import SAVE_XY
+from mytorch._core import SAVE_XY, _wrap
+from mytorch._grad_mode import _grad_on
+from mytorch._promotion import common_backend
 from mytorch._ops._declare import composite, defop
 from mytorch._ops.fused import sigmoid_backward, tanh_backward
 from mytorch._ops.nn_linear import linear
@@ -35,6 +37,12 @@ def _lstm_vjp(n, gh, gc):
     gates, c = n.inputs
     if gh is None or gc is None:
         gh, gc = materialize((gh, gc), (_meta(c), _meta(c)))
+    if not _grad_on():
+        # NOTE: no graph of this backward is wanted (create_graph=False): the fused kernel, one
+        # pass; otherwise the same formula in mytorch ops below, differentiable.
+        be, (a_gh, a_gc, a_gates, a_c) = common_backend((gh, gc, gates, c))
+        dgates, dc = be.lstm_cell_gates_backward(a_gh, a_gc, a_gates, a_c)
+        return _wrap(dgates), _wrap(dc)
     gi_, gf_, gg_, go_ = _chunks(gates, 4)
     i, f, g, o = sigmoid(gi_), sigmoid(gf_), tanh(gg_), sigmoid(go_)
     tc = tanh(f * c + i * g)
