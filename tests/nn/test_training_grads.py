@@ -60,3 +60,44 @@ def test_transposed_weight_used_twice():
     mine, theirs = _both(fn, arrays)
     for m, t in zip(mine, theirs):
         np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-10)
+
+
+# --- the SGD update: p -= lr * p.grad and the other augmented assignments ----------------------
+@pytest.mark.parametrize(
+    "op", ["+=", "-=", "*=", "/=", ".add_", ".sub_", ".mul_", ".div_", ".add_alpha", ".sub_alpha"]
+)
+@pytest.mark.parametrize("other", ["tensor", "scalar", "0d", "int"])
+def test_augmented_assignment_values_and_version(op, other):
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((3, 4))
+    b = b.astype(np.float32)
+    got = []
+    for T in (mytorch, torch):
+        p = T.tensor(a, requires_grad=True)
+        o = {"tensor": T.tensor(b), "scalar": 0.5, "0d": T.tensor(2.0), "int": 3}[other]
+        v = p._version
+        with T.no_grad():
+            if op.endswith("_alpha"):
+                getattr(p, op[1:-5])(o, alpha=2)
+            elif op.startswith("."):
+                getattr(p, op[1:])(o)
+            else:
+                exec(f"p {op} o")
+        assert p._version == v + 1 and p.requires_grad and p.is_leaf and p.dtype == T.float32
+        got.append(p.detach().numpy())
+    np.testing.assert_allclose(got[0], got[1], rtol=1e-6)
+
+
+def test_augmented_assignment_errors_and_saved_tensors():
+    for T in (mytorch, torch):
+        p = T.ones(3, requires_grad=True)
+        with pytest.raises(RuntimeError, match="leaf Variable"):
+            p -= T.ones(3)
+        x, w = T.ones(3), T.ones(3, requires_grad=True)
+        y = (x * w).sum()  # saves x
+        x -= 1  # nothing requires grad: no history, but the version moves on
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.backward()
+        e = T.ones(1).expand(3)
+        with pytest.raises(RuntimeError, match="single memory location"):
+            e += 1
