@@ -19,7 +19,7 @@ from mytorch.nn import functional as F
 from mytorch.nn import init
 from mytorch.nn.modules.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch._ops.rnn import gru_cell_gates, lstm_cell_gates
+from mytorch._ops.rnn import gru_cell_gates, lstm_cell_gates, lstm_layer
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -297,8 +297,15 @@ class RNNBase(Module):
             b_hh = None
         else:
             gi_all = F.linear(x, w_ih, b_ih)
-        w_hh_t = w_hh.t()
         steps = len(sizes)
+        if mode == "LSTM" and w_hr is None and steps and all(b == sizes[0] for b in sizes):
+            # every step holds the whole batch: the steps as one Node (mytorch._ops.rnn)
+            b = sizes[0]
+            h0, c0 = (s[:b] for s in states)
+            gi = gi_all.reshape(steps, b, gi_all.shape[-1])
+            out, h, c = lstm_layer(gi, w_hh, h0, c0, reverse)
+            return out.reshape(steps * b, out.shape[-1]), [h, c]
+        w_hh_t = w_hh.t()
         # NOTE: one split Node for every step's part (a slice per step would give each step's
         # gradient as zeros of the whole sequence's shape).
         gis = mytorch.split(gi_all, sizes, 0) if steps > 1 else (gi_all,)
