@@ -26,6 +26,16 @@ def test_linear_weight_grad_layout(shape):
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal(shape), rng.standard_normal((4, 3)), rng.standard_normal(4)]
     mine, theirs = _both(lambda T, x, w, b: (T.nn.functional.linear(x, w, b) ** 2).sum(), arrays)
+    _same_grads(mine, theirs)
+    if len(shape) > 2:  # a strided (batch_first-like) input: batch dims folded all the same
+        mine, theirs = _both(
+            lambda T, x, w, b: (T.nn.functional.linear(x.transpose(0, 1), w, b) ** 3).sum(),
+            arrays,
+        )
+        _same_grads(mine, theirs)
+
+
+def _same_grads(mine, theirs):
     for m, t in zip(mine, theirs):
         np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
     assert mine[1].grad.is_contiguous()
