@@ -86,6 +86,44 @@ cdef void _lstm_row(const real *g, const real *c, real *h, real *c2, intp k) noe
         j0 += n
 
 
+cdef void _lstm_back_row(const real *dh, const real *dcn, const real *g, const real *c,
+                         real *dg, real *dc0, intp k) noexcept nogil:
+    """The backward of _lstm_row for one batch row, in blocks: recompute i, f, o (one exp loop
+    call), tanh(g) and tanh(c'), then d c' = dcn + dh * o * (1 - tanh(c')^2), the four gates'
+    gradients and d c = d c' * f."""
+    cdef double store[5 * BLOCK]  # NOTE: room for 5 * BLOCK of either dtype
+    cdef real *e = <real *>store
+    cdef real *t = e + 3 * BLOCK
+    cdef real *u = e + 4 * BLOCK
+    cdef real one = 1, i, f, o, d
+    cdef intp j0 = 0, j, n
+    while j0 < k:
+        n = k - j0 if k - j0 < BLOCK else BLOCK
+        for j in range(n):
+            e[j] = -g[j0 + j]
+            e[n + j] = -g[k + j0 + j]
+            e[2 * n + j] = -g[3 * k + j0 + j]
+        _run(_exp_loops, e, e, 3 * n)
+        _run(_tanh_loops, <real *>(g + 2 * k + j0), t, n)
+        for j in range(n):
+            e[j] = one / (one + e[j])
+            e[n + j] = one / (one + e[n + j])
+            e[2 * n + j] = one / (one + e[2 * n + j])
+            u[j] = e[n + j] * c[j0 + j] + e[j] * t[j]
+        _run(_tanh_loops, u, u, n)
+        for j in range(n):
+            i = e[j]
+            f = e[n + j]
+            o = e[2 * n + j]
+            d = dcn[j0 + j] + dh[j0 + j] * o * (one - u[j] * u[j])
+            dg[j0 + j] = d * t[j] * i * (one - i)
+            dg[k + j0 + j] = d * c[j0 + j] * f * (one - f)
+            dg[2 * k + j0 + j] = d * i * (one - t[j] * t[j])
+            dg[3 * k + j0 + j] = dh[j0 + j] * u[j] * o * (one - o)
+            dc0[j0 + j] = d * f
+        j0 += n
+
+
 cdef void _gru_row(const real *gi, const real *gh, const real *h, real *out,
                    intp k) noexcept nogil:
     """One batch row in blocks: e = exp(-(gi + gh)) of r and z (one loop call), then
@@ -119,6 +157,19 @@ cdef void _lstm(const real *g, const real *c, real *h, real *c2, intp rows, intp
     else:
         for r in range(rows):
             _lstm_row(g + r * 4 * k, c + r * k, h + r * k, c2 + r * k, k)
+
+
+cdef void _lstm_back(const real *dh, const real *dcn, const real *g, const real *c, real *dg,
+                     real *dc0, intp rows, intp k, int threads) noexcept nogil:
+    cdef intp r
+    if threads > 1:
+        for r in prange(rows, num_threads=threads, schedule="static"):
+            _lstm_back_row(dh + r * k, dcn + r * k, g + r * 4 * k, c + r * k, dg + r * 4 * k,
+                           dc0 + r * k, k)
+    else:
+        for r in range(rows):
+            _lstm_back_row(dh + r * k, dcn + r * k, g + r * 4 * k, c + r * k, dg + r * 4 * k,
+                           dc0 + r * k, k)
 
 
 cdef void _gru(const real *gi, const real *gh, const real *h, real *out, intp rows, intp k,
@@ -188,6 +239,37 @@ def lstm_cell_gates(gates, c):
     return h, c2
 
 
+def lstm_cell_gates_backward(gh, gc, gates, c):
+    """(d gates, d c) of one LSTM step in one pass (the reference's contract)."""
+    cdef int t = _typenum(gates)
+    if t < 0 or _typenum(c) != t or not _fits(<cnp.ndarray>gates, <cnp.ndarray>c, 4):
+        return _ref.lstm_cell_gates_backward(gh, gc, gates, c)
+    if (type(gh) is not cnp.ndarray or type(gc) is not cnp.ndarray
+            or gh.dtype != c.dtype or gc.dtype != c.dtype
+            or gh.shape != c.shape or gc.shape != c.shape):
+        return _ref.lstm_cell_gates_backward(gh, gc, gates, c)
+    cdef cnp.ndarray dh = np.ascontiguousarray(gh), dcn = np.ascontiguousarray(gc)
+    cdef cnp.ndarray g = <cnp.ndarray>gates, cc = <cnp.ndarray>c
+    cdef intp size = cnp.PyArray_SIZE(cc)
+    cdef intp k = cnp.PyArray_DIM(cc, cnp.PyArray_NDIM(cc) - 1)
+    cdef intp rows = size // k if k else 0
+    cdef int nt = _threads(size) if size >= NOGIL_MIN else 1
+    cdef cnp.ndarray dg = np.empty_like(gates), dc0 = np.empty_like(c)
+    if t == cnp.NPY_FLOAT:
+        with nogil:
+            _lstm_back(<float *>cnp.PyArray_DATA(dh), <float *>cnp.PyArray_DATA(dcn),
+                       <float *>cnp.PyArray_DATA(g), <float *>cnp.PyArray_DATA(cc),
+                       <float *>cnp.PyArray_DATA(dg), <float *>cnp.PyArray_DATA(dc0), rows, k,
+                       nt)
+    else:
+        with nogil:
+            _lstm_back(<double *>cnp.PyArray_DATA(dh), <double *>cnp.PyArray_DATA(dcn),
+                       <double *>cnp.PyArray_DATA(g), <double *>cnp.PyArray_DATA(cc),
+                       <double *>cnp.PyArray_DATA(dg), <double *>cnp.PyArray_DATA(dc0), rows, k,
+                       nt)
+    return dg, dc0
+
+
 def gru_cell_gates(gi, gh, h):
     """h' of one GRU step in one pass (the reference's contract)."""
     cdef int t = _typenum(h)
@@ -225,4 +307,4 @@ _exp_loops[1] = find_loop(np.exp, cnp.NPY_DOUBLE)
 _tanh_loops[0] = find_loop(np.tanh, cnp.NPY_FLOAT)
 _tanh_loops[1] = find_loop(np.tanh, cnp.NPY_DOUBLE)
 
-OVERRIDES = ("lstm_cell_gates", "gru_cell_gates")
+OVERRIDES = ("lstm_cell_gates", "lstm_cell_gates_backward", "gru_cell_gates")

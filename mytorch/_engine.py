@@ -443,7 +443,21 @@ def _sole(g, refs):
     gd = g._data
     if type(gd) is not ndarray:
         return _backends.is_host_scalar(gd)
-    if gd.base is not None or not gd.flags.writeable:
+    base = gd.base
+    if base is not None:
+        # A C-contiguous view of the whole of an array that nothing else holds (a transpose's
+        # VJP of a transposed GEMM result) is as good as that array. References to the base:
+        # gd's and the local base.
+        if (
+            type(base) is not ndarray
+            or base.base is not None
+            or _mt_refcnt(base) != 2  # noqa: F821
+            or not gd.flags.c_contiguous
+            or gd.nbytes != base.nbytes
+            or not base.flags.writeable
+        ):
+            return False
+    if not gd.flags.writeable:
         return False
     # References to the array: g's field and the local gd.
     return _mt_refcnt(gd) == 2  # noqa: F821

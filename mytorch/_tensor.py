@@ -298,30 +298,46 @@ class TensorMethods(OpMethods):
         return F._commit_inplace(self, result)
 
     def __iadd__(self, other):
+        if F._inplace_ufunc(self, other, "add"):
+            return self
         return F._commit_inplace(self, self + other)
 
     def __isub__(self, other):
+        if F._inplace_ufunc(self, other, "subtract"):
+            return self
         return F._commit_inplace(self, self - other)
 
     def __imul__(self, other):
+        if F._inplace_ufunc(self, other, "multiply"):
+            return self
         return F._commit_inplace(self, self * other)
 
     def __itruediv__(self, other):
+        if F._inplace_ufunc(self, other, "divide"):
+            return self
         return F._commit_inplace(self, self / other)
 
     def __ipow__(self, other):
         return F._commit_inplace(self, F.pow(self, other))
 
     def add_(self, other, alpha=1):
+        if type(alpha) is int and alpha == 1 and F._inplace_ufunc(self, other, "add"):
+            return self
         return F._commit_inplace(self, F.add(self, other, alpha=alpha))
 
     def sub_(self, other, alpha=1):
+        if type(alpha) is int and alpha == 1 and F._inplace_ufunc(self, other, "subtract"):
+            return self
         return F._commit_inplace(self, F.sub(self, other, alpha=alpha))
 
     def mul_(self, other):
+        if F._inplace_ufunc(self, other, "multiply"):
+            return self
         return F._commit_inplace(self, F.mul(self, other))
 
     def div_(self, other, rounding_mode=None):
+        if rounding_mode is None and F._inplace_ufunc(self, other, "divide"):
+            return self
         return F._commit_inplace(self, F.div(self, other, rounding_mode=rounding_mode))
 
     def pow_(self, exponent):

@@ -10,11 +10,14 @@ try:
 except ImportError:  # the pure build runs without Cython installed
     _COMPILED = False
 
+import numpy as np
+
 from mytorch import _backends
 from mytorch._applyn import applyn
 from mytorch._core import (
     _FW,
     Node,
+    TensorBase,
     _full_like,
     _ensure_vc,
     _record1,
@@ -306,6 +309,42 @@ def _copy_slices_op():
     return op
 
 
+_PLAIN = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _inplace_ufunc(t, other, name):
+    """``t <op>= other`` in one pass when it needs no history (grad mode off, or nothing that
+    requires grad) and is plainly NumPy's ufunc ``name`` writing into t's memory: t a CPU
+    float32/float64 array not a view, ``other`` a Python number or a tensor of t's dtype and
+    shape (or 0-d) that is not a view. True when done; False leaves it to _commit_inplace (an
+    out-of-place result copied in)."""
+    if t._view is not None or t._base is not None:
+        return False
+    d = t._data
+    if type(d) is not np.ndarray or d.dtype not in _PLAIN or not d.flags.writeable:
+        return False
+    if not (d.flags.c_contiguous or d.flags.f_contiguous):
+        return False
+    grad_on = _grad_on() if _COMPILED else _grad_mode.enabled
+    if isinstance(other, TensorBase):
+        if other._view is not None or (grad_on and other._requires_grad):
+            return False
+        od = other._data
+        if type(od) is not np.ndarray or od.dtype != d.dtype:
+            return False
+        if od.shape != d.shape and od.ndim != 0:
+            return False
+    elif type(other) is float or type(other) is int:
+        od = other
+    else:
+        return False
+    if grad_on and t._requires_grad:
+        return False
+    getattr(np, name)(d, od, out=d)
+    _ensure_vc(t).version += 1
+    return True
+
+
 def _bump_version(t):
     """Count a write into ``t``'s memory that needs no history (grad mode off)."""
     _ensure_vc(t).version += 1
@@ -319,5 +358,5 @@ _registry.provide(
     raise_freed=_raise_freed,
     raise_modified=_raise_modified,
 )
-INTERNAL = ["_commit_inplace", "_check_writable", "_bump_version"]
+INTERNAL = ["_commit_inplace", "_check_writable", "_bump_version", "_inplace_ufunc"]
 _registry.register_functions(globals(), INTERNAL)

@@ -187,6 +187,11 @@ KERNELS = (
     # recurrent cells (mytorch._backends._rnn)
     ("lstm_cell_gates", "gates, c", "(o * tanh(c'), c' = f * c + i * g) from gates i, f, g, o."),
     ("gru_cell_gates", "gi, gh, h", "(1 - z) * n + z * h, n = tanh(gi_n + r * gh_n); r, z, n."),
+    ("lstm_cell_gates_backward", "gh, gc, gates, c", "(d gates, d c) of lstm_cell_gates."),
+    ("lstm_layer", "gi, w_hh, h0, c0, reverse, saved",
+     "(out, h_T, c_T): the LSTM steps over gi (T, B, 4H); saved gets what the backward reads."),
+    ("lstm_layer_backward", "gout, gh, gc, w_hh, h0, c0, reverse, saved",
+     "(d gi, d w_hh, d h0, d c0) of lstm_layer (a None gradient: zeros)."),
     # optimizer steps, in place on param and state (mytorch._backends._optim)
     ("sgd_step", "p, g, buf, lr, wd, momentum, dampening, nesterov, maximize, first", "SGD."),
     ("adam_step", "p, g, m, v, vmax, lr, b1, b2, eps, wd, decoupled, maximize, step, bc2s",

@@ -12,7 +12,7 @@ from mytorch import _dtype as D
 from mytorch._ops._declare import composite
 from mytorch._ops.nn_linear import linear
 from mytorch._ops.nn_misc import dropout
-from mytorch._ops.indexing import cat
+from mytorch._ops.indexing import cat, split
 from mytorch._ops.pointwise import where
 from mytorch._out import C_NAMES
 
@@ -182,8 +182,9 @@ def _in_projection(query, key, value, w, b, separate):
     if separate is None:
         if key is value:
             if query is key:
-                qkv = linear(query, w, b)
-                return qkv[..., :E], qkv[..., E : 2 * E], qkv[..., 2 * E :]
+                # NOTE: one split Node: three slices would each give their gradient as zeros
+                # of qkv's whole shape
+                return tuple(split(linear(query, w, b), E, -1))
             bq, bkv = (None, None) if b is None else (b[:E], b[E:])
             kv = linear(key, w[E:], bkv)
             return linear(query, w[:E], bq), kv[..., :E], kv[..., E:]

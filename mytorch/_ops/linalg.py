@@ -3,7 +3,7 @@
 from mytorch._registry import Op
 from mytorch._core import KIND_MATMUL, SAVE_XY, TensorBase, apply2
 from mytorch._ops._declare import defop
-from mytorch._ops.shape import squeeze, transpose, unsqueeze
+from mytorch._ops.shape import reshape, squeeze, transpose, unsqueeze
 from mytorch._out import check_out, same_dtype, write_out
 from mytorch import _dtype as _D
 from mytorch._autocast import STATE as _AUTOCAST
@@ -39,10 +39,27 @@ def _matmul_vjp(n, g):
         if xd == 1:
             gx = squeeze(gx, -2)
     if n.needs_y:
-        gy = matmul(transpose(x1, -1, -2), g1)
+        if yd == 2 and x1.ndim > 2:
+            # NOTE: y is broadcast over x's batch: its gradient is one GEMM over the batch
+            # folded into the rows (not a batched GEMM, then a sum over the batch).
+            k = x1.shape[-1]
+            x1 = reshape(x1, (-1, k))
+            g1 = reshape(g1, (-1, g1.shape[-1]))
+        if yd == 2 and x1.ndim == 2 and _transposed(y._data):
+            # NOTE: y is a transposed view (linear's weight.T): its gradient as the transpose of
+            # a GEMM in the weight's own layout, so the weight's gradient comes out C-contiguous.
+            gy = transpose(matmul(transpose(g1, 0, 1), x1), 0, 1)
+        else:
+            gy = matmul(transpose(x1, -1, -2), g1)
         if yd == 1:
             gy = squeeze(gy, -1)
     return gx, gy
+
+
+def _transposed(a):
+    """Whether 2-d array ``a`` is laid out as the transpose of a C-contiguous array."""
+    flags = getattr(a, "flags", None)
+    return flags is not None and flags.f_contiguous and not flags.c_contiguous
 
 
 # fmt: off

@@ -148,7 +148,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 # --- class indices: nll_loss and cross_entropy ----------------------------------------------
 def _check_class_target(input, target, weight, ignore_index):
-    """torch's checks of nll_loss's input, class-index target and weight. Returns C."""
+    """torch's checks of nll_loss's input, class-index target and weight. Returns (C, whether
+    the targets are plain: see _plain_targets)."""
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     if (
@@ -182,11 +183,21 @@ def _check_class_target(input, target, weight, ignore_index):
             f"weight tensor should be defined either for all {c} classes or no classes but got "
             f"weight tensor of shape: {list(weight.shape)}"
         )
+    if _plain_targets(target, c, ignore_index):
+        return c, True
     bad = ((target < 0) | (target >= c)) & (target != ignore_index)
     if bool(bad.any()):
         first = target[bad].reshape(-1)[0]
         raise IndexError(f"Target {int(first.item())} is out of bounds.")
-    return c
+    return c, False
+
+
+def _plain_targets(target, c, ignore_index):
+    """Whether every target is a class in [0, c) and none is ``ignore_index`` (the common case:
+    two reductions prove it)."""
+    if target.numel() == 0 or int(target.min()) < 0 or int(target.max()) >= c:
+        return False
+    return not (0 <= ignore_index < c and bool((target == ignore_index).any()))
 
 
 def _classes_last(input):
@@ -214,7 +225,13 @@ def _nll_terms(logp, target, weight, ignore_index):
     return loss.reshape(target.shape), w.reshape(target.shape)
 
 
-def _nll(logp, target, weight, ignore_index, reduction):
+def _nll(logp, target, weight, ignore_index, reduction, plain=False):
+    if plain and weight is None:
+        # NOTE: no target ignored and no weights: -logp[target], its mean the plain mean
+        rows = _classes_last(logp)
+        t = target.reshape(-1)
+        loss = -rows[arange(rows.shape[0], device=rows.device), t.long()]
+        return reduce_loss(loss.reshape(target.shape), reduction)
     loss, w = _nll_terms(logp, target, weight, ignore_index)
     if reduction == "mean":
         return loss.sum() / w.sum()
@@ -228,8 +245,8 @@ def nll_loss(
 ):  # fmt: skip
     """Matches torch.nn.functional.nll_loss."""
     reduction = reduction_arg(size_average, reduce, reduction)
-    _check_class_target(input, target, weight, ignore_index)
-    return _nll(input, target, weight, ignore_index, reduction)
+    _, plain = _check_class_target(input, target, weight, ignore_index)
+    return _nll(input, target, weight, ignore_index, reduction, plain)
 
 
 def _class_weight(weight, ndim, class_dim):
@@ -253,8 +270,8 @@ def cross_entropy(
     logp = log_softmax(input, class_dim)
     if tuple(target.shape) == tuple(input.shape):
         return _soft_cross_entropy(logp, target, weight, reduction, label_smoothing, class_dim)
-    _check_class_target(input, target, weight, ignore_index)
-    nll = _nll(logp, target, weight, ignore_index, reduction)
+    _, plain = _check_class_target(input, target, weight, ignore_index)
+    nll = _nll(logp, target, weight, ignore_index, reduction, plain)
     if label_smoothing == 0.0:
         return nll
     keep = target != ignore_index

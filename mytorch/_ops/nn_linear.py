@@ -14,6 +14,12 @@ def linear(input, weight, bias=None):
     """y = input @ weight.T + bias. Matches torch.nn.functional.linear."""
     if _AUTOCAST.on:
         input, weight, bias = _autocast_cast(input, weight, bias)
+    shape = input._data.shape
+    if len(shape) > 2 and weight._data.ndim == 2 and shape[-1] == weight._data.shape[1]:
+        # NOTE: the batch dims folded into the rows: one GEMM (a strided input, such as a
+        # transposed batch_first one, is copied once rather than multiplied batch by batch)
+        out = linear(reshape(input, (-1, shape[-1])), weight, bias)
+        return reshape(out, tuple(shape[:-1]) + (out._data.shape[-1],))
     out = matmul(input, transpose(weight, 0, -1) if weight._data.ndim > 1 else weight)
     if bias is not None:
         out = out + bias

@@ -13,12 +13,15 @@ order work.
 
 from mytorch._applyn import applyn, applyn_multi, materialize
 from mytorch import _backends
-from mytorch._core import SAVE_XY
+from mytorch._core import SAVE_XY, _wrap
+from mytorch._grad_mode import _grad_on
+from mytorch._promotion import common_backend
 from mytorch._ops._declare import composite, defop
 from mytorch._ops.fused import sigmoid_backward, tanh_backward
 from mytorch._ops.nn_linear import linear
 from mytorch._ops.pointwise import relu, sigmoid, tanh
-from mytorch._ops.indexing import cat
+from mytorch._ops.indexing import cat, stack
+from mytorch._ops.linalg import matmul
 
 
 def _chunks(x, n):
@@ -35,6 +38,17 @@ def _lstm_vjp(n, gh, gc):
     gates, c = n.inputs
     if gh is None or gc is None:
         gh, gc = materialize((gh, gc), (_meta(c), _meta(c)))
+    if not _grad_on():
+        # NOTE: no graph of this backward is wanted (create_graph=False): the fused kernel, one
+        # pass; otherwise the same formula in mytorch ops below, differentiable.
+        be, (a_gh, a_gc, a_gates, a_c) = common_backend((gh, gc, gates, c))
+        dgates, dc = be.lstm_cell_gates_backward(a_gh, a_gc, a_gates, a_c)
+        return _wrap(dgates), _wrap(dc)
+    return _lstm_grads(gates, c, gh, gc)
+
+
+def _lstm_grads(gates, c, gh, gc):
+    """(d gates, d c) of lstm_cell_gates in mytorch ops (differentiable)."""
     gi_, gf_, gg_, go_ = _chunks(gates, 4)
     i, f, g, o = sigmoid(gi_), sigmoid(gf_), tanh(gg_), sigmoid(go_)
     tc = tanh(f * c + i * g)
@@ -63,7 +77,43 @@ def _gru_vjp(n, grad):
     return cat([dr, dz, dn], -1), cat([dr, dz, dn * r], -1), grad * z
 
 
+def _lstm_layer_vjp(n, gout, gh, gc):
+    gi, w_hh, h0, c0 = n.inputs
+    reverse, saved = n.params
+    if not _grad_on():
+        # NOTE: no graph of this backward is wanted: the backend's loop over the steps, with the
+        # forward's gates and cell states
+        be = _backends.for_array(w_hh._data)
+        arrays = [None if g is None else g._data for g in (gout, gh, gc)]
+        r = be.lstm_layer_backward(*arrays, w_hh._data, h0._data, c0._data, reverse, saved)
+        return tuple(_wrap(a) for a in r)
+    # create_graph: the same in mytorch ops (so the gradients have a graph of their own): the
+    # steps' gates and cell states again, then the steps backwards
+    wt = w_hh.t()
+    h, c = h0, c0
+    steps = gi.shape[0]
+    fwd = range(steps - 1, -1, -1) if reverse else range(steps)
+    prev_h, prev_c, gates = [None] * steps, [None] * steps, [None] * steps
+    for t in fwd:
+        prev_h[t], prev_c[t] = h, c
+        gates[t] = gi[t] + matmul(h, wt)
+        h, c = lstm_cell_gates(gates[t], c)
+    if gh is None or gc is None:
+        gh, gc = materialize((gh, gc), (_meta(h0), _meta(c0)))
+    dh, dc = gh, gc
+    dgates = [None] * steps
+    for t in reversed(fwd):
+        dg, dc = _lstm_grads(gates[t], prev_c[t], dh if gout is None else dh + gout[t], dc)
+        dgates[t] = dg
+        dh = matmul(dg, w_hh)
+    dgi = stack(dgates, 0)
+    k = h0.shape[-1]
+    dw = matmul(dgi.reshape(-1, 4 * k).t(), stack(prev_h, 0).reshape(-1, k))
+    return dgi, dw, dh, dc
+
+
 # fmt: off
+LSTM_LAYER = defop("lstm_layer", _lstm_layer_vjp, SAVE_XY, node_name="LstmBackward0")
 LSTM_GATES = defop("lstm_cell_gates", _lstm_vjp, SAVE_XY, node_name="LstmCellGatesBackward0")
 GRU_GATES = defop("gru_cell_gates", _gru_vjp, SAVE_XY, node_name="GruCellGatesBackward0")
 # fmt: on
@@ -85,6 +135,14 @@ def lstm_cell_gates(gates, c):
         )
     _same("lstm_cell_gates", (gates, c))
     return applyn_multi(LSTM_GATES, (gates, c))
+
+
+def lstm_layer(gi, w_hh, h0, c0, reverse=False):
+    """(out (T, B, H), h_T, c_T) of one direction of an LSTM layer: the steps over gi (T, B, 4H),
+    the input parts of the gates (both biases in), from h0, c0 (B, H), recorded as one Node
+    (its backward: one loop over the steps and one GEMM for w_hh's gradient)."""
+    _same("lstm_layer", (gi, w_hh, h0, c0))
+    return applyn_multi(LSTM_LAYER, (gi, w_hh, h0, c0), (reverse, {}))
 
 
 def gru_cell_gates(gi, gh, h):
@@ -157,4 +215,4 @@ def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 
 __all__ = []
-INTERNAL = ["lstm_cell_gates", "gru_cell_gates"]  # the primitives' functions
+INTERNAL = ["lstm_cell_gates", "gru_cell_gates", "lstm_layer"]  # the primitives' functions

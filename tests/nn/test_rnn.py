@@ -398,6 +398,13 @@ def test_cpu_kernels_match_reference(dt):
             assert got.dtype == want.dtype and got.shape == want.shape
             np.testing.assert_allclose(got, want, rtol=1e-5 if dt == "float32" else 1e-13,
                                        atol=1e-6 if dt == "float32" else 1e-14)  # fmt: skip
+        dh, dc = (rng.standard_normal(shape).astype(dt) for _ in range(2))
+        got = cpu.lstm_cell_gates_backward(dh, dc, gates, c)
+        want = NUMPY.lstm_cell_gates_backward(dh, dc, gates, c)
+        for got, want in zip(got, want):
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=1e-5 if dt == "float32" else 1e-13,
+                                       atol=1e-6 if dt == "float32" else 1e-14)  # fmt: skip
         gi, gh = ((rng.standard_normal(b + (3 * k,)) * scale).astype(dt) for _ in range(2))
         got, want = cpu.gru_cell_gates(gi, gh, c), NUMPY.gru_cell_gates(gi, gh, c)
         assert got.dtype == want.dtype and got.shape == want.shape
@@ -407,6 +414,28 @@ def test_cpu_kernels_match_reference(dt):
     gates = rng.standard_normal((8, 4)).astype(dt)[::2]
     c = rng.standard_normal((4, 1)).astype(dt)
     np.testing.assert_allclose(cpu.lstm_cell_gates(gates, c)[1], NUMPY.lstm_cell_gates(gates, c)[1])
+    dh = rng.standard_normal((8, 1)).astype(dt)[::2]
+    np.testing.assert_allclose(
+        cpu.lstm_cell_gates_backward(dh, dh, gates, c)[0],
+        NUMPY.lstm_cell_gates_backward(dh, dh, gates, c)[0],
+    )
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_lstm_backward_kernel_matches_its_formula(dt):
+    """The fused backward (create_graph=False) gives what the differentiable formula gives."""
+    rng = np.random.default_rng(6)
+    gates = mytorch.tensor((rng.standard_normal((5, 12)) * 3).astype(dt), requires_grad=True)
+    c = mytorch.tensor(rng.standard_normal((5, 3)).astype(dt), requires_grad=True)
+    from mytorch._ops.rnn import lstm_cell_gates
+
+    h, c2 = lstm_cell_gates(gates, c)
+    loss = (h * mytorch.tensor(rng.standard_normal((5, 3)).astype(dt))).sum() + (c2 * c2).sum()
+    fast = mytorch.autograd.grad(loss, (gates, c), retain_graph=True, create_graph=False)
+    slow = mytorch.autograd.grad(loss, (gates, c), create_graph=True)
+    for a, b in zip(fast, slow):
+        assert a.dtype == b.dtype and not a.requires_grad and b.requires_grad
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def _output_only(T, m, x):

@@ -27,6 +27,22 @@ def _lstm_nobias(T, x, h, c):
     return h2 * c2
 
 
+def _lstm_layer(reverse):
+    def fn(T, x, h, c):
+        # one direction of an nn.LSTM layer (a reverse one: the backward half of a
+        # bidirectional layer), its weights the rows' own
+        m = T.nn.LSTM(2, 3, bidirectional=reverse, dtype=x.dtype, device=x.device)
+        for sfx in ("_l0", "_l0_reverse") if reverse else ("_l0",):
+            for name, k in (("weight_ih", "wi4"), ("weight_hh", "wh4"), ("bias_ih", "b4")):
+                setattr(m, name + sfx, T.nn.Parameter(_w(T, x, k)[0], requires_grad=False))
+            setattr(m, "bias_hh" + sfx, T.nn.Parameter(_w(T, x, "b4")[0] * 0.5, False))
+        hs = (h, c) if not reverse else (T.cat([h, h * 0.5]), T.cat([c, c * 2]))
+        out, (hn, cn) = m(x, hs)
+        return T.cat([out.reshape(-1), hn.reshape(-1), (cn * cn).reshape(-1)])
+
+    return fn
+
+
 def _gru(T, x, h):
     wi, wh, b = _w(T, x, "wi3", "wh3", "b3")
     return T.gru_cell(x, h, wi, wh, b, b * 0.5)
@@ -47,6 +63,13 @@ ROWS = [
         op="lstm_cell_gates",
     ),  # fmt: skip
     OpInfo("lstm_cell_nobias", _lstm_nobias, [((1, 2), (1, 3), (1, 3))], op="lstm_cell_gates"),
+    OpInfo("lstm_layer", _lstm_layer(False), [((3, 2, 2), (1, 2, 3), (1, 2, 3))], op="lstm_layer"),
+    OpInfo(
+        "lstm_layer_reverse",
+        _lstm_layer(True),
+        [((2, 1, 2), (1, 1, 3), (1, 1, 3))],
+        op="lstm_layer",
+    ),  # fmt: skip
     OpInfo("gru_cell", _gru, [((2, 2), (2, 3)), ((1, 2), (1, 3))], op="gru_cell_gates"),
     OpInfo("rnn_tanh_cell", _rnn("rnn_tanh_cell"), [((2, 2), (2, 3))], op="tanh"),
     OpInfo("rnn_relu_cell", _rnn("rnn_relu_cell"), [((2, 2), (2, 3))], NONZERO, op="relu"),

@@ -2,8 +2,9 @@
 as torch.nn (parameter names, shapes, order and initialisation, inputs, outputs and errors).
 
 A layer runs each direction of each layer as: one GEMM for the input part of every step's gates
-(x W_ih^T + b_ih over the whole sequence), then per step the hidden part (h W_hh^T + b_hh) and
-one cell primitive (mytorch._ops.rnn: lstm_cell_gates, gru_cell_gates; tanh or relu for RNN).
+(x W_ih^T + b_ih + b_hh over the whole sequence; GRU keeps b_hh in the hidden part), split into
+the steps' parts by one split, then per step the hidden part (h W_hh^T) and one cell primitive
+(mytorch._ops.rnn: lstm_cell_gates, gru_cell_gates; tanh or relu for RNN).
 Padded (T, B, *) input runs as a packed one whose every step holds the whole batch, so packed and
 padded input share one loop: at step t only the first batch_sizes[t] sequences (the batch sorted
 by decreasing length) advance, and a sequence's final state is taken at its own last step.
@@ -18,7 +19,7 @@ from mytorch.nn import functional as F
 from mytorch.nn import init
 from mytorch.nn.modules.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch._ops.rnn import gru_cell_gates, lstm_cell_gates
+from mytorch._ops.rnn import gru_cell_gates, lstm_cell_gates, lstm_layer
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -288,11 +289,26 @@ class RNNBase(Module):
         w_ih, w_hh = w[0], w[1]
         b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
         w_hr = w[-1] if self.proj_size > 0 else None
-        gi_all = F.linear(x, w_ih, b_ih)
-        offsets = [0]
-        for b in sizes:
-            offsets.append(offsets[-1] + b)
+        mode = self.mode
+        if b_hh is not None and mode != "GRU":
+            # NOTE: both biases go into the one GEMM of the input part (GRU's hidden part keeps
+            # b_hh: its reset gate scales it).
+            gi_all = F.linear(x, w_ih, b_ih + b_hh)
+            b_hh = None
+        else:
+            gi_all = F.linear(x, w_ih, b_ih)
         steps = len(sizes)
+        if mode == "LSTM" and w_hr is None and steps and all(b == sizes[0] for b in sizes):
+            # every step holds the whole batch: the steps as one Node (mytorch._ops.rnn)
+            b = sizes[0]
+            h0, c0 = (s[:b] for s in states)
+            gi = gi_all.reshape(steps, b, gi_all.shape[-1])
+            out, h, c = lstm_layer(gi, w_hh, h0, c0, reverse)
+            return out.reshape(steps * b, out.shape[-1]), [h, c]
+        w_hh_t = w_hh.t()
+        # NOTE: one split Node for every step's part (a slice per step would give each step's
+        # gradient as zeros of the whole sequence's shape).
+        gis = mytorch.split(gi_all, sizes, 0) if steps > 1 else (gi_all,)
         order = range(steps - 1, -1, -1) if reverse else range(steps)
         first = sizes[-1] if reverse else sizes[0] if sizes else 0
         init_states = states
@@ -300,7 +316,6 @@ class RNNBase(Module):
         states = [s[:cur] for s in states]
         ended = []  # the forward direction's states of sequences that ended, latest first
         outs = [None] * steps
-        mode = self.mode
         for t in order:
             b = sizes[t]
             if b < cur:
@@ -309,17 +324,20 @@ class RNNBase(Module):
             elif b > cur:
                 states = [mytorch.cat([s, s0[cur:b]], 0) for s, s0 in zip(states, init_states)]
             cur = b
-            gi = gi_all[offsets[t] : offsets[t + 1]]
+            gi = gis[t]
             h = states[0]
+            hh = mytorch.matmul(h, w_hh_t)
+            if b_hh is not None:
+                hh = hh + b_hh
             if mode == "LSTM":
-                h, c = lstm_cell_gates(gi + F.linear(h, w_hh, b_hh), states[1])
+                h, c = lstm_cell_gates(gi + hh, states[1])
                 if w_hr is not None:
                     h = F.linear(h, w_hr)
                 states = [h, c]
             elif mode == "GRU":
-                states = [gru_cell_gates(gi, F.linear(h, w_hh, b_hh), h)]
+                states = [gru_cell_gates(gi, hh, h)]
             else:
-                pre = gi + F.linear(h, w_hh, b_hh)
+                pre = gi + hh
                 states = [mytorch.tanh(pre) if mode == "RNN_TANH" else mytorch.relu(pre)]
             outs[t] = states[0]
         out = mytorch.cat(outs, 0) if steps > 1 else outs[0]
