@@ -297,29 +297,6 @@ class TensorMethods(OpMethods):
         mytorch._views._commit_inplace: memory, version counter and history)."""
         return F._commit_inplace(self, result)
 
-    def __iadd__(self, other):
-        if F._inplace_ufunc(self, other, "add"):
-            return self
-        return F._commit_inplace(self, self + other)
-
-    def __isub__(self, other):
-        if F._inplace_ufunc(self, other, "subtract"):
-            return self
-        return F._commit_inplace(self, self - other)
-
-    def __imul__(self, other):
-        if F._inplace_ufunc(self, other, "multiply"):
-            return self
-        return F._commit_inplace(self, self * other)
-
-    def __itruediv__(self, other):
-        if F._inplace_ufunc(self, other, "divide"):
-            return self
-        return F._commit_inplace(self, self / other)
-
-    def __ipow__(self, other):
-        return F._commit_inplace(self, F.pow(self, other))
-
     def add_(self, other, alpha=1):
         if type(alpha) is int and alpha == 1 and F._inplace_ufunc(self, other, "add"):
             return self

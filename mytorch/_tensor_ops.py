@@ -338,7 +338,7 @@ class OpMethods:
 
     ger = outer
 
-    # --- NumPy interop, @, % and the shifts ---------------------------------------------
+    # --- NumPy interop, @, %, the shifts and the augmented assignments ------------------
     # NOTE: above NumPy's priorities, so that a NumPy scalar or array on the left of an
     # operator returns NotImplemented and Python calls the Tensor's reflected operator (as
     # torch's Tensor does). A NumPy ufunc on a Tensor still reads it through __array__, and
@@ -359,6 +359,29 @@ class OpMethods:
 
     def __rmod__(self, other):
         return _remainder(F._numpy_operand(other), self)
+
+    def __iadd__(self, other):
+        if F._inplace_ufunc(self, other, "add"):
+            return self
+        return F._commit_inplace(self, self + other)
+
+    def __isub__(self, other):
+        if F._inplace_ufunc(self, other, "subtract"):
+            return self
+        return F._commit_inplace(self, self - other)
+
+    def __imul__(self, other):
+        if F._inplace_ufunc(self, other, "multiply"):
+            return self
+        return F._commit_inplace(self, self * other)
+
+    def __itruediv__(self, other):
+        if F._inplace_ufunc(self, other, "divide"):
+            return self
+        return F._commit_inplace(self, self / other)
+
+    def __ipow__(self, other):
+        return F._commit_inplace(self, F.pow(self, other))
 
     def __lshift__(self, other):
         return F.bitwise_left_shift(self, F._numpy_operand(other))
