@@ -140,3 +140,14 @@ def test_compiled_matmul_is_active():
     if os.environ.get("MYTORCH_NO_EXT") == "1":
         pytest.skip("compiled kernels switched off")
     assert K.matmul is ext.matmul
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m,k,n", [(64, 64, 127), (64, 64, 128), (32, 128, 512), (3, 2, 87382)])
+def test_both_sides_of_the_numpy_threshold(m, k, n, dtype):
+    """Products below 2^19 multiply-adds run the BLAS loop, from it NumPy's matmul: both give
+    NumPy's values, batched too."""
+    rng = np.random.default_rng(m * n)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    _check(a, b)
+    _check(np.stack([a, a[::-1]]), b)
