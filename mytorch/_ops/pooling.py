@@ -77,12 +77,43 @@ def _gather(input, wins):
     kk = 1
     for k in ks:
         kk *= k
-    win = getitem(input, (Ellipsis,) + tuple(index))
     lead = tuple(input.shape[: input.ndim - n])
-    win = reshape(win, lead + outs + (kk,))
+    sizes = tuple(input.shape[input.ndim - n :])
+    if all(_tiles(w, size) for w, size in zip(wins, sizes)):
+        win = _tiled(input, lead, sizes, outs, ks)
+    else:
+        win = reshape(getitem(input, (Ellipsis,) + tuple(index)), lead + outs + (kk,))
     mask = mask.expand(outs + ks).reshape(outs + (kk,))
     flat = flat.expand(outs + ks).reshape(outs + (kk,))
     return win, (None if bool(mask.all().item()) else mask), flat
+
+
+def _tiles(win, size):
+    """Whether one dim's windows tile the input: side by side from 0, inside it (stride =
+    kernel, no padding, no dilation)."""
+    pos, k, out = win
+    return out * k <= size and all(
+        p == o * k + j for o, row in enumerate(pos) for j, p in enumerate(row)
+    )
+
+
+def _tiled(input, lead, sizes, outs, ks):
+    """The windows of a tiling as (..., o_1, .., o_n, K) by a crop, a reshape and a permute: what
+    the gather gives, without indexing (max_pool2d(x, 2) and the like)."""
+    n = len(sizes)
+    if any(o * k != size for o, k, size in zip(outs, ks, sizes)):
+        input = getitem(input, (Ellipsis,) + tuple(slice(0, o * k) for o, k in zip(outs, ks)))
+    split = reshape(input, lead + tuple(v for o, k in zip(outs, ks) for v in (o, k)))
+    m = len(lead)
+    order = (
+        tuple(range(m))
+        + tuple(m + 2 * j for j in range(n))
+        + tuple(m + 2 * j + 1 for j in range(n))
+    )
+    kk = 1
+    for k in ks:
+        kk *= k
+    return reshape(split.permute(order), lead + outs + (kk,))
 
 
 def _check_input(name, input, n):

@@ -7,7 +7,7 @@ import pytest
 
 import mytorch
 from fn_check import check_fn
-from helpers import raises_like, seeded_rng, torch
+from helpers import assert_matches, raises_like, seeded_rng, torch
 from nn_check import check_layer
 
 pytestmark = pytest.mark.torch
@@ -242,3 +242,30 @@ def test_return_indices_and_unpool_modules(device):
     assert repr(mytorch.nn.MaxUnpool2d((2, 3), 1, (1, 0))) == repr(
         torch.nn.MaxUnpool2d((2, 3), 1, (1, 0))
     )
+
+
+@pytest.mark.parametrize(
+    "shape,k", [((2, 3, 6, 8), 2), ((1, 2, 7, 9), 3), ((2, 5, 9), 3), ((1, 1, 4, 6, 6), 2)]
+)
+def test_tiled_windows_match_torch_at_ties(shape, k, device):
+    """Windows that tile the input (stride = kernel, no padding) take the reshape path: values,
+    indices (first maximum in scan order at ties), gradients and second derivatives as torch's,
+    a cropped remainder included."""
+    n = len(shape) - 2
+    x = np.random.default_rng(sum(shape)).integers(0, 3, shape).astype("float64")  # many ties
+    fn = f"max_pool{n}d"
+    xt, xm = (
+        torch.tensor(x, requires_grad=True),
+        mytorch.tensor(x, device=device, requires_grad=True),
+    )
+    vt, it = getattr(torch.nn.functional, fn)(xt, k, return_indices=True)
+    vm, im = getattr(mytorch.nn.functional, fn)(xm, k, return_indices=True)
+    assert_matches(vm, vt)
+    assert_matches(im, it)
+    w = np.random.default_rng(1).standard_normal(tuple(vt.shape))
+    (gt,) = torch.autograd.grad((vt * torch.tensor(w)).sum(), xt, create_graph=True)
+    (gm,) = mytorch.autograd.grad((vm * mytorch.tensor(w, device=device)).sum(), xm)
+    assert_matches(gm, gt)
+    at = getattr(torch.nn.functional, f"avg_pool{n}d")(xt, k)
+    am = getattr(mytorch.nn.functional, f"avg_pool{n}d")(xm, k)
+    assert_matches(am, at)
