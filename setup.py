@@ -55,12 +55,12 @@ def _build_lists():
     found = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            if node.targets[0].id in ("COMPILED", "KERNELS"):
+            if node.targets[0].id in ("COMPILED", "KERNELS", "FOR_SIZE"):
                 found[node.targets[0].id] = ast.literal_eval(node.value)
-    return found["COMPILED"], found["KERNELS"]
+    return found["COMPILED"], found["KERNELS"], found["FOR_SIZE"]
 
 
-CORE, KERNELS = _build_lists()
+CORE, KERNELS, FOR_SIZE = _build_lists()
 # The module holding the Cython utility code that every extension shares.
 SHARED_UTILITY = "mytorch._cyutility"
 
@@ -158,6 +158,8 @@ def extensions():
 
     cc = _compiler()
     scflags, slflags = size_flags(cc)
+    # NOTE: the modules of FOR_SIZE are optimised for size (after Python's own -O flags, so it wins)
+    size_opt = [] if cc.compiler_type == "msvc" else ["-Os"]
     # NOTE: the oldest NumPy the package runs on (pyproject.toml: numpy>=1.23). NumPy 2's headers
     # hide the C API added after their default target (1.19 in NumPy 2.0), and Cython then calls
     # such a function (PyDataMem_SetHandler, NumPy 1.22) as a plain symbol that no library has.
@@ -169,7 +171,7 @@ def extensions():
             [name.replace(".", "/") + ".py"],
             include_dirs=[numpy.get_include()],
             define_macros=npy,
-            extra_compile_args=scflags,
+            extra_compile_args=scflags + (size_opt if name in FOR_SIZE else []),
             extra_link_args=slflags,
         )
         for name in CORE

@@ -12,7 +12,8 @@ import importlib
 # conv, ...) stay plain Python in both builds: their ops' generated functions are compiled closures
 # of _declare all the same, and each compiled module would add 0.1-0.4 MB to a wheel (the wheel
 # check's limit is 5 MB installed; 48 modules made 11.4 MB, and 20 made 5.15 MB, so composite and
-# nn_linear, whose functions spend their time in the ops they call, are not compiled either).
+# nn_linear, whose functions spend their time in the ops they call, are not compiled either; nor,
+# since the nn and training-stack Python grew the wheel past 5 MB again, indexing).
 COMPILED = (
     "mytorch._grad_mode",
     "mytorch._registry",
@@ -28,7 +29,22 @@ COMPILED = (
     "mytorch._ops.pointwise",
     "mytorch._ops.reduction",
     "mytorch._ops.shape",
-    "mytorch._ops.indexing",
+    "mytorch._ops.linalg",
+    "mytorch._ops.fused",
+)
+# Compiled modules off the per-op hot path (the slow path of promotion and views, and the families
+# whose functions spend their time in array work or in the hot path's ops): compiled for size
+# (-Os), about 25% smaller, which keeps the wheel within 5 MB installed. The hot path proper
+# (_core, _tensor, _engine, _applyn, _registry, _grad_mode, _autograd, _declare) keeps full
+# optimisation: -Os there costs 30-50% on small graphs. (pointwise's functions are closures made
+# by _declare: its own code is the declarations and a few hand-written ops.)
+FOR_SIZE = (
+    "mytorch._promotion",
+    "mytorch._views",
+    "mytorch._tensor_ops",
+    "mytorch._ops.reduction",
+    "mytorch._ops.pointwise",
+    "mytorch._ops.shape",
     "mytorch._ops.linalg",
     "mytorch._ops.fused",
 )
