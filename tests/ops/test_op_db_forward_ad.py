@@ -53,7 +53,6 @@ XFAIL = {
     "softplus_backward": (PLAIN, _DETACHED + " (all but the outer factor's)"),
     "gelu_tanh_backward_times_x": (PLAIN, _DETACHED + " (all but the outer factor's)"),
     "lstsq": (PLAIN, _NO_GRAD_VALUE),
-    "lstsq_rank_deficient": (PLAIN, _NO_GRAD_VALUE),
     "lstsq_gelsd": (("requires_grad",), _NO_GRAD_VALUE),
     "lstsq_gelss_vector": (("requires_grad",), _NO_GRAD_VALUE),
     "eigvals_abs": (BOTH, _COMPLEX),
