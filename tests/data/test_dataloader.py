@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import mytorch
-from data_check import D, both
-from helpers import raises_like
+from data_check import D, both, describe
+from helpers import raises_like, torch
 
 pytestmark = pytest.mark.torch
 
@@ -145,6 +145,34 @@ def test_tensor_dataset_loader():
 
     m, t = both(run)
     assert m == t
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.parametrize("bs, drop_last", [(1, False), (4, False), (4, True), (64, False)])
+def test_tensor_dataset_batches_in_one_gather(bs, drop_last, requires_grad):
+    """A TensorDataset under default_collate is gathered a batch at a time: the same batches
+    (types, dtypes, shapes, values, grad_fn presence) as torch's sample-by-sample stacking,
+    as a subclass (which takes the per-sample path), and with custom index lists."""
+
+    def run(T, subclass=False, sampler=None):
+        x = T.arange(30.0).reshape(10, 3).requires_grad_(requires_grad)
+        base = D(T).TensorDataset
+        ds = type("Sub", (base,), {})(x, T.arange(10)) if subclass else base(x, T.arange(10))
+        g = T.Generator().manual_seed(5)
+        if sampler is not None:
+            loader = D(T).DataLoader(ds, batch_sampler=sampler)
+        else:
+            loader = D(T).DataLoader(ds, bs, shuffle=True, drop_last=drop_last, generator=g)
+        return [(b, b[0].grad_fn is not None, b[0].is_contiguous()) for b in loader]
+
+    fast = describe(run(mytorch))
+    assert fast == describe(run(mytorch, subclass=True))
+    lists = [[3, 1], [9], [0, 0, 2]]
+    assert describe(run(mytorch, sampler=lists)) == describe(run(torch, sampler=lists))
+    ordered = [[int(v) for v in b[0][1].tolist()] for b in run(mytorch)]
+    seen = sum(ordered, [])
+    assert len(seen) == (10 - 10 % bs if drop_last else 10) and len(set(seen)) == len(seen)
+    assert all(len(b) == bs for b in ordered[:-1])
 
 
 def test_pin_memory_is_accepted_and_warns_as_torch():

@@ -1,6 +1,9 @@
 """Fetchers (torch.utils.data._utils.fetch): what a DataLoader (or one of its workers) does
 with one index from its sampler: the samples it names, collated."""
 
+from mytorch.utils.data._utils.collate import default_collate
+from mytorch.utils.data.dataset import TensorDataset
+
 
 class _BaseDatasetFetcher:
     def __init__(self, dataset, auto_collation, collate_fn, drop_last):
@@ -42,6 +45,10 @@ class _MapDatasetFetcher(_BaseDatasetFetcher):
 
     def fetch(self, possibly_batched_index):
         if self.auto_collation:
+            if self.collate_fn is default_collate and type(self.dataset) is TensorDataset:
+                batch = _tensor_batch(self.dataset.tensors, possibly_batched_index)
+                if batch is not None:
+                    return batch
             getitems = getattr(self.dataset, "__getitems__", None)
             if getitems:
                 data = getitems(possibly_batched_index)
@@ -50,6 +57,19 @@ class _MapDatasetFetcher(_BaseDatasetFetcher):
         else:
             data = self.dataset[possibly_batched_index]
         return self.collate_fn(data)
+
+
+def _tensor_batch(tensors, index):
+    """What default_collate makes of a TensorDataset's samples ``index`` (a list, one tensor
+    per field, each the samples stacked), gathered in one indexing per field instead of one
+    per sample; None where that would differ (a field that requires grad: stacking it keeps
+    a graph per sample)."""
+    if not isinstance(index, list) or not index or not all(type(i) is int for i in index):
+        return None
+    for t in tensors:
+        if t.requires_grad:
+            return None
+    return [t[index] for t in tensors]
 
 
 class _DatasetKind:
