@@ -381,7 +381,16 @@ def logdet(input):
 
 declare(inv, namespace="linalg", op=INV, out=True)
 declare(inv_ex, namespace="linalg", composite=True, out=True)
-declare(det, namespace=("torch", "linalg"), method=True, op=DET, out=True)
+declare(det, namespace="linalg", op=DET, out=True)
+
+
+def _torch_det(input):
+    """Matches torch.det and Tensor.det: linalg.det without ``out=`` (torch has none there)."""
+    return det(input)
+
+
+_torch_det.__name__ = _torch_det.__qualname__ = "det"
+declare(_torch_det, name="det", method=True, composite=True)
 declare(slogdet, namespace=("torch", "linalg"), method=True, op=SLOGDET, out=True)
 declare(logdet, method=True, composite=True)
 

@@ -178,6 +178,17 @@ def test_out_of_the_wrong_kind_raises_as_torch(fn):
     raises_like(fn, exc=TypeError)
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [lambda T: T.det(_t(T, A3), out=_e(T)), lambda T: _t(T, A3).det(out=_e(T))],
+    ids=["torch.det", "Tensor.det"],
+)
+def test_det_outside_linalg_takes_no_out_as_torch(fn):
+    m, t = raises_like(fn)
+    assert "det() got an unexpected keyword argument 'out'" in m and "det()" in t
+    assert mytorch.det(_t(mytorch, A3)).item() == pytest.approx(np.linalg.det(A3))
+
+
 def test_out_of_another_shape_is_resized_with_torch_warning():
     for T in (torch, mytorch):
         o = T.zeros(2, 2, dtype=T.float64)
