@@ -20,6 +20,7 @@ Off, it costs nothing per op: the Node recorder hangs on the hook that saved-ten
 mode is process-wide, as torch's is.
 """
 
+import dis
 import functools
 import linecache
 import os
@@ -27,7 +28,6 @@ import sys
 import warnings
 
 from mytorch import _backends, _engine
-from mytorch._core import TensorBase
 from mytorch._grad_mode import _set_grad_enabled
 from mytorch._registry import F as _F
 from mytorch.autograd import graph as _graph
@@ -126,31 +126,45 @@ def _package_dir():
 
 
 _PKG = _package_dir()
+_getframe = sys._getframe
+_all_finite = _backends.all_finite
+_stack = _graph._stack  # the active saved_tensors_hooks (a list changed in place)
+_pack_node = _graph._pack_node
 
 
 def _record(node, out):
     """CORE.saved_pack while anomaly mode is on: called with each new Node (and its output, or
-    None), it stores the user's frame in ``node.trace``, then packs as saved-tensors hooks do.
+    None), it stores the user's frame in ``node.trace`` as (code object, bytecode offset,
+    parent), then packs as saved-tensors hooks do.
 
     NOTE: a walk up f_back (compiled modules have no frames; pure-Python ones a few), and no
     source text: linecache reads it only when an error shows it.
     """
-    f = sys._getframe(1)
-    while f is not None and f.f_code.co_filename.startswith(_PKG):
+    f = _getframe(1)
+    code = f.f_code
+    while code.co_filename.startswith(_PKG):
         f = f.f_back
-    if f is not None:
+        if f is None:
+            return _pack_node(node, out) if _stack else out
         code = f.f_code
-        parent = _running[0]
-        if parent is not None:
-            parent = (parent.name(), parent.trace)
-        node.trace = (code.co_filename, f.f_lineno, code.co_name, parent)
-    return _graph._pack_node(node, out) if _graph._stack else out
+    parent = _running[0]
+    if parent is not None:
+        parent = (parent.name(), parent.trace)
+    node.trace = (code, f.f_lasti, parent)  # the line is found from the offset when shown
+    return _pack_node(node, out) if _stack else out
 
 
 def _format(trace):
     """A trace as traceback.format_list shows a frame."""
-    file, line, name, _ = trace
-    text = f'  File "{file}", line {line}, in {name}\n'
+    code, lasti, _ = trace
+    file = code.co_filename
+    line = code.co_firstlineno
+    for start, n in dis.findlinestarts(code):
+        if start > lasti:
+            break
+        if n is not None:
+            line = n
+    text = f'  File "{file}", line {line}, in {code.co_name}\n'
     src = linecache.getline(file, line).strip()
     return text + (f"    {src}\n" if src else "")
 
@@ -176,13 +190,14 @@ def _run_vjp(node, g, multi, needed):
         if not isinstance(out, tuple):
             out = (out,)
         if _state.check_nan:
-            for i in range(len(out)):
-                gi = out[i]
-                if isinstance(gi, TensorBase) and not _finite(gi):
+            i = 0
+            for gi in out:
+                if gi is not None and not _all_finite(gi._data):
                     what = "nan" if _has_nan(gi) else "inf"
                     raise RuntimeError(
                         f"Function '{node.name()}' returned {what} values in its {i}th output."
                     )
+                i += 1
         return out
     except Exception as e:
         _report(node, e)
@@ -191,13 +206,6 @@ def _run_vjp(node, g, multi, needed):
         if needed is not None:
             node.wanted = None
         _running[0] = prev
-
-
-def _finite(t):
-    d = t._data
-    if d.dtype.kind not in "fcV":  # V: bfloat16
-        return True
-    return _backends.for_array(d).all_finite(d)
 
 
 def _has_nan(t):
@@ -223,7 +231,7 @@ def _report(node, exc):
             f"Error detected in {name}. Traceback of forward call that caused the error:\n"
             + _format(trace)
         ]
-        parent = trace[3]
+        parent = trace[2]
         while parent is not None:
             pname, ptrace = parent
             if ptrace is None:
@@ -237,7 +245,7 @@ def _report(node, exc):
                 f"\n\nPrevious calculation was induced by {pname}. Traceback of forward call "
                 "that induced the previous calculation:\n" + _format(ptrace)
             )
-            parent = ptrace[3]
+            parent = ptrace[2]
     for text in texts:
         warnings.warn(text, UserWarning, stacklevel=3)
     if hasattr(exc, "add_note"):  # Python 3.11+: shown under the exception's traceback
