@@ -4,10 +4,11 @@ Measures per-op and per-call bookkeeping. Issue 2's benchmark: (a) the first see
 second derivatives, (b) a chain of 100 ops on 1-element tensors, forward + backward and forward
 alone, in µs per op. Issue 9 adds (c) the fixed cost of one backward() (and one autograd.grad())
 call, (d) a micrograd-style MLP step on 0-d tensors and (e) a 64 x 64 Hessian by grad-of-grad.
-`--orig DIR` times the original project (DIR/mytorch/) as a fourth contender. Run from the
-repository root:
+`--orig DIR` times the original project (DIR/mytorch/) as a fourth contender. `--anomaly` times,
+instead, (a), (b), (c) and (d) with anomaly detection off and on (issue 18: at most 2× when on),
+every contender's two runs interleaved. Run from the repository root:
 
-    python -m pip install . && python benchmarks/bench_small_graphs.py [--orig DIR]
+    python -m pip install . && python benchmarks/bench_small_graphs.py [--orig DIR] [--anomaly]
 """
 
 import math
@@ -19,9 +20,11 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (
     compare,
+    fmt_ratio,
     fmt_time,
     load_libraries,
     load_line,
+    markdown_table,
     parse_args,
     pin_threads,
     print_header,
@@ -550,14 +553,75 @@ def print_targets(results, libs):
         )
 
 
+# --anomaly: these workloads with anomaly detection off and on.
+ANOMALY_ROWS = (SEED, "(b) chain 0-d, fwd+bwd", BACKWARD, SCALAR_MLP)
+
+
+def _in_mode(torch, make, on):
+    """A step made and run with anomaly detection on or off (made on, its nodes record where
+    they were made). The first call of a timed run switches the mode (and leaves it so); later
+    calls test it, so the mode's switch costs no call its own time."""
+    is_on, switch = torch.is_anomaly_enabled, torch.set_anomaly_enabled
+    with torch.autograd.set_detect_anomaly(on):
+        step = make()
+
+    def run():
+        if is_on() is not on:
+            switch(on)
+        return step()
+
+    return run
+
+
+def anomaly_table(libs, timing):
+    """Each ANOMALY_ROWS workload per contender, anomaly detection off, on, and on/off."""
+    fns = {w: {} for w in ANOMALY_ROWS}
+    lib_of = {}
+    for name, lib in libs.items():
+        with lib.active() as torch:
+            contenders = contenders_for(name, torch)
+            for workload in ANOMALY_ROWS:
+                check, make = contenders[workload]
+                check()
+                with torch.autograd.set_detect_anomaly(True):
+                    check()  # the same values with it on
+                fns[workload][name] = _in_mode(torch, make, False)
+                fns[workload][name + " on"] = _in_mode(torch, make, True)
+                lib_of[name + " on"] = name
+    header = ["workload"]
+    for name in libs:
+        header += [f"{name} off", f"{name} on", f"{name} on/off"]
+    rows = []
+    for workload in ANOMALY_ROWS:
+        times = compare(fns[workload], libs, lib_of=lib_of, **timing)
+        if workload.startswith("(b)"):
+            times = {name: t / CHAIN_OPS for name, t in times.items()}
+        row = [workload]
+        for name in libs:
+            off, on = times[name], times[name + " on"]
+            row += [fmt_time(off), fmt_time(on), fmt_ratio(on, off)]
+        rows.append(row)
+    for name, lib in libs.items():
+        with lib.active() as torch:
+            torch.set_anomaly_enabled(False)
+    return markdown_table(header, rows)
+
+
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], argv, orig=True)
+    args = parse_args(__doc__.splitlines()[0], argv, orig=True, anomaly=True)
     libs = load_libraries(args.builds, orig=args.orig)
     pin_threads(libs, args.threads)
     print_header("bench_small_graphs: per-op and per-call overhead on tiny tensors", libs)
     repeat = args.repeat or (3 if args.quick else 9)
     min_time = 0.01 if args.quick else 0.05
     timing = {"repeat": repeat, "warmup": 3, "min_time": min_time, "stat": args.stat}
+    if args.anomaly:
+        print(f"## Anomaly detection off and on ({args.stat})")
+        print()
+        print(anomaly_table({n: lib for n, lib in libs.items() if n != "orig"}, timing))
+        print()
+        print(f"- {load_line()} at end")
+        return
 
     # Each workload's contenders: {name: step function}, built (and checked) with the build's
     # modules active. The original project may lack an op or give a wrong value: its cell then

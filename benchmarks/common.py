@@ -218,10 +218,18 @@ def load_libraries(builds, orig=None):
     return libs
 
 
-def parse_args(description, argv=None, orig=False, rows=False):
+def parse_args(description, argv=None, orig=False, rows=False, anomaly=False):
     """The common options; with `orig`, also ``--orig DIR`` (the original project's folder);
-    with `rows`, also ``--rows NAME,...`` (only the workloads whose names contain one)."""
+    with `rows`, also ``--rows NAME,...`` (only the workloads whose names contain one); with
+    `anomaly`, also ``--anomaly`` (time some workloads with anomaly detection off and on)."""
     parser = argparse.ArgumentParser(description=description)
+    if anomaly:
+        parser.add_argument(
+            "--anomaly",
+            action="store_true",
+            help="instead of the main table: some workloads with anomaly detection off and on "
+            "(autograd.set_detect_anomaly(True)), timed interleaved, and their ratio",
+        )
     if rows:
         parser.add_argument(
             "--rows",
@@ -443,17 +451,20 @@ def measure(fn, *, repeat=7, warmup=1, min_time=0.02, stat="median"):
     return _summary(samples, stat)
 
 
-def compare(fns, libs, *, repeat=7, warmup=1, min_time=0.02, stat="median"):
+def compare(fns, libs, *, repeat=7, warmup=1, min_time=0.02, stat="median", lib_of=None):
     """{name: seconds per call} for the contenders of one workload.
 
     Timed as `measure` does, but interleaved. `fns` maps a contender's name to its zero-argument
-    function; a name found in `libs` runs with that build's modules active. Each round times one
-    repeat of every contender, in an order rotated from round to round, so a change in the machine's
-    load during the run hits all contenders alike and the ratios stay fair.
+    function; a name found in `libs` (or mapped to one by `lib_of`) runs with that build's modules
+    active. Each round times one repeat of every contender, in an order rotated from round to
+    round, so a change in the machine's load during the run hits all contenders alike and the
+    ratios stay fair.
     """
     names = list(fns)
+    lib_of = lib_of or {}
 
     def context(name):
+        name = lib_of.get(name, name)
         return libs[name].active() if name in libs else contextlib.nullcontext()
 
     numbers, samples = {}, {}

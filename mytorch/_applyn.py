@@ -127,8 +127,8 @@ def apply_multi(op, input, params=(), kernel=None, save=()):
             out._output_nr = i
     if save:
         node.saved = tuple(outs[i] for i in save)
-        if _CORE.saved_pack is not None:
-            _CORE.saved_pack(node, None)  # saved_tensors_hooks
+    if _CORE.saved_pack is not None:
+        _CORE.saved_pack(node, None)  # saved_tensors_hooks, anomaly mode
     return outs
 
 

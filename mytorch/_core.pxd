@@ -32,7 +32,7 @@ cdef class Node:
     cdef public long out_version
     cdef public object next_nr
     cdef public int n_outputs
-    cdef public object node_hooks
+    cdef public object node_hooks, trace  # trace: where anomaly mode saw it made
     cdef object __weakref__
     cpdef bint _wants(self, Py_ssize_t i)
     @cython.locals(tb=TensorBase, vc=VersionCounter)

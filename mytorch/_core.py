@@ -63,7 +63,7 @@ class Node:
     __slots__ = (
         "op", "next", "saved", "out_data", "params", "shapes", "dtypes", "retained", "variable",
         "hooks", "freed", "wanted", "versions", "out_vc", "out_version", "next_nr", "n_outputs",
-        "node_hooks", "__weakref__",
+        "node_hooks", "trace", "__weakref__",
     )  # fmt: skip
 
     def __init__(self):
@@ -84,7 +84,7 @@ class Node:
         self.out_version = 0
         self.next_nr = None  # the output number of each edge (None: all 0)
         self.n_outputs = 1
-        self.node_hooks = None  # a NodeHooks once a node hook is registered
+        self.node_hooks = self.trace = None  # NodeHooks once hooked; trace: see anomaly_mode
 
     def __cinit__(self):  # counts the live Nodes, in the compiled build only: autograd.graph
         _mt_live_add(1)  # noqa: F821  (declared in _core.pxd)

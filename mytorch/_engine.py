@@ -24,6 +24,11 @@ from mytorch._ops.pointwise import ADD, to_dtype
 from mytorch._ops.shape import sum_to
 
 
+# [runner]: anomaly mode's VJP runner while it is on (mytorch.autograd.anomaly_mode), read once
+# per backward pass: runner(node, grads, multi, needed) runs the node's VJP and checks it.
+ANOMALY = [None]
+
+
 class _Slot:
     """One node's state in one backward pass."""
 
@@ -338,6 +343,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
         s = slots[r]
         if s.count == 0:
             ready.append(s)
+    anomaly = ANOMALY[0]
     prev_mode = _set_grad_enabled(create_graph)
     try:
         while ready:
@@ -379,7 +385,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
             if run_vjp and nh is not None:
                 g = _pre_hooks(nh, g, multi)
             if run_vjp:
-                if needed is None:
+                if anomaly is not None:
+                    in_grads = anomaly(node, g, multi, needed)
+                elif needed is None:
                     in_grads = node.op.vjp(node, *g) if multi else node.op.vjp(node, g)
                 else:
                     node.wanted = needed

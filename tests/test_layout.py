@@ -162,7 +162,7 @@ def test_core_hooks_are_provided_by_their_owners():
     from mytorch._registry import CORE, CoreHooks
 
     # A switch, not a provided function: mytorch.autograd.graph sets it while saved-tensors
-    # hooks are active (so that a Node costs one pointer test when none is).
+    # hooks are active or anomaly mode is on (so that a Node costs one pointer test otherwise).
     assert CORE.saved_pack is None
     assert "_CORE.saved_pack = " in MODULES["mytorch.autograd.graph"].read_text()
     for entry in CoreHooks.__slots__:

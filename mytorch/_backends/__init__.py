@@ -6,6 +6,8 @@ arrays live on numbered devices (``multi_device``) is registered unbound; ``for_
 ``for_device`` return its backend bound to the array's or the device's number.
 """
 
+from cmath import isfinite as _isfinite
+
 import numpy as np
 
 from mytorch import _device
@@ -15,8 +17,8 @@ from mytorch._backends.compiled import CompiledBackend
 from mytorch._backends.reference import NUMPY, Backend, NumpyBackend
 
 __all__ = [
-    "CPU", "NUMPY", "Backend", "BackendContract", "NumpyBackend", "for_array", "for_device",
-    "is_host_scalar", "loaded", "missing", "register", "unregister",
+    "CPU", "NUMPY", "Backend", "BackendContract", "NumpyBackend", "all_finite", "for_array",
+    "for_device", "is_host_scalar", "loaded", "missing", "register", "unregister",
 ]  # fmt: skip
 
 _compiled = CompiledBackend()
@@ -63,6 +65,14 @@ def for_array(x):
     if type(x).__module__.partition(".")[0] == "cupy":
         return for_device("cuda").for_array(x)
     raise TypeError(f"mytorch: no backend for arrays of type {type(x).__name__}")
+
+
+def all_finite(x):
+    """Whether no entry of array ``x`` is NaN or infinite: a NumPy scalar checked here, an
+    array by its backend (anomaly mode calls this on every gradient)."""
+    if isinstance(x, np.generic):
+        return _isfinite(x)
+    return for_array(x).all_finite(x)
 
 
 def is_host_scalar(x):

@@ -229,6 +229,7 @@ UTILITIES = (
     ("can_view", "x, shape", "Whether x can be reshaped to shape without a copy."),
     ("allclose", "a, b, rtol, atol, equal_nan", "Whether |a - b| <= atol + rtol * |b| (a bool)."),
     ("array_equal", "a, b", "Whether a and b hold equal values (a bool)."),
+    ("all_finite", "x", "Whether no entry of x is NaN or infinite (a bool)."),
     ("xp_kernel", "name", "The array module's function name as a kernel on this backend's device."),
 )
 ALLOCATION = (

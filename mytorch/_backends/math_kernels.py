@@ -9,6 +9,8 @@ Two kinds:
   arrays only, so these run on the CPU; on another device they raise NotImplementedError.
 """
 
+import cmath
+
 import numpy as np
 import scipy.special as _sp
 
@@ -31,7 +33,13 @@ def _scipy_kernel(name, sp_name):
 
 
 class MathKernels:
-    """Kernels of mytorch._ops.math and mytorch._ops.special_fns (see base.KERNELS)."""
+    """Kernels of mytorch._ops.math and mytorch._ops.special_fns (see base.KERNELS), and
+    all_finite (a utility: anomaly mode's check of each gradient)."""
+
+    def all_finite(self, x):
+        if x.size == 1:
+            return cmath.isfinite(x.item())  # one entry (a 0-d gradient): no array kernel
+        return bool(self.xp.isfinite(x).all())
 
     def _pair(self, x, y):
         """The two operands as arrays of one dtype: a Python scalar takes the array's dtype."""

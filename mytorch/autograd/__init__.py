@@ -6,6 +6,8 @@ from mytorch._grad_mode import enable_grad, inference_mode, no_grad, set_grad_en
 from mytorch.autograd._create_graph import create_graph_default
 from mytorch.autograd._create_graph import get_create_graph_default, set_create_graph_default
 from mytorch.autograd import graph
+from mytorch.autograd import anomaly_mode
+from mytorch.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly
 from mytorch.autograd.function import Function, FunctionCtx, once_differentiable
 from mytorch.autograd.gradcheck import gradcheck, gradgradcheck
 from mytorch.autograd import forward_ad, functional  # noqa: F401  (their submodules)
@@ -17,6 +19,9 @@ __all__ = [
     "Function",
     "FunctionCtx",
     "graph",
+    "anomaly_mode",
+    "detect_anomaly",
+    "set_detect_anomaly",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",

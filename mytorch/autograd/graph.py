@@ -147,10 +147,16 @@ def _pack_node(node, out):
     return out
 
 
+# [recorder]: anomaly mode's (mytorch.autograd.anomaly_mode) while it is on: it sees every new
+# Node first, then packs as _pack_node does while hooks are active.
+RECORDER = [None]
+
+
 def _set_active():
-    # NOTE: CORE.saved_pack is not a provide()d entry: it is on only while hooks are active,
-    # so that recording a Node costs one pointer test when none is.
-    _CORE.saved_pack = _pack_node if _stack else None
+    # NOTE: CORE.saved_pack is not a provide()d entry: it is on only while hooks are active or
+    # anomaly mode is on, so that recording a Node costs one pointer test otherwise.
+    rec = RECORDER[0]
+    _CORE.saved_pack = rec if rec is not None else (_pack_node if _stack else None)
 
 
 class saved_tensors_hooks:

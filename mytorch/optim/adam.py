@@ -5,6 +5,7 @@ from mytorch.optim.optimizer import (
     Optimizer,
     _arrays,
     _backend,
+    _check_args,
     _grads,
     _loss_of,
     _next_step,
@@ -18,26 +19,13 @@ from mytorch.optim.optimizer import (
 __all__ = ["Adam"]
 
 
-def _check_betas(betas):
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-
-
 class Adam(Optimizer):
     """Matches torch.optim.Adam."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):  # fmt: skip
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_args(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         betas = tuple(_value(b) for b in betas)
         defaults = {
             "lr": lr,

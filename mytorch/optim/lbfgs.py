@@ -7,7 +7,7 @@ in torch's algorithm, so the iterates agree with torch's to rounding.
 
 import mytorch
 from mytorch._grad_mode import enable_grad
-from mytorch.optim.optimizer import Optimizer, _no_grad_step, _value
+from mytorch.optim.optimizer import Optimizer, _check_args, _no_grad_step, _value
 
 __all__ = ["LBFGS"]
 
@@ -112,8 +112,7 @@ class LBFGS(Optimizer):
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
                  tolerance_change=1e-9, history_size=100, line_search_fn=None):  # fmt: skip
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_args(lr=lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = {

@@ -102,6 +102,42 @@ def _value(x):
     return x.item() if isinstance(x, Tensor) else x
 
 
+# The messages of torch's checks of an optimizer's arguments, by argument name (any other name:
+# "Invalid <name> value: <value>").
+_INVALID = {"lr": "Invalid learning rate: {}", "eps": "Invalid epsilon value: {}"}
+
+
+def _check_args(strict=False, nan_ok=False, **args):
+    """torch's checks of an optimizer's arguments, each raising its ValueError, in the order given
+    (each optimizer passes its arguments in its torch counterpart's order).
+
+    ``lr`` as a Tensor must have one element; ``betas`` each lie in [0, 1), ``rho`` in [0, 1],
+    and ``etas`` satisfy 0 < etas[0] < 1 < etas[1]; every other value must be >= 0 (> 0 with
+    ``strict``, as SparseAdam asks; with ``nan_ok`` a NaN passes, as SGD's ``x < 0`` lets it).
+    """
+    lr = args.get("lr")
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    for name, v in args.items():
+        if name == "betas":
+            for i in range(2):
+                if not 0.0 <= v[i] < 1.0:
+                    raise ValueError(f"Invalid beta parameter at index {i}: {v[i]}")
+            continue
+        if name == "etas":
+            if not 0.0 < v[0] < 1.0 < v[1]:
+                raise ValueError(f"Invalid eta values: {v[0]}, {v[1]}")
+            continue
+        if name == "rho":
+            ok = 0.0 <= v <= 1.0
+        elif nan_ok:
+            ok = not v < 0.0
+        else:
+            ok = 0.0 < v if strict else 0.0 <= v
+        if not ok:
+            raise ValueError(_INVALID.get(name, f"Invalid {name} value: {{}}").format(v))
+
+
 def _grads(group, sparse_message=None):
     """The parameters of a group that have a gradient, with their gradients' arrays."""
     out = []

@@ -1,8 +1,7 @@
 """SparseAdam. Matches torch.optim.SparseAdam: it takes sparse gradients only, and mytorch
 has no sparse tensors, so a step over a dense gradient raises torch's RuntimeError."""
 
-from mytorch.optim.adam import _check_betas
-from mytorch.optim.optimizer import Optimizer, _loss_of, _no_grad_step
+from mytorch.optim.optimizer import Optimizer, _check_args, _loss_of, _no_grad_step
 
 __all__ = ["SparseAdam"]
 
@@ -11,11 +10,7 @@ class SparseAdam(Optimizer):
     """Matches torch.optim.SparseAdam."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):
-        if not 0.0 < lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 < eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
+        _check_args(strict=True, lr=lr, eps=eps, betas=betas)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "maximize": maximize}
         super().__init__(params, defaults)
         complex_params = [
