@@ -38,6 +38,8 @@ class CupyBackend(Backend):
         super().__init__(name, xp, device_type)
         self._bound = {}  # device index -> the backend bound to it (shared by all of them)
         self._xp_kernels = {}  # name -> a declared op's kernel on this device (bound copies)
+        if device_type == "cuda":  # torch.cuda's peak memory statistics
+            cuda.memory.track(xp)
 
     # --- devices -----------------------------------------------------------------------
     def device(self, x):
