@@ -115,6 +115,23 @@ class CupyBackend(Backend):
             xp.add.at(acc, index, xp.asarray(values).astype(np.int64))
             out[...] = acc.astype(dt)
 
+    # --- pinned host memory -------------------------------------------------------------
+    def pinned_copy(self, a):
+        """A copy of the host array ``a`` in page-locked memory (CuPy's pinned pool)."""
+        a = np.asarray(a)
+        mem = self.xp.cuda.alloc_pinned_memory(max(a.nbytes, 1))
+        out = np.frombuffer(mem, a.dtype, a.size).reshape(a.shape)
+        out[...] = a
+        return out
+
+    def is_pinned(self, a):
+        """Whether the host array ``a`` views CuPy's pinned memory (at the end of its bases)."""
+        while isinstance(a, np.ndarray):
+            a = a.base
+        if isinstance(a, memoryview):
+            a = a.obj
+        return isinstance(a, self.xp.cuda.PinnedMemoryPointer)
+
     # --- random numbers ----------------------------------------------------------------
     def _random_state(self):
         """cuRAND's Philox generator where CuPy has it: reseeding it costs no state setup

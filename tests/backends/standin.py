@@ -718,6 +718,18 @@ class StandinArray:
     # Operators and the ndarray methods in _METHODS are added below the class.
     __hash__ = None
 
+    # --- DLPack (CuPy exports device memory: kDLCUDA, the array's device) -----------------
+    def __dlpack_device__(self):
+        return (2, self._dev)
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if dl_device is not None and tuple(dl_device) != self.__dlpack_device__():
+            raise BufferError("the stand-in exports device memory only")
+        return _DLPackCapsule(self)
+
+    def toDlpack(self):
+        return _DLPackCapsule(self)
+
     def __divmod__(self, other):
         o = _operand(other)
         return NotImplemented if o is NotImplemented else _wrap(divmod(_here(self), o))
@@ -741,6 +753,34 @@ for _name in _METHODS:
 for _name in _VIEW_METHODS:
     setattr(StandinArray, _name, _delegate(_name, kernel=False))
 del _name, _op
+
+
+class _DLPackCapsule:
+    """What a stand-in array's ``__dlpack__`` returns (a PyCapsule naming device memory on
+    CuPy): ``xp.from_dlpack`` takes it, once."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+
+def from_dlpack(x, *, device=None, copy=None):
+    """cupy.from_dlpack: an array sharing the device memory of ``x`` (an object with
+    ``__dlpack__`` or a capsule); host memory raises as CuPy without managed memory."""
+    cap = x if isinstance(x, _DLPackCapsule) else None
+    if cap is None:
+        if not hasattr(x, "__dlpack__"):
+            raise TypeError(f"object of type {type(x).__name__} has no __dlpack__")
+        if x.__dlpack_device__()[0] != 2:
+            raise RuntimeError("CuPy only supports CUDA memory in from_dlpack (kDLCUDA)")
+        cap = x.__dlpack__()
+    if not isinstance(cap, _DLPackCapsule) or cap.array is None:
+        raise ValueError("the DLPack capsule was not made by the stand-in or was consumed")
+    a, cap.array = cap.array, None
+    w = _new(a._a.view(), a._dev, a._mem)
+    w._base = a
+    return w
 
 
 def _setitem_value(value):
@@ -1141,6 +1181,8 @@ class _StandinNumpy(_Namespace):
     broadcast_to = staticmethod(_broadcast_to)
     random = random
     fuse = staticmethod(fuse)
+    from_dlpack = staticmethod(from_dlpack)
+    fromDlpack = staticmethod(from_dlpack)
     get_default_memory_pool = staticmethod(standin_cuda.get_default_memory_pool)
     cuda = types.SimpleNamespace(
         Device=Device,
@@ -1149,6 +1191,8 @@ class _StandinNumpy(_Namespace):
         MemoryPointer=standin_cuda.MemoryPointer,
         OutOfMemoryError=standin_cuda.OutOfMemoryError,
         alloc=standin_cuda.alloc,
+        alloc_pinned_memory=standin_cuda.alloc_pinned_memory,
+        PinnedMemoryPointer=standin_cuda.PinnedMemoryPointer,
         get_allocator=standin_cuda.get_allocator,
         set_allocator=standin_cuda.set_allocator,
         Stream=standin_cuda.Stream,

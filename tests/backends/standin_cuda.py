@@ -179,6 +179,15 @@ def alloc(size):
     return _allocator[0](size)
 
 
+class PinnedMemoryPointer(bytearray):
+    """cupy.cuda.PinnedMemoryPointer: page-locked host memory, a buffer for np.frombuffer."""
+
+
+def alloc_pinned_memory(size):
+    """cupy.cuda.alloc_pinned_memory: ``size`` bytes of page-locked host memory."""
+    return PinnedMemoryPointer(int(size))
+
+
 def _mem_get_info():
     held = _default_pool._pool().used + _default_pool._pool().free
     return TOTAL_MEMORY - held, TOTAL_MEMORY
