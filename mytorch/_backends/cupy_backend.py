@@ -14,6 +14,7 @@ import copy
 import numpy as np
 
 from mytorch import cuda
+from mytorch._backends._cupy_kernels import FusedKernels
 from mytorch._backends.base import BackendContract
 from mytorch._backends.reference import Backend
 from mytorch._device import device as _device
@@ -22,6 +23,8 @@ from mytorch._device import device as _device
 _SCATTER_ADD_DTYPES = frozenset(
     np.dtype(t) for t in ("int32", "int64", "uint32", "uint64", "float16", "float32", "float64")
 )
+# Kernels outside the contract (named after a declared op's kernel): bound like its members.
+_EXTRA_KERNELS = ("matmul",)
 # Members that neither allocate nor launch kernels: they run on whatever device is current.
 _ANY_DEVICE = frozenset(
     ["device", "at", "for_array", "device_count", "scalar", "writable", "data_ptr",
@@ -29,7 +32,7 @@ _ANY_DEVICE = frozenset(
 )  # fmt: skip
 
 
-class CupyBackend(Backend):
+class CupyBackend(FusedKernels, Backend):
     """CuPy arrays on numbered GPUs; kernels not overridden here are the reference's."""
 
     multi_device = True
@@ -148,7 +151,7 @@ def _bind(root, index):
     be.index = index
     be._xp_kernels = {}
     device_cls = root.xp.cuda.Device
-    for name in BackendContract.MEMBERS:
+    for name in BackendContract.MEMBERS + _EXTRA_KERNELS:
         if name not in _ANY_DEVICE:
             setattr(be, name, _on_device(getattr(be, name), device_cls, index))
     return be

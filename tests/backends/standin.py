@@ -1163,6 +1163,8 @@ def fuse(*args, **kwargs):
             finally:
                 _fusing[0] = False
             kernels["fused"] += 1
+            if out is None:  # the kernel only updated its arguments in place
+                return None
             if not isinstance(out, (StandinArray, tuple)):  # scalars only: a 0-d array
                 out = _new(np.asarray(out))
             return _retype(out, StandinArray)
@@ -1174,6 +1176,53 @@ def fuse(*args, **kwargs):
     return decorate
 
 
+# --- GEMM compute types (cupy._core._routines_linalg) ---------------------------------------
+
+_compute_types = {"e": 0, "f": 0, "d": 0}  # dtype char -> compute type (0: to be decided)
+_linalg_core = types.SimpleNamespace(
+    COMPUTE_TYPE_TBD=0, COMPUTE_TYPE_DEFAULT=1, COMPUTE_TYPE_PEDANTIC=2, COMPUTE_TYPE_FP16=3,
+    COMPUTE_TYPE_FP32=4, COMPUTE_TYPE_FP64=5, COMPUTE_TYPE_BF16=6, COMPUTE_TYPE_TF32=7,
+)  # fmt: skip
+
+
+def _set_compute_type(dtype, compute_type):
+    if compute_type not in range(8):
+        raise ValueError(f"Unknown compute type: {compute_type}")
+    _compute_types[np.dtype(dtype).char.lower().replace("g", "d")] = compute_type
+
+
+def _get_compute_type(dtype):
+    ct = _compute_types[np.dtype(dtype).char.lower()]
+    return _linalg_core.COMPUTE_TYPE_DEFAULT if ct == 0 else ct
+
+
+_linalg_core.set_compute_type = _set_compute_type
+_linalg_core.get_compute_type = _get_compute_type
+
+
+def _tf32(a):
+    """A float32 array's values with the 10-bit mantissa of TF32 (round to nearest)."""
+    bits = a.astype(np.float32).view(np.uint32)
+    return ((bits + np.uint32(0x1000)) & np.uint32(0xFFFFE000)).view(np.float32)
+
+
+def _gemm(x, y, out=None):
+    """np.matmul, with float32 operands rounded to TF32 where that compute type is set (cuBLAS
+    then multiplies on tensor cores in TF32 and accumulates in float32)."""
+    if x.dtype == np.float32 and y.dtype == np.float32 and _get_compute_type("f") == 7:
+        x, y = _tf32(x), _tf32(y)
+    return np.matmul(x, y) if out is None else np.matmul(x, y, out=out)
+
+
+def matmul(x, y, out=None):
+    """cupy.matmul (cuBLAS), honouring the float32 compute type."""
+    return _call(_gemm, (x, y), {} if out is None else {"out": out})
+
+
+StandinArray.__matmul__ = lambda self, other: matmul(self, other)
+StandinArray.__rmatmul__ = lambda self, other: matmul(other, self)
+
+
 class _StandinNumpy(_Namespace):
     ndarray = StandinArray
     asnumpy = staticmethod(asnumpy)
@@ -1181,6 +1230,8 @@ class _StandinNumpy(_Namespace):
     broadcast_to = staticmethod(_broadcast_to)
     random = random
     fuse = staticmethod(fuse)
+    matmul = staticmethod(matmul)
+    _core = types.SimpleNamespace(_routines_linalg=_linalg_core)
     from_dlpack = staticmethod(from_dlpack)
     fromDlpack = staticmethod(from_dlpack)
     get_default_memory_pool = staticmethod(standin_cuda.get_default_memory_pool)
