@@ -38,7 +38,10 @@ KERNELS_ARE_REFERENCE = mytorch._backends.CPU is NUMPY
 
 
 FLOAT_DTYPES = ["float32", "float64"]
-DEVICES = ["cpu", "standin"]
+# MYTORCH_TEST_CUDA=1 adds the real GPU (CuPy) to the devices every table runs on; those cases
+# are gpu-marked (``pytest -m gpu`` runs them alone) and skip where no GPU is.
+TEST_CUDA = os.environ.get("MYTORCH_TEST_CUDA") == "1"
+DEVICES = ["cpu", "standin"] + (["cuda"] if TEST_CUDA else [])
 
 
 @pytest.fixture(params=FLOAT_DTYPES)
@@ -76,6 +79,9 @@ def pytest_collection_modifyitems(config, items):
     if torch is None and need_torch and not ALLOW_NO_TORCH:
         raise pytest.UsageError(NO_TORCH_ERROR.format(n=len(need_torch)))
     for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("device") == "cuda":
+            item.add_marker(pytest.mark.gpu)
         if torch is None and item.get_closest_marker("torch"):
             item.add_marker(skip_torch)
         if item.get_closest_marker("gpu") and not mytorch.cuda.is_available():

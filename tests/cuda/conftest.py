@@ -20,6 +20,7 @@ def _reset_standin():
 def cuda():
     """The CUDA backend over the stand-in, as device type ``cuda``, with 2 devices."""
     be = cupy_backend.CupyBackend(standin.xp)
+    previous = mytorch._backends.loaded().get("cuda")  # real CuPy's, on a GPU machine
     mytorch._backends.unregister(STANDIN)
     mytorch._backends.register(be)
     _reset_standin()
@@ -28,6 +29,8 @@ def cuda():
     finally:
         mytorch._backends.unregister(be)
         mytorch._backends.register(STANDIN)
+        if previous is not None:
+            mytorch._backends.register(previous)
         for key in [k for k in _random._defaults if k[0] == "cuda"]:
             del _random._defaults[key]
         _reset_standin()
