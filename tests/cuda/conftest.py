@@ -3,7 +3,7 @@ name ``cuda`` for one test, so that ``device='cuda'``, ``.cuda()`` and ``mytorch
 CUDA backend (CupyBackend) over CuPy's API as they would on a GPU."""
 
 import pytest
-from backends import standin, standin_cuda
+from backends import standin, standin_cuda, standin_cupyx
 from backends.standin_backend import BACKEND as STANDIN
 
 import mytorch
@@ -19,7 +19,7 @@ def _reset_standin():
 @pytest.fixture
 def cuda():
     """The CUDA backend over the stand-in, as device type ``cuda``, with 2 devices."""
-    be = cupy_backend.CupyBackend(standin.xp)
+    be = cupy_backend.CupyBackend(standin.xp, scipy_linalg=standin_cupyx.linalg)
     previous = mytorch._backends.loaded().get("cuda")  # real CuPy's, on a GPU machine
     mytorch._backends.unregister(STANDIN)
     mytorch._backends.register(be)
