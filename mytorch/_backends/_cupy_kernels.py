@@ -66,14 +66,17 @@ def _make_relu_backward(xp):
     return relu_backward
 
 
-def _make_sgd(xp, maximize, decay, momentum, nesterov):
+def _make_sgd(xp, maximize, decay, momentum, first, nesterov):
     def sgd_step(param, grad, buf, lr, weight_decay, mom, keep):
         g = -grad if maximize else grad
         if decay:
             g = g + param * weight_decay
         if momentum:
-            buf *= mom
-            buf += g * keep
+            if first:
+                buf[...] = g
+            else:
+                buf *= mom
+                buf += g * keep
             g = g + buf * mom if nesterov else buf
         param -= g * lr
 
@@ -164,10 +167,12 @@ class FusedKernels:
     # --- optimizers (in place, one kernel per parameter) ---------------------------------
     def sgd_step(self, param, grad, buf, lr, weight_decay, momentum, dampening, nesterov,
                  maximize, first):  # fmt: skip
-        if not _float(param) or (first and momentum != 0):  # the first step copies into buf
+        if not _float(param):
             return super().sgd_step(param, grad, buf, lr, weight_decay, momentum, dampening,
                                     nesterov, maximize, first)  # fmt: skip
-        variant = (bool(maximize), weight_decay != 0, momentum != 0, bool(nesterov))
+        momentum_on = momentum != 0
+        variant = (bool(maximize), weight_decay != 0, momentum_on, momentum_on and bool(first),
+                   bool(nesterov))  # fmt: skip
         k = self._fuse("sgd_step", _make_sgd, *variant)
         if buf is None:
             buf = param  # unused by the kernel without momentum

@@ -1113,14 +1113,20 @@ def _no_fuse(what):
 
 
 class _Fused(StandinArray):
-    """An array variable inside a fused kernel: elementwise operators, ufuncs, ``astype`` and
-    the reductions only; no indexing, no views, no reading values into Python."""
+    """An array variable inside a fused kernel: elementwise operators (in place too), ufuncs,
+    ``astype``, the reductions and ``x[...] = value``/``x[:] = value`` only; no indexing, no
+    views, no reading values into Python."""
 
     __slots__ = ()
 
+    def __setitem__(self, key, value):
+        if key is Ellipsis or key == slice(None):
+            return StandinArray.__setitem__(self, key, value)
+        raise ValueError("The fusion supports `[...]` or `[:]`.")
+
 
 for _name in (
-    "__getitem__", "__setitem__", "__bool__", "__float__", "__int__", "__index__", "item",
+    "__getitem__", "__bool__", "__float__", "__int__", "__index__", "item",
     "get", "tolist", "copy", "__len__", "__iter__", *_VIEW_METHODS, "flatten", "ravel",
     "sort", "argsort", "take", "put", "nonzero", "fill",
 ):  # fmt: skip

@@ -112,6 +112,15 @@ def test_fuse_runs_one_kernel_and_refuses_what_cupy_refuses():
     p = xp.ones(3)
     assert update(p, xp.ones(3)) is None
     np.testing.assert_array_equal(p.get(), [0.5] * 3)
+
+    @xp.fuse
+    def assign(p, g):
+        p[...] = g * 2
+
+    assign(p, xp.ones(3))
+    np.testing.assert_array_equal(p.get(), [2.0] * 3)
+    with pytest.raises(ValueError, match="supports"):
+        xp.fuse(lambda a: a.__setitem__(0, 1.0))(xp.ones(2))
     for body in (
         lambda a: a[0],  # indexing
         lambda a: a.reshape(2, 2),  # views
