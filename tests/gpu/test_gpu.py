@@ -173,3 +173,26 @@ def test_memory_is_flat_over_a_thousand_training_steps():
             gc.collect()
             used.append(mytorch.cuda.memory_allocated())
     assert used[1] == used[0], used
+
+
+def test_dlpack_shares_memory_with_cupy_and_torch():
+    import cupy
+
+    a = cupy.arange(4.0)
+    t = mytorch.from_dlpack(a)
+    a[0] = 5.0
+    assert t.is_cuda and t[0].item() == 5.0
+    b = cupy.from_dlpack(t)
+    b[1] = -1.0
+    assert t[1].item() == -1.0
+    try:
+        import torch
+    except ImportError:
+        pytest.skip("torch is not installed")
+    if not torch.cuda.is_available():
+        pytest.skip("torch has no CUDA here")
+    tt = torch.from_dlpack(t)
+    tt[2] = 7.0
+    assert tt.is_cuda and t[2].item() == 7.0
+    m = mytorch.from_dlpack(torch.arange(3.0, device="cuda"))
+    assert m.is_cuda and m.cpu().tolist() == [0.0, 1.0, 2.0]
