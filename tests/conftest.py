@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import mytorch
+from backends.cuda_fixture import cuda  # noqa: F401 (the stand-in registered as cuda)
 from backends.standin_backend import BACKEND as STANDIN
 from mytorch._backends.reference import NUMPY
 

@@ -1,6 +1,7 @@
-"""The ``cuda`` fixture: the stand-in device (tests/backends/standin.py) registered under the
-name ``cuda`` for one test, so that ``device='cuda'``, ``.cuda()`` and ``mytorch.cuda`` run the
-CUDA backend (CupyBackend) over CuPy's API as they would on a GPU."""
+"""The ``cuda`` fixture (tests/conftest.py makes it every test's): the stand-in device
+(tests/backends/standin.py) registered under the name ``cuda`` for one test, so that
+``device='cuda'``, ``.cuda()`` and ``mytorch.cuda`` run the CUDA backend (CupyBackend) over
+CuPy's API as they would on a GPU."""
 
 import pytest
 from backends import standin, standin_cuda, standin_cupyx
