@@ -83,18 +83,25 @@ def _make_sgd(xp, maximize, decay, momentum, first, nesterov):
     return sgd_step
 
 
-def _make_adam(xp, maximize, coupled, decoupled):
-    def adam_step(param, grad, m, v, shrink, weight_decay, w, beta2, one_minus_beta2, eps,
+def _make_adam(xp, maximize, coupled, decoupled, small_w, amsgrad):
+    def adam_step(param, grad, m, v, vmax, shrink, weight_decay, w, beta2, one_minus_beta2, eps,
                   bc2, neg_step):  # fmt: skip
         if decoupled:
             param *= shrink
         g = -grad if maximize else grad
         if coupled:
             g = g + param * weight_decay
-        m += (g - m) * w  # torch's lerp for a weight under 0.5
+        if small_w:  # torch's two lerp formulas, by the weight
+            m += (g - m) * w
+        else:
+            m[...] = g - (g - m) * (1 - w)
         v *= beta2
         v += g * one_minus_beta2 * g
-        param += m / (xp.sqrt(v) / bc2 + eps) * neg_step
+        if amsgrad:
+            vmax[...] = xp.maximum(vmax, v)
+            param += m / (xp.sqrt(vmax) / bc2 + eps) * neg_step
+        else:
+            param += m / (xp.sqrt(v) / bc2 + eps) * neg_step
 
     return adam_step
 
@@ -181,15 +188,17 @@ class FusedKernels:
     def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
                   weight_decay, decoupled, maximize, step_size, bias_correction2_sqrt):  # fmt: skip
         w = float(param.dtype.type(1 - beta1))
-        # amsgrad, and beta1 <= 0.5 (torch's other lerp formula): the reference's passes
-        if max_exp_avg_sq is not None or not _float(param) or abs(w) >= 0.5:
+        if not _float(param):
             return super().adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1,
                                      beta2, eps, weight_decay, decoupled, maximize, step_size,
                                      bias_correction2_sqrt)  # fmt: skip
         has_wd = weight_decay != 0
-        variant = (bool(maximize), has_wd and not decoupled, has_wd and decoupled)
+        amsgrad = max_exp_avg_sq is not None
+        variant = (bool(maximize), has_wd and not decoupled, has_wd and decoupled, abs(w) < 0.5,
+                   amsgrad)  # fmt: skip
         k = self._fuse("adam_step", _make_adam, *variant)
-        k(param, grad, exp_avg, exp_avg_sq, 1 - lr * weight_decay, weight_decay, w, beta2,
+        vmax = max_exp_avg_sq if amsgrad else exp_avg_sq  # unused without amsgrad
+        k(param, grad, exp_avg, exp_avg_sq, vmax, 1 - lr * weight_decay, weight_decay, w, beta2,
           1 - beta2, eps, bias_correction2_sqrt, -step_size)  # fmt: skip
 
     # --- recurrent cells ------------------------------------------------------------------
