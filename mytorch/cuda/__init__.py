@@ -35,8 +35,9 @@ from mytorch.cuda.streams import (
 __all__ = [
     "Event", "Stream", "StreamContext", "current_device", "current_stream", "default_stream",
     "device", "device_count", "device_of", "empty_cache", "get_device_capability",
-    "get_device_name", "get_device_properties", "is_available", "is_bf16_supported",
-    "is_initialized", "manual_seed", "manual_seed_all", "max_memory_allocated",
+    "get_device_name", "get_device_properties", "get_rng_state", "get_rng_state_all",
+    "initial_seed", "is_available", "is_bf16_supported", "seed", "seed_all", "set_rng_state",
+    "set_rng_state_all", "is_initialized", "manual_seed", "manual_seed_all", "max_memory_allocated",
     "max_memory_reserved", "mem_get_info", "memory_allocated", "memory_reserved",
     "memory_stats", "reset_max_memory_allocated", "reset_peak_memory_stats", "set_device",
     "set_stream", "stream", "synchronize",
@@ -209,6 +210,53 @@ def _seed_gpu(device, seed):
     # through sys.modules (always loaded by the time a script seeds a GPU).
     _random = sys.modules["mytorch._random"]
     _random.default_for(sys.modules["mytorch._backends"].for_device(device)).manual_seed(seed)
+
+
+def _generator(device="cuda"):
+    """The default generator of a GPU (AssertionError without one, as a CPU build of torch)."""
+    _need_gpu()
+    if not isinstance(device, str) or device == "cuda":
+        device = f"cuda:{_device_index(None if device == 'cuda' else device)}"
+    be = sys.modules["mytorch._backends"].for_device(device)
+    return sys.modules["mytorch._random"].default_for(be)
+
+
+def get_rng_state(device="cuda"):
+    """Matches torch.cuda.get_rng_state: the GPU generator's state (a uint8 CPU tensor)."""
+    return _generator(device).get_state()
+
+
+def set_rng_state(new_state, device="cuda"):
+    """Matches torch.cuda.set_rng_state."""
+    _generator(device).set_state(new_state)
+
+
+def get_rng_state_all():
+    """Matches torch.cuda.get_rng_state_all: one state per GPU ([] without one)."""
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state_all(new_states):
+    """Matches torch.cuda.set_rng_state_all."""
+    for i, state in enumerate(new_states):
+        set_rng_state(state, i)
+
+
+def seed():
+    """Matches torch.cuda.seed: a random seed for the current GPU (nothing without one)."""
+    if is_available():
+        _generator().seed()
+
+
+def seed_all():
+    """Matches torch.cuda.seed_all: a random seed for every GPU (nothing without one)."""
+    for i in range(device_count()):
+        _generator(i).seed()
+
+
+def initial_seed():
+    """Matches torch.cuda.initial_seed: the current GPU generator's seed."""
+    return _generator().initial_seed()
 
 
 def manual_seed(seed):

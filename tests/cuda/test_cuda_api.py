@@ -282,3 +282,41 @@ def test_manual_seed_seeds_the_gpu_generators(cuda):
     y = mytorch.rand(3, device="cuda").cpu()
     mytorch.manual_seed(11)
     np.testing.assert_array_equal(mytorch.rand(3, device="cuda").cpu().numpy(), y.numpy())
+
+
+def test_rng_state_and_seeds(cuda):
+    c = mytorch.cuda
+    c.manual_seed(4)
+    assert c.initial_seed() == 4
+    state = c.get_rng_state()
+    assert state.dtype == mytorch.uint8 and state.device == mytorch.device("cpu")
+    a = mytorch.rand(3, device="cuda").cpu()
+    c.set_rng_state(state)
+    np.testing.assert_array_equal(mytorch.rand(3, device="cuda").cpu().numpy(), a.numpy())
+    states = c.get_rng_state_all()
+    assert len(states) == 2
+    b = mytorch.rand(2, device="cuda:1").cpu()
+    c.set_rng_state_all(states)
+    np.testing.assert_array_equal(mytorch.rand(2, device="cuda:1").cpu().numpy(), b.numpy())
+    c.seed()
+    fresh = c.initial_seed()
+    assert fresh != 4  # a random 64-bit seed
+    c.seed_all()
+    assert c.initial_seed() != fresh
+    with c.device(1):
+        c.manual_seed(9)
+        assert c.initial_seed() == 9
+    assert c.initial_seed() != 9  # device 0's generator is its own
+
+
+@pytest.mark.torch
+def test_rng_functions_without_a_gpu_as_torch():
+    if torch.cuda.is_available():
+        pytest.skip("torch sees a GPU here")
+    for L in (torch, mytorch):
+        assert L.cuda.get_rng_state_all() == []
+        assert L.cuda.seed() is None and L.cuda.seed_all() is None
+        with raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+            L.cuda.get_rng_state()
+        with raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+            L.cuda.initial_seed()
