@@ -18,6 +18,7 @@ import numpy as np
 from mytorch import _settings
 
 _kernels = {}  # (id(xp), name, variant) -> the fused function
+_tf32 = {}  # id(xp) -> whether its float32 GEMMs were last set to TF32 (process-wide in CuPy)
 
 
 def _fused(xp, name, variant, make):
@@ -150,8 +151,6 @@ def _parts(a, k, n):
 class FusedKernels:
     """One-pass CuPy kernels for the CPU's fused primitives (see the module docstring)."""
 
-    _tf32 = False  # the compute type last set for float32 GEMMs (TF32 or the default)
-
     def _fuse(self, name, make, *variant):
         xp = self.xp
         return _fused(xp, name, variant, lambda *v: make(xp, *v))
@@ -226,11 +225,12 @@ class FusedKernels:
     # --- GEMM -----------------------------------------------------------------------------
     def matmul(self, x, y):
         """x @ y on cuBLAS; float32 in TF32 when torch's flags allow it (off by default)."""
+        xp = self.xp
         want = _settings.get_float32_matmul_precision() != "highest"
-        if want is not self._tf32:
-            linalg = getattr(getattr(self.xp, "_core", None), "_routines_linalg", None)
+        if want is not _tf32.get(id(xp), False):
+            linalg = getattr(getattr(xp, "_core", None), "_routines_linalg", None)
             if linalg is not None:
                 mode = linalg.COMPUTE_TYPE_TF32 if want else linalg.COMPUTE_TYPE_DEFAULT
                 linalg.set_compute_type(np.float32, mode)
-            FusedKernels._tf32 = want  # CuPy's compute type is process-wide
-        return self.xp.matmul(x, y)
+            _tf32[id(xp)] = want
+        return xp.matmul(x, y)
