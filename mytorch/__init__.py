@@ -23,7 +23,7 @@ from mytorch._dtype import (
     set_default_dtype,
     uint8,
 )
-from mytorch._device import device
+from mytorch._device import device, get_default_device, set_default_device
 from mytorch._grad_mode import (
     enable_grad,
     inference_mode,

@@ -5,6 +5,9 @@ other device types exist once a backend registers them (see mytorch._backends.re
 from mytorch import cuda  # a leaf module: it asks CuPy only when called
 
 _types = {"cpu", "cuda"}
+# The device factory functions use when given none (torch.set_default_device, and ``with
+# torch.device(...)``, which pushes onto this stack); None: the CPU.
+_default = [None]
 
 
 def register_type(kind):
@@ -67,6 +70,31 @@ class device:
 
     def __reduce__(self):
         return (device, (self.type, self.index))
+
+    def __enter__(self):
+        """Matches ``with torch.device(...)``: factory functions make tensors on this device."""
+        _default.append(None if self.type == "cpu" else self)
+        return self
+
+    def __exit__(self, *exc):
+        _default.pop()
+        return False
+
+
+def set_default_device(dev):
+    """Matches torch.set_default_device (None or 'cpu': back to the CPU)."""
+    dev = None if dev is None else device(dev)
+    _default[-1] = None if dev is None or dev.type == "cpu" else dev
+
+
+def get_default_device():
+    """Matches torch.get_default_device (a numbered device's current index)."""
+    dev = _default[-1]
+    if dev is None:
+        return CPU
+    if dev.index is None and dev.type == "cuda":
+        return device("cuda", cuda.current_device())
+    return dev
 
 
 def _tname(v):

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import mytorch
+from backends.cuda_fixture import cuda  # noqa: F401 (the stand-in registered as cuda)
 from backends.standin_backend import BACKEND as STANDIN
 from mytorch._backends.reference import NUMPY
 
@@ -38,7 +39,10 @@ KERNELS_ARE_REFERENCE = mytorch._backends.CPU is NUMPY
 
 
 FLOAT_DTYPES = ["float32", "float64"]
-DEVICES = ["cpu", "standin"]
+# MYTORCH_TEST_CUDA=1 adds the real GPU (CuPy) to the devices every table runs on; those cases
+# are gpu-marked (``pytest -m gpu`` runs them alone) and skip where no GPU is.
+TEST_CUDA = os.environ.get("MYTORCH_TEST_CUDA") == "1"
+DEVICES = ["cpu", "standin"] + (["cuda"] if TEST_CUDA else [])
 
 
 @pytest.fixture(params=FLOAT_DTYPES)
@@ -71,13 +75,17 @@ def pytest_collection_modifyitems(config, items):
     skip_self = pytest.mark.skip(
         reason="the CPU kernels are the NumPy reference here: the comparison would be with itself"
     )
-    need_torch = [item for item in items if "torch" in item.keywords]
+    # Markers, not keywords: keywords hold the names of the directories above a test too.
+    need_torch = [item for item in items if item.get_closest_marker("torch")]
     if torch is None and need_torch and not ALLOW_NO_TORCH:
         raise pytest.UsageError(NO_TORCH_ERROR.format(n=len(need_torch)))
     for item in items:
-        if torch is None and "torch" in item.keywords:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("device") == "cuda":
+            item.add_marker(pytest.mark.gpu)
+        if torch is None and item.get_closest_marker("torch"):
             item.add_marker(skip_torch)
-        if "gpu" in item.keywords and not mytorch.cuda.is_available():
+        if item.get_closest_marker("gpu") and not mytorch.cuda.is_available():
             item.add_marker(skip_gpu)
-        if KERNELS_ARE_REFERENCE and "kernels_vs_reference" in item.keywords:
+        if KERNELS_ARE_REFERENCE and item.get_closest_marker("kernels_vs_reference"):
             item.add_marker(skip_self)

@@ -253,6 +253,8 @@ TRANSFERS = (
     ("from_numpy", "a", "A copy of host array a in this backend's memory (host to device)."),
     ("to_numpy", "x", "x's values as a host NumPy array (device to host)."),
     ("from_dlpack", "obj", "An array of this backend sharing obj's memory (DLPack, no copy)."),
+    ("pinned_copy", "a", "A copy of host array a in page-locked host memory (a GPU's pool)."),
+    ("is_pinned", "a", "Whether host array a lies in page-locked memory of this backend."),
 )
 # fmt: on
 

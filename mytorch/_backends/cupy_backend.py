@@ -14,6 +14,7 @@ import copy
 import numpy as np
 
 from mytorch import cuda
+from mytorch._backends._cupy_kernels import FusedKernels
 from mytorch._backends.base import BackendContract
 from mytorch._backends.reference import Backend
 from mytorch._device import device as _device
@@ -22,6 +23,8 @@ from mytorch._device import device as _device
 _SCATTER_ADD_DTYPES = frozenset(
     np.dtype(t) for t in ("int32", "int64", "uint32", "uint64", "float16", "float32", "float64")
 )
+# Kernels outside the contract (named after a declared op's kernel): bound like its members.
+_EXTRA_KERNELS = ("matmul",)
 # Members that neither allocate nor launch kernels: they run on whatever device is current.
 _ANY_DEVICE = frozenset(
     ["device", "at", "for_array", "device_count", "scalar", "writable", "data_ptr",
@@ -29,15 +32,18 @@ _ANY_DEVICE = frozenset(
 )  # fmt: skip
 
 
-class CupyBackend(Backend):
+class CupyBackend(FusedKernels, Backend):
     """CuPy arrays on numbered GPUs; kernels not overridden here are the reference's."""
 
     multi_device = True
 
-    def __init__(self, xp, name="cupy", device_type="cuda"):
+    def __init__(self, xp, name="cupy", device_type="cuda", scipy_linalg=None):
         super().__init__(name, xp, device_type)
+        self._scipy_linalg = scipy_linalg  # cupyx.scipy.linalg (None: imported on first use)
         self._bound = {}  # device index -> the backend bound to it (shared by all of them)
         self._xp_kernels = {}  # name -> a declared op's kernel on this device (bound copies)
+        if device_type == "cuda":  # torch.cuda's peak memory statistics
+            cuda.memory.track(xp)
 
     # --- devices -----------------------------------------------------------------------
     def device(self, x):
@@ -113,6 +119,71 @@ class CupyBackend(Backend):
             xp.add.at(acc, index, xp.asarray(values).astype(np.int64))
             out[...] = acc.astype(dt)
 
+    # --- LAPACK-type kernels that CuPy has in cupyx.scipy.linalg (one matrix per call) ---
+    def _cupyx_linalg(self, name, what):
+        sl = self._scipy_linalg
+        if sl is None and getattr(self.xp, "__name__", "") != "cupy":
+            sl = False  # an array module that is not CuPy brings its own, or has none
+        if sl is None:
+            try:
+                import cupyx.scipy.linalg as sl
+            except ImportError:
+                sl = False
+            self._scipy_linalg = sl
+        fn = getattr(sl, name, None) if sl else None
+        if fn is None:
+            raise NotImplementedError(
+                f"{what} has no kernel on {self.device_type} devices (it needs "
+                f"cupyx.scipy.linalg.{name})"
+            )
+        return fn
+
+    def _per_matrix(self, fn, a, outs):
+        """fn over each matrix of the stack ``a``: ``outs`` results, stacked back."""
+        xp = self.xp
+        flat = a.reshape((-1,) + a.shape[-2:])
+        res = [fn(flat[i]) for i in range(flat.shape[0])]
+        if outs == 1:
+            res = [(r,) for r in res]
+        return tuple(
+            xp.stack([r[j] for r in res]).reshape(a.shape[:-2] + res[0][j].shape)
+            for j in range(outs)
+        )
+
+    def linalg_matrix_exp(self, a):
+        expm = self._cupyx_linalg("expm", "linalg.matrix_exp")
+        if a.shape[-1] == 0 or a.size == 0:
+            return a.copy()
+        (out,) = self._per_matrix(expm, a, 1)
+        return out.astype(a.dtype, copy=False)
+
+    def linalg_lu_factor(self, a):
+        """cuSOLVER's getrf per matrix (cupyx.scipy.linalg.lu_factor): LAPACK's packed LU and
+        its row swaps, 1-based int32 as torch's."""
+        lu_factor = self._cupyx_linalg("lu_factor", "linalg.lu_factor")
+        if a.size == 0:
+            k = min(a.shape[-2:])
+            return a.copy(), self.xp.ones(a.shape[:-2] + (k,), dtype=np.int32)
+        lu, piv = self._per_matrix(lambda m: lu_factor(m, check_finite=False), a, 2)
+        return self.xp.ascontiguousarray(lu.astype(a.dtype, copy=False)), (piv + 1).astype(np.int32)
+
+    # --- pinned host memory -------------------------------------------------------------
+    def pinned_copy(self, a):
+        """A copy of the host array ``a`` in page-locked memory (CuPy's pinned pool)."""
+        a = np.asarray(a)
+        mem = self.xp.cuda.alloc_pinned_memory(max(a.nbytes, 1))
+        out = np.frombuffer(mem, a.dtype, a.size).reshape(a.shape)
+        out[...] = a
+        return out
+
+    def is_pinned(self, a):
+        """Whether the host array ``a`` views CuPy's pinned memory (at the end of its bases)."""
+        while isinstance(a, np.ndarray):
+            a = a.base
+        if isinstance(a, memoryview):
+            a = a.obj
+        return isinstance(a, self.xp.cuda.PinnedMemoryPointer)
+
     # --- random numbers ----------------------------------------------------------------
     def _random_state(self):
         """cuRAND's Philox generator where CuPy has it: reseeding it costs no state setup
@@ -129,7 +200,7 @@ def _bind(root, index):
     be.index = index
     be._xp_kernels = {}
     device_cls = root.xp.cuda.Device
-    for name in BackendContract.MEMBERS:
+    for name in BackendContract.MEMBERS + _EXTRA_KERNELS:
         if name not in _ANY_DEVICE:
             setattr(be, name, _on_device(getattr(be, name), device_cls, index))
     return be

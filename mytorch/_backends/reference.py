@@ -24,6 +24,7 @@ from mytorch._backends._activation import ActivationKernels
 from mytorch._backends._conv import ConvKernels
 from mytorch._backends._rnn import RnnKernels
 from mytorch._backends._optim import OptimKernels
+from mytorch._backends._pinned import HostMemory
 from mytorch._backends.base import BackendContract
 from mytorch._backends.math_kernels import MathKernels
 from mytorch._device import device as _device
@@ -38,6 +39,7 @@ class Backend(
     ConvKernels,
     RnnKernels,
     OptimKernels,
+    HostMemory,
     DeviceRandom,
     BackendContract,
 ):

@@ -32,6 +32,7 @@ from mytorch._ops import (
     pooling_fractional,
     normalization,
     pointwise,
+    pinned,
     rearrange,
     rearrange2,
     rnn,
@@ -101,6 +102,7 @@ FAMILIES = (
     misc_numeric,
     linalg_legacy,
     complex_ops,
+    pinned,
     inplace_forms,
 )
 

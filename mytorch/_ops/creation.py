@@ -8,6 +8,7 @@ import math
 import warnings
 
 from mytorch import _backends
+from mytorch import _device as _dev
 from mytorch import _dtype as D
 from mytorch import _random
 from mytorch._core import TensorBase, _wrap
@@ -27,6 +28,8 @@ def _np_dtype(dtype):
 
 
 def _backend(device):
+    if device is None:
+        device = _dev._default[-1]  # torch.set_default_device / with torch.device(...)
     return _CPU if device is None else _backends.for_device(device)
 
 
@@ -137,7 +140,7 @@ def as_tensor(data, dtype=None, device=None):
     if (
         isinstance(data, _CPU.array_type)
         and (dtype is None or data.dtype == _np_dtype(dtype))
-        and (device is None or _backends.for_device(device) is _CPU)
+        and _backend(device) is _CPU
     ):
         return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)

@@ -2,6 +2,8 @@
 ``Tensor.__dlpack_device__`` and ``from_dlpack`` (NumPy on the CPU, CuPy on a GPU; NumPy's
 own ``__array__`` view is Tensor.__array__)."""
 
+import ctypes
+
 from mytorch import _backends
 from mytorch import _device as _dev
 from mytorch._core import TensorBase, _wrap
@@ -38,9 +40,32 @@ def __dlpack_device__(self):
     return _exportable(self).__dlpack_device__()
 
 
+# Where DLTensor.device lies in a capsule's struct (dlpack.h): DLManagedTensor ("dltensor")
+# starts with the DLTensor, whose device follows its data pointer; DLManagedTensorVersioned
+# ("dltensor_versioned") has a version, manager_ctx, deleter and flags before it.
+_PTR = ctypes.sizeof(ctypes.c_void_p)
+_DEVICE_OFFSET = {b"dltensor": _PTR, b"dltensor_versioned": 8 + 2 * _PTR + 8 + _PTR}
+
+
+def _capsule_device(capsule):
+    """(device type, index) of a DLPack capsule, read from its DLTensor (a CuPy capsule names
+    CUDA memory); the CPU where the capsule is not a live DLPack one."""
+    api = ctypes.pythonapi
+    api.PyCapsule_IsValid.restype = ctypes.c_int
+    api.PyCapsule_IsValid.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+    api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    for name, offset in _DEVICE_OFFSET.items():
+        if api.PyCapsule_IsValid(capsule, name):
+            base = api.PyCapsule_GetPointer(capsule, name)
+            dev = (ctypes.c_int32 * 2).from_address(base + offset)
+            return (int(dev[0]), int(dev[1]))
+    return (_KDL_CPU, 0)
+
+
 class _Capsule:
-    """A bare DLPack capsule (the protocol's first form) as an object with __dlpack__: host
-    memory, as a capsule does not say its device."""
+    """A bare DLPack capsule (the protocol's first form) as an object with __dlpack__, on the
+    device its DLTensor names."""
 
     def __init__(self, capsule):
         self.capsule = capsule
@@ -49,7 +74,7 @@ class _Capsule:
         return self.capsule
 
     def __dlpack_device__(self):
-        return (_KDL_CPU, 0)
+        return _capsule_device(self.capsule)
 
 
 def from_dlpack(ext_tensor):

@@ -39,6 +39,9 @@ import types
 
 import numpy as np
 
+from backends import standin_cuda
+from backends.standin_cuda import CUDARuntimeError
+
 __all__ = [
     "CUPY_NAMES",
     "DEVICE_COUNT",
@@ -137,10 +140,6 @@ def counts():
 _current = [0]  # a stack: the current device is the last entry
 
 
-class CUDARuntimeError(RuntimeError):
-    """CuPy's error for a failed CUDA runtime call (here: an invalid device number)."""
-
-
 def _current_id():
     return _current[-1]
 
@@ -183,9 +182,21 @@ class Device:
     def synchronize(self):
         pass
 
+    @property
+    def compute_capability(self):
+        p = _Runtime.getDeviceProperties(self.id)
+        return f"{p['major']}{p['minor']}"
+
+    @property
+    def mem_info(self):
+        with self:
+            return _Runtime.memGetInfo()
+
 
 class _Runtime:
     """cupy.cuda.runtime, as far as mytorch uses it."""
+
+    CUDARuntimeError = CUDARuntimeError
 
     @staticmethod
     def getDeviceCount():
@@ -194,6 +205,31 @@ class _Runtime:
     @staticmethod
     def getDevice():
         return _current_id()
+
+    @staticmethod
+    def setDevice(device):
+        Device(device).use()
+
+    @staticmethod
+    def getDeviceProperties(device):
+        Device(device)._check()
+        return standin_cuda._properties(int(device))
+
+    @staticmethod
+    def deviceSynchronize():
+        pass
+
+    @staticmethod
+    def memGetInfo():
+        return standin_cuda._mem_get_info()
+
+    @staticmethod
+    def runtimeGetVersion():
+        return 13000
+
+    @staticmethod
+    def driverGetVersion():
+        return 13000
 
 
 def _wrong_device(dev):
@@ -250,15 +286,30 @@ def _unsupported(x):
 # --- unwrapping arguments and wrapping results ----------------------------------------------
 
 
-def _new(arr, dev=None):
+def _alloc(nbytes):
+    """A block of ``nbytes`` from the current allocator (CuPy allocates nothing for 0)."""
+    return standin_cuda._allocator[0](nbytes) if nbytes else None
+
+
+def _new(arr, dev=None, mem=False):
     """A StandinArray around the ndarray ``arr`` (no copy) on device ``dev`` (the current one
-    by default). Dtypes that CuPy cannot hold raise as in CuPy."""
+    by default), holding ``mem`` (a view's parent's block), or a new block of the memory
+    pool. Dtypes that CuPy cannot hold raise as in CuPy."""
     if arr.dtype.kind not in "biufc":
         raise ValueError(f"Unsupported dtype {arr.dtype}")
-    w = object.__new__(StandinArray)
+    w = object.__new__(_Fused if _fusing[0] else StandinArray)
     w._a = arr
     w._base = None
     w._dev = _current_id() if dev is None else dev
+    if mem is False:
+        owner = _owner(arr)
+        nbytes = owner.nbytes if isinstance(owner, np.ndarray) else arr.nbytes
+        if w._dev != _current_id():
+            with Device(w._dev):
+                mem = _alloc(nbytes)
+        else:
+            mem = _alloc(nbytes)
+    w._mem = mem
     return w
 
 
@@ -351,7 +402,7 @@ def _wrap(r, parents=()):
         if r.base is not None and parents:
             b = _view_base(r, parents)
             if b is not None:
-                w = _new(r, b._dev)
+                w = _new(r, b._dev, b._mem)
                 w._base = b
                 return w
         return _new(r)
@@ -449,7 +500,7 @@ class StandinArray:
     ``cupy.ndarray``; use ``xp.asarray`` to bring NumPy data over.
     """
 
-    __slots__ = ("__weakref__", "_a", "_base", "_dev")
+    __slots__ = ("__weakref__", "_a", "_base", "_dev", "_mem")
     __array_ufunc__ = None  # NumPy ufuncs and ndarray operators defer to us, then fail
 
     def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C"):
@@ -462,6 +513,7 @@ class StandinArray:
             raise ValueError(f"Unsupported dtype {self._a.dtype}")
         self._base = None
         self._dev = _current_id()
+        self._mem = _alloc(self._a.nbytes)
 
     # --- refusing implicit conversion to NumPy ---------------------------------------------
     def __array__(self, dtype=None, copy=None):
@@ -615,7 +667,9 @@ class StandinArray:
             return None
         if self._base is None:
             owner = _owner(self._a)
-            self._base = _new(owner, self._dev) if isinstance(owner, np.ndarray) else owner
+            self._base = (
+                _new(owner, self._dev, self._mem) if isinstance(owner, np.ndarray) else owner
+            )
         return self._base
 
     @property
@@ -664,6 +718,18 @@ class StandinArray:
     # Operators and the ndarray methods in _METHODS are added below the class.
     __hash__ = None
 
+    # --- DLPack (CuPy exports device memory: kDLCUDA, the array's device) -----------------
+    def __dlpack_device__(self):
+        return (2, self._dev)
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if dl_device is not None and tuple(dl_device) != self.__dlpack_device__():
+            raise BufferError("the stand-in exports device memory only")
+        return _DLPackCapsule(self)
+
+    def toDlpack(self):
+        return _DLPackCapsule(self)
+
     def __divmod__(self, other):
         o = _operand(other)
         return NotImplemented if o is NotImplemented else _wrap(divmod(_here(self), o))
@@ -687,6 +753,34 @@ for _name in _METHODS:
 for _name in _VIEW_METHODS:
     setattr(StandinArray, _name, _delegate(_name, kernel=False))
 del _name, _op
+
+
+class _DLPackCapsule:
+    """What a stand-in array's ``__dlpack__`` returns (a PyCapsule naming device memory on
+    CuPy): ``xp.from_dlpack`` takes it, once."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+
+def from_dlpack(x, *, device=None, copy=None):
+    """cupy.from_dlpack: an array sharing the device memory of ``x`` (an object with
+    ``__dlpack__`` or a capsule); host memory raises as CuPy without managed memory."""
+    cap = x if isinstance(x, _DLPackCapsule) else None
+    if cap is None:
+        if not hasattr(x, "__dlpack__"):
+            raise TypeError(f"object of type {type(x).__name__} has no __dlpack__")
+        if x.__dlpack_device__()[0] != 2:
+            raise RuntimeError("CuPy only supports CUDA memory in from_dlpack (kDLCUDA)")
+        cap = x.__dlpack__()
+    if not isinstance(cap, _DLPackCapsule) or cap.array is None:
+        raise ValueError("the DLPack capsule was not made by the stand-in or was consumed")
+    a, cap.array = cap.array, None
+    w = _new(a._a.view(), a._dev, a._mem)
+    w._base = a
+    return w
 
 
 def _setitem_value(value):
@@ -754,8 +848,12 @@ _NO_KERNEL = frozenset(
 
 
 def _function(f, kernel=True):
+    name = f.__name__
+
     @functools.wraps(f)
     def call(*args, **kwargs):
+        if _fusing[0] and name not in _FUSE_FUNCTIONS:
+            raise TypeError(f"cupy.{name} is not supported in a fused function (cupy.fuse)")
         return _call(f, args, kwargs, kernel)
 
     return call
@@ -996,15 +1094,168 @@ random = types.SimpleNamespace(
 )
 
 
+# --- kernel fusion --------------------------------------------------------------------------
+
+_fusing = [False]
+kernels = {"fused": 0}  # fused kernels launched (calls of cupy.fuse functions)
+# What a fused function may call besides ufuncs and operators (cupy/_core/fusion.pyx: where,
+# the reductions over the whole kernel's output, and the dtype casts).
+_FUSE_FUNCTIONS = frozenset(
+    ["where", "sum", "prod", "amax", "amin", "max", "min", "clip", "astype"]
+)  # fmt: skip
+
+
+def _no_fuse(what):
+    def refuse(self, *args, **kwargs):
+        raise TypeError(f"{what} is not supported in a fused function (cupy.fuse)")
+
+    return refuse
+
+
+class _Fused(StandinArray):
+    """An array variable inside a fused kernel: elementwise operators (in place too), ufuncs,
+    ``astype``, the reductions and ``x[...] = value``/``x[:] = value`` only; no indexing, no
+    views, no reading values into Python."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key, value):
+        if key is Ellipsis or key == slice(None):
+            return StandinArray.__setitem__(self, key, value)
+        raise ValueError("The fusion supports `[...]` or `[:]`.")
+
+
+for _name in (
+    "__getitem__", "__bool__", "__float__", "__int__", "__index__", "item",
+    "get", "tolist", "copy", "__len__", "__iter__", *_VIEW_METHODS, "flatten", "ravel",
+    "sort", "argsort", "take", "put", "nonzero", "fill",
+):  # fmt: skip
+    setattr(_Fused, _name, _no_fuse(f"ndarray.{_name.strip('_')}"))
+del _name
+
+
+def _retype(x, cls):
+    """``x`` (arrays inside tuples too) as an instance of ``cls`` sharing its memory."""
+    if isinstance(x, StandinArray):
+        w = object.__new__(cls)
+        w._a, w._base, w._dev, w._mem = x._a, x._base, x._dev, x._mem
+        return w
+    if isinstance(x, tuple):
+        return tuple(_retype(v, cls) for v in x)
+    if isinstance(x, np.ndarray):
+        raise _unsupported(x)
+    return x
+
+
+def fuse(*args, **kwargs):
+    """cupy.fuse: ``@fuse`` or ``@fuse(kernel_name=...)``. The function runs once per call
+    with the stand-in's ufuncs (one kernel on a GPU, counted in ``kernels['fused']``); its
+    arguments are arrays of the current device or scalars, given by position."""
+
+    def decorate(f):
+        @functools.wraps(f)
+        def kernel(*a, **kw):
+            if kw:
+                raise TypeError("Keyword arguments are not supported by a fused function")
+            if _fusing[0]:
+                return f(*a)  # a fused function called inside another one is inlined
+            a = tuple(_retype(v, _Fused) for v in a)
+            for v in a:
+                if isinstance(v, StandinArray):
+                    _here(v)
+            _fusing[0] = True
+            try:
+                out = f(*a)
+            finally:
+                _fusing[0] = False
+            kernels["fused"] += 1
+            if out is None:  # the kernel only updated its arguments in place
+                return None
+            if not isinstance(out, (StandinArray, tuple)):  # scalars only: a 0-d array
+                out = _new(np.asarray(out))
+            return _retype(out, StandinArray)
+
+        return kernel
+
+    if len(args) == 1 and callable(args[0]) and not kwargs:
+        return decorate(args[0])
+    return decorate
+
+
+# --- GEMM compute types (cupy._core._routines_linalg) ---------------------------------------
+
+_compute_types = {"e": 0, "f": 0, "d": 0}  # dtype char -> compute type (0: to be decided)
+_linalg_core = types.SimpleNamespace(
+    COMPUTE_TYPE_TBD=0, COMPUTE_TYPE_DEFAULT=1, COMPUTE_TYPE_PEDANTIC=2, COMPUTE_TYPE_FP16=3,
+    COMPUTE_TYPE_FP32=4, COMPUTE_TYPE_FP64=5, COMPUTE_TYPE_BF16=6, COMPUTE_TYPE_TF32=7,
+)  # fmt: skip
+
+
+def _set_compute_type(dtype, compute_type):
+    if compute_type not in range(8):
+        raise ValueError(f"Unknown compute type: {compute_type}")
+    _compute_types[np.dtype(dtype).char.lower().replace("g", "d")] = compute_type
+
+
+def _get_compute_type(dtype):
+    ct = _compute_types[np.dtype(dtype).char.lower()]
+    return _linalg_core.COMPUTE_TYPE_DEFAULT if ct == 0 else ct
+
+
+_linalg_core.set_compute_type = _set_compute_type
+_linalg_core.get_compute_type = _get_compute_type
+
+
+def _tf32(a):
+    """A float32 array's values with the 10-bit mantissa of TF32 (round to nearest)."""
+    bits = a.astype(np.float32).view(np.uint32)
+    return ((bits + np.uint32(0x1000)) & np.uint32(0xFFFFE000)).view(np.float32)
+
+
+def _gemm(x, y, out=None):
+    """np.matmul, with float32 operands rounded to TF32 where that compute type is set (cuBLAS
+    then multiplies on tensor cores in TF32 and accumulates in float32)."""
+    if x.dtype == np.float32 and y.dtype == np.float32 and _get_compute_type("f") == 7:
+        x, y = _tf32(x), _tf32(y)
+    return np.matmul(x, y) if out is None else np.matmul(x, y, out=out)
+
+
+def matmul(x, y, out=None):
+    """cupy.matmul (cuBLAS), honouring the float32 compute type."""
+    return _call(_gemm, (x, y), {} if out is None else {"out": out})
+
+
+StandinArray.__matmul__ = lambda self, other: matmul(self, other)
+StandinArray.__rmatmul__ = lambda self, other: matmul(other, self)
+
+
 class _StandinNumpy(_Namespace):
     ndarray = StandinArray
     asnumpy = staticmethod(asnumpy)
     get_array_module = staticmethod(get_array_module)
     broadcast_to = staticmethod(_broadcast_to)
     random = random
+    fuse = staticmethod(fuse)
+    matmul = staticmethod(matmul)
+    _core = types.SimpleNamespace(_routines_linalg=_linalg_core)
+    from_dlpack = staticmethod(from_dlpack)
+    fromDlpack = staticmethod(from_dlpack)
+    get_default_memory_pool = staticmethod(standin_cuda.get_default_memory_pool)
     cuda = types.SimpleNamespace(
         Device=Device,
         runtime=_Runtime,
+        MemoryPool=standin_cuda.MemoryPool,
+        MemoryPointer=standin_cuda.MemoryPointer,
+        OutOfMemoryError=standin_cuda.OutOfMemoryError,
+        alloc=standin_cuda.alloc,
+        alloc_pinned_memory=standin_cuda.alloc_pinned_memory,
+        PinnedMemoryPointer=standin_cuda.PinnedMemoryPointer,
+        get_allocator=standin_cuda.get_allocator,
+        set_allocator=standin_cuda.set_allocator,
+        Stream=standin_cuda.Stream,
+        Event=standin_cuda.Event,
+        get_current_stream=standin_cuda.get_current_stream,
+        get_elapsed_time=standin_cuda.get_elapsed_time,
         # cuRAND's generator types (curand.h), as cupy.cuda.curand has them
         curand=types.SimpleNamespace(
             CURAND_RNG_PSEUDO_DEFAULT=100,

@@ -1,0 +1,236 @@
+"""The CUDA backend's fused kernels: each fused primitive of the CPU as one ``cupy.fuse`` kernel,
+so that it makes one pass over memory where the reference's expression makes temporaries.
+
+A base class of cupy_backend.CupyBackend, placed before the reference Backend so that these
+override its kernels; each has the same contract as the reference kernel it replaces (its CPU
+twin, which tests/cuda/test_cuda_kernels.py compares it with). Kernels are made on first use,
+per array module and variant (``_fused``), never at import; CuPy compiles each once per dtype
+signature and caches it. Variants (momentum or not, maximize, ...) are separate kernels whose
+flags are Python constants inside the fused function.
+
+Also here: matmul through cuBLAS with torch's TF32 switch (``torch.backends.cuda.matmul.
+allow_tf32``, ``torch.set_float32_matmul_precision``), which sets CuPy's compute type of
+float32 GEMMs (``cupy._core._routines_linalg.set_compute_type``).
+"""
+
+import numpy as np
+
+from mytorch import _settings
+
+_kernels = {}  # (id(xp), name, variant) -> the fused function
+_tf32 = {}  # id(xp) -> whether its float32 GEMMs were last set to TF32 (process-wide in CuPy)
+
+
+def _fused(xp, name, variant, make):
+    """The fused kernel ``name`` for ``variant`` (flags), made by ``make(*variant)`` once."""
+    key = (id(xp), name, variant)
+    k = _kernels.get(key)
+    if k is None:
+        k = _kernels[key] = xp.fuse(kernel_name=name)(make(*variant))
+    return k
+
+
+def _sigmoid_expr(xp, x):
+    """The reference's sigmoid (from exp(-|x|), no overflow) as a fused expression."""
+    e = xp.exp(-xp.absolute(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+# --- the kernels' bodies (xp is bound by the closures) ---------------------------------------
+
+
+def _make_sigmoid(xp):
+    def sigmoid(x):
+        return _sigmoid_expr(xp, x).astype(x.dtype)
+
+    return sigmoid
+
+
+def _make_sigmoid_backward(xp):
+    def sigmoid_backward(grad, y):
+        return grad * y * (1 - y)
+
+    return sigmoid_backward
+
+
+def _make_tanh_backward(xp):
+    def tanh_backward(grad, y):
+        return grad * (1 - y * y)
+
+    return tanh_backward
+
+
+def _make_relu_backward(xp):
+    def relu_backward(grad, y):
+        return grad * (y > 0)
+
+    return relu_backward
+
+
+def _make_sgd(xp, maximize, decay, momentum, first, nesterov):
+    def sgd_step(param, grad, buf, lr, weight_decay, mom, keep):
+        g = -grad if maximize else grad
+        if decay:
+            g = g + param * weight_decay
+        if momentum:
+            if first:
+                buf[...] = g
+            else:
+                buf *= mom
+                buf += g * keep
+            g = g + buf * mom if nesterov else buf
+        param -= g * lr
+
+    return sgd_step
+
+
+def _make_adam(xp, maximize, coupled, decoupled, small_w, amsgrad):
+    def adam_step(param, grad, m, v, vmax, shrink, weight_decay, w, beta2, one_minus_beta2, eps,
+                  bc2, neg_step):  # fmt: skip
+        if decoupled:
+            param *= shrink
+        g = -grad if maximize else grad
+        if coupled:
+            g = g + param * weight_decay
+        if small_w:  # torch's two lerp formulas, by the weight
+            m += (g - m) * w
+        else:
+            m[...] = g - (g - m) * (1 - w)
+        v *= beta2
+        v += g * one_minus_beta2 * g
+        if amsgrad:
+            vmax[...] = xp.maximum(vmax, v)
+            param += m / (xp.sqrt(vmax) / bc2 + eps) * neg_step
+        else:
+            param += m / (xp.sqrt(v) / bc2 + eps) * neg_step
+
+    return adam_step
+
+
+def _make_lstm(xp):
+    def lstm_cell_gates(ai, af, ag, ao, c):
+        c2 = _sigmoid_expr(xp, af) * c + _sigmoid_expr(xp, ai) * xp.tanh(ag)
+        return _sigmoid_expr(xp, ao) * xp.tanh(c2), c2
+
+    return lstm_cell_gates
+
+
+def _make_lstm_backward(xp):
+    def lstm_cell_gates_backward(gh, gc, ai, af, ag, ao, c):
+        i = _sigmoid_expr(xp, ai)
+        f = _sigmoid_expr(xp, af)
+        o = _sigmoid_expr(xp, ao)
+        g = xp.tanh(ag)
+        tc = xp.tanh(f * c + i * g)
+        dc = gc + gh * o * (1 - tc * tc)
+        return (dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
+                gh * tc * o * (1 - o), dc * f)  # fmt: skip
+
+    return lstm_cell_gates_backward
+
+
+def _make_gru(xp):
+    def gru_cell_gates(gi_r, gi_z, gi_n, gh_r, gh_z, gh_n, h):
+        r = _sigmoid_expr(xp, gi_r + gh_r)
+        z = _sigmoid_expr(xp, gi_z + gh_z)
+        n = xp.tanh(gi_n + r * gh_n)
+        return (1 - z) * n + z * h
+
+    return gru_cell_gates
+
+
+def _float(x):
+    return x.dtype.kind == "f" and x.dtype.itemsize >= 4  # float32/64 (not bfloat16, ints)
+
+
+def _parts(a, k, n):
+    """The ``n`` consecutive chunks of width ``k`` of ``a``'s last axis (views)."""
+    return tuple(a[..., j * k : (j + 1) * k] for j in range(n))
+
+
+class FusedKernels:
+    """One-pass CuPy kernels for the CPU's fused primitives (see the module docstring)."""
+
+    def _fuse(self, name, make, *variant):
+        xp = self.xp
+        return _fused(xp, name, variant, lambda *v: make(xp, *v))
+
+    # --- activations and their backward passes -------------------------------------------
+    def sigmoid(self, x):
+        if not _float(x):
+            return super().sigmoid(x)
+        return self._fuse("sigmoid", _make_sigmoid)(x)
+
+    def sigmoid_backward(self, grad, y):
+        return self._fuse("sigmoid_backward", _make_sigmoid_backward)(grad, y)
+
+    def tanh_backward(self, grad, y):
+        return self._fuse("tanh_backward", _make_tanh_backward)(grad, y)
+
+    def relu_backward(self, grad, y):
+        return self._fuse("relu_backward", _make_relu_backward)(grad, y)
+
+    # --- optimizers (in place, one kernel per parameter) ---------------------------------
+    def sgd_step(self, param, grad, buf, lr, weight_decay, momentum, dampening, nesterov,
+                 maximize, first):  # fmt: skip
+        if not _float(param):
+            return super().sgd_step(param, grad, buf, lr, weight_decay, momentum, dampening,
+                                    nesterov, maximize, first)  # fmt: skip
+        momentum_on = momentum != 0
+        variant = (bool(maximize), weight_decay != 0, momentum_on, momentum_on and bool(first),
+                   bool(nesterov))  # fmt: skip
+        k = self._fuse("sgd_step", _make_sgd, *variant)
+        if buf is None:
+            buf = param  # unused by the kernel without momentum
+        k(param, grad, buf, lr, weight_decay, momentum, 1 - dampening)
+
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+                  weight_decay, decoupled, maximize, step_size, bias_correction2_sqrt):  # fmt: skip
+        w = float(param.dtype.type(1 - beta1))
+        if not _float(param):
+            return super().adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1,
+                                     beta2, eps, weight_decay, decoupled, maximize, step_size,
+                                     bias_correction2_sqrt)  # fmt: skip
+        has_wd = weight_decay != 0
+        amsgrad = max_exp_avg_sq is not None
+        variant = (bool(maximize), has_wd and not decoupled, has_wd and decoupled, abs(w) < 0.5,
+                   amsgrad)  # fmt: skip
+        k = self._fuse("adam_step", _make_adam, *variant)
+        vmax = max_exp_avg_sq if amsgrad else exp_avg_sq  # unused without amsgrad
+        k(param, grad, exp_avg, exp_avg_sq, vmax, 1 - lr * weight_decay, weight_decay, w, beta2,
+          1 - beta2, eps, bias_correction2_sqrt, -step_size)  # fmt: skip
+
+    # --- recurrent cells ------------------------------------------------------------------
+    def lstm_cell_gates(self, gates, c):
+        if not _float(gates):
+            return super().lstm_cell_gates(gates, c)
+        parts = _parts(gates, c.shape[-1], 4)
+        return self._fuse("lstm_cell_gates", _make_lstm)(*parts, c)
+
+    def lstm_cell_gates_backward(self, gh, gc, gates, c):
+        if not _float(gates):
+            return super().lstm_cell_gates_backward(gh, gc, gates, c)
+        parts = _parts(gates, c.shape[-1], 4)
+        k = self._fuse("lstm_cell_gates_backward", _make_lstm_backward)
+        di, df, dg, do, dc_prev = k(gh, gc, *parts, c)
+        return self.xp.concatenate([di, df, dg, do], axis=-1), dc_prev
+
+    def gru_cell_gates(self, gi, gh, h):
+        if not _float(gi):
+            return super().gru_cell_gates(gi, gh, h)
+        k = h.shape[-1]
+        fn = self._fuse("gru_cell_gates", _make_gru)
+        return fn(*_parts(gi, k, 3), *_parts(gh, k, 3), h)
+
+    # --- GEMM -----------------------------------------------------------------------------
+    def matmul(self, x, y):
+        """x @ y on cuBLAS; float32 in TF32 when torch's flags allow it (off by default)."""
+        xp = self.xp
+        want = _settings.get_float32_matmul_precision() != "highest"
+        if want is not _tf32.get(id(xp), False):
+            linalg = getattr(getattr(xp, "_core", None), "_routines_linalg", None)
+            if linalg is not None:
+                mode = linalg.COMPUTE_TYPE_TF32 if want else linalg.COMPUTE_TYPE_DEFAULT
+                linalg.set_compute_type(np.float32, mode)
+            _tf32[id(xp)] = want
+        return xp.matmul(x, y)
