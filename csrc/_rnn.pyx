@@ -8,10 +8,17 @@ a time, with exp and tanh computed by NumPy's own (SIMD) inner loops on the bloc
 Fast path: C-contiguous float32/float64 arrays of one dtype whose shapes fit (gates (..., 4H)
 or (..., 3H), states (..., H)). Everything else goes to the NumPy reference. Rows of the batch
 are split across threads from PAR_SIZE elements.
+
+lstm_layer and lstm_layer_backward run a whole layer's time loop without the GIL: each step's
+recurrent GEMM through SciPy's BLAS (the input part of the gates copied in first and the
+product added by the GEMM, beta = 1), the cell loops above writing h and c' (the backward: the
+gates' gradient) straight into the layer's arrays; d w_hh is two GEMMs over the saved outputs.
 """
 
 cimport numpy as cnp
 from cython.parallel cimport prange
+from libc.string cimport memcpy, memset
+from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 from _ufunc_loops cimport Loop, find_loop, intp
 
@@ -307,4 +314,252 @@ _exp_loops[1] = find_loop(np.exp, cnp.NPY_DOUBLE)
 _tanh_loops[0] = find_loop(np.tanh, cnp.NPY_FLOAT)
 _tanh_loops[1] = find_loop(np.tanh, cnp.NPY_DOUBLE)
 
-OVERRIDES = ("lstm_cell_gates", "lstm_cell_gates_backward", "gru_cell_gates")
+
+
+# --- whole layers ----------------------------------------------------------------------------
+cdef void _lstm_act_row(real *g, const real *c, real *h, real *c2, intp k) noexcept nogil:
+    """_lstm_row that leaves the activated gates (sigmoid i, f, o, tanh g) in g, in place, for
+    the layer's backward (which then computes no exp and one tanh)."""
+    cdef double store[4 * BLOCK]  # NOTE: room for 4 * BLOCK of either dtype
+    cdef real *e = <real *>store
+    cdef real *t = e + 3 * BLOCK
+    cdef real one = 1, i, f
+    cdef intp j0 = 0, j, n
+    while j0 < k:
+        n = k - j0 if k - j0 < BLOCK else BLOCK
+        for j in range(n):
+            e[j] = -g[j0 + j]
+            e[n + j] = -g[k + j0 + j]
+            e[2 * n + j] = -g[3 * k + j0 + j]
+        _run(_exp_loops, e, e, 3 * n)
+        _run(_tanh_loops, g + 2 * k + j0, g + 2 * k + j0, n)
+        for j in range(n):
+            i = one / (one + e[j])
+            f = one / (one + e[n + j])
+            g[j0 + j] = i
+            g[k + j0 + j] = f
+            c2[j0 + j] = f * c[j0 + j] + i * g[2 * k + j0 + j]
+            g[3 * k + j0 + j] = one / (one + e[2 * n + j])
+        _run(_tanh_loops, c2 + j0, t, n)
+        for j in range(n):
+            h[j0 + j] = g[3 * k + j0 + j] * t[j]
+        j0 += n
+
+
+cdef void _lstm_act_back_row(const real *dh, const real *dcn, const real *a, const real *c,
+                             const real *c2, real *dg, real *dc0, intp k) noexcept nogil:
+    """_lstm_back_row from the activated gates a and the step's cell state c2 (dcn may be
+    dc0: each entry is read before it is written)."""
+    cdef double store[BLOCK]
+    cdef real *u = <real *>store
+    cdef real one = 1, i, f, o, gt, d
+    cdef intp j0 = 0, j, n
+    while j0 < k:
+        n = k - j0 if k - j0 < BLOCK else BLOCK
+        _run(_tanh_loops, <real *>(c2 + j0), u, n)
+        for j in range(n):
+            i = a[j0 + j]
+            f = a[k + j0 + j]
+            gt = a[2 * k + j0 + j]
+            o = a[3 * k + j0 + j]
+            d = dcn[j0 + j] + dh[j0 + j] * o * (one - u[j] * u[j])
+            dg[j0 + j] = d * gt * i * (one - i)
+            dg[k + j0 + j] = d * c[j0 + j] * f * (one - f)
+            dg[2 * k + j0 + j] = d * i * (one - gt * gt)
+            dg[3 * k + j0 + j] = dh[j0 + j] * u[j] * o * (one - o)
+            dc0[j0 + j] = d * f
+        j0 += n
+
+
+cdef void _lstm_act(real *g, const real *c, real *h, real *c2, intp rows, intp k,
+                    int threads) noexcept nogil:
+    cdef intp r
+    if threads > 1:
+        for r in prange(rows, num_threads=threads, schedule="static"):
+            _lstm_act_row(g + r * 4 * k, c + r * k, h + r * k, c2 + r * k, k)
+    else:
+        for r in range(rows):
+            _lstm_act_row(g + r * 4 * k, c + r * k, h + r * k, c2 + r * k, k)
+
+
+cdef void _lstm_act_back(const real *dh, const real *dcn, const real *a, const real *c,
+                         const real *c2, real *dg, real *dc0, intp rows, intp k,
+                         int threads) noexcept nogil:
+    cdef intp r
+    if threads > 1:
+        for r in prange(rows, num_threads=threads, schedule="static"):
+            _lstm_act_back_row(dh + r * k, dcn + r * k, a + r * 4 * k, c + r * k, c2 + r * k,
+                               dg + r * 4 * k, dc0 + r * k, k)
+    else:
+        for r in range(rows):
+            _lstm_act_back_row(dh + r * k, dcn + r * k, a + r * 4 * k, c + r * k, c2 + r * k,
+                               dg + r * 4 * k, dc0 + r * k, k)
+
+
+cdef inline void _gemm(char *ta, char *tb, int m, int n, int k, real *a, int lda, real *b,
+                       int ldb, real beta, real *c, int ldc) noexcept nogil:
+    """C = op(A) op(B) + beta C, column-major (BLAS's own convention)."""
+    cdef real one = 1
+    if real is float:
+        sgemm(ta, tb, &m, &n, &k, &one, a, &lda, b, &ldb, &beta, c, &ldc)
+    else:
+        dgemm(ta, tb, &m, &n, &k, &one, a, &lda, b, &ldb, &beta, c, &ldc)
+
+
+cdef void _layer(const real *gi, real *w, const real *h0, const real *c0, real *gates,
+                 real *out, real *cs, intp steps, intp rows, intp k, bint reverse,
+                 int nt) noexcept nogil:
+    """The forward time loop: gates[t] = gi[t] + h_prev w^T, then the cell into out[t], cs[t]
+    (gates[t] left activated)."""
+    cdef intp s, t, step = rows * k
+    cdef const real *h = h0
+    cdef const real *c = c0
+    cdef real one = 1
+    for s in range(steps):
+        t = steps - 1 - s if reverse else s
+        memcpy(gates + t * 4 * step, gi + t * 4 * step, 4 * step * sizeof(real))
+        # row-major G (rows, 4k) += h (rows, k) w^T: column-major G^T = w^T^T h^T
+        _gemm(b"T", b"N", <int>(4 * k), <int>rows, <int>k, w, <int>k, <real *>h, <int>k, one,
+              gates + t * 4 * step, <int>(4 * k))
+        _lstm_act(gates + t * 4 * step, c, out + t * step, cs + t * step, rows, k, nt)
+        h = out + t * step
+        c = cs + t * step
+
+
+cdef void _layer_back(const real *gout, real *w, const real *c0, const real *gates,
+                      const real *cs, real *dgates, real *dh, real *dc, real *tmp,
+                      intp steps, intp rows, intp k, bint reverse, int nt) noexcept nogil:
+    """The backward time loop from the activated gates: per step (last first) the cell's
+    backward into dgates[t] and dc (in place), then dh = dgates[t] w."""
+    cdef intp s, t, j, step = rows * k
+    cdef const real *c_prev
+    cdef const real *dht
+    cdef real zero = 0
+    for s in range(steps):
+        t = s if reverse else steps - 1 - s
+        if reverse:
+            c_prev = cs + (t + 1) * step if t + 1 < steps else c0
+        else:
+            c_prev = cs + (t - 1) * step if t > 0 else c0
+        dht = dh
+        if gout != NULL:
+            for j in range(step):
+                tmp[j] = dh[j] + gout[t * step + j]
+            dht = tmp
+        _lstm_act_back(dht, dc, gates + t * 4 * step, c_prev, cs + t * step,
+                       dgates + t * 4 * step, dc, rows, k, nt)
+        # row-major dh (rows, k) = dg (rows, 4k) w (4k, k): column-major dh^T = w^T dg^T
+        _gemm(b"N", b"N", <int>k, <int>rows, <int>(4 * k), w, <int>k,
+              dgates + t * 4 * step, <int>(4 * k), zero, dh, <int>k)
+
+
+cdef void _layer_dw(const real *dgates, const real *hs, const real *h0, real *dw, intp steps,
+                    intp rows, intp k, bint reverse) noexcept nogil:
+    """dw (4k, k) = sum_t dgates[t]^T h_prev[t]: the steps whose h_prev is an output in one
+    GEMM (they are contiguous in hs), the step whose h_prev is h0 in another."""
+    cdef intp step = rows * k
+    cdef real zero = 0, one = 1
+    cdef const real *dg_first
+    cdef const real *dg_rest
+    cdef const real *h_rest
+    if reverse:  # h_prev[t] = hs[t + 1] (t < T - 1), h0 for t = T - 1
+        dg_first = dgates + (steps - 1) * 4 * step
+        dg_rest, h_rest = dgates, hs + step
+    else:  # h_prev[t] = hs[t - 1] (t > 0), h0 for t = 0
+        dg_first = dgates
+        dg_rest, h_rest = dgates + 4 * step, hs
+    # row-major dw (4k, k) = dg^T (4k, M) h (M, k): column-major dw^T = h^T dg
+    _gemm(b"N", b"T", <int>k, <int>(4 * k), <int>rows, <real *>h0, <int>k, <real *>dg_first,
+          <int>(4 * k), zero, dw, <int>k)
+    if steps > 1:
+        _gemm(b"N", b"T", <int>k, <int>(4 * k), <int>((steps - 1) * rows), <real *>h_rest,
+              <int>k, <real *>dg_rest, <int>(4 * k), one, dw, <int>k)
+
+
+cdef bint _shaped(x, int t, tuple shape):
+    return _typenum(x) == t and x.shape == shape
+
+
+def lstm_layer(gi, w_hh, h0, c0, reverse, saved):
+    """The reference's lstm_layer (mytorch._backends._rnn), its time loop without the GIL."""
+    cdef int t = _typenum(gi)
+    if t < 0 or gi.ndim != 3 or h0.ndim != 2:
+        return _ref.lstm_layer(gi, w_hh, h0, c0, reverse, saved)
+    cdef intp steps = gi.shape[0], rows = gi.shape[1], k = h0.shape[1]
+    if (gi.shape[2] != 4 * k or not _shaped(w_hh, t, (4 * k, k))
+            or not _shaped(h0, t, (rows, k)) or not _shaped(c0, t, (rows, k))
+            or steps < 1 or rows * k < 1 or 4 * k * max(rows, k) > 2147483647):
+        return _ref.lstm_layer(gi, w_hh, h0, c0, reverse, saved)
+    cdef cnp.ndarray g = <cnp.ndarray>gi, w = <cnp.ndarray>w_hh
+    cdef cnp.ndarray a = <cnp.ndarray>h0, b = <cnp.ndarray>c0
+    cdef cnp.ndarray gates = np.empty_like(gi)
+    cdef cnp.ndarray out = np.empty((steps, rows, k), dtype=gi.dtype)
+    cdef cnp.ndarray cs = np.empty_like(out)
+    cdef int nt = _threads(rows * k)
+    cdef bint rev = bool(reverse)
+    with nogil:
+        if t == cnp.NPY_FLOAT:
+            _layer(<float *>cnp.PyArray_DATA(g), <float *>cnp.PyArray_DATA(w),
+                   <float *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(b),
+                   <float *>cnp.PyArray_DATA(gates), <float *>cnp.PyArray_DATA(out),
+                   <float *>cnp.PyArray_DATA(cs), steps, rows, k, rev, nt)
+        else:
+            _layer(<double *>cnp.PyArray_DATA(g), <double *>cnp.PyArray_DATA(w),
+                   <double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(b),
+                   <double *>cnp.PyArray_DATA(gates), <double *>cnp.PyArray_DATA(out),
+                   <double *>cnp.PyArray_DATA(cs), steps, rows, k, rev, nt)
+    # NOTE: "act", not the reference's "gates": the activated gates, which only this module's
+    # lstm_layer_backward reads.
+    saved["act"], saved["cs"], saved["hs"] = gates, cs, out.copy()
+    last = 0 if rev else steps - 1
+    return out, out[last].copy(), cs[last].copy()
+
+
+def lstm_layer_backward(gout, gh, gc, w_hh, h0, c0, reverse, saved):
+    """The reference's lstm_layer_backward (mytorch._backends._rnn) without the GIL, from what
+    this module's lstm_layer saved (the reference's saved state goes to the reference)."""
+    if "act" not in saved:
+        return _ref.lstm_layer_backward(gout, gh, gc, w_hh, h0, c0, reverse, saved)
+    gates, cs, hs = saved["act"], saved["cs"], saved["hs"]
+    cdef int t = _typenum(gates)
+    cdef intp steps = gates.shape[0], rows = gates.shape[1], k = h0.shape[1]
+    state = (rows, k)
+    # the forward's fast path ran on these shapes; gradients of another dtype are cast
+    dt = gates.dtype
+    cdef cnp.ndarray dh = np.array(gh, dtype=dt) if gh is not None else np.zeros(state, dt)
+    cdef cnp.ndarray dc = np.array(gc, dtype=dt) if gc is not None else np.zeros(state, dt)
+    cdef cnp.ndarray go = np.ascontiguousarray(gout, dt) if gout is not None else None
+    cdef cnp.ndarray w = np.ascontiguousarray(w_hh, dt), a = np.ascontiguousarray(h0, dt)
+    cdef cnp.ndarray b = np.ascontiguousarray(c0, dt)
+    cdef cnp.ndarray tmp = np.empty(state, dt)
+    cdef cnp.ndarray dgates = np.empty_like(gates), dw = np.empty((4 * k, k), dt)
+    cdef cnp.ndarray g = <cnp.ndarray>gates, cc = <cnp.ndarray>cs, hh = <cnp.ndarray>hs
+    cdef void *gop = cnp.PyArray_DATA(go) if go is not None else NULL
+    cdef int nt = _threads(rows * k)
+    cdef bint rev = bool(reverse)
+    with nogil:
+        if t == cnp.NPY_FLOAT:
+            _layer_back(<float *>gop, <float *>cnp.PyArray_DATA(w), <float *>cnp.PyArray_DATA(b),
+                        <float *>cnp.PyArray_DATA(g), <float *>cnp.PyArray_DATA(cc),
+                        <float *>cnp.PyArray_DATA(dgates), <float *>cnp.PyArray_DATA(dh),
+                        <float *>cnp.PyArray_DATA(dc), <float *>cnp.PyArray_DATA(tmp),
+                        steps, rows, k, rev, nt)
+            _layer_dw(<float *>cnp.PyArray_DATA(dgates), <float *>cnp.PyArray_DATA(hh),
+                      <float *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(dw), steps, rows,
+                      k, rev)
+        else:
+            _layer_back(<double *>gop, <double *>cnp.PyArray_DATA(w),
+                        <double *>cnp.PyArray_DATA(b), <double *>cnp.PyArray_DATA(g),
+                        <double *>cnp.PyArray_DATA(cc), <double *>cnp.PyArray_DATA(dgates),
+                        <double *>cnp.PyArray_DATA(dh), <double *>cnp.PyArray_DATA(dc),
+                        <double *>cnp.PyArray_DATA(tmp), steps, rows, k, rev, nt)
+            _layer_dw(<double *>cnp.PyArray_DATA(dgates), <double *>cnp.PyArray_DATA(hh),
+                      <double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(dw), steps,
+                      rows, k, rev)
+    return dgates, dw, dh, dc
+
+
+OVERRIDES = (
+    "lstm_cell_gates", "lstm_cell_gates_backward", "gru_cell_gates", "lstm_layer",
+    "lstm_layer_backward",
+)
