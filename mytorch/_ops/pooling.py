@@ -197,9 +197,14 @@ def _max_pool(name, n, input, kernel_size, stride, padding, dilation, ceil_mode)
     wins, k, s, p = _fixed(name, input, n, kernel_size, stride, padding, dilation, ceil_mode)
     if input.dtype is D.bool_ or input.dtype.is_complex:
         return _max(input, wins)
-    d = _tuple(dilation, n, "dilation")
-    params = (k, s, d, p, tuple(w[2] for w in wins))
-    return apply_multi(MAX_POOL_3D if n == 3 else MAX_POOL, input, params, save=(1,))
+    return max_pool(input, k, s, _tuple(dilation, n, "dilation"), p, tuple(w[2] for w in wins))
+
+
+def max_pool(input, kernel, stride, dilation, lo, out):
+    """(values, int64 flat argmax in the plane) of each window of input's last len(kernel)
+    dims: window o's entry j at o * stride - lo + j * dilation, ``out`` windows per dim."""
+    params = (tuple(kernel), tuple(stride), tuple(dilation), tuple(lo), tuple(out))
+    return apply_multi(MAX_POOL_3D if len(kernel) == 3 else MAX_POOL, input, params, save=(1,))
 
 
 @composite(namespace=NN)
@@ -574,4 +579,4 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 __all__ = []
-INTERNAL = []
+INTERNAL = ["max_pool", "max_pool_backward"]  # the primitives' functions
