@@ -78,7 +78,28 @@ class NNFusedKernels:
             arg = xp.where(nan.any(axis=-1), last, arg)
         flat = xp.broadcast_to(flat, win.shape)
         index = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        # NOTE: a window with no entry inside (dilation past a short input, ceil_mode) gets
+        # torch's index: its first position at or past 0 in each dim, even outside the plane
+        # (computed for every window: asking whether any is empty would sync a device)
+        firsts = self._pool_firsts(spatial, stride, dilation, lo, out)
+        index = xp.where(valid.any(axis=-1), index, firsts)
         return values, xp.ascontiguousarray(index)
+
+    def _pool_firsts(self, spatial, stride, dilation, lo, out):
+        """Each window's first position at or past 0 per dim, flat: (*out) int64."""
+        xp = self.xp
+        n = len(out)
+        flat, plane = 0, 1
+        for j in reversed(range(n)):
+            start = xp.arange(out[j], dtype=np.int64) * stride[j] - lo[j]
+            start = xp.where(
+                start < 0, start + (-start + dilation[j] - 1) // dilation[j] * dilation[j], start
+            )
+            shape = [1] * n
+            shape[j] = out[j]
+            flat = flat + start.reshape(tuple(shape)) * plane
+            plane *= spatial[j]
+        return flat
 
     def max_pool_backward(self, g, indices, spatial):
         """The gradient of max pooling's values: g (..., *out) added into zeros of shape
@@ -90,6 +111,9 @@ class NNFusedKernels:
         res = xp.zeros(planes * plane, dtype=g.dtype)
         if res.size and g.size:
             base = xp.arange(planes, dtype=np.int64).reshape(-1, 1) * plane
-            index = (indices.reshape(planes, -1) + base).reshape(-1)
-            self.scatter_add(res, index, xp.ascontiguousarray(g).reshape(-1))
+            index = indices.reshape(planes, -1)
+            inside = (index >= 0) & (index < plane)  # an index outside its plane adds nothing
+            index = (xp.where(inside, index, 0) + base).reshape(-1)
+            vals = xp.where(inside.reshape(g.shape), g, 0).astype(g.dtype, copy=False)
+            self.scatter_add(res, index, xp.ascontiguousarray(vals).reshape(-1))
         return res.reshape(tuple(lead) + tuple(spatial))

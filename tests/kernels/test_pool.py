@@ -126,3 +126,13 @@ def test_other_inputs(x):
     np.testing.assert_array_equal(
         K.max_pool_backward(g, want[1], x.shape[-1:]), R.max_pool_backward(g, want[1], x.shape[-1:])
     )
+
+
+def test_windows_with_no_entry_inside():
+    """torch's index for a window with no entry inside (first positions at or past 0, here
+    outside the plane), and a backward that skips indices outside the plane."""
+    x = np.random.default_rng(7).standard_normal((2, 3, 4, 1)).astype(np.float32)
+    geo = ((1, 3), (1, 3), (1, 2), (0, 1), (4, 1))
+    _check((x.shape,) + geo, x, np.random.default_rng(8))
+    values, index = K.max_pool(x, *geo)
+    assert np.isneginf(values).all() and index[0, 0, :, 0].tolist() == [1, 2, 3, 4]

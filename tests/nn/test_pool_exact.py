@@ -100,3 +100,24 @@ def test_padding_over_half_the_kernel_raises_even_when_dilated(n):
         with pytest.raises(RuntimeError):
             getattr(T.nn.functional, f"max_pool{n}d")(x, 3, 1, 2, 2)
         getattr(T.nn.functional, f"max_pool{n}d")(x, 2, 1, 1, 3)
+
+
+def test_windows_with_no_entry_inside_take_torch_indices(device):
+    """Dilation past a short input with ceil_mode leaves windows with no entry inside: -inf,
+    and torch's index (each dim's first position at or past 0, even outside the plane); the
+    backward adds the gradients of the indices inside the plane."""
+    x = np.random.default_rng(6).standard_normal((1, 2, 4, 1))
+    kw = dict(kernel_size=(1, 3), stride=(1, 3), padding=(0, 1), dilation=(1, 2), ceil_mode=True)
+    xt = torch.tensor(x, requires_grad=True)
+    xm = mytorch.tensor(x, device=device, requires_grad=True)
+    vt, it = torch.nn.functional.max_pool2d(xt, return_indices=True, **kw)
+    vm, im = mytorch.nn.functional.max_pool2d(xm, return_indices=True, **kw)
+    _exact(vm, vt)
+    _exact(im, it)
+    w = np.arange(1.0, 9.0).reshape(tuple(vt.shape))
+    (gt,) = torch.autograd.grad(vt, xt, torch.tensor(w))
+    (gm,) = mytorch.autograd.grad(vm, xm, mytorch.tensor(w, device=device))
+    # positions 1-3 get indices 1-3 (torch's too); index 4 lies past the plane's end, where
+    # torch's kernel writes into the next plane's position 0: here it adds nothing
+    np.testing.assert_array_equal(to_numpy(gm)[:, :, 1:], to_numpy(gt)[:, :, 1:])
+    assert not to_numpy(gm)[:, :, 0].any()
