@@ -1,9 +1,13 @@
 """Pooling in nn.functional (and torch's top-level names for it): max, average, adaptive and
-power-average pooling over 1, 2 or 3 spatial dims, and max_unpool1d/2d/3d. Composites: each output
-entry's window is gathered by advanced indexing (an index per spatial dim, made in NumPy from
-the shapes only), entries outside the input masked, then reduced; so max pooling's gradient goes
-to the window's argmax (the first in scan order, as torch's), accumulated where windows overlap,
-and every derivative of any order is the gather's and the reduction's.
+power-average pooling over 1, 2 or 3 spatial dims, and max_unpool1d/2d/3d.
+
+Max pooling with fixed windows is two primitives, one pass each (backend kernels max_pool and
+max_pool_backward): the values with their argmax indices (the first largest in scan order, the
+last NaN, as torch's), and the gradient added at the indices, whose own VJP is a gather by them,
+so derivatives of any order work. The other poolings are composites: each output entry's window
+is gathered by advanced indexing (an index per spatial dim, made in NumPy from the shapes only),
+entries outside the input masked, then reduced; their derivatives are the gather's and the
+reduction's.
 """
 
 from mytorch import _dtype as D
