@@ -9,22 +9,27 @@ Fast path: C-contiguous float32/float64 arrays of one dtype whose shapes fit (ga
 or (..., 3H), states (..., H)). Everything else goes to the NumPy reference. Rows of the batch
 are split across threads from PAR_SIZE elements.
 
-lstm_layer and lstm_layer_backward run a whole layer's time loop without the GIL: each step's
-recurrent GEMM through SciPy's BLAS (the input part of the gates copied in first and the
-product added by the GEMM, beta = 1), the cell loops above writing h and c' (the backward: the
-gates' gradient) straight into the layer's arrays; d w_hh is two GEMMs over the saved outputs.
+lstm_layer and lstm_layer_backward run a whole layer's time loop: each step's recurrent GEMM
+through the matmul kernel (as the reference's: NumPy's BLAS for these sizes threads far better
+than a direct SciPy sgemm, see csrc/_blas.pyx), then one pass adding the input part and the
+cell, which leaves the gates activated, writing h and c' straight into the layer's arrays; the
+backward's cell reads the activated gates (no exp, one tanh), and d w_hh is two GEMMs over the
+saved outputs.
 """
 
 cimport numpy as cnp
 from cython.parallel cimport prange
-from libc.string cimport memcpy, memset
-from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 from _ufunc_loops cimport Loop, find_loop, intp
 
 import numpy as np
 
 from mytorch._backends.reference import NUMPY as _ref
+
+try:  # the compiled matmul (SciPy's BLAS below a size, NumPy's above), as the reference's GEMMs
+    from mytorch._ext._blas import matmul as _mm
+except ImportError:
+    _mm = np.matmul
 
 cnp.import_array()
 
@@ -396,85 +401,28 @@ cdef void _lstm_act_back(const real *dh, const real *dcn, const real *a, const r
                                dg + r * 4 * k, dc0 + r * k, k)
 
 
-cdef inline void _gemm(char *ta, char *tb, int m, int n, int k, real *a, int lda, real *b,
-                       int ldb, real beta, real *c, int ldc) noexcept nogil:
-    """C = op(A) op(B) + beta C, column-major (BLAS's own convention)."""
-    cdef real one = 1
-    if real is float:
-        sgemm(ta, tb, &m, &n, &k, &one, a, &lda, b, &ldb, &beta, c, &ldc)
-    else:
-        dgemm(ta, tb, &m, &n, &k, &one, a, &lda, b, &ldb, &beta, c, &ldc)
+cdef void _fwd_step(real *gates, const real *gi, const real *prod, const real *c, real *h,
+                    real *c2, intp rows, intp k, int nt) noexcept nogil:
+    """One forward step: gates = gi + prod (the reference's add), then the cell, which leaves
+    the gates activated and writes h and c'."""
+    cdef intp j
+    for j in range(rows * 4 * k):
+        gates[j] = gi[j] + prod[j]
+    _lstm_act(gates, c, h, c2, rows, k, nt)
 
 
-cdef void _layer(const real *gi, real *wt, const real *h0, const real *c0, real *gates,
-                 real *out, real *cs, intp steps, intp rows, intp k, bint reverse,
-                 int nt) noexcept nogil:
-    """The forward time loop: gates[t] = gi[t] + h_prev wt (wt = w^T, contiguous), then the
-    cell into out[t], cs[t] (gates[t] left activated)."""
-    cdef intp s, t, step = rows * k
-    cdef const real *h = h0
-    cdef const real *c = c0
-    cdef real one = 1
-    for s in range(steps):
-        t = steps - 1 - s if reverse else s
-        memcpy(gates + t * 4 * step, gi + t * 4 * step, 4 * step * sizeof(real))
-        # row-major G (rows, 4k) += h (rows, k) wt: column-major G^T = wt^T h^T, both as
-        # stored (NOTE: w itself with a transpose flag ran 40% slower at 32 x 128 x 512)
-        _gemm(b"N", b"N", <int>(4 * k), <int>rows, <int>k, wt, <int>(4 * k), <real *>h, <int>k,
-              one, gates + t * 4 * step, <int>(4 * k))
-        _lstm_act(gates + t * 4 * step, c, out + t * step, cs + t * step, rows, k, nt)
-        h = out + t * step
-        c = cs + t * step
-
-
-cdef void _layer_back(const real *gout, real *w, const real *c0, const real *gates,
-                      const real *cs, real *dgates, real *dh, real *dc, real *tmp,
-                      intp steps, intp rows, intp k, bint reverse, int nt) noexcept nogil:
-    """The backward time loop from the activated gates: per step (last first) the cell's
-    backward into dgates[t] and dc (in place), then dh = dgates[t] w."""
-    cdef intp s, t, j, step = rows * k
-    cdef const real *c_prev
-    cdef const real *dht
-    cdef real zero = 0
-    for s in range(steps):
-        t = s if reverse else steps - 1 - s
-        if reverse:
-            c_prev = cs + (t + 1) * step if t + 1 < steps else c0
-        else:
-            c_prev = cs + (t - 1) * step if t > 0 else c0
-        dht = dh
-        if gout != NULL:
-            for j in range(step):
-                tmp[j] = dh[j] + gout[t * step + j]
-            dht = tmp
-        _lstm_act_back(dht, dc, gates + t * 4 * step, c_prev, cs + t * step,
-                       dgates + t * 4 * step, dc, rows, k, nt)
-        # row-major dh (rows, k) = dg (rows, 4k) w (4k, k): column-major dh^T = w^T dg^T
-        _gemm(b"N", b"N", <int>k, <int>rows, <int>(4 * k), w, <int>k,
-              dgates + t * 4 * step, <int>(4 * k), zero, dh, <int>k)
-
-
-cdef void _layer_dw(const real *dgates, const real *hs, const real *h0, real *dw, intp steps,
-                    intp rows, intp k, bint reverse) noexcept nogil:
-    """dw (4k, k) = sum_t dgates[t]^T h_prev[t]: the steps whose h_prev is an output in one
-    GEMM (they are contiguous in hs), the step whose h_prev is h0 in another."""
-    cdef intp step = rows * k
-    cdef real zero = 0, one = 1
-    cdef const real *dg_first
-    cdef const real *dg_rest
-    cdef const real *h_rest
-    if reverse:  # h_prev[t] = hs[t + 1] (t < T - 1), h0 for t = T - 1
-        dg_first = dgates + (steps - 1) * 4 * step
-        dg_rest, h_rest = dgates, hs + step
-    else:  # h_prev[t] = hs[t - 1] (t > 0), h0 for t = 0
-        dg_first = dgates
-        dg_rest, h_rest = dgates + 4 * step, hs
-    # row-major dw (4k, k) = dg^T (4k, M) h (M, k): column-major dw^T = h^T dg
-    _gemm(b"N", b"T", <int>k, <int>(4 * k), <int>rows, <real *>h0, <int>k, <real *>dg_first,
-          <int>(4 * k), zero, dw, <int>k)
-    if steps > 1:
-        _gemm(b"N", b"T", <int>k, <int>(4 * k), <int>((steps - 1) * rows), <real *>h_rest,
-              <int>k, <real *>dg_rest, <int>(4 * k), one, dw, <int>k)
+cdef void _back_step(const real *dh, const real *gout, real *tmp, real *dc, const real *act,
+                     const real *c_prev, const real *c2, real *dg, intp rows, intp k,
+                     int nt) noexcept nogil:
+    """One backward step from the activated gates: dh (+ gout) and dc (updated in place) to
+    the gates' gradient dg."""
+    cdef intp j
+    cdef const real *dht = dh
+    if gout != NULL:
+        for j in range(rows * k):
+            tmp[j] = dh[j] + gout[j]
+        dht = tmp
+    _lstm_act_back(dht, dc, act, c_prev, c2, dg, dc, rows, k, nt)
 
 
 cdef bint _shaped(x, int t, tuple shape):
@@ -482,82 +430,108 @@ cdef bint _shaped(x, int t, tuple shape):
 
 
 def lstm_layer(gi, w_hh, h0, c0, reverse, saved):
-    """The reference's lstm_layer (mytorch._backends._rnn), its time loop without the GIL."""
+    """The reference's lstm_layer (mytorch._backends._rnn) with each step's add and cell fused
+    (the recurrent GEMM is the matmul kernel's, as the reference's)."""
     cdef int t = _typenum(gi)
     if t < 0 or gi.ndim != 3 or h0.ndim != 2:
         return _ref.lstm_layer(gi, w_hh, h0, c0, reverse, saved)
     cdef intp steps = gi.shape[0], rows = gi.shape[1], k = h0.shape[1]
     if (gi.shape[2] != 4 * k or not _shaped(w_hh, t, (4 * k, k))
-            or not _shaped(h0, t, (rows, k)) or not _shaped(c0, t, (rows, k))
-            or steps < 1 or rows * k < 1 or 4 * k * max(rows, k) > 2147483647):
+            or not _shaped(h0, t, (rows, k)) or not _shaped(c0, t, (rows, k)) or steps < 1):
         return _ref.lstm_layer(gi, w_hh, h0, c0, reverse, saved)
-    cdef cnp.ndarray g = <cnp.ndarray>gi, w = np.ascontiguousarray(w_hh.T)
-    cdef cnp.ndarray a = <cnp.ndarray>h0, b = <cnp.ndarray>c0
+    wt = np.ascontiguousarray(w_hh.T)
     cdef cnp.ndarray gates = np.empty_like(gi)
     cdef cnp.ndarray out = np.empty((steps, rows, k), dtype=gi.dtype)
     cdef cnp.ndarray cs = np.empty_like(out)
+    cdef cnp.ndarray prod
+    cdef char *gp = cnp.PyArray_BYTES(<cnp.ndarray>gi)
+    cdef char *ap = cnp.PyArray_BYTES(gates)
+    cdef char *op = cnp.PyArray_BYTES(out)
+    cdef char *cp = cnp.PyArray_BYTES(cs)
+    cdef char *c = cnp.PyArray_BYTES(<cnp.ndarray>c0)
+    cdef intp isz = cnp.PyArray_ITEMSIZE(gates), step = rows * k * isz, s, ti
     cdef int nt = _threads(rows * k)
-    cdef bint rev = bool(reverse)
-    with nogil:
-        if t == cnp.NPY_FLOAT:
-            _layer(<float *>cnp.PyArray_DATA(g), <float *>cnp.PyArray_DATA(w),
-                   <float *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(b),
-                   <float *>cnp.PyArray_DATA(gates), <float *>cnp.PyArray_DATA(out),
-                   <float *>cnp.PyArray_DATA(cs), steps, rows, k, rev, nt)
-        else:
-            _layer(<double *>cnp.PyArray_DATA(g), <double *>cnp.PyArray_DATA(w),
-                   <double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(b),
-                   <double *>cnp.PyArray_DATA(gates), <double *>cnp.PyArray_DATA(out),
-                   <double *>cnp.PyArray_DATA(cs), steps, rows, k, rev, nt)
+    h = h0
+    for s in range(steps):
+        ti = steps - 1 - s if reverse else s
+        prod = np.ascontiguousarray(_mm(h, wt))
+        with nogil:
+            if t == cnp.NPY_FLOAT:
+                _fwd_step(<float *>(ap + 4 * ti * step), <float *>(gp + 4 * ti * step),
+                          <float *>cnp.PyArray_DATA(prod), <float *>c,
+                          <float *>(op + ti * step), <float *>(cp + ti * step), rows, k, nt)
+            else:
+                _fwd_step(<double *>(ap + 4 * ti * step), <double *>(gp + 4 * ti * step),
+                          <double *>cnp.PyArray_DATA(prod), <double *>c,
+                          <double *>(op + ti * step), <double *>(cp + ti * step), rows, k, nt)
+        h = out[ti]
+        c = cp + ti * step
     # NOTE: "act", not the reference's "gates": the activated gates, which only this module's
     # lstm_layer_backward reads.
     saved["act"], saved["cs"], saved["hs"] = gates, cs, out.copy()
-    last = 0 if rev else steps - 1
+    last = 0 if reverse else steps - 1
     return out, out[last].copy(), cs[last].copy()
 
 
 def lstm_layer_backward(gout, gh, gc, w_hh, h0, c0, reverse, saved):
-    """The reference's lstm_layer_backward (mytorch._backends._rnn) without the GIL, from what
-    this module's lstm_layer saved (the reference's saved state goes to the reference)."""
+    """The reference's lstm_layer_backward (mytorch._backends._rnn) from what this module's
+    lstm_layer saved (the reference's saved state goes to the reference): each step's cell
+    backward from the activated gates (no exp), the GEMMs the matmul kernel's."""
     if "act" not in saved:
         return _ref.lstm_layer_backward(gout, gh, gc, w_hh, h0, c0, reverse, saved)
-    gates, cs, hs = saved["act"], saved["cs"], saved["hs"]
-    cdef int t = _typenum(gates)
-    cdef intp steps = gates.shape[0], rows = gates.shape[1], k = h0.shape[1]
+    cdef cnp.ndarray act = saved["act"], cs = saved["cs"]
+    hs = saved["hs"]
+    cdef int t = cnp.PyArray_TYPE(act)
+    cdef intp steps = act.shape[0], rows = act.shape[1], k = act.shape[2] // 4
     state = (rows, k)
     # the forward's fast path ran on these shapes; gradients of another dtype are cast
-    dt = gates.dtype
+    dt = act.dtype
     cdef cnp.ndarray dh = np.array(gh, dtype=dt) if gh is not None else np.zeros(state, dt)
     cdef cnp.ndarray dc = np.array(gc, dtype=dt) if gc is not None else np.zeros(state, dt)
     cdef cnp.ndarray go = np.ascontiguousarray(gout, dt) if gout is not None else None
-    cdef cnp.ndarray w = np.ascontiguousarray(w_hh, dt), a = np.ascontiguousarray(h0, dt)
-    cdef cnp.ndarray b = np.ascontiguousarray(c0, dt)
+    w = np.asarray(w_hh, dt)
     cdef cnp.ndarray tmp = np.empty(state, dt)
-    cdef cnp.ndarray dgates = np.empty_like(gates), dw = np.empty((4 * k, k), dt)
-    cdef cnp.ndarray g = <cnp.ndarray>gates, cc = <cnp.ndarray>cs, hh = <cnp.ndarray>hs
-    cdef void *gop = cnp.PyArray_DATA(go) if go is not None else NULL
+    cdef cnp.ndarray dgates = np.empty_like(act)
+    cdef cnp.ndarray c0a = np.ascontiguousarray(c0, dt)
+    cdef char *gop = cnp.PyArray_BYTES(go) if go is not None else NULL
+    cdef char *ap = cnp.PyArray_BYTES(act)
+    cdef char *cp = cnp.PyArray_BYTES(cs)
+    cdef char *dgp = cnp.PyArray_BYTES(dgates)
+    cdef char *c_prev
+    cdef char *g_t
+    cdef intp isz = cnp.PyArray_ITEMSIZE(act), step = rows * k * isz, s, ti
     cdef int nt = _threads(rows * k)
-    cdef bint rev = bool(reverse)
-    with nogil:
-        if t == cnp.NPY_FLOAT:
-            _layer_back(<float *>gop, <float *>cnp.PyArray_DATA(w), <float *>cnp.PyArray_DATA(b),
-                        <float *>cnp.PyArray_DATA(g), <float *>cnp.PyArray_DATA(cc),
-                        <float *>cnp.PyArray_DATA(dgates), <float *>cnp.PyArray_DATA(dh),
-                        <float *>cnp.PyArray_DATA(dc), <float *>cnp.PyArray_DATA(tmp),
-                        steps, rows, k, rev, nt)
-            _layer_dw(<float *>cnp.PyArray_DATA(dgates), <float *>cnp.PyArray_DATA(hh),
-                      <float *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(dw), steps, rows,
-                      k, rev)
+    for s in range(steps):
+        ti = s if reverse else steps - 1 - s
+        if reverse:
+            c_prev = cp + (ti + 1) * step if ti + 1 < steps else cnp.PyArray_BYTES(c0a)
         else:
-            _layer_back(<double *>gop, <double *>cnp.PyArray_DATA(w),
-                        <double *>cnp.PyArray_DATA(b), <double *>cnp.PyArray_DATA(g),
-                        <double *>cnp.PyArray_DATA(cc), <double *>cnp.PyArray_DATA(dgates),
-                        <double *>cnp.PyArray_DATA(dh), <double *>cnp.PyArray_DATA(dc),
-                        <double *>cnp.PyArray_DATA(tmp), steps, rows, k, rev, nt)
-            _layer_dw(<double *>cnp.PyArray_DATA(dgates), <double *>cnp.PyArray_DATA(hh),
-                      <double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(dw), steps,
-                      rows, k, rev)
-    return dgates, dw, dh, dc
+            c_prev = cp + (ti - 1) * step if ti > 0 else cnp.PyArray_BYTES(c0a)
+        g_t = gop + ti * step if gop != NULL else NULL
+        dh = np.ascontiguousarray(dh, dt)
+        with nogil:
+            if t == cnp.NPY_FLOAT:
+                _back_step(<float *>cnp.PyArray_DATA(dh), <float *>g_t,
+                           <float *>cnp.PyArray_DATA(tmp), <float *>cnp.PyArray_DATA(dc),
+                           <float *>(ap + 4 * ti * step), <float *>c_prev,
+                           <float *>(cp + ti * step), <float *>(dgp + 4 * ti * step), rows, k,
+                           nt)
+            else:
+                _back_step(<double *>cnp.PyArray_DATA(dh), <double *>g_t,
+                           <double *>cnp.PyArray_DATA(tmp), <double *>cnp.PyArray_DATA(dc),
+                           <double *>(ap + 4 * ti * step), <double *>c_prev,
+                           <double *>(cp + ti * step), <double *>(dgp + 4 * ti * step), rows, k,
+                           nt)
+        dh = _mm(dgates[ti], w)
+    # dw = sum_t dgates[t]^T h_prev[t]: the steps whose h_prev is an output in one GEMM (they
+    # are contiguous in hs), the step whose h_prev is h0 in another
+    first = steps - 1 if reverse else 0
+    dw = _mm(dgates[first].T, np.asarray(h0, dt))
+    if steps > 1:
+        rest = dgates[: steps - 1] if reverse else dgates[1:]
+        h_rest = hs[1:] if reverse else hs[: steps - 1]
+        dw = _mm(rest.reshape(-1, 4 * k).T, h_rest.reshape(-1, k)) + dw
+    return dgates, dw, np.ascontiguousarray(dh, dt), dc
 
 
 OVERRIDES = (
