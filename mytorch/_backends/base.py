@@ -184,6 +184,11 @@ KERNELS = (
      "conv_forward's gradient in x for output gradient g: (N, C, *spatial)."),
     ("conv_weight_grad", "x, g, kernel, stride, dilation, lo, groups",
      "conv_forward's gradient in w for output gradient g: (Cout, C / groups, *kernel)."),
+    # max pooling (mytorch._backends._nnfused)
+    ("max_pool", "x, kernel, stride, dilation, lo, out",
+     "(values, int64 flat argmax in the plane) of each window of x's last len(kernel) dims."),
+    ("max_pool_backward", "g, indices, spatial",
+     "g added into zeros (..., *spatial) at each plane's flat indices: max_pool's VJP."),
     # recurrent cells (mytorch._backends._rnn)
     ("lstm_cell_gates", "gates, c", "(o * tanh(c'), c' = f * c + i * g) from gates i, f, g, o."),
     ("gru_cell_gates", "gi, gh, h", "(1 - z) * n + z * h, n = tanh(gi_n + r * gh_n); r, z, n."),

@@ -22,6 +22,7 @@ from mytorch._backends._special_kernels import SpecialKernels
 from mytorch._backends._linalg import LinalgKernels
 from mytorch._backends._activation import ActivationKernels
 from mytorch._backends._conv import ConvKernels
+from mytorch._backends._nnfused import NNFusedKernels
 from mytorch._backends._rnn import RnnKernels
 from mytorch._backends._optim import OptimKernels
 from mytorch._backends._pinned import HostMemory
@@ -37,6 +38,7 @@ class Backend(
     LinalgKernels,
     ActivationKernels,
     ConvKernels,
+    NNFusedKernels,
     RnnKernels,
     OptimKernels,
     HostMemory,

@@ -1,13 +1,19 @@
 """Pooling in nn.functional (and torch's top-level names for it): max, average, adaptive and
-power-average pooling over 1, 2 or 3 spatial dims, and max_unpool1d/2d/3d. Composites: each output
-entry's window is gathered by advanced indexing (an index per spatial dim, made in NumPy from
-the shapes only), entries outside the input masked, then reduced; so max pooling's gradient goes
-to the window's argmax (the first in scan order, as torch's), accumulated where windows overlap,
-and every derivative of any order is the gather's and the reduction's.
+power-average pooling over 1, 2 or 3 spatial dims, and max_unpool1d/2d/3d.
+
+Max pooling with fixed windows is two primitives, one pass each (backend kernels max_pool and
+max_pool_backward): the values with their argmax indices (the first largest in scan order, the
+last NaN, as torch's), and the gradient added at the indices, whose own VJP is a gather by them,
+so derivatives of any order work. The other poolings are composites: each output entry's window
+is gathered by advanced indexing (an index per spatial dim, made in NumPy from the shapes only),
+entries outside the input masked, then reduced; their derivatives are the gather's and the
+reduction's.
 """
 
 from mytorch import _dtype as D
-from mytorch._ops._declare import composite, declare
+from mytorch._applyn import apply_multi
+from mytorch._core import _wrap, apply1
+from mytorch._ops._declare import composite, declare, defop
 from mytorch._ops.creation import tensor, zeros
 from mytorch._ops.indexing import getitem
 from mytorch._ops.pointwise import abs, pow, relu, sign, where
@@ -134,6 +140,11 @@ def _fixed(name, input, n, kernel_size, stride, padding, dilation, ceil_mode):
     if any(a <= 0 for a in k + s + d):
         raise RuntimeError(f"{name}: kernel_size, stride and dilation must be greater than zero")
     for kj, pj, dj in zip(k, p, d):
+        if pj > kj // 2:  # torch checks the kernel's own size first, then the dilated one's
+            raise RuntimeError(
+                f"{name}() padding should be at most half of kernel size, but got "
+                f"padding={pj} and kernel_size={kj}"
+            )
         if pj < 0 or pj > ((kj - 1) * dj + 1) // 2:
             raise RuntimeError(
                 f"pad should be at most half of effective kernel size, but got pad={pj}, "
@@ -158,9 +169,46 @@ def _max(input, wins):
     return values, idx.gather(-1, arg.unsqueeze(-1)).squeeze(-1)
 
 
+def _max_pool_vjp(n, g, g_indices):
+    kernel = n.params[0]
+    return max_pool_backward(g, n.inputs[0], n.shapes[0][len(n.shapes[0]) - len(kernel) :])
+
+
+def _max_pool_backward_vjp(n, h):
+    indices = _wrap(n.params[0])
+    lead = tuple(indices.shape[: indices.ndim - len(n.params[1])])
+    flat = reshape(indices, lead + (-1,))
+    return reshape(reshape(h, lead + (-1,)).gather(-1, flat), tuple(indices.shape))
+
+
+# One pass each way (backend kernels max_pool, max_pool_backward); the backward's VJP is a
+# gather by the saved indices, so derivatives of any order work. torch's node names.
+MAX_POOL = defop("max_pool", _max_pool_vjp, node_name="MaxPool2DWithIndicesBackward0")
+MAX_POOL_3D = MAX_POOL.variant("MaxPool3DWithIndicesBackward0")
+MAX_POOL_BACKWARD = defop(
+    "max_pool_backward", _max_pool_backward_vjp, node_name="MaxPool2DWithIndicesBackwardBackward0"
+)
+MAX_POOL_BACKWARD_3D = MAX_POOL_BACKWARD.variant("MaxPool3DWithIndicesBackwardBackward0")
+
+
+def max_pool_backward(g, indices, spatial):
+    """max pooling's VJP: g (..., *out) added into zeros (..., *spatial) at ``indices``."""
+    op = MAX_POOL_BACKWARD_3D if len(spatial) == 3 else MAX_POOL_BACKWARD
+    return apply1(op, g, (indices._data, tuple(spatial)))
+
+
 def _max_pool(name, n, input, kernel_size, stride, padding, dilation, ceil_mode):
-    wins = _fixed(name, input, n, kernel_size, stride, padding, dilation, ceil_mode)[0]
-    return _max(input, wins)
+    wins, k, s, p = _fixed(name, input, n, kernel_size, stride, padding, dilation, ceil_mode)
+    if input.dtype is D.bool_ or input.dtype.is_complex:
+        return _max(input, wins)
+    return max_pool(input, k, s, _tuple(dilation, n, "dilation"), p, tuple(w[2] for w in wins))
+
+
+def max_pool(input, kernel, stride, dilation, lo, out):
+    """(values, int64 flat argmax in the plane) of each window of input's last len(kernel)
+    dims: window o's entry j at o * stride - lo + j * dilation, ``out`` windows per dim."""
+    params = (tuple(kernel), tuple(stride), tuple(dilation), tuple(lo), tuple(out))
+    return apply_multi(MAX_POOL_3D if len(kernel) == 3 else MAX_POOL, input, params, save=(1,))
 
 
 @composite(namespace=NN)
@@ -535,4 +583,4 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 __all__ = []
-INTERNAL = []
+INTERNAL = ["max_pool", "max_pool_backward"]  # the primitives' functions

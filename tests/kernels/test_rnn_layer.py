@@ -1,0 +1,90 @@
+"""The LSTM layer kernels (lstm_layer, lstm_layer_backward): the compiled time loops against the
+NumPy reference, forward and reverse, with and without each incoming gradient, threaded cells,
+and the inputs that go to the reference."""
+
+import numpy as np
+import pytest
+
+from mytorch import _threads
+from mytorch._backends import CPU as K
+from mytorch._backends.reference import NUMPY as R
+
+pytestmark = pytest.mark.kernels_vs_reference
+
+# The compiled loops add the recurrent product inside the GEMM (beta = 1): rounding differs.
+TOL = {"float32": dict(rtol=2e-5, atol=2e-5), "float64": dict(rtol=1e-12, atol=1e-12)}
+
+
+def _inputs(rng, dt, steps=5, rows=3, k=4):
+    gi = rng.standard_normal((steps, rows, 4 * k)).astype(dt)
+    w = (rng.standard_normal((4 * k, k)) * 0.5).astype(dt)
+    h0 = rng.standard_normal((rows, k)).astype(dt)
+    c0 = rng.standard_normal((rows, k)).astype(dt)
+    return gi, w, h0, c0
+
+
+def _close(got, want, dt):
+    for a, b in zip(got, want):
+        assert type(a) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, **TOL[dt])
+
+
+def _check(rng, dt, reverse, **shape):
+    gi, w, h0, c0 = _inputs(rng, dt, **shape)
+    mine, ref = {}, {}
+    want = R.lstm_layer(gi, w, h0, c0, reverse, ref)
+    _close(K.lstm_layer(gi, w, h0, c0, reverse, mine), want, dt)
+    out_shape = gi.shape[:2] + (h0.shape[1],)
+    gout = rng.standard_normal(out_shape).astype(dt)
+    gh, gc = rng.standard_normal(h0.shape).astype(dt), rng.standard_normal(h0.shape).astype(dt)
+    for grads in ((gout, gh, gc), (gout, None, None), (None, gh, None), (None, None, gc)):
+        want = R.lstm_layer_backward(*grads, w, h0, c0, reverse, ref)
+        _close(K.lstm_layer_backward(*grads, w, h0, c0, reverse, mine), want, dt)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_layers_match_the_reference(reverse, dtype_name):
+    rng = np.random.default_rng(1 + reverse)
+    for steps, rows, k in ((1, 1, 1), (5, 3, 4), (7, 2, 9)):
+        _check(rng, dtype_name, reverse, steps=steps, rows=rows, k=k)
+
+
+def test_threaded_cells_match(dtype_name):
+    before = _threads.get_num_threads()
+    _threads.set_num_threads(3)
+    try:  # rows * k from 1 << 17 splits the cells' rows across threads
+        _check(np.random.default_rng(3), dtype_name, False, steps=2, rows=512, k=256)
+    finally:
+        _threads.set_num_threads(before)
+
+
+def test_gradients_of_another_dtype_are_cast():
+    rng = np.random.default_rng(4)
+    gi, w, h0, c0 = _inputs(rng, "float32")
+    mine, ref = {}, {}
+    K.lstm_layer(gi, w, h0, c0, False, mine)
+    R.lstm_layer(gi, w, h0, c0, False, ref)
+    gout = rng.standard_normal((5, 3, 4))  # float64
+    got = K.lstm_layer_backward(gout, None, None, w, h0, c0, False, mine)
+    want = R.lstm_layer_backward(gout.astype("float32"), None, None, w, h0, c0, False, ref)
+    _close(got, want, "float32")
+
+
+def test_other_inputs_go_to_the_reference():
+    rng = np.random.default_rng(5)
+    gi, w, h0, c0 = _inputs(rng, "float64")
+    for args in (
+        (gi.astype(np.float16), w.astype(np.float16), h0.astype(np.float16), c0.astype(np.float16)),
+        (gi[:, :, ::-1], w, h0, c0),  # not contiguous
+        (gi, w.astype(np.float32), h0, c0),  # mixed dtypes
+    ):
+        mine, ref = {}, {}
+        got = K.lstm_layer(*args, False, mine)
+        want = R.lstm_layer(*args, False, ref)
+        assert sorted(mine) == sorted(ref)  # the reference's saved state
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+        gout = np.ones(want[0].shape, want[0].dtype)
+        back = K.lstm_layer_backward(gout, None, None, *args[1:], False, mine)
+        for a, b in zip(back, R.lstm_layer_backward(gout, None, None, *args[1:], False, ref)):
+            np.testing.assert_array_equal(a, b)
