@@ -11,7 +11,20 @@ _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 class ActivationKernels:
     """elu, softplus, gelu and gelu_backward over ``self.xp`` (the NumPy backend takes SciPy's
-    erf in place of ``_erf``)."""
+    erf in place of ``_erf``), and the fused backward kernels of sigmoid, tanh and relu (their
+    primitives live in mytorch._ops.fused)."""
+
+    def sigmoid_backward(self, grad, y):
+        """out = grad * y * (1 - y): sigmoid's VJP from its result."""
+        return grad * y * (1 - y)
+
+    def tanh_backward(self, grad, y):
+        """out = grad * (1 - y * y): tanh's VJP from its result."""
+        return grad * (1 - y * y)
+
+    def relu_backward(self, grad, y):
+        """out = grad * (y > 0): relu's VJP from its result."""
+        return grad * (y > 0)
 
     def elu(self, x, alpha, scale, input_scale):
         """out = scale * x where x > 0, else alpha * scale * expm1(x * input_scale)."""

@@ -367,19 +367,6 @@ class Backend(
         """out[index] += values in place, each repeated index adding its own value."""
         self.xp.add.at(out, index, values)
 
-    # --- fused backward kernels (their primitives live in mytorch._ops.fused) -------------
-    def sigmoid_backward(self, grad, y):
-        """out = grad * y * (1 - y): sigmoid's VJP from its result."""
-        return grad * y * (1 - y)
-
-    def tanh_backward(self, grad, y):
-        """out = grad * (1 - y * y): tanh's VJP from its result."""
-        return grad * (1 - y * y)
-
-    def relu_backward(self, grad, y):
-        """out = grad * (y > 0): relu's VJP from its result."""
-        return grad * (y > 0)
-
     # --- array utilities (not op kernels) ------------------------------------------------
     def device(self, x):
         """The mytorch device an array of this backend lives on."""
