@@ -112,7 +112,7 @@ def test_no_import_time_wiring(name):
 
 
 # Optional third-party modules imported on first use, never by ``import mytorch``.
-LAZY_IMPORTS = ("cupy", "cupyx", "threadpoolctl", "graphviz")
+LAZY_IMPORTS = ("cupy", "cupyx", "threadpoolctl", "graphviz", "mpi4py")
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
