@@ -15,6 +15,7 @@ import contextlib
 
 import mytorch
 from mytorch import distributed as dist
+from mytorch._views import _bump_version
 from mytorch.distributed.distributed_c10d import resolve
 from mytorch.nn.modules.module import Module
 
@@ -35,12 +36,16 @@ class _Bucket:
             self.offsets.append(n)
             n += p.numel()
         self.flat = mytorch.zeros(n, dtype=params[0].dtype, device=params[0].device)
+        # the flat array's pieces, one per parameter, in its shape: the gradients go in and out
+        # by array copies (the all-reduce writes into this very array)
+        self.slots = [self.flat._data[o : o + p.numel()].reshape(p.shape)
+                      for o, p in zip(self.offsets, params)]  # fmt: skip
+        # the same pieces as tensors (views of ``flat``), the gradients of gradient_as_bucket_view
+        self.views = [self.flat[o : o + p.numel()].view(p.shape)
+                      for o, p in zip(self.offsets, params)]  # fmt: skip
+        self.ptrs = [v.data_ptr() for v in self.views]
         self.pending = len(params)
         self.work = None
-
-    def view(self, i):
-        p = self.params[i]
-        return self.flat[self.offsets[i] : self.offsets[i] + p.numel()].view(p.shape)
 
 
 def _buckets(params, cap_bytes):
@@ -216,13 +221,14 @@ class DistributedDataParallel(Module):
                 "the following reasons: the parameter was used in several reentrant backward "
                 "passes, or by a second backward of the same graph."
             )
-        with mytorch.no_grad():
-            slot = bucket.view(i)
-            if grad is None:
-                slot.zero_()
-            elif not (self.gradient_as_bucket_view and grad.data_ptr() == slot.data_ptr()):
-                slot.copy_(grad)
+        slot = bucket.slots[i]
+        if grad is None:
+            slot[...] = 0
+        elif grad.data_ptr() != bucket.ptrs[i]:  # (with gradient_as_bucket_view it is there)
+            slot[...] = grad._data
         bucket.pending -= 1
+        for b in self._buckets[: self._next]:
+            b.work.is_completed()  # MPI progresses the started all-reduces while it is called
         while self._next < len(self._buckets) and self._buckets[self._next].pending == 0:
             b = self._buckets[self._next]
             b.work = dist.all_reduce(b.flat, dist.ReduceOp.AVG, self.process_group,
@@ -239,20 +245,21 @@ class DistributedDataParallel(Module):
             flags = mytorch.tensor([0 if id(p) in self._unused else 1 for p in self._params])
             dist.all_reduce(flags, dist.ReduceOp.MAX, self.process_group)
             used = flags.tolist()
+        for b in self._buckets:
+            b.work.wait()
         with mytorch.no_grad():
-            for b in self._buckets:
-                b.work.wait()
             for k, p in enumerate(self._params):
                 if used is not None and not used[k]:
                     continue  # unused on every rank: .grad stays as it was, as torch
                 b, i = self._where[id(p)]
-                slot = b.view(i)
                 if self.gradient_as_bucket_view:
-                    p.grad = slot
+                    if p.grad is None or p.grad.data_ptr() != b.ptrs[i]:
+                        p.grad = b.views[i]
                 elif p.grad is None:
-                    p.grad = slot.clone()
+                    p.grad = b.views[i].clone()
                 else:
-                    p.grad.copy_(slot)
+                    p.grad._data[...] = b.slots[i]
+                    _bump_version(p.grad)
 
     @contextlib.contextmanager
     def no_sync(self):
