@@ -58,6 +58,7 @@ class MpiComm:
     """One MPI communicator: the collectives and point-to-point calls on NumPy arrays."""
 
     native_avg = False  # AVG is SUM then a division (MPI has no average)
+    host = True  # its arrays are NumPy arrays, on the host
     bootstrap = None  # an NCCL engine's host-side communicator; MPI is its own
 
     def __init__(self, comm):

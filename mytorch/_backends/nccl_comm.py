@@ -53,6 +53,7 @@ class NcclComm:
     """One NCCL communicator over the processes of ``bootstrap`` (an MpiComm), one GPU each."""
 
     native_avg = True
+    host = False  # its arrays are CuPy arrays, on a GPU
 
     def __init__(self, bootstrap, device_index, lib=None):
         self.nccl = lib if lib is not None else nccl()
@@ -62,8 +63,10 @@ class NcclComm:
         self.device_index = device_index
         uid = self.nccl.get_unique_id() if self.rank == 0 else None
         uid = bootstrap.bcast_obj(uid, 0)
-        with _cupy().cuda.Device(device_index):
-            self.comm = self.nccl.NcclCommunicator(self.size, uid, self.rank)
+        # as torch.cuda.set_device(LOCAL_RANK) in a torch script: this process's GPU becomes
+        # the current device, where the staging copies and results of its calls are made
+        _cupy().cuda.Device(device_index).use()
+        self.comm = self.nccl.NcclCommunicator(self.size, uid, self.rank)
 
     def _dt(self, arr):
         name = _DTYPES.get(arr.dtype.name)

@@ -47,7 +47,7 @@ def _compute_dtype(t, engine, reducing):
         return None
     if t.dtype is D.bool_:
         return D.uint8.np
-    if t.dtype is D.bfloat16 and not engine.native_avg:  # MPI has no bfloat16
+    if t.dtype is D.bfloat16 and engine.host:  # MPI has no bfloat16 (NCCL has)
         return D.float32.np
     return None
 
@@ -56,11 +56,18 @@ class _Buf:
     """A tensor's memory for one call: its own array, or a staging copy written back by
     ``done()``."""
 
-    def __init__(self, t, engine=None, reducing=False):
+    def __init__(self, t, engine, reducing=False):
+        if engine.host != (t.device.type == "cpu"):
+            raise RuntimeError(f"No backend type associated with device type {t.device.type} "
+                               f"(the {type(engine).__name__[:-4].upper()} backend takes "
+                               f"{'CPU' if engine.host else 'CUDA'} tensors)")  # fmt: skip
         d = _own_array(t)
         compute = _compute_dtype(t, engine, reducing)
         self.t = t
-        self.staged = compute is not None or not (d.flags.c_contiguous and d.flags.writeable)
+        flags = d.flags  # (CuPy's have no writeable: its arrays are)
+        self.staged = compute is not None or not (
+            flags.c_contiguous and getattr(flags, "writeable", True)
+        )
         if self.staged:
             xp = _xp(t)
             self.arr = xp.ascontiguousarray(d if compute is None else d.astype(compute))
@@ -141,7 +148,7 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     if pg is None:
         return None
     root = _root(pg, src, group_src, "src")
-    buf = _Buf(tensor)
+    buf = _Buf(tensor, pg.engine)
     return _go(pg, "broadcast", async_op, lambda nb: [pg.engine.bcast(buf.arr, root, nb)],
                buf.done)  # fmt: skip
 
@@ -188,7 +195,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         return None
     _count(tensor_list, pg.size(), "all_gather")
     _same_shapes(tensor_list, tensor, "all_gather")
-    send = _Buf(tensor).arr
+    send = _Buf(tensor, pg.engine).arr
     recv = _xp(tensor).empty((pg.size(),) + tuple(send.shape), dtype=send.dtype)
 
     def finish():
@@ -211,7 +218,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
         raise RuntimeError("output tensor size must be equal to world_size times input tensor size")
     if output_tensor.dtype is not input_tensor.dtype:
         raise RuntimeError("output tensor must have the same type as input tensor")
-    send, out = _Buf(input_tensor).arr, _Buf(output_tensor)
+    send, out = _Buf(input_tensor, pg.engine).arr, _Buf(output_tensor, pg.engine)
     return _go(pg, "all_gather_into_tensor", async_op,
                lambda nb: [pg.engine.allgather(send, out.arr, nb)], out.done)  # fmt: skip
 
@@ -274,7 +281,7 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
         raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
     if not me and gather_list:
         raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
-    send = _Buf(tensor).arr
+    send = _Buf(tensor, pg.engine).arr
     recv = None
     if me:
         _count(gather_list, pg.size(), "gather")
@@ -302,12 +309,12 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
         raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
     if not me and scatter_list:
         raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
-    out = _Buf(tensor)
+    out = _Buf(tensor, pg.engine)
     send = None
     if me:
         _count(scatter_list, pg.size(), "scatter")
         _same_shapes(scatter_list, tensor, "scatter")
-        send = _xp(tensor).concatenate([_Buf(t).arr.reshape(-1) for t in scatter_list])
+        send = _xp(tensor).concatenate([_Buf(t, pg.engine).arr.reshape(-1) for t in scatter_list])
     return _go(pg, "scatter", async_op, lambda nb: [pg.engine.scatter(send, out.arr, root, nb)],
                out.done)  # fmt: skip
 
@@ -335,7 +342,7 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
         return None
     sc = _splits(input, input_split_sizes, pg.size(), "input")
     rc = _splits(output, output_split_sizes, pg.size(), "output")
-    send, out = _Buf(input).arr, _Buf(output)
+    send, out = _Buf(input, pg.engine).arr, _Buf(output, pg.engine)
     return _go(pg, "all_to_all_single", async_op,
                lambda nb: [pg.engine.alltoallv(send, sc, out.arr, rc, nb)], out.done)  # fmt: skip
 
@@ -349,7 +356,7 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False
     _count(output_tensor_list, pg.size(), "all_to_all")
     _count(input_tensor_list, pg.size(), "all_to_all")
     xp = _xp(input_tensor_list[0])
-    send = xp.concatenate([_Buf(t).arr.reshape(-1) for t in input_tensor_list])
+    send = xp.concatenate([_Buf(t, pg.engine).arr.reshape(-1) for t in input_tensor_list])
     rc = [t.numel() for t in output_tensor_list]
     recv = xp.empty(sum(rc), dtype=send.dtype)
     sc = [t.numel() for t in input_tensor_list]
@@ -380,7 +387,7 @@ def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
     if pg is None:
         return None
     peer = _peer(pg, dst, group_dst, "dst")
-    send = _Buf(tensor).arr
+    send = _Buf(tensor, pg.engine).arr
     return _go(pg, "send", True, lambda nb: [pg.engine.send(send, peer, tag, nb)])
 
 
@@ -398,7 +405,7 @@ def irecv(tensor, src=None, group=None, tag=0, group_src=None):
     if pg is None:
         return None
     peer = None if src is None and group_src is None else _peer(pg, src, group_src, "src")
-    buf = _Buf(tensor)
+    buf = _Buf(tensor, pg.engine)
     return _go(pg, "recv", True, lambda nb: [pg.engine.recv(buf.arr, peer, tag, nb)], buf.done)
 
 
@@ -412,7 +419,7 @@ def recv(tensor, src=None, group=None, tag=0, group_src=None):
     if src is not None or group_src is not None or pg.timeout is not None:
         irecv(tensor, src, group, tag, group_src).wait()
         return src if src is not None else pg.ranks[group_src] if group_src is not None else -1
-    buf = _Buf(tensor)
+    buf = _Buf(tensor, pg.engine)
     sender = pg.engine.recv(buf.arr, None, tag, False)
     buf.done()
     return pg.ranks[sender]

@@ -60,6 +60,32 @@ def test_collectives_mpi_backend_name():
 
 
 @needs_mpiexec
+def test_collectives_nccl_engine_on_the_standin_device():
+    """The NCCL engine's logic (its calls, device addresses and offsets, grouped point-to-point,
+    events) with tensors on the stand-in device, one per rank, and workers/fake_nccl.py in place
+    of cupy.cuda.nccl. A real GPU job runs the same worker with CuPy's NCCL."""
+    _ok(launch(2, "collectives.py", "nccl"), 2)
+
+
+@pytest.mark.gpu
+@needs_mpiexec
+def test_nccl_world_of_one_on_a_gpu():
+    """On a machine with a GPU and CuPy's NCCL: a job of one process on cuda:0."""
+    if not (mytorch.cuda.is_available() and dist.is_nccl_available()):
+        pytest.skip("needs a CUDA GPU and CuPy with NCCL")
+    code = (
+        "import mytorch as torch, mytorch.distributed as dist\n"
+        "dist.init_process_group('nccl')\n"
+        "t = torch.arange(4.0, device='cuda'); dist.all_reduce(t, op=dist.ReduceOp.AVG)\n"
+        "dist.broadcast(t, 0); dist.barrier(); print('OK', dist.get_rank(), t.tolist())\n"
+    )
+    r = subprocess.run([MPIEXEC, "-n", "1", sys.executable, "-c", code], capture_output=True,
+                       text=True, timeout=120, env=_env())  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "OK 0 [0.0, 1.0, 2.0, 3.0]" in r.stdout
+
+
+@needs_mpiexec
 @pytest.mark.parametrize(
     "n, opts",
     [
