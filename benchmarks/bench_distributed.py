@@ -2,7 +2,8 @@
 
 - all-reduce bandwidth: ``dist.all_reduce`` (SUM) of a float32 tensor of 4 KB .. 256 MB between
   2 processes, against mpi4py's own ``Allreduce`` (in place) on a NumPy array of the same size,
-  in the same job; the figure is the algorithm bandwidth (bytes / time, median over repeats);
+  in the same job, taking turns; the figure is the algorithm bandwidth (bytes / time per call,
+  median over repeats of up to 100 calls);
 - the digits CNN (examples/mnist_digits.py's Net, 8x8 inputs, batch 32 per process, Adadelta)
   trained with DistributedDataParallel on 1, 2 and 4 processes: samples per second over all
   processes;
@@ -33,24 +34,26 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 # --- the workers (run inside mpiexec) -------------------------------------------------------
-def _timed(fn, barrier, min_time=0.2, max_reps=200):
-    """Median seconds of ``fn`` over repeats that fill ``min_time`` (the same count on every
-    rank: rank 0's choice is broadcast)."""
+def _timed_pair(f, g, barrier, min_time=0.3, max_reps=200):
+    """Median seconds of ``f`` and of ``g``, taking turns (the same load for both), over
+    repeats that fill ``min_time`` (the same count on every rank: rank 0's choice)."""
     from mpi4py import MPI
 
-    fn()
+    f()
+    g()
     barrier()
     t0 = time.perf_counter()
-    fn()
+    f()
     one = time.perf_counter() - t0
-    reps = MPI.COMM_WORLD.bcast(max(3, min(max_reps, int(min_time / max(one, 1e-6)))), root=0)
-    times = []
+    reps = MPI.COMM_WORLD.bcast(max(5, min(max_reps, int(min_time / 2 / max(one, 1e-6)))), 0)
+    tf, tg = [], []
     for _ in range(reps):
-        barrier()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for fn, out in ((f, tf), (g, tg)):
+            barrier()
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return statistics.median(tf), statistics.median(tg)
 
 
 def worker_allreduce(args):
@@ -67,8 +70,17 @@ def worker_allreduce(args):
     while size <= args.max_mb * 1024 * 1024:
         a = np.ones(size // 4, dtype=np.float32)
         t = torch.ones(size // 4)
-        ours = _timed(lambda: dist.all_reduce(t), comm.Barrier)
-        theirs = _timed(lambda: comm.Allreduce(MPI.IN_PLACE, a), comm.Barrier)
+        inner = max(1, min(100, (1 << 20) // size))  # calls per sample (small sizes)
+
+        def f():
+            for _ in range(inner):
+                dist.all_reduce(t)
+
+        def g():
+            for _ in range(inner):
+                comm.Allreduce(MPI.IN_PLACE, a)
+
+        ours, theirs = (x / inner for x in _timed_pair(f, g, comm.Barrier))
         rows.append((size, ours, theirs))
         size *= 4
     if dist.get_rank() == 0:
@@ -76,10 +88,8 @@ def worker_allreduce(args):
     dist.destroy_process_group()
 
 
-def _digits_step(mode, steps):
-    """Seconds per training step of the digits CNN (median)."""
-    from mpi4py import MPI
-
+def _digits_step(mode):
+    """One training step of the digits CNN, in ``mode``: a zero-argument function."""
     sys.path.insert(0, str(ROOT / "examples"))
     from mnist_digits import Net
 
@@ -107,16 +117,30 @@ def _digits_step(mode, steps):
                     start += p.numel()
         opt.step()
 
-    return _timed(step, MPI.COMM_WORLD.Barrier, min_time=0.0, max_reps=steps)
+    return step
 
 
 def worker_digits(args):
+    """Median step time per mode; the modes take turns, step by step, so that they see the
+    same load on a shared machine."""
+    from mpi4py import MPI
+
     import mytorch.distributed as dist
 
     dist.init_process_group("gloo")
-    result = {m: _digits_step(m, args.steps) for m in args.modes.split(",")}
+    modes = args.modes.split(",")
+    steps = {m: _digits_step(m) for m in modes}
+    times = {m: [] for m in modes}
+    for m in modes:
+        steps[m]()  # warm up
+    for _ in range(args.steps):
+        for m in modes:
+            MPI.COMM_WORLD.Barrier()
+            t0 = time.perf_counter()
+            steps[m]()
+            times[m].append(time.perf_counter() - t0)
     if dist.get_rank() == 0:
-        print("RESULT " + json.dumps(result))
+        print("RESULT " + json.dumps({m: statistics.median(t) for m, t in times.items()}))
     dist.destroy_process_group()
 
 
