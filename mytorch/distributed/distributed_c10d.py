@@ -248,7 +248,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
         raise ValueError("trying to initialize the default process group twice!")
     name = Backend(backend or ("nccl" if device_id is not None else "gloo"))
     if name not in (Backend.MPI, Backend.GLOO, Backend.NCCL):
-        raise RuntimeError(f"Invalid backend: '{backend}'")
+        raise AssertionError(f"Unknown backend type {backend}")  # (torch's exception)
     if timeout is not None and not isinstance(timeout, datetime.timedelta):
         raise TypeError(f"Expected timeout argument to be of type datetime.timedelta, got "
                         f"{timeout}")  # fmt: skip

@@ -148,6 +148,23 @@ def test_init_without_launcher_raises_as_torch(monkeypatch):
     assert not dist.is_initialized()
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"backend": "foo", "rank": 0, "world_size": 1},
+        {"backend": "gloo", "rank": 0, "world_size": 1, "timeout": 5},
+    ],
+)
+def test_init_argument_errors_as_torch(kwargs):
+    with pytest.raises(Exception) as theirs:
+        tdist.init_process_group(init_method="tcp://127.0.0.1:29578", **kwargs)
+    with pytest.raises(Exception) as ours:
+        dist.init_process_group(**kwargs)
+    assert type(ours.value) is type(theirs.value)
+    assert str(ours.value) == str(theirs.value)
+    assert not dist.is_initialized()
+
+
 CALLS = {
     "get_rank": lambda d, T: d.get_rank(),
     "get_world_size": lambda d, T: d.get_world_size(),
