@@ -19,8 +19,11 @@ _LAUNCH_VARS = ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MP
 
 
 def available():
-    """Whether mpi4py can be imported (MPI itself starts only on first use)."""
-    return importlib.util.find_spec("mpi4py") is not None
+    """Whether mpi4py is installed (found without importing it: MPI starts on first use)."""
+    try:
+        return importlib.util.find_spec("mpi4py") is not None
+    except (ImportError, ValueError):  # a None entry in sys.modules: blocked on purpose
+        return False
 
 
 def mpi():

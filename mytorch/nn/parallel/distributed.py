@@ -160,7 +160,7 @@ class DistributedDataParallel(Module):
             return
         root = self._pg.ranks[0]
         with mytorch.no_grad():
-            works = [dist.broadcast(t.detach(), root, self.process_group, async_op=True)
+            works = [dist.broadcast(t, root, self.process_group, async_op=True)
                      for t in list(self._params) + list(self.module.buffers())]  # fmt: skip
             for w in works:
                 w.wait()
@@ -169,7 +169,7 @@ class DistributedDataParallel(Module):
         bufs = list(self.module.buffers())
         if self.broadcast_buffers and bufs and self._pg.size() > 1:
             with mytorch.no_grad():
-                works = [dist.broadcast(b.detach(), self._pg.ranks[0], self.process_group,
+                works = [dist.broadcast(b, self._pg.ranks[0], self.process_group,
                                         async_op=True) for b in bufs]  # fmt: skip
                 for w in works:
                     w.wait()
