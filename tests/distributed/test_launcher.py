@@ -21,7 +21,8 @@ SHOW = """
 import os, sys
 keys = ["RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "MASTER_ADDR",
         "MASTER_PORT"]
-print("ENV", " ".join(os.environ.get(k, "-") for k in keys), *sys.argv[1:])
+# one write per line: the processes share the pipe
+sys.stdout.write(" ".join(["ENV"] + [os.environ.get(k, "-") for k in keys] + sys.argv[1:]) + "\n")
 """
 
 
@@ -71,3 +72,19 @@ def test_ddp_example_two_processes():
     acc = float(re.search(r"accuracy ([\d.]+)%", r.stdout).group(1))
     assert acc > 70, r.stdout
     assert "2 process(es)" in r.stdout
+
+
+@needs_mpiexec
+def test_several_nodes_from_a_host_file(tmp_path):
+    """--nnodes/--hostfile go to mpiexec (-ppn, -f); here both "nodes" are this machine."""
+    script = tmp_path / "show.py"
+    script.write_text(SHOW)
+    hosts = tmp_path / "hosts"
+    hosts.write_text("localhost:4\n")
+    r = _launch("--nnodes", "2", "--nproc-per-node", "2", "--hostfile", str(hosts), str(script))
+    assert r.returncode == 0, r.stderr[-3000:]
+    got = sorted(line.split()[1:6] for line in r.stdout.splitlines() if line.startswith("ENV"))
+    # RANK WORLD_SIZE LOCAL_RANK LOCAL_WORLD_SIZE GROUP_RANK (MPI's local rank: one host here)
+    assert got == [[str(k), "4", str(k), "2", str(k // 2)] for k in range(4)], r.stdout
+    r = _launch("--nnodes", "2", "--node-rank", "1", "--hostfile", str(hosts), str(script))
+    assert r.returncode == 0 and "nothing to do here" in r.stderr and "ENV" not in r.stdout
