@@ -22,7 +22,7 @@ import os, sys
 keys = ["RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "MASTER_ADDR",
         "MASTER_PORT"]
 # one write per line: the processes share the pipe
-sys.stdout.write(" ".join(["ENV"] + [os.environ.get(k, "-") for k in keys] + sys.argv[1:]) + "\n")
+sys.stdout.write(" ".join(["ENV"] + [os.environ.get(k, "-") for k in keys] + sys.argv[1:]) + "\\n")
 """
 
 
