@@ -93,6 +93,9 @@ def test_nccl_world_of_one_on_a_gpu():
         (2, "bucket=0.0001,view"),  # a bucket per parameter; gradients are bucket views
         (2, "unused,buffers"),
         (4, "bucket=0.0002"),
+        # on the stand-in device through the NCCL engine (workers/fake_nccl.py)
+        (2, "nccl,unused,buffers,view"),
+        (2, "nccl,nosync=2,bucket=0.0001"),
     ],
 )
 def test_ddp_matches_one_process(n, opts):

@@ -242,7 +242,8 @@ class DistributedDataParallel(Module):
         self._armed = False
         used = None
         if self.find_unused_parameters:
-            flags = mytorch.tensor([0 if id(p) in self._unused else 1 for p in self._params])
+            flags = mytorch.tensor([0 if id(p) in self._unused else 1 for p in self._params],
+                                   device=self._params[0].device)  # fmt: skip
             dist.all_reduce(flags, dist.ReduceOp.MAX, self.process_group)
             used = flags.tolist()
         for b in self._buckets:

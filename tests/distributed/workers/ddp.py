@@ -1,6 +1,7 @@
 """DDP training on every rank against one process training on the whole batch (each rank
 builds the reference itself). argv: a comma-separated list of options
-(bucket=<MB>, view, unused, nosync=<micro-batches>, buffers). Prints OK."""
+(bucket=<MB>, view, unused, nosync=<micro-batches>, buffers, nccl: the model on the stand-in
+device, one per rank, with the NCCL stand-in). Prints OK."""
 
 import sys
 
@@ -36,7 +37,13 @@ def main():
         if len(sys.argv) > 1
         else {}
     )
-    dist.init_process_group("gloo")
+    dev = "cpu"
+    if "nccl" in opts:
+        sys.path.insert(0, __file__.rsplit("/", 1)[0])
+        from collectives import use_nccl_standin
+
+        dev = use_nccl_standin()
+    dist.init_process_group("nccl" if "nccl" in opts else "gloo")
     r, n = dist.get_rank(), dist.get_world_size()
     torch.manual_seed(0)
     ref = Net("unused" in opts)
@@ -46,6 +53,7 @@ def main():
         local.load_state_dict(ref.state_dict())
     if "buffers" in opts:
         local.seen.fill_(float(r))
+    local = local.to(dev)
     model = DDP(
         local,
         bucket_cap_mb=float(opts.get("bucket", 25)),
@@ -53,7 +61,7 @@ def main():
         find_unused_parameters="unused" in opts,
     )
     for (k1, v1), (k2, v2) in zip(ref.state_dict().items(), local.state_dict().items()):
-        assert k1 == k2 and torch.equal(v1, v2), f"{k1} was not broadcast from rank 0"
+        assert k1 == k2 and torch.equal(v1, v2.cpu()), f"{k1} was not broadcast from rank 0"
     assert list(model.state_dict()) == ["module." + k for k in ref.state_dict()]
     assert model.module is local
     micro = int(opts.get("nosync", 1))
@@ -68,18 +76,20 @@ def main():
             mine = slice(r * B, (r + 1) * B)
             if m < micro - 1:
                 with model.no_sync():
-                    ((model(x[mine]) - y[mine]) ** 2).mean().backward()
+                    ((model(x[mine].to(dev)) - y[mine].to(dev)) ** 2).mean().backward()
             else:
-                ((model(x[mine]) - y[mine]) ** 2).mean().backward()
+                ((model(x[mine].to(dev)) - y[mine].to(dev)) ** 2).mean().backward()
         opt.step()
         ref_opt.step()
     for (name, p), q in zip(local.named_parameters(), ref.parameters()):
+        p = p.cpu()
         if not torch.allclose(p, q, rtol=1e-4, atol=1e-5):
             raise AssertionError(f"{name}: {(p - q).abs().max().item()} away from one process")
     if "unused" in opts:
         assert local.spare.weight.grad is None
     if "buffers" in opts:
-        assert torch.equal(local.seen, torch.zeros(2)), "buffers come from rank 0 each forward"
+        seen = local.seen.cpu()
+        assert torch.equal(seen, torch.zeros(2)), "buffers come from rank 0 at each forward"
     dist.destroy_process_group()
     print(f"OK {r}")
 
