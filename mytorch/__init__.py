@@ -52,6 +52,7 @@ from mytorch.autograd.anomaly_mode import set_anomaly_enabled
 from mytorch import serialization
 from mytorch.serialization import load, save
 from mytorch import amp, backends, utils
+from mytorch import distributed
 from mytorch.cuda import amp as _cuda_amp  # noqa: F401 (makes mytorch.cuda.amp)
 from mytorch.amp import autocast
 from mytorch.amp.autocast_mode import get_autocast_dtype, is_autocast_enabled

@@ -112,7 +112,7 @@ def test_no_import_time_wiring(name):
 
 
 # Optional third-party modules imported on first use, never by ``import mytorch``.
-LAZY_IMPORTS = ("cupy", "cupyx", "threadpoolctl", "graphviz")
+LAZY_IMPORTS = ("cupy", "cupyx", "threadpoolctl", "graphviz", "mpi4py")
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
@@ -136,6 +136,11 @@ def test_no_function_level_imports(name):
                 )
 
 
+# Python's own hook points, set and restored by their owners (mytorch.distributed ends the whole
+# MPI job on an uncaught exception, and puts the previous hook back on destroy_process_group).
+PYTHON_HOOKS = ("sys.excepthook",)
+
+
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_no_writes_into_other_modules(name):
     """No function writes into another module's namespace either (setattr on a module, or an
@@ -153,6 +158,8 @@ def test_no_writes_into_other_modules(name):
         if isinstance(sub, (ast.Assign, ast.AugAssign)):
             for t in sub.targets if isinstance(sub, ast.Assign) else [sub.target]:
                 if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name):
+                    if ast.unparse(t) in PYTHON_HOOKS:
+                        continue
                     assert t.value.id not in aliases, f"{name} assigns {ast.unparse(t)}"
 
 

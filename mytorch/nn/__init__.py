@@ -7,7 +7,7 @@ from mytorch.nn.modules import *  # noqa: F403
 from mytorch.nn.modules import __all__ as _modules_all
 from mytorch.nn import utils
 from mytorch.nn import parallel
-from mytorch.nn.parallel import DataParallel
+from mytorch.nn.parallel import DataParallel, DistributedDataParallel
 
 __all__ = [
     "functional",
@@ -15,6 +15,7 @@ __all__ = [
     "utils",
     "parallel",
     "DataParallel",
+    "DistributedDataParallel",
     "Parameter",
     "UninitializedParameter",
     "UninitializedBuffer",

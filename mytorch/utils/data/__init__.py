@@ -17,6 +17,7 @@ from mytorch.utils.data.dataset import (
     TensorDataset,
     random_split,
 )
+from mytorch.utils.data.distributed import DistributedSampler
 from mytorch.utils.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -27,7 +28,8 @@ from mytorch.utils.data.sampler import (
 )
 
 __all__ = [
-    "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
+    "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "DistributedSampler",
+    "IterableDataset",
     "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset",
     "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate",
     "default_convert", "get_worker_info", "random_split",
