@@ -47,6 +47,7 @@ from mytorch._build import build_info, compiled
 from mytorch._threads import get_num_threads, set_num_threads
 from mytorch._repr import set_printoptions
 from mytorch import autograd, cuda, fft, linalg, nn, optim, special
+from mytorch import func
 from mytorch import serialization
 from mytorch.serialization import load, save
 from mytorch import amp, backends, utils
