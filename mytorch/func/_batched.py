@@ -54,6 +54,10 @@ class Batched:
     def __getattr__(self, name):
         return getattr(self.phys._data, name)
 
+    def reshape(self, shape, order="C"):
+        """The physical array reshaped as the logical one would be (a backend's can_view)."""
+        return self.phys._data.reshape((self.phys.shape[0],) + tuple(shape), order=order)
+
 
 class _ByPhysical:
     """The backend of a Batched: that of its physical data (creation functions such as
@@ -257,7 +261,12 @@ class _Hook:
                 outs.append(cls.apply(*[_slice(a, lvl, b) for a in args]))
             return wrap_out(_stack_results(outs), lvl)
         if cls.vmap is Function.vmap:
-            return cls.vmap(None, None)  # torch's message
+            raise RuntimeError(
+                f"You tried to vmap over {cls.__name__}, but it does not have vmap support. "
+                "Please override and implement the vmap staticmethod or set "
+                "generate_vmap_rule=True. For more details, please see "
+                "https://pytorch.org/docs/main/notes/extending.func.html"
+            )
         unwrapped = [unwrap(a, lvl) for a in args]
         in_dims = tuple(0 if b else None for _, b in unwrapped)
         info = VmapInfo(size, _randomness(lvl))
