@@ -3,10 +3,9 @@
 Each takes a function of tensors and the point (a Tensor or a tuple of Tensors) and returns
 results shaped as torch's: a tuple exactly where the inputs or outputs were given as a tuple.
 
-NOTE: ``vectorize=True`` gives the same results as ``vectorize=False``, computed the same way
-(one backward pass per row of the Jacobian, or one forward-mode pass per column): mytorch's
-engine has no batched backward yet (the VJPs reduce and broadcast against the un-batched
-shapes, so a cotangent with a leading batch dimension would be summed over it).
+``jacobian(..., vectorize=True)`` (and so ``hessian``) runs backward once, with the
+cotangents batched by vmap (mytorch.func): the engine's VJPs go through vmap's batching rules.
+The forward-mode strategy computes one pass per column.
 """
 
 from mytorch._autograd import grad as _grad
@@ -259,51 +258,64 @@ def jacobian(
                 "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are "
                 "not supported together. Please either set `strict=False` or `vectorize=False`."
             )
-        table = []
-        for i, out in enumerate(outputs):
-            rows = [[] for _ in inputs]
-            flat = out.reshape(-1)
-            for k in range(out.numel()):
-                got = _grads((flat[k],), inputs, None, create_graph, retain_graph=True)
-                for j, (g, x) in enumerate(zip(got, inputs)):
-                    if g is None:
-                        if strict:
-                            raise RuntimeError(
-                                f"Output {i} of the user-provided function is independent of "
-                                f"input {j}. This is not allowed in strict mode."
-                            )
-                        g = _F.zeros_like(x)
-                    elif strict and create_graph and not g.requires_grad:
-                        raise RuntimeError(
-                            "The jacobian of the user-provided function is independent of "
-                            f"input {i}. This is not allowed in strict mode when "
-                            "create_graph=True."
-                        )
-                    rows[j].append(g)
-            table.append(rows)
         if vectorize:
-            table = _vectorized_layout(table, outputs, inputs)
+            table = _vectorized(outputs, inputs, create_graph)
         else:
-            table = tuple(
-                tuple(_stack(r, out.shape + x.shape, x) for r, x in zip(rows, inputs))
-                for rows, out in zip(table, outputs)
-            )
+            table = _row_by_row(outputs, inputs, create_graph, strict)
     table = _finish(table, create_graph)
     return _unpack2(table, out_tuple, in_tuple)
 
 
-def _vectorized_layout(table, outputs, inputs):
-    """The rows laid out as torch's vectorized Jacobian: one tensor per input over every
-    output's rows, split by output (so the pieces share whether they require grad)."""
+def _row_by_row(outputs, inputs, create_graph, strict):
+    """The Jacobian by one backward pass per output element."""
+    table = []
+    for i, out in enumerate(outputs):
+        rows = [[] for _ in inputs]
+        flat = out.reshape(-1)
+        for k in range(out.numel()):
+            got = _grads((flat[k],), inputs, None, create_graph, retain_graph=True)
+            for j, (g, x) in enumerate(zip(got, inputs)):
+                if g is None:
+                    if strict:
+                        raise RuntimeError(
+                            f"Output {i} of the user-provided function is independent of "
+                            f"input {j}. This is not allowed in strict mode."
+                        )
+                    g = _F.zeros_like(x)
+                elif strict and create_graph and not g.requires_grad:
+                    raise RuntimeError(
+                        "The jacobian of the user-provided function is independent of "
+                        f"input {i}. This is not allowed in strict mode when create_graph=True."
+                    )
+                rows[j].append(g)
+        table.append(tuple(_stack(r, out.shape + x.shape, x) for r, x in zip(rows, inputs)))
+    return tuple(table)
+
+
+def _vectorized(outputs, inputs, create_graph):
+    """The Jacobian by ONE backward pass: vmap (mytorch.func, reached as mytorch.vmap) over the
+    VJP with the identity's rows as cotangents, so the engine runs with a leading batch dim.
+    Laid out as torch's vectorized Jacobian: one tensor per input over every output's rows,
+    split by output (so the pieces share whether they require grad)."""
     sizes = [o.numel() for o in outputs]
-    per_input = []
-    for j, x in enumerate(inputs):
-        rows = [g for i in range(len(outputs)) for g in table[i][j]]
-        if rows:
-            big = _F.stack(rows, 0)
-        else:
-            big = _F.zeros((0,) + tuple(x.shape), dtype=x.dtype, device=x.device)
-        per_input.append(_F.split(big, sizes, 0))
+    total = sum(sizes)
+    live = [o.requires_grad for o in outputs]
+    if total == 0 or not any(live):
+        big = [_F.zeros((total,) + tuple(x.shape), dtype=x.dtype, device=x.device) for x in inputs]
+    else:
+        eye = _F.eye(total, dtype=outputs[0].dtype, device=outputs[0].device)
+        cts = []
+        start = 0
+        for o, n in zip(outputs, sizes):
+            cts.append(eye[:, start : start + n].reshape((total,) + tuple(o.shape)))
+            start += n
+
+        def rows(*ct):
+            got = _grads(outputs, inputs, ct, create_graph, retain_graph=True)
+            return tuple(_F.zeros_like(x) if g is None else g for g, x in zip(got, inputs))
+
+        big = _F.vmap(rows)(*cts)
+    per_input = [_F.split(b, sizes, 0) for b in big]
     return tuple(
         tuple(per_input[j][i].view(tuple(out.shape) + tuple(x.shape)) for j, x in enumerate(inputs))
         for i, out in enumerate(outputs)

@@ -63,7 +63,11 @@ def _leaf(p, keep):
     leaf."""
     if keep and p.requires_grad:
         return p.view_as(p)
-    return p.detach().requires_grad_(True)
+    tangent = _fwad.unpack_dual(p).tangent if keep else None
+    leaf = p.detach().requires_grad_(True)
+    if tangent is not None:  # forward over reverse (hessian): the leaf keeps p's tangent
+        return _fwad.make_dual(leaf, tangent)
+    return leaf
 
 
 def _argnums(args, argnums, fname):

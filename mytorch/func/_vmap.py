@@ -3,6 +3,7 @@ mytorch.func._batched), as torch.func.vmap."""
 
 import functools
 
+from mytorch import _registry
 from mytorch._core import TensorBase
 from mytorch._registry import F as _F
 from mytorch.func import _rules  # noqa: F401  (fills the batching rules)
@@ -245,3 +246,8 @@ def _cat_chunks(parts, out_dims, name):
         else:
             res.append(_F.cat([f[0][i] for f in flat], d))
     return tree_unflatten(res, spec)
+
+
+# torch.vmap is torch.func.vmap: published as mytorch.vmap (autograd.functional reaches it there)
+_registry.publish("torch", "vmap", vmap)
+_registry.register_functions({"vmap": vmap}, ["vmap"])
