@@ -227,3 +227,24 @@ def test_functional_vectorized_multi_and_hessian():
         return L.autograd.functional.hessian(lambda z: (z.sin() * z).sum(), x, vectorize=True)
 
     _cmp(hes(mytorch), hes(torch))
+
+
+@pytest.mark.parametrize("xs", [(4, 1, 3), (1, 1, 3), (2, 4, 1, 3)])
+def test_matmul_gradient_of_single_row_batches(xs):
+    """matmul's VJP takes one-row batches (vmap's per-sample gradients) as outer products."""
+    x, y = _arr(*xs, key="mx"), _arr(4, 3, 5, key="my")
+
+    def go(L):
+        a, b = L.tensor(x, requires_grad=True), L.tensor(y, requires_grad=True)
+        ga, gb = L.autograd.grad((a @ b).sin().sum(), (a, b), create_graph=True)
+        return ga, gb, L.autograd.grad((gb * gb).sum(), a)[0]
+
+    (ma, mb, mh), (ta, tb, th) = go(mytorch), go(torch)
+    assert_matches(ma, ta.detach())
+    assert_matches(mb, tb.detach())
+    assert_matches(mh, th)
+
+
+def test_jvp_of_vmap_and_vmap_inside_dual_level():
+    _run(lambda L: lambda x, t: L.func.jvp(L.func.vmap(lambda z: z.sin() * z.sum()), (x,), (t,)),
+         _arr(3, 4), _arr(3, 4, key="t"))  # fmt: skip

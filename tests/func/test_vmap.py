@@ -291,3 +291,9 @@ def test_autograd_function_vmap():
         _check(lambda L: _functions(L)[k].apply, [x])
         _check(lambda L: L.func.grad(lambda a: _functions(L)[k].apply(a).sum()), [x])
     raises_like(lambda L: L.func.vmap(_functions(L)[2].apply)(L.ones(2, 3)), ("vmap",))
+
+
+def test_in_place_on_batched_tensors():
+    x = _arr(3, 4)
+    _check(lambda L: lambda a: a.clone().mul_(2).add_(a), [x])
+    _check(lambda L: lambda a, b: a.clone().add_(b), [x, _arr(4, key="b")], in_dims=(0, None))
