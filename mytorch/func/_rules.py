@@ -272,10 +272,47 @@ def _matmul(fn, op, inputs, params, level, size, kernel, save):
     return out
 
 
+def _einsum(fn, op, inputs, params, level, size, kernel, save):
+    """einsum: a label of its own for the batch, in front of the batched operands' subscripts
+    and of the output's."""
+    eq = params[0]
+    lhs, out = eq.split("->")
+    free = [c for c in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA" if c not in eq]
+    if not free or "." in eq:
+        return NotImplemented
+    b = free[0]
+    ps = []
+    subs = []
+    for x, sub in zip(inputs, lhs.split(",")):
+        p, batched = unwrap(x, level)
+        ps.append(p)
+        subs.append(b + sub if batched else sub)
+    return applyn(op, tuple(ps), (",".join(subs) + "->" + b + out,) + tuple(params[1:]))
+
+
+def _matrix(fn, op, inputs, params, level, size, kernel, save):
+    """Linear algebra on the last two dims, batch dims allowed (inv, det, eigh, svd, ...)."""
+    if fn not in (apply1, apply_multi) or _has_tensor(params):
+        return NotImplemented
+    p, _ = unwrap(inputs[0], level)
+    return call(fn, op, [p], params, kernel, save)
+
+
+def _copy(fn, op, inputs, params, level, size, kernel, save):
+    """copy(input, src): src's values in input's shape and dtype."""
+    (px, bx), (ps, bs) = unwrap(inputs[0], level), unwrap(inputs[1], level)
+    px = _full(px, bx, size)
+    return apply2(op, px, _lift(ps, bs, _rank(inputs[1]), inputs[0].ndim), params)
+
+
 # --- the table ----------------------------------------------------------------------------------
 _UNARY = (
     "to_dtype", "to_device", "clone", "bitwise_not", "isnan", "isinf", "isfinite", "isneginf",
     "isposinf", "signbit", "logical_not", "conj_physical", "angle", "real", "imag", "triu", "tril",
+)  # fmt: skip
+_MATRIX = (
+    "linalg_inv", "linalg_det", "linalg_slogdet", "linalg_cholesky", "linalg_matrix_exp",
+    "linalg_eigh", "linalg_qr", "linalg_svd", "linalg_pinv", "linalg_lu_factor", "linalg_eig",
 )  # fmt: skip
 _NOT_POINTWISE2 = ("conv_forward", "conv_input_grad", "conv_weight_grad", "matmul", "copy")
 
@@ -312,6 +349,12 @@ def _fill():
     RULES["split"] = _split
     RULES["unbind"] = _split
     RULES["matmul"] = _matmul
+    RULES["einsum"] = _einsum
+    RULES["copy"] = _copy
+    for name in _MATRIX:
+        RULES[name] = _matrix
+    for name in ("linalg_solve", "linalg_solve_triangular"):
+        RULES[name] = _broadcasting
 
 
 _fill()

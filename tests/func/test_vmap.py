@@ -297,3 +297,43 @@ def test_in_place_on_batched_tensors():
     x = _arr(3, 4)
     _check(lambda L: lambda a: a.clone().mul_(2).add_(a), [x])
     _check(lambda L: lambda a, b: a.clone().add_(b), [x, _arr(4, key="b")], in_dims=(0, None))
+
+
+def _spd(n, *batch):
+    a = _arr(*batch, n, n, key=f"spd{n}", dtype=np.float64)
+    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
+
+
+LINALG = {
+    "inv": (lambda L: L.linalg.inv, [_spd(3, 4)]),
+    "det": (lambda L: L.linalg.det, [_spd(3, 4)]),
+    "slogdet": (lambda L: lambda a: tuple(L.linalg.slogdet(a)), [_spd(3, 4)]),
+    "cholesky": (lambda L: L.linalg.cholesky, [_spd(3, 4, 2)]),
+    "eigvalsh": (lambda L: L.linalg.eigvalsh, [_spd(3, 4)]),
+    "matrix_exp": (lambda L: L.linalg.matrix_exp, [_spd(3, 4) / 10]),
+    "svdvals": (lambda L: L.linalg.svdvals, [_arr(4, 3, 2, dtype=np.float64)]),
+    "solve": (lambda L: L.linalg.solve, [_spd(3, 4), _arr(4, 3, dtype=np.float64)]),
+    "solve_mat": (lambda L: L.linalg.solve, [_spd(3, 4), _arr(4, 3, 2, dtype=np.float64)]),
+    "einsum": (lambda L: lambda a, b: L.einsum("ij,jk->ik", a, b), [_arr(4, 2, 3), _arr(4, 3, 5)]),
+    "einsum_trace": (lambda L: lambda a: L.einsum("ii", a), [_arr(4, 3, 3)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_linalg_and_einsum_rules(name, monkeypatch):
+    fn, arrays = LINALG[name]
+    _no_fallback(monkeypatch)
+    _check(fn, arrays)
+
+
+def test_solve_with_unbatched_matrix_and_einsum_unbatched_operand(monkeypatch):
+    _no_fallback(monkeypatch)
+    a, b = _spd(3), _arr(4, 3, dtype=np.float64)
+    _check(lambda L: L.linalg.solve, [a, b], in_dims=(None, 0))
+    _check(lambda L: lambda x, y: L.einsum("ij,j->i", x, y), [a, b], in_dims=(None, 0))
+
+
+def test_copy_rule():
+    x, y = _arr(3, 4), _arr(4, key="y")
+    _check(lambda L: lambda a, b: a.clone().copy_(b[1:3]), [_arr(3, 2), y], in_dims=(0, None))
+    _check(lambda L: lambda a, b: a.clone().copy_(b), [x, y], in_dims=(0, None))
