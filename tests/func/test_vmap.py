@@ -337,3 +337,19 @@ def test_copy_rule():
     x, y = _arr(3, 4), _arr(4, key="y")
     _check(lambda L: lambda a, b: a.clone().copy_(b[1:3]), [_arr(3, 2), y], in_dims=(0, None))
     _check(lambda L: lambda a, b: a.clone().copy_(b), [x, y], in_dims=(0, None))
+
+
+def test_conv_folds_the_batch(monkeypatch):
+    x, w = _arr(3, 2, 4, 6, 6), _arr(5, 4, 3, 3, key="w")
+    _no_fallback(monkeypatch)
+    _check(lambda L: lambda a, k: L.nn.functional.conv2d(a, k, padding=1), [x, w],
+           in_dims=(0, None))  # fmt: skip
+    x1 = _arr(3, 2, 4, 9)
+    _check(lambda L: lambda a, k: L.nn.functional.conv1d(a, k[:, :, 0], stride=2), [x1, w],
+           in_dims=(0, None))  # fmt: skip
+
+
+def test_conv_per_sample_weight_gradients():
+    x, w = _arr(3, 1, 2, 5, 5), _arr(4, 2, 3, 3, key="w")
+    _check(lambda L: L.func.grad(lambda k, a: L.nn.functional.conv2d(a, k).square().sum()),
+           [w, x], in_dims=(None, 0))  # fmt: skip
