@@ -248,3 +248,23 @@ def test_matmul_gradient_of_single_row_batches(xs):
 def test_jvp_of_vmap_and_vmap_inside_dual_level():
     _run(lambda L: lambda x, t: L.func.jvp(L.func.vmap(lambda z: z.sin() * z.sum()), (x,), (t,)),
          _arr(3, 4), _arr(3, 4, key="t"))  # fmt: skip
+
+
+def test_compositions():
+    f = lambda L: lambda x: (x.sin() * x.sum()).tanh()  # noqa: E731
+    s = lambda L: lambda x: (x.sin() * x).sum() * x.exp().sum()  # noqa: E731
+    xs = _arr(4, 3)
+    _run(lambda L: L.func.vmap(L.func.jacfwd(f(L))), xs)
+    _run(lambda L: L.func.vmap(L.func.hessian(s(L))), xs)
+    _run(lambda L: L.func.grad(lambda x: L.func.vmap(f(L))(x).sum()), xs)
+    _run(lambda L: L.func.vmap(L.func.vmap(L.func.grad(s(L)))), _arr(2, 4, 3))
+    _run(lambda L: L.func.jacrev(L.func.jacrev(f(L))), X)
+
+
+def test_results_require_grad_only_with_an_outer_graph():
+    def go(L):
+        x = L.tensor(X, requires_grad=True)
+        g = L.func.grad(lambda z: (z.sin() * z).sum())(x)
+        return g, L.autograd.grad(g.sum(), x, create_graph=False)[0]
+
+    _run(lambda L: lambda: go(L))
