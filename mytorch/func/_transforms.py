@@ -85,7 +85,9 @@ def _argnums(args, argnums, fname):
 
 
 def _outer_needs_graph(leaves):
-    return _DEPTH[0] > 0 or any(x.requires_grad for x in leaves)
+    """Whether results must stay differentiable: inside another transform, under an open
+    forward-AD level, or from inputs that require grad."""
+    return _DEPTH[0] > 0 or _fwad._state["level"] >= 0 or any(x.requires_grad for x in leaves)
 
 
 def _finish(x, keep):
@@ -155,7 +157,7 @@ def _vjp_core(func, primals, has_aux, fname):
         graph = keep if create_graph is None else create_graph
         with enable_grad():
             grads = _autograd_grad(
-                plain_outs, leaves, seeds, retain_graph=retain_graph, create_graph=True,
+                plain_outs, leaves, seeds, retain_graph=retain_graph, create_graph=graph,
                 allow_unused=True,
             )  # fmt: skip
         res = []
