@@ -22,6 +22,7 @@ Autograd stays physical: the nodes are recorded on the plain tensors under the w
 from mytorch import _backends
 from mytorch._applyn import apply_multi
 from mytorch._core import _FW, Tensor, TensorBase, apply1, apply2
+from mytorch._registry import OPS
 from mytorch._registry import F as _F
 from mytorch._registry import VMAP as _VMAP
 from mytorch.autograd.function import Function, FunctionCtx
@@ -52,11 +53,27 @@ class Batched:
         self.size = n
 
     def __getattr__(self, name):
-        return getattr(self.phys._data, name)
+        if name in _PHYSICAL_ATTRS:
+            return getattr(self.phys._data, name)
+        raise AttributeError(f"vmap: a batched tensor's data has no {name!r}")
 
-    def reshape(self, shape, order="C"):
+    def reshape(self, *shape, order="C"):
         """The physical array reshaped as the logical one would be (a backend's can_view)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
         return self.phys._data.reshape((self.phys.shape[0],) + tuple(shape), order=order)
+
+    def astype(self, dtype, copy=True):
+        """The same batch in ``dtype`` (an in-place write's cast of its result)."""
+        return Batched(apply1(OPS["to_dtype"], self.phys, (dtype,)), self.level)
+
+
+# What a Batched reads from its physical array: a bounds check's reductions over every example,
+# and the layout a backend's can_view compares.
+_PHYSICAL_ATTRS = frozenset(
+    ("min", "max", "any", "all", "flags", "strides", "itemsize", "nbytes", "base",
+     "__array_interface__")
+)  # fmt: skip
 
 
 class _ByPhysical:
@@ -68,9 +85,11 @@ class _ByPhysical:
 
 
 class BatchedTensor(Tensor):
-    """A tensor batched at a vmap level (see the module's docstring)."""
+    """A tensor batched at a vmap level (see the module's docstring). ``_home`` is the data it
+    was made with: an in-place write (which rebinds ``_data``) is copied into that physical
+    memory, so that views of it see the write."""
 
-    __slots__ = ()
+    __slots__ = ("_home",)
 
     def detach(self):
         return wrap(self._data.phys.detach(), self._data.level)
@@ -113,7 +132,7 @@ class BatchedTensor(Tensor):
 def wrap(phys, level):
     """``phys`` (batch in dim 0) as a tensor batched at ``level``."""
     t = BatchedTensor.__new__(BatchedTensor)
-    t._data = Batched(phys, level)
+    t._data = t._home = Batched(phys, level)
     t._requires_grad = phys._requires_grad
     t._grad = None
     t._grad_fn = None
@@ -159,6 +178,7 @@ def push(size, randomness):
         _backends._multi[Batched] = _BY_PHYSICAL
         _VMAP[0] = _FW[0]
         _VMAP[1] = _random_draw
+        _VMAP[2] = _grad_in_vmap
         _FW[0] = _HOOK
     LEVELS.append([level, size, randomness])
     return level
@@ -171,6 +191,7 @@ def pop(level):
         _FW[0] = _VMAP[0]
         _VMAP[0] = None
         _VMAP[1] = None
+        _VMAP[2] = None
 
 
 _BY_PHYSICAL = _ByPhysical()
@@ -213,6 +234,8 @@ def _top_level(inputs, params):
             for q in p:
                 if type(q) is Batched and q.level > lvl:
                     lvl = q.level
+        elif type(p) is Batched and p.level > lvl:
+            lvl = p.level
     return lvl
 
 
@@ -283,6 +306,21 @@ class _Hook:
         return res[0] if single else tuple(res)
 
     def inplace(self, t, r):
+        """``t`` was written in place with ``r``'s values (its data rebound to r's): the values
+        go into t's physical memory (an in-place copy there, for the lower levels and autograd),
+        and t reads that memory again."""
+        if type(t) is BatchedTensor and t._data is not t._home:
+            home = t._home
+            new = t._data
+            p = new.phys if type(new) is Batched and new.level == home.level else None
+            if p is None:
+                raise RuntimeError(
+                    "vmap: an in-place write into a batched tensor with a value batched "
+                    "elsewhere is not supported"
+                )
+            home.phys.copy_(p)
+            t._data = home
+            return
         down = _VMAP[0]
         if down is not None:
             down.inplace(t, r)
@@ -369,3 +407,108 @@ def _random_draw(draw, fname, kind, shape, npdt, device, requires_grad, generato
     for lv in different:
         out = wrap(out, lv[0])
     return out
+
+
+# --- between wrappers and plain tensors -----------------------------------------------------------
+def peel(x):
+    """(the plain tensor under ``x``'s wrappers, the levels of its leading dims, ascending)."""
+    levels = []
+    while isinstance(x, TensorBase) and type(x._data) is Batched:
+        levels.append(x._data.level)
+        x = x._data.phys
+    return x, levels[::-1]
+
+
+def to_full(x, active):
+    """The plain tensor of ``x`` with a leading dim for each level of ``active`` ((level, size)
+    pairs, ascending), expanded along the levels ``x`` is not batched at."""
+    p, levels = peel(x)
+    for i, (lv, size) in enumerate(active):
+        if lv not in levels:
+            s = tuple(p.shape)
+            p = _F.expand(_F.unsqueeze(p, i), s[:i] + (size,) + s[i:])
+    return p
+
+
+def rewrap(p, active):
+    """Plain ``p`` with a leading dim per level of ``active`` as a tensor batched at them."""
+    for lv, _ in active:
+        p = wrap(p, lv)
+    return p
+
+
+def _grad_in_vmap(grad, outputs, inputs, grad_outputs, kw):
+    """autograd.grad of batched outputs with respect to batched inputs, inside vmap: the
+    physical graph differentiated (each example's outputs depend on its own inputs)."""
+    if not any(isinstance(t, TensorBase) and type(t._data) is Batched for t in outputs + inputs):
+        return NotImplemented
+    active = [(lv[0], lv[1]) for lv in LEVELS]
+    ins = []
+    in_levels = []
+    for x in inputs:
+        p, lv = peel(x) if isinstance(x, TensorBase) else (x, [])
+        ins.append(p)
+        in_levels.append(lv)
+    out_levels = set()
+    for o in outputs:
+        out_levels |= set(peel(o)[1])
+    if any(not out_levels <= set(lv) for lv in in_levels):
+        return _grad_per_example(grad, outputs, ins, in_levels, grad_outputs, kw, active)
+    outs = []
+    for o in outputs:
+        outs.append(to_full(o, [a for a in active if a[0] in peel(o)[1]]))
+    if grad_outputs is None:
+        gos = [_F.ones_like(p) if o.numel() == 1 else None for o, p in zip(outputs, outs)]
+    else:
+        gos = grad_outputs if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
+        gos = [
+            None if g is None else to_full(g, [a for a in active if a[0] in peel(o)[1]])
+            for g, o in zip(gos, outputs)
+        ]  # fmt: skip
+    res = grad(tuple(outs), tuple(ins), tuple(gos), **kw)
+    return tuple(
+        None if r is None else rewrap(r, [a for a in active if a[0] in lv])
+        for r, lv in zip(res, in_levels)
+    )
+
+
+def _grad_per_example(grad, outputs, ins, in_levels, grad_outputs, kw, active):
+    """autograd.grad of batched outputs with respect to inputs some of which are not batched at
+    their levels (shared by the examples): one backward pass per example, each input's gradient
+    taken at that example's coordinates, stacked (the slow path)."""
+    outs = [to_full(o, active) for o in outputs]
+    lead = tuple(size for _, size in active)
+    n = 1
+    for s in lead:
+        n *= s
+    if grad_outputs is None:
+        gos = [_F.ones_like(p) if o.numel() == 1 else None for o, p in zip(outputs, outs)]
+    else:
+        gos = grad_outputs if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
+        gos = [None if g is None else to_full(g, active) for g in gos]
+    flat = [_F.reshape(o, (n,) + tuple(o.shape)[len(lead) :]) for o in outs]
+    gflat = [None if g is None else _F.reshape(g, (n,) + tuple(g.shape)[len(lead) :]) for g in gos]
+    kw = dict(kw)
+    kw["retain_graph"] = True
+    rows = []
+    for k in range(n):
+        got = grad(tuple(o[k] for o in flat), tuple(ins),
+                   tuple(None if g is None else g[k] for g in gflat), **kw)  # fmt: skip
+        coords = []
+        rest = k
+        for size in reversed(lead):
+            rest, c = divmod(rest, size)
+            coords.insert(0, c)
+        at = {lv: c for (lv, _), c in zip(active, coords)}
+        rows.append([None if g is None else (g[tuple(at[lv] for lv in levels)] if levels else g)
+                     for g, levels in zip(got, in_levels)])  # fmt: skip
+    res = []
+    for j, x in enumerate(ins):
+        got = [r[j] for r in rows]
+        if all(g is None for g in got):
+            res.append(None)
+            continue
+        shape = tuple(x.shape)[len(in_levels[j]) :]
+        got = [_F.zeros(shape, dtype=x.dtype, device=x.device) if g is None else g for g in got]
+        res.append(rewrap(_F.reshape(_F.stack(got, 0), lead + shape), active))
+    return tuple(res)

@@ -177,7 +177,7 @@ def _index(idx, level, size):
     for k in adv:
         i = idx[k]
         if isinstance(i, Batched):
-            if i.level != level or type(i.phys._data) is Batched:
+            if i.level != level or type(i.phys._data) is Batched or i.dtype.kind == "b":
                 return None
             arrays.append((i.phys._data, True))
         elif getattr(i, "dtype", None) is not None and i.dtype.kind == "b":

@@ -21,37 +21,16 @@ from mytorch._grad_mode import enable_grad
 from mytorch._registry import F as _F
 from mytorch._size import Size
 from mytorch.autograd import forward_ad as _fwad
-from mytorch.func._batched import LEVELS, Batched, wrap
+from mytorch.func._batched import LEVELS, peel, rewrap, to_full
 from mytorch.func._vmap import tree_flatten, tree_unflatten, vmap
 
 _DEPTH = [0]  # transforms being evaluated (their results keep their graph)
 
 
-# --- between wrappers and plain tensors --------------------------------------------------------
-def _peel(x):
-    """(the plain tensor under ``x``'s wrappers, the levels of its leading dims, ascending)."""
-    levels = []
-    while isinstance(x, TensorBase) and type(x._data) is Batched:
-        levels.append(x._data.level)
-        x = x._data.phys
-    return x, levels[::-1]
-
-
-def _to_full(x, active):
-    """The plain tensor of ``x`` with a leading dim for each level of ``active`` (ascending),
-    expanded along the levels ``x`` is not batched at."""
-    p, levels = _peel(x)
-    for i, (lv, size) in enumerate(active):
-        if lv not in levels:
-            s = tuple(p.shape)
-            p = _F.expand(_F.unsqueeze(p, i), s[:i] + (size,) + s[i:])
-    return p
-
-
-def _rewrap(p, active):
-    for lv, _ in active:
-        p = wrap(p, lv)
-    return p
+# --- between wrappers and plain tensors (mytorch.func._batched) -----------------------------------
+_peel = peel
+_to_full = to_full
+_rewrap = rewrap
 
 
 def _active():
