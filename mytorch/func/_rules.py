@@ -222,10 +222,10 @@ def _index_backward(fn, op, inputs, params, level, size, kernel, save):
 
 
 def _cat(fn, op, inputs, params, level, size, kernel, save):
-    if fn is not applyn or any(x.ndim == 0 for x in inputs if isinstance(x, TensorBase)):
+    if fn is not applyn:
         return NotImplemented
-    if op.name == "cat" and any(tuple(x.shape) == (0,) for x in inputs):
-        return NotImplemented  # torch's legacy empty 1-d operands
+    if op.name == "cat" and any(x.ndim == 0 or tuple(x.shape) == (0,) for x in inputs):
+        return NotImplemented  # torch's errors, and its legacy empty 1-d operands
     ps = [_full(*unwrap(x, level), size) for x in inputs]
     return applyn(op, tuple(ps), (params[0] + 1,) + tuple(params[1:]))
 

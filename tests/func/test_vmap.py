@@ -353,3 +353,8 @@ def test_conv_per_sample_weight_gradients():
     x, w = _arr(3, 1, 2, 5, 5), _arr(4, 2, 3, 3, key="w")
     _check(lambda L: L.func.grad(lambda k, a: L.nn.functional.conv2d(a, k).square().sum()),
            [w, x], in_dims=(None, 0))  # fmt: skip
+
+
+def test_stack_of_scalars_uses_its_rule(monkeypatch):
+    _no_fallback(monkeypatch)
+    _check(lambda L: lambda a: L.stack([a.sum(), a.amax(), a[0]]), [_arr(4, 3)])
