@@ -5,7 +5,7 @@ results shaped as torch's: a tuple exactly where the inputs or outputs were give
 
 ``jacobian(..., vectorize=True)`` (and so ``hessian``) runs backward once, with the
 cotangents batched by vmap (mytorch.func): the engine's VJPs go through vmap's batching rules.
-The forward-mode strategy computes one pass per column.
+The forward-mode strategy runs forward once, with the tangents batched the same way.
 """
 
 from mytorch._autograd import grad as _grad
@@ -329,7 +329,7 @@ def _stack(pieces, shape, like):
 
 
 def _jacobian_forward(func, inputs, create_graph, strict, vectorize):
-    """The Jacobian column by column: one forward-mode pass per input element."""
+    """The Jacobian by forward mode: one pass with every column's tangent, batched by vmap."""
     if create_graph:
         raise NotImplementedError(
             "torch.autograd.functional.jacobian: `create_graph=True` and "
@@ -348,33 +348,48 @@ def _jacobian_forward(func, inputs, create_graph, strict, vectorize):
             "Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly "
             "implemented for `vectorize=True`."
         )
-    columns = None  # columns[i][j]: the tangents of output i for each element of input j
-    outputs = None
-    out_tuple = False
-    for j, x in enumerate(inputs):
-        for k in range(x.numel()):
-            tangents = [_F.zeros_like(xx) for xx in inputs]
-            tangents[j] = _F.zeros(x.numel(), dtype=x.dtype, device=x.device)
-            tangents[j][k] = 1
-            tangents[j] = tangents[j].reshape(tuple(x.shape))
-            with fwAD.dual_level():
-                duals = [fwAD.make_dual(xx, t) for xx, t in zip(inputs, tangents)]
-                out_tuple, outs = _as_tuple(func(*duals), "outputs", "jacobian")
-                if columns is None:
-                    columns = [[[] for _ in inputs] for _ in outs]
-                    outputs = [fwAD.unpack_dual(o).primal for o in outs]
-                for i, o in enumerate(outs):
-                    t = fwAD.unpack_dual(o).tangent
-                    columns[i][j].append(_F.zeros_like(o) if t is None else t)
-    if columns is None:  # every input is empty: one call for the outputs' shapes
+    total = sum(x.numel() for x in inputs)
+    if total == 0:  # every input is empty: one call for the outputs' shapes
         out_tuple, outputs = _as_tuple(func(*inputs), "outputs", "jacobian")
-        columns = [[[] for _ in inputs] for _ in outputs]
+        cols = [[None] * len(inputs) for _ in outputs]
+    else:
+        # ONE forward pass with the identity's columns as tangents, batched by vmap
+        # (mytorch.func, reached as mytorch.vmap): forward AD's rules run on batched tangents.
+        like = inputs[0]
+        eye = _F.eye(total, dtype=like.dtype, device=like.device)
+        basis = []
+        start = 0
+        for x in inputs:
+            n = x.numel()
+            basis.append(eye[:, start : start + n].reshape((total,) + tuple(x.shape)))
+            start += n
+        found = {}
+
+        def column(*tangents):
+            with fwAD.dual_level():
+                duals = [fwAD.make_dual(x, t) for x, t in zip(inputs, tangents)]
+                out_tuple, outs = _as_tuple(func(*duals), "outputs", "jacobian")
+                found["tuple"] = out_tuple
+                res = []
+                for o in outs:
+                    t = fwAD.unpack_dual(o).tangent
+                    res.append(_F.zeros_like(o) if t is None else t)
+                return tuple(res)
+
+        tans = _F.vmap(column, randomness="same")(*basis)  # (total, *out_i.shape) each
+        out_tuple = found["tuple"]
+        outputs = [t[0] for t in tans]  # (their shapes)
+        cols = []
+        for t in tans:
+            pieces = _F.split(_F.movedim(t, 0, -1), [x.numel() for x in inputs], -1)
+            cols.append(list(pieces))
     table = []
     for i, out in enumerate(outputs):
         row = []
         for j, x in enumerate(inputs):
-            if columns[i][j]:
-                jac = _F.stack(columns[i][j], -1).reshape(tuple(out.shape) + tuple(x.shape))
+            c = cols[i][j]
+            if c is not None and x.numel():
+                jac = c.reshape(tuple(out.shape) + tuple(x.shape))
             else:
                 jac = _F.zeros(tuple(out.shape) + tuple(x.shape), dtype=out.dtype)
             row.append(jac)

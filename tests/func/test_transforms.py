@@ -268,3 +268,21 @@ def test_results_require_grad_only_with_an_outer_graph():
         return g, L.autograd.grad(g.sum(), x, create_graph=False)[0]
 
     _run(lambda L: lambda: go(L))
+
+
+def test_functional_forward_mode_jacobian_runs_forward_once():
+    calls = []
+
+    def jac(L):
+        W = L.tensor(_arr(5, 3, key="fw"))
+
+        def f(x, y):
+            calls.append(1)
+            return (L.tanh(W @ x) * y.sum(), (x * x).sum())
+
+        args = tuple(_both(X, _arr(2, key="y2"))[L is torch])
+        return L.autograd.functional.jacobian(f, args, vectorize=True, strategy="forward-mode")
+
+    got = jac(mytorch)
+    assert len(calls) == 1
+    _cmp(got, jac(torch))
