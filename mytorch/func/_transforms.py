@@ -21,16 +21,10 @@ from mytorch._grad_mode import enable_grad
 from mytorch._registry import F as _F
 from mytorch._size import Size
 from mytorch.autograd import forward_ad as _fwad
-from mytorch.func._batched import LEVELS, peel, rewrap, to_full
+from mytorch.func._batched import LEVELS, rewrap, to_full
 from mytorch.func._vmap import tree_flatten, tree_unflatten, vmap
 
 _DEPTH = [0]  # transforms being evaluated (their results keep their graph)
-
-
-# --- between wrappers and plain tensors (mytorch.func._batched) -----------------------------------
-_peel = peel
-_to_full = to_full
-_rewrap = rewrap
 
 
 def _active():
@@ -87,10 +81,10 @@ def _vjp_core(func, primals, has_aux, fname):
             )  # fmt: skip
     keep = _outer_needs_graph(flat)
     with enable_grad():
-        leaves = [_leaf(_to_full(x, active), keep) for x in flat]
+        leaves = [_leaf(to_full(x, active), keep) for x in flat]
         _DEPTH[0] += 1
         try:
-            out = func(*tree_unflatten([_rewrap(lf, active) for lf in leaves], spec))
+            out = func(*tree_unflatten([rewrap(lf, active) for lf in leaves], spec))
         finally:
             _DEPTH[0] -= 1
     aux = None
@@ -108,7 +102,7 @@ def _vjp_core(func, primals, has_aux, fname):
                 f"{fname}: Expected f(*primals) to return only tensors, got unsupported type "
                 f"{type(o)}"
             )
-    plain_outs = [_to_full(o, active) for o in outs]
+    plain_outs = [to_full(o, active) for o in outs]
 
     def vjp_fn(cotangents, retain_graph=True, create_graph=None):
         cts, cspec = tree_flatten(cotangents)
@@ -128,10 +122,10 @@ def _vjp_core(func, primals, has_aux, fname):
                     f"Mismatch in shape: grad_output[0] has a shape of {Size(ct.shape)} and "
                     f"output[0] has a shape of {Size(o.shape)}."
                 )
-            p = _to_full(ct, now)
+            p = to_full(ct, now)
             if n:  # the later levels in front, batched: the engine runs over them
                 order = list(range(k, k + n)) + list(range(k)) + list(range(k + n, p.ndim))
-                p = _rewrap(_F.permute(p, order), new)
+                p = rewrap(_F.permute(p, order), new)
             seeds.append(p)
         graph = keep if create_graph is None else create_graph
         with enable_grad():
@@ -144,11 +138,11 @@ def _vjp_core(func, primals, has_aux, fname):
             if g is None:
                 g = _expand_new(_F.zeros_like(lf), new)
             elif n:
-                g = _to_full(g, new)
+                g = to_full(g, new)
             if n:  # the later levels back behind the earlier ones (ascending)
                 order = list(range(n, n + k)) + list(range(n)) + list(range(n + k, g.ndim))
                 g = _F.permute(g, order)
-            res.append(_finish(_rewrap(g, now), graph))
+            res.append(_finish(rewrap(g, now), graph))
         return tree_unflatten(res, spec)
 
     return _finish_tree(out, keep), vjp_fn, _finish_tree(aux, keep)
@@ -273,11 +267,11 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                     f"shape. Got primal of shape {tuple(p.shape)} and tangent of shape "
                     f"{tuple(t.shape)}"
                 )
-            pp = _to_full(p, active)
-            pt = _to_full(t, active)
+            pp = to_full(p, active)
+            pt = to_full(t, active)
             if not keep:
                 pp = pp.detach()
-            duals.append(_rewrap(_fwad.make_dual(pp, pt), active))
+            duals.append(rewrap(_fwad.make_dual(pp, pt), active))
         _DEPTH[0] += 1
         try:
             out = func(*tree_unflatten(duals, spec))
@@ -295,11 +289,11 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                     "jvp(f, primals, tangents): Expected f(*primals) to return only tensors, "
                     f"got unsupported type {type(o)}"
                 )
-            prim, tan = _fwad.unpack_dual(_to_full(o, active))
+            prim, tan = _fwad.unpack_dual(to_full(o, active))
             if tan is None:
                 tan = _F.zeros_like(prim)
-            po.append(_finish(_rewrap(prim, active), keep))
-            to.append(_finish(_rewrap(tan, active), keep))
+            po.append(_finish(rewrap(prim, active), keep))
+            to.append(_finish(rewrap(tan, active), keep))
     res = (tree_unflatten(po, ospec), tree_unflatten(to, ospec))
     if has_aux:
         return res + (_finish_tree(aux, keep),)
@@ -391,11 +385,23 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
                 full[i] = d
             return func(*full)
 
+        found = {}
+
         def push(*t):
             res = jvp(inner, picked, tuple(t), has_aux=has_aux)
-            return (res[1], res[2]) if has_aux else (res[1], None)
+            if not has_aux:
+                return res[1], []
+            leaves, spec = tree_flatten(res[2])
+            found["aux"] = (leaves, spec)
+            return res[1], [v for v in leaves if isinstance(v, TensorBase)]
 
-        cols, aux = vmap(push, out_dims=(0, None), randomness=randomness)(*tans)
+        cols, aux_tensors = vmap(push, randomness=randomness)(*tans)
+        aux = None
+        if has_aux:  # the same for every column: the first one's
+            leaves, spec = found["aux"]
+            it = iter(aux_tensors)
+            leaves = [next(it)[0] if isinstance(v, TensorBase) else v for v in leaves]
+            aux = tree_unflatten(leaves, spec)
         outs, ospec = tree_flatten(cols)
         table = []
         for c in outs:
@@ -409,14 +415,10 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
             table.append(per[0] if single else tuple(per))
         res = tree_unflatten(table, ospec)
         if has_aux:
-            return res, _aux_first(aux)
+            return res, aux
         return res
 
     return wrapper
-
-
-def _aux_first(aux):
-    return aux
 
 
 def hessian(func, argnums=0):

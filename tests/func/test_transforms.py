@@ -286,3 +286,9 @@ def test_functional_forward_mode_jacobian_runs_forward_once():
     got = jac(mytorch)
     assert len(calls) == 1
     _cmp(got, jac(torch))
+
+
+@pytest.mark.parametrize("how", ["jacrev", "jacfwd"])
+def test_jacobians_with_aux(how):
+    _run(lambda L: getattr(L.func, how)(lambda z: (z.sin() * 2, {"c": z.cos().sum(), "d": z * 3}),
+                                        has_aux=True), X)  # fmt: skip
