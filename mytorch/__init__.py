@@ -49,6 +49,7 @@ from mytorch._repr import set_printoptions
 from mytorch import autograd, cuda, fft, linalg, nn, optim, special
 from mytorch.autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from mytorch.autograd.anomaly_mode import set_anomaly_enabled
+from mytorch import func
 from mytorch import serialization
 from mytorch.serialization import load, save
 from mytorch import amp, backends, utils

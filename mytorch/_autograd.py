@@ -9,6 +9,7 @@ from mytorch._engine import run_backward
 from mytorch._grad_mode import is_grad_enabled
 from mytorch._ops.pointwise import to_device
 from mytorch._registry import CORE as _CORE
+from mytorch._registry import VMAP as _VMAP
 from mytorch._registry import provide
 
 _SCALAR_ONES = _backends.CPU.SCALAR_ONES
@@ -161,6 +162,12 @@ def grad(
     """
     if is_grads_batched:
         raise NotImplementedError("mytorch: is_grads_batched is not supported")
+    if _VMAP[2] is not None:  # inside vmap: batched outputs or inputs (mytorch.func)
+        kw = dict(retain_graph=retain_graph, create_graph=create_graph, allow_unused=allow_unused,
+                  materialize_grads=materialize_grads)  # fmt: skip
+        r = _VMAP[2](grad, _as_tuple(outputs), _as_tuple(inputs), grad_outputs, kw)
+        if r is not NotImplemented:
+            return r
     if create_graph is None:
         create_graph = _CG_DEFAULT != 0 and is_grad_enabled()
     if retain_graph is None:

@@ -126,6 +126,10 @@ CORE = CoreHooks()
 # Forward AD's op hook, [None] unless a dual level is open: every op application checks it
 # (mytorch.autograd.forward_ad sets it on entering a level).
 FORWARD_AD = [None]
+# vmap's state while a vmap level is active (mytorch.func): [the op hook under vmap's (forward
+# AD's, below vmap's in FORWARD_AD[0]), the hook of random draws, autograd.grad's hook for
+# batched tensors]; else [None, None, None].
+VMAP = [None, None, None]
 
 
 def sync(t):

@@ -13,6 +13,7 @@ from mytorch import _dtype as D
 from mytorch import _random
 from mytorch._core import TensorBase, _wrap
 from mytorch._out import C_NAMES, factory_out, write_out
+from mytorch._registry import VMAP as _VMAP
 
 _CPU = _backends.CPU
 
@@ -430,6 +431,14 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False, out=None):
 # Random tensors: drawn on the device by its backend's generator (the device's default one, or
 # ``generator=``, a mytorch.Generator of that device).
 def _draw(fname, kind, shape, npdt, device, requires_grad, generator, *args):
+    if _VMAP[1] is not None:  # inside vmap: its randomness= decides (mytorch.func)
+        return _VMAP[1](
+            _draw_now, fname, kind, shape, npdt, device, requires_grad, generator, *args
+        )
+    return _draw_now(fname, kind, shape, npdt, device, requires_grad, generator, *args)
+
+
+def _draw_now(fname, kind, shape, npdt, device, requires_grad, generator, *args):
     be = _backend(device)
     gen = _random.draw_from(be, generator, fname)
     return _make(be, be.random(gen, kind, shape, npdt, *args), requires_grad)

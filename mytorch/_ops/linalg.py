@@ -49,6 +49,10 @@ def _matmul_vjp(n, g):
             # NOTE: y is a transposed view (linear's weight.T): its gradient as the transpose of
             # a GEMM in the weight's own layout, so the weight's gradient comes out C-contiguous.
             gy = transpose(matmul(transpose(g1, 0, 1), x1), 0, 1)
+        elif x1.ndim > 2 and x1.shape[-2] == 1:
+            # NOTE: one row per matrix (vmap's per-sample gradients): the outer products as a
+            # broadcast multiply, the same values (NumPy's matmul loops over k=1 products slowly)
+            gy = transpose(x1, -1, -2) * g1
         else:
             gy = matmul(transpose(x1, -1, -2), g1)
         if yd == 1:

@@ -183,6 +183,7 @@ def _check_class_target(input, target, weight, ignore_index):
             f"weight tensor should be defined either for all {c} classes or no classes but got "
             f"weight tensor of shape: {list(weight.shape)}"
         )
+    target = _values(target)
     if _plain_targets(target, c, ignore_index):
         return c, True
     bad = ((target < 0) | (target >= c)) & (target != ignore_index)
@@ -190,6 +191,14 @@ def _check_class_target(input, target, weight, ignore_index):
         first = target[bad].reshape(-1)[0]
         raise IndexError(f"Target {int(first.item())} is out of bounds.")
     return c, False
+
+
+def _values(t):
+    """Every value of ``t``: under vmap, of every example (the plain tensor under the batched
+    one's wrappers, see mytorch.func), so that the checks above see them all."""
+    while hasattr(t._data, "phys"):
+        t = t._data.phys
+    return t
 
 
 def _plain_targets(target, c, ignore_index):

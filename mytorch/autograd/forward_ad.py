@@ -43,6 +43,7 @@ from mytorch._core import (
 )
 from mytorch._grad_mode import _grad_on, _set_grad_enabled
 from mytorch._registry import KIND_BINARY, KIND_DIV
+from mytorch._registry import VMAP as _VMAP
 from mytorch._registry import F as _F
 from mytorch.autograd.function import FunctionCtx
 
@@ -69,9 +70,11 @@ _TANGENTS = {}
 
 
 def _set_hook(hook):
-    """Install forward AD's op hook in the hot path (None: none); returns the previous one."""
-    prev = _FW[0]
-    _FW[0] = hook
+    """Install forward AD's op hook in the hot path (None: none); returns the previous one.
+    While vmap is active its hook stays first and forward AD's goes under it."""
+    slot = _FW if _VMAP[1] is None else _VMAP
+    prev = slot[0]
+    slot[0] = hook
     return prev
 
 

@@ -3,10 +3,9 @@
 Each takes a function of tensors and the point (a Tensor or a tuple of Tensors) and returns
 results shaped as torch's: a tuple exactly where the inputs or outputs were given as a tuple.
 
-NOTE: ``vectorize=True`` gives the same results as ``vectorize=False``, computed the same way
-(one backward pass per row of the Jacobian, or one forward-mode pass per column): mytorch's
-engine has no batched backward yet (the VJPs reduce and broadcast against the un-batched
-shapes, so a cotangent with a leading batch dimension would be summed over it).
+``jacobian(..., vectorize=True)`` (and so ``hessian``) runs backward once, with the
+cotangents batched by vmap (mytorch.func): the engine's VJPs go through vmap's batching rules.
+The forward-mode strategy runs forward once, with the tangents batched the same way.
 """
 
 from mytorch._autograd import grad as _grad
@@ -259,51 +258,64 @@ def jacobian(
                 "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are "
                 "not supported together. Please either set `strict=False` or `vectorize=False`."
             )
-        table = []
-        for i, out in enumerate(outputs):
-            rows = [[] for _ in inputs]
-            flat = out.reshape(-1)
-            for k in range(out.numel()):
-                got = _grads((flat[k],), inputs, None, create_graph, retain_graph=True)
-                for j, (g, x) in enumerate(zip(got, inputs)):
-                    if g is None:
-                        if strict:
-                            raise RuntimeError(
-                                f"Output {i} of the user-provided function is independent of "
-                                f"input {j}. This is not allowed in strict mode."
-                            )
-                        g = _F.zeros_like(x)
-                    elif strict and create_graph and not g.requires_grad:
-                        raise RuntimeError(
-                            "The jacobian of the user-provided function is independent of "
-                            f"input {i}. This is not allowed in strict mode when "
-                            "create_graph=True."
-                        )
-                    rows[j].append(g)
-            table.append(rows)
         if vectorize:
-            table = _vectorized_layout(table, outputs, inputs)
+            table = _vectorized(outputs, inputs, create_graph)
         else:
-            table = tuple(
-                tuple(_stack(r, out.shape + x.shape, x) for r, x in zip(rows, inputs))
-                for rows, out in zip(table, outputs)
-            )
+            table = _row_by_row(outputs, inputs, create_graph, strict)
     table = _finish(table, create_graph)
     return _unpack2(table, out_tuple, in_tuple)
 
 
-def _vectorized_layout(table, outputs, inputs):
-    """The rows laid out as torch's vectorized Jacobian: one tensor per input over every
-    output's rows, split by output (so the pieces share whether they require grad)."""
+def _row_by_row(outputs, inputs, create_graph, strict):
+    """The Jacobian by one backward pass per output element."""
+    table = []
+    for i, out in enumerate(outputs):
+        rows = [[] for _ in inputs]
+        flat = out.reshape(-1)
+        for k in range(out.numel()):
+            got = _grads((flat[k],), inputs, None, create_graph, retain_graph=True)
+            for j, (g, x) in enumerate(zip(got, inputs)):
+                if g is None:
+                    if strict:
+                        raise RuntimeError(
+                            f"Output {i} of the user-provided function is independent of "
+                            f"input {j}. This is not allowed in strict mode."
+                        )
+                    g = _F.zeros_like(x)
+                elif strict and create_graph and not g.requires_grad:
+                    raise RuntimeError(
+                        "The jacobian of the user-provided function is independent of "
+                        f"input {i}. This is not allowed in strict mode when create_graph=True."
+                    )
+                rows[j].append(g)
+        table.append(tuple(_stack(r, out.shape + x.shape, x) for r, x in zip(rows, inputs)))
+    return tuple(table)
+
+
+def _vectorized(outputs, inputs, create_graph):
+    """The Jacobian by ONE backward pass: vmap (mytorch.func, reached as mytorch.vmap) over the
+    VJP with the identity's rows as cotangents, so the engine runs with a leading batch dim.
+    Laid out as torch's vectorized Jacobian: one tensor per input over every output's rows,
+    split by output (so the pieces share whether they require grad)."""
     sizes = [o.numel() for o in outputs]
-    per_input = []
-    for j, x in enumerate(inputs):
-        rows = [g for i in range(len(outputs)) for g in table[i][j]]
-        if rows:
-            big = _F.stack(rows, 0)
-        else:
-            big = _F.zeros((0,) + tuple(x.shape), dtype=x.dtype, device=x.device)
-        per_input.append(_F.split(big, sizes, 0))
+    total = sum(sizes)
+    live = [o.requires_grad for o in outputs]
+    if total == 0 or not any(live):
+        big = [_F.zeros((total,) + tuple(x.shape), dtype=x.dtype, device=x.device) for x in inputs]
+    else:
+        eye = _F.eye(total, dtype=outputs[0].dtype, device=outputs[0].device)
+        cts = []
+        start = 0
+        for o, n in zip(outputs, sizes):
+            cts.append(eye[:, start : start + n].reshape((total,) + tuple(o.shape)))
+            start += n
+
+        def rows(*ct):
+            got = _grads(outputs, inputs, ct, create_graph, retain_graph=True)
+            return tuple(_F.zeros_like(x) if g is None else g for g, x in zip(got, inputs))
+
+        big = _F.vmap(rows)(*cts)
+    per_input = [_F.split(b, sizes, 0) for b in big]
     return tuple(
         tuple(per_input[j][i].view(tuple(out.shape) + tuple(x.shape)) for j, x in enumerate(inputs))
         for i, out in enumerate(outputs)
@@ -317,7 +329,7 @@ def _stack(pieces, shape, like):
 
 
 def _jacobian_forward(func, inputs, create_graph, strict, vectorize):
-    """The Jacobian column by column: one forward-mode pass per input element."""
+    """The Jacobian by forward mode: one pass with every column's tangent, batched by vmap."""
     if create_graph:
         raise NotImplementedError(
             "torch.autograd.functional.jacobian: `create_graph=True` and "
@@ -336,33 +348,48 @@ def _jacobian_forward(func, inputs, create_graph, strict, vectorize):
             "Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly "
             "implemented for `vectorize=True`."
         )
-    columns = None  # columns[i][j]: the tangents of output i for each element of input j
-    outputs = None
-    out_tuple = False
-    for j, x in enumerate(inputs):
-        for k in range(x.numel()):
-            tangents = [_F.zeros_like(xx) for xx in inputs]
-            tangents[j] = _F.zeros(x.numel(), dtype=x.dtype, device=x.device)
-            tangents[j][k] = 1
-            tangents[j] = tangents[j].reshape(tuple(x.shape))
-            with fwAD.dual_level():
-                duals = [fwAD.make_dual(xx, t) for xx, t in zip(inputs, tangents)]
-                out_tuple, outs = _as_tuple(func(*duals), "outputs", "jacobian")
-                if columns is None:
-                    columns = [[[] for _ in inputs] for _ in outs]
-                    outputs = [fwAD.unpack_dual(o).primal for o in outs]
-                for i, o in enumerate(outs):
-                    t = fwAD.unpack_dual(o).tangent
-                    columns[i][j].append(_F.zeros_like(o) if t is None else t)
-    if columns is None:  # every input is empty: one call for the outputs' shapes
+    total = sum(x.numel() for x in inputs)
+    if total == 0:  # every input is empty: one call for the outputs' shapes
         out_tuple, outputs = _as_tuple(func(*inputs), "outputs", "jacobian")
-        columns = [[[] for _ in inputs] for _ in outputs]
+        cols = [[None] * len(inputs) for _ in outputs]
+    else:
+        # ONE forward pass with the identity's columns as tangents, batched by vmap
+        # (mytorch.func, reached as mytorch.vmap): forward AD's rules run on batched tangents.
+        like = inputs[0]
+        eye = _F.eye(total, dtype=like.dtype, device=like.device)
+        basis = []
+        start = 0
+        for x in inputs:
+            n = x.numel()
+            basis.append(eye[:, start : start + n].reshape((total,) + tuple(x.shape)))
+            start += n
+        found = {}
+
+        def column(*tangents):
+            with fwAD.dual_level():
+                duals = [fwAD.make_dual(x, t) for x, t in zip(inputs, tangents)]
+                out_tuple, outs = _as_tuple(func(*duals), "outputs", "jacobian")
+                found["tuple"] = out_tuple
+                res = []
+                for o in outs:
+                    t = fwAD.unpack_dual(o).tangent
+                    res.append(_F.zeros_like(o) if t is None else t)
+                return tuple(res)
+
+        tans = _F.vmap(column, randomness="same")(*basis)  # (total, *out_i.shape) each
+        out_tuple = found["tuple"]
+        outputs = [t[0] for t in tans]  # (their shapes)
+        cols = []
+        for t in tans:
+            pieces = _F.split(_F.movedim(t, 0, -1), [x.numel() for x in inputs], -1)
+            cols.append(list(pieces))
     table = []
     for i, out in enumerate(outputs):
         row = []
         for j, x in enumerate(inputs):
-            if columns[i][j]:
-                jac = _F.stack(columns[i][j], -1).reshape(tuple(out.shape) + tuple(x.shape))
+            c = cols[i][j]
+            if c is not None and x.numel():
+                jac = c.reshape(tuple(out.shape) + tuple(x.shape))
             else:
                 jac = _F.zeros(tuple(out.shape) + tuple(x.shape), dtype=out.dtype)
             row.append(jac)
