@@ -1,7 +1,9 @@
-"""softmax and log_softmax: primitives whose kernels make one pass per row (a fused kernel on a
-GPU), with VJPs that are primitives too (softmax_backward, log_softmax_backward, torch's
-_softmax_backward_data and _log_softmax_backward_data), whose own VJPs are written in mytorch ops,
-so derivatives of any order work.
+"""softmax and log_softmax: primitives with one kernel call each (backend methods: the
+max-subtracted reference over the array module; on a GPU fused CuPy kernels, two row reductions
+and one elementwise pass, with no temporaries of the input's size), and VJPs that are primitives
+too (softmax_backward, log_softmax_backward: torch's _softmax_backward_data and
+_log_softmax_backward_data; one row reduction and one elementwise pass on a GPU), whose own VJPs
+are written in mytorch ops, so derivatives of any order work.
 
 Each saves its result only: softmax's VJP is y * (g - sum(g * y)), log_softmax's
 g - exp(y) * sum(g), both along the softmax's dim.
