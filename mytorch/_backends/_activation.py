@@ -1,7 +1,10 @@
-"""The reference kernels of the activations (their primitives live in mytorch._ops.activation),
+"""The reference kernels of the activations (their primitives live in mytorch._ops.activation;
+softmax's and log_softmax's in mytorch._ops.nn_softmax),
 written once against the backend's array module ``xp``: a base class of reference.Backend."""
 
 import math
+
+import numpy as np
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT1_2 = math.sqrt(0.5)
@@ -84,3 +87,46 @@ class ActivationKernels:
             cdf = 0.5 * (1 + self._erf(x * _SQRT1_2))
             d = cdf + x * xp.exp(x * x * -0.5) * _INV_SQRT_2PI
         return self.scalar(xp.asarray(grad * d))
+
+    # --- softmax and log_softmax (max-subtracted: exp never overflows) -----------------------
+    def _softmax_args(self, arrays, dim):
+        """The arrays as the softmax kernels take them: a 0-d array as one of shape (1,), and
+        half precision (float16, bfloat16) in float32, which is torch's accumulation type."""
+        wide = arrays[0].dtype.itemsize < 4
+        out = []
+        for a in arrays:
+            if a.ndim == 0:
+                a = a.reshape(1)
+            out.append(a.astype(self.xp.float32) if wide else a)
+        return out, min(dim, out[0].ndim - 1)
+
+    def _softmax_result(self, r, like):
+        return self.scalar(self.xp.asarray(r.astype(like.dtype, copy=False).reshape(like.shape)))
+
+    def softmax(self, x, dim):
+        """exp(x - max) / sum(exp(x - max)) along dim; a row of -inf (or holding +inf or NaN)
+        gives NaN, as torch's."""
+        xp = self.xp
+        (a,), d = self._softmax_args((x,), dim)
+        with np.errstate(invalid="ignore"):  # a row of infinities: NaN, silently as torch's
+            e = xp.exp(a - xp.amax(a, axis=d, keepdims=True)) if a.size else a.copy()
+            return self._softmax_result(e / xp.sum(e, axis=d, keepdims=True), x)
+
+    def log_softmax(self, x, dim):
+        """x - max - log(sum(exp(x - max))) along dim."""
+        xp = self.xp
+        (a,), d = self._softmax_args((x,), dim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = a - xp.amax(a, axis=d, keepdims=True) if a.size else a.copy()
+            return self._softmax_result(z - xp.log(xp.sum(xp.exp(z), axis=d, keepdims=True)), x)
+
+    def softmax_backward(self, y, g, dim):
+        """y * (g - sum(g * y, dim)): softmax's VJP given its result y."""
+        (a, b), d = self._softmax_args((y, g), dim)
+        return self._softmax_result(a * (b - self.xp.sum(b * a, axis=d, keepdims=True)), y)
+
+    def log_softmax_backward(self, y, g, dim):
+        """g - exp(y) * sum(g, dim): log_softmax's VJP given its result y."""
+        xp = self.xp
+        (a, b), d = self._softmax_args((y, g), dim)
+        return self._softmax_result(b - xp.exp(a) * xp.sum(b, axis=d, keepdims=True), y)

@@ -139,6 +139,67 @@ def _make_gru(xp):
     return gru_cell_gates
 
 
+# --- softmax and log_softmax: CuPy's fuse makes at most one reduction per kernel, as its last
+# step, so each is a row reduction or two (premapped) and one elementwise kernel; ``axis`` is
+# a Python constant of the variant.
+
+
+def _make_row_max(xp, axis):
+    def softmax_row_max(x):
+        return xp.amax(x, axis=axis)
+
+    return softmax_row_max
+
+
+def _make_exp_sum(xp, axis):
+    def softmax_exp_sum(x, m):
+        return xp.sum(xp.exp(x - m), axis=axis)
+
+    return softmax_exp_sum
+
+
+def _make_softmax_out(xp):
+    def softmax_normalize(x, m, s):
+        return xp.exp(x - m) / s
+
+    return softmax_normalize
+
+
+def _make_log_softmax_out(xp):
+    def log_softmax_normalize(x, m, s):
+        return x - m - xp.log(s)
+
+    return log_softmax_normalize
+
+
+def _make_dot_sum(xp, axis):
+    def softmax_grad_dot(y, g):
+        return xp.sum(g * y, axis=axis)
+
+    return softmax_grad_dot
+
+
+def _make_softmax_backward(xp):
+    def softmax_backward(y, g, s):
+        return y * (g - s)
+
+    return softmax_backward
+
+
+def _make_grad_sum(xp, axis):
+    def log_softmax_grad_sum(g):
+        return xp.sum(g, axis=axis)
+
+    return log_softmax_grad_sum
+
+
+def _make_log_softmax_backward(xp):
+    def log_softmax_backward(y, g, s):
+        return g - xp.exp(y) * s
+
+    return log_softmax_backward
+
+
 def _float(x):
     return x.dtype.kind == "f" and x.dtype.itemsize >= 4  # float32/64 (not bfloat16, ints)
 
@@ -169,6 +230,45 @@ class FusedKernels:
 
     def relu_backward(self, grad, y):
         return self._fuse("relu_backward", _make_relu_backward)(grad, y)
+
+    # --- softmax and log_softmax: no temporaries of x's size (exp(x - max) is recomputed) ---
+    def _rows(self, x, dim, *others):
+        """Whether the fused softmax kernels take these arrays (float32/64, not empty, not 0-d),
+        and the row reduction over ``dim``, kept as a broadcastable size-1 axis."""
+        if not (_float(x) and x.ndim and x.size) or any(o.dtype != x.dtype for o in others):
+            return None
+        xp = self.xp
+        return lambda name, make, *arrays: xp.expand_dims(self._fuse(name, make, dim)(*arrays), dim)
+
+    def softmax(self, x, dim):
+        rows = self._rows(x, dim)
+        if rows is None:
+            return super().softmax(x, dim)
+        m = rows("softmax_row_max", _make_row_max, x)
+        s = rows("softmax_exp_sum", _make_exp_sum, x, m)
+        return self._fuse("softmax_normalize", _make_softmax_out)(x, m, s)
+
+    def log_softmax(self, x, dim):
+        rows = self._rows(x, dim)
+        if rows is None:
+            return super().log_softmax(x, dim)
+        m = rows("softmax_row_max", _make_row_max, x)
+        s = rows("softmax_exp_sum", _make_exp_sum, x, m)
+        return self._fuse("log_softmax_normalize", _make_log_softmax_out)(x, m, s)
+
+    def softmax_backward(self, y, g, dim):
+        rows = self._rows(y, dim, g)
+        if rows is None:
+            return super().softmax_backward(y, g, dim)
+        s = rows("softmax_grad_dot", _make_dot_sum, y, g)
+        return self._fuse("softmax_backward", _make_softmax_backward)(y, g, s)
+
+    def log_softmax_backward(self, y, g, dim):
+        rows = self._rows(y, dim, g)
+        if rows is None:
+            return super().log_softmax_backward(y, g, dim)
+        s = rows("log_softmax_grad_sum", _make_grad_sum, g)
+        return self._fuse("log_softmax_backward", _make_log_softmax_backward)(y, g, s)
 
     # --- optimizers (in place, one kernel per parameter) ---------------------------------
     def sgd_step(self, param, grad, buf, lr, weight_decay, momentum, dampening, nesterov,

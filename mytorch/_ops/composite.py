@@ -1,59 +1,25 @@
-"""Composite functions, built from primitives (no VJPs of their own): softmax, log_softmax,
-logsumexp, masked_fill, square, outer, and tensor predicates (max/min, var/std live with the
-reductions). ``@composite(...)`` declares one with its namespaces and methods.
+"""Composite functions, built from primitives (no VJPs of their own): logsumexp, masked_fill,
+square, outer, and tensor predicates (max/min, var/std live with the reductions; softmax and
+log_softmax are primitives now, in mytorch._ops.nn_softmax). ``@composite(...)`` declares one
+with its namespaces and methods.
 """
-
-import builtins
 
 from mytorch import _backends
 from mytorch import _dtype as D
-from mytorch._aliases import numpy_axis, numpy_kwargs
+from mytorch._aliases import numpy_kwargs
 from mytorch._core import TensorBase
 from mytorch._ops._declare import composite
+from mytorch._ops.nn_softmax import log_softmax, softmax  # noqa: F401  (their former home)
 from mytorch._ops.pointwise import exp, log, to_dtype, where
 from mytorch._ops.reduction import amax, sum
 from mytorch._ops.shape import squeeze, unsqueeze
 from mytorch._promotion import broadcast_error
-from mytorch._out import check_out, same_dtype, with_out, write_out
-from mytorch._size import _bool_arg, _wrap_dim
+from mytorch._out import check_out, write_out
+from mytorch._size import _bool_arg
 
 
 def _broadcastable(sa, sb):
     return all(p == q or p == 1 or q == 1 for p, q in zip(reversed(sa), reversed(sb)))
-
-
-def _check_float(name, input, dim):
-    """torch has no softmax kernel for integer and bool tensors (given no dtype=)."""
-    if input.dtype.category < D.FLOAT:
-        kernel = "lastdim_kernel_impl" if dim == builtins.max(input.ndim - 1, 0) else "kernel_impl"
-        raise NotImplementedError(f"\"{name}_{kernel}\" not implemented for '{input.dtype.title}'")
-
-
-@composite(namespace=("torch", "special"), method=True, out=True)
-@with_out("softmax", same_dtype)
-@numpy_axis
-def softmax(input, dim, dtype=None):
-    """Matches torch.softmax."""
-    d = _wrap_dim(dim, input._data.ndim)  # torch requires an int dim (no implicit one)
-    if dtype is not None:
-        input = input.to(dtype)
-    _check_float("softmax", input, d)
-    # NOTE: shift-invariant, so detaching the max is exact and keeps exp from overflowing.
-    z = exp(input - amax(input, dim, keepdim=True).detach())
-    return z / sum(z, dim, keepdim=True)
-
-
-@composite(namespace=("torch", "special"), method=True, out=True)
-@with_out("log_softmax", same_dtype)
-@numpy_axis
-def log_softmax(input, dim, dtype=None):
-    """Matches torch.log_softmax."""
-    d = _wrap_dim(dim, input._data.ndim)  # torch requires an int dim (no implicit one)
-    if dtype is not None:
-        input = input.to(dtype)
-    _check_float("log_softmax", input, d)
-    z = input - amax(input, dim, keepdim=True).detach()
-    return z - log(sum(exp(z), dim, keepdim=True))
 
 
 def _float_out(result, out):

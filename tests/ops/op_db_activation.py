@@ -136,13 +136,16 @@ ROWS = [
     # --- along a dim --------------------------------------------------------------------------
     OpInfo("glu", lambda T, x: F(T).glu(x), [((2, 4),), ((6,),)], op="sigmoid"),
     OpInfo("glu_dim0", lambda T, x: F(T).glu(x, 0) * x[:1], [((4, 3),)], op="sigmoid"),
-    _unary("F_softmax", lambda T, x: F(T).softmax(x, -1), shapes=R3, op="div"),
+    _unary("F_softmax", lambda T, x: F(T).softmax(x, -1), shapes=R3, op="softmax"),
     _unary(
-        "F_softmax_dtype", lambda T, x: F(T).softmax(x, 0, dtype=T.float64), shapes=R23, op="div"
+        "F_softmax_dtype",
+        lambda T, x: F(T).softmax(x, 0, dtype=T.float64),
+        shapes=R23,
+        op="softmax",
     ),  # fmt: skip
-    _unary("F_log_softmax", lambda T, x: F(T).log_softmax(x, 1), shapes=R3, op="log"),
-    _unary("softmin", lambda T, x: F(T).softmin(x, 1), shapes=R3, op="div"),
-    _unary("softmin_last", lambda T, x: F(T).softmin(x, -1) * x, shapes=[((4,),)], op="div"),
+    _unary("F_log_softmax", lambda T, x: F(T).log_softmax(x, 1), shapes=R3, op="log_softmax"),
+    _unary("softmin", lambda T, x: F(T).softmin(x, 1), shapes=R3, op="softmax"),
+    _unary("softmin_last", lambda T, x: F(T).softmin(x, -1) * x, shapes=[((4,),)], op="softmax"),
     _unary("normalize", lambda T, x: F(T).normalize(x), shapes=R23 + R3, op="div"),
     _unary("normalize_dim0", lambda T, x: F(T).normalize(x, dim=0) * x, shapes=R23, op="div"),
     _unary(
