@@ -149,6 +149,13 @@ def _check_nonempty(name, t, exc):
         raise exc(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.{tail}")
 
 
+def _rdims(dim, ndim):
+    """A reduction's dims (checked as ``_dims`` does): on a 0-d input, dim 0 or -1 is all of it
+    (None), whatever ``keepdim`` says."""
+    dims = _dims(dim, ndim)
+    return dims if ndim else None
+
+
 def _check_tensor(name, t):
     if not isinstance(t, TensorBase):
         raise TypeError(
@@ -168,7 +175,7 @@ def sum(input, dim=None, keepdim=False, dtype=None, out=None, **kwargs):
         return write_out(out, r, any_dtype if dtype is None else same_dtype)
     if dtype is not None:
         input = input.to(dtype)
-    dims = _dims(dim, input.ndim)
+    dims = _rdims(dim, input.ndim)
     if keepdim is not False and keepdim is not True:
         _bool_arg("sum", "keepdim", keepdim)
     return apply1(SUM if dim is None else SUM_DIM, input, (dims, keepdim))
@@ -190,7 +197,7 @@ def mean(input, dim=None, keepdim=False, dtype=None, out=None, **kwargs):
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {input.dtype.title}"
         )
-    dims = _dims(dim, input.ndim)
+    dims = _rdims(dim, input.ndim)
     if keepdim is not False and keepdim is not True:
         _bool_arg("mean", "keepdim", keepdim)
     return apply1(MEAN if dim is None else MEAN_DIM, input, (dims, keepdim))
@@ -241,7 +248,7 @@ def _var(name, input, dim, unbiased, keepdim, correction):
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 1 if unbiased else 0
-    dims = _dims(dim, input.ndim) if input.ndim else None  # a 0-d input's dim 0 is all of it
+    dims = _rdims(dim, input.ndim)
     _dof_check(name, input, dims, correction)
     if keepdim is not False and keepdim is not True:
         _bool_arg(name, "keepdim", keepdim)
@@ -265,7 +272,7 @@ def amax(input, dim=(), keepdim=False, out=None, **kwargs):
     if out is not None:
         check_out("amax", out, (input,))
         return write_out(out, amax(input, dim, keepdim), _input_dtype)
-    dims = _dims(dim, input.ndim) if dim != () else None
+    dims = _rdims(dim, input.ndim) if dim != () else None
     if not dims:
         _check_nonempty("amax", input, RuntimeError)
     if keepdim is not False and keepdim is not True:
@@ -280,7 +287,7 @@ def amin(input, dim=(), keepdim=False, out=None, **kwargs):
     if out is not None:
         check_out("amin", out, (input,))
         return write_out(out, amin(input, dim, keepdim), _input_dtype)
-    dims = _dims(dim, input.ndim) if dim != () else None
+    dims = _rdims(dim, input.ndim) if dim != () else None
     if not dims:
         _check_nonempty("amin", input, RuntimeError)
     if keepdim is not False and keepdim is not True:
@@ -341,7 +348,7 @@ def all(input, dim=None, keepdim=False, out=None, **kwargs):
         return write_out(out, all(input, dim, keepdim), _bool_rule("all"))
     if keepdim is not False and keepdim is not True:
         _bool_arg("all", "keepdim", keepdim)
-    return apply1(ALL, input, (_dims(dim, input.ndim), keepdim))
+    return apply1(ALL, input, (_rdims(dim, input.ndim), keepdim))
 
 
 def any(input, dim=None, keepdim=False, out=None, **kwargs):
@@ -354,7 +361,7 @@ def any(input, dim=None, keepdim=False, out=None, **kwargs):
         return write_out(out, any(input, dim, keepdim), _bool_rule("any"))
     if keepdim is not False and keepdim is not True:
         _bool_arg("any", "keepdim", keepdim)
-    return apply1(ANY, input, (_dims(dim, input.ndim), keepdim))
+    return apply1(ANY, input, (_rdims(dim, input.ndim), keepdim))
 
 
 def _return_type(name):

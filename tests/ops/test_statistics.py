@@ -197,3 +197,32 @@ def test_median_splits_the_gradient_among_ties_as_torch(name):
         (g,) = lib.autograd.grad(getattr(lib, name)(x), x)
         grads.append(g)
     assert_matches(*grads)
+
+
+ZERO_D_REDUCTIONS = ["sum", "mean", "amax", "amin", "prod", "logsumexp", "nansum", "nanmean"]
+
+
+@pytest.mark.parametrize("name", ZERO_D_REDUCTIONS)
+@pytest.mark.parametrize("dim", [0, -1, (0,), [-1]])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_zero_d_reduction_over_its_dim_matches_torch(name, dim, keepdim):
+    """A 0-d input's dim 0 (or -1) is all of it, with keepdim too: values, shapes, and first
+    and second derivatives as torch."""
+    if name == "prod" and not isinstance(dim, int):
+        pytest.skip("prod takes one dim")
+
+    def run(T):
+        x = T.tensor(1.5, dtype=T.float64, requires_grad=True)
+        y = getattr(T, name)(x * x, dim, keepdim=keepdim)
+        (g,) = T.autograd.grad(y, x, create_graph=True)
+        (gg,) = T.autograd.grad(g, x)
+        return y, g, gg
+
+    m, t = run(mytorch), run(torch)
+    for a, b in zip(m, t):
+        assert_matches(a, b)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "all", "any"])
+def test_zero_d_reduction_dim_out_of_range_raises_as_torch(name):
+    raises_like(lambda T: getattr(T, name)(T.tensor(1.0), 1, keepdim=True))
