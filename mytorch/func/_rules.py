@@ -305,17 +305,6 @@ def _copy(fn, op, inputs, params, level, size, kernel, save):
     return apply2(op, px, _lift(ps, bs, _rank(inputs[1]), inputs[0].ndim), params)
 
 
-def _conv_fold(fn, op, inputs, params, level, size, kernel, save):
-    """A convolution of a batched input with an unbatched weight: the batch folded into N."""
-    (px, bx), (_, bw) = unwrap(inputs[0], level), unwrap(inputs[1], level)
-    if not bx or bw:
-        return NotImplemented
-    s = tuple(px.shape)
-    out = apply2(op, _F.reshape(px, (s[0] * s[1],) + s[2:]), inputs[1], params)
-    o = tuple(out.shape)
-    return _F.reshape(out, (s[0], s[1]) + o[1:])
-
-
 # --- the table ----------------------------------------------------------------------------------
 _UNARY = (
     "to_dtype", "to_device", "clone", "bitwise_not", "isnan", "isinf", "isfinite", "isneginf",
@@ -362,8 +351,6 @@ def _fill():
     RULES["matmul"] = _matmul
     RULES["einsum"] = _einsum
     RULES["copy"] = _copy
-    RULES["conv_forward"] = _conv_fold
-    RULES["conv_input_grad"] = _conv_fold
     for name in _MATRIX:
         RULES[name] = _matrix
     for name in ("linalg_solve", "linalg_solve_triangular"):
