@@ -94,16 +94,27 @@ def _along(index, none_ok=True):
         dims = params[index]
         if type(dims) is bool or (dims is None and not none_ok):
             return NotImplemented
-        if isinstance(dims, int) and x.ndim == 0:
-            dims = None  # a 0-d input's dim 0 is itself
-            if not none_ok:
-                return NotImplemented
         p, _ = unwrap(x, level)
+        if isinstance(dims, int) and x.ndim == 0:
+            if not none_ok:  # along dim 0 of a 0-d input: a 1-element dim of its own
+                return _along_0d(fn, op, p, params, index, size, kernel, save)
+            dims = None  # a 0-d input's dim 0 is itself
         new = list(params)
         new[index] = _shift_dims(dims, x.ndim)
         return call(fn, op, [p], tuple(new), kernel, save)
 
     return rule
+
+
+def _along_0d(fn, op, p, params, index, size, kernel, save):
+    """An op along dim 0 (or -1) of 0-d examples: run along dim 1 of (B, 1), each result
+    (logically 0-d) reshaped to (B,)."""
+    new = list(params)
+    new[index] = 1
+    out = call(fn, op, [_F.unsqueeze(p, 1)], tuple(new), kernel, save)
+    if isinstance(out, (tuple, list)):
+        return type(out)(_F.reshape(o, (size,)) for o in out)
+    return _F.reshape(out, (size,))
 
 
 def _argext(fn, op, inputs, params, level, size, kernel, save):
@@ -116,7 +127,7 @@ def _argext(fn, op, inputs, params, level, size, kernel, save):
             return NotImplemented
         return apply1(op, _F.reshape(p, (size, -1)), (1, False) + tuple(params[2:]))
     if x.ndim == 0:
-        return NotImplemented
+        return _along_0d(fn, op, p, params, 0, size, kernel, save)
     return apply1(op, p, (d + 1, keepdim) + tuple(params[2:]))
 
 

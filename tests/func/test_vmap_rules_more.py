@@ -168,3 +168,23 @@ def test_index_put(monkeypatch):
 def test_dynamic_shapes_raise_as_torch(case):
     m, t = raises_like(case, ("dynamic shape",))
     assert m == t
+
+
+ZERO_D = {
+    "cumsum": lambda L: lambda x: x.cumsum(0),
+    "cumprod": lambda L: lambda x: x.cumprod(-1),
+    "logcumsumexp": lambda L: lambda x: x.logcumsumexp(0),
+    "sort": lambda L: lambda x: tuple(x.sort(-1)),
+    "max": lambda L: lambda x: tuple(x.max(0)),
+    "cummax": lambda L: lambda x: tuple(L.cummax(x, 0)),
+    "median": lambda L: lambda x: tuple(x.median(0)),
+    "mode": lambda L: lambda x: tuple(x.mode(0)),
+    "argmax": lambda L: lambda x: x.argmax(0),
+    "topk": lambda L: lambda x: tuple(x.topk(1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D))
+def test_along_dim_0_of_0d_examples(name, monkeypatch):
+    _no_fallback(monkeypatch)
+    _check(ZERO_D[name], [_arr(3, key=name)])
