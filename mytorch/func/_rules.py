@@ -94,16 +94,27 @@ def _along(index, none_ok=True):
         dims = params[index]
         if type(dims) is bool or (dims is None and not none_ok):
             return NotImplemented
-        if isinstance(dims, int) and x.ndim == 0:
-            dims = None  # a 0-d input's dim 0 is itself
-            if not none_ok:
-                return NotImplemented
         p, _ = unwrap(x, level)
+        if isinstance(dims, int) and x.ndim == 0:
+            if not none_ok:  # along dim 0 of a 0-d input: a 1-element dim of its own
+                return _along_0d(fn, op, p, params, index, size, kernel, save)
+            dims = None  # a 0-d input's dim 0 is itself
         new = list(params)
         new[index] = _shift_dims(dims, x.ndim)
         return call(fn, op, [p], tuple(new), kernel, save)
 
     return rule
+
+
+def _along_0d(fn, op, p, params, index, size, kernel, save):
+    """An op along dim 0 (or -1) of 0-d examples: run along dim 1 of (B, 1), each result
+    (logically 0-d) reshaped to (B,)."""
+    new = list(params)
+    new[index] = 1
+    out = call(fn, op, [_F.unsqueeze(p, 1)], tuple(new), kernel, save)
+    if isinstance(out, (tuple, list)):
+        return type(out)(_F.reshape(o, (size,)) for o in out)
+    return _F.reshape(out, (size,))
 
 
 def _argext(fn, op, inputs, params, level, size, kernel, save):
@@ -116,7 +127,7 @@ def _argext(fn, op, inputs, params, level, size, kernel, save):
             return NotImplemented
         return apply1(op, _F.reshape(p, (size, -1)), (1, False) + tuple(params[2:]))
     if x.ndim == 0:
-        return NotImplemented
+        return _along_0d(fn, op, p, params, 0, size, kernel, save)
     return apply1(op, p, (d + 1, keepdim) + tuple(params[2:]))
 
 
@@ -305,17 +316,6 @@ def _copy(fn, op, inputs, params, level, size, kernel, save):
     return apply2(op, px, _lift(ps, bs, _rank(inputs[1]), inputs[0].ndim), params)
 
 
-def _conv_fold(fn, op, inputs, params, level, size, kernel, save):
-    """A convolution of a batched input with an unbatched weight: the batch folded into N."""
-    (px, bx), (_, bw) = unwrap(inputs[0], level), unwrap(inputs[1], level)
-    if not bx or bw:
-        return NotImplemented
-    s = tuple(px.shape)
-    out = apply2(op, _F.reshape(px, (s[0] * s[1],) + s[2:]), inputs[1], params)
-    o = tuple(out.shape)
-    return _F.reshape(out, (s[0], s[1]) + o[1:])
-
-
 # --- the table ----------------------------------------------------------------------------------
 _UNARY = (
     "to_dtype", "to_device", "clone", "bitwise_not", "isnan", "isinf", "isfinite", "isneginf",
@@ -362,8 +362,6 @@ def _fill():
     RULES["matmul"] = _matmul
     RULES["einsum"] = _einsum
     RULES["copy"] = _copy
-    RULES["conv_forward"] = _conv_fold
-    RULES["conv_input_grad"] = _conv_fold
     for name in _MATRIX:
         RULES[name] = _matrix
     for name in ("linalg_solve", "linalg_solve_triangular"):

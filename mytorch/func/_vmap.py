@@ -6,7 +6,7 @@ import functools
 from mytorch import _registry
 from mytorch._core import TensorBase
 from mytorch._registry import F as _F
-from mytorch.func import _rules  # noqa: F401  (fills the batching rules)
+from mytorch.func import _rules, _rules_more  # noqa: F401  (fill the batching rules)
 from mytorch.func._batched import pop, push, unwrap, wrap
 
 _RANDOMNESS = ("error", "different", "same")

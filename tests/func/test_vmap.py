@@ -183,6 +183,24 @@ def test_chunk_size_gives_the_same_result():
         _check(lambda L: lambda a: (a.sin().sum(), a * 2), [x], chunk_size=chunk, out_dims=(0, 1))
 
 
+# The primitives that may run by the per-example loop, with why: those without a rule, and the
+# cases of ruled ops that their rules hand back (tests/func/test_vmap_op_db.py fails when any
+# other primitive loops on an op_db row).
+NO_RULE = {"as_strided": "a view of the storage: each example's offsets, not expressible"}
+MAY_LOOP = dict(NO_RULE)
+MAY_LOOP.update({
+    "nanmedian": "median/nanmedian over all entries (the gradient split among the ties)",
+    "getitem": "a batched boolean mask; advanced indices separated by slices",
+    "index_put": "a batched boolean mask; advanced indices separated by slices",
+})  # fmt: skip
+
+
+def test_every_primitive_but_the_listed_has_a_rule():
+    from mytorch._registry import OPS
+
+    assert sorted(set(OPS) - set(_batched.RULES)) == sorted(NO_RULE)
+
+
 def test_fallback_ops_still_match():
     x = _arr(4, 5)
     _check(lambda L: lambda a: L.median(a), [x])  # no rule: once per example

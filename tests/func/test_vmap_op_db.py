@@ -3,7 +3,7 @@ equals the row applied to each example and stacked (values, dtypes, shapes), wit
 batched and with the first one batched alone. The per-example results are the ones
 tests/ops/test_op_db.py checks against torch. Rows whose ops have no batching rule run through
 the per-example fallback (tests/func/test_vmap.py checks that the families named in issue 18
-use their rules)."""
+use their rules); a primitive outside test_vmap.MAY_LOOP that loops fails the row."""
 
 import pathlib
 import sys
@@ -16,6 +16,9 @@ import mytorch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "ops"))
 from op_db import SAMPLE_IDS, SAMPLES, inputs_for  # noqa: E402
+from test_vmap import MAY_LOOP  # noqa: E402
+
+from mytorch.func import _batched  # noqa: E402
 
 B = 3
 # Rows that vmap cannot run, with why (strict xfails).
@@ -26,8 +29,6 @@ XFAIL = {
     "linalg_lu_wide": _LOOSE,
     "linalg_lu_tall": _LOOSE,
     "masked_scatter": "a data-dependent intermediate shape (the mask's count) per example",
-    "unique_inverse": "a data-dependent intermediate shape (the unique values) per example",
-    "unique_consecutive_inverse": "a data-dependent intermediate shape per example",
 }
 
 
@@ -55,7 +56,7 @@ def _per_example(op, arrays_b, dims):
 @pytest.mark.parametrize("batched", ["all", "first"])
 @pytest.mark.parametrize("op, i", _params())
 @pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::UserWarning")
-def test_vmap_matches_per_example(op, i, batched):
+def test_vmap_matches_per_example(op, i, batched, monkeypatch):
     rng = seeded_rng(op.name, i, "vmap")
     arrays_b = [inputs_for(op, i, rng) for _ in range(B)]
     n = len(arrays_b[0])
@@ -77,12 +78,21 @@ def test_vmap_matches_per_example(op, i, batched):
         else mytorch.tensor(arrays_b[0][k])
         for k, d in enumerate(dims)
     ]  # fmt: skip
+    looped = []
+    real_loop = _batched.loop
+
+    def loop(fn, op_, *args, **kw):
+        looped.append(op_.name)
+        return real_loop(fn, op_, *args, **kw)
+
+    monkeypatch.setattr(_batched, "loop", loop)
     try:
         got = mytorch.func.vmap(lambda *xs: op.fn(mytorch, *xs), in_dims=tuple(dims))(*stacked)
     except RuntimeError as e:
-        if "randomness" in str(e) or "data-dependent" in str(e) or ".item()" in str(e):
+        if any(w in str(e) for w in ("randomness", "data-dependent", "dynamic shape", ".item()")):
             pytest.skip(f"not vmappable, as in torch: {e}")
         raise
+    assert set(looped) <= set(MAY_LOOP), f"ruled primitives looped: {set(looped) - set(MAY_LOOP)}"
     got = _outs(got)
     assert len(got) == len(want[0])
     for k, g in enumerate(got):
