@@ -6,7 +6,7 @@ from mytorch._applyn import apply_multi, applyn, applyn_multi
 from mytorch._core import apply1, apply2
 from mytorch._registry import F as _F
 from mytorch.func._batched import RULES, Batched, unwrap
-from mytorch.func._rules import _full, _index, _lift
+from mytorch.func._rules import _along, _full, _index, _lift, _unwrap_all
 
 
 def _merge(p, dim):
@@ -199,7 +199,22 @@ def _dynamic(aten):
     return rule
 
 
+def _softmax_backward(fn, op, inputs, params, level, size, kernel, save):
+    """softmax_backward / log_softmax_backward (y, g; dim): y and g have one logical shape;
+    both batched, the dim shifted past the batch (0-d examples: along dim 1 of (B, 1))."""
+    (yp, gp), (yb, gb) = _unwrap_all(inputs, level)
+    y, g = _full(yp, yb, size), _full(gp, gb, size)
+    if inputs[0].ndim == 0:
+        out = apply2(op, _F.unsqueeze(y, 1), _F.unsqueeze(g, 1), (1,))
+        return _F.reshape(out, (size,))
+    return apply2(op, y, g, (params[0] + 1,))
+
+
 def _fill():
+    for name in ("softmax", "log_softmax"):
+        RULES[name] = _along(0, False)
+    RULES["softmax_backward"] = _softmax_backward
+    RULES["log_softmax_backward"] = _softmax_backward
     RULES["unfold"] = _unfold
     RULES["im2col"] = _im2col
     RULES["col2im"] = _col2im

@@ -87,6 +87,29 @@ def test_max_pool_gradient_through_vmap(monkeypatch):
            [_arr(3, 2, 4, 6)])  # fmt: skip
 
 
+SOFTMAX_CASES = {
+    "softmax": lambda L: lambda x: _f(L).softmax(x, -1),
+    "log_softmax_dim0": lambda L: lambda x: _f(L).log_softmax(x, 0),
+    "grad_log_softmax": lambda L: L.func.grad(lambda x: (_f(L).log_softmax(x, 1) * x).sum()),
+    "grad_softmax": lambda L: L.func.grad(lambda x: _f(L).softmax(x, 0).square().sum()),
+    "hessian_log_softmax": lambda L: L.func.hessian(lambda x: _f(L).log_softmax(x, 0)[0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SOFTMAX_CASES))
+def test_softmax_primitives_by_rule(name, monkeypatch):
+    """softmax/log_softmax and their backward primitives batched by rule, to second order."""
+    shape = (3, 4) if name == "hessian_log_softmax" else (3, 4, 5)
+    _no_fallback(monkeypatch)
+    _check(SOFTMAX_CASES[name], [_arr(*shape, key=name)])
+
+
+def test_softmax_of_0d_examples_by_rule(monkeypatch):
+    _no_fallback(monkeypatch)
+    _check(lambda L: lambda x: _f(L).softmax(x, 0) + _f(L).log_softmax(x, -1), [_arr(4)])
+    _check(lambda L: L.func.grad(lambda x: _f(L).log_softmax(x * x, 0)), [_arr(4)])
+
+
 def _modules(L, kind):
     L.manual_seed(0)
     if kind == "lstm_cell":
