@@ -24,6 +24,7 @@ from mytorch.nn.modules.linear import Bilinear, Identity, LazyLinear, Linear
 from mytorch.nn.modules.pooling import *  # noqa: F403
 from mytorch.nn.modules.pooling import __all__ as _pooling_all
 from mytorch.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from mytorch.nn.modules.batchnorm import SyncBatchNorm
 from mytorch.nn.modules.batchnorm import *  # noqa: F403
 from mytorch.nn.modules import batchnorm as _batchnorm
 from mytorch.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
@@ -94,6 +95,7 @@ __all__ = (
     + [n for n in _conv_all if n.startswith("Lazy")]
     + ["CrossMapLRN2d", "Fold", "Unfold", "AdaptiveLogSoftmaxWithLoss", "Container"]
     + ["LinearCrossEntropyOptions"]
+    + ["SyncBatchNorm"]
     + [n for n in _batchnorm.__all__ + _instancenorm.__all__ if n.startswith("Lazy")]
     + [
         _name

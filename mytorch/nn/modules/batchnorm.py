@@ -2,15 +2,17 @@
 the running statistics as buffers: running_mean, running_var, num_batches_tracked)."""
 
 import mytorch
+from mytorch import distributed as dist
 from mytorch.nn import functional as F
 from mytorch.nn import init
+from mytorch.nn.modules import _functions
 from mytorch.nn.modules.lazy import LazyModuleMixin
 from mytorch.nn.modules.module import Module
 from mytorch.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter
 
 __all__ = [
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
-    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "SyncBatchNorm",
 ]  # fmt: skip
 
 
@@ -84,14 +86,19 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
-    def forward(self, input):
-        self._check_input_dim(input)
+    def _factor(self):
+        """The running statistics' momentum for this forward (counting the batch)."""
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             with mytorch.no_grad():
                 self.num_batches_tracked.add_(1)
             if self.momentum is None:  # a cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.item())
+        return factor
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        factor = self._factor()
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         keep = not self.training or self.track_running_stats
         return F.batch_norm(
@@ -130,6 +137,74 @@ class BatchNorm3d(_BatchNorm):
     """Matches torch.nn.BatchNorm3d: (N, C, D, H, W) inputs."""
 
     _check_input_dim = _dims("5D", (5,))
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Matches torch.nn.SyncBatchNorm: batch normalisation whose statistics, in training, are
+    those of the batches of every process of ``process_group`` (default: the whole job) put
+    together. In eval mode, or without an initialised process group of more than one process,
+    it is BatchNorm. Unlike torch it synchronises CPU tensors too (over MPI)."""
+
+    def __init__(
+        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+        process_group=None, device=None, dtype=None, *, bias=True,
+    ):  # fmt: skip
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias
+        )
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.ndim < 2:
+            raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
+
+    def _check_non_zero_input_channels(self, input):
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        self._check_non_zero_input_channels(input)
+        factor = self._factor()
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        keep = not self.training or self.track_running_stats
+        mean, var = (self.running_mean, self.running_var) if keep else (None, None)
+        group = None
+        if use_batch and self.training and dist.is_available() and dist.is_initialized():
+            group = dist.group.WORLD if self.process_group is None else self.process_group
+            world_size = dist.get_world_size(group)
+        if group is None or world_size <= 1:
+            return F.batch_norm(
+                input, mean, var, self.weight, self.bias, use_batch, factor, self.eps
+            )
+        return _functions.SyncBatchNorm.apply(
+            input, self.weight, self.bias, mean, var, self.eps, factor, group, world_size
+        )
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """Matches torch.nn.SyncBatchNorm.convert_sync_batchnorm: every BatchNorm*d in
+        ``module`` becomes a SyncBatchNorm sharing its parameters and buffers and keeping its
+        training mode (a BatchNorm given itself is returned converted, a new module)."""
+        out = module
+        if isinstance(module, _BatchNorm):
+            out = cls(
+                module.num_features, module.eps, module.momentum, module.affine,
+                module.track_running_stats, process_group, bias=module.bias is not None,
+            )  # fmt: skip
+            if module.affine:
+                with mytorch.no_grad():
+                    out.weight = module.weight
+                    out.bias = module.bias
+            out.running_mean = module.running_mean
+            out.running_var = module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+            if hasattr(module, "qconfig"):
+                out.qconfig = module.qconfig
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out
 
 
 class _LazyNormBase(LazyModuleMixin, _NormBase):
