@@ -45,7 +45,6 @@ def test_reasons_follow_the_first_matching_rule():
     assert tool.reason("torch", "view_copy") == tool.COPY
     assert tool.reason("nn.functional", "conv2d") == tool.NN
     assert tool.reason("torch", "no_such_name_yet") == tool.ISSUE15
-    assert tool.reason("nn", "SyncBatchNorm").startswith("issue 20")
     assert tool.reason("nn", "NoSuchLayer") == tool.NN
     assert tool.reason("linalg", "cond") == tool.ISSUE15  # not TorchScript's torch.cond
     assert tool.reason("torch", "cond") == tool.JIT

@@ -96,7 +96,6 @@ REASONS = [
         "is_complex is_nonzero is_same_size set_printoptions from_dlpack to_dlpack",
         ISSUE15,
     ),
-    ("nn:SyncBatchNorm nn:DataParallel", "issue 20 (distributed)"),
     ("nn.functional:* nn:*", NN),
     (
         "conv* adaptive_* avg_pool* max_pool* *_norm batch_norm instance_norm group_norm "
