@@ -22,7 +22,7 @@ from cython.parallel cimport prange, threadid
 from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
-from scipy.linalg.cython_lapack cimport dgesv, sgesv
+from scipy.linalg.cython_lapack cimport dgesv, dgetrf, sgesv, sgetrf
 
 import numpy as np
 
@@ -441,4 +441,90 @@ def linalg_solve(a, b):
     return out
 
 
-OVERRIDES = ("matmul", "linalg_solve")
+# --- batched LU ------------------------------------------------------------------------------
+cdef void _lu_one(const char *a, intp ars, intp acs, real *lu, int *piv, int m, int n,
+                  real *work, int *ipiv) noexcept nogil:
+    """lu[m, n] (C-contiguous) and piv[min(m, n)]: ?getrf of a, on a column-major copy in work."""
+    cdef intp i, j
+    cdef int info
+    for i in range(m):
+        for j in range(n):
+            work[j * m + i] = (<const real *>(a + i * ars + j * acs))[0]
+    if real is float:
+        sgetrf(&m, &n, work, &m, ipiv, &info)
+    else:
+        dgetrf(&m, &n, work, &m, ipiv, &info)
+    for i in range(m):
+        for j in range(n):
+            lu[i * n + j] = work[j * m + i]
+    for i in range(min(m, n)):
+        piv[i] = ipiv[i]
+
+
+cdef void _lu_all(const char *a, intp ars, intp acs, intp astep, real *lu, int *piv, int m,
+                  int n, intp nbatch, int nt, real *work, int *ipiv) noexcept nogil:
+    cdef intp t, k = min(m, n), wsize = <intp>m * n
+    cdef int tid
+    if nt > 1:
+        for t in prange(nbatch, num_threads=nt, schedule="dynamic"):
+            tid = threadid()
+            _lu_one(a + t * astep, ars, acs, lu + t * m * n, piv + t * k, m, n,
+                    work + tid * wsize, ipiv + tid * k)
+    else:
+        for t in range(nbatch):
+            _lu_one(a + t * astep, ars, acs, lu + t * m * n, piv + t * k, m, n, work, ipiv)
+
+
+def linalg_lu_factor(a):
+    """The reference's linalg_lu_factor ((LU packed, int32 1-based LAPACK pivots)): float32 and
+    float64 matrices of up to _solve_max_n rows and columns, one ?getrf per matrix, the batch
+    split across threads; other inputs take the reference."""
+    if type(a) is not cnp.ndarray:
+        return _ref.linalg_lu_factor(a)
+    cdef cnp.ndarray aa = <cnp.ndarray>a
+    cdef int typenum = cnp.PyArray_TYPE(aa)
+    cdef int nd = cnp.PyArray_NDIM(aa)
+    if (typenum != cnp.NPY_FLOAT and typenum != cnp.NPY_DOUBLE) or nd < 2:
+        return _ref.linalg_lu_factor(a)
+    cdef intp m = cnp.PyArray_DIM(aa, nd - 2), n = cnp.PyArray_DIM(aa, nd - 1)
+    if m == 0 or n == 0 or m > _solve_max_n or n > _solve_max_n:
+        return _ref.linalg_lu_factor(a)
+    # NOTE: the batch dims flattened: a copy where they do not merge into one stride.
+    cdef cnp.ndarray flat = aa.reshape((-1, m, n))
+    cdef intp nbatch = cnp.PyArray_DIM(flat, 0)
+    if nbatch == 0:
+        return _ref.linalg_lu_factor(a)
+    cdef intp k = min(m, n)
+    cdef int nt = _batch_threads(nbatch, nbatch * m * n * k, _par_solve)
+    cdef intp isz = cnp.PyArray_ITEMSIZE(aa)
+    cdef tuple shape = a.shape
+    cdef cnp.ndarray lu = np.empty(shape, dtype=aa.dtype)
+    cdef cnp.ndarray piv = np.empty(shape[:nd - 2] + (k,), dtype=np.int32)
+    cdef char *work = <char *>malloc(nt * m * n * isz)
+    cdef int *ipiv = <int *>malloc(nt * k * sizeof(int))
+    if work == NULL or ipiv == NULL:
+        free(work)
+        free(ipiv)
+        raise MemoryError()
+    cdef const char *ab = cnp.PyArray_BYTES(flat)
+    cdef intp astep = cnp.PyArray_STRIDE(flat, 0)
+    cdef intp ars = cnp.PyArray_STRIDE(flat, 1), acs = cnp.PyArray_STRIDE(flat, 2)
+    cdef int old_threads = 1
+    with nogil:
+        if nt > 1:
+            old_threads = _blas_single()
+        if typenum == cnp.NPY_FLOAT:
+            _lu_all(ab, ars, acs, astep, <float *>cnp.PyArray_BYTES(lu),
+                    <int *>cnp.PyArray_BYTES(piv), <int>m, <int>n, nbatch, nt, <float *>work, ipiv)
+        else:
+            _lu_all(ab, ars, acs, astep, <double *>cnp.PyArray_BYTES(lu),
+                    <int *>cnp.PyArray_BYTES(piv), <int>m, <int>n, nbatch, nt, <double *>work,
+                    ipiv)
+        if nt > 1:
+            _blas_restore(old_threads)
+    free(work)
+    free(ipiv)
+    return lu, piv
+
+
+OVERRIDES = ("matmul", "linalg_solve", "linalg_lu_factor")

@@ -9,6 +9,7 @@ those; the kernels themselves take the count with each parallel loop (see _regis
 OpenMP runtime shared with other libraries (a source build's system libgomp) is left alone.
 """
 
+import ctypes
 import importlib.util
 import os
 import threading
@@ -78,8 +79,6 @@ def _scipy_blas_hooks():
     The compiled batched loops (mytorch._ext._blas) set it to one thread around their OpenMP
     loops: a pthreads OpenBLAS would start its own threads from each of them.
     """
-    import ctypes
-
     for lc, owner in _controllers():
         if owner != "scipy" or lc.user_api != "blas" or lc.internal_api != "openblas":
             continue

@@ -14,6 +14,7 @@ from mytorch._backends.reference import NUMPY
 pytestmark = pytest.mark.kernels_vs_reference
 
 ext = pytest.importorskip("mytorch._ext._blas")
+torch = pytest.importorskip("torch")
 HOOKS = _threads._scipy_blas_hooks() != (0, 0)
 
 
@@ -157,8 +158,6 @@ def test_solve_singular_raises_the_references_error(where, dtype_name, rng, mode
 
 def test_solve_singular_as_torch(mode):
     """linalg.solve on a batch holding a singular matrix raises torch's error (LinAlgError)."""
-    import torch
-
     a = np.tile(np.eye(4), (6, 1, 1))
     a[3] = 0
     with pytest.raises(torch.linalg.LinAlgError):
@@ -172,8 +171,6 @@ def test_solve_singular_as_torch(mode):
 
 
 def test_solve_as_torch(dtype_name, rng, mode):
-    import torch
-
     a = _spd(rng, (3, 1, 16, 16), dtype_name)
     b = rng.standard_normal((4, 16, 3)).astype(dtype_name)
     got = mytorch.linalg.solve(mytorch.tensor(a), mytorch.tensor(b))
@@ -215,3 +212,46 @@ def test_hooks_found_with_scipys_openblas():
         i["internal_api"] == "openblas" and "scipy.libs" in i["filepath"] for i in threadpool_info()
     )
     assert HOOKS == bundled
+
+
+def _check_lu(a):
+    want_lu, want_piv = NUMPY.linalg_lu_factor(a)
+    got_lu, got_piv = K.linalg_lu_factor(a)
+    assert got_lu.shape == want_lu.shape and got_lu.dtype == want_lu.dtype
+    assert got_piv.shape == want_piv.shape and got_piv.dtype == want_piv.dtype == np.int32
+    np.testing.assert_array_equal(got_piv, want_piv)
+    rtol, atol = _tol(a.dtype, a.shape[-1])
+    np.testing.assert_allclose(got_lu, want_lu, rtol=rtol * 10, atol=atol * 10)
+
+
+@pytest.mark.parametrize("shape", [(5, 6, 6), (3, 2, 7, 7), (4, 5, 3), (4, 3, 5), (1, 1), (9, 9)])
+def test_lu_factor(shape, dtype_name, rng, mode):
+    a = rng.standard_normal(shape).astype(dtype_name)
+    _check_lu(a)
+    _check_lu(np.swapaxes(a, -1, -2).copy().swapaxes(-1, -2))  # column-major
+    if a.ndim > 2:
+        _check_lu(a[::2])  # a strided batch
+        _check_lu(np.swapaxes(a, 0, -1).copy().swapaxes(0, -1))  # batch dims that do not merge
+
+
+def test_lu_factor_singular_and_fallbacks(rng, mode):
+    a = rng.standard_normal((4, 5, 5))
+    a[1, :, 2] = 0  # singular: factored all the same, a zero on U's diagonal
+    _check_lu(a)
+    assert (np.diagonal(K.linalg_lu_factor(a)[0][1]) == 0).any()
+    c = rng.standard_normal((2, 3, 3)) + 1j * rng.standard_normal((2, 3, 3))
+    for b in (c, np.zeros((0, 3, 3)), np.zeros((2, 0, 3)), rng.standard_normal((2, 300, 300))):
+        for got, want in zip(K.linalg_lu_factor(b), NUMPY.linalg_lu_factor(b)):
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == want.dtype
+
+
+def test_lu_factor_as_torch(dtype_name, rng, mode):
+    a = rng.standard_normal((6, 12, 12)).astype(dtype_name)
+    lu, piv = mytorch.linalg.lu_factor(mytorch.tensor(a))
+    tlu, tpiv = torch.linalg.lu_factor(torch.tensor(a))
+    assert piv.tolist() == tpiv.tolist() and str(piv.dtype) == str(tpiv.dtype)
+    rtol, atol = _tol(a.dtype, 12)
+    np.testing.assert_allclose(lu.numpy(), tlu.numpy(), rtol=rtol * 10, atol=atol * 10)
+    info = mytorch.linalg.inv_ex(mytorch.tensor(np.zeros((2, 3, 3), dtype_name)))[1]
+    assert info.tolist() == torch.linalg.inv_ex(torch.zeros(2, 3, 3)).info.tolist()
