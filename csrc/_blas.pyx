@@ -253,12 +253,12 @@ def matmul(x, y):
     # is as fast on one thread and much faster on several: SciPy's OpenBLAS threads badly on
     # skinny products (32 x 128 x 512 on 2 threads: 71 us, against 41 us on one and 30 us in
     # NumPy's), which an LSTM step or an MLP layer is made of. Below it, this loop is faster.
-    # A batch split across threads (one single-threaded product each) beats both, unless the
-    # threads would get unequal shares of a few large products.
+    # A batch split across threads (one single-threaded product each) beats both, unless some
+    # threads would idle (fewer large products than threads) or get unequal shares of them.
     cdef intp work = m * n * k
     cdef int nt = _batch_threads(nbatch, nbatch * work, _par_matmul)
-    cdef bint par = nt > 1 and (
-        work < NUMPY_FROM or nbatch % nt == 0 or nbatch >= 8 * nt)
+    cdef bint par = nt > 1 and (work < NUMPY_FROM or (
+        nbatch >= _nthreads and (nbatch % _nthreads == 0 or nbatch >= 8 * _nthreads)))
     if work >= NUMPY_FROM and not par:
         return _np_matmul(x, y)
     shape = list(batch)
