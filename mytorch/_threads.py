@@ -9,6 +9,7 @@ those; the kernels themselves take the count with each parallel loop (see _regis
 OpenMP runtime shared with other libraries (a source build's system libgomp) is left alone.
 """
 
+import ctypes
 import importlib.util
 import os
 import threading
@@ -69,6 +70,29 @@ def _sync_blas():
     """Give SciPy's BLAS the current count (called once when the matmul kernel loads)."""
     with _lock:
         _set_pools(_num_threads)
+
+
+def _scipy_blas_hooks():
+    """(address of openblas_set_num_threads, of openblas_get_num_threads) in the OpenBLAS that
+    SciPy's cython_blas calls, or (0, 0) where SciPy runs on another BLAS or it is not found.
+
+    The compiled batched loops (mytorch._ext._blas) set it to one thread around their OpenMP
+    loops: a pthreads OpenBLAS would start its own threads from each of them.
+    """
+    for lc, owner in _controllers():
+        if owner != "scipy" or lc.user_api != "blas" or lc.internal_api != "openblas":
+            continue
+        try:
+            lib = ctypes.CDLL(lc.filepath)  # NOTE: loaded already: this only opens a handle
+        except OSError:
+            return 0, 0
+        for prefix in ("scipy_", ""):
+            for suffix in ("", "64_", "_64"):
+                names = [f"{prefix}openblas_{op}_num_threads{suffix}" for op in ("set", "get")]
+                if all(hasattr(lib, name) for name in names):
+                    fns = [getattr(lib, name) for name in names]
+                    return tuple(ctypes.cast(f, ctypes.c_void_p).value for f in fns)
+    return 0, 0
 
 
 # --- the native thread pools, through threadpoolctl ----------------------------------------

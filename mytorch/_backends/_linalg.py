@@ -133,6 +133,8 @@ class LinalgKernels:
         """SciPy's batched LU (one C loop), its row order turned into LAPACK's swaps."""
         self._host_only("linalg.lu_factor")
         m, n = a.shape[-2:]
+        if a.size == 0:  # NOTE: SciPy's lu takes no empty batch
+            return np.zeros(a.shape, a.dtype), np.zeros(a.shape[:-2] + (min(m, n),), np.int32)
         p, lo, up = _sl.lu(a, p_indices=True)  # a = lo[p] @ up: row i of a is row p[i] of lo@up
         k = min(m, n)
         lu = np.zeros(a.shape, dtype=a.dtype)
