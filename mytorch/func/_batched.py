@@ -63,6 +63,12 @@ class Batched:
             shape = shape[0]
         return self.phys._data.reshape((self.phys.shape[0],) + tuple(shape), order=order)
 
+    def __getitem__(self, index):
+        """The logical first example's ``[index]`` (what a shape check of setitem reads)."""
+        index = index if type(index) is tuple else (index,)
+        index = tuple(i[()] if type(i) is Batched else i for i in index)  # its first example
+        return self.phys._data[(0,) + index]
+
     def astype(self, dtype, copy=True):
         """The same batch in ``dtype`` (an in-place write's cast of its result)."""
         return Batched(apply1(OPS["to_dtype"], self.phys, (dtype,)), self.level)

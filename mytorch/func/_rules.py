@@ -174,50 +174,107 @@ def _is_advanced(i):
     return isinstance(i, Batched) or (hasattr(i, "ndim") and hasattr(i, "dtype"))
 
 
-def _index(idx, level, size):
-    """The physical index of a logical one (None where only the fallback can do it)."""
-    adv = [k for k, i in enumerate(idx) if _is_advanced(i) or isinstance(i, bool)]
-    batched_idx = [k for k in adv if isinstance(idx[k], Batched)]
-    if adv and adv != list(range(adv[0], adv[-1] + 1)):
-        return None  # separated advanced indices: NumPy moves them to the front
-    if not batched_idx:
-        return (slice(None),) + tuple(idx)
-    if adv[0] != 0 or any(isinstance(idx[k], bool) for k in adv):
+def _raise_if_batched_mask(idx):
+    """torch's vmap refuses a boolean mask batched at any level (a shape per example)."""
+    for i in idx:
+        if isinstance(i, Batched) and i.dtype.kind == "b":
+            raise RuntimeError(
+                "vmap: We do not support batching operators that can support dynamic shape. "
+                "Attempting to batch over indexing with a boolean mask."
+            )
+
+
+def _before(idx, first, ndim):
+    """The number of result dims that the entries of ``idx`` before ``first`` make (x of rank
+    ``ndim``): a slice or None one each, an Ellipsis the dims nothing else consumes."""
+    consumed = 0
+    for i in idx:
+        if i is None or i is Ellipsis or isinstance(i, bool):
+            continue
+        consumed += i.ndim if _is_advanced(i) and i.dtype.kind == "b" else 1
+    n = 0
+    for i in idx[:first]:
+        if i is Ellipsis:
+            n += ndim - consumed
+        elif i is None or isinstance(i, slice):
+            n += 1
+    return n
+
+
+def _index(idx, level, size, ndim):
+    """(the physical index of a logical one on x of logical rank ``ndim``, the permutation that
+    puts the physical result's dims in the logical order, batch first (None: the same)); None
+    where only the fallback can do it. NumPy puts the broadcast dims of advanced indices that
+    slices, None or an Ellipsis separate (and of a batched one, which the batch rows' index
+    joins in front) first."""
+    _raise_if_batched_mask(idx)
+    arrays = [k for k, i in enumerate(idx) if _is_advanced(i)]
+    adv = [k for k, i in enumerate(idx)
+           if k in arrays or isinstance(i, bool) or (arrays and isinstance(i, int))]  # fmt: skip
+    if not adv:
+        return (slice(None),) + tuple(idx), None
+    separated = adv != list(range(adv[0], adv[-1] + 1))
+    if any(isinstance(idx[k], bool) for k in adv) and (separated or len(adv) > 1):
         return None
-    arrays = []
-    for k in adv:
+    rank = 0
+    for k in arrays:
+        i = idx[k]
+        rank = max(rank, 1 if i.dtype.kind == "b" else i.ndim)
+    if not any(isinstance(idx[k], Batched) for k in arrays):
+        if not separated:
+            return (slice(None),) + tuple(idx), None
+        # physically (*advanced, batch, *rest): the batch back in front
+        return (slice(None),) + tuple(idx), (rank,) + tuple(range(rank))
+    new = list(idx)
+    like = None
+    for k in arrays:
         i = idx[k]
         if isinstance(i, Batched):
-            if i.level != level or type(i.phys._data) is Batched or i.dtype.kind == "b":
+            if i.level != level or type(i.phys._data) is Batched:
                 return None
-            arrays.append((i.phys._data, True))
-        elif getattr(i, "dtype", None) is not None and i.dtype.kind == "b":
-            return None  # a boolean mask
-        else:
-            arrays.append((i, False))
-    rank = max(a.ndim - (1 if b else 0) for a, b in arrays)
-    out = []
-    for a, b in arrays:
-        if b:
-            a = a.reshape((size,) + (1,) * (rank - a.ndim + 1) + a.shape[1:])
-        out.append(a)
-    like = arrays[0][0]
+            a = i.phys._data
+            new[k] = a.reshape((size,) + (1,) * (rank - a.ndim + 1) + a.shape[1:])
+            like = a
+        elif i.dtype.kind == "b":
+            return None  # an unbatched mask beside a batched index
     rows = _F.arange(size, device=_F.as_tensor(like).device)._data
     rows = rows.reshape((size,) + (1,) * rank)
-    return (rows,) + tuple(out) + tuple(idx[adv[-1] + 1 :])
+    new = (rows,) + tuple(new)
+    if separated or adv[0] == 0:
+        return new, None  # physically (batch, *advanced, *rest), as logically
+    # logically (*pre, *advanced, *post); physically (batch, *advanced, *pre, *post)
+    p = _before(idx, adv[0], ndim)
+    perm = (0,) + tuple(range(rank + 1, rank + 1 + p)) + tuple(range(1, rank + 1))
+    return new, perm
+
+
+def _inverse(perm):
+    out = [0] * len(perm)
+    for k, d in enumerate(perm):
+        out[d] = k
+    return tuple(out)
+
+
+def _permuted(t, perm, inverse=False):
+    """``t`` with its leading dims permuted by ``perm`` (the rest kept)."""
+    if perm is None:
+        return t
+    perm = _inverse(perm) if inverse else perm
+    return _F.permute(t, perm + tuple(range(len(perm), t.ndim)))
 
 
 def _getitem(fn, op, inputs, params, level, size, kernel, save):
     x = inputs[0]
     p, b = unwrap(x, level)
     idx = params[0]
-    new = _index(idx, level, size)
-    if new is None:
+    got = _index(idx, level, size, x.ndim)
+    if got is None:
         return NotImplemented
+    new, perm = got
     if not b:
         p = _full(p, False, size)
     basic = params[1] and not any(isinstance(i, Batched) for i in idx)
-    return apply1(op, p, (new, basic) + tuple(params[2:]))
+    return _permuted(apply1(op, p, (new, basic) + tuple(params[2:])), perm)
 
 
 def _index_backward(fn, op, inputs, params, level, size, kernel, save):
@@ -225,10 +282,12 @@ def _index_backward(fn, op, inputs, params, level, size, kernel, save):
     shape, idx = params[0], params[1]
     if any(isinstance(i, Batched) for i in idx):
         return NotImplemented
-    new = _index(idx, level, size)
-    if new is None:
+    got = _index(idx, level, size, len(shape))
+    if got is None:
         return NotImplemented
+    new, perm = got
     p, _ = unwrap(inputs[0], level)
+    p = _permuted(p, perm, inverse=True)
     return apply1(op, p, ((size,) + tuple(shape), new) + tuple(params[2:]))
 
 

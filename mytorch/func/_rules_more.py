@@ -3,10 +3,10 @@ backward, index_put, and the ops of data-dependent shape (which raise, as torch'
 The conventions are mytorch.func._rules'."""
 
 from mytorch._applyn import apply_multi, applyn, applyn_multi
-from mytorch._core import apply1, apply2
+from mytorch._core import TensorBase, apply1, apply2
 from mytorch._registry import F as _F
 from mytorch.func._batched import RULES, Batched, unwrap
-from mytorch.func._rules import _along, _full, _index, _lift, _unwrap_all
+from mytorch.func._rules import _along, _full, _index, _lift, _permuted, _unwrap_all
 
 
 def _merge(p, dim):
@@ -170,17 +170,20 @@ def _indexed_rank(ndim, idx):
 
 def _index_put(fn, op, inputs, params, level, size, kernel, save):
     """x with v written at idx: x given the batch, the index as getitem's, v lifted to the
-    rank of x[idx]."""
+    rank of x[idx] (batch first, then in the physical order of x[idx]'s dims)."""
     x, v = inputs
     idx, accumulate = params[0], params[1]
     rank = _indexed_rank(x.ndim, idx)
-    new = _index(idx, level, size)
-    if new is None or rank is None:
+    got = _index(idx, level, size, x.ndim)
+    if got is None or rank is None:
         return NotImplemented
+    new, perm = got
     px = _full(*unwrap(x, level), size)
     pv, bv = unwrap(v, level)
-    if bv:
-        pv = _lift(pv, True, v.ndim, rank)
+    if bv or (perm is not None and isinstance(v, TensorBase)):
+        if not bv:
+            pv = _F.unsqueeze(pv, 0)
+        pv = _permuted(_lift(pv, True, v.ndim, rank), perm, inverse=True)
     return apply2(op, px, pv, (new, accumulate) + tuple(params[2:]))
 
 

@@ -190,8 +190,8 @@ NO_RULE = {"as_strided": "a view of the storage: each example's offsets, not exp
 MAY_LOOP = dict(NO_RULE)
 MAY_LOOP.update({
     "nanmedian": "median/nanmedian over all entries (the gradient split among the ties)",
-    "getitem": "a batched boolean mask; advanced indices separated by slices",
-    "index_put": "a batched boolean mask; advanced indices separated by slices",
+    "getitem": "a batched index beside an unbatched mask or a bool; one batched at a lower level",
+    "index_put": "a batched index beside an unbatched mask or a bool; one batched at a lower level",
 })  # fmt: skip
 
 
