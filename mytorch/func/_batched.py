@@ -96,6 +96,7 @@ class BatchedTensor(Tensor):
     memory, so that views of it see the write."""
 
     __slots__ = ("_home",)
+    _vmap_checks_storage = True  # as_strided's bounds: torch's vmap check (func._rules_more)
 
     def detach(self):
         return wrap(self._data.phys.detach(), self._data.level)
@@ -115,6 +116,24 @@ class BatchedTensor(Tensor):
     @property
     def grad_fn(self):
         return self._data.phys.grad_fn
+
+    # the logical layout: each example's (the first's storage offset)
+    def stride(self, dim=None):
+        st = tuple(self._data.phys.stride())[1:]
+        return st if dim is None else st[dim]
+
+    def storage_offset(self):
+        return self._data.phys.storage_offset()
+
+    def is_contiguous(self, memory_format=None):
+        want = 1
+        for n, st in zip(reversed(self.shape), reversed(self.stride())):
+            if n == 0:
+                return True
+            if n != 1 and st != want:
+                return False
+            want *= n
+        return True
 
     def item(self):
         raise RuntimeError(

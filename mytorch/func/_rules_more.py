@@ -202,6 +202,30 @@ def _dynamic(aten):
     return rule
 
 
+# --- as_strided -------------------------------------------------------------------------------
+def _as_strided(fn, op, inputs, params, level, size, kernel, save):
+    """Each example's view from its own storage offset (that of the first plus the batch
+    stride times its index): one view of the physical tensor with the batch stride in front.
+    As torch's vmap, a view reaching outside its example's memory raises."""
+    x = inputs[0]
+    p, _ = unwrap(x, level)
+    shape, stride, rel = params[0], params[1], params[2]
+    first = p.storage_offset()
+    ends = (first, first + sum((n - 1) * st for n, st in zip(x.shape, x.stride())) + 1)
+    lo = first + rel
+    got = (lo, lo + sum((n - 1) * st for n, st in zip(shape, stride)) + 1)
+    if all(shape) and all(x.shape) and (got[0] < ends[0] or got[1] > ends[1]):
+        raise RuntimeError(
+            f"result = tensor.as_strided({list(shape)}, {list(stride)}, {lo}) can access memory "
+            f"outside of `tensor`. `result` can access some memory in range [{got[0]}, "
+            f"{got[1]}], but `tensor` can only access some memory in range [{ends[0]}, "
+            f"{ends[1]}]. This is not supported inside of vmap, please try to rewrite the "
+            "`as_strided` call as a sequence of PyTorch view operations"
+        )
+    in_stride = None if p.is_contiguous() else tuple(p.stride())
+    return apply1(op, p, ((size,) + tuple(shape), (p.stride(0),) + tuple(stride), rel, in_stride))
+
+
 def _softmax_backward(fn, op, inputs, params, level, size, kernel, save):
     """softmax_backward / log_softmax_backward (y, g; dim): y and g have one logical shape;
     both batched, the dim shifted past the batch (0-d examples: along dim 1 of (B, 1))."""
@@ -233,6 +257,7 @@ def _fill():
     RULES["linalg_ldl_solve"] = _ldl_solve
     RULES["linalg_eig_backward"] = _eig_backward
     RULES["index_put"] = _index_put
+    RULES["as_strided"] = _as_strided
     RULES["nonzero"] = _dynamic("nonzero")
     RULES["unique"] = _dynamic("_unique2")
     RULES["unique_consecutive"] = _dynamic("unique_consecutive")
