@@ -308,17 +308,25 @@ def ldl_factor_ex(A, *, hermitian=False, check_errors=False):
     _float_check("torch.linalg.ldl_factor_ex", A)
     _square_check("torch.linalg.ldl_factor_ex", A)
     ld, piv, info = apply_multi(LDL_FACTOR, A, (bool(hermitian),))
-    if check_errors and bool((info != 0).any()):
-        raise RuntimeError(
-            f"torch.linalg.ldl_factor_ex: Unknown error code: {int(info[info != 0][0])}."
-        )
+    if check_errors:
+        _ldl_check(info, "ldl_factor_ex")
     return _LDL_EX(ld, piv, info)
+
+
+def _ldl_check(info, name):
+    """torch's error for the first nonzero LAPACK code (of any example under vmap: a batched
+    tensor's data reads its physical array)."""
+    codes = info._data.ravel()
+    bad = codes[codes != 0]
+    if bad.size:
+        raise RuntimeError(f"torch.linalg.{name}: Unknown error code: {int(bad[0])}.")
 
 
 @linalg_out("linalg_ldl_factor", _SAME2, ["LD", "pivots"])
 def ldl_factor(A, *, hermitian=False):
     """Matches torch.linalg.ldl_factor (ldl_factor_ex with its errors checked)."""
-    ld, piv, _ = ldl_factor_ex(A, hermitian=hermitian, check_errors=True)
+    ld, piv, info = ldl_factor_ex(A, hermitian=hermitian)
+    _ldl_check(info, "ldl_factor")
     return _LDL(ld, piv)
 
 

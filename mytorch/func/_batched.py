@@ -74,10 +74,11 @@ class Batched:
         return Batched(apply1(OPS["to_dtype"], self.phys, (dtype,)), self.level)
 
 
-# What a Batched reads from its physical array: a bounds check's reductions over every example,
+# What a Batched reads from its physical array: a bounds check's reductions over every example
+# (and an error check's codes, flattened),
 # and the layout a backend's can_view compares.
 _PHYSICAL_ATTRS = frozenset(
-    ("min", "max", "any", "all", "flags", "strides", "itemsize", "nbytes", "base",
+    ("min", "max", "any", "all", "ravel", "flags", "strides", "itemsize", "nbytes", "base",
      "__array_interface__")
 )  # fmt: skip
 

@@ -160,6 +160,23 @@ def test_ldl_factor_and_solve(monkeypatch):
            [a[0], b], in_dims=(None, 0))  # fmt: skip
 
 
+def test_ldl_factor_checks_every_example(monkeypatch):
+    a = _arr(3, 4, 4, key="ldl4", dtype=np.float64)
+    a = a + np.swapaxes(a, -1, -2)
+    _no_fallback(monkeypatch)
+    _check(lambda L: lambda m: tuple(L.linalg.ldl_factor(m)), [a])
+    _check(lambda L: lambda m: tuple(L.linalg.ldl_factor(m, hermitian=True)), [a])
+    _check(lambda L: lambda m: tuple(L.linalg.ldl_factor_ex(m, check_errors=True)), [a])
+    a[1] = 0  # a singular example: LAPACK's code 1
+    _check(lambda L: lambda m: tuple(L.linalg.ldl_factor_ex(m)), [a])
+    for name in ("ldl_factor", "ldl_factor_ex"):
+        f = lambda L: lambda m: getattr(L.linalg, name)(m, check_errors=True)  # noqa: E731
+        if name == "ldl_factor":
+            f = lambda L: L.linalg.ldl_factor  # noqa: E731
+        msg = f"torch.linalg.{name}: Unknown error code: 1."
+        raises_like(lambda L: L.func.vmap(f(L))(L.tensor(a)), (msg,), exc=RuntimeError)
+
+
 def test_index_put(monkeypatch):
     x, v = _arr(4, 5, 3), _arr(4, 2, 3, key="v")
     idx = np.array([[0, 4], [1, 2], [3, 3], [2, 0]])
