@@ -63,6 +63,8 @@ def flip(input, dims):
     """Matches torch.flip (a copy, not a view)."""
     dims = _dim_list(dims, builtins.max(input.ndim, 1))
     if input.ndim == 0:
+        if dims and hasattr(input, "_physical_dim"):
+            input._physical_dim(dims[0])  # under vmap: torch's error
         dims = ()
     return apply1(FLIP, input, (dims,))
 
@@ -103,9 +105,13 @@ def roll(input, shifts, dims=None):
         raise RuntimeError(
             f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
         )
+    if input.ndim == 0 and dims and not hasattr(input, "_physical_dim"):
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     nd = builtins.max(input.ndim, 1)
     dims = tuple(_wrap_dim(d, nd) for d in dims)
     if input.ndim == 0:
+        if dims:
+            input._physical_dim(dims[0])  # under vmap: torch's error
         return clone(input)
     return _roll(input, shifts, dims)
 

@@ -136,6 +136,14 @@ class BatchedTensor(Tensor):
             want *= n
         return True
 
+    def _physical_dim(self, d):
+        """torch's vmap error for dim ``d`` (wrapped) of a 0-d example, which flip and roll
+        look up on the physical tensor (a dim past its last)."""
+        n = self.ndim + 1
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d + 1})"
+        )
+
     def item(self):
         raise RuntimeError(
             "vmap: It looks like you're calling .item() on a Tensor. We don't support vmap over "

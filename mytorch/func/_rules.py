@@ -400,7 +400,7 @@ def _fill():
     RULES["linalg_vector_norm"] = _along(1)
     for name in ("cumsum", "cumprod", "cummax", "cummin", "sort", "flip", "logcumsumexp"):
         RULES[name] = _along(0, False)
-    for name in ("max", "min", "median", "nanmedian", "mode"):
+    for name in ("max", "min", "median", "mode"):
         RULES[name] = _along(0, False)
     RULES["topk"] = _along(1, False)
     RULES["roll"] = _along(1, False)

@@ -226,6 +226,26 @@ def _as_strided(fn, op, inputs, params, level, size, kernel, save):
     return apply1(op, p, ((size,) + tuple(shape), (p.stride(0),) + tuple(stride), rel, in_stride))
 
 
+# --- median over all entries ---------------------------------------------------------------------
+def _median_all(fn, op, inputs, params, level, size, kernel, save):
+    """median() / nanmedian() of each example: the lower median of its flattened row, plus a
+    term that is zero in value and gives the gradient of torch's (split evenly among the
+    entries equal to the median, NaN ones where it is NaN). An infinite median (inf - inf in
+    that term) runs once per example."""
+    if fn is not apply1:
+        return NotImplemented
+    p, _ = unwrap(inputs[0], level)
+    flat = _F.reshape(p, (size, -1))
+    xd = flat.detach()
+    v = (_F.nanmedian if params[0] else _F.median)(xd, 1).values
+    if _F.isinf(v)._data.any():
+        return NotImplemented
+    col = _F.unsqueeze(v, 1)
+    mask = (xd == col) | (_F.isnan(xd) & _F.isnan(col))
+    zero = _F.zeros((), dtype=flat.dtype, device=flat.device)
+    return v + _F.sum(_F.where(mask, flat - xd, zero), 1) / _F.sum(mask, 1)
+
+
 def _softmax_backward(fn, op, inputs, params, level, size, kernel, save):
     """softmax_backward / log_softmax_backward (y, g; dim): y and g have one logical shape;
     both batched, the dim shifted past the batch (0-d examples: along dim 1 of (B, 1))."""
@@ -258,6 +278,7 @@ def _fill():
     RULES["linalg_eig_backward"] = _eig_backward
     RULES["index_put"] = _index_put
     RULES["as_strided"] = _as_strided
+    RULES["nanmedian"] = _median_all
     RULES["nonzero"] = _dynamic("nonzero")
     RULES["unique"] = _dynamic("_unique2")
     RULES["unique_consecutive"] = _dynamic("unique_consecutive")

@@ -189,7 +189,7 @@ def test_chunk_size_gives_the_same_result():
 NO_RULE = {}
 MAY_LOOP = dict(NO_RULE)
 MAY_LOOP.update({
-    "nanmedian": "median/nanmedian over all entries (the gradient split among the ties)",
+    "nanmedian": "median/nanmedian over all entries of examples whose median is infinite",
     "getitem": "a batched index beside an unbatched mask or a bool; one batched at a lower level",
     "index_put": "a batched index beside an unbatched mask or a bool; one batched at a lower level",
 })  # fmt: skip
