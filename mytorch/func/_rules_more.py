@@ -238,6 +238,8 @@ def _median_all(fn, op, inputs, params, level, size, kernel, save):
     flat = _F.reshape(p, (size, -1))
     xd = flat.detach()
     v = (_F.nanmedian if params[0] else _F.median)(xd, 1).values
+    if not flat.dtype.is_floating_point:
+        return v  # no gradient
     if _F.isinf(v)._data.any():
         return NotImplemented
     col = _F.unsqueeze(v, 1)

@@ -69,6 +69,12 @@ def test_median_over_all_entries(fname, rows, monkeypatch):
     _check(lambda L: L.func.grad(twice(L)), [x])
 
 
+def test_median_of_integers(monkeypatch):
+    _no_fallback(monkeypatch)
+    _check(lambda L: L.median, [np.array([[3, 1, 2, 2], [7, 7, 0, 1]])])
+    _check(lambda L: L.nanmedian, [np.array([[3, 1, 2], [7, 7, 0]], dtype=np.int32)])
+
+
 def test_median_of_an_infinite_example_runs_per_example():
     x = np.array([[_INF, _INF, 1.0], [1.0, 2.0, 3.0]])
     _check(lambda L: L.median, [x])
