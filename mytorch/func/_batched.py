@@ -169,7 +169,7 @@ def wrap(phys, level):
     t._data = t._home = Batched(phys, level)
     t._requires_grad = phys._requires_grad
     t._grad = None
-    t._grad_fn = None
+    t._grad_fn = phys._grad_fn  # a leaf exactly when its physical tensor is one
     t._acc = None
     t._retains_grad = False
     t._vc = None
