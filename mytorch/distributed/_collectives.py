@@ -10,7 +10,7 @@ call completes. With ``async_op=True`` the call returns a Work whose ``wait()`` 
 from mytorch import _backends, _views
 from mytorch import _dtype as D
 from mytorch._core import Tensor
-from mytorch.distributed.distributed_c10d import ReduceOp, Work, op_name, resolve
+from mytorch.distributed.distributed_c10d import ReduceOp, Work, _world, op_name, resolve
 
 __all__ = [
     "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "all_to_all",
@@ -19,6 +19,7 @@ __all__ = [
     "reduce_scatter_tensor", "scatter", "scatter_object_list", "send",
 ]  # fmt: skip
 
+_SUM = ReduceOp.SUM
 _FLOATS = (D.float16, D.bfloat16, D.float32, D.float64, D.complex64, D.complex128)
 
 
@@ -121,6 +122,14 @@ def _reduce_op(t, op, engine):
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Matches torch.distributed.all_reduce: ``tensor`` becomes the reduction over all ranks."""
+    if group is None and op is _SUM and not async_op and isinstance(tensor, Tensor):
+        pg = _world()  # the common call (DDP's, a training loop's): straight to MPI
+        eng = pg.engine
+        d = tensor._data
+        if pg.timeout is None and eng.direct(d):
+            eng.sum_in_place(d)
+            _views._bump_version(tensor)
+            return None
     _check(tensor)
     pg = resolve(group)
     if pg is None:
