@@ -69,14 +69,24 @@ class NormKernels:
                 mu, rstd = stats
                 xh = a - mu
             xh *= rstd
-            dw = xp.einsum("ij,ij->j", ga, xh) if need_w else None
-            db = xp.sum(ga, axis=0) if need_b else None
-            gxh = ga * w.reshape(1, n).astype(ga.dtype, copy=False) if has_w else ga
-            c1 = xp.sum(gxh, axis=1, keepdims=True) / n
-            c2 = xp.einsum("ij,ij->i", gxh, xh).reshape(-1, 1) / n
-            xh *= c2
-            xh += c1
-            dx = gxh - xh
+            # NOTE: few temporaries (fresh arrays cost page faults): g * xh once, its column
+            # sums d w, its row sums (weighted) c2; the weighted row sums of g as a GEMV
+            p = ga * xh
+            dw = xp.ones(m, p.dtype) @ p if need_w else None
+            db = xp.ones(m, ga.dtype) @ ga if need_b else None
+            if has_w:
+                wa = w.reshape(n).astype(ga.dtype, copy=False)
+                c1, c2 = ga @ wa, p @ wa
+            else:
+                c1, c2 = ga @ xp.ones(n, ga.dtype), p @ xp.ones(n, ga.dtype)
+            xh *= (c2 / n).reshape(-1, 1)
+            xh += (c1 / n).reshape(-1, 1)
+            if has_w:
+                dx = xp.multiply(ga, wa.reshape(1, n), out=p)
+            else:
+                dx = p
+                dx[...] = ga
+            dx -= xh
             dx *= rstd
         dx = dx.astype(x.dtype, copy=False).reshape(x.shape)
         zeros = xp.zeros(w.shape, w.dtype)
