@@ -13,15 +13,20 @@ in the reference's order: the same sums, bit for bit.
 
 Fewer than 3 spatial dims are the same loops with leading dims of size 1.
 
+Layer norm's two kernels (mytorch._backends._norm) are here too (after max pooling): one
+row per step (its sums in double), rows split across threads; the weight's and bias's
+gradients summed per thread (in double) as the rows go.
+
 Max pooling's two kernels (mytorch._backends._nnfused) are here too, over the same geometry:
 max_pool scans each window in order (torch's rule: a larger value or a NaN takes the place),
 max_pool_backward adds each output's gradient at its index, whole planes per thread.
 """
 
 cimport numpy as cnp
-from cython.parallel cimport prange
-from libc.math cimport INFINITY
+from cython.parallel cimport prange, threadid
+from libc.math cimport INFINITY, sqrt
 from libc.stdint cimport int64_t
+from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy, memset
 
 from _ufunc_loops cimport intp
@@ -501,4 +506,236 @@ def max_pool_backward(grad, indices, spatial):
     return res
 
 
-OVERRIDES = ("im2col", "col2im", "max_pool", "max_pool_backward")
+# --- layer norm ---------------------------------------------------------------------------------
+cdef inline double _row_sum(const real *x, intp n, double shift) noexcept nogil:
+    """sum(x - shift) (shift 0: sum(x)) or, with ``square``, in four running sums."""
+    cdef double s0 = 0, s1 = 0, s2 = 0, s3 = 0
+    cdef intp j = 0
+    while j + 4 <= n:
+        s0 = s0 + (x[j] - shift)
+        s1 = s1 + (x[j + 1] - shift)
+        s2 = s2 + (x[j + 2] - shift)
+        s3 = s3 + (x[j + 3] - shift)
+        j = j + 4
+    while j < n:
+        s0 = s0 + (x[j] - shift)
+        j = j + 1
+    return (s0 + s1) + (s2 + s3)
+
+
+cdef inline double _row_sq(const real *x, intp n, double mu) noexcept nogil:
+    """sum((x - mu)^2) in four running sums."""
+    cdef double s0 = 0, s1 = 0, s2 = 0, s3 = 0, d0, d1, d2, d3
+    cdef intp j = 0
+    while j + 4 <= n:
+        d0 = x[j] - mu
+        d1 = x[j + 1] - mu
+        d2 = x[j + 2] - mu
+        d3 = x[j + 3] - mu
+        s0 = s0 + d0 * d0
+        s1 = s1 + d1 * d1
+        s2 = s2 + d2 * d2
+        s3 = s3 + d3 * d3
+        j = j + 4
+    while j < n:
+        d0 = x[j] - mu
+        s0 = s0 + d0 * d0
+        j = j + 1
+    return (s0 + s1) + (s2 + s3)
+
+
+cdef inline void _ln_row(const real *x, const real *w, const real *b, real *y, real *mean,
+                         real *rstd, intp n, double eps) noexcept nogil:
+    cdef intp j
+    cdef double mu = _row_sum(x, n, 0.0) / n
+    cdef double r = 1.0 / sqrt(_row_sq(x, n, mu) / n + eps)
+    cdef real muf = <real>mu, rf = <real>r
+    if w != NULL and b != NULL:
+        for j in range(n):
+            y[j] = (x[j] - muf) * rf * w[j] + b[j]
+    elif w != NULL:
+        for j in range(n):
+            y[j] = (x[j] - muf) * rf * w[j]
+    elif b != NULL:
+        for j in range(n):
+            y[j] = (x[j] - muf) * rf + b[j]
+    else:
+        for j in range(n):
+            y[j] = (x[j] - muf) * rf
+    mean[0] = muf
+    rstd[0] = rf
+
+
+cdef void _ln_fwd(const real *x, const real *w, const real *b, real *y, real *mean, real *rstd,
+                  intp m, intp n, double eps, int nt) noexcept nogil:
+    cdef intp i
+    for i in prange(m, num_threads=nt, schedule="static"):
+        _ln_row(x + i * n, w, b, y + i * n, mean + i, rstd + i, n, eps)
+
+
+cdef inline void _ln_back_row(const real *g, const real *x, const real *w, real mu, real r,
+                              real *dx, intp n, double *sw, double *sb) noexcept nogil:
+    """One row's input gradient; its weight and bias gradient terms added into sw and sb."""
+    cdef intp j, q
+    cdef double c1[4]
+    cdef double c2[4]
+    cdef real a, xh
+    for q in range(4):
+        c1[q] = 0
+        c2[q] = 0
+    j = 0
+    while j + 4 <= n:  # four running sums each: the adds' latency overlapped
+        for q in range(4):
+            a = g[j + q] * w[j + q] if w != NULL else g[j + q]
+            c1[q] += a
+            c2[q] += a * ((x[j + q] - mu) * r)
+        j = j + 4
+    while j < n:
+        a = g[j] * w[j] if w != NULL else g[j]
+        c1[0] += a
+        c2[0] += a * ((x[j] - mu) * r)
+        j = j + 1
+    cdef double t1 = (c1[0] + c1[1]) + (c1[2] + c1[3])
+    cdef double t2 = (c2[0] + c2[1]) + (c2[2] + c2[3])
+    cdef real k1 = <real>(t1 / n), k2 = <real>(t2 / n)
+    if w != NULL:
+        for j in range(n):
+            xh = (x[j] - mu) * r
+            dx[j] = (g[j] * w[j] - k1 - xh * k2) * r
+    else:
+        for j in range(n):
+            xh = (x[j] - mu) * r
+            dx[j] = (g[j] - k1 - xh * k2) * r
+    if sw != NULL and sb != NULL:
+        for j in range(n):
+            sw[j] += g[j] * ((x[j] - mu) * r)
+            sb[j] += g[j]
+    elif sw != NULL:
+        for j in range(n):
+            sw[j] += g[j] * ((x[j] - mu) * r)
+    elif sb != NULL:
+        for j in range(n):
+            sb[j] += g[j]
+
+
+cdef void _ln_bwd(const real *g, const real *x, const real *w, const real *mean,
+                  const real *rstd, real *dx, real *dw, real *db, intp m, intp n,
+                  int nt) noexcept nogil:
+    """Rows split across threads; each thread sums its rows' weight and bias gradient terms
+    in a buffer of its own (double), added up at the end."""
+    cdef intp i, j
+    cdef int t
+    cdef double *acc = <double *>calloc(<size_t>(nt * 2 * n), sizeof(double))
+    for i in prange(m, num_threads=nt, schedule="static"):
+        t = threadid()
+        _ln_back_row(g + i * n, x + i * n, w, mean[i], rstd[i], dx + i * n, n,
+                     acc + t * 2 * n if dw != NULL else NULL,
+                     acc + t * 2 * n + n if db != NULL else NULL)
+    for j in range(n):
+        if dw != NULL:
+            dw[j] = <real>_col(acc, j, n, nt)
+        if db != NULL:
+            db[j] = <real>_col(acc, n + j, n, nt)
+    free(acc)
+
+
+cdef inline double _col(const double *acc, intp j, intp n, int nt) noexcept nogil:
+    cdef double s = 0
+    cdef int t
+    for t in range(nt):
+        s = s + acc[t * 2 * n + j]
+    return s
+
+
+cdef bint _ln_fits(object x, intp n, tuple vectors):
+    """x C-contiguous float32/float64 with rows of n > 0 entries; the vectors None or of x's
+    dtype, C-contiguous, n entries."""
+    if type(x) is not cnp.ndarray or n <= 0 or not _fits(x, (<cnp.ndarray>x).ndim):
+        return False
+    for v in vectors:
+        if v is not None and (type(v) is not cnp.ndarray or v.dtype != x.dtype or v.size != n
+                              or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>v)):
+            return False
+    return True
+
+
+cdef intp _trailing_size(shape, int k):
+    cdef intp n = 1
+    for s in shape[len(shape) - k :]:
+        n *= s
+    return n
+
+
+cdef void *_data_or_null(object a):
+    return NULL if a is None else cnp.PyArray_DATA(<cnp.ndarray>a)
+
+
+def layer_norm(x, w, b, k, eps, saved):
+    """The reference's layer_norm (mytorch._backends._norm), rows split across threads."""
+    cdef intp n = _trailing_size(x.shape, k) if type(x) is cnp.ndarray else 0
+    if not _ln_fits(x, n, (w, b)) or x.size == 0:
+        return _ref.layer_norm(x, w, b, k, eps, saved)
+    cdef intp m = x.size // n
+    cdef cnp.ndarray arr = <cnp.ndarray>x
+    cdef cnp.ndarray y = np.empty_like(x)
+    cdef cnp.ndarray mean = np.empty((m, 1), dtype=x.dtype)
+    cdef cnp.ndarray rstd = np.empty((m, 1), dtype=x.dtype)
+    cdef void *wp = _data_or_null(w)
+    cdef void *bp = _data_or_null(b)
+    cdef double e = eps
+    cdef int nt = _threads_for(x.size)
+    with nogil:
+        if cnp.PyArray_TYPE(arr) == cnp.NPY_FLOAT:
+            _ln_fwd(<const float *>cnp.PyArray_DATA(arr), <const float *>wp, <const float *>bp,
+                    <float *>cnp.PyArray_DATA(y), <float *>cnp.PyArray_DATA(mean),
+                    <float *>cnp.PyArray_DATA(rstd), m, n, e, nt)
+        else:
+            _ln_fwd(<const double *>cnp.PyArray_DATA(arr), <const double *>wp,
+                    <const double *>bp, <double *>cnp.PyArray_DATA(y),
+                    <double *>cnp.PyArray_DATA(mean), <double *>cnp.PyArray_DATA(rstd), m, n, e,
+                    nt)
+    saved["mean"] = mean
+    saved["rstd"] = rstd
+    return y
+
+
+def layer_norm_backward(g, x, w, k, eps, stats, mask):
+    """The reference's layer_norm_backward (given the forward's stats) in one pass over the
+    rows, split across threads."""
+    cdef intp n = _trailing_size(x.shape, k) if type(x) is cnp.ndarray else 0
+    if (stats is None or not _ln_fits(x, n, (w,)) or x.size == 0 or not _ln_fits(g, n, ())
+            or g.shape != x.shape or g.dtype != x.dtype):
+        return _ref.layer_norm_backward(g, x, w, k, eps, stats, mask)
+    has_w, need_w, need_b = mask
+    cdef intp m = x.size // n
+    if not _ln_fits(stats[0], 1, ()) or not _ln_fits(stats[1], 1, ()) or stats[0].dtype != x.dtype:
+        return _ref.layer_norm_backward(g, x, w, k, eps, stats, mask)
+    cdef cnp.ndarray arr = <cnp.ndarray>x
+    cdef cnp.ndarray ga = <cnp.ndarray>g
+    cdef cnp.ndarray mean = <cnp.ndarray>stats[0]
+    cdef cnp.ndarray rstd = <cnp.ndarray>stats[1]
+    if mean.size != m or rstd.size != m:
+        return _ref.layer_norm_backward(g, x, w, k, eps, stats, mask)
+    cdef cnp.ndarray dx = np.empty_like(x)
+    dw = np.empty(w.shape, x.dtype) if need_w else np.zeros(w.shape, w.dtype)
+    db = np.empty(w.shape, x.dtype) if need_b else np.zeros(w.shape, w.dtype)
+    cdef void *wp = _data_or_null(w) if has_w else NULL
+    cdef void *dwp = _data_or_null(dw) if need_w else NULL
+    cdef void *dbp = _data_or_null(db) if need_b else NULL
+    cdef int nt = _threads_for(x.size)
+    with nogil:
+        if cnp.PyArray_TYPE(arr) == cnp.NPY_FLOAT:
+            _ln_bwd(<const float *>cnp.PyArray_DATA(ga), <const float *>cnp.PyArray_DATA(arr),
+                    <const float *>wp, <const float *>cnp.PyArray_DATA(mean),
+                    <const float *>cnp.PyArray_DATA(rstd), <float *>cnp.PyArray_DATA(dx),
+                    <float *>dwp, <float *>dbp, m, n, nt)
+        else:
+            _ln_bwd(<const double *>cnp.PyArray_DATA(ga), <const double *>cnp.PyArray_DATA(arr),
+                    <const double *>wp, <const double *>cnp.PyArray_DATA(mean),
+                    <const double *>cnp.PyArray_DATA(rstd), <double *>cnp.PyArray_DATA(dx),
+                    <double *>dwp, <double *>dbp, m, n, nt)
+    return dx, dw, db
+
+
+OVERRIDES = ("im2col", "col2im", "max_pool", "max_pool_backward", "layer_norm",
+             "layer_norm_backward")

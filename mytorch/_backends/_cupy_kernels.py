@@ -200,6 +200,69 @@ def _make_log_softmax_backward(xp):
     return log_softmax_backward
 
 
+# --- layer norm: rows (M, N); each row reduction its own kernel (premapped, over axis 1), the
+# column sums of the weight's and bias's gradients over axis 0; ``inv_n`` is 1 / N.
+
+
+def _make_ln_mean(xp):
+    def layer_norm_row_mean(x, inv_n):
+        return xp.sum(x * inv_n, axis=1)
+
+    return layer_norm_row_mean
+
+
+def _make_ln_var(xp):
+    def layer_norm_row_var(x, mu, inv_n):
+        d = x - mu
+        return xp.sum(d * d * inv_n, axis=1)
+
+    return layer_norm_row_var
+
+
+def _make_ln_rstd(xp):
+    def layer_norm_rstd(var, eps):
+        return 1 / xp.sqrt(var + eps)
+
+    return layer_norm_rstd
+
+
+def _make_ln_out(xp, has_w, has_b):
+    def layer_norm_out(x, mu, rstd, w, b):
+        y = (x - mu) * rstd
+        if has_w:
+            y = y * w
+        if has_b:
+            y = y + b
+        return y
+
+    return layer_norm_out
+
+
+def _make_ln_grad_rows(xp, has_w, with_xh):
+    def layer_norm_grad_rows(g, x, mu, rstd, w, inv_n):
+        a = g * w if has_w else g
+        if with_xh:
+            a = a * ((x - mu) * rstd)
+        return xp.sum(a * inv_n, axis=1)
+
+    return layer_norm_grad_rows
+
+
+def _make_ln_grad_cols(xp, with_xh):
+    def layer_norm_grad_cols(g, x, mu, rstd):
+        return xp.sum(g * ((x - mu) * rstd) if with_xh else g, axis=0)
+
+    return layer_norm_grad_cols
+
+
+def _make_ln_grad_input(xp, has_w):
+    def layer_norm_grad_input(g, x, mu, rstd, w, c1, c2):
+        a = g * w if has_w else g
+        return (a - c1 - (x - mu) * rstd * c2) * rstd
+
+    return layer_norm_grad_input
+
+
 def _float(x):
     return x.dtype.kind == "f" and x.dtype.itemsize >= 4  # float32/64 (not bfloat16, ints)
 
@@ -269,6 +332,59 @@ class FusedKernels:
             return super().log_softmax_backward(y, g, dim)
         s = rows("log_softmax_grad_sum", _make_grad_sum, g)
         return self._fuse("log_softmax_backward", _make_log_softmax_backward)(y, g, s)
+
+    # --- layer norm: three row kernels and one elementwise forward; two row kernels, two
+    # column kernels (as wanted) and one elementwise backward -------------------------------
+    def _ln_rows(self, x, k):
+        """x as rows (M, N) and N, or None where the fused kernels do not take it."""
+        if not (_float(x) and x.size and k <= x.ndim):
+            return None
+        n = 1
+        for s in x.shape[x.ndim - k :]:
+            n *= s
+        return x.reshape(-1, n), n
+
+    def _ln_stats(self, a, n, eps):
+        inv_n = a.dtype.type(1 / n)
+        mu = self._fuse("layer_norm_row_mean", _make_ln_mean)(a, inv_n).reshape(-1, 1)
+        var = self._fuse("layer_norm_row_var", _make_ln_var)(a, mu, inv_n)
+        rstd = self._fuse("layer_norm_rstd", _make_ln_rstd)(var, a.dtype.type(eps))
+        return mu, rstd.reshape(-1, 1)
+
+    def layer_norm(self, x, w, b, k, eps, saved):
+        rows = self._ln_rows(x, k)
+        if rows is None or any(v is not None and v.dtype != x.dtype for v in (w, b)):
+            return super().layer_norm(x, w, b, k, eps, saved)
+        a, n = rows
+        mu, rstd = self._ln_stats(a, n, eps)
+        saved["mean"], saved["rstd"] = mu, rstd
+        k_out = self._fuse("layer_norm_out", _make_ln_out, w is not None, b is not None)
+        wr = a[:1] if w is None else w.reshape(1, n)  # unused without a weight (bias)
+        br = a[:1] if b is None else b.reshape(1, n)
+        return k_out(a, mu, rstd, wr, br).reshape(x.shape)
+
+    def layer_norm_backward(self, g, x, w, k, eps, stats, mask):
+        rows = self._ln_rows(x, k)
+        if rows is None or g.dtype != x.dtype or w.dtype != x.dtype:
+            return super().layer_norm_backward(g, x, w, k, eps, stats, mask)
+        a, n = rows
+        ga = g.reshape(a.shape)
+        has_w, need_w, need_b = mask
+        mu, rstd = self._ln_stats(a, n, eps) if stats is None else stats
+        inv_n = a.dtype.type(1 / n)
+        wr = w.reshape(1, n) if has_w else a[:1]
+        rows_k = self._fuse("layer_norm_grad_rows", _make_ln_grad_rows, has_w, False)
+        c1 = rows_k(ga, a, mu, rstd, wr, inv_n).reshape(-1, 1)
+        rows_k = self._fuse("layer_norm_grad_rows", _make_ln_grad_rows, has_w, True)
+        c2 = rows_k(ga, a, mu, rstd, wr, inv_n).reshape(-1, 1)
+        k_in = self._fuse("layer_norm_grad_input", _make_ln_grad_input, has_w)
+        dx = k_in(ga, a, mu, rstd, wr, c1, c2).reshape(x.shape)
+        xp = self.xp
+        zeros = xp.zeros(w.shape, w.dtype)
+        cols = "layer_norm_grad_cols"
+        dw = self._fuse(cols, _make_ln_grad_cols, True)(ga, a, mu, rstd) if need_w else zeros
+        db = self._fuse(cols, _make_ln_grad_cols, False)(ga, a, mu, rstd) if need_b else zeros
+        return dx, dw.reshape(w.shape), db.reshape(w.shape)
 
     # --- optimizers (in place, one kernel per parameter) ---------------------------------
     def sgd_step(self, param, grad, buf, lr, weight_decay, momentum, dampening, nesterov,

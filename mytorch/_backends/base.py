@@ -211,6 +211,10 @@ KERNELS = (
     ("radam_step", "p, g, m, v, lr, b1, b2, eps, wd, decay, bc1, bc2, rect, maximize", "RAdam."),
     ("asgd_step", "p, g, ax, eta, lambd, mu, wd, maximize", "ASGD."),
     ("rprop_step", "p, g, prev, size, eta-, eta+, min, max, maximize", "Rprop."),
+    # layer norm (mytorch._backends._norm)
+    ("layer_norm", "x, w, b, k, eps, saved",
+     "(x - mean) * rstd * w + b over the last k dims; saved gets the mean and rstd."),
+    ("layer_norm_backward", "g, x, w, k, eps, stats, mask", "(d x, d w, d b) of layer_norm."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),

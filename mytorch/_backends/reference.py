@@ -23,6 +23,7 @@ from mytorch._backends._linalg import LinalgKernels
 from mytorch._backends._activation import ActivationKernels
 from mytorch._backends._conv import ConvKernels
 from mytorch._backends._nnfused import NNFusedKernels
+from mytorch._backends._norm import NormKernels
 from mytorch._backends._rnn import RnnKernels
 from mytorch._backends._optim import OptimKernels
 from mytorch._backends._pinned import HostMemory
@@ -39,6 +40,7 @@ class Backend(
     ActivationKernels,
     ConvKernels,
     NNFusedKernels,
+    NormKernels,
     RnnKernels,
     OptimKernels,
     HostMemory,

@@ -1,7 +1,9 @@
 """Normalisation in nn.functional (and torch's top-level names for it): batch_norm (running
 statistics updated in place, under no_grad, with torch's unbiased variance), instance_norm,
 layer_norm, group_norm, rms_norm and local_response_norm. Composites of mean, var and
-elementwise ops, so their derivatives of any order are those ops'.
+elementwise ops, so their derivatives of any order are those ops', except layer_norm's core:
+primitives of its own (mytorch._ops.nn_layer_norm) for floating inputs with weight and bias of
+their dtype and device.
 """
 
 from mytorch import _dtype as D
@@ -10,7 +12,9 @@ from mytorch._ops._declare import composite, declare
 from mytorch._ops.creation import tensor
 from mytorch._ops.indexing import getitem
 from mytorch._ops.math import rsqrt
+from mytorch._ops.nn_layer_norm import LAYER_NORM, layer_norm_core
 from mytorch._ops.pointwise import where
+from mytorch._core import _wrap
 from mytorch._ops.reduction import mean, sum
 from mytorch._ops.shape import reshape
 
@@ -174,10 +178,21 @@ def _trailing(name, input, normalized_shape, *vectors):
     return tuple(range(input.ndim - k, input.ndim))
 
 
+def _fused_ok(input, *vectors):
+    """Whether the layer_norm primitive takes these operands: a floating input, and weight and
+    bias (where given) of its dtype and device (others go through the composite below, with
+    its errors)."""
+    if input.dtype.category != D.FLOAT or input.dtype.is_complex:
+        return False
+    return all(v is None or (v.dtype is input.dtype and v.device == input.device) for v in vectors)
+
+
 @composite(namespace=("torch", NN))
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
     """Matches torch.nn.functional.layer_norm: normalised over the last dims."""
     dims = _trailing("layer_norm", input, normalized_shape, ("weight", weight), ("bias", bias))
+    if _fused_ok(input, weight, bias):
+        return layer_norm_core(input, len(dims), weight, bias, eps)
     if input.dtype is D.bfloat16:  # torch's kernel computes in float32 and rounds once
         w, b = (None if p is None else p.float() for p in (weight, bias))
         return layer_norm(input.float(), normalized_shape, w, b, eps).to(D.bfloat16)
@@ -187,6 +202,29 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_
     if bias is not None:
         out = out + bias
     return out
+
+
+def native_layer_norm(input, normalized_shape, weight, bias, eps):
+    """Matches torch.native_layer_norm: (layer_norm's result, the rows' mean and rstd, of
+    shape input.shape[:-k] + (1,) * k, in input's dtype, not differentiable)."""
+    dims = _trailing("layer_norm", input, normalized_shape, ("weight", weight), ("bias", bias))
+    k = len(dims)
+    stats_shape = tuple(input.shape[: input.ndim - k]) + (1,) * k
+    if not _fused_ok(input, weight, bias):
+        out = layer_norm(input, normalized_shape, weight, bias, eps)
+        x = input.detach()
+        m = mean(x, dims, keepdim=True)
+        r = rsqrt(x.var(dims, correction=0, keepdim=True) + eps)
+        return out, m, r
+    saved = {}
+    out = layer_norm_core(input, k, weight, bias, eps, saved)
+    m, r = (
+        _wrap(saved[key].astype(input._data.dtype).reshape(stats_shape)) for key in ("mean", "rstd")
+    )
+    return out, m, r
+
+
+declare(native_layer_norm, op=LAYER_NORM)
 
 
 @composite(namespace=("torch", NN))

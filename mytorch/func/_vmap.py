@@ -7,6 +7,7 @@ from mytorch import _registry
 from mytorch._core import TensorBase
 from mytorch._registry import F as _F
 from mytorch.func import _rules, _rules_more  # noqa: F401  (fill the batching rules)
+from mytorch.func import _rules_norm  # noqa: F401  (layer norm's)
 from mytorch.func._batched import pop, push, unwrap, wrap
 
 _RANDOMNESS = ("error", "different", "same")
