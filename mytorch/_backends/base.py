@@ -215,14 +215,15 @@ KERNELS = (
     ("layer_norm", "x, w, b, k, eps, saved",
      "(x - mean) * rstd * w + b over the last k dims; saved gets the mean and rstd."),
     ("layer_norm_backward", "g, x, w, k, eps, stats, mask", "(d x, d w, d b) of layer_norm."),
-    # fused
-    ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
-    ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),
-    ("relu_backward", "grad, y", "grad * (y > 0): relu's VJP from its result."),
+    # softmax (mytorch._backends._activation)
     ("softmax", "x, dim", "exp(x - max) / sum(exp(x - max)) along dim (-inf rows: NaN)."),
     ("log_softmax", "x, dim", "x - max - log(sum(exp(x - max))) along dim."),
     ("softmax_backward", "y, g, dim", "y * (g - sum(g * y, dim)): softmax's VJP from y."),
     ("log_softmax_backward", "y, g, dim", "g - exp(y) * sum(g, dim): log_softmax's VJP from y."),
+    # fused
+    ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
+    ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),
+    ("relu_backward", "grad, y", "grad * (y > 0): relu's VJP from its result."),
 )
 UTILITIES = (
     ("device", "x", "The mytorch device array x lives on."),
