@@ -303,21 +303,26 @@ class FusedKernels:
         xp = self.xp
         return lambda name, make, *arrays: xp.expand_dims(self._fuse(name, make, dim)(*arrays), dim)
 
-    def softmax(self, x, dim):
+    def _max_and_exp_sum(self, x, dim):
+        """(row max, row sum of exp(x - max)) along ``dim``, two fused row kernels; None where
+        the fused kernels do not take ``x``."""
         rows = self._rows(x, dim)
         if rows is None:
-            return super().softmax(x, dim)
+            return None
         m = rows("softmax_row_max", _make_row_max, x)
-        s = rows("softmax_exp_sum", _make_exp_sum, x, m)
-        return self._fuse("softmax_normalize", _make_softmax_out)(x, m, s)
+        return m, rows("softmax_exp_sum", _make_exp_sum, x, m)
+
+    def softmax(self, x, dim):
+        stats = self._max_and_exp_sum(x, dim)
+        if stats is None:
+            return super().softmax(x, dim)
+        return self._fuse("softmax_normalize", _make_softmax_out)(x, *stats)
 
     def log_softmax(self, x, dim):
-        rows = self._rows(x, dim)
-        if rows is None:
+        stats = self._max_and_exp_sum(x, dim)
+        if stats is None:
             return super().log_softmax(x, dim)
-        m = rows("softmax_row_max", _make_row_max, x)
-        s = rows("softmax_exp_sum", _make_exp_sum, x, m)
-        return self._fuse("log_softmax_normalize", _make_log_softmax_out)(x, m, s)
+        return self._fuse("log_softmax_normalize", _make_log_softmax_out)(x, *stats)
 
     def softmax_backward(self, y, g, dim):
         rows = self._rows(y, dim, g)
