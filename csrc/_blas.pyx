@@ -24,6 +24,8 @@ from libc.string cimport memset
 from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 from scipy.linalg.cython_lapack cimport dgesv, dgetrf, sgesv, sgetrf
 
+from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
+
 import numpy as np
 
 from mytorch._backends.base import _LinAlgError
@@ -48,11 +50,8 @@ cdef int _nthreads = 1
 # here, 2^25 multiply-adds take about 200 us on one core.
 cdef intp _par_matmul = 1 << 25
 cdef intp _par_solve = 1 << 22
-# SciPy's OpenBLAS thread count (openblas_set_num_threads / _get_num_threads), or NULL.
-ctypedef void (*set_threads_fn)(int) noexcept nogil
-ctypedef int (*get_threads_fn)() noexcept nogil
-cdef set_threads_fn _blas_set = NULL
-cdef get_threads_fn _blas_get = NULL
+# SciPy's OpenBLAS thread count (unknown until _set_blas_hooks).
+cdef BlasHooks _hooks = BlasHooks(NULL, NULL)
 
 
 def _set_num_threads(int n):
@@ -64,11 +63,7 @@ def _set_num_threads(int n):
 def _set_blas_hooks(size_t set_addr, size_t get_addr):
     """The addresses of SciPy's OpenBLAS openblas_set_num_threads and openblas_get_num_threads
     (0, 0: unknown, and the batches stay on one thread)."""
-    global _blas_set, _blas_get
-    if set_addr == 0 or get_addr == 0:
-        _blas_set, _blas_get = NULL, NULL
-    else:
-        _blas_set, _blas_get = <set_threads_fn>set_addr, <get_threads_fn>get_addr
+    hooks_from(&_hooks, set_addr, get_addr)
 
 
 def _set_par_sizes(intp matmul, intp solve):
@@ -83,22 +78,9 @@ def _set_par_sizes(intp matmul, intp solve):
 cdef int _batch_threads(intp nbatch, intp work, intp par) noexcept:
     """Threads for a loop over nbatch matrices of work in all: 1 below par, or where no hooks
     keep the BLAS single-threaded."""
-    if _blas_set == NULL or nbatch < 2 or work < par:
+    if _hooks.set == NULL or nbatch < 2 or work < par:
         return 1
     return <int>min(<intp>_nthreads, nbatch)
-
-
-cdef int _blas_single() noexcept nogil:
-    """Set SciPy's BLAS to one thread; returns the count to restore."""
-    cdef int old = _blas_get()
-    if old != 1:
-        _blas_set(1)
-    return old
-
-
-cdef void _blas_restore(int old) noexcept nogil:
-    if old != 1:
-        _blas_set(old)
 
 
 cdef struct Operand:
@@ -296,11 +278,11 @@ def matmul(x, y):
     cdef int old_threads
     with nogil:
         if par:
-            old_threads = _blas_single()
+            old_threads = blas_single(&_hooks)
             for t in prange(nbatch, num_threads=nt, schedule="dynamic"):
                 _product_at(typenum, A, B, offs[2 * t], offs[2 * t + 1], c + t * cstep,
                             mi, ni, ki)
-            _blas_restore(old_threads)
+            blas_restore(&_hooks, old_threads)
         else:
             for t in range(nbatch):
                 A.base = abase + offs[2 * t]
@@ -420,7 +402,7 @@ def linalg_solve(a, b):
     cdef intp t
     with nogil:
         if nt > 1:
-            old_threads = _blas_single()
+            old_threads = blas_single(&_hooks)
         if typenum == cnp.NPY_FLOAT:
             _solve_all(ab, ars, acs, bbase, brs, bcs, <float *>cnp.PyArray_BYTES(out),
                        <int>n, <int>k, offs, nbatch, nt, <float *>work, ipiv, infos)
@@ -428,7 +410,7 @@ def linalg_solve(a, b):
             _solve_all(ab, ars, acs, bbase, brs, bcs, <double *>cnp.PyArray_BYTES(out),
                        <int>n, <int>k, offs, nbatch, nt, <double *>work, ipiv, infos)
         if nt > 1:
-            _blas_restore(old_threads)
+            blas_restore(&_hooks, old_threads)
         for t in range(nbatch):
             if infos[t] != 0:
                 singular = True
@@ -512,7 +494,7 @@ def linalg_lu_factor(a):
     cdef int old_threads = 1
     with nogil:
         if nt > 1:
-            old_threads = _blas_single()
+            old_threads = blas_single(&_hooks)
         if typenum == cnp.NPY_FLOAT:
             _lu_all(ab, ars, acs, astep, <float *>cnp.PyArray_BYTES(lu),
                     <int *>cnp.PyArray_BYTES(piv), <int>m, <int>n, nbatch, nt, <float *>work, ipiv)
@@ -521,7 +503,7 @@ def linalg_lu_factor(a):
                     <int *>cnp.PyArray_BYTES(piv), <int>m, <int>n, nbatch, nt, <double *>work,
                     ipiv)
         if nt > 1:
-            _blas_restore(old_threads)
+            blas_restore(&_hooks, old_threads)
     free(work)
     free(ipiv)
     return lu, piv

@@ -13,6 +13,11 @@ in the reference's order: the same sums, bit for bit.
 
 Fewer than 3 spatial dims are the same loops with leading dims of size 1.
 
+The convolutions' three contractions (conv_forward, conv_input_grad, conv_weight_grad) are here
+too, on the same blocks: one image per thread, its columns in the thread's own buffer and one
+single-threaded GEMM per group (SciPy's BLAS) straight into the image's place in the result; the
+weight gradient summed per thread, the threads' sums added in thread order.
+
 Layer norm's two kernels (mytorch._backends._norm) are here too (after max pooling): one
 row per step (its sums in double), rows split across threads; the weight's and bias's
 gradients summed per thread (in double) as the rows go.
@@ -26,9 +31,11 @@ cimport numpy as cnp
 from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY, sqrt
 from libc.stdint cimport int64_t
-from libc.stdlib cimport calloc, free
+from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
+from scipy.linalg.cython_blas cimport dgemm, sgemm
 
+from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
 from _ufunc_loops cimport intp
 
 import numpy as np
@@ -38,6 +45,7 @@ from mytorch._backends.reference import NUMPY as _ref
 cnp.import_array()
 
 cdef enum:
+    MAX_INT = 2147483647  # BLAS dims are C ints
     MAX_THREADS = 64
 
 cdef int _nthreads = 1
@@ -313,6 +321,207 @@ def col2im(cols, dilation, stride, lo, spatial, batch_inner):
             _col2im_all(<const double *>cnp.PyArray_DATA(arr), <double *>cnp.PyArray_DATA(res),
                         &g, nt)
     return res
+
+
+
+# --- the convolutions' three contractions, one image per thread ------------------------------
+# Each image's columns are made in a buffer of the thread's own (they stay in its cache) and
+# multiplied there by one single-threaded GEMM per group, written straight into the image's
+# place in the result: the batch split across threads as torch's convolutions split it. A
+# chunk of the batch at a time with OpenBLAS's own threads in each GEMM (the reference's way)
+# took 2.2x this time here (digits conv2: 64 x 32 x 26 x 26, 3 x 3 to 64 channels, forward
+# and both gradients: 36 ms against 17 ms, 2 threads).
+cdef BlasHooks _hooks = BlasHooks(NULL, NULL)
+
+
+def _set_blas_hooks(size_t set_addr, size_t get_addr):
+    """SciPy's OpenBLAS thread-count functions (see mytorch._ext._blas), (0, 0) if unknown."""
+    hooks_from(&_hooks, set_addr, get_addr)
+
+
+cdef inline void _gemm(char ta, char tb, int m, int n, int k, const real *a, int lda,
+                       const real *b, int ldb, bint add, real *c, int ldc) noexcept nogil:
+    """Column-major c[m, n] = op(a) @ op(b), added to c if ``add`` (BLAS's conventions)."""
+    cdef real one = 1, beta = 1 if add else 0
+    if real is float:
+        sgemm(&ta, &tb, &m, &n, &k, &one, <float *>a, &lda, <float *>b, &ldb, &beta, c, &ldc)
+    else:
+        dgemm(&ta, &tb, &m, &n, &k, &one, <double *>a, &lda, <double *>b, &ldb, &beta, c, &ldc)
+
+
+cdef struct Conv:
+    Geom g  # one image's geometry (nb 1): sp the input's spatial sizes, out the output's
+    intp cout, groups, coutg, ck  # ck = (C / groups) * prod(kernel): one group's column rows
+
+
+cdef void _conv_cols(const real *x, real *cols, const Conv *cv, intp n) noexcept nogil:
+    """Image n's columns (C * prod(kernel), L) into cols."""
+    cdef intp b
+    cdef const real *xn = x + n * cv.g.c * cv.g.plane
+    for b in range(cv.g.c * cv.g.kk):
+        _im2col_block(xn, cols, &cv.g, b)
+
+
+cdef void _conv_fwd_image(const real *x, const real *w, real *y, real *cols, const Conv *cv,
+                          intp n) noexcept nogil:
+    """y[n] (Cout, L) = w (Cout, ck) @ columns, per group."""
+    cdef intp grp, L = cv.g.length
+    _conv_cols(x, cols, cv, n)
+    for grp in range(cv.groups):
+        # NOTE: row-major as BLAS's column-major transposes: y[n]^T = cols^T @ w^T
+        _gemm(c"N", c"N", <int>L, <int>cv.coutg, <int>cv.ck, cols + grp * cv.ck * L, <int>L,
+              w + grp * cv.coutg * cv.ck, <int>cv.ck, 0,
+              y + (n * cv.cout + grp * cv.coutg) * L, <int>L)
+
+
+cdef void _conv_igrad_image(const real *gr, const real *w, real *dx, real *cols, const Conv *cv,
+                            intp n) noexcept nogil:
+    """dx[n]: the columns w^T @ gr[n], per group, then col2im of them."""
+    cdef intp grp, p, L = cv.g.length
+    for grp in range(cv.groups):
+        _gemm(c"N", c"T", <int>L, <int>cv.ck, <int>cv.coutg,
+              gr + (n * cv.cout + grp * cv.coutg) * L, <int>L, w + grp * cv.coutg * cv.ck,
+              <int>cv.ck, 0, cols + grp * cv.ck * L, <int>L)
+    for p in range(cv.g.c):
+        _col2im_plane(cols, dx + n * cv.g.c * cv.g.plane, &cv.g, p)
+
+
+cdef void _conv_wgrad_image(const real *x, const real *gr, real *acc, real *cols, const Conv *cv,
+                            intp n) noexcept nogil:
+    """acc (Cout, ck) += gr[n] @ columns^T, per group."""
+    cdef intp grp, L = cv.g.length
+    _conv_cols(x, cols, cv, n)
+    for grp in range(cv.groups):
+        _gemm(c"T", c"N", <int>cv.ck, <int>cv.coutg, <int>L, cols + grp * cv.ck * L, <int>L,
+              gr + (n * cv.cout + grp * cv.coutg) * L, <int>L, 1,
+              acc + grp * cv.coutg * cv.ck, <int>cv.ck)
+
+
+cdef void _conv_run(int which, const real *a, const real *b, real *res, real *buf, real *accs,
+                    intp nb, const Conv *cv, int nt) noexcept nogil:
+    """Every image of the batch through one of the three (0: forward, 1: input gradient, 2:
+    weight gradient, into the thread's accumulator in accs), images split across nt threads,
+    each with its own columns in buf."""
+    cdef intp n, t, cols = cv.g.c * cv.g.kk * cv.g.length, acc = cv.cout * cv.ck
+    if nt > 1:
+        for n in prange(nb, num_threads=nt, schedule="static"):
+            t = threadid()
+            if which == 0:
+                _conv_fwd_image(a, b, res, buf + t * cols, cv, n)
+            elif which == 1:
+                _conv_igrad_image(a, b, res, buf + t * cols, cv, n)
+            else:
+                _conv_wgrad_image(a, b, accs + t * acc, buf + t * cols, cv, n)
+    else:
+        for n in range(nb):
+            if which == 0:
+                _conv_fwd_image(a, b, res, buf, cv, n)
+            elif which == 1:
+                _conv_igrad_image(a, b, res, buf, cv, n)
+            else:
+                _conv_wgrad_image(a, b, accs, buf, cv, n)
+
+
+cdef object _conv(int which, cnp.ndarray a, cnp.ndarray b, cnp.ndarray res, Conv *cv, intp nb):
+    """Run _conv_run on a and b (C-contiguous, one float dtype) into res (for 2: per-thread
+    accumulators, then summed into res in thread order)."""
+    cdef int nt = <int>min(<intp>_nthreads, nb) if _hooks.set != NULL else 1
+    cdef intp isz = cnp.PyArray_ITEMSIZE(a)
+    cdef int t, old
+    cdef cnp.ndarray accs = np.zeros(nt * cv.cout * cv.ck if which == 2 else 0, dtype=a.dtype)
+    cdef char *buf = <char *>malloc(nt * cv.g.c * cv.g.kk * cv.g.length * isz)
+    if buf == NULL:
+        raise MemoryError()
+    cdef bint single = cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT
+    cdef void *pa = cnp.PyArray_DATA(a)
+    cdef void *pb = cnp.PyArray_DATA(b)
+    cdef void *pr = cnp.PyArray_DATA(res)
+    cdef void *pacc = cnp.PyArray_DATA(accs)
+    with nogil:
+        old = blas_single(&_hooks) if nt > 1 else 1
+        if single:
+            _conv_run(which, <float *>pa, <float *>pb, <float *>pr, <float *>buf, <float *>pacc,
+                      nb, cv, nt)
+        else:
+            _conv_run(which, <double *>pa, <double *>pb, <double *>pr, <double *>buf,
+                      <double *>pacc, nb, cv, nt)
+        if nt > 1:
+            blas_restore(&_hooks, old)
+    free(buf)
+    if which == 2:
+        parts = accs.reshape(nt, -1)
+        flat = res.reshape(-1)
+        flat[...] = parts[0]
+        for t in range(1, nt):
+            flat += parts[t]
+    return res
+
+
+cdef bint _conv_setup(Conv *cv, cnp.ndarray x, cnp.ndarray w, object kernel, object stride,
+                      object dilation, object lo, object out, object spatial, intp cout,
+                      intp groups):
+    """Fill cv for one image of x's channels; False where the fast path does not take them."""
+    cdef int n = len(kernel)
+    if not _all_len(n, (stride, dilation, lo, out, spatial)) or groups < 1:
+        return False
+    cv.g.nb, cv.g.c, cv.g.inner = 1, x.shape[1], False
+    if not _geometry(&cv.g, kernel, dilation, stride, lo, out, spatial):
+        return False
+    cv.cout, cv.groups = cout, groups
+    cv.coutg, cv.ck = cout // groups, (cv.g.c // groups) * cv.g.kk
+    return (cv.g.length > 0 and cv.ck > 0 and cv.coutg > 0 and cv.g.length <= MAX_INT
+            and cv.ck <= MAX_INT and cv.coutg <= MAX_INT and cv.g.c % groups == 0
+            and cout % groups == 0)
+
+
+cdef bint _same_float(tuple arrays):
+    """float32/float64 ndarrays of one dtype and at least 3 dims, the same number each."""
+    cdef cnp.ndarray first
+    if type(arrays[0]) is not cnp.ndarray:
+        return False
+    first = <cnp.ndarray>arrays[0]
+    if cnp.PyArray_TYPE(first) != cnp.NPY_FLOAT and cnp.PyArray_TYPE(first) != cnp.NPY_DOUBLE:
+        return False
+    for a in arrays:
+        if (type(a) is not cnp.ndarray or cnp.PyArray_TYPE(<cnp.ndarray>a) != cnp.PyArray_TYPE(first)
+                or cnp.PyArray_NDIM(<cnp.ndarray>a) != cnp.PyArray_NDIM(first)):
+            return False
+    return cnp.PyArray_NDIM(first) >= 3
+
+
+def conv_forward(x, w, stride, dilation, lo, out, groups):
+    """The reference's conv_forward (mytorch._backends._conv), one image per thread."""
+    cdef Conv cv
+    if (not _same_float((x, w)) or x.shape[0] == 0
+            or not _conv_setup(&cv, x, w, w.shape[2:], stride, dilation, lo, out, x.shape[2:],
+                               w.shape[0], groups)):
+        return _ref.conv_forward(x, w, stride, dilation, lo, out, groups)
+    res = np.empty((x.shape[0], w.shape[0]) + tuple(out), dtype=x.dtype)
+    return _conv(0, np.ascontiguousarray(x), np.ascontiguousarray(w), res, &cv, x.shape[0])
+
+
+def conv_input_grad(g, w, stride, dilation, lo, spatial, groups):
+    """The reference's conv_input_grad, one image per thread."""
+    cdef Conv cv
+    if not _same_float((g, w)) or g.shape[0] == 0:
+        return _ref.conv_input_grad(g, w, stride, dilation, lo, spatial, groups)
+    res = np.empty((g.shape[0], w.shape[1] * groups) + tuple(spatial), dtype=g.dtype)
+    if not _conv_setup(&cv, res, w, w.shape[2:], stride, dilation, lo, g.shape[2:], spatial,
+                       w.shape[0], groups) or res.size == 0:
+        return _ref.conv_input_grad(g, w, stride, dilation, lo, spatial, groups)
+    return _conv(1, np.ascontiguousarray(g), np.ascontiguousarray(w), res, &cv, g.shape[0])
+
+
+def conv_weight_grad(x, g, kernel, stride, dilation, lo, groups):
+    """The reference's conv_weight_grad, one image per thread, their sums added in thread
+    order."""
+    cdef Conv cv
+    if (not _same_float((x, g)) or x.shape[0] == 0
+            or not _conv_setup(&cv, x, x, kernel, stride, dilation, lo, g.shape[2:],
+                               x.shape[2:], g.shape[1], groups)):
+        return _ref.conv_weight_grad(x, g, kernel, stride, dilation, lo, groups)
+    res = np.empty((g.shape[1], x.shape[1] // groups) + tuple(kernel), dtype=x.dtype)
+    return _conv(2, np.ascontiguousarray(x), np.ascontiguousarray(g), res, &cv, x.shape[0])
 
 
 
@@ -737,5 +946,5 @@ def layer_norm_backward(g, x, w, k, eps, stats, mask):
     return dx, dw, db
 
 
-OVERRIDES = ("im2col", "col2im", "max_pool", "max_pool_backward", "layer_norm",
-             "layer_norm_backward")
+OVERRIDES = ("im2col", "col2im", "conv_forward", "conv_input_grad", "conv_weight_grad",
+             "max_pool", "max_pool_backward", "layer_norm", "layer_norm_backward")

@@ -60,6 +60,7 @@ class CompiledBackend(NumpyBackend):
                 _install_allocator(mod)
             if mod_name == "_blas":
                 _threads._sync_blas()
+            if hasattr(mod, "_set_blas_hooks"):  # its loops call BLAS from their threads
                 mod._set_blas_hooks(*_threads._scipy_blas_hooks())
             for name in getattr(mod, "OVERRIDES", ()):
                 setattr(self, name, getattr(mod, name))
