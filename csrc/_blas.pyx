@@ -33,8 +33,10 @@ from mytorch._backends.reference import NUMPY as _ref
 
 # The reference kernel of matmul is NumPy's own function (its declaration names it).
 _np_matmul = np.matmul
-# Products of at least this many multiply-adds go to NumPy (see matmul).
+# Products of at least this many multiply-adds are split across threads, and from NUMPY_ABOVE
+# they go to NumPy's matmul, whose OpenBLAS threads such large products better (see matmul).
 NUMPY_FROM = 1 << 19
+NUMPY_ABOVE = 1 << 27
 
 cnp.import_array()
 
@@ -43,6 +45,7 @@ ctypedef cnp.npy_intp intp
 cdef enum:
     MAX_INT = 2147483647  # BLAS dims and strides are C ints
     MAX_THREADS = 64
+    MIN_BLOCK = 16  # the least rows or columns of one thread's block of a split product
 
 cdef int _nthreads = 1
 # Batched products of at least this many multiply-adds in all are split across threads, and
@@ -129,12 +132,13 @@ cdef inline void _gemv(int typenum, char *t, int *m, int *n, char *a, int *lda,
         dgemv(t, m, n, &d1, <double *>a, lda, <double *>x, incx, &d0, <double *>y, &one)
 
 
-cdef void _product(int typenum, Operand *A, Operand *B, char *c, int m, int n, int k) noexcept nogil:
-    """c[m, n] (C-contiguous) = A[m, k] @ B[k, n]."""
+cdef void _product(int typenum, Operand *A, Operand *B, char *c, int m, int n, int k,
+                   int ldc) noexcept nogil:
+    """c[m, n] (row-major, rows ldc entries apart; contiguous for a vector) = A[m, k] @ B[k, n]."""
     cdef int inc
     cdef char flip
     # NOTE: row-major via C.T = B.T @ A.T: BLAS sees C column-major as C.T (n x m).
-    if n == 1 and B.rs > 0 and B.rs <= MAX_INT:
+    if n == 1 and ldc == 1 and B.rs > 0 and B.rs <= MAX_INT:
         # Matrix-vector: c[m] = A @ b with b a strided vector.
         inc = <int>B.rs
         if A.trans == b"N":
@@ -153,7 +157,7 @@ cdef void _product(int typenum, Operand *A, Operand *B, char *c, int m, int n, i
             flip = b"T"
             _gemv(typenum, &flip, &k, &n, B.base, &B.ld, A.base, &inc, c)
     else:
-        _gemm(typenum, &B.trans, &A.trans, &n, &m, &k, B.base, &B.ld, A.base, &A.ld, c, &n)
+        _gemm(typenum, &B.trans, &A.trans, &n, &m, &k, B.base, &B.ld, A.base, &A.ld, c, &ldc)
 
 
 cdef void _product_at(int typenum, Operand A, Operand B, intp oa, intp ob, char *c,
@@ -161,7 +165,26 @@ cdef void _product_at(int typenum, Operand A, Operand B, intp oa, intp ob, char 
     """_product of the batch item whose operands start oa and ob bytes on (private copies)."""
     A.base += oa
     B.base += ob
-    _product(typenum, &A, &B, c, m, n, k)
+    _product(typenum, &A, &B, c, m, n, k, n)
+
+
+cdef void _part_at(int typenum, Operand A, Operand B, intp oa, intp ob, char *c, int m, int n,
+                   int k, int part, int step, bint cols, intp isz) noexcept nogil:
+    """Block ``part`` of _product_at's result: columns [part * step, + step) of it if ``cols``,
+    else those rows (one thread's share of one product)."""
+    cdef int lo = part * step, hi
+    A.base += oa
+    B.base += ob
+    if cols:
+        hi = min(n, lo + step)
+        if lo < hi:
+            B.base += lo * B.cs * isz
+            _product(typenum, &A, &B, c + lo * isz, m, hi - lo, k, n)
+    else:
+        hi = min(m, lo + step)
+        if lo < hi:
+            A.base += lo * A.rs * isz
+            _product(typenum, &A, &B, c + <intp>lo * n * isz, hi - lo, n, k, n)
 
 
 cdef intp *_batch_offsets(cnp.ndarray a, int abd, cnp.ndarray b, int bbd, list batch,
@@ -231,18 +254,32 @@ def matmul(x, y):
     cdef intp nbatch = 1
     for i in range(nb):
         nbatch *= <intp>batch[i]
-    # NOTE: from about 2^19 multiply-adds per product NumPy's matmul (NumPy's own OpenBLAS build)
-    # is as fast on one thread and much faster on several: SciPy's OpenBLAS threads badly on
-    # skinny products (32 x 128 x 512 on 2 threads: 71 us, against 41 us on one and 30 us in
-    # NumPy's), which an LSTM step or an MLP layer is made of. Below it, this loop is faster.
-    # A batch split across threads (one single-threaded product each) beats both, unless some
-    # threads would idle (fewer large products than threads) or get unequal shares of them.
+    # NOTE: a product of at least 2^19 multiply-adds that the batch does not split is split
+    # itself: its result's columns (or rows, where it has more) in blocks across the OpenMP
+    # threads, one single-threaded BLAS call each. Left to OpenBLAS's own threads, its pool
+    # spins for about 0.1 s after each call, taking the cores from the OpenMP threads of every
+    # kernel that runs in that time: after one of fc1's products (NumPy's OpenBLAS) the digits
+    # CNN's convolutions ran at half speed, on 2 cores. SciPy's OpenBLAS also threads skinny
+    # products badly (32 x 128 x 512 on 2 threads: 71 us, against 41 us on one). Without the
+    # hooks (no way to keep SciPy's BLAS to one thread) such products go to NumPy's matmul, and
+    # so do products from 2^27 multiply-adds (512^3), which its threads run 1.3x faster than
+    # this split (1024^3: 5.6 ms against 7.3, 2 threads), long enough for the spin to matter
+    # less.
+    # A batch split across threads (one single-threaded product each) is taken first, unless
+    # some threads would idle (fewer large products than threads) or get unequal shares.
     cdef intp work = m * n * k
     cdef int nt = _batch_threads(nbatch, nbatch * work, _par_matmul)
     cdef bint par = nt > 1 and (work < NUMPY_FROM or (
         nbatch >= _nthreads and (nbatch % _nthreads == 0 or nbatch >= 8 * _nthreads)))
+    cdef int parts = 1, pstep = 0
+    cdef bint pcols = n >= m
+    cdef intp dim = n if pcols else m
     if work >= NUMPY_FROM and not par:
-        return _np_matmul(x, y)
+        if _hooks.set == NULL or work >= NUMPY_ABOVE:
+            return _np_matmul(x, y)
+        parts = <int>min(<intp>_nthreads, dim // MIN_BLOCK)
+        if parts > 1:
+            pstep = <int>(((dim + parts - 1) // parts + MIN_BLOCK - 1) // MIN_BLOCK * MIN_BLOCK)
     shape = list(batch)
     if and_ > 1:
         shape.append(m)
@@ -269,7 +306,7 @@ def matmul(x, y):
         b = np.ascontiguousarray(b)
         return matmul(a, b)
     cdef intp *offs = _batch_offsets(a, abd, b, bbd, batch, nbatch)
-    cdef intp t
+    cdef intp t, q
     cdef char *abase = A.base
     cdef char *bbase = B.base
     cdef char *c = cnp.PyArray_BYTES(out)
@@ -283,11 +320,18 @@ def matmul(x, y):
                 _product_at(typenum, A, B, offs[2 * t], offs[2 * t + 1], c + t * cstep,
                             mi, ni, ki)
             blas_restore(&_hooks, old_threads)
+        elif parts > 1:
+            old_threads = blas_single(&_hooks)
+            for q in prange(nbatch * parts, num_threads=parts, schedule="static"):
+                t = q // parts
+                _part_at(typenum, A, B, offs[2 * t], offs[2 * t + 1], c + t * cstep, mi, ni, ki,
+                         <int>(q % parts), pstep, pcols, isz)
+            blas_restore(&_hooks, old_threads)
         else:
             for t in range(nbatch):
                 A.base = abase + offs[2 * t]
                 B.base = bbase + offs[2 * t + 1]
-                _product(typenum, &A, &B, c + t * cstep, mi, ni, ki)
+                _product(typenum, &A, &B, c + t * cstep, mi, ni, ki, ni)
     free(offs)
     return out[()] if out.ndim == 0 else out
 

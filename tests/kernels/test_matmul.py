@@ -145,9 +145,40 @@ def test_compiled_matmul_is_active():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("m,k,n", [(64, 64, 127), (64, 64, 128), (32, 128, 512), (3, 2, 87382)])
 def test_both_sides_of_the_numpy_threshold(m, k, n, dtype):
-    """Products below 2^19 multiply-adds run the BLAS loop, from it NumPy's matmul: both give
-    NumPy's values, batched too."""
+    """Products below 2^19 multiply-adds run the BLAS loop, from it a split across threads (or
+    NumPy's matmul): all give NumPy's values, batched too."""
     rng = np.random.default_rng(m * n)
     a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
     _check(a, b)
     _check(np.stack([a, a[::-1]]), b)
+
+
+@pytest.fixture(params=[2, 3], ids=["2threads", "3threads"])
+def split_threads(request):
+    before = _threads.get_num_threads()
+    _threads.set_num_threads(request.param)
+    yield request.param
+    _threads.set_num_threads(before)
+
+
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((300, 700), (700, 40)),  # more rows than columns: rows split
+        ((40, 700), (700, 300)),  # columns split
+        ((20, 2000), (2000, 33)),  # a last block of one column
+        ((33, 2000), (2000, 20)),  # ... of one row
+        ((2048,), (2048, 513)),  # vector-matrix
+        ((513, 2048), (2048,)),  # matrix-vector
+        ((1, 200, 300), (300, 100)),  # a batch of one
+    ],
+)
+def test_products_split_across_threads_match_numpy(sa, sb, split_threads, dtype_name, rng):
+    """Products from 2^19 multiply-adds that no batch splits: each result's blocks computed by
+    one thread each, on every layout of the operands."""
+    a = rng.standard_normal(sa).astype(dtype_name)
+    b = rng.standard_normal(sb).astype(dtype_name)
+    _check(a, b)
+    if a.ndim == 2 and b.ndim == 2:
+        _check(np.asfortranarray(a), np.asfortranarray(b))
+        _check(a[:, ::-1], b[::-1])
