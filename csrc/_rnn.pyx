@@ -19,7 +19,9 @@ saved outputs.
 
 cimport numpy as cnp
 from cython.parallel cimport prange
+from scipy.linalg.cython_blas cimport dgemm, sgemm
 
+from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
 from _ufunc_loops cimport Loop, find_loop, intp
 
 import numpy as np
@@ -38,6 +40,7 @@ ctypedef fused real:
     double
 
 cdef enum:
+    MAX_INT = 2147483647  # BLAS dims are C ints
     # Elements (batch rows x H) from which the rows are split across threads.
     PAR_SIZE = 1 << 17
     # Below this many elements the loop keeps the GIL (releasing it costs more).
@@ -425,113 +428,294 @@ cdef void _back_step(const real *dh, const real *gout, real *tmp, real *dc, cons
     _lstm_act_back(dht, dc, act, c_prev, c2, dg, dc, rows, k, nt)
 
 
+# A layer's rows (its batch) never mix: row r's step t reads only row r's state of step t - 1,
+# and so does its backward. The batch's rows are therefore split across threads once per layer,
+# each thread running every step of its rows (the recurrent GEMM of its rows by one
+# single-threaded BLAS call, then the cell), with no join between steps. Per step, a fork and a
+# join around a GEMM split across threads, plus the Python loop, had cost as much as the work
+# (32 x 128 hidden: 63 us a step against 19 here).
+#
+# The steps' float32 products have a kernel of their own where the CPU has AVX-512 (checked at
+# run time): a few rows times a weight whose rows are a multiple of 64 floats, 4 rows by 64
+# columns at a time in 16 vector registers, the weight read in place. A BLAS call packs the
+# whole weight again on every step, which cost as much as the product itself on a thread's 16
+# rows (16 x 128 x 512: 27 us against 18 in torch; this kernel takes about 13).
+cdef extern from *:
+    """
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    #include <immintrin.h>
+    #define MT_SMALL_GEMM 1
+    /* c[m, n] = a[m, kk] @ b[kk, n], all row-major (leading dims lda, ldb, ldc), n % 64 == 0 */
+    __attribute__((target("avx512f")))
+    static void mt_rows_gemm_avx512(int m, int n, int kk, const float *a, int lda,
+                                    const float *b, int ldb, float *c, int ldc) {
+        int i0 = 0, c0, j, r, q;
+        for (; i0 < m; i0 += 4) {
+            int rows = m - i0 < 4 ? m - i0 : 4;
+            for (c0 = 0; c0 < n; c0 += 64) {
+                __m512 acc[4][4];
+                const float *bp = b + c0;
+                for (r = 0; r < 4; r++)
+                    for (q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_ps();
+                if (rows == 4) {
+                    for (j = 0; j < kk; j++, bp += ldb) {
+                        __m512 bv[4];
+                        for (q = 0; q < 4; q++) bv[q] = _mm512_loadu_ps(bp + 16 * q);
+                        for (r = 0; r < 4; r++) {
+                            __m512 x = _mm512_set1_ps(a[(size_t)(i0 + r) * lda + j]);
+                            for (q = 0; q < 4; q++) acc[r][q] = _mm512_fmadd_ps(x, bv[q], acc[r][q]);
+                        }
+                    }
+                } else {
+                    for (j = 0; j < kk; j++, bp += ldb) {
+                        __m512 bv[4];
+                        for (q = 0; q < 4; q++) bv[q] = _mm512_loadu_ps(bp + 16 * q);
+                        for (r = 0; r < rows; r++) {
+                            __m512 x = _mm512_set1_ps(a[(size_t)(i0 + r) * lda + j]);
+                            for (q = 0; q < 4; q++) acc[r][q] = _mm512_fmadd_ps(x, bv[q], acc[r][q]);
+                        }
+                    }
+                }
+                for (r = 0; r < rows; r++)
+                    for (q = 0; q < 4; q++)
+                        _mm512_storeu_ps(c + (size_t)(i0 + r) * ldc + c0 + 16 * q, acc[r][q]);
+            }
+        }
+    }
+    static int mt_has_avx512(void) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f");
+    }
+    #else
+    #define MT_SMALL_GEMM 0
+    static void mt_rows_gemm_avx512(int m, int n, int kk, const float *a, int lda,
+                                    const float *b, int ldb, float *c, int ldc) {}
+    static int mt_has_avx512(void) { return 0; }
+    #endif
+    """
+    void mt_rows_gemm_avx512(int m, int n, int kk, const float *a, int lda, const float *b,
+                             int ldb, float *c, int ldc) noexcept nogil
+    int mt_has_avx512() noexcept nogil
+
+cdef bint _small_gemm = mt_has_avx512() != 0
+
+
+def _set_small_gemm(bint on):
+    """Whether the steps' float32 products may use the AVX-512 kernel (where the CPU has it);
+    returns the previous setting."""
+    global _small_gemm
+    prev = _small_gemm
+    _small_gemm = on and mt_has_avx512() != 0
+    return prev
+
+
+cdef BlasHooks _hooks = BlasHooks(NULL, NULL)
+
+
+def _set_blas_hooks(size_t set_addr, size_t get_addr):
+    """SciPy's OpenBLAS thread-count functions (see mytorch._ext._blas), (0, 0) if unknown."""
+    hooks_from(&_hooks, set_addr, get_addr)
+
+
+cdef inline void _gemm(char ta, int m, int n, int kk, const real *a, int lda, const real *b,
+                       int ldb, real *c, int ldc) noexcept nogil:
+    """Column-major c[m, n] = op(a) @ b (BLAS's conventions)."""
+    cdef real one = 1, zero = 0
+    cdef char tb = c"N"
+    if real is float:
+        sgemm(&ta, &tb, &m, &n, &kk, &one, <float *>a, &lda, <float *>b, &ldb, &zero, c, &ldc)
+    else:
+        dgemm(&ta, &tb, &m, &n, &kk, &one, <double *>a, &lda, <double *>b, &ldb, &zero, c, &ldc)
+
+
+cdef inline void _rows_product(int m, int n, int kk, const real *a, const real *b,
+                               real *c) noexcept nogil:
+    """c[m, n] = a[m, kk] @ b[kk, n], all row-major and contiguous."""
+    if real is float:
+        if _small_gemm and n % 64 == 0:
+            mt_rows_gemm_avx512(m, n, kk, a, kk, b, n, c, n)
+            return
+    # NOTE: row-major as BLAS's column-major transposes: c^T = b^T @ a^T
+    _gemm(c"N", n, m, kk, b, n, a, kk, c, n)
+
+
+cdef struct Layer:
+    intp steps, rows, k
+    bint reverse
+
+
+cdef inline intp _row0(const Layer *L, int part, int parts) noexcept nogil:
+    return part * L.rows // parts
+
+
+cdef void _fwd_rows(const Layer *L, const real *gi, const real *wt, const real *h0,
+                    const real *c0, real *gates, real *out, real *cs, real *prod, intp r0,
+                    intp r1) noexcept nogil:
+    """Rows [r0, r1) through every step: prod = h_prev @ wt (w_hh^T), then _fwd_step."""
+    cdef intp s, ti, k = L.k, rows = L.rows, m = r1 - r0, at
+    cdef const real *hp = h0 + r0 * k
+    cdef const real *cp = c0 + r0 * k
+    for s in range(L.steps):
+        ti = L.steps - 1 - s if L.reverse else s
+        at = ti * rows + r0
+        _rows_product(<int>m, <int>(4 * k), <int>k, hp, wt, prod)
+        _fwd_step(gates + at * 4 * k, gi + at * 4 * k, prod, cp, out + at * k, cs + at * k, m,
+                  k, 1)
+        hp = out + at * k
+        cp = cs + at * k
+
+
+cdef void _back_rows(const Layer *L, const real *gout, const real *act, const real *cs,
+                     const real *c0, const real *w, real *dh, real *dc, real *tmp,
+                     real *dgates, intp r0, intp r1) noexcept nogil:
+    """Rows [r0, r1) back through every step: _back_step, then dh = dgates_t @ w_hh."""
+    cdef intp s, ti, k = L.k, rows = L.rows, m = r1 - r0, at, prev
+    cdef const real *c_prev
+    for s in range(L.steps):
+        ti = s if L.reverse else L.steps - 1 - s
+        at = ti * rows + r0
+        prev = ti + 1 if L.reverse else ti - 1
+        c_prev = cs + (prev * rows + r0) * k if 0 <= prev < L.steps else c0 + r0 * k
+        _back_step(dh + r0 * k, gout + at * k if gout != NULL else NULL, tmp + r0 * k,
+                   dc + r0 * k, act + at * 4 * k, c_prev, cs + at * k, dgates + at * 4 * k, m,
+                   k, 1)
+        _rows_product(<int>m, <int>k, <int>(4 * k), dgates + at * 4 * k, w, dh + r0 * k)
+
+
+cdef void _layer_fwd(const Layer *L, const real *gi, const real *wt, const real *h0,
+                     const real *c0, real *gates, real *out, real *cs, real *prod,
+                     int parts) noexcept nogil:
+    cdef int p
+    cdef intp room = (L.rows // parts + 1) * 4 * L.k
+    if parts > 1:
+        for p in prange(parts, num_threads=parts, schedule="static"):
+            _fwd_rows(L, gi, wt, h0, c0, gates, out, cs, prod + p * room, _row0(L, p, parts),
+                      _row0(L, p + 1, parts))
+    else:
+        _fwd_rows(L, gi, wt, h0, c0, gates, out, cs, prod, 0, L.rows)
+
+
+cdef void _layer_back(const Layer *L, const real *gout, const real *act, const real *cs,
+                      const real *c0, const real *w, real *dh, real *dc, real *tmp,
+                      real *dgates, int parts) noexcept nogil:
+    cdef int p
+    if parts > 1:
+        for p in prange(parts, num_threads=parts, schedule="static"):
+            _back_rows(L, gout, act, cs, c0, w, dh, dc, tmp, dgates, _row0(L, p, parts),
+                       _row0(L, p + 1, parts))
+    else:
+        _back_rows(L, gout, act, cs, c0, w, dh, dc, tmp, dgates, 0, L.rows)
+
+
+cdef int _parts(const Layer *L) noexcept:
+    """Threads for a layer: from 4 rows each and 2^20 multiply-adds in all, with the hooks
+    (which keep each thread's BLAS call on its thread)."""
+    if _hooks.set == NULL or L.steps * L.rows * 4 * L.k * L.k < (1 << 20):
+        return 1
+    return <int>max(1, min(<intp>_nthreads, L.rows // 4))
+
+
 cdef bint _shaped(x, int t, tuple shape):
-    return _typenum(x) == t and x.shape == shape
+    return _typenum(x) == t and x.shape == shape and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>x)
 
 
 def lstm_layer(gi, w_hh, h0, c0, reverse, saved):
-    """The reference's lstm_layer (mytorch._backends._rnn) with each step's add and cell fused
-    (the recurrent GEMM is the matmul kernel's, as the reference's)."""
+    """The reference's lstm_layer (mytorch._backends._rnn): the batch's rows split across
+    threads for the whole layer, each step's add and cell fused."""
     cdef int t = _typenum(gi)
-    if t < 0 or gi.ndim != 3 or h0.ndim != 2:
+    cdef Layer L
+    if t < 0 or gi.ndim != 3 or getattr(h0, "ndim", 0) != 2:
         return _ref.lstm_layer(gi, w_hh, h0, c0, reverse, saved)
-    cdef intp steps = gi.shape[0], rows = gi.shape[1], k = h0.shape[1]
-    if (gi.shape[2] != 4 * k or not _shaped(w_hh, t, (4 * k, k))
-            or not _shaped(h0, t, (rows, k)) or not _shaped(c0, t, (rows, k)) or steps < 1):
+    L.steps, L.rows, L.k, L.reverse = gi.shape[0], gi.shape[1], h0.shape[1], bool(reverse)
+    if (gi.shape[2] != 4 * L.k or not _shaped(w_hh, t, (4 * L.k, L.k))
+            or not _shaped(h0, t, (L.rows, L.k)) or not _shaped(c0, t, (L.rows, L.k))
+            or L.steps < 1 or L.rows < 1 or L.k < 1 or 4 * L.k * L.k > MAX_INT):
         return _ref.lstm_layer(gi, w_hh, h0, c0, reverse, saved)
-    wt = np.ascontiguousarray(w_hh.T)
-    cdef cnp.ndarray gates = np.empty_like(gi)
-    cdef cnp.ndarray out = np.empty((steps, rows, k), dtype=gi.dtype)
+    cdef cnp.ndarray g_in = np.ascontiguousarray(gi)
+    cdef cnp.ndarray w = np.ascontiguousarray(w_hh.T)  # (H, 4H): each step's product is h @ w
+    cdef cnp.ndarray gates = np.empty_like(g_in)
+    cdef cnp.ndarray out = np.empty((L.steps, L.rows, L.k), dtype=gi.dtype)
     cdef cnp.ndarray cs = np.empty_like(out)
-    cdef cnp.ndarray prod
-    cdef char *gp = cnp.PyArray_BYTES(<cnp.ndarray>gi)
-    cdef char *ap = cnp.PyArray_BYTES(gates)
-    cdef char *op = cnp.PyArray_BYTES(out)
-    cdef char *cp = cnp.PyArray_BYTES(cs)
-    cdef char *c = cnp.PyArray_BYTES(<cnp.ndarray>c0)
-    cdef intp isz = cnp.PyArray_ITEMSIZE(gates), step = rows * k * isz, s, ti
-    cdef int nt = _threads(rows * k)
-    h = h0
-    for s in range(steps):
-        ti = steps - 1 - s if reverse else s
-        prod = np.ascontiguousarray(_mm(h, wt))
-        with nogil:
-            if t == cnp.NPY_FLOAT:
-                _fwd_step(<float *>(ap + 4 * ti * step), <float *>(gp + 4 * ti * step),
-                          <float *>cnp.PyArray_DATA(prod), <float *>c,
-                          <float *>(op + ti * step), <float *>(cp + ti * step), rows, k, nt)
-            else:
-                _fwd_step(<double *>(ap + 4 * ti * step), <double *>(gp + 4 * ti * step),
-                          <double *>cnp.PyArray_DATA(prod), <double *>c,
-                          <double *>(op + ti * step), <double *>(cp + ti * step), rows, k, nt)
-        h = out[ti]
-        c = cp + ti * step
+    cdef int parts = _parts(&L), old
+    cdef cnp.ndarray prod = np.empty(parts * (L.rows // parts + 1) * 4 * L.k, dtype=gi.dtype)
+    cdef void *pg = cnp.PyArray_DATA(g_in)
+    cdef void *pw = cnp.PyArray_DATA(w)
+    cdef void *ph = cnp.PyArray_DATA(<cnp.ndarray>h0)
+    cdef void *pc = cnp.PyArray_DATA(<cnp.ndarray>c0)
+    cdef void *pa = cnp.PyArray_DATA(gates)
+    cdef void *po = cnp.PyArray_DATA(out)
+    cdef void *ps = cnp.PyArray_DATA(cs)
+    cdef void *pp = cnp.PyArray_DATA(prod)
+    with nogil:
+        old = blas_single(&_hooks) if parts > 1 else 1
+        if t == cnp.NPY_FLOAT:
+            _layer_fwd(&L, <float *>pg, <float *>pw, <float *>ph, <float *>pc, <float *>pa,
+                       <float *>po, <float *>ps, <float *>pp, parts)
+        else:
+            _layer_fwd(&L, <double *>pg, <double *>pw, <double *>ph, <double *>pc,
+                       <double *>pa, <double *>po, <double *>ps, <double *>pp, parts)
+        if parts > 1:
+            blas_restore(&_hooks, old)
     # NOTE: "act", not the reference's "gates": the activated gates, which only this module's
     # lstm_layer_backward reads.
     saved["act"], saved["cs"], saved["hs"] = gates, cs, out.copy()
-    last = 0 if reverse else steps - 1
+    last = 0 if reverse else L.steps - 1
     return out, out[last].copy(), cs[last].copy()
 
 
 def lstm_layer_backward(gout, gh, gc, w_hh, h0, c0, reverse, saved):
     """The reference's lstm_layer_backward (mytorch._backends._rnn) from what this module's
-    lstm_layer saved (the reference's saved state goes to the reference): each step's cell
-    backward from the activated gates (no exp), the GEMMs the matmul kernel's."""
+    lstm_layer saved (the reference's saved state goes to the reference): the batch's rows split
+    across threads for the whole layer, each step's cell backward from the activated gates (no
+    exp); d w_hh is two GEMMs over the saved outputs."""
     if "act" not in saved:
         return _ref.lstm_layer_backward(gout, gh, gc, w_hh, h0, c0, reverse, saved)
     cdef cnp.ndarray act = saved["act"], cs = saved["cs"]
     hs = saved["hs"]
     cdef int t = cnp.PyArray_TYPE(act)
-    cdef intp steps = act.shape[0], rows = act.shape[1], k = act.shape[2] // 4
-    state = (rows, k)
+    cdef Layer L
+    L.steps, L.rows, L.k, L.reverse = act.shape[0], act.shape[1], act.shape[2] // 4, bool(reverse)
+    state = (L.rows, L.k)
     # the forward's fast path ran on these shapes; gradients of another dtype are cast
     dt = act.dtype
     cdef cnp.ndarray dh = np.array(gh, dtype=dt) if gh is not None else np.zeros(state, dt)
     cdef cnp.ndarray dc = np.array(gc, dtype=dt) if gc is not None else np.zeros(state, dt)
     cdef cnp.ndarray go = np.ascontiguousarray(gout, dt) if gout is not None else None
-    w = np.asarray(w_hh, dt)
+    cdef cnp.ndarray w = np.ascontiguousarray(w_hh, dt)
     cdef cnp.ndarray tmp = np.empty(state, dt)
     cdef cnp.ndarray dgates = np.empty_like(act)
     cdef cnp.ndarray c0a = np.ascontiguousarray(c0, dt)
-    cdef char *gop = cnp.PyArray_BYTES(go) if go is not None else NULL
-    cdef char *ap = cnp.PyArray_BYTES(act)
-    cdef char *cp = cnp.PyArray_BYTES(cs)
-    cdef char *dgp = cnp.PyArray_BYTES(dgates)
-    cdef char *c_prev
-    cdef char *g_t
-    cdef intp isz = cnp.PyArray_ITEMSIZE(act), step = rows * k * isz, s, ti
-    cdef int nt = _threads(rows * k)
-    for s in range(steps):
-        ti = s if reverse else steps - 1 - s
-        if reverse:
-            c_prev = cp + (ti + 1) * step if ti + 1 < steps else cnp.PyArray_BYTES(c0a)
+    cdef void *pgo = cnp.PyArray_DATA(go) if go is not None else NULL
+    cdef void *pa = cnp.PyArray_DATA(act)
+    cdef void *ps = cnp.PyArray_DATA(cs)
+    cdef void *pc = cnp.PyArray_DATA(c0a)
+    cdef void *pw = cnp.PyArray_DATA(w)
+    cdef void *pdh = cnp.PyArray_DATA(dh)
+    cdef void *pdc = cnp.PyArray_DATA(dc)
+    cdef void *pt = cnp.PyArray_DATA(tmp)
+    cdef void *pdg = cnp.PyArray_DATA(dgates)
+    cdef int parts = _parts(&L), old
+    with nogil:
+        old = blas_single(&_hooks) if parts > 1 else 1
+        if t == cnp.NPY_FLOAT:
+            _layer_back(&L, <float *>pgo, <float *>pa, <float *>ps, <float *>pc, <float *>pw,
+                        <float *>pdh, <float *>pdc, <float *>pt, <float *>pdg, parts)
         else:
-            c_prev = cp + (ti - 1) * step if ti > 0 else cnp.PyArray_BYTES(c0a)
-        g_t = gop + ti * step if gop != NULL else NULL
-        dh = np.ascontiguousarray(dh, dt)
-        with nogil:
-            if t == cnp.NPY_FLOAT:
-                _back_step(<float *>cnp.PyArray_DATA(dh), <float *>g_t,
-                           <float *>cnp.PyArray_DATA(tmp), <float *>cnp.PyArray_DATA(dc),
-                           <float *>(ap + 4 * ti * step), <float *>c_prev,
-                           <float *>(cp + ti * step), <float *>(dgp + 4 * ti * step), rows, k,
-                           nt)
-            else:
-                _back_step(<double *>cnp.PyArray_DATA(dh), <double *>g_t,
-                           <double *>cnp.PyArray_DATA(tmp), <double *>cnp.PyArray_DATA(dc),
-                           <double *>(ap + 4 * ti * step), <double *>c_prev,
-                           <double *>(cp + ti * step), <double *>(dgp + 4 * ti * step), rows, k,
-                           nt)
-        dh = _mm(dgates[ti], w)
+            _layer_back(&L, <double *>pgo, <double *>pa, <double *>ps, <double *>pc,
+                        <double *>pw, <double *>pdh, <double *>pdc, <double *>pt,
+                        <double *>pdg, parts)
+        if parts > 1:
+            blas_restore(&_hooks, old)
     # dw = sum_t dgates[t]^T h_prev[t]: the steps whose h_prev is an output in one GEMM (they
     # are contiguous in hs), the step whose h_prev is h0 in another
+    steps, k = L.steps, L.k
     first = steps - 1 if reverse else 0
     dw = _mm(dgates[first].T, np.asarray(h0, dt))
     if steps > 1:
         rest = dgates[: steps - 1] if reverse else dgates[1:]
         h_rest = hs[1:] if reverse else hs[: steps - 1]
         dw = _mm(rest.reshape(-1, 4 * k).T, h_rest.reshape(-1, k)) + dw
-    return dgates, dw, np.ascontiguousarray(dh, dt), dc
+    return dgates, dw, dh, dc
 
 
 OVERRIDES = (
