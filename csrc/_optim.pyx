@@ -13,6 +13,8 @@ from cython.parallel cimport prange
 from libc.math cimport sqrt, sqrtf
 from libc.stdlib cimport malloc, free
 
+from _cpu cimport mt_cpu_level
+
 from mytorch._backends.reference import NUMPY as _ref
 
 cnp.import_array()
@@ -172,45 +174,63 @@ cdef inline real _sqrt(real x) noexcept nogil:
         return sqrt(x)
 
 
-# NOTE: Adam's loop (no amsgrad) is C of its own, built for three instruction sets where GCC
-# and glibc pick one at load time (target_clones: AVX-512, AVX2, the x86-64 baseline): its
-# square root and two divisions per element keep it compute-bound on SSE2 (10M float32 on one
-# core: 12.3 ms against torch's 10.9), while wider lanes leave it to the memory's pace. The
-# operations and their order are the loop's in every clone (FMA contraction is off for them),
-# so all give the same bits.
+# NOTE: Adam's loop (no amsgrad) is C of its own, built for three instruction sets, one picked
+# at run time (mytorch._ext._cpu: AVX-512, AVX2, the baseline): its square root and two
+# divisions per element keep it compute-bound on SSE2 (10M float32 on one core: 12.3 ms against
+# torch's 10.9), while wider lanes leave it to the memory's pace. The operations and their
+# order are the loop's in every version (FMA contraction is off for them), so all give the
+# same bits.
 cdef extern from *:
     """
+    #include <math.h>
     #include <stddef.h>
-    #include <stdlib.h>
-    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
-    #define MT_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), \
-                                     optimize("fp-contract=off")))
+    #if defined(__clang__)
+    #define MT_NO_FMA _Pragma("clang fp contract(off)")
+    #define MT_NO_FMA_ATTR
+    #elif defined(__GNUC__)
+    #define MT_NO_FMA
+    #define MT_NO_FMA_ATTR __attribute__((optimize("fp-contract=off")))
     #else
-    #define MT_CLONES
+    #define MT_NO_FMA
+    #define MT_NO_FMA_ATTR
     #endif
+    #define MT_ADAM_ARGS(T) T *p, const T *g, T *m, T *v, ptrdiff_t lo, ptrdiff_t hi, T sgn, \\
+        T decay, T wd, T w, T omw, T omb2, T b2, T eps, T bc2s, T neg_step, int use_wd, \\
+        int small_w
     /* maximize and AdamW's decay are exact multiplications (by -1 or 1, by the decay or 1)
        rather than branches; the two flags left are loop-invariant (GCC unswitches them, four
        vectorised copies of the loop). */
-    #define MT_ADAM(NAME, T, SQRT) \
-    static MT_CLONES void NAME(T *p, const T *g, T *m, T *v, ptrdiff_t lo, ptrdiff_t hi, \
-                               T sgn, T decay, T wd, T w, T omw, T omb2, T b2, T eps, T bc2s, \
-                               T neg_step, int use_wd, int small_w) { \
-        for (ptrdiff_t i = lo; i < hi; i++) { \
-            T pi = p[i] * decay, gi = g[i] * sgn, mi, vi, di; \
-            if (use_wd) gi = gi + pi * wd; \
-            mi = m[i]; \
-            if (small_w) mi = mi + (gi - mi) * w; else mi = gi - (gi - mi) * omw; \
-            m[i] = mi; \
-            vi = v[i] * b2; \
-            vi = vi + (gi * omb2) * gi; \
-            v[i] = vi; \
-            di = SQRT(vi) / bc2s; \
-            di = di + eps; \
-            p[i] = pi + (mi / di) * neg_step; \
-        } \
+    #define MT_ADAM(NAME, T, SQRT, ISA) \\
+    static ISA MT_NO_FMA_ATTR void NAME(MT_ADAM_ARGS(T)) { \\
+        MT_NO_FMA \\
+        for (ptrdiff_t i = lo; i < hi; i++) { \\
+            T pi = p[i] * decay, gi = g[i] * sgn, mi, vi, di; \\
+            if (use_wd) gi = gi + pi * wd; \\
+            mi = m[i]; \\
+            if (small_w) mi = mi + (gi - mi) * w; else mi = gi - (gi - mi) * omw; \\
+            m[i] = mi; \\
+            vi = v[i] * b2; \\
+            vi = vi + (gi * omb2) * gi; \\
+            v[i] = vi; \\
+            di = SQRT(vi) / bc2s; \\
+            di = di + eps; \\
+            p[i] = pi + (mi / di) * neg_step; \\
+        } \\
     }
-    MT_ADAM(mt_adam_f32, float, __builtin_sqrtf)
-    MT_ADAM(mt_adam_f64, double, __builtin_sqrt)
+    #define MT_ADAM_CALL(NAME) NAME(p, g, m, v, lo, hi, sgn, decay, wd, w, omw, omb2, b2, eps, \\
+                                    bc2s, neg_step, use_wd, small_w)
+    #define MT_ADAM_ALL(NAME, T, SQRT) \\
+    MT_ADAM(NAME##_base, T, SQRT, ) \\
+    MT_ADAM(NAME##_avx2, T, SQRT, MT_TARGET("avx2")) \\
+    MT_ADAM(NAME##_avx512, T, SQRT, MT_TARGET("avx512f")) \\
+    static void NAME(MT_ADAM_ARGS(T)) { \\
+        int level = MT_X86 ? mt_cpu_level() : 0; \\
+        if (level >= 2) MT_ADAM_CALL(NAME##_avx512); \\
+        else if (level == 1) MT_ADAM_CALL(NAME##_avx2); \\
+        else MT_ADAM_CALL(NAME##_base); \\
+    }
+    MT_ADAM_ALL(mt_adam_f32, float, sqrtf)
+    MT_ADAM_ALL(mt_adam_f64, double, sqrt)
     """
     void mt_adam_f32(float *p, const float *g, float *m, float *v, intp lo, intp hi, float sgn,
                      float decay, float wd, float w, float omw, float omb2, float b2, float eps,

@@ -22,6 +22,7 @@ from cython.parallel cimport prange
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
+from _cpu cimport mt_cpu_level
 from _ufunc_loops cimport Loop, find_loop, intp
 
 import numpy as np
@@ -436,17 +437,16 @@ cdef void _back_step(const real *dh, const real *gout, real *tmp, real *dc, cons
 # (32 x 128 hidden: 63 us a step against 19 here).
 #
 # The steps' float32 products have a kernel of their own where the CPU has AVX-512 (checked at
-# run time): a few rows times a weight whose rows are a multiple of 64 floats, 4 rows by 64
+# run time, mytorch._ext._cpu): a few rows times a weight whose rows are a multiple of 64 floats, 4 rows by 64
 # columns at a time in 16 vector registers, the weight read in place. A BLAS call packs the
 # whole weight again on every step, which cost as much as the product itself on a thread's 16
 # rows (16 x 128 x 512: 27 us against 18 in torch; this kernel takes about 13).
 cdef extern from *:
     """
-    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    #if MT_X86
     #include <immintrin.h>
-    #define MT_SMALL_GEMM 1
     /* c[m, n] = a[m, kk] @ b[kk, n], all row-major (leading dims lda, ldb, ldc), n % 64 == 0 */
-    __attribute__((target("avx512f")))
+    MT_TARGET("avx512f")
     static void mt_rows_gemm_avx512(int m, int n, int kk, const float *a, int lda,
                                     const float *b, int ldb, float *c, int ldc) {
         int i0 = 0, c0, j, r, q;
@@ -482,12 +482,8 @@ cdef extern from *:
             }
         }
     }
-    static int mt_has_avx512(void) {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f");
-    }
+    static int mt_has_avx512(void) { return mt_cpu_level() >= 2; }
     #else
-    #define MT_SMALL_GEMM 0
     static void mt_rows_gemm_avx512(int m, int n, int kk, const float *a, int lda,
                                     const float *b, int ldb, float *c, int ldc) {}
     static int mt_has_avx512(void) { return 0; }
