@@ -174,8 +174,8 @@ cdef inline real _sqrt(real x) noexcept nogil:
         return sqrt(x)
 
 
-# NOTE: Adam's loop (no amsgrad) is C of its own, built for three instruction sets, one picked
-# at run time (mytorch._ext._cpu: AVX-512, AVX2, the baseline): its square root and two
+# NOTE: Adam's loop (no amsgrad) is C of its own, its float32 one built for three instruction
+# sets, one picked at run time (csrc/_cpu.pxd: AVX-512, AVX2, the baseline): its square root and two
 # divisions per element keep it compute-bound on SSE2 (10M float32 on one core: 12.3 ms against
 # torch's 10.9), while wider lanes leave it to the memory's pace. The operations and their
 # order are the loop's in every version (FMA contraction is off for them), so all give the
@@ -219,18 +219,17 @@ cdef extern from *:
     }
     #define MT_ADAM_CALL(NAME) NAME(p, g, m, v, lo, hi, sgn, decay, wd, w, omw, omb2, b2, eps, \\
                                     bc2s, neg_step, use_wd, small_w)
-    #define MT_ADAM_ALL(NAME, T, SQRT) \\
-    MT_ADAM(NAME##_base, T, SQRT, ) \\
-    MT_ADAM(NAME##_avx2, T, SQRT, MT_TARGET("avx2")) \\
-    MT_ADAM(NAME##_avx512, T, SQRT, MT_TARGET("avx512f")) \\
-    static void NAME(MT_ADAM_ARGS(T)) { \\
-        int level = MT_X86 ? mt_cpu_level() : 0; \\
-        if (level >= 2) MT_ADAM_CALL(NAME##_avx512); \\
-        else if (level == 1) MT_ADAM_CALL(NAME##_avx2); \\
-        else MT_ADAM_CALL(NAME##_base); \\
+    MT_ADAM(mt_adam_f32_base, float, sqrtf, )
+    MT_ADAM(mt_adam_f32_avx2, float, sqrtf, MT_TARGET("avx2"))
+    MT_ADAM(mt_adam_f32_avx512, float, sqrtf, MT_TARGET("avx512f"))
+    static void mt_adam_f32(MT_ADAM_ARGS(float)) {
+        int level = MT_X86 ? mt_cpu_level() : 0;
+        if (level >= 2) MT_ADAM_CALL(mt_adam_f32_avx512);
+        else if (level == 1) MT_ADAM_CALL(mt_adam_f32_avx2);
+        else MT_ADAM_CALL(mt_adam_f32_base);
     }
-    MT_ADAM_ALL(mt_adam_f32, float, sqrtf)
-    MT_ADAM_ALL(mt_adam_f64, double, sqrt)
+    /* float64 parameters are rare in training: one build (the wheel's size) */
+    MT_ADAM(mt_adam_f64, double, sqrt, )
     """
     void mt_adam_f32(float *p, const float *g, float *m, float *v, intp lo, intp hi, float sgn,
                      float decay, float wd, float w, float omw, float omb2, float b2, float eps,

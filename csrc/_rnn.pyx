@@ -437,8 +437,8 @@ cdef void _back_step(const real *dh, const real *gout, real *tmp, real *dc, cons
 # (32 x 128 hidden: 63 us a step against 19 here).
 #
 # The steps' float32 products have a kernel of their own where the CPU has AVX-512 (checked at
-# run time, mytorch._ext._cpu): a few rows times a weight whose rows are a multiple of 64 floats, 4 rows by 64
-# columns at a time in 16 vector registers, the weight read in place. A BLAS call packs the
+# run time, csrc/_cpu.pxd): a few rows times a weight whose rows are a multiple of 64 floats, 4
+# rows by 64 columns at a time in 16 vector registers, the weight read in place. A BLAS call packs the
 # whole weight again on every step, which cost as much as the product itself on a thread's 16
 # rows (16 x 128 x 512: 27 us against 18 in torch; this kernel takes about 13).
 cdef extern from *:
