@@ -75,9 +75,12 @@ cdef inline void _run(Loop *loops, real *x, real *out, intp n) noexcept nogil:
     lp.fn(args, &n, steps, lp.data)
 
 
-cdef void _lstm_row(const real *g, const real *c, real *h, real *c2, intp k) noexcept nogil:
+cdef void _lstm_row(const real *g, real *act, const real *c, real *h, real *c2,
+                    intp k) noexcept nogil:
     """One batch row, in blocks of BLOCK columns held in L1: e = exp(-x) of the i, f, o gates
-    (one loop call), tanh of g, then c' = f * c + i * g and h = o * tanh(c')."""
+    (one loop call), tanh of g, then c' = f * c + i * g and h = o * tanh(c'). ``act`` (NULL, or
+    the row's 4k gates: g itself for a layer) receives the activated gates (sigmoid i, f, o,
+    tanh g), from which the layer's backward then computes no exp and one tanh."""
     cdef double store[4 * BLOCK]  # NOTE: room for 4 * BLOCK of either dtype
     cdef real *e = <real *>store
     cdef real *t = e + 3 * BLOCK
@@ -95,48 +98,76 @@ cdef void _lstm_row(const real *g, const real *c, real *h, real *c2, intp k) noe
             i = one / (one + e[j])
             f = one / (one + e[n + j])
             c2[j0 + j] = f * c[j0 + j] + i * t[j]
+            e[j] = i
+            e[n + j] = f
             e[2 * n + j] = one / (one + e[2 * n + j])
+        if act != NULL:
+            for j in range(n):
+                act[j0 + j] = e[j]
+                act[k + j0 + j] = e[n + j]
+                act[2 * k + j0 + j] = t[j]
+                act[3 * k + j0 + j] = e[2 * n + j]
         _run(_tanh_loops, c2 + j0, t, n)
         for j in range(n):
             h[j0 + j] = e[2 * n + j] * t[j]
         j0 += n
 
 
-cdef void _lstm_back_row(const real *dh, const real *dcn, const real *g, const real *c,
-                         real *dg, real *dc0, intp k) noexcept nogil:
-    """The backward of _lstm_row for one batch row, in blocks: recompute i, f, o (one exp loop
-    call), tanh(g) and tanh(c'), then d c' = dcn + dh * o * (1 - tanh(c')^2), the four gates'
-    gradients and d c = d c' * f."""
+cdef inline void _lstm_back_block(const real *dh, const real *dcn, const real *ia,
+                                  const real *fa, const real *ga, const real *oa, const real *u,
+                                  const real *c, real *dg, real *dc0, intp k,
+                                  intp n) noexcept nogil:
+    """n columns of a row's backward from the activated gates (i, f, tanh g, o) and u =
+    tanh(c'): d c' = dcn + dh * o * (1 - u^2), the four gates' gradients and d c = d c' * f
+    (dcn may be dc0: each entry is read before it is written)."""
+    cdef real one = 1, i, f, gt, o, d
+    cdef intp j
+    for j in range(n):
+        i = ia[j]
+        f = fa[j]
+        gt = ga[j]
+        o = oa[j]
+        d = dcn[j] + dh[j] * o * (one - u[j] * u[j])
+        dg[j] = d * gt * i * (one - i)
+        dg[k + j] = d * c[j] * f * (one - f)
+        dg[2 * k + j] = d * i * (one - gt * gt)
+        dg[3 * k + j] = dh[j] * u[j] * o * (one - o)
+        dc0[j] = d * f
+
+
+cdef void _lstm_back_row(const real *dh, const real *dcn, const real *g, const real *act,
+                         const real *c, const real *c2, real *dg, real *dc0,
+                         intp k) noexcept nogil:
+    """The backward of _lstm_row for one batch row, in blocks: from the activated gates ``act``
+    and the step's c' (c2: a layer's), or (act NULL) from the raw gates g, recomputing i, f, o
+    (one exp loop call), tanh(g) and tanh(c')."""
     cdef double store[5 * BLOCK]  # NOTE: room for 5 * BLOCK of either dtype
     cdef real *e = <real *>store
     cdef real *t = e + 3 * BLOCK
     cdef real *u = e + 4 * BLOCK
-    cdef real one = 1, i, f, o, d
+    cdef real one = 1
     cdef intp j0 = 0, j, n
     while j0 < k:
         n = k - j0 if k - j0 < BLOCK else BLOCK
-        for j in range(n):
-            e[j] = -g[j0 + j]
-            e[n + j] = -g[k + j0 + j]
-            e[2 * n + j] = -g[3 * k + j0 + j]
-        _run(_exp_loops, e, e, 3 * n)
-        _run(_tanh_loops, <real *>(g + 2 * k + j0), t, n)
-        for j in range(n):
-            e[j] = one / (one + e[j])
-            e[n + j] = one / (one + e[n + j])
-            e[2 * n + j] = one / (one + e[2 * n + j])
-            u[j] = e[n + j] * c[j0 + j] + e[j] * t[j]
-        _run(_tanh_loops, u, u, n)
-        for j in range(n):
-            i = e[j]
-            f = e[n + j]
-            o = e[2 * n + j]
-            d = dcn[j0 + j] + dh[j0 + j] * o * (one - u[j] * u[j])
-            dg[j0 + j] = d * t[j] * i * (one - i)
-            dg[k + j0 + j] = d * c[j0 + j] * f * (one - f)
-            dg[2 * k + j0 + j] = d * i * (one - t[j] * t[j])
-            dg[3 * k + j0 + j] = dh[j0 + j] * u[j] * o * (one - o)
-            dc0[j0 + j] = d * f
+        if act != NULL:
+            _run(_tanh_loops, <real *>(c2 + j0), u, n)
+            _lstm_back_block(dh + j0, dcn + j0, act + j0, act + k + j0, act + 2 * k + j0,
+                             act + 3 * k + j0, u, c + j0, dg + j0, dc0 + j0, k, n)
+        else:
+            for j in range(n):
+                e[j] = -g[j0 + j]
+                e[n + j] = -g[k + j0 + j]
+                e[2 * n + j] = -g[3 * k + j0 + j]
+            _run(_exp_loops, e, e, 3 * n)
+            _run(_tanh_loops, <real *>(g + 2 * k + j0), t, n)
+            for j in range(n):
+                e[j] = one / (one + e[j])
+                e[n + j] = one / (one + e[n + j])
+                e[2 * n + j] = one / (one + e[2 * n + j])
+                u[j] = e[n + j] * c[j0 + j] + e[j] * t[j]
+            _run(_tanh_loops, u, u, n)
+            _lstm_back_block(dh + j0, dcn + j0, e, e + n, t, e + 2 * n, u, c + j0, dg + j0,
+                             dc0 + j0, k, n)
         j0 += n
 
 
@@ -164,28 +195,35 @@ cdef void _gru_row(const real *gi, const real *gh, const real *h, real *out,
         j0 += n
 
 
-cdef void _lstm(const real *g, const real *c, real *h, real *c2, intp rows, intp k,
+cdef void _lstm(const real *g, real *act, const real *c, real *h, real *c2, intp rows, intp k,
                 int threads) noexcept nogil:
+    """_lstm_row over the rows (act: NULL, or the activated gates' rows)."""
     cdef intp r
     if threads > 1:
         for r in prange(rows, num_threads=threads, schedule="static"):
-            _lstm_row(g + r * 4 * k, c + r * k, h + r * k, c2 + r * k, k)
+            _lstm_row(g + r * 4 * k, act + r * 4 * k if act != NULL else NULL, c + r * k,
+                      h + r * k, c2 + r * k, k)
     else:
         for r in range(rows):
-            _lstm_row(g + r * 4 * k, c + r * k, h + r * k, c2 + r * k, k)
+            _lstm_row(g + r * 4 * k, act + r * 4 * k if act != NULL else NULL, c + r * k,
+                      h + r * k, c2 + r * k, k)
 
 
-cdef void _lstm_back(const real *dh, const real *dcn, const real *g, const real *c, real *dg,
-                     real *dc0, intp rows, intp k, int threads) noexcept nogil:
+cdef void _lstm_back(const real *dh, const real *dcn, const real *g, const real *act,
+                     const real *c, const real *c2, real *dg, real *dc0, intp rows, intp k,
+                     int threads) noexcept nogil:
+    """_lstm_back_row over the rows (from g, or from act and c2 where act is not NULL)."""
     cdef intp r
     if threads > 1:
         for r in prange(rows, num_threads=threads, schedule="static"):
-            _lstm_back_row(dh + r * k, dcn + r * k, g + r * 4 * k, c + r * k, dg + r * 4 * k,
-                           dc0 + r * k, k)
+            _lstm_back_row(dh + r * k, dcn + r * k, g + r * 4 * k if g != NULL else NULL,
+                           act + r * 4 * k if act != NULL else NULL, c + r * k,
+                           c2 + r * k if c2 != NULL else NULL, dg + r * 4 * k, dc0 + r * k, k)
     else:
         for r in range(rows):
-            _lstm_back_row(dh + r * k, dcn + r * k, g + r * 4 * k, c + r * k, dg + r * 4 * k,
-                           dc0 + r * k, k)
+            _lstm_back_row(dh + r * k, dcn + r * k, g + r * 4 * k if g != NULL else NULL,
+                           act + r * 4 * k if act != NULL else NULL, c + r * k,
+                           c2 + r * k if c2 != NULL else NULL, dg + r * 4 * k, dc0 + r * k, k)
 
 
 cdef void _gru(const real *gi, const real *gh, const real *h, real *out, intp rows, intp k,
@@ -239,18 +277,18 @@ def lstm_cell_gates(gates, c):
     if t == cnp.NPY_FLOAT:
         if size >= NOGIL_MIN:
             with nogil:
-                _lstm(<float *>cnp.PyArray_DATA(g), <float *>cnp.PyArray_DATA(cc),
+                _lstm(<float *>cnp.PyArray_DATA(g), NULL, <float *>cnp.PyArray_DATA(cc),
                       <float *>cnp.PyArray_DATA(h), <float *>cnp.PyArray_DATA(c2), rows, k, nt)
         else:
-            _lstm(<float *>cnp.PyArray_DATA(g), <float *>cnp.PyArray_DATA(cc),
+            _lstm(<float *>cnp.PyArray_DATA(g), NULL, <float *>cnp.PyArray_DATA(cc),
                   <float *>cnp.PyArray_DATA(h), <float *>cnp.PyArray_DATA(c2), rows, k, 1)
     else:
         if size >= NOGIL_MIN:
             with nogil:
-                _lstm(<double *>cnp.PyArray_DATA(g), <double *>cnp.PyArray_DATA(cc),
+                _lstm(<double *>cnp.PyArray_DATA(g), NULL, <double *>cnp.PyArray_DATA(cc),
                       <double *>cnp.PyArray_DATA(h), <double *>cnp.PyArray_DATA(c2), rows, k, nt)
         else:
-            _lstm(<double *>cnp.PyArray_DATA(g), <double *>cnp.PyArray_DATA(cc),
+            _lstm(<double *>cnp.PyArray_DATA(g), NULL, <double *>cnp.PyArray_DATA(cc),
                   <double *>cnp.PyArray_DATA(h), <double *>cnp.PyArray_DATA(c2), rows, k, 1)
     return h, c2
 
@@ -274,14 +312,14 @@ def lstm_cell_gates_backward(gh, gc, gates, c):
     if t == cnp.NPY_FLOAT:
         with nogil:
             _lstm_back(<float *>cnp.PyArray_DATA(dh), <float *>cnp.PyArray_DATA(dcn),
-                       <float *>cnp.PyArray_DATA(g), <float *>cnp.PyArray_DATA(cc),
+                       <float *>cnp.PyArray_DATA(g), NULL, <float *>cnp.PyArray_DATA(cc), NULL,
                        <float *>cnp.PyArray_DATA(dg), <float *>cnp.PyArray_DATA(dc0), rows, k,
                        nt)
     else:
         with nogil:
             _lstm_back(<double *>cnp.PyArray_DATA(dh), <double *>cnp.PyArray_DATA(dcn),
-                       <double *>cnp.PyArray_DATA(g), <double *>cnp.PyArray_DATA(cc),
-                       <double *>cnp.PyArray_DATA(dg), <double *>cnp.PyArray_DATA(dc0), rows, k,
+                       <double *>cnp.PyArray_DATA(g), NULL, <double *>cnp.PyArray_DATA(cc),
+                       NULL, <double *>cnp.PyArray_DATA(dg), <double *>cnp.PyArray_DATA(dc0), rows, k,
                        nt)
     return dg, dc0
 
@@ -326,85 +364,6 @@ _tanh_loops[1] = find_loop(np.tanh, cnp.NPY_DOUBLE)
 
 
 # --- whole layers ----------------------------------------------------------------------------
-cdef void _lstm_act_row(real *g, const real *c, real *h, real *c2, intp k) noexcept nogil:
-    """_lstm_row that leaves the activated gates (sigmoid i, f, o, tanh g) in g, in place, for
-    the layer's backward (which then computes no exp and one tanh)."""
-    cdef double store[4 * BLOCK]  # NOTE: room for 4 * BLOCK of either dtype
-    cdef real *e = <real *>store
-    cdef real *t = e + 3 * BLOCK
-    cdef real one = 1, i, f
-    cdef intp j0 = 0, j, n
-    while j0 < k:
-        n = k - j0 if k - j0 < BLOCK else BLOCK
-        for j in range(n):
-            e[j] = -g[j0 + j]
-            e[n + j] = -g[k + j0 + j]
-            e[2 * n + j] = -g[3 * k + j0 + j]
-        _run(_exp_loops, e, e, 3 * n)
-        _run(_tanh_loops, g + 2 * k + j0, g + 2 * k + j0, n)
-        for j in range(n):
-            i = one / (one + e[j])
-            f = one / (one + e[n + j])
-            g[j0 + j] = i
-            g[k + j0 + j] = f
-            c2[j0 + j] = f * c[j0 + j] + i * g[2 * k + j0 + j]
-            g[3 * k + j0 + j] = one / (one + e[2 * n + j])
-        _run(_tanh_loops, c2 + j0, t, n)
-        for j in range(n):
-            h[j0 + j] = g[3 * k + j0 + j] * t[j]
-        j0 += n
-
-
-cdef void _lstm_act_back_row(const real *dh, const real *dcn, const real *a, const real *c,
-                             const real *c2, real *dg, real *dc0, intp k) noexcept nogil:
-    """_lstm_back_row from the activated gates a and the step's cell state c2 (dcn may be
-    dc0: each entry is read before it is written)."""
-    cdef double store[BLOCK]
-    cdef real *u = <real *>store
-    cdef real one = 1, i, f, o, gt, d
-    cdef intp j0 = 0, j, n
-    while j0 < k:
-        n = k - j0 if k - j0 < BLOCK else BLOCK
-        _run(_tanh_loops, <real *>(c2 + j0), u, n)
-        for j in range(n):
-            i = a[j0 + j]
-            f = a[k + j0 + j]
-            gt = a[2 * k + j0 + j]
-            o = a[3 * k + j0 + j]
-            d = dcn[j0 + j] + dh[j0 + j] * o * (one - u[j] * u[j])
-            dg[j0 + j] = d * gt * i * (one - i)
-            dg[k + j0 + j] = d * c[j0 + j] * f * (one - f)
-            dg[2 * k + j0 + j] = d * i * (one - gt * gt)
-            dg[3 * k + j0 + j] = dh[j0 + j] * u[j] * o * (one - o)
-            dc0[j0 + j] = d * f
-        j0 += n
-
-
-cdef void _lstm_act(real *g, const real *c, real *h, real *c2, intp rows, intp k,
-                    int threads) noexcept nogil:
-    cdef intp r
-    if threads > 1:
-        for r in prange(rows, num_threads=threads, schedule="static"):
-            _lstm_act_row(g + r * 4 * k, c + r * k, h + r * k, c2 + r * k, k)
-    else:
-        for r in range(rows):
-            _lstm_act_row(g + r * 4 * k, c + r * k, h + r * k, c2 + r * k, k)
-
-
-cdef void _lstm_act_back(const real *dh, const real *dcn, const real *a, const real *c,
-                         const real *c2, real *dg, real *dc0, intp rows, intp k,
-                         int threads) noexcept nogil:
-    cdef intp r
-    if threads > 1:
-        for r in prange(rows, num_threads=threads, schedule="static"):
-            _lstm_act_back_row(dh + r * k, dcn + r * k, a + r * 4 * k, c + r * k, c2 + r * k,
-                               dg + r * 4 * k, dc0 + r * k, k)
-    else:
-        for r in range(rows):
-            _lstm_act_back_row(dh + r * k, dcn + r * k, a + r * 4 * k, c + r * k, c2 + r * k,
-                               dg + r * 4 * k, dc0 + r * k, k)
-
-
 cdef void _fwd_step(real *gates, const real *gi, const real *prod, const real *c, real *h,
                     real *c2, intp rows, intp k, int nt) noexcept nogil:
     """One forward step: gates = gi + prod (the reference's add), then the cell, which leaves
@@ -412,7 +371,7 @@ cdef void _fwd_step(real *gates, const real *gi, const real *prod, const real *c
     cdef intp j
     for j in range(rows * 4 * k):
         gates[j] = gi[j] + prod[j]
-    _lstm_act(gates, c, h, c2, rows, k, nt)
+    _lstm(gates, gates, c, h, c2, rows, k, nt)
 
 
 cdef void _back_step(const real *dh, const real *gout, real *tmp, real *dc, const real *act,
@@ -426,7 +385,7 @@ cdef void _back_step(const real *dh, const real *gout, real *tmp, real *dc, cons
         for j in range(rows * k):
             tmp[j] = dh[j] + gout[j]
         dht = tmp
-    _lstm_act_back(dht, dc, act, c_prev, c2, dg, dc, rows, k, nt)
+    _lstm_back(dht, dc, NULL, act, c_prev, c2, dg, dc, rows, k, nt)
 
 
 # A layer's rows (its batch) never mix: row r's step t reads only row r's state of step t - 1,

@@ -25,14 +25,16 @@ def _import_ext(mod_name):
     parallel loop; on a machine whose cores are shared (with other processes, or BLAS threads)
     that spinning made the elementwise_large step 5x slower than one thread. Sleeping at once
     (OMP_WAIT_POLICY=PASSIVE) costs a futex wake-up on every loop instead: 4M-element
-    multiplies ran 25% slower than with a short spin. GOMP_SPINCOUNT=2000 (a few microseconds)
-    keeps a thread awake from one kernel to the next of the same step and lets it sleep soon
-    after. The variable is set only while importing, so later imports (torch's own libgomp)
+    multiplies ran 25% slower than with a short spin. GOMP_SPINCOUNT=20000 (tens of
+    microseconds) keeps a thread awake from one kernel to the next of the same step and lets
+    it sleep soon after; at 2000 the products that matmul splits across threads (one every
+    layer of a small MLP) often found the other thread asleep: the MLP and LSTM training
+    steps ran 15% slower. The variable is set only while importing, so later imports (torch's own libgomp)
     see the user's environment, and a user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
     """
     if "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ:
         return importlib.import_module("mytorch._ext." + mod_name)
-    os.environ["GOMP_SPINCOUNT"] = "2000"
+    os.environ["GOMP_SPINCOUNT"] = "20000"
     try:
         return importlib.import_module("mytorch._ext." + mod_name)
     finally:
