@@ -33,10 +33,8 @@ from mytorch._backends.reference import NUMPY as _ref
 
 # The reference kernel of matmul is NumPy's own function (its declaration names it).
 _np_matmul = np.matmul
-# Products of at least this many multiply-adds are split across threads, and from NUMPY_ABOVE
-# they go to NumPy's matmul, whose OpenBLAS threads such large products better (see matmul).
+# Products of at least this many multiply-adds are not run by the one-thread loop (see matmul).
 NUMPY_FROM = 1 << 19
-NUMPY_ABOVE = 1 << 27
 
 cnp.import_array()
 
@@ -52,6 +50,11 @@ cdef int _nthreads = 1
 # batched solves of at least this many n * n * (n + k) in all: waking a thread costs 15-50 us
 # here, 2^25 multiply-adds take about 200 us on one core.
 cdef intp _par_matmul = 1 << 25
+# Products from NUMPY_FROM multiply-adds are split across threads from _split_from, and go to
+# NumPy's matmul below it and from _numpy_from, whose OpenBLAS threads such large products
+# better (see matmul).
+cdef intp _split_from = NUMPY_FROM
+cdef intp _numpy_from = 1 << 27
 cdef intp _par_solve = 1 << 22
 # SciPy's OpenBLAS thread count (unknown until _set_blas_hooks).
 cdef BlasHooks _hooks = BlasHooks(NULL, NULL)
@@ -67,6 +70,16 @@ def _set_blas_hooks(size_t set_addr, size_t get_addr):
     """The addresses of SciPy's OpenBLAS openblas_set_num_threads and openblas_get_num_threads
     (0, 0: unknown, and the batches stay on one thread)."""
     hooks_from(&_hooks, set_addr, get_addr)
+
+
+def _set_split_sizes(intp split_from, intp numpy_from):
+    """The multiply-adds of one product from which it is split across threads and from which it
+    goes to NumPy's matmul (products from 2^19 below split_from go to NumPy too); returns the
+    previous settings."""
+    global _split_from, _numpy_from
+    prev = _split_from, _numpy_from
+    _split_from, _numpy_from = split_from, numpy_from
+    return prev
 
 
 def _set_par_sizes(intp matmul, intp solve):
@@ -275,7 +288,7 @@ def matmul(x, y):
     cdef bint pcols = n >= m
     cdef intp dim = n if pcols else m
     if work >= NUMPY_FROM and not par:
-        if _hooks.set == NULL or work >= NUMPY_ABOVE:
+        if _hooks.set == NULL or work < _split_from or work >= _numpy_from:
             return _np_matmul(x, y)
         parts = <int>min(<intp>_nthreads, dim // MIN_BLOCK)
         if parts > 1:

@@ -173,12 +173,19 @@ def split_threads(request):
         ((1, 200, 300), (300, 100)),  # a batch of one
     ],
 )
-def test_products_split_across_threads_match_numpy(sa, sb, split_threads, dtype_name, rng):
+@pytest.mark.parametrize("split", [True, False], ids=["split", "numpy"])
+def test_products_split_across_threads_match_numpy(sa, sb, split, split_threads, dtype_name, rng):
     """Products from 2^19 multiply-adds that no batch splits: each result's blocks computed by
-    one thread each, on every layout of the operands."""
-    a = rng.standard_normal(sa).astype(dtype_name)
-    b = rng.standard_normal(sb).astype(dtype_name)
-    _check(a, b)
-    if a.ndim == 2 and b.ndim == 2:
-        _check(np.asfortranarray(a), np.asfortranarray(b))
-        _check(a[:, ::-1], b[::-1])
+    one thread each (or, with the split switched off, NumPy's matmul), on every layout of the
+    operands."""
+    ext = pytest.importorskip("mytorch._ext._blas")
+    prev = ext._set_split_sizes(*((1 << 19, 1 << 27) if split else (1 << 62, 1 << 62)))
+    try:
+        a = rng.standard_normal(sa).astype(dtype_name)
+        b = rng.standard_normal(sb).astype(dtype_name)
+        _check(a, b)
+        if a.ndim == 2 and b.ndim == 2:
+            _check(np.asfortranarray(a), np.asfortranarray(b))
+            _check(a[:, ::-1], b[::-1])
+    finally:
+        ext._set_split_sizes(*prev)
