@@ -50,11 +50,12 @@ cdef int _nthreads = 1
 # batched solves of at least this many n * n * (n + k) in all: waking a thread costs 15-50 us
 # here, 2^25 multiply-adds take about 200 us on one core.
 cdef intp _par_matmul = 1 << 25
-# Products from NUMPY_FROM multiply-adds are split across threads from _split_from, and go to
-# NumPy's matmul below it and from _numpy_from, whose OpenBLAS threads such large products
-# better (see matmul).
+# Products from NUMPY_FROM multiply-adds: split across threads from _split_from (NumPy's matmul
+# below it), on SciPy's BLAS and its own threads from _split_to, NumPy's matmul from _numpy_from
+# (never by default; see matmul).
 cdef intp _split_from = NUMPY_FROM
-cdef intp _numpy_from = 1 << 27
+cdef intp _split_to = 1 << 27
+cdef intp _numpy_from = 1 << 62
 cdef intp _par_solve = 1 << 22
 # SciPy's OpenBLAS thread count (unknown until _set_blas_hooks).
 cdef BlasHooks _hooks = BlasHooks(NULL, NULL)
@@ -72,13 +73,14 @@ def _set_blas_hooks(size_t set_addr, size_t get_addr):
     hooks_from(&_hooks, set_addr, get_addr)
 
 
-def _set_split_sizes(intp split_from, intp numpy_from):
-    """The multiply-adds of one product from which it is split across threads and from which it
-    goes to NumPy's matmul (products from 2^19 below split_from go to NumPy too); returns the
-    previous settings."""
-    global _split_from, _numpy_from
-    prev = _split_from, _numpy_from
-    _split_from, _numpy_from = split_from, numpy_from
+def _set_split_sizes(intp split_from, intp split_to, intp numpy_from):
+    """The multiply-adds of one product from which it is split across threads, from which it
+    no longer is (it runs on SciPy's BLAS and its threads) and from which it goes to NumPy's
+    matmul (products from 2^19 below split_from go to NumPy too); returns the previous
+    settings."""
+    global _split_from, _split_to, _numpy_from
+    prev = _split_from, _split_to, _numpy_from
+    _split_from, _split_to, _numpy_from = split_from, split_to, numpy_from
     return prev
 
 
@@ -267,19 +269,20 @@ def matmul(x, y):
     cdef intp nbatch = 1
     for i in range(nb):
         nbatch *= <intp>batch[i]
-    # NOTE: a product of at least 2^19 multiply-adds that the batch does not split is split
+    # NOTE: a product of 2^19 to 2^27 multiply-adds that the batch does not split is split
     # itself: its result's columns (or rows, where it has more) in blocks across the OpenMP
-    # threads, one single-threaded BLAS call each. Left to OpenBLAS's own threads, its pool
-    # spins for about 0.1 s after each call, taking the cores from the OpenMP threads of every
-    # kernel that runs in that time: after one of fc1's products (NumPy's OpenBLAS) the digits
-    # CNN's convolutions ran at half speed, on 2 cores. SciPy's OpenBLAS also threads skinny
-    # products badly (32 x 128 x 512 on 2 threads: 71 us, against 41 us on one). Without the
-    # hooks (no way to keep SciPy's BLAS to one thread) such products go to NumPy's matmul, and
-    # so do products from 2^27 multiply-adds (512^3), which its threads run 1.3x faster than
-    # this split (1024^3: 5.6 ms against 7.3, 2 threads), long enough for the spin to matter
-    # less.
-    # A batch split across threads (one single-threaded product each) is taken first, unless
-    # some threads would idle (fewer large products than threads) or get unequal shares.
+    # threads, one single-threaded BLAS call each. Left to OpenBLAS's own threads, their wake-up
+    # and (where OPENBLAS_THREAD_TIMEOUT was not set before the library loaded, see
+    # mytorch._blas_env) their spinning for about 0.1 s after each call cost more: spinning, they
+    # took the cores from every OpenMP kernel run next (after one of the digits CNN's fc1
+    # products, on NumPy's OpenBLAS, its convolutions ran at half speed on 2 cores); and SciPy's
+    # OpenBLAS threads skinny products badly (32 x 128 x 512 on 2 threads: 71 us, against 41 us
+    # on one). Larger products run on SciPy's BLAS with its own threads, which share the packed
+    # operands (2048 x 256 by 256 x 1024 split: up to 2x slower; 1024^3: 7.3 ms split, 5.5-6.3
+    # with OpenBLAS's threads). NumPy's matmul takes them only without the hooks (no way to keep
+    # SciPy's BLAS to one thread). A batch split across threads (one single-threaded product
+    # each) is taken first, unless some threads would idle (fewer large products than threads)
+    # or get unequal shares.
     cdef intp work = m * n * k
     cdef int nt = _batch_threads(nbatch, nbatch * work, _par_matmul)
     cdef bint par = nt > 1 and (work < NUMPY_FROM or (
@@ -290,7 +293,7 @@ def matmul(x, y):
     if work >= NUMPY_FROM and not par:
         if _hooks.set == NULL or work < _split_from or work >= _numpy_from:
             return _np_matmul(x, y)
-        parts = <int>min(<intp>_nthreads, dim // MIN_BLOCK)
+        parts = <int>min(<intp>_nthreads, dim // MIN_BLOCK) if work < _split_to else 1
         if parts > 1:
             pstep = <int>(((dim + parts - 1) // parts + MIN_BLOCK - 1) // MIN_BLOCK * MIN_BLOCK)
     shape = list(batch)

@@ -3,6 +3,7 @@
 Write ``import mytorch as torch`` at the top of a PyTorch script.
 """
 
+from mytorch import _blas_env  # noqa: F401  (NOTE: first: it loads NumPy's and SciPy's BLAS)
 from mytorch._dtype import (
     bfloat16,
     bool_ as bool,

@@ -29,8 +29,9 @@ def _import_ext(mod_name):
     microseconds) keeps a thread awake from one kernel to the next of the same step and lets
     it sleep soon after; at 2000 the products that matmul splits across threads (one every
     layer of a small MLP) often found the other thread asleep: the MLP and LSTM training
-    steps ran 15% slower. The variable is set only while importing, so later imports (torch's own libgomp)
-    see the user's environment, and a user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+    steps ran 15% slower. The variable is set only while importing, so later imports (torch's
+    own libgomp) see the user's environment, and a user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT
+    wins.
     """
     if "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ:
         return importlib.import_module("mytorch._ext." + mod_name)

@@ -39,14 +39,20 @@ def _close(got, want):
 
 
 def _check_all(x, w, g, stride, dilation, lo, out, groups):
-    _close(K.conv_forward(x, w, stride, dilation, lo, out, groups),
-           R.conv_forward(x, w, stride, dilation, lo, out, groups))
+    _close(
+        K.conv_forward(x, w, stride, dilation, lo, out, groups),
+        R.conv_forward(x, w, stride, dilation, lo, out, groups),
+    )
     spatial = x.shape[2:]
-    _close(K.conv_input_grad(g, w, stride, dilation, lo, spatial, groups),
-           R.conv_input_grad(g, w, stride, dilation, lo, spatial, groups))
+    _close(
+        K.conv_input_grad(g, w, stride, dilation, lo, spatial, groups),
+        R.conv_input_grad(g, w, stride, dilation, lo, spatial, groups),
+    )
     kernel = w.shape[2:]
-    _close(K.conv_weight_grad(x, g, kernel, stride, dilation, lo, groups),
-           R.conv_weight_grad(x, g, kernel, stride, dilation, lo, groups))
+    _close(
+        K.conv_weight_grad(x, g, kernel, stride, dilation, lo, groups),
+        R.conv_weight_grad(x, g, kernel, stride, dilation, lo, groups),
+    )
 
 
 @pytest.fixture(params=[1, 3], ids=["1thread", "3threads"])
@@ -91,7 +97,6 @@ def test_weight_grad_sums_every_image(rng):
     """With more images than threads, each thread's sum over its images lands in the result:
     the gradient of a batch is the sum of the single images' gradients."""
     x = rng.standard_normal((7, 2, 5, 5))
-    w = rng.standard_normal((3, 2, 3, 3))
     g = rng.standard_normal((7, 3, 3, 3))
     geo = ((1, 1), (1, 1), (0, 0))
     before = _threads.get_num_threads()
