@@ -920,6 +920,8 @@ def layer_norm_backward(g, x, w, k, eps, stats, mask):
     """The reference's layer_norm_backward (given the forward's stats) in one pass over the
     rows, split across threads."""
     cdef intp n = _trailing_size(x.shape, k) if type(x) is cnp.ndarray else 0
+    if type(g) is cnp.ndarray and type(x) is cnp.ndarray and g.shape == x.shape:
+        g = np.ascontiguousarray(g)  # NOTE: a mean's gradient arrives as a broadcast view
     if (stats is None or not _ln_fits(x, n, (w,)) or x.size == 0 or not _ln_fits(g, n, ())
             or g.shape != x.shape or g.dtype != x.dtype):
         return _ref.layer_norm_backward(g, x, w, k, eps, stats, mask)

@@ -60,3 +60,20 @@ def test_fallbacks_are_the_reference():
     for a, c in zip(K.layer_norm_backward(g, y, w, 1, 1e-5, None, (True, True, True)),
                     R.layer_norm_backward(g, y, w, 1, 1e-5, None, (True, True, True))):  # fmt: skip
         np.testing.assert_allclose(a, c)
+
+
+def test_a_broadcast_gradient_takes_the_compiled_kernel(monkeypatch):
+    """A mean's gradient arrives as a broadcast view (stride 0): the kernel copies it rather than
+    falling back to the reference (whose GEMVs run on NumPy's own BLAS threads)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 6)).astype(np.float32)
+    w = rng.standard_normal(6).astype(np.float32)
+    saved = {}
+    K.layer_norm(x, w, None, 1, 1e-5, saved)
+    st = (saved["mean"], saved["rstd"])
+    g = np.broadcast_to(np.float32(1 / 24), x.shape)
+    want = R.layer_norm_backward(np.ascontiguousarray(g), x, w, 1, 1e-5, st, (True, True, True))
+    monkeypatch.setattr(R, "layer_norm_backward", lambda *a: pytest.fail("fell back"))
+    got = K.layer_norm_backward(g, x, w, 1, 1e-5, st, (True, True, True))
+    for a, c in zip(got, want):
+        _close(a, c, "float32")
