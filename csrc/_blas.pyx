@@ -25,6 +25,8 @@ from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 from scipy.linalg.cython_lapack cimport dgesv, dgetrf, sgesv, sgetrf
 
 from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
+from _cpu cimport mt_cpu_level
+from _small_gemm cimport mt_has_avx512, mt_rows_gemm_avx512
 
 import numpy as np
 
@@ -44,6 +46,9 @@ cdef enum:
     MAX_INT = 2147483647  # BLAS dims and strides are C ints
     MAX_THREADS = 64
     MIN_BLOCK = 16  # the least rows or columns of one thread's block of a split product
+    # float32 products whose right operand has at most this many entries (512 KB: it stays in
+    # the core's cache) go to csrc/_small_gemm.pxd's kernel, where the CPU has AVX-512
+    SMALL_B = 1 << 17
 
 cdef int _nthreads = 1
 # Batched products of at least this many multiply-adds in all are split across threads, and
@@ -57,6 +62,7 @@ cdef intp _split_from = NUMPY_FROM
 cdef intp _split_to = 1 << 62
 cdef intp _numpy_from = 1 << 62
 cdef intp _par_solve = 1 << 22
+cdef bint _small_gemm = mt_has_avx512() != 0
 # SciPy's OpenBLAS thread count (unknown until _set_blas_hooks).
 cdef BlasHooks _hooks = BlasHooks(NULL, NULL)
 
@@ -71,6 +77,15 @@ def _set_blas_hooks(size_t set_addr, size_t get_addr):
     """The addresses of SciPy's OpenBLAS openblas_set_num_threads and openblas_get_num_threads
     (0, 0: unknown, and the batches stay on one thread)."""
     hooks_from(&_hooks, set_addr, get_addr)
+
+
+def _set_small_gemm(bint on):
+    """Whether small float32 products may use the AVX-512 kernel (where the CPU has it);
+    returns the previous setting."""
+    global _small_gemm
+    prev = _small_gemm
+    _small_gemm = on and mt_has_avx512() != 0
+    return prev
 
 
 def _set_split_sizes(intp split_from, intp split_to, intp numpy_from):
@@ -171,6 +186,10 @@ cdef void _product(int typenum, Operand *A, Operand *B, char *c, int m, int n, i
         else:
             flip = b"T"
             _gemv(typenum, &flip, &k, &n, B.base, &B.ld, A.base, &inc, c)
+    elif (_small_gemm and typenum == cnp.NPY_FLOAT and A.trans == b"N" and B.trans == b"N"
+            and n % 64 == 0 and <intp>k * n <= SMALL_B):
+        mt_rows_gemm_avx512(m, n, k, <const float *>A.base, A.ld, <const float *>B.base, B.ld,
+                            <float *>c, ldc)
     else:
         _gemm(typenum, &B.trans, &A.trans, &n, &m, &k, B.base, &B.ld, A.base, &A.ld, c, &ldc)
 

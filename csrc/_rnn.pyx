@@ -23,6 +23,7 @@ from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
 from _cpu cimport mt_cpu_level
+from _small_gemm cimport mt_has_avx512, mt_rows_gemm_avx512
 from _ufunc_loops cimport Loop, find_loop, intp
 
 import numpy as np
@@ -395,63 +396,9 @@ cdef void _back_step(const real *dh, const real *gout, real *tmp, real *dc, cons
 # join around a GEMM split across threads, plus the Python loop, had cost as much as the work
 # (32 x 128 hidden: 63 us a step against 19 here).
 #
-# The steps' float32 products have a kernel of their own where the CPU has AVX-512 (checked at
-# run time, csrc/_cpu.pxd): a few rows times a weight whose rows are a multiple of 64 floats, 4
-# rows by 64 columns at a time in 16 vector registers, the weight read in place. A BLAS call packs the
-# whole weight again on every step, which cost as much as the product itself on a thread's 16
-# rows (16 x 128 x 512: 27 us against 18 in torch; this kernel takes about 13).
-cdef extern from *:
-    """
-    #if MT_X86
-    #include <immintrin.h>
-    /* c[m, n] = a[m, kk] @ b[kk, n], all row-major (leading dims lda, ldb, ldc), n % 64 == 0 */
-    MT_TARGET("avx512f")
-    static void mt_rows_gemm_avx512(int m, int n, int kk, const float *a, int lda,
-                                    const float *b, int ldb, float *c, int ldc) {
-        int i0 = 0, c0, j, r, q;
-        for (; i0 < m; i0 += 4) {
-            int rows = m - i0 < 4 ? m - i0 : 4;
-            for (c0 = 0; c0 < n; c0 += 64) {
-                __m512 acc[4][4];
-                const float *bp = b + c0;
-                for (r = 0; r < 4; r++)
-                    for (q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_ps();
-                if (rows == 4) {
-                    for (j = 0; j < kk; j++, bp += ldb) {
-                        __m512 bv[4];
-                        for (q = 0; q < 4; q++) bv[q] = _mm512_loadu_ps(bp + 16 * q);
-                        for (r = 0; r < 4; r++) {
-                            __m512 x = _mm512_set1_ps(a[(size_t)(i0 + r) * lda + j]);
-                            for (q = 0; q < 4; q++) acc[r][q] = _mm512_fmadd_ps(x, bv[q], acc[r][q]);
-                        }
-                    }
-                } else {
-                    for (j = 0; j < kk; j++, bp += ldb) {
-                        __m512 bv[4];
-                        for (q = 0; q < 4; q++) bv[q] = _mm512_loadu_ps(bp + 16 * q);
-                        for (r = 0; r < rows; r++) {
-                            __m512 x = _mm512_set1_ps(a[(size_t)(i0 + r) * lda + j]);
-                            for (q = 0; q < 4; q++) acc[r][q] = _mm512_fmadd_ps(x, bv[q], acc[r][q]);
-                        }
-                    }
-                }
-                for (r = 0; r < rows; r++)
-                    for (q = 0; q < 4; q++)
-                        _mm512_storeu_ps(c + (size_t)(i0 + r) * ldc + c0 + 16 * q, acc[r][q]);
-            }
-        }
-    }
-    static int mt_has_avx512(void) { return mt_cpu_level() >= 2; }
-    #else
-    static void mt_rows_gemm_avx512(int m, int n, int kk, const float *a, int lda,
-                                    const float *b, int ldb, float *c, int ldc) {}
-    static int mt_has_avx512(void) { return 0; }
-    #endif
-    """
-    void mt_rows_gemm_avx512(int m, int n, int kk, const float *a, int lda, const float *b,
-                             int ldb, float *c, int ldc) noexcept nogil
-    int mt_has_avx512() noexcept nogil
-
+# The steps' float32 products go to csrc/_small_gemm.pxd's kernel where the CPU has AVX-512: a
+# BLAS call packs the whole weight again on every step, which cost as much as the product itself
+# on a thread's 16 rows.
 cdef bint _small_gemm = mt_has_avx512() != 0
 
 

@@ -189,3 +189,24 @@ def test_products_split_across_threads_match_numpy(sa, sb, split, split_threads,
             _check(a[:, ::-1], b[::-1])
     finally:
         ext._set_split_sizes(*prev)
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["avx512-kernel", "blas"])
+def test_small_float32_products_match_numpy(kernel, rng):
+    """Float32 products with row-major operands, the right one's rows a multiple of 64 and in
+    cache, take csrc/_small_gemm.pxd's kernel where the CPU has AVX-512 (4-row blocks and a
+    remainder, leading dims wider than the rows, batches); BLAS where switched off."""
+    ext = pytest.importorskip("mytorch._ext._blas")
+    prev = ext._set_small_gemm(kernel)
+    try:
+        wide_a = rng.standard_normal((37, 260)).astype(np.float32)
+        wide_b = rng.standard_normal((200, 192)).astype(np.float32)
+        _check(wide_a[:, :200], wide_b[:, :128])  # lda 260, ldb 192
+        _check(rng.standard_normal((6, 64)).astype(np.float32),
+               rng.standard_normal((64, 64)).astype(np.float32))  # fmt: skip
+        a = rng.standard_normal((8, 33, 128)).astype(np.float32)
+        b = rng.standard_normal((8, 128, 128)).astype(np.float32)
+        _check(a, b)  # a batch split across threads
+        _check(a[0], b)  # one left operand broadcast over the batch
+    finally:
+        ext._set_small_gemm(prev)
