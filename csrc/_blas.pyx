@@ -57,9 +57,9 @@ cdef int _nthreads = 1
 cdef intp _par_matmul = 1 << 25
 # Products from NUMPY_FROM multiply-adds: split across threads from _split_from (NumPy's matmul
 # below it), on SciPy's BLAS and its own threads from _split_to, NumPy's matmul from _numpy_from
-# (by default every such product is split; see matmul).
+# (never by default; see matmul).
 cdef intp _split_from = NUMPY_FROM
-cdef intp _split_to = 1 << 62
+cdef intp _split_to = 1 << 27
 cdef intp _numpy_from = 1 << 62
 cdef intp _par_solve = 1 << 22
 cdef bint _small_gemm = mt_has_avx512() != 0
@@ -288,21 +288,23 @@ def matmul(x, y):
     cdef intp nbatch = 1
     for i in range(nb):
         nbatch *= <intp>batch[i]
-    # NOTE: a product of at least 2^19 multiply-adds that the batch does not split is split
+    # NOTE: a product of 2^19 to 2^27 multiply-adds that the batch does not split is split
     # itself: its result's columns (or rows, where it has more) in blocks across the OpenMP
-    # threads, one single-threaded BLAS call each, so that every thread mytorch runs is one of
-    # one pool. Left to OpenBLAS's own threads, their wake-up and (where
+    # threads, one single-threaded BLAS call each, so that the threads mytorch runs between two
+    # large products are one pool. Left to OpenBLAS's own threads, their wake-up and (where
     # OPENBLAS_THREAD_TIMEOUT was not set before the library loaded, see mytorch._blas_env)
     # their spinning for about 0.1 s after each call cost more: spinning, they took the cores
-    # from every OpenMP kernel run next (after one of the digits CNN's fc1 products on NumPy's
-    # OpenBLAS its convolutions ran at half speed, on 2 cores; the transformer step took 105 ms
-    # with its large products there, 81 on SciPy's threads, 79.5 split). SciPy's OpenBLAS also
-    # threads skinny products badly (32 x 128 x 512 on 2 threads: 71 us, against 41 us on one).
-    # Split, square products run as fast as on OpenBLAS's threads to 1024 (2048^3: 1.1x
-    # NumPy's). NumPy's matmul takes them only without the hooks (no way to keep SciPy's BLAS to
-    # one thread), or where _set_split_sizes says. A batch split across threads (one
-    # single-threaded product each) is taken first, unless some threads would idle (fewer large
-    # products than threads) or get unequal shares.
+    # from every OpenMP kernel run next (after one of the digits CNN's fc1 products, on NumPy's
+    # OpenBLAS, its convolutions ran at half speed on 2 cores); and SciPy's OpenBLAS threads
+    # skinny products badly (32 x 128 x 512 on 2 threads: 71 us, against 41 us on one). From
+    # 2^27 (512^3) the product runs on SciPy's BLAS and its own threads, which share the packed
+    # operands: split, 1024^3 forward + backward ran as fast alone (20.9 against 20.3 ms) but
+    # took 45.6 ms against 23.4 when torch's own threads ran in between (torch's OpenMP pool
+    # spins too), while the transformer step was within 2% either way. NumPy's matmul takes
+    # them only without the hooks (no way to keep SciPy's BLAS to one thread), or where
+    # _set_split_sizes says. A batch split across threads (one single-threaded product each)
+    # is taken first, unless some threads would idle (fewer large products than threads) or
+    # get unequal shares.
     cdef intp work = m * n * k
     cdef int nt = _batch_threads(nbatch, nbatch * work, _par_matmul)
     cdef bint par = nt > 1 and (work < NUMPY_FROM or (

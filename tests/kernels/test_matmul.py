@@ -210,3 +210,9 @@ def test_small_float32_products_match_numpy(kernel, rng):
         _check(a[0], b)  # one left operand broadcast over the batch
     finally:
         ext._set_small_gemm(prev)
+
+
+def test_a_large_product_on_blas_threads_matches_numpy(split_threads, rng):
+    """From 2^27 multiply-adds a product runs on SciPy's BLAS with its own threads."""
+    a = rng.standard_normal((512, 512)).astype(np.float32)
+    _check(a, a.T)
