@@ -26,7 +26,7 @@ from scipy.linalg.cython_lapack cimport dgesv, dgetrf, sgesv, sgetrf
 
 from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
 from _cpu cimport mt_cpu_level
-from _small_gemm cimport mt_has_avx512, mt_rows_gemm_avx512
+from _small_gemm cimport mt_has_avx512, mt_rows_gemm_avx512, small_gemm_switch
 
 import numpy as np
 
@@ -80,12 +80,8 @@ def _set_blas_hooks(size_t set_addr, size_t get_addr):
 
 
 def _set_small_gemm(bint on):
-    """Whether small float32 products may use the AVX-512 kernel (where the CPU has it);
-    returns the previous setting."""
-    global _small_gemm
-    prev = _small_gemm
-    _small_gemm = on and mt_has_avx512() != 0
-    return prev
+    """Whether small float32 products may use the AVX-512 kernel; returns the previous setting."""
+    return small_gemm_switch(&_small_gemm, on)
 
 
 def _set_split_sizes(intp split_from, intp split_to, intp numpy_from):

@@ -23,7 +23,7 @@ from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
 from _cpu cimport mt_cpu_level
-from _small_gemm cimport mt_has_avx512, mt_rows_gemm_avx512
+from _small_gemm cimport mt_has_avx512, mt_rows_gemm_avx512, small_gemm_switch
 from _ufunc_loops cimport Loop, find_loop, intp
 
 import numpy as np
@@ -76,6 +76,21 @@ cdef inline void _run(Loop *loops, real *x, real *out, intp n) noexcept nogil:
     lp.fn(args, &n, steps, lp.data)
 
 
+cdef inline void _gates_block(const real *g, real *e, real *t, intp k, intp n) noexcept nogil:
+    """n columns of a row's raw gates (g at the block's first column; gates k apart) activated:
+    e[:n], e[n:2n], e[2n:3n] = sigmoid of i, f, o (one exp loop call), t[:n] = tanh of g."""
+    cdef real one = 1
+    cdef intp j
+    for j in range(n):
+        e[j] = -g[j]
+        e[n + j] = -g[k + j]
+        e[2 * n + j] = -g[3 * k + j]
+    _run(_exp_loops, e, e, 3 * n)
+    _run(_tanh_loops, <real *>(g + 2 * k), t, n)
+    for j in range(3 * n):
+        e[j] = one / (one + e[j])
+
+
 cdef void _lstm_row(const real *g, real *act, const real *c, real *h, real *c2,
                     intp k) noexcept nogil:
     """One batch row, in blocks of BLOCK columns held in L1: e = exp(-x) of the i, f, o gates
@@ -85,23 +100,12 @@ cdef void _lstm_row(const real *g, real *act, const real *c, real *h, real *c2,
     cdef double store[4 * BLOCK]  # NOTE: room for 4 * BLOCK of either dtype
     cdef real *e = <real *>store
     cdef real *t = e + 3 * BLOCK
-    cdef real one = 1, i, f
     cdef intp j0 = 0, j, n
     while j0 < k:
         n = k - j0 if k - j0 < BLOCK else BLOCK
+        _gates_block(g + j0, e, t, k, n)
         for j in range(n):
-            e[j] = -g[j0 + j]
-            e[n + j] = -g[k + j0 + j]
-            e[2 * n + j] = -g[3 * k + j0 + j]
-        _run(_exp_loops, e, e, 3 * n)
-        _run(_tanh_loops, <real *>(g + 2 * k + j0), t, n)
-        for j in range(n):
-            i = one / (one + e[j])
-            f = one / (one + e[n + j])
-            c2[j0 + j] = f * c[j0 + j] + i * t[j]
-            e[j] = i
-            e[n + j] = f
-            e[2 * n + j] = one / (one + e[2 * n + j])
+            c2[j0 + j] = e[n + j] * c[j0 + j] + e[j] * t[j]
         if act != NULL:
             for j in range(n):
                 act[j0 + j] = e[j]
@@ -146,7 +150,6 @@ cdef void _lstm_back_row(const real *dh, const real *dcn, const real *g, const r
     cdef real *e = <real *>store
     cdef real *t = e + 3 * BLOCK
     cdef real *u = e + 4 * BLOCK
-    cdef real one = 1
     cdef intp j0 = 0, j, n
     while j0 < k:
         n = k - j0 if k - j0 < BLOCK else BLOCK
@@ -155,16 +158,8 @@ cdef void _lstm_back_row(const real *dh, const real *dcn, const real *g, const r
             _lstm_back_block(dh + j0, dcn + j0, act + j0, act + k + j0, act + 2 * k + j0,
                              act + 3 * k + j0, u, c + j0, dg + j0, dc0 + j0, k, n)
         else:
+            _gates_block(g + j0, e, t, k, n)
             for j in range(n):
-                e[j] = -g[j0 + j]
-                e[n + j] = -g[k + j0 + j]
-                e[2 * n + j] = -g[3 * k + j0 + j]
-            _run(_exp_loops, e, e, 3 * n)
-            _run(_tanh_loops, <real *>(g + 2 * k + j0), t, n)
-            for j in range(n):
-                e[j] = one / (one + e[j])
-                e[n + j] = one / (one + e[n + j])
-                e[2 * n + j] = one / (one + e[2 * n + j])
                 u[j] = e[n + j] * c[j0 + j] + e[j] * t[j]
             _run(_tanh_loops, u, u, n)
             _lstm_back_block(dh + j0, dcn + j0, e, e + n, t, e + 2 * n, u, c + j0, dg + j0,
@@ -403,12 +398,9 @@ cdef bint _small_gemm = mt_has_avx512() != 0
 
 
 def _set_small_gemm(bint on):
-    """Whether the steps' float32 products may use the AVX-512 kernel (where the CPU has it);
-    returns the previous setting."""
-    global _small_gemm
-    prev = _small_gemm
-    _small_gemm = on and mt_has_avx512() != 0
-    return prev
+    """Whether the steps' float32 products may use the AVX-512 kernel; returns the previous
+    setting."""
+    return small_gemm_switch(&_small_gemm, on)
 
 
 cdef BlasHooks _hooks = BlasHooks(NULL, NULL)

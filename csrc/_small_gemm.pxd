@@ -61,3 +61,11 @@ cdef extern from *:
                              int ldb, float *c, int ldc) noexcept nogil
     int mt_has_avx512() noexcept nogil
 
+
+cdef inline bint small_gemm_switch(bint *flag, bint on) noexcept:
+    """Set a module's switch for the kernel (on only where the CPU has AVX-512); returns the
+    previous setting."""
+    cdef bint prev = flag[0]
+    flag[0] = on and mt_has_avx512() != 0
+    return prev
+

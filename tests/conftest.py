@@ -57,6 +57,14 @@ def device(request):
 
 
 @pytest.fixture
+def use_threads():
+    """Call it with n: mytorch's thread count (kernels and BLAS) for this test, restored after."""
+    before = mytorch.get_num_threads()
+    yield mytorch.set_num_threads
+    mytorch.set_num_threads(before)
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(1234)
 

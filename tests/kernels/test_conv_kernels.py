@@ -5,7 +5,6 @@ geometries with groups, one and several threads, non-contiguous operands, and th
 import numpy as np
 import pytest
 
-from mytorch import _threads
 from mytorch._backends import CPU as K
 from mytorch._backends.reference import NUMPY as R
 
@@ -56,11 +55,9 @@ def _check_all(x, w, g, stride, dilation, lo, out, groups):
 
 
 @pytest.fixture(params=[1, 3], ids=["1thread", "3threads"])
-def threads(request):
-    before = _threads.get_num_threads()
-    _threads.set_num_threads(request.param)
-    yield request.param
-    _threads.set_num_threads(before)
+def threads(request, use_threads):
+    use_threads(request.param)
+    return request.param
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])
@@ -93,18 +90,14 @@ def test_strided_operands_match(rng):
     _close(K.conv_forward(x, w, *geo), want)
 
 
-def test_weight_grad_sums_every_image(rng):
+def test_weight_grad_sums_every_image(rng, use_threads):
     """With more images than threads, each thread's sum over its images lands in the result:
     the gradient of a batch is the sum of the single images' gradients."""
     x = rng.standard_normal((7, 2, 5, 5))
     g = rng.standard_normal((7, 3, 3, 3))
     geo = ((1, 1), (1, 1), (0, 0))
-    before = _threads.get_num_threads()
-    _threads.set_num_threads(2)
-    try:
-        whole = K.conv_weight_grad(x, g, (3, 3), *geo, 1)
-    finally:
-        _threads.set_num_threads(before)
+    use_threads(2)
+    whole = K.conv_weight_grad(x, g, (3, 3), *geo, 1)
     parts = sum(K.conv_weight_grad(x[i : i + 1], g[i : i + 1], (3, 3), *geo, 1) for i in range(7))
     np.testing.assert_allclose(whole, parts, rtol=1e-12, atol=1e-12)
 

@@ -154,11 +154,9 @@ def test_both_sides_of_the_numpy_threshold(m, k, n, dtype):
 
 
 @pytest.fixture(params=[2, 3], ids=["2threads", "3threads"])
-def split_threads(request):
-    before = _threads.get_num_threads()
-    _threads.set_num_threads(request.param)
-    yield request.param
-    _threads.set_num_threads(before)
+def split_threads(request, use_threads):
+    use_threads(request.param)
+    return request.param
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ several threads, and the inputs that go to the reference."""
 import numpy as np
 import pytest
 
-from mytorch import _threads
 from mytorch._backends import CPU as K
 from mytorch._backends.reference import NUMPY as R
 
@@ -36,11 +35,8 @@ def _check(name, x, g, dim, exact=False):
 
 
 @pytest.fixture(params=[1, 3], ids=["1thread", "3threads"])
-def threads(request):
-    before = _threads.get_num_threads()
-    _threads.set_num_threads(request.param)
-    yield
-    _threads.set_num_threads(before)
+def threads(request, use_threads):
+    use_threads(request.param)
 
 
 @pytest.mark.parametrize("name", NAMES)
