@@ -6,7 +6,6 @@ import itertools
 import numpy as np
 import pytest
 
-from mytorch import _threads
 from mytorch._backends import CPU as K
 from mytorch._backends.reference import NUMPY as R
 
@@ -78,18 +77,6 @@ def test_col2im_is_the_adjoint_of_im2col(rng):
                 lhs = np.vdot(K.im2col(x, kernel, dilation, stride, lo, out, inner), y)
                 rhs = np.vdot(x, K.col2im(y, dilation, stride, lo, shape[2:], inner))
                 assert np.isclose(lhs, rhs, rtol=1e-12, atol=1e-12)
-
-
-@pytest.fixture
-def threads_from_any_size():
-    """The kernels use threads from the smallest size (restored after the test)."""
-    ext = pytest.importorskip("mytorch._ext._im2col")
-    prev = ext._set_par_size(1)
-    before = _threads.get_num_threads()
-    _threads.set_num_threads(3)
-    yield
-    _threads.set_num_threads(before)
-    ext._set_par_size(prev)
 
 
 @pytest.mark.parametrize("inner", [False, True])

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from helpers import raises
 
-from mytorch import _threads
 from mytorch._backends import CPU as K
 
 # Each test compares the active CPU kernels with the NumPy reference (or NumPy itself): skipped
@@ -120,16 +119,12 @@ def test_shape_mismatch_raises_like_numpy(sa, sb):
         K.matmul(np.ones(sa, np.float32), np.ones(sb, np.float32))
 
 
-def test_thread_count_gives_close_results(rng):
+def test_thread_count_gives_close_results(rng, use_threads):
     a = rng.standard_normal((256, 256)).astype(np.float64)
-    before = _threads.get_num_threads()
-    try:
-        _threads.set_num_threads(1)
-        one = K.matmul(a, a)
-        _threads.set_num_threads(2)
-        two = K.matmul(a, a)
-    finally:
-        _threads.set_num_threads(before)
+    use_threads(1)
+    one = K.matmul(a, a)
+    use_threads(2)
+    two = K.matmul(a, a)
     np.testing.assert_allclose(one, two, rtol=1e-12, atol=1e-12)
 
 

@@ -6,7 +6,6 @@ inputs that go to the reference."""
 import numpy as np
 import pytest
 
-from mytorch import _threads
 from mytorch._backends import CPU as K
 from mytorch._backends.reference import NUMPY as R
 
@@ -79,17 +78,6 @@ def test_the_last_nan_of_a_window_wins():
     x = np.array([[[1.0, np.nan, 3.0, np.nan, 5.0]]])
     values, index = K.max_pool(x, (4,), (4,), (1,), (0,), (1,))
     assert np.isnan(values[0, 0, 0]) and index.tolist() == [[[3]]]
-
-
-@pytest.fixture
-def threads_from_any_size():
-    ext = pytest.importorskip("mytorch._ext._im2col")
-    prev = ext._set_par_size(1)
-    before = _threads.get_num_threads()
-    _threads.set_num_threads(3)
-    yield
-    _threads.set_num_threads(before)
-    ext._set_par_size(prev)
 
 
 def test_threaded_kernels_match(threads_from_any_size, dtype_name):
