@@ -21,6 +21,7 @@ It starts its jobs itself with mpiexec (found beside this Python or on PATH).
 """
 
 import argparse
+import importlib
 import json
 import os
 import pathlib
@@ -172,7 +173,8 @@ def main():
         return worker_allreduce(args)
     if args.worker == "digits":
         return worker_digits(args)
-    import mytorch
+    sys.path.insert(0, str(ROOT))  # the workers' mytorch (PYTHONPATH=ROOT), not an installed one
+    mytorch = importlib.import_module("mytorch")
 
     print(f"mytorch {mytorch.__version__} ({'compiled' if mytorch.compiled() else 'pure'} build), "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}\n")  # fmt: skip

@@ -1,5 +1,6 @@
 # cython: boundscheck=False, wraparound=False
-"""Shape kernels that build their view in C.
+"""Shape kernels that build their view in C, and InPlaceCall: an outside engine's in-place
+write into a tensor's array, its checks made in C.
 
 expand: NumPy's broadcast_to goes through a Python-level nditer set-up (about 2 µs a call,
 more than the whole op on small tensors); the same read-only broadcast view is a descriptor,
@@ -7,7 +8,7 @@ a shape and strides (0 on the broadcast dims) over the input's memory, with the 
 """
 
 cimport numpy as cnp
-from cpython.object cimport PyTypeObject
+from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF
 
 import numpy as np
@@ -69,6 +70,55 @@ def expand(x, shape):
         elif isinstance(x, np.generic):
             out = _broadcast_view(<cnp.ndarray>PyArray_FromScalar(x, NULL), <tuple>shape)
     return _ref.expand(x, shape) if out is None else out
+
+
+cdef enum:
+    MAX_DTYPES = 32
+
+
+cdef class InPlaceCall:
+    """``InPlaceCall(call, first, last, tensor_type, ensure_vc, dtypes)(t)``: when ``t`` is a
+    ``tensor_type`` whose ``_data`` is a NumPy array that is C-contiguous, aligned and writable,
+    of one of ``dtypes`` (NumPy's own dtype objects: a byte-swapped dtype or one with metadata
+    is another object), runs ``call(first, array, last)``, counts the write in the tensor's
+    version counter (``ensure_vc(t)`` makes it when missing) and returns True; else False,
+    having done nothing.
+
+    mytorch.distributed's all_reduce shortcut: ``call`` is MPI's Allreduce with IN_PLACE and
+    SUM. Between two calls of a 4 KB all-reduce the same checks in Python cost 20% of mpi4py's
+    own time (2 processes)."""
+
+    cdef object call, first, last, tensor_type, ensure_vc, dtypes
+    cdef PyObject *descrs[MAX_DTYPES]
+    cdef int n
+
+    def __init__(self, call, first, last, tensor_type, ensure_vc, dtypes):
+        self.call, self.first, self.last = call, first, last
+        self.tensor_type, self.ensure_vc = tensor_type, ensure_vc
+        self.dtypes = tuple(dtypes)[:MAX_DTYPES]  # holds the objects ``descrs`` points to
+        self.n = len(self.dtypes)
+        for i in range(self.n):
+            self.descrs[i] = <PyObject *>self.dtypes[i]
+
+    def __call__(self, t):
+        if not isinstance(t, self.tensor_type):
+            return False
+        d = t._data
+        if type(d) is not cnp.ndarray or not cnp.PyArray_ISCARRAY(<cnp.ndarray>d):
+            return False
+        cdef PyObject *descr = <PyObject *>cnp.PyArray_DESCR(<cnp.ndarray>d)
+        cdef int i
+        for i in range(self.n):
+            if self.descrs[i] == descr:
+                break
+        else:
+            return False
+        self.call(self.first, d, self.last)
+        vc = t._vc
+        if vc is None:
+            vc = self.ensure_vc(t)
+        vc.version += 1
+        return True
 
 
 OVERRIDES = ("expand",)

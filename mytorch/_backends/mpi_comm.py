@@ -14,7 +14,14 @@ __all__ = ["MpiComm", "available", "launched_by_mpi", "mpi", "world"]
 
 # Buffer formats MPI maps to its own datatypes; other dtypes (bfloat16) travel as raw bytes.
 _TYPECODES = set("?bBhHiIlLqQefdgFDG")
-_ADDABLE = _TYPECODES - {"?"}  # bool is reduced as uint8 (a staging copy)
+# The dtypes MPI adds in place on the array itself (bool is reduced as uint8, a staging copy),
+# each NumPy's own dtype object mapped to itself: ``DIRECT_DTYPES.get(d.dtype) is d.dtype``
+# also turns away a byte-swapped array or one whose dtype carries metadata (equal, not the same).
+DIRECT_DTYPES = {
+    np.dtype(t): np.dtype(t)
+    for t in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64,
+              np.float16, np.float32, np.float64, np.complex64, np.complex128)
+}  # fmt: skip
 # The environment an MPI launcher (MPICH's Hydra, Open MPI, Slurm's PMI) gives each process.
 _LAUNCH_VARS = ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MPI_LOCALRANKID")
 
@@ -61,14 +68,6 @@ def _b(arr):
 class MpiComm:
     """One MPI communicator: the collectives and point-to-point calls on NumPy arrays."""
 
-    def direct(self, d):
-        """Whether a tensor's data ``d`` is an array MPI can reduce in place as it is (a
-        writable, C-contiguous NumPy array of a dtype MPI adds)."""
-        if type(d) is not np.ndarray:
-            return False
-        f = d.flags
-        return f.c_contiguous and f.writeable and d.dtype.char in _ADDABLE and not d.dtype.metadata
-
     native_avg = False  # AVG is SUM then a division (MPI has no average)
     host = True  # its arrays are NumPy arrays, on the host
     bootstrap = None  # an NCCL engine's host-side communicator; MPI is its own
@@ -80,9 +79,10 @@ class MpiComm:
         self.size = comm.Get_size()
         self._ops = _ops(self.MPI)
 
-    def sum_in_place(self, d):
-        """Allreduce SUM of ``d`` in place (``direct(d)`` said it may)."""
-        self.comm.Allreduce(self.MPI.IN_PLACE, d, self._ops["sum"])
+    def in_place_sum(self):
+        """``(call, IN_PLACE, SUM)``: all_reduce's shortcut runs ``call(IN_PLACE, array, SUM)``
+        on an array of ``DIRECT_DTYPES`` that is C-contiguous and writable."""
+        return self.comm.Allreduce, self.MPI.IN_PLACE, self._ops["sum"]
 
     # --- collectives on arrays ----------------------------------------------------------------
     def allreduce(self, buf, op, nb):

@@ -55,9 +55,9 @@ class NcclComm:
     native_avg = True
     host = False  # its arrays are CuPy arrays, on a GPU
 
-    def direct(self, d):
-        """False: all_reduce's shortcut is MPI's (see MpiComm.direct)."""
-        return False
+    def in_place_sum(self):
+        """None: all_reduce's shortcut is MPI's (see MpiComm.in_place_sum)."""
+        return None
 
     def __init__(self, bootstrap, device_index, lib=None):
         self.nccl = lib if lib is not None else nccl()

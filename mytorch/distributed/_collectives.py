@@ -10,7 +10,7 @@ call completes. With ``async_op=True`` the call returns a Work whose ``wait()`` 
 from mytorch import _backends, _views
 from mytorch import _dtype as D
 from mytorch._core import Tensor
-from mytorch.distributed.distributed_c10d import ReduceOp, Work, _world, op_name, resolve
+from mytorch.distributed.distributed_c10d import _STATE, ReduceOp, Work, op_name, resolve
 
 __all__ = [
     "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "all_to_all",
@@ -20,6 +20,7 @@ __all__ = [
 ]  # fmt: skip
 
 _SUM = ReduceOp.SUM
+_STATE_get = _STATE.get
 _FLOATS = (D.float16, D.bfloat16, D.float32, D.float64, D.complex64, D.complex128)
 
 
@@ -122,14 +123,14 @@ def _reduce_op(t, op, engine):
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Matches torch.distributed.all_reduce: ``tensor`` becomes the reduction over all ranks."""
-    if group is None and op is _SUM and not async_op and isinstance(tensor, Tensor):
-        pg = _world()  # the common call (DDP's, a training loop's): straight to MPI
-        eng = pg.engine
-        d = tensor._data
-        if pg.timeout is None and eng.direct(d):
-            eng.sum_in_place(d)
-            _views._bump_version(tensor)
-            return None
+    fast = _STATE_get("in_place_sum")  # the common call (DDP's, a loop's): straight to MPI
+    if fast is not None and op is _SUM and group is None and not async_op and fast(tensor):
+        return None
+    return _all_reduce(tensor, op, group, async_op)
+
+
+def _all_reduce(tensor, op, group, async_op):
+    """all_reduce's every other call (kept apart: its closure's cells cost the shortcut 0.1 us)."""
     _check(tensor)
     pg = resolve(group)
     if pg is None:

@@ -11,7 +11,11 @@ import os
 import sys
 import time
 
+import numpy as np
+
+from mytorch import _backends
 from mytorch._backends import mpi_comm, nccl_comm
+from mytorch._core import Tensor, _ensure_vc
 
 __all__ = [
     "Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "destroy_process_group",
@@ -285,8 +289,40 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     secs = None if timeout is None else timeout.total_seconds()
     _STATE["world"] = ProcessGroup(engine, range(engine.size), name, secs)
     _STATE["groups"] = [_STATE["world"]]
+    # (a call with a timeout is started nonblocking and waited for: no shortcut)
+    _STATE["in_place_sum"] = _in_place_sum(engine) if secs is None else None
     if engine.size > 1:
         _abort_on_uncaught(engine)
+
+
+def _in_place_sum(engine, compiled=True):
+    """all_reduce's shortcut for the default group's blocking SUM, or None (NCCL has none):
+    ``fast(tensor)`` runs MPI's in-place Allreduce on the tensor's array and counts the write
+    when the array can take it as it is (C-contiguous, writable, a dtype MPI adds) and returns
+    True; else False, having done nothing. Compiled (mytorch._ext._shape.InPlaceCall) where the
+    kernels are loaded, unless ``compiled`` is False: the same checks in Python cost 10-20% of
+    a 4 KB all-reduce."""
+    parts = engine.in_place_sum()
+    if parts is None:
+        return None
+    call, first, last = parts
+    kernels = getattr(_backends.CPU, "loaded", {}).get("_shape")
+    if compiled and hasattr(kernels, "InPlaceCall"):
+        dtypes = mpi_comm.DIRECT_DTYPES.values()
+        return kernels.InPlaceCall(call, first, last, Tensor, _ensure_vc, dtypes)
+
+    def fast(tensor):
+        d = tensor._data if isinstance(tensor, Tensor) else None
+        if type(d) is np.ndarray and d.flags.carray:
+            dt = d.dtype
+            if mpi_comm.DIRECT_DTYPES.get(dt) is dt:
+                call(first, d, last)
+                vc = tensor._vc
+                (vc if vc is not None else _ensure_vc(tensor)).version += 1
+                return True
+        return False
+
+    return fast
 
 
 def destroy_process_group(group=None):
@@ -298,6 +334,7 @@ def destroy_process_group(group=None):
         for pg in _STATE.pop("groups"):
             pg.engine.free()
         _STATE.pop("world")
+        _STATE.pop("in_place_sum")
         if "previous_hook" in _STATE:
             sys.excepthook = _STATE.pop("previous_hook")
         return
