@@ -189,7 +189,7 @@ def extensions():
                 [source],
                 include_dirs=[numpy.get_include()],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")] + npy,
-                extra_compile_args=cflags + scflags,
+                extra_compile_args=cflags + scflags + (size_opt if name in FOR_SIZE else []),
                 extra_link_args=lflags + slflags,
             )
         )

@@ -185,7 +185,7 @@ cdef void _product(int typenum, Operand *A, Operand *B, char *c, int m, int n, i
     elif (_small_gemm and typenum == cnp.NPY_FLOAT and A.trans == b"N" and B.trans == b"N"
             and n % 64 == 0 and <intp>k * n <= SMALL_B):
         mt_rows_gemm_avx512(m, n, k, <const float *>A.base, A.ld, <const float *>B.base, B.ld,
-                            <float *>c, ldc)
+                            <float *>c, ldc, NULL)
     else:
         _gemm(typenum, &B.trans, &A.trans, &n, &m, &k, B.base, &B.ld, A.base, &A.ld, c, &ldc)
 

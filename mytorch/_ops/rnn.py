@@ -112,7 +112,15 @@ def _lstm_layer_vjp(n, gout, gh, gc):
     return dgi, dw, dh, dc
 
 
+def _lstm_input_vjp(n, g):
+    x, w, _ = n.inputs
+    gb = g.sum(0) if n._wants(2) else None
+    gx = matmul(g, w) if n._wants(0) else None
+    return gx, matmul(g.t(), x) if n._wants(1) else None, gb
+
+
 # fmt: off
+LSTM_INPUT = defop("lstm_input", _lstm_input_vjp, SAVE_XY, node_name="LstmInputBackward0")
 LSTM_LAYER = defop("lstm_layer", _lstm_layer_vjp, SAVE_XY, node_name="LstmBackward0")
 LSTM_GATES = defop("lstm_cell_gates", _lstm_vjp, SAVE_XY, node_name="LstmCellGatesBackward0")
 GRU_GATES = defop("gru_cell_gates", _gru_vjp, SAVE_XY, node_name="GruCellGatesBackward0")
@@ -135,6 +143,19 @@ def lstm_cell_gates(gates, c):
         )
     _same("lstm_cell_gates", (gates, c))
     return applyn_multi(LSTM_GATES, (gates, c))
+
+
+def lstm_input(x, w, b):
+    """x (N, I) @ w.T + b: the input part of a recurrent layer's gates (N, 4H) for all its steps
+    at once, both biases in b, as one Node (a compiled kernel writes it in one pass)."""
+    fits = x.ndim == 2 and w.ndim == 2 and b.ndim == 1
+    if not fits or x.shape[1] != w.shape[1] or b.shape[0] != w.shape[0]:
+        raise RuntimeError(
+            f"lstm_input: input {list(x.shape)}, weight {list(w.shape)} and bias "
+            f"{list(b.shape)} do not fit"
+        )
+    _same("lstm_input", (x, w, b))
+    return applyn(LSTM_INPUT, (x, w, b))
 
 
 def lstm_layer(gi, w_hh, h0, c0, reverse=False):
@@ -215,4 +236,5 @@ def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 
 __all__ = []
-INTERNAL = ["lstm_cell_gates", "gru_cell_gates", "lstm_layer"]  # the primitives' functions
+# the primitives' functions
+INTERNAL = ["lstm_cell_gates", "gru_cell_gates", "lstm_input", "lstm_layer"]

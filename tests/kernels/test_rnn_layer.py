@@ -108,3 +108,44 @@ def test_both_product_paths_match(small_gemm):
     finally:
         _threads.set_num_threads(before)
         ext._set_small_gemm(prev)
+
+
+def _lstm_input_case(rng, m, k, n, dt="float32"):
+    x = rng.standard_normal((m, k)).astype(dt)
+    w = (rng.standard_normal((n, k)) * 0.5).astype(dt)
+    b = rng.standard_normal(n).astype(dt)
+    return x, w, b
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_lstm_input_matches_the_reference(threads, use_threads):
+    """lstm_input (x @ w.T + b): the AVX-512 kernel's fast path (4H a multiple of 64, I x 4H up
+    to 2^17) on 1 and 3 threads, blocks of 64 rows and a last partial one, against float64."""
+    use_threads(threads)
+    rng = np.random.default_rng(7)
+    for m, k, n in ((1, 1, 64), (5, 3, 64), (130, 64, 512), (64, 256, 512), (700, 32, 128)):
+        x, w, b = _lstm_input_case(rng, m, k, n)
+        got = K.lstm_input(x, w, b)
+        want = x.astype(np.float64) @ w.astype(np.float64).T + b
+        assert type(got) is np.ndarray and got.dtype == np.float32 and got.shape == (m, n)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.sqrt(k))
+        np.testing.assert_allclose(got, R.lstm_input(x, w, b), rtol=1e-5, atol=1e-5 * np.sqrt(k))
+
+
+def test_lstm_input_off_the_fast_path_is_the_reference():
+    """Other widths, larger weights, float64, strided operands and a CPU without AVX-512 (the
+    switch off) give the reference's result."""
+    rng = np.random.default_rng(8)
+    cases = [_lstm_input_case(rng, 9, 4, 96), _lstm_input_case(rng, 9, 257, 512),
+             _lstm_input_case(rng, 9, 4, 64, "float64")]  # fmt: skip
+    x, w, b = _lstm_input_case(rng, 9, 8, 64)
+    cases += [(x[:, ::2], w[:, ::2], b), (x, w, b[::-1].copy()[::-1])]
+    for x, w, b in cases:
+        np.testing.assert_array_equal(K.lstm_input(x, w, b), R.lstm_input(x, w, b))
+    ext = pytest.importorskip("mytorch._ext._rnn")
+    prev = ext._set_small_gemm(False)
+    try:
+        x, w, b = _lstm_input_case(rng, 9, 8, 64)
+        np.testing.assert_array_equal(K.lstm_input(x, w, b), R.lstm_input(x, w, b))
+    finally:
+        ext._set_small_gemm(prev)

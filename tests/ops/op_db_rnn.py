@@ -7,6 +7,8 @@ import numpy as np
 
 from op_db import NONZERO, OpInfo
 
+from mytorch._ops.rnn import lstm_input
+
 _R = np.random.default_rng(11)
 _W = {k: _R.standard_normal(s) * 0.7 for k, s in
       [("wi4", (12, 2)), ("wh4", (12, 3)), ("b4", (12,)), ("wi3", (9, 2)), ("wh3", (9, 3)),
@@ -43,6 +45,11 @@ def _lstm_layer(reverse):
     return fn
 
 
+def _lstm_input(T, x, w, b):
+    """The input part of nn.LSTM's gates (its primitive in mytorch; the same sum in torch)."""
+    return lstm_input(x, w, b) if T.__name__ == "mytorch" else x @ w.T + b
+
+
 def _gru(T, x, h):
     wi, wh, b = _w(T, x, "wi3", "wh3", "b3")
     return T.gru_cell(x, h, wi, wh, b, b * 0.5)
@@ -70,6 +77,9 @@ ROWS = [
         [((2, 1, 2), (1, 1, 3), (1, 1, 3))],
         op="lstm_layer",
     ),  # fmt: skip
+    OpInfo(
+        "lstm_input", _lstm_input, [((3, 2), (8, 2), (8,)), ((1, 3), (4, 3), (4,))], op="lstm_input"
+    ),
     OpInfo("gru_cell", _gru, [((2, 2), (2, 3)), ((1, 2), (1, 3))], op="gru_cell_gates"),
     OpInfo("rnn_tanh_cell", _rnn("rnn_tanh_cell"), [((2, 2), (2, 3))], op="tanh"),
     OpInfo("rnn_relu_cell", _rnn("rnn_relu_cell"), [((2, 2), (2, 3))], NONZERO, op="relu"),

@@ -15,11 +15,12 @@ import numbers
 import warnings
 
 import mytorch
+from mytorch._autocast import STATE as _AUTOCAST
 from mytorch.nn import functional as F
 from mytorch.nn import init
 from mytorch.nn.modules.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch._ops.rnn import gru_cell_gates, lstm_cell_gates, lstm_layer
+from mytorch._ops.rnn import gru_cell_gates, lstm_cell_gates, lstm_input, lstm_layer
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -291,9 +292,10 @@ class RNNBase(Module):
         w_hr = w[-1] if self.proj_size > 0 else None
         mode = self.mode
         if b_hh is not None and mode != "GRU":
-            # NOTE: both biases go into the one GEMM of the input part (GRU's hidden part keeps
-            # b_hh: its reset gate scales it).
-            gi_all = F.linear(x, w_ih, b_ih + b_hh)
+            # NOTE: both biases go into the one product of the input part (GRU's hidden part
+            # keeps b_hh: its reset gate scales it), one Node (under autocast: F.linear's casts)
+            bias = b_ih + b_hh
+            gi_all = F.linear(x, w_ih, bias) if _AUTOCAST.on else lstm_input(x, w_ih, bias)
             b_hh = None
         else:
             gi_all = F.linear(x, w_ih, b_ih)
