@@ -118,6 +118,16 @@ def _lstm_layer(fn, op, inputs, params, level, size, kernel, save):
     return _split(out, 1, size), _split(h, 0, size), _split(c, 0, size)
 
 
+def _lstm_input(fn, op, inputs, params, level, size, kernel, save):
+    """x (N, I), w (4H, I), b (4H): an unbatched weight and bias fold the batch into N; a
+    batched one: the same sum as batched products."""
+    (px, bx), (pw, bw), (pb, bb) = (unwrap(t, level) for t in inputs)
+    if not bw and not bb:
+        return _split(applyn(op, (_merge(_full(px, bx, size), 0), pw, pb), params), 0, size)
+    px, pw, pb = _full(px, bx, size), _full(pw, bw, size), _full(pb, bb, size)
+    return _F.add(_F.matmul(px, _F.transpose(pw, 1, 2)), _F.unsqueeze(pb, 1))
+
+
 # --- linear algebra -----------------------------------------------------------------------------
 def _ldl_solve(fn, op, inputs, params, level, size, kernel, save):
     """(LD, B) with the pivots a parameter: batch dims broadcast in the kernel."""
@@ -275,6 +285,7 @@ def _fill():
     RULES["lstm_cell_gates"] = _cell
     RULES["gru_cell_gates"] = _cell
     RULES["lstm_layer"] = _lstm_layer
+    RULES["lstm_input"] = _lstm_input
     RULES["linalg_ldl_factor"] = _max_pool  # stacked matrices: the op on the physical tensor
     RULES["linalg_ldl_solve"] = _ldl_solve
     RULES["linalg_eig_backward"] = _eig_backward
