@@ -26,7 +26,7 @@ from scipy.linalg.cython_lapack cimport dgesv, dgetrf, sgesv, sgetrf
 
 from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
 from _cpu cimport mt_cpu_level
-from _small_gemm cimport mt_has_avx512, mt_rows_gemm_avx512, small_gemm_switch
+from _small_gemm cimport SMALL_B, mt_has_avx512, mt_rows_gemm_avx512, small_gemm_switch
 
 import numpy as np
 
@@ -46,9 +46,6 @@ cdef enum:
     MAX_INT = 2147483647  # BLAS dims and strides are C ints
     MAX_THREADS = 64
     MIN_BLOCK = 16  # the least rows or columns of one thread's block of a split product
-    # float32 products whose right operand has at most this many entries (512 KB: it stays in
-    # the core's cache) go to csrc/_small_gemm.pxd's kernel, where the CPU has AVX-512
-    SMALL_B = 1 << 17
 
 cdef int _nthreads = 1
 # Batched products of at least this many multiply-adds in all are split across threads, and

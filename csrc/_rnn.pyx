@@ -23,8 +23,8 @@ from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
 from _cpu cimport mt_cpu_level
-from _small_gemm cimport (mt_has_avx512, mt_rows_gemm_avx512, mt_rows_gemm_par, mt_transpose,
-                          small_gemm_switch)
+from _small_gemm cimport (SMALL_B, mt_has_avx512, mt_rows_gemm_avx512, mt_rows_gemm_par,
+                          mt_transpose, small_gemm_switch)
 from _ufunc_loops cimport Loop, find_loop, intp
 
 import numpy as np
@@ -615,8 +615,8 @@ def lstm_layer_backward(gout, gh, gc, w_hh, h0, c0, reverse, saved):
 
 def lstm_input(x, w, b):
     """The reference's lstm_input (x @ w.T + b) for float32 on CPUs with AVX-512, where w is
-    small (its 4H rows a multiple of 64, 4H x I at most 2^17 entries: the transposed copy stays
-    in the core's cache): w transposed once, then csrc/_small_gemm.pxd's kernel on x's rows,
+    small (its 4H rows a multiple of 64, 4H x I at most 2^17 entries, SMALL_B: the transposed copy
+    stays in the core's cache): w transposed once, then csrc/_small_gemm.pxd's kernel on x's rows,
     its sums started from b, on threads from 2^20 multiply-adds. One pass writes the result:
     BLAS's product of x with w.T and then the bias added over the (N, 4H) result took 473 + 189
     us in an LSTM step of 32 x 32 x 64 -> 128, this 390."""
@@ -628,7 +628,7 @@ def lstm_input(x, w, b):
         if cnp.PyArray_NDIM(a) == 2 and cnp.PyArray_NDIM(v) == 2 and cnp.PyArray_NDIM(c) == 1:
             m, k, n = cnp.PyArray_DIM(a, 0), cnp.PyArray_DIM(a, 1), cnp.PyArray_DIM(v, 0)
             if (cnp.PyArray_DIM(v, 1) == k and cnp.PyArray_DIM(c, 0) == n and n % 64 == 0
-                    and 1 <= m <= MAX_INT and 1 <= k and k * n <= (1 << 17)):
+                    and 1 <= m <= MAX_INT and 1 <= k and k * n <= SMALL_B):
                 wt = np.empty((k, n), dtype=np.float32)
                 out = np.empty((m, n), dtype=np.float32)
                 with nogil:

@@ -33,7 +33,8 @@ cdef extern from *:
                 const float *bp = b + c0;
                 for (r = 0; r < 4; r++)
                     for (q = 0; q < 4; q++)
-                        acc[r][q] = bias ? _mm512_loadu_ps(bias + c0 + 16 * q) : _mm512_setzero_ps();
+                        acc[r][q] = bias ? _mm512_loadu_ps(bias + c0 + 16 * q)
+                                         : _mm512_setzero_ps();
                 if (rows == 4) {
                     for (j = 0; j < kk; j++, bp += ldb) {
                         __m512 bv[4];
@@ -93,6 +94,13 @@ cdef extern from *:
     void mt_rows_gemm_par(int m, int n, int kk, const float *a, int lda, const float *b,
                           int ldb, float *c, int ldc, const float *bias, int nt) noexcept nogil
     void mt_transpose(const float *w, int n, int k, float *out) noexcept nogil
+
+
+cdef enum:
+    # The products the kernel is given: a right operand of at most this many entries (512 KB:
+    # it stays in the core's cache; csrc/_blas.pyx, and lstm_input's transposed weight in
+    # csrc/_rnn.pyx)
+    SMALL_B = 1 << 17
 
 
 cdef inline bint small_gemm_switch(bint *flag, bint on) noexcept:
