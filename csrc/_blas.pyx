@@ -26,6 +26,7 @@ from scipy.linalg.cython_lapack cimport dgesv, dgetrf, sgesv, sgetrf
 
 from _blas_hooks cimport BlasHooks, blas_restore, blas_single, hooks_from
 from _cpu cimport mt_cpu_level
+from _packed_gemm cimport MT_KC, mt_sgemm_packed
 from _small_gemm cimport SMALL_B, mt_has_avx512, mt_rows_gemm_avx512, small_gemm_switch
 
 import numpy as np
@@ -183,8 +184,27 @@ cdef void _product(int typenum, Operand *A, Operand *B, char *c, int m, int n, i
             and n % 64 == 0 and <intp>k * n <= SMALL_B):
         mt_rows_gemm_avx512(m, n, k, <const float *>A.base, A.ld, <const float *>B.base, B.ld,
                             <float *>c, ldc, NULL)
-    else:
+    elif not (_packed_ok(typenum, m, n, k) and _packed(A, B, c, m, n, k, ldc)):
         _gemm(typenum, &B.trans, &A.trans, &n, &m, &k, B.base, &B.ld, A.base, &A.ld, c, &ldc)
+
+
+cdef inline bint _packed_ok(int typenum, intp m, intp n, intp k) noexcept nogil:
+    """Whether a float32 product of this shape goes to csrc/_packed_gemm.pxd's kernel: where the
+    CPU has AVX-512, and not so thin that most of a 6 x 64 tile would be padding (those stay on
+    BLAS)."""
+    return _small_gemm and typenum == cnp.NPY_FLOAT and m >= 16 and n >= 64 and k >= 16
+
+
+cdef bint _packed(Operand *A, Operand *B, char *c, int m, int n, int k, int ldc) noexcept nogil:
+    """c = A @ B by the packed kernel on this thread; False (nothing written) where its panel
+    buffer could not be had."""
+    cdef float *buf = <float *>malloc(MT_KC * 64 * sizeof(float))
+    if buf == NULL:
+        return False
+    mt_sgemm_packed(m, n, k, <const float *>A.base, A.rs, A.cs, <const float *>B.base, B.rs,
+                    B.cs, <float *>c, ldc, NULL, buf)
+    free(buf)
+    return True
 
 
 cdef void _product_at(int typenum, Operand A, Operand B, intp oa, intp ob, char *c,
@@ -305,11 +325,19 @@ def matmul(x, y):
     cdef int parts = 1, pstep = 0
     cdef bint pcols = n >= m
     cdef intp dim = n if pcols else m
+    cdef intp panels
     if work >= NUMPY_FROM and not par:
         if _hooks.set == NULL or work < _split_from or work >= _numpy_from:
             return _np_matmul(x, y)
         parts = <int>min(<intp>_nthreads, dim // MIN_BLOCK) if work < _split_to else 1
-        if parts > 1:
+        if parts > 1 and _packed_ok(typenum, m, n, k):
+            # NOTE: the packed kernel works in 64-column panels: the columns are split in whole
+            # panels where they share out evenly (each thread packs only its own), else the rows
+            # (each thread packs every panel: 256 x 784 as 7 + 6 panels kept one thread 8% longer)
+            panels = (n + 63) // 64
+            pcols = panels % parts == 0 or m < 16 * parts
+            pstep = <int>((panels + parts - 1) // parts * 64 if pcols else (m + parts - 1) // parts)
+        elif parts > 1:
             pstep = <int>(((dim + parts - 1) // parts + MIN_BLOCK - 1) // MIN_BLOCK * MIN_BLOCK)
     shape = list(batch)
     if and_ > 1:

@@ -13,7 +13,8 @@ reference.
 
 cimport numpy as cnp
 from cython.parallel cimport prange, threadid
-from libc.math cimport log, logf
+from libc.math cimport NAN, log, logf
+from libc.stdint cimport int64_t
 from libc.string cimport memcpy
 
 from _ufunc_loops cimport Loop, find_loop, intp
@@ -514,6 +515,10 @@ def sum_to(x, shape):
 # for what the reference does in four or five whole-array passes (8192 rows of 128 float32:
 # 2.4 ms there). Other dims, layouts and dtypes go to the reference.
 cdef intp _sm_par_size = 1 << 16  # elements from which rows are split across threads
+cdef enum:
+    # Rows of at most this many take their max from a loop here (128 x 10 float32 log_softmax:
+    # 11.5 -> 4 us), longer ones from NumPy's SIMD loop.
+    SHORT_ROW = 32
 
 
 cdef inline void _exp_row(const real *x, real *out, intp n) noexcept nogil:
@@ -536,7 +541,14 @@ cdef void _sm_row(int kind, const real *x, const real *g, real *out, real *tmp,
     cdef real m, s
     cdef intp j
     if kind <= 1:
-        _reduce_row(mx, <char *>x, n, <char *>&m, sizeof(real))
+        if n <= SHORT_ROW:
+            # NOTE: NumPy's loop costs about 80 ns a call: a short row's max in C (a NaN wins)
+            m = x[0]
+            for j in range(1, n):
+                if x[j] > m or x[j] != x[j]:
+                    m = x[j]
+        else:
+            _reduce_row(mx, <char *>x, n, <char *>&m, sizeof(real))
         for j in range(n):
             out[j] = x[j] - m
         if kind == 0:
@@ -632,5 +644,111 @@ _find_loops(ADD, np.add)
 _find_loops(MAX, np.maximum)
 _find_loops(EXP, np.exp)
 
+# --- nll_loss of rows (N, C) with int64 targets and no class weights ---------------------------
+# The reference's contracts (mytorch._backends._activation) in one pass over the targets: the
+# reference takes a dozen NumPy calls (128 x 10 float32, mean: 15 us there).
+_INT64_MIN, _INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
+
+
+cdef bint _nll_args(object x, object target, object ignore_index, int nd):
+    """Whether x (nd-d, C-contiguous float32/float64) and target (1-d C-contiguous int64 of x's
+    rows) take the loops below."""
+    if nd and not _fast(x):
+        return False
+    if (type(target) is not cnp.ndarray or type(ignore_index) is not int
+            or not _INT64_MIN <= ignore_index <= _INT64_MAX):
+        return False
+    cdef cnp.ndarray t = <cnp.ndarray>target
+    return (cnp.PyArray_TYPE(t) == cnp.NPY_INT64 and cnp.PyArray_NDIM(t) == 1
+            and cnp.PyArray_ISCARRAY_RO(t)
+            and (nd == 0 or cnp.PyArray_DIM(<cnp.ndarray>x, 0) == cnp.PyArray_DIM(t, 0)))
+
+
+cdef int64_t _nll_pick(const real *lp, intp n, intp c, const int64_t *t, int64_t ignore,
+                       real *loss, double *total, intp *kept, bint *bad) noexcept nogil:
+    """loss[i] = -lp[i, t[i]] (0 where ignored); the first target out of range is returned with
+    bad set."""
+    cdef intp i
+    cdef int64_t ti
+    for i in range(n):
+        ti = t[i]
+        if ti == ignore:
+            loss[i] = 0
+        elif ti < 0 or ti >= c:
+            bad[0] = True
+            return ti
+        else:
+            loss[i] = -lp[i * c + ti]
+            total[0] += loss[i]
+            kept[0] += 1
+    return 0
+
+
+def nll_rows(logp, target, ignore_index, reduction):
+    """The reference's nll_rows for C-contiguous float32/float64 rows and int64 targets (the
+    sum in double)."""
+    if not _nll_args(logp, target, ignore_index, 2):
+        return _ref.nll_rows(logp, target, ignore_index, reduction)
+    cdef cnp.ndarray a = <cnp.ndarray>logp, t = <cnp.ndarray>target
+    cdef intp n = cnp.PyArray_DIM(a, 0), c = cnp.PyArray_DIM(a, 1), kept = 0
+    cdef cnp.ndarray loss = np.empty(n, dtype=a.dtype)
+    cdef double total = 0
+    cdef bint bad = False
+    cdef int64_t which, ignore = ignore_index
+    if _slot(a) == 0:
+        which = _nll_pick(<const float *>cnp.PyArray_DATA(a), n, c,
+                          <const int64_t *>cnp.PyArray_DATA(t), ignore,
+                          <float *>cnp.PyArray_DATA(loss), &total, &kept, &bad)
+    else:
+        which = _nll_pick(<const double *>cnp.PyArray_DATA(a), n, c,
+                          <const int64_t *>cnp.PyArray_DATA(t), ignore,
+                          <double *>cnp.PyArray_DATA(loss), &total, &kept, &bad)
+    if bad:
+        raise IndexError(f"Target {which} is out of bounds.")
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        total = total / kept if kept else NAN
+    return a.dtype.type(total)
+
+
+def nll_rows_backward(g, target, c, ignore_index, reduction):
+    """The reference's nll_rows_backward for an int64 target and a float32/float64 g (a scalar,
+    or C-contiguous per row for 'none')."""
+    cdef bint rows = reduction == "none"
+    if (not _nll_args(g, target, ignore_index, 1 if rows else 0) or type(c) is not int
+            or (not rows and not (isinstance(g, (np.float32, np.float64))
+                                  or (type(g) is cnp.ndarray and g.ndim == 0
+                                      and g.dtype in (np.float32, np.float64))))):
+        return _ref.nll_rows_backward(g, target, c, ignore_index, reduction)
+    cdef cnp.ndarray t = <cnp.ndarray>target
+    cdef intp n = cnp.PyArray_DIM(t, 0), i, kept = 0, cc = c
+    cdef const int64_t *tp = <const int64_t *>cnp.PyArray_DATA(t)
+    cdef int64_t ignore = ignore_index
+    cdef cnp.ndarray out = np.zeros((n, cc), dtype=g.dtype)
+    cdef cnp.ndarray gv = <cnp.ndarray>g if rows else None
+    cdef double coef = 0
+    if not rows:
+        coef = -float(g)
+        if reduction == "mean":
+            for i in range(n):
+                kept += tp[i] != ignore
+            if not kept:
+                return out
+            coef /= kept
+    cdef bint single = out.dtype == np.float32
+    for i in range(n):
+        if tp[i] == ignore or tp[i] < 0 or tp[i] >= cc:
+            continue
+        if rows:
+            coef = -(<float *>cnp.PyArray_DATA(gv))[i] if single else \
+                -(<double *>cnp.PyArray_DATA(gv))[i]
+        if single:
+            (<float *>cnp.PyArray_DATA(out))[i * cc + tp[i]] = <float>coef
+        else:
+            (<double *>cnp.PyArray_DATA(out))[i * cc + tp[i]] = coef
+    return out
+
+
 OVERRIDES = ("sum", "mean", "amax", "sum_to", "var", "softmax", "log_softmax", "softmax_backward",
-             "log_softmax_backward")
+             "log_softmax_backward", "nll_rows", "nll_rows_backward")

@@ -370,7 +370,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accu
                     if nh is not None:
                         g = _pre_hooks(nh, g, False)
                     if _COMPILED and var._grad is None and node.hooks is None and _sole(g, 1):
-                        var._grad = g  # nothing else holds g or its array: .grad takes it whole
+                        # Nothing else holds g or its array: .grad takes it whole (a view's
+                        # array as a tensor of its own, no view of the engine's tensors).
+                        var._grad = g if g._base is None else _wrap(g._data)
                     else:
                         _accumulate_leaf(var, g, create_graph)
                     if nh is not None:
@@ -454,12 +456,20 @@ def _sole(g, refs):
     base = gd.base
     if base is not None:
         # A C-contiguous view of the whole of an array that nothing else holds (a transpose's
-        # VJP of a transposed GEMM result) is as good as that array. References to the base:
-        # gd's and the local base.
+        # VJP of a transposed GEMM result: linear's weight gradient) is as good as that array.
+        # References to the base: gd's and the local base, and the base tensor's where ``g``
+        # is a view tensor whose base tensor (held by ``g`` alone) holds that array.
+        base_refs = 2
+        bt = g._base
+        if bt is not None:
+            # References to the base tensor: g's field and the local bt.
+            if bt._data is not base or _mt_refcnt(bt) != 2:  # noqa: F821
+                return False
+            base_refs = 3
         if (
             type(base) is not ndarray
             or base.base is not None
-            or _mt_refcnt(base) != 2  # noqa: F821
+            or _mt_refcnt(base) != base_refs  # noqa: F821
             or not gd.flags.c_contiguous
             or gd.nbytes != base.nbytes
             or not base.flags.writeable

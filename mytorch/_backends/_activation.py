@@ -130,3 +130,48 @@ class ActivationKernels:
         xp = self.xp
         (a, b), d = self._softmax_args((y, g), dim)
         return self._softmax_result(b - xp.exp(a) * xp.sum(b, axis=d, keepdims=True), y)
+
+    # --- nll_loss over rows of log-probabilities (no class weights) -------------------------
+    def _kept_targets(self, target, c, ignore_index, check=True):
+        """(the rows not ignored, the targets with ignored ones as class 0); with ``check``,
+        IndexError names a kept target outside [0, c), as torch's nll_loss does (on a device
+        one scalar is read back for it: torch's CUDA kernel asserts there)."""
+        xp = self.xp
+        keep = target != ignore_index
+        t = xp.where(keep, target, 0)
+        if check and t.size:
+            if xp is np:
+                bad = int(t.min()) < 0 or int(t.max()) >= c
+            else:
+                bad = bool(((t < 0) | (t >= c)).any())
+            if bad:
+                bad = target[keep & ((target < 0) | (target >= c))]
+                raise IndexError(f"Target {int(bad[0])} is out of bounds.")
+        return keep, t
+
+    def nll_rows(self, logp, target, ignore_index, reduction):
+        """-logp[i, target[i]] of each row of logp (N, C), 0 where target[i] == ignore_index:
+        those (reduction 'none'), their sum, or their mean over the rows not ignored."""
+        xp = self.xp
+        keep, t = self._kept_targets(target, logp.shape[1], ignore_index)
+        loss = xp.where(keep, -logp[xp.arange(t.shape[0]), t], 0).astype(logp.dtype, copy=False)
+        if reduction == "none":
+            return loss
+        total = loss.sum(dtype=logp.dtype)
+        if reduction == "sum":
+            return self.scalar(xp.asarray(total))
+        with np.errstate(invalid="ignore"):  # every row ignored: NaN, silently as torch's
+            return self.scalar(xp.asarray(total / xp.asarray(keep.sum(), dtype=logp.dtype)))
+
+    def nll_rows_backward(self, g, target, c, ignore_index, reduction):
+        """nll_rows' VJP for its result's gradient g: zeros (N, c) with -g (-g[i] for 'none',
+        -g / the rows kept for 'mean') at each kept row's target."""
+        xp = self.xp
+        keep, t = self._kept_targets(target, c, ignore_index, check=False)
+        coef = -g.reshape(-1) if reduction == "none" else xp.full(t.shape, -g, dtype=g.dtype)
+        if reduction == "mean":
+            with np.errstate(divide="ignore", invalid="ignore"):  # no row kept: no entry set
+                coef = coef / xp.asarray(keep.sum(), dtype=g.dtype)
+        out = xp.zeros((t.shape[0], c), dtype=g.dtype)
+        out[xp.arange(t.shape[0]), t] = xp.where(keep, coef, 0)
+        return out

@@ -64,6 +64,14 @@ class LinalgKernels:
                 f"{name} has no kernel on {self.device_type} devices (it needs SciPy)"
             )
 
+    def linear(self, x, w, b=None):
+        """x (N, I) @ w.T (I, O), plus b (O,) where given: nn.functional.linear's product, on
+        the backend's matmul where it has one (see einsum)."""
+        out = (getattr(self, "matmul", None) or self.xp.matmul)(x, w.T)
+        if b is not None:
+            out += b
+        return out
+
     def einsum(self, *arrays_and_equation):
         """Two operands as one batched matmul where the labels allow (as torch's bmm path);
         otherwise xp.einsum, with NumPy's path optimisation for three or more."""

@@ -147,6 +147,7 @@ KERNELS = (
     ("legendre_polynomial_p", "x, n", "Degree n (truncated; 0 for n < 0)."),
     ("matmul_bf16", "x, y", "x @ y of bfloat16 arrays, computed in float32 and rounded back."),
     # linalg
+    ("linear", "x, w, b=None", "x (N, I) @ w.T (I, O) + b (O,) where b is given (a new array)."),
     ("einsum", "*arrays_and_equation", "einsum of the arrays by the equation (the last argument)."),
     ("linalg_inv", "a", "The inverses of a's matrices; _LinAlgError where one is singular."),
     ("linalg_det", "a", "The determinants of a's matrices."),
@@ -221,6 +222,10 @@ KERNELS = (
     ("log_softmax", "x, dim", "x - max - log(sum(exp(x - max))) along dim."),
     ("softmax_backward", "y, g, dim", "y * (g - sum(g * y, dim)): softmax's VJP from y."),
     ("log_softmax_backward", "y, g, dim", "g - exp(y) * sum(g, dim): log_softmax's VJP from y."),
+    ("nll_rows", "logp, target, ignore_index, reduction",
+     "-logp[i, target[i]] per row of logp (N, C) (0 where ignored): 'none', their sum or mean."),
+    ("nll_rows_backward", "g, target, c, ignore_index, reduction",
+     "nll_rows' VJP: zeros (N, c) with g's share, negated, at each kept row's target."),
     # fused
     ("sigmoid_backward", "grad, y", "grad * y * (1 - y): sigmoid's VJP from its result."),
     ("tanh_backward", "grad, y", "grad * (1 - y * y): tanh's VJP from its result."),

@@ -11,8 +11,9 @@ import math
 import warnings
 
 from mytorch import _dtype as D
-from mytorch._core import TensorBase
-from mytorch._ops._declare import composite
+from mytorch._applyn import applyn
+from mytorch._core import SAVE_XY, TensorBase
+from mytorch._ops._declare import composite, defop
 from mytorch._ops.composite import log_softmax
 from mytorch._ops.creation import arange
 from mytorch._ops.pointwise import clamp_min, exp, log, where
@@ -147,9 +148,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 # --- class indices: nll_loss and cross_entropy ----------------------------------------------
-def _check_class_target(input, target, weight, ignore_index):
-    """torch's checks of nll_loss's input, class-index target and weight. Returns (C, whether
-    the targets are plain: see _plain_targets)."""
+def _check_class_target(input, target, weight, ignore_index, values=True):
+    """torch's checks of nll_loss's input, class-index target and weight (with ``values`` False,
+    not the target's values: nll_rows checks them). Returns (C, whether the targets are plain:
+    see _plain_targets)."""
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     if (
@@ -183,6 +185,8 @@ def _check_class_target(input, target, weight, ignore_index):
             f"weight tensor should be defined either for all {c} classes or no classes but got "
             f"weight tensor of shape: {list(weight.shape)}"
         )
+    if values is False:
+        return c, False
     target = _values(target)
     if _plain_targets(target, c, ignore_index):
         return c, True
@@ -234,6 +238,49 @@ def _nll_terms(logp, target, weight, ignore_index):
     return loss.reshape(target.shape), w.reshape(target.shape)
 
 
+# --- nll_loss of rows (N, C) with no class weights: one primitive each way, as torch's -------
+# The forward is linear in logp; its VJP (nll_rows_backward) is the adjoint map, whose own VJP
+# in g is nll_rows again: derivatives of every order.
+def _nll_rows_vjp(n, g):
+    logp, target = n.inputs
+    ignore_index, reduction = n.params
+    return nll_rows_backward(g, target, logp.shape[1], ignore_index, reduction), None
+
+
+def _nll_rows_backward_vjp(n, gg):
+    _, target = n.inputs
+    _, ignore_index, reduction = n.params
+    return nll_rows(gg, target, ignore_index, reduction), None
+
+
+# fmt: off
+NLL_ROWS = defop("nll_rows", _nll_rows_vjp, SAVE_XY, node_name="NllLossBackward0")
+NLL_ROWS_BACKWARD = defop("nll_rows_backward", _nll_rows_backward_vjp, SAVE_XY, node_name="NllLossBackwardBackward0")
+# fmt: on
+
+
+def nll_rows(logp, target, ignore_index, reduction):
+    """nll_loss of logp (N, C) float32/float64 and class indices target (N,), no weights."""
+    return applyn(NLL_ROWS, (logp, target), (ignore_index, reduction))
+
+
+def nll_rows_backward(g, target, c, ignore_index, reduction):
+    """nll_rows' VJP (N, c) for its result's gradient g."""
+    return applyn(NLL_ROWS_BACKWARD, (g, target), (c, ignore_index, reduction))
+
+
+def _rows_case(input, target, weight):
+    """Whether nll_rows takes this nll_loss: rows (N, C) of float32/float64, int64 class
+    indices (N,), no weights (the shapes and dtypes already checked)."""
+    return (
+        weight is None
+        and input.ndim == 2
+        and target.ndim == 1
+        and target.dtype is D.int64
+        and input.dtype in (D.float32, D.float64)
+    )
+
+
 def _nll(logp, target, weight, ignore_index, reduction, plain=False):
     if plain and weight is None:
         # NOTE: no target ignored and no weights: -logp[target], its mean the plain mean
@@ -254,7 +301,10 @@ def nll_loss(
 ):  # fmt: skip
     """Matches torch.nn.functional.nll_loss."""
     reduction = reduction_arg(size_average, reduce, reduction)
-    _, plain = _check_class_target(input, target, weight, ignore_index)
+    rows = _rows_case(input, target, weight)
+    _, plain = _check_class_target(input, target, weight, ignore_index, not rows)
+    if rows:
+        return nll_rows(input, target, ignore_index, reduction)
     return _nll(input, target, weight, ignore_index, reduction, plain)
 
 
@@ -279,7 +329,10 @@ def cross_entropy(
     logp = log_softmax(input, class_dim)
     if tuple(target.shape) == tuple(input.shape):
         return _soft_cross_entropy(logp, target, weight, reduction, label_smoothing, class_dim)
-    _, plain = _check_class_target(input, target, weight, ignore_index)
+    rows = label_smoothing == 0.0 and _rows_case(input, target, weight)
+    _, plain = _check_class_target(input, target, weight, ignore_index, not rows)
+    if rows:
+        return nll_rows(logp, target, ignore_index, reduction)
     nll = _nll(logp, target, weight, ignore_index, reduction, plain)
     if label_smoothing == 0.0:
         return nll
@@ -445,4 +498,5 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
 
 __all__ = []
-INTERNAL = []
+# the primitives' functions
+INTERNAL = ["nll_rows", "nll_rows_backward"]

@@ -1,15 +1,45 @@
-"""The linear layers' functions in nn.functional: linear and bilinear, composites of matmul
-(one GEMM) and elementwise ops, so their gradients of any order are matmul's."""
+"""The linear layers' functions in nn.functional: linear, a primitive on rows (one GEMM with the
+bias added, as torch's addmm) whose VJP is written in matmul and sum, and otherwise a composite
+of matmul and add; and bilinear, a composite. Their gradients of any order are matmul's."""
 
+from mytorch import _dtype as D
+from mytorch._applyn import applyn
 from mytorch._autocast import STATE as _AUTOCAST
 from mytorch._autocast import cast as _autocast_cast
-from mytorch._ops._declare import composite
+from mytorch._core import SAVE_XY
+from mytorch._ops._declare import composite, declare, defop
 from mytorch._ops.linalg import matmul
 from mytorch._ops.reduction import sum
 from mytorch._ops.shape import reshape, transpose
 
 
-@composite(namespace="nn.functional")
+def _linear_vjp(n, g):
+    x, w = n.inputs[0], n.inputs[1]
+    # NOTE: the bias's sum first, while g is in cache; the weight's gradient is g.T @ x, a
+    # product in the weight's own layout (C-contiguous, no transposed copy)
+    gb = sum(g, 0) if len(n.inputs) == 3 and n._wants(2) else None
+    gx = matmul(g, w) if n._wants(0) else None
+    gw = matmul(transpose(g, 0, 1), x) if n._wants(1) else None
+    return (gx, gw) if len(n.inputs) == 2 else (gx, gw, gb)
+
+
+# NOTE: torch's names: linear on rows with a bias is addmm, without one mm.
+LINEAR = defop("linear", _linear_vjp, SAVE_XY, node_name="AddmmBackward0")
+_LINEAR_MM = LINEAR.variant("MmBackward0")
+
+
+def _rows(input, weight, bias):
+    """Whether linear's primitive takes these: rows (N, I) and a weight (O, I) of one float
+    dtype (float32 or float64), and a bias (O,) of it or none."""
+    d = input.dtype
+    if d not in (D.float32, D.float64) or weight.dtype is not d:
+        return False
+    x, w = input._data.shape, weight._data.shape
+    if len(x) != 2 or len(w) != 2 or x[1] != w[1]:
+        return False
+    return bias is None or (bias.dtype is d and tuple(bias._data.shape) == (w[0],))
+
+
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias. Matches torch.nn.functional.linear."""
     if _AUTOCAST.on:
@@ -20,10 +50,17 @@ def linear(input, weight, bias=None):
         # transposed batch_first one, is copied once rather than multiplied batch by batch)
         out = linear(reshape(input, (-1, shape[-1])), weight, bias)
         return reshape(out, tuple(shape[:-1]) + (out._data.shape[-1],))
+    if _rows(input, weight, bias):
+        if bias is None:
+            return applyn(_LINEAR_MM, (input, weight))
+        return applyn(LINEAR, (input, weight, bias))
     out = matmul(input, transpose(weight, 0, -1) if weight._data.ndim > 1 else weight)
     if bias is not None:
         out = out + bias
     return out
+
+
+declare(linear, namespace="nn.functional", op=LINEAR)
 
 
 @composite(namespace="nn.functional")

@@ -128,6 +128,50 @@ def _lstm_input(fn, op, inputs, params, level, size, kernel, save):
     return _F.add(_F.matmul(px, _F.transpose(pw, 1, 2)), _F.unsqueeze(pb, 1))
 
 
+def _linear(fn, op, inputs, params, level, size, kernel, save):
+    """x (N, I), w (O, I), b (O,) if given: an unbatched weight and bias fold the batch into
+    N; a batched one: the same sum as batched products."""
+    un = [unwrap(t, level) for t in inputs]
+    (px, bx), (pw, bw) = un[0], un[1]
+    if not any(b for _, b in un[1:]):
+        ins = (_merge(_full(px, bx, size), 0),) + tuple(p for p, _ in un[1:])
+        return _split(applyn(op, ins, params), 0, size)
+    out = _F.matmul(_full(px, bx, size), _F.transpose(_full(pw, bw, size), 1, 2))
+    if len(un) == 3:
+        out = _F.add(out, _F.unsqueeze(_full(*un[2], size), 1))
+    return out
+
+
+# --- nll_loss of rows ---------------------------------------------------------------------------
+def _nll_rows(fn, op, inputs, params, level, size, kernel, save):
+    """logp (N, C), target (N,): the batch folded into N (reduction 'none'), then each
+    example's sum, or mean over its rows not ignored."""
+    ignore_index, reduction = params
+    (lp, tp), (lb, tb) = _unwrap_all(inputs, level)
+    lp, tp = _full(lp, lb, size), _full(tp, tb, size)
+    per = _split(applyn(op, (_merge(lp, 0), _merge(tp, 0)), (ignore_index, "none")), 0, size)
+    if reduction == "none":
+        return per
+    total = per.sum(1)
+    if reduction == "sum":
+        return total
+    return total / (tp != ignore_index).sum(1).to(total.dtype)
+
+
+def _nll_rows_backward(fn, op, inputs, params, level, size, kernel, save):
+    """g (a scalar or (N,) per example), target (N,): each example's g spread over its rows
+    (divided by its rows not ignored for 'mean'), then the batch folded into N."""
+    c, ignore_index, reduction = params
+    (gp, tp), (gb, tb) = _unwrap_all(inputs, level)
+    gp, tp = _full(gp, gb, size), _full(tp, tb, size)
+    if reduction != "none":
+        if reduction == "mean":
+            gp = gp / (tp != ignore_index).sum(1).to(gp.dtype)
+        gp = gp.unsqueeze(1).expand(size, tp.shape[1])
+    out = applyn(op, (_merge(gp, 0), _merge(tp, 0)), (c, ignore_index, "none"))
+    return _split(out, 0, size)
+
+
 # --- linear algebra -----------------------------------------------------------------------------
 def _ldl_solve(fn, op, inputs, params, level, size, kernel, save):
     """(LD, B) with the pivots a parameter: batch dims broadcast in the kernel."""
@@ -286,6 +330,9 @@ def _fill():
     RULES["gru_cell_gates"] = _cell
     RULES["lstm_layer"] = _lstm_layer
     RULES["lstm_input"] = _lstm_input
+    RULES["nll_rows"] = _nll_rows
+    RULES["linear"] = _linear
+    RULES["nll_rows_backward"] = _nll_rows_backward
     RULES["linalg_ldl_factor"] = _max_pool  # stacked matrices: the op on the physical tensor
     RULES["linalg_ldl_solve"] = _ldl_solve
     RULES["linalg_eig_backward"] = _eig_backward

@@ -205,6 +205,28 @@ def test_small_float32_products_match_numpy(kernel, rng):
         ext._set_small_gemm(prev)
 
 
+@pytest.mark.parametrize("kernel", [True, False], ids=["avx512-kernels", "blas"])
+@pytest.mark.parametrize(
+    "m, k, n",
+    [(16, 16, 64), (128, 784, 256), (256, 128, 784), (37, 300, 131), (131, 100, 67), (70, 33, 200)],
+)  # fmt: skip
+def test_packed_float32_products_match_numpy(kernel, m, k, n, split_threads, rng):
+    """Float32 products from 16 x 16 x 64 take csrc/_packed_gemm.pxd's kernel where the CPU has
+    AVX-512, with either operand row- or column-major or with a padded leading dim: 64-column
+    panels (a last one partly padding), 6- and 4-row tiles and a remainder, depths past one
+    panel (MT_KC), and the result split across threads by panels or by rows; BLAS where
+    switched off."""
+    ext = pytest.importorskip("mytorch._ext._blas")
+    prev = ext._set_small_gemm(kernel)
+    try:
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, n)).astype(np.float32)
+        for x, y in itertools.product(_layouts(a), _layouts(b)):
+            _check(x, y)
+    finally:
+        ext._set_small_gemm(prev)
+
+
 def test_a_large_product_on_blas_threads_matches_numpy(split_threads, rng):
     """From 2^27 multiply-adds a product runs on SciPy's BLAS with its own threads."""
     a = rng.standard_normal((512, 512)).astype(np.float32)

@@ -69,6 +69,9 @@ class OpInfo:
     # The devices the op runs on; elsewhere it must raise NotImplementedError (SciPy's kernels
     # run on the CPU only).
     devices: tuple = ("cpu", "standin")
+    # Reads scalars back from the stand-in device where torch's CUDA kernel checks values on
+    # the device instead (nll_loss's class-index range): the row may sync, but moves no array.
+    reads_scalars: bool = False
     # Looser tolerances than helpers.TOL/TOL2 for a dtype (decompositions in float32):
     # dtype name -> dict(rtol=..., atol=...), for values and derivatives alike.
     tol: dict = None

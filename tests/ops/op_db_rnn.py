@@ -1,7 +1,8 @@
 """op_db rows of the recurrent cells (mytorch/_ops/rnn.py): lstm_cell_gates through
 torch.lstm_cell and gru_cell_gates through torch.gru_cell (weights made in the row, so the
 derivatives with respect to the input and both states go through the primitives), and the
-composites rnn_tanh_cell and rnn_relu_cell."""
+composites rnn_tanh_cell and rnn_relu_cell; and nn.functional.linear on rows (its primitive,
+with and without a bias, and its composite path for a 3-d input and a 1-d weight)."""
 
 import numpy as np
 
@@ -50,6 +51,10 @@ def _lstm_input(T, x, w, b):
     return lstm_input(x, w, b) if T.__name__ == "mytorch" else x @ w.T + b
 
 
+def _linear(T, x, w, b=None):
+    return T.nn.functional.linear(x, w, b)
+
+
 def _gru(T, x, h):
     wi, wh, b = _w(T, x, "wi3", "wh3", "b3")
     return T.gru_cell(x, h, wi, wh, b, b * 0.5)
@@ -80,6 +85,20 @@ ROWS = [
     OpInfo(
         "lstm_input", _lstm_input, [((3, 2), (8, 2), (8,)), ((1, 3), (4, 3), (4,))], op="lstm_input"
     ),
+    OpInfo(
+        "linear",
+        _linear,
+        [((3, 2), (4, 2), (4,)), ((1, 3), (2, 3), (2,))],
+        grad_fn="AddmmBackward0",
+    ),
+    OpInfo(
+        "linear_nobias",
+        _linear,
+        [((3, 2), (4, 2)), ((2, 5), (1, 5))],
+        op="linear",
+        grad_fn="MmBackward0",
+    ),
+    OpInfo("linear_batched_rows", _linear, [((2, 3, 2), (4, 2), (4,))], op="linear"),
     OpInfo("gru_cell", _gru, [((2, 2), (2, 3)), ((1, 2), (1, 3))], op="gru_cell_gates"),
     OpInfo("rnn_tanh_cell", _rnn("rnn_tanh_cell"), [((2, 2), (2, 3))], op="tanh"),
     OpInfo("rnn_relu_cell", _rnn("rnn_relu_cell"), [((2, 2), (2, 3))], NONZERO, op="relu"),

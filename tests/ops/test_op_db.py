@@ -112,7 +112,8 @@ def _no_transfers(op, device, monkeypatch):
     yield
     monkeypatch.setattr(mytorch, "tensor", make)
     got = counts()
-    assert got["to_host"] == got["scalar"] == 0, f"device to host transfers: {got}"
+    assert got["to_host"] == 0, f"device to host transfers: {got}"
+    assert got["scalar"] == 0 or op.reads_scalars, f"device to host transfers: {got}"
     assert got["to_device"] <= allowed["to_device"], f"host to device transfers: {got}"
 
 
