@@ -190,9 +190,10 @@ cdef void _product(int typenum, Operand *A, Operand *B, char *c, int m, int n, i
 
 cdef inline bint _packed_ok(int typenum, intp m, intp n, intp k) noexcept nogil:
     """Whether a float32 product of this shape goes to csrc/_packed_gemm.pxd's kernel: where the
-    CPU has AVX-512, and not so thin that most of a 6 x 64 tile would be padding (those stay on
-    BLAS)."""
-    return _small_gemm and typenum == cnp.NPY_FLOAT and m >= 16 and n >= 64 and k >= 16
+    CPU has AVX-512, not so thin that most of a 6 x 64 tile would be padding, and below the
+    products that run on BLAS's own threads (see matmul; those stay on BLAS)."""
+    return (_small_gemm and typenum == cnp.NPY_FLOAT and m >= 16 and n >= 64 and k >= 16
+            and m * n * k < _split_to)
 
 
 cdef bint _packed(Operand *A, Operand *B, char *c, int m, int n, int k, int ldc) noexcept nogil:

@@ -813,6 +813,57 @@ def clone(x):
     return _unary(COPY, x, _ref_clone)
 
 
+def binary_into(name, x, y):
+    """The reference's binary_into (x op= y by NumPy's ufunc ``name``, written into x): split
+    across threads from the op's threshold for a C-contiguous float32/float64 x and a Python
+    number or an array of x's dtype and shape that is x itself or apart from it. (An SGD step's
+    ``p -= lr * p.grad`` over 200k float32 took 20 us on one core; on two, each core's cache
+    holds half of the three arrays.)"""
+    cdef int op = _INTO_OPS.get(name, -1)
+    cdef Operand o
+    cdef double buf
+    cdef char *base[3]
+    cdef intp steps[3]
+    cdef intp n, nb
+    cdef cnp.ndarray a, b
+    cdef int t
+    cdef char *xs
+    cdef char *ys
+    cdef Loop lp
+    if op < 0 or _nthreads < 2 or not _fast_array(x) or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>x):
+        return _ref.binary_into(name, x, y)
+    a = <cnp.ndarray>x
+    n = cnp.PyArray_SIZE(a)
+    t = cnp.PyArray_TYPE(a)
+    if n < _par_size[op] or _common_type(t, _value_type(y)) != t:
+        return _ref.binary_into(name, x, y)
+    if type(y) is cnp.ndarray:
+        b = <cnp.ndarray>y
+        nb = cnp.PyArray_NBYTES(a)
+        xs, ys = cnp.PyArray_BYTES(a), cnp.PyArray_BYTES(b)
+        if (not _fast_array(y) or not cnp.PyArray_SAMESHAPE(a, b)
+                or (ys != xs and ys < xs + nb and xs < ys + nb)):
+            return _ref.binary_into(name, x, y)
+        base[1] = ys
+        steps[1] = cnp.PyArray_ITEMSIZE(a)
+    else:
+        if not _operand(&o, y, t, <char *>&buf):
+            return _ref.binary_into(name, x, y)
+        base[1] = o.data
+        steps[1] = 0
+    base[0] = base[2] = cnp.PyArray_BYTES(a)
+    steps[0] = steps[2] = cnp.PyArray_ITEMSIZE(a)
+    lp = _loops[op][_dtype_slot(t)]
+    if lp.fn == NULL:
+        return _ref.binary_into(name, x, y)
+    with nogil:
+        _run(lp, 3, base, steps, n, _par_size[op])
+    return x
+
+
+_INTO_OPS = {"add": ADD, "subtract": SUB, "multiply": MUL, "divide": DIV}
+
+
 def sigmoid_backward(grad, y):
     """out = grad * y * (1 - y) in one pass, broadcast; float32/float64 operands."""
     return _binary(SIGMOID_BWD, grad, y, _ref_sigmoid_backward)
@@ -914,8 +965,12 @@ _LOOP_IDS = dict(
 # 0.65-0.9x at 512 Ki-1 Mi, 0.9-2.5x at 2 Mi, 1.0-2.7x at 4 Mi; so from 2 Mi as above. pow by
 # a general exponent is compute-bound (about 1 ns an element): 0.92x at 128 Ki, 1.7x from
 # 512 Ki when the second core was free, so from 256 Ki.
+# NOTE: the four arithmetic ops thread from 128 Ki elements (512 KB of float32): in a training
+# step the other thread has just run a kernel and is still spinning, and two cores' caches hold
+# twice what one holds. An SGD update (``p -= lr * p.grad``) of a 784-256-256-10 MLP took 120 us
+# on one thread (torch 79 on two); with this, the MLP's training step ran 50-90 us faster.
 for _name in _LOOP_IDS:
-    _set_sizes(_name, 0, 1 << 21)
+    _set_sizes(_name, 0, 1 << 17 if _name in ("add", "sub", "mul", "div") else 1 << 21)
 _set_sizes("pow", 0, 1 << 18)
 
-OVERRIDES = tuple(_OP_IDS)
+OVERRIDES = tuple(_OP_IDS) + ("binary_into",)

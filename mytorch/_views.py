@@ -340,7 +340,7 @@ def _inplace_ufunc(t, other, name):
         return False
     if grad_on and t._requires_grad:
         return False
-    getattr(np, name)(d, od, out=d)
+    _backends.for_array(d).binary_into(name, d, od)
     _ensure_vc(t).version += 1
     return True
 

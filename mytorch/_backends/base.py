@@ -238,6 +238,8 @@ UTILITIES = (
     ("device_count", "", "How many devices of this type there are."),
     ("scalar", "x", "A 0-d result as this backend keeps it (a NumPy scalar on the CPU)."),
     ("writable", "x", "Whether x may be written in place (an array, not read-only or broadcast)."),
+    ("binary_into", "name, x, y",
+     "x op= y by the array module's ufunc name (add, subtract, multiply, divide); returns x."),
     ("accumulate", "acc, g", "acc + g, written into acc when it is writable and of g's shape."),
     ("setitem", "x, index, value", "x[index] = value; returns the array now holding the result."),
     ("assign", "x, value", "x[...] = value cast to x's dtype; returns the array holding it."),

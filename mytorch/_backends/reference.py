@@ -419,6 +419,12 @@ class Backend(
     def full(self, shape, value, np_dtype):
         return self.scalar(self.xp.full(shape, value, dtype=np_dtype))
 
+    def binary_into(self, name, x, y):
+        """x op= y by the array module's ufunc ``name`` (add, subtract, multiply, divide),
+        written into x; returns x."""
+        getattr(self.xp, name)(x, y, out=x)
+        return x
+
     def copy_array(self, x):
         """A copy of array ``x`` (in this backend's memory)."""
         return x.copy()

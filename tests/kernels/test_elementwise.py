@@ -193,6 +193,45 @@ def test_thread_count_gives_the_same_result(threads_from_any_size, rng):
         _threads.set_num_threads(before)
 
 
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide"])
+def test_binary_into_matches_numpy_in_place(name, threads_from_any_size, dtype_name, rng):
+    """binary_into writes x op= y into x, bitwise as NumPy's ufunc with out=x: threaded for a
+    C-contiguous x with a Python number, a NumPy scalar of x's dtype, an array of x's shape or
+    x itself; NumPy's own call for the rest (an overlapping view, another dtype, a broadcast
+    operand, a strided x, a read-only x raises as NumPy does)."""
+    dt = np.dtype(dtype_name)
+    before = _threads.get_num_threads()
+    try:
+        _threads.set_num_threads(3)
+        base = _data(rng, 70001, dt)
+        other = _data(rng, 70001, dt)
+        cases = [other, 1.5, 3, dt.type(0.25), None, np.float64(2.0), other[:1], other[::1]]
+        for y in cases:
+            x, want = base.copy(), base.copy()
+            y = x if y is None else y
+            yw = want if y is x else y
+            getattr(np, name)(want, yw, out=want)
+            got = K.binary_into(name, x, y)
+            assert got is x
+            _same(x, want)
+        # an overlapping view of x (NumPy buffers it) and a strided x
+        x, want = base.copy(), base.copy()
+        getattr(np, name)(want[1:], want[:-1], out=want[1:])
+        K.binary_into(name, x[1:], x[:-1])
+        _same(x, want)
+        x2, want2 = _data(rng, (300, 400), dt), None
+        want2 = x2.copy()
+        getattr(np, name)(want2[:, ::2], 2.0, out=want2[:, ::2])
+        K.binary_into(name, x2[:, ::2], 2.0)
+        _same(x2, want2)
+        ro = base.copy()
+        ro.flags.writeable = False
+        with raises(ValueError):
+            K.binary_into(name, ro, 1.0)
+    finally:
+        _threads.set_num_threads(before)
+
+
 def test_results_are_fresh_writable_arrays(rng):
     x = _data(rng, 5000, np.float64)
     out = _kernel(K, "exp")(x)
