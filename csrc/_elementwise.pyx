@@ -46,6 +46,11 @@ cdef enum:
     # Below this many elements a loop runs holding the GIL: releasing and taking it back cost
     # more than the loop itself.
     NOGIL_MIN = 8192
+    # Operands that broadcast (one shorter than the result, not a scalar) thread from at least
+    # this many elements, whatever the op's threshold: (512, 1024) + (1024,) then mean(dim=0)
+    # backward took 335 us on one thread, 384 split (the reduction then read half of the sum
+    # from the other core's cache).
+    BROADCAST_PAR = 1 << 21
     # Operands of one loop (the output last), and dims of a broadcast; more take the reference.
     MAX_ARGS = 4
     MAX_DIMS = 32
@@ -516,7 +521,7 @@ cdef object _launch(int op, int typenum, Operand *ops, int nin, int out_type):
     cdef Loop lp = _loops[op][_dtype_slot(typenum)]
     cdef cnp.ndarray out
     if first < 0 or lp.fn == NULL:
-        return _launch_broadcast(op, lp, ops, nin, out_type)
+        return _launch_broadcast(op, lp, ops, nin, out_type, max(_par_size[op], BROADCAST_PAR))
     # NOTE: operands of one shape (or scalars), the common case, set up here: on small arrays
     # the general setup costs as much as the loop.
     n = 1
@@ -525,7 +530,7 @@ cdef object _launch(int op, int typenum, Operand *ops, int nin, int out_type):
     if n < _min_size[op]:
         return None
     if n >= NOGIL_MIN or (n >= _par_size[op] and _nthreads > 1):
-        return _launch_broadcast(op, lp, ops, nin, out_type)
+        return _launch_broadcast(op, lp, ops, nin, out_type, _par_size[op])
     out = cnp.PyArray_EMPTY(ops[first].ndim, ops[first].dims, out_type, 0)
     for j in range(nin):
         args[j] = ops[j].data
@@ -537,8 +542,10 @@ cdef object _launch(int op, int typenum, Operand *ops, int nin, int out_type):
     return out
 
 
-cdef object _launch_broadcast(int op, Loop lp, Operand *ops, int nin, int out_type):
-    """_launch for any operands: broadcast, dims merged, split across threads when large."""
+cdef object _launch_broadcast(int op, Loop lp, Operand *ops, int nin, int out_type,
+                              intp par_size):
+    """_launch for any operands: broadcast, dims merged, split across threads from par_size
+    elements."""
     cdef Iter it
     cdef intp shape[MAX_DIMS]
     cdef intp n = 1
@@ -564,10 +571,10 @@ cdef object _launch_broadcast(int op, Loop lp, Operand *ops, int nin, int out_ty
     _collapse(&it, ops, nin + 1, shape, nd)
     it.size = n
     if n < NOGIL_MIN:
-        _run_iter(&it, lp, _par_size[op])
+        _run_iter(&it, lp, par_size)
     else:
         with nogil:
-            _run_iter(&it, lp, _par_size[op])
+            _run_iter(&it, lp, par_size)
     return out
 
 
@@ -969,6 +976,7 @@ _LOOP_IDS = dict(
 # step the other thread has just run a kernel and is still spinning, and two cores' caches hold
 # twice what one holds. An SGD update (``p -= lr * p.grad``) of a 784-256-256-10 MLP took 120 us
 # on one thread (torch 79 on two); with this, the MLP's training step ran 50-90 us faster.
+# Operands that broadcast keep 2 Mi (BROADCAST_PAR).
 for _name in _LOOP_IDS:
     _set_sizes(_name, 0, 1 << 17 if _name in ("add", "sub", "mul", "div") else 1 << 21)
 _set_sizes("pow", 0, 1 << 18)
