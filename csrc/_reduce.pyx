@@ -650,13 +650,17 @@ _find_loops(EXP, np.exp)
 _INT64_MIN, _INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
 
 
-cdef bint _nll_args(object x, object target, object ignore_index, int nd):
-    """Whether x (nd-d, C-contiguous float32/float64) and target (1-d C-contiguous int64 of x's
-    rows) take the loops below."""
-    if nd and not _fast(x):
+cdef bint _nll_ok(object x, object target, object ignore_index, int nd) noexcept:
+    """Whether x (an nd-d C-contiguous float32/float64 array, or for nd 0 a NumPy float32/float64
+    scalar) and target (1-d C-contiguous int64 of x's rows) take _nll_loop."""
+    if nd == 0:
+        if type(x) is not np.float32 and type(x) is not np.float64:
+            return False
+    elif not _fast(x) or cnp.PyArray_NDIM(<cnp.ndarray>x) != nd:
         return False
-    if (type(target) is not cnp.ndarray or type(ignore_index) is not int
-            or not _INT64_MIN <= ignore_index <= _INT64_MAX):
+    if type(target) is not cnp.ndarray or type(ignore_index) is not int:
+        return False
+    if not _INT64_MIN <= ignore_index <= _INT64_MAX:
         return False
     cdef cnp.ndarray t = <cnp.ndarray>target
     return (cnp.PyArray_TYPE(t) == cnp.NPY_INT64 and cnp.PyArray_NDIM(t) == 1
@@ -664,89 +668,91 @@ cdef bint _nll_args(object x, object target, object ignore_index, int nd):
             and (nd == 0 or cnp.PyArray_DIM(<cnp.ndarray>x, 0) == cnp.PyArray_DIM(t, 0)))
 
 
-cdef int64_t _nll_pick(const real *lp, intp n, intp c, const int64_t *t, int64_t ignore,
-                       real *loss, double *total, intp *kept, bint *bad) noexcept nogil:
-    """loss[i] = -lp[i, t[i]] (0 where ignored); the first target out of range is returned with
-    bad set."""
-    cdef intp i
+cdef int64_t _nll_loop(bint forward, bint single, const int64_t *t, intp n, intp c,
+                       int64_t ignore, char *x, char *g, double coef, char *out, double *total,
+                       intp *kept) noexcept nogil:
+    """forward: out[i] = -x[i, t[i]] (x the rows), 0 where ignored, summed into total and kept
+    counted; else out[i, t[i]] = -g[i] (g per row) or coef (g NULL), out zeros. Returns the
+    first target out of [0, c) with kept set to -1 (then out is partly written)."""
+    cdef intp i, at
     cdef int64_t ti
+    cdef double v
     for i in range(n):
         ti = t[i]
         if ti == ignore:
-            loss[i] = 0
-        elif ti < 0 or ti >= c:
-            bad[0] = True
+            if forward:
+                if single:
+                    (<float *>out)[i] = 0
+                else:
+                    (<double *>out)[i] = 0
+            continue
+        if ti < 0 or ti >= c:
+            kept[0] = -1
             return ti
+        kept[0] += 1
+        at = i * c + ti
+        if forward:
+            v = -(<float *>x)[at] if single else -(<double *>x)[at]
+            total[0] += v
+            at = i
         else:
-            loss[i] = -lp[i * c + ti]
-            total[0] += loss[i]
-            kept[0] += 1
+            v = coef if g == NULL else (-(<float *>g)[i] if single else -(<double *>g)[i])
+        if single:
+            (<float *>out)[at] = <float>v
+        else:
+            (<double *>out)[at] = v
     return 0
 
 
 def nll_rows(logp, target, ignore_index, reduction):
     """The reference's nll_rows for C-contiguous float32/float64 rows and int64 targets (the
     sum in double)."""
-    if not _nll_args(logp, target, ignore_index, 2):
+    if not _nll_ok(logp, target, ignore_index, 2):
         return _ref.nll_rows(logp, target, ignore_index, reduction)
-    cdef cnp.ndarray a = <cnp.ndarray>logp, t = <cnp.ndarray>target
-    cdef intp n = cnp.PyArray_DIM(a, 0), c = cnp.PyArray_DIM(a, 1), kept = 0
-    cdef cnp.ndarray loss = np.empty(n, dtype=a.dtype)
+    cdef cnp.ndarray a = <cnp.ndarray>logp
+    cdef intp n = cnp.PyArray_DIM(a, 0), kept = 0
+    cdef cnp.ndarray loss = cnp.PyArray_EMPTY(1, &n, cnp.PyArray_TYPE(a), 0)
     cdef double total = 0
-    cdef bint bad = False
-    cdef int64_t which, ignore = ignore_index
-    if _slot(a) == 0:
-        which = _nll_pick(<const float *>cnp.PyArray_DATA(a), n, c,
-                          <const int64_t *>cnp.PyArray_DATA(t), ignore,
-                          <float *>cnp.PyArray_DATA(loss), &total, &kept, &bad)
-    else:
-        which = _nll_pick(<const double *>cnp.PyArray_DATA(a), n, c,
-                          <const int64_t *>cnp.PyArray_DATA(t), ignore,
-                          <double *>cnp.PyArray_DATA(loss), &total, &kept, &bad)
-    if bad:
-        raise IndexError(f"Target {which} is out of bounds.")
+    cdef int64_t bad = _nll_loop(True, _slot(a) == 0, <const int64_t *>cnp.PyArray_DATA(target),
+                                 n, cnp.PyArray_DIM(a, 1), ignore_index, cnp.PyArray_BYTES(a),
+                                 NULL, 0, cnp.PyArray_BYTES(loss), &total, &kept)
+    if kept < 0:
+        raise IndexError("Target %d is out of bounds." % bad)
     if reduction == "none":
         return loss
     if reduction == "mean":
         total = total / kept if kept else NAN
-    return a.dtype.type(total)
+    return loss.dtype.type(total)
 
 
 def nll_rows_backward(g, target, c, ignore_index, reduction):
-    """The reference's nll_rows_backward for an int64 target and a float32/float64 g (a scalar,
-    or C-contiguous per row for 'none')."""
+    """The reference's nll_rows_backward for int64 targets and a float32/float64 g: a NumPy
+    scalar, or C-contiguous per row for 'none'."""
     cdef bint rows = reduction == "none"
-    if (not _nll_args(g, target, ignore_index, 1 if rows else 0) or type(c) is not int
-            or (not rows and not (isinstance(g, (np.float32, np.float64))
-                                  or (type(g) is cnp.ndarray and g.ndim == 0
-                                      and g.dtype in (np.float32, np.float64))))):
+    if type(c) is not int or not _nll_ok(g, target, ignore_index, 1 if rows else 0):
         return _ref.nll_rows_backward(g, target, c, ignore_index, reduction)
     cdef cnp.ndarray t = <cnp.ndarray>target
-    cdef intp n = cnp.PyArray_DIM(t, 0), i, kept = 0, cc = c
+    cdef intp dims[2]
+    dims[0], dims[1] = cnp.PyArray_DIM(t, 0), c
+    cdef int typenum = cnp.PyArray_TYPE(<cnp.ndarray>g) if rows else (
+        cnp.NPY_FLOAT if type(g) is np.float32 else cnp.NPY_DOUBLE)
+    cdef cnp.ndarray out = cnp.PyArray_ZEROS(2, dims, typenum, 0)
+    cdef double coef = 0, total = 0
+    cdef intp i, kept = 0
     cdef const int64_t *tp = <const int64_t *>cnp.PyArray_DATA(t)
     cdef int64_t ignore = ignore_index
-    cdef cnp.ndarray out = np.zeros((n, cc), dtype=g.dtype)
-    cdef cnp.ndarray gv = <cnp.ndarray>g if rows else None
-    cdef double coef = 0
     if not rows:
-        coef = -float(g)
+        coef = -<double>g
         if reduction == "mean":
-            for i in range(n):
+            for i in range(dims[0]):
                 kept += tp[i] != ignore
             if not kept:
                 return out
             coef /= kept
-    cdef bint single = out.dtype == np.float32
-    for i in range(n):
-        if tp[i] == ignore or tp[i] < 0 or tp[i] >= cc:
-            continue
-        if rows:
-            coef = -(<float *>cnp.PyArray_DATA(gv))[i] if single else \
-                -(<double *>cnp.PyArray_DATA(gv))[i]
-        if single:
-            (<float *>cnp.PyArray_DATA(out))[i * cc + tp[i]] = <float>coef
-        else:
-            (<double *>cnp.PyArray_DATA(out))[i * cc + tp[i]] = coef
+    # (the forward checked the targets)
+    _nll_loop(False, typenum == cnp.NPY_FLOAT, tp, dims[0], c, ignore, NULL,
+              cnp.PyArray_BYTES(<cnp.ndarray>g) if rows else NULL, coef,
+              cnp.PyArray_BYTES(out), &total, &kept)
     return out
 
 
