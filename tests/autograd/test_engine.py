@@ -89,6 +89,25 @@ def test_grad_taken_whole_accumulates_in_place_correctly():
     assert x.grad is g  # accumulated into the same tensor, as PyTorch does
 
 
+def test_a_transposed_products_gradient_taken_whole_is_its_own_tensor():
+    # x @ w.t(): w's gradient is the transpose of a product made in w's layout, a view the
+    # compiled engine hands to .grad as a tensor of its own (no copy): C-contiguous, no view of
+    # the engine's tensors, and it accumulates and is written in place like any .grad.
+    rng = np.random.default_rng(3)
+    xv, wv = rng.standard_normal((5, 4)), rng.standard_normal((3, 4))
+    x, w = mytorch.tensor(xv), mytorch.tensor(wv, requires_grad=True)
+    (x @ w.t()).sum().backward()
+    g = w.grad
+    assert g._base is None and g.is_contiguous() and tuple(g.shape) == (3, 4)
+    np.testing.assert_allclose(g.numpy(), np.ones((3, 5)) @ xv, rtol=1e-12)
+    (x @ w.t() * 2).sum().backward()
+    assert w.grad is g
+    np.testing.assert_allclose(g.numpy(), 3 * np.ones((3, 5)) @ xv, rtol=1e-12)
+    w.grad.zero_()
+    (x @ w.t()).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), np.ones((3, 5)) @ xv, rtol=1e-12)
+
+
 def test_leaf_grad_dtype_and_shape_follow_the_leaf(dtype_name):
     x = mytorch.ones(2, 1, dtype=getattr(mytorch, dtype_name), requires_grad=True)
     (x * mytorch.ones(3)).sum().backward()  # broadcast: the engine sums back to (2, 1)
