@@ -334,7 +334,7 @@ def matmul(x, y):
         if parts > 1 and _packed_ok(typenum, m, n, k):
             # NOTE: the packed kernel works in 64-column panels: the columns are split in whole
             # panels where they share out evenly (each thread packs only its own), else the rows
-            # (each thread packs every panel: 256 x 784 as 7 + 6 panels kept one thread 8% longer)
+            # (each thread packs every panel; 256 x 784 as 7 + 6 panels: one thread with 8% more)
             panels = (n + 63) // 64
             pcols = panels % parts == 0 or m < 16 * parts
             pstep = <int>((panels + parts - 1) // parts * 64 if pcols else (m + parts - 1) // parts)

@@ -456,9 +456,9 @@ def _sole(g, refs):
     base = gd.base
     if base is not None:
         # A C-contiguous view of the whole of an array that nothing else holds (a transpose's
-        # VJP of a transposed GEMM result: linear's weight gradient) is as good as that array.
-        # References to the base: gd's and the local base, and the base tensor's where ``g``
-        # is a view tensor whose base tensor (held by ``g`` alone) holds that array.
+        # VJP of a transposed GEMM result: the weight gradient of x @ w.t()) is as good as that
+        # array. References to the base: gd's and the local base, and the base tensor's where
+        # ``g`` is a view tensor whose base tensor (held by ``g`` alone) holds that array.
         base_refs = 2
         bt = g._base
         if bt is not None:
