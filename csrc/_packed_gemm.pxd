@@ -83,8 +83,9 @@ cdef extern from *:
             for (q = 0; q < 4; q++)                                                            \\
                 _mm512_mask_storeu_ps(c + r * ldc + 16 * q, mk[q], acc[r][q]);                 \\
     }
-    /* (the k loop unrolled in the 6-row kernel: 157 -> 168 GFLOP/s on one core, 4 or 2 times; the
-       tails' kernels, a few rows of every panel, kept small) */
+    /* (the 6-row kernel's k loop unrolled: 4 times took a prototype from 157 to 168 GFLOP/s on
+       one core; unrolled twice, it runs the MLP's products as fast; the tails' kernels, a few
+       rows of every panel, kept small) */
     MT_MICRO(mt_micro6, 6, "GCC unroll 2")
     MT_MICRO(mt_micro4, 4, "GCC unroll 1")
     MT_MICRO(mt_micro_any, 0, "GCC unroll 1")

@@ -145,8 +145,8 @@ class ActivationKernels:
             else:
                 bad = bool(((t < 0) | (t >= c)).any())
             if bad:
-                bad = target[keep & ((target < 0) | (target >= c))]
-                raise IndexError(f"Target {int(bad[0])} is out of bounds.")
+                outside = target[keep & ((target < 0) | (target >= c))]
+                raise IndexError(f"Target {int(outside[0])} is out of bounds.")
         return keep, t
 
     def nll_rows(self, logp, target, ignore_index, reduction):
